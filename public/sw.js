@@ -1,0 +1,67 @@
+// Vigie's service worker. Hand-written, small, no library.
+//
+// - The build stamps BUILD and PRECACHE below (scripts/post-build.mjs): every build whose
+//   files differ gets a byte-different worker, which is how browsers detect an update.
+// - The shell is served cache-first: on 2G a network-first navigation can hang for a minute.
+// - A new version installs in the background and WAITS; the page asks the user, then posts
+//   "SKIP_WAITING". Never skip waiting unconditionally: a page running old code against a
+//   new cache is how offline apps lose data.
+'use strict';
+
+const BUILD = '__VIGIE_BUILD__';
+const PRECACHE = ['/index.html' /* __VIGIE_PRECACHE__ */];
+const CACHE = 'vigie-shell-' + BUILD;
+const SHELL = '/index.html';
+
+self.addEventListener('install', (event) => {
+  // cache.addAll is atomic: any failed asset rejects the install, which the browser reports
+  // to the page's registration. Nothing is swallowed here.
+  event.waitUntil(
+    caches.open(CACHE).then((cache) => cache.addAll(PRECACHE.map((url) => new Request(url, { cache: 'reload' }))))
+  );
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil(
+    caches
+      .keys()
+      .then((keys) => Promise.all(keys.filter((k) => k.startsWith('vigie-shell-') && k !== CACHE).map((k) => caches.delete(k))))
+      .then(() => self.clients.claim())
+  );
+});
+
+self.addEventListener('message', (event) => {
+  if (event.data === 'SKIP_WAITING') self.skipWaiting();
+});
+
+function sameOrigin(url) {
+  return url.origin === self.location.origin;
+}
+
+self.addEventListener('fetch', (event) => {
+  const request = event.request;
+  if (request.method !== 'GET') return; // submissions go straight to the network
+  const url = new URL(request.url);
+  if (!sameOrigin(url)) return; // backends are never cached by the worker
+
+  if (request.mode === 'navigate') {
+    // Every in-app address is the same shell: deep links open offline too.
+    event.respondWith(
+      caches.match(SHELL, { cacheName: CACHE }).then((hit) => hit || fetch(request))
+    );
+    return;
+  }
+
+  event.respondWith(
+    caches.open(CACHE).then((cache) =>
+      cache.match(request).then((hit) => {
+        if (hit) return hit;
+        return fetch(request).then((response) => {
+          // Cache same-origin successes on the way through (icons, later additions).
+          if (response.ok && response.type === 'basic') cache.put(request, response.clone());
+          return response;
+        });
+      })
+    )
+  );
+});

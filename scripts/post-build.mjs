@@ -1,0 +1,80 @@
+// Trunk post_build hook: runs on the staging folder before it becomes dist/.
+//
+// 1. Moves trunk's inline bootstrap <script> into a file, so the Content-Security-Policy can
+//    forbid inline scripts (trunk-rs/trunk#288).
+// 2. Stamps sw.js with the list of files to precache and a build id derived from their bytes.
+// 3. Writes .br and .gz twins of compressible files for the server to send as they are.
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync, writeFileSync, unlinkSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { brotliCompressSync, gzipSync, constants } from 'node:zlib';
+
+const dir = process.env.TRUNK_STAGING_DIR || process.argv[2];
+if (!dir) {
+  console.error('post-build: TRUNK_STAGING_DIR is not set and no folder was given');
+  process.exit(1);
+}
+
+function walk(d) {
+  return readdirSync(d).flatMap((name) => {
+    const p = join(d, name);
+    return statSync(p).isDirectory() ? walk(p) : [p];
+  });
+}
+const urlOf = (p) => '/' + relative(dir, p).split(sep).join('/');
+
+// 1. Inline bootstrap → boot-<hash>.js
+const indexPath = join(dir, 'index.html');
+let html = readFileSync(indexPath, 'utf8');
+const inline = /<script(?![^>]*\bsrc=)([^>]*)>([\s\S]*?)<\/script>/g;
+let moved = 0;
+html = html.replace(inline, (whole, attrs, body) => {
+  if (!body.trim()) return whole;
+  const hash = createHash('sha256').update(body).digest('hex').slice(0, 16);
+  const name = `boot-${hash}.js`;
+  writeFileSync(join(dir, name), body.trim() + '\n');
+  moved += 1;
+  const type = /type="module"/.test(attrs) ? ' type="module"' : '';
+  return `<script${type} src="/${name}"></script>`;
+});
+// A nonce baked into a static file protects nothing (trunk-rs/trunk#853): drop it.
+html = html.replace(/\snonce="[^"]*"/g, '');
+writeFileSync(indexPath, html);
+
+// 2. Stamp the service worker.
+for (const p of walk(dir)) if (/\.(br|gz)$/.test(p)) unlinkSync(p); // stale twins
+const swPath = join(dir, 'sw.js');
+const files = walk(dir)
+  .filter((p) => p !== swPath)
+  .map(urlOf)
+  // The large icons are fetched once by the browser at install; keep them out of the
+  // first-load budget. robots.txt is for crawlers.
+  .filter((u) => !/^\/icons\/.*-512\.png$/.test(u) && u !== '/robots.txt')
+  .sort();
+const digest = createHash('sha256');
+for (const u of files) digest.update(u).update('\0').update(readFileSync(join(dir, u.slice(1))));
+const build = digest.digest('hex').slice(0, 16);
+let sw = readFileSync(swPath, 'utf8');
+if (!sw.includes('__VIGIE_BUILD__') || !sw.includes("['/index.html' /* __VIGIE_PRECACHE__ */]")) {
+  console.error('post-build: sw.js placeholders not found');
+  process.exit(1);
+}
+sw = sw
+  .replace('__VIGIE_BUILD__', build)
+  .replace("['/index.html' /* __VIGIE_PRECACHE__ */]", JSON.stringify(files));
+writeFileSync(swPath, sw);
+
+// 3. Precompressed twins.
+const compressible = /\.(html|js|mjs|css|wasm|json|webmanifest|svg|txt)$/;
+for (const p of walk(dir)) {
+  if (!compressible.test(p)) continue;
+  const raw = readFileSync(p);
+  writeFileSync(p + '.gz', gzipSync(raw, { level: 9 }));
+  writeFileSync(
+    p + '.br',
+    brotliCompressSync(raw, {
+      params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: raw.length },
+    })
+  );
+}
+console.log(`post-build: build ${build}, ${files.length} files precached, ${moved} inline script(s) moved`);

@@ -1,0 +1,156 @@
+//! The HTTP surface: static app serving with the right headers.
+
+use std::path::{Path, PathBuf};
+
+use axum::{
+    body::Body,
+    extract::Request,
+    http::{header, HeaderValue, StatusCode},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    Router,
+};
+use tower::ServiceExt;
+use tower_http::services::{ServeDir, ServeFile};
+
+/// Why the server cannot start serving the app.
+#[derive(Debug)]
+pub enum SetupError {
+    /// `dist/index.html` is missing: the app was not built.
+    NotBuilt(PathBuf),
+    /// The shell has no Content-Security-Policy meta tag to send as a header.
+    NoPolicy(PathBuf),
+}
+
+impl std::fmt::Display for SetupError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SetupError::NotBuilt(p) => write!(
+                f,
+                "{} not found: build the app first (trunk build --release)",
+                p.display()
+            ),
+            SetupError::NoPolicy(p) => {
+                write!(f, "{} has no Content-Security-Policy meta tag", p.display())
+            }
+        }
+    }
+}
+
+impl std::error::Error for SetupError {}
+
+/// The policy is written once, in index.html's meta tag; the header repeats it and adds
+/// what only a header can carry.
+pub fn policy_from_shell(html: &str) -> Option<String> {
+    let marker = "http-equiv=\"Content-Security-Policy\"";
+    let at = html.find(marker)?;
+    let rest = &html[at..];
+    let start = rest.find("content=\"")? + "content=\"".len();
+    let len = rest[start..].find('"')?;
+    Some(format!("{}; frame-ancestors 'none'", &rest[start..start + len]))
+}
+
+/// Whether `path` names a file trunk fingerprinted (`name-<16 hex>.ext`), safe to cache forever.
+pub fn is_hashed_asset(path: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or(path);
+    let stem = file.split('.').next().unwrap_or(file);
+    // wasm-bindgen names the module `<name>-<hash>_bg.wasm`.
+    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
+    stem.rsplit_once('-').is_some_and(|(_, h)| {
+        h.len() == 16 && h.bytes().all(|b| b.is_ascii_hexdigit())
+    })
+}
+
+/// Whether a missing `path` is an in-app address (answered with the shell) rather than a file.
+pub fn is_app_route(path: &str) -> bool {
+    let last = path.rsplit('/').next().unwrap_or("");
+    !last.contains('.')
+}
+
+/// Builds the router serving `dist`.
+pub fn router(dist: &Path) -> Result<Router, SetupError> {
+    let index = dist.join("index.html");
+    let html = std::fs::read_to_string(&index).map_err(|_| SetupError::NotBuilt(index.clone()))?;
+    let policy = policy_from_shell(&html).ok_or_else(|| SetupError::NoPolicy(index.clone()))?;
+    let policy = HeaderValue::from_str(&policy).map_err(|_| SetupError::NoPolicy(index.clone()))?;
+
+    let shell = ServeFile::new(&index).precompressed_br().precompressed_gzip();
+    let files = ServeDir::new(dist)
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(tower::service_fn(move |req: Request| {
+            let shell = shell.clone();
+            async move {
+                if is_app_route(req.uri().path()) {
+                    shell.oneshot(req).await.map(IntoResponse::into_response)
+                } else {
+                    Ok(StatusCode::NOT_FOUND.into_response())
+                }
+            }
+        }));
+
+    Ok(Router::new()
+        .fallback_service(files)
+        .layer(middleware::from_fn(move |req: Request, next: Next| {
+            let policy = policy.clone();
+            async move { headers(req, next, policy).await }
+        })))
+}
+
+async fn headers(req: Request, next: Next, policy: HeaderValue) -> Response<Body> {
+    let path = req.uri().path().to_owned();
+    let mut res = next.run(req).await;
+    let cache = if res.status().is_success() && is_hashed_asset(&path) {
+        "public, max-age=31536000, immutable"
+    } else {
+        // index.html, sw.js, manifest, icons: always revalidate so updates are seen.
+        "no-cache"
+    };
+    let h = res.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    if path.ends_with(".webmanifest") {
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/manifest+json"),
+        );
+    }
+    h.insert(header::CONTENT_SECURITY_POLICY, policy);
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policy_is_read_from_the_meta_tag() {
+        let html = r#"<meta http-equiv="Content-Security-Policy" content="default-src 'self'">"#;
+        assert_eq!(
+            policy_from_shell(html).as_deref(),
+            Some("default-src 'self'; frame-ancestors 'none'")
+        );
+        assert_eq!(policy_from_shell("<html></html>"), None);
+    }
+
+    #[test]
+    fn hashed_assets_are_recognised() {
+        assert!(is_hashed_asset("/vigie-0123456789abcdef_bg.wasm"));
+        assert!(is_hashed_asset("/main-0123456789abcdef.css"));
+        assert!(!is_hashed_asset("/sw.js"));
+        assert!(!is_hashed_asset("/index.html"));
+        assert!(!is_hashed_asset("/icons/icon-192.png"));
+    }
+
+    #[test]
+    fn app_routes_have_no_extension() {
+        assert!(is_app_route("/"));
+        assert!(is_app_route("/outbox"));
+        assert!(is_app_route("/plans/123"));
+        assert!(!is_app_route("/missing.js"));
+    }
+}

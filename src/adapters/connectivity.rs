@@ -1,0 +1,28 @@
+//! Connectivity: `navigator.onLine` and the window's `online` / `offline` events.
+//!
+//! `onLine == true` only means a network interface is up, not that the backend answers;
+//! the outbox treats it as a hint to try, never as proof.
+
+use leptos::ev;
+use leptos::prelude::*;
+
+/// A signal that follows the browser's online state for the lifetime of the app.
+///
+/// ```ignore
+/// let online = watch_online();
+/// view! { <span>{move || if online.get() { "online" } else { "offline" }}</span> }
+/// ```
+pub fn watch_online() -> ReadSignal<bool> {
+    let (online, set_online) = signal(is_online());
+    // The handles live as long as the app; dropping them does not remove the listener.
+    let _on = window_event_listener(ev::online, move |_| set_online.set(true));
+    let _off = window_event_listener(ev::offline, move |_| set_online.set(false));
+    online
+}
+
+/// The browser's current belief; `true` where the API is missing, so that we still try.
+pub fn is_online() -> bool {
+    web_sys::window()
+        .map(|w| w.navigator().on_line())
+        .unwrap_or(true)
+}

@@ -1,0 +1,178 @@
+//! The one text catalogue: every user-facing string, French first, English second.
+//!
+//! Views never hold literals; they ask for a [`Msg`] in the current [`Lang`].
+
+use serde::{Deserialize, Serialize};
+
+/// A language the interface can be shown in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Lang {
+    /// French, the working language and the default.
+    #[default]
+    #[serde(rename = "fr")]
+    Fr,
+    /// English.
+    #[serde(rename = "en")]
+    En,
+}
+
+impl Lang {
+    /// Every language, in the order the switcher shows them.
+    pub const ALL: [Lang; 2] = [Lang::Fr, Lang::En];
+
+    /// The BCP 47 tag, for `<html lang>`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Fr => "fr",
+            Lang::En => "en",
+        }
+    }
+
+    /// Parses a tag such as `fr`, `en-GB`; anything unknown is `None`.
+    pub fn from_code(code: &str) -> Option<Lang> {
+        let primary = code.split(['-', '_']).next()?.to_ascii_lowercase();
+        match primary.as_str() {
+            "fr" => Some(Lang::Fr),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The language's own name, shown in the switcher.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Lang::Fr => "Français",
+            Lang::En => "English",
+        }
+    }
+}
+
+macro_rules! catalogue {
+    ($($(#[$doc:meta])* $key:ident => ($fr:expr, $en:expr),)*) => {
+        /// A user-facing message.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum Msg { $($(#[$doc])* $key,)* }
+
+        impl Msg {
+            /// Every message, so tests can check the catalogue is complete.
+            pub const ALL: &'static [Msg] = &[$(Msg::$key,)*];
+
+            /// The message in `lang`.
+            pub fn text(self, lang: Lang) -> &'static str {
+                match (self, lang) {
+                    $((Msg::$key, Lang::Fr) => $fr, (Msg::$key, Lang::En) => $en,)*
+                }
+            }
+        }
+    };
+}
+
+catalogue! {
+    AppName => ("Vigie", "Vigie"),
+    Tagline => ("Signaler, prévenir, agir — même sans réseau", "Report, prevent, act — even with no network"),
+    Online => ("En ligne", "Online"),
+    Offline => ("Hors ligne", "Offline"),
+    /// Header badge; `{n}` is replaced by the count.
+    PendingOne => ("1 en attente", "1 waiting"),
+    PendingMany => ("{n} en attente", "{n} waiting"),
+    PendingNone => ("Tout est envoyé", "All sent"),
+    ReportIncident => ("Signaler un incident", "Report an incident"),
+    LogActivity => ("Noter une activité", "Log an activity"),
+    ActionPlans => ("Plans d'action", "Action plans"),
+    Outbox => ("Boîte d'envoi", "Outbox"),
+    Settings => ("Paramètres", "Settings"),
+    Home => ("Accueil", "Home"),
+    Back => ("Retour à l'accueil", "Back to home"),
+    NotAvailableTitle => ("Pas encore disponible", "Not available yet"),
+    NotAvailableBody => (
+        "Cette partie de Vigie arrive dans une prochaine version. Rien de ce que vous avez saisi n'est perdu.",
+        "This part of Vigie comes in a later version. Nothing you have entered is lost."
+    ),
+    NotFoundTitle => ("Page introuvable", "Page not found"),
+    NotFoundBody => ("Cette adresse n'existe pas dans Vigie.", "This address does not exist in Vigie."),
+    Language => ("Langue", "Language"),
+    LanguageHint => (
+        "Le choix est gardé sur ce téléphone.",
+        "The choice is kept on this phone."
+    ),
+    UpdateAvailable => ("Nouvelle version disponible", "New version available"),
+    UpdateNow => ("Mettre à jour", "Update"),
+    StorageUnavailable => (
+        "Le stockage du navigateur est indisponible : vos saisies ne peuvent pas être gardées. Quittez la navigation privée ou autorisez le stockage.",
+        "Browser storage is unavailable: your entries cannot be kept. Leave private browsing or allow storage."
+    ),
+    StorageFull => (
+        "Mémoire pleine : libérez de la place sur le téléphone. Votre saisie reste à l'écran.",
+        "Storage full: free some space on the phone. Your entry stays on screen."
+    ),
+    StorageWriteFailed => (
+        "L'enregistrement a échoué. Votre saisie reste à l'écran ; réessayez.",
+        "Saving failed. Your entry stays on screen; try again."
+    ),
+    StorageCorrupt => (
+        "Une donnée enregistrée est illisible ; elle est gardée à part.",
+        "A stored item is unreadable; it is kept aside."
+    ),
+    AppVersion => ("Version de l'application", "App version"),
+    OfflineReady => ("Prête à fonctionner sans réseau", "Ready to work offline"),
+    OfflineNotReady => ("Pas encore prête hors ligne", "Not yet ready offline"),
+}
+
+/// The header's count of records waiting to be sent, in `lang`.
+pub fn pending_label(lang: Lang, count: usize) -> String {
+    match count {
+        0 => Msg::PendingNone.text(lang).to_owned(),
+        1 => Msg::PendingOne.text(lang).to_owned(),
+        n => Msg::PendingMany.text(lang).replace("{n}", &n.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_message_has_both_languages() {
+        for msg in Msg::ALL {
+            for lang in Lang::ALL {
+                assert!(!msg.text(lang).trim().is_empty(), "{msg:?} empty in {lang:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn french_is_the_default() {
+        assert_eq!(Lang::default(), Lang::Fr);
+    }
+
+    #[test]
+    fn french_and_english_differ_where_translated() {
+        assert_ne!(Msg::Settings.text(Lang::Fr), Msg::Settings.text(Lang::En));
+        assert_eq!(Msg::UpdateAvailable.text(Lang::Fr), "Nouvelle version disponible");
+    }
+
+    #[test]
+    fn lang_codes_round_trip_and_accept_regions() {
+        for lang in Lang::ALL {
+            assert_eq!(Lang::from_code(lang.code()), Some(lang));
+        }
+        assert_eq!(Lang::from_code("fr-ML"), Some(Lang::Fr));
+        assert_eq!(Lang::from_code("EN_gb"), Some(Lang::En));
+        assert_eq!(Lang::from_code("bm"), None);
+        assert_eq!(Lang::from_code(""), None);
+    }
+
+    #[test]
+    fn lang_serialises_as_its_code() {
+        assert_eq!(serde_json::to_string(&Lang::En).unwrap(), "\"en\"");
+        assert_eq!(serde_json::from_str::<Lang>("\"fr\"").unwrap(), Lang::Fr);
+    }
+
+    #[test]
+    fn pending_label_pluralises() {
+        assert_eq!(pending_label(Lang::Fr, 0), "Tout est envoyé");
+        assert_eq!(pending_label(Lang::Fr, 1), "1 en attente");
+        assert_eq!(pending_label(Lang::Fr, 12), "12 en attente");
+        assert_eq!(pending_label(Lang::En, 3), "3 waiting");
+    }
+}

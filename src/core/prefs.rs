@@ -1,0 +1,48 @@
+//! The user's preferences kept on the device, and the storage keys Vigie owns.
+
+use serde::{Deserialize, Serialize};
+
+use crate::core::i18n::Lang;
+
+/// Every key Vigie writes starts with this prefix, so it never collides with another app on
+/// the same origin and can be listed or exported as a whole.
+pub const KEY_PREFIX: &str = "vigie";
+
+/// Storage key of the preferences document.
+pub const PREFS_KEY: &str = "vigie/prefs";
+
+/// Storage key of the outbox index (the list of record ids waiting to be sent).
+pub const OUTBOX_INDEX_KEY: &str = "vigie/outbox/index";
+
+/// Preferences chosen on this device.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Preferences {
+    /// Interface language.
+    pub lang: Lang,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_fields_fall_back_to_defaults() {
+        let prefs: Preferences = serde_json::from_str("{}").unwrap();
+        assert_eq!(prefs.lang, Lang::Fr);
+    }
+
+    #[test]
+    fn unknown_fields_from_a_newer_version_are_ignored() {
+        let prefs: Preferences =
+            serde_json::from_str(r#"{"lang":"en","theme":"dark"}"#).unwrap();
+        assert_eq!(prefs.lang, Lang::En);
+    }
+
+    #[test]
+    fn keys_share_the_prefix() {
+        for key in [PREFS_KEY, OUTBOX_INDEX_KEY] {
+            assert!(key.starts_with(&format!("{KEY_PREFIX}/")));
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! Vigie: offline field reporting for violence-prevention work in Mali.
+//!
+//! Layers, from the inside out:
+//! - [`core`]: pure logic, no browser API, tested on the host;
+//! - [`adapters`]: one module per browser API, each with a typed error;
+//! - [`state`]: the app's signals and the one place they meet the adapters;
+//! - [`views`]: Leptos components.
+
+pub mod adapters;
+pub mod core;
+pub mod state;
+pub mod views;
+
+pub use views::App;

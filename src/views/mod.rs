@@ -1,0 +1,42 @@
+//! Views: Leptos components that render state and dispatch actions. No storage or fetch
+//! call lives here; they go through `state` and the adapters.
+
+pub mod home;
+pub mod icons;
+pub mod pages;
+pub mod shell;
+
+use leptos::prelude::*;
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
+
+use crate::core::i18n::Msg;
+use crate::state::AppState;
+use home::Home;
+use pages::{NotFound, NotYet, Settings};
+use shell::{Header, StorageBanner, UpdateBanner};
+
+/// The whole app: state, shell, routes.
+#[component]
+pub fn App() -> impl IntoView {
+    AppState::provide();
+    view! {
+        <Router>
+            <Header />
+            <UpdateBanner />
+            <StorageBanner />
+            <main>
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=Home />
+                    <Route path=path!("/settings") view=Settings />
+                    <Route path=path!("/report") view=|| view! { <NotYet title=Msg::ReportIncident /> } />
+                    <Route path=path!("/activity") view=|| view! { <NotYet title=Msg::LogActivity /> } />
+                    <Route path=path!("/plans") view=|| view! { <NotYet title=Msg::ActionPlans /> } />
+                    <Route path=path!("/outbox") view=|| view! { <NotYet title=Msg::Outbox /> } />
+                </Routes>
+            </main>
+        </Router>
+    }
+}

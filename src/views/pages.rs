@@ -1,0 +1,79 @@
+//! Simple pages: settings, "not available yet" placeholders, not found.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::core::i18n::{Lang, Msg};
+use crate::state::use_app_state;
+
+/// Settings: for now, the interface language.
+#[component]
+pub fn Settings() -> impl IntoView {
+    let state = use_app_state();
+    view! {
+        <section class="page">
+            <h1>{move || state.t(Msg::Settings)}</h1>
+            <fieldset class="field">
+                <legend>{move || state.t(Msg::Language)}</legend>
+                {Lang::ALL
+                    .into_iter()
+                    .map(|lang| {
+                        view! {
+                            <label class="choice">
+                                <input
+                                    type="radio"
+                                    name="lang"
+                                    value=lang.code()
+                                    prop:checked=move || state.lang.get() == lang
+                                    on:change=move |_| state.lang.set(lang)
+                                />
+                                <span lang=lang.code()>{lang.native_name()}</span>
+                            </label>
+                        }
+                    })
+                    .collect_view()}
+                <p class="hint">{move || state.t(Msg::LanguageHint)}</p>
+            </fieldset>
+            <BackHome />
+        </section>
+    }
+}
+
+/// A page a later version fills in; says so plainly.
+#[component]
+pub fn NotYet(title: Msg) -> impl IntoView {
+    let state = use_app_state();
+    view! {
+        <section class="page">
+            <h1>{move || state.t(title)}</h1>
+            <div class="notice">
+                <h2>{move || state.t(Msg::NotAvailableTitle)}</h2>
+                <p>{move || state.t(Msg::NotAvailableBody)}</p>
+            </div>
+            <BackHome />
+        </section>
+    }
+}
+
+/// Unknown address.
+#[component]
+pub fn NotFound() -> impl IntoView {
+    let state = use_app_state();
+    view! {
+        <section class="page">
+            <h1>{move || state.t(Msg::NotFoundTitle)}</h1>
+            <p>{move || state.t(Msg::NotFoundBody)}</p>
+            <BackHome />
+        </section>
+    }
+}
+
+#[component]
+fn BackHome() -> impl IntoView {
+    let state = use_app_state();
+    view! {
+        <A href="/" attr:class="btn btn-secondary">
+            {move || state.t(Msg::Back)}
+        </A>
+    }
+}

@@ -1,0 +1,87 @@
+//! The frame around every page: header with connectivity and outbox count, and banners.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::adapters::service_worker;
+use crate::core::i18n::{pending_label, Msg};
+use crate::state::use_app_state;
+use crate::views::icons::{Icon, IconSvg};
+
+/// Header: app name (link home), connectivity, records waiting.
+#[component]
+pub fn Header() -> impl IntoView {
+    let state = use_app_state();
+    let online = state.online;
+    view! {
+        <header class="app-header">
+            <A href="/" attr:class="brand">{move || state.t(Msg::AppName)}</A>
+            <div class="status" role="status" aria-live="polite">
+                <span
+                    class="net"
+                    class:net-on=move || online.get()
+                    class:net-off=move || !online.get()
+                    data-testid="connectivity"
+                >
+                    {move || {
+                        if online.get() {
+                            view! { <IconSvg icon=Icon::Online /> }.into_any()
+                        } else {
+                            view! { <IconSvg icon=Icon::Offline /> }.into_any()
+                        }
+                    }}
+                    {move || state.t(if online.get() { Msg::Online } else { Msg::Offline })}
+                </span>
+                <A href="/outbox" attr:class="pending" attr:data-testid="pending">
+                    {move || pending_label(state.lang.get(), state.pending.get())}
+                </A>
+            </div>
+        </header>
+    }
+}
+
+/// "Nouvelle version disponible" with the button that applies it.
+#[component]
+pub fn UpdateBanner() -> impl IntoView {
+    let state = use_app_state();
+    let applying = RwSignal::new(false);
+    let apply = move |_| {
+        applying.set(true);
+        leptos::task::spawn_local(async move {
+            if let Err(e) = service_worker::apply_update().await {
+                leptos::logging::warn!("update: {e}");
+                applying.set(false);
+            }
+        });
+    };
+    view! {
+        <Show when=move || state.worker.update_available.get()>
+            <div class="banner banner-update" role="alert">
+                <span>{move || state.t(Msg::UpdateAvailable)}</span>
+                <button class="btn-small" on:click=apply disabled=move || applying.get()>
+                    {move || state.t(Msg::UpdateNow)}
+                </button>
+            </div>
+        </Show>
+    }
+}
+
+/// A storage problem the user must know about (full, unavailable, unreadable).
+#[component]
+pub fn StorageBanner() -> impl IntoView {
+    let state = use_app_state();
+    view! {
+        {move || {
+            state
+                .storage_problem
+                .get()
+                .map(|msg| {
+                    view! {
+                        <div class="banner banner-error" role="alert">
+                            {move || state.t(msg)}
+                        </div>
+                    }
+                })
+        }}
+    }
+}
