@@ -47,7 +47,10 @@ pub fn policy_from_shell(html: &str) -> Option<String> {
     let rest = &html[at..];
     let start = rest.find("content=\"")? + "content=\"".len();
     let len = rest[start..].find('"')?;
-    Some(format!("{}; frame-ancestors 'none'", &rest[start..start + len]))
+    Some(format!(
+        "{}; frame-ancestors 'none'",
+        &rest[start..start + len]
+    ))
 }
 
 /// Whether `path` names a file trunk fingerprinted (`name-<16 hex>.ext`), safe to cache forever.
@@ -56,9 +59,8 @@ pub fn is_hashed_asset(path: &str) -> bool {
     let stem = file.split('.').next().unwrap_or(file);
     // wasm-bindgen names the module `<name>-<hash>_bg.wasm`.
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
-    stem.rsplit_once('-').is_some_and(|(_, h)| {
-        h.len() == 16 && h.bytes().all(|b| b.is_ascii_hexdigit())
-    })
+    stem.rsplit_once('-')
+        .is_some_and(|(_, h)| h.len() == 16 && h.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// Whether a missing `path` is an in-app address (answered with the shell) rather than a file.
@@ -74,7 +76,9 @@ pub fn router(dist: &Path) -> Result<Router, SetupError> {
     let policy = policy_from_shell(&html).ok_or_else(|| SetupError::NoPolicy(index.clone()))?;
     let policy = HeaderValue::from_str(&policy).map_err(|_| SetupError::NoPolicy(index.clone()))?;
 
-    let shell = ServeFile::new(&index).precompressed_br().precompressed_gzip();
+    let shell = ServeFile::new(&index)
+        .precompressed_br()
+        .precompressed_gzip();
     let files = ServeDir::new(dist)
         .precompressed_br()
         .precompressed_gzip()
@@ -114,12 +118,16 @@ async fn headers(req: Request, next: Next, policy: HeaderValue) -> Response<Body
             HeaderValue::from_static("application/manifest+json"),
         );
     }
+    h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     h.insert(header::CONTENT_SECURITY_POLICY, policy);
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     res
 }
 

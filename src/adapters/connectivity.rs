@@ -8,9 +8,12 @@ use leptos::prelude::*;
 
 /// A signal that follows the browser's online state for the lifetime of the app.
 ///
-/// ```ignore
+/// ```no_run
+/// use leptos::prelude::*;
+/// use vigie::adapters::connectivity::watch_online;
+///
 /// let online = watch_online();
-/// view! { <span>{move || if online.get() { "online" } else { "offline" }}</span> }
+/// let _label = view! { <span>{move || if online.get() { "online" } else { "offline" }}</span> };
 /// ```
 pub fn watch_online() -> ReadSignal<bool> {
     let (online, set_online) = signal(is_online());

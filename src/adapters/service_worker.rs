@@ -11,7 +11,9 @@ use leptos::prelude::*;
 use thiserror::Error;
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{ServiceWorkerContainer, ServiceWorkerRegistration, ServiceWorkerState};
+use web_sys::{
+    ServiceWorker, ServiceWorkerContainer, ServiceWorkerRegistration, ServiceWorkerState,
+};
 
 /// Where the worker script is served.
 pub const SCRIPT_URL: &str = "/sw.js";
@@ -81,7 +83,10 @@ pub fn register() -> ServiceWorkerStatus {
         }
         Err(e) => set_error.set(Some(e)),
     }
-    ServiceWorkerStatus { update_available, error }
+    ServiceWorkerStatus {
+        update_available,
+        error,
+    }
 }
 
 async fn register_and_watch(
@@ -103,38 +108,37 @@ async fn register_and_watch(
         set_update.set(true);
     }
 
+    // A worker may already be installing when registration resolves (its `updatefound`
+    // fired before we listened): watch it as well as any later one.
+    if let Some(installing) = reg.installing() {
+        watch_installing(installing, has_controller.clone(), set_update);
+    }
     let reg_for_found = reg.clone();
     let on_update_found = Closure::<dyn FnMut()>::new(move || {
-        let Some(installing) = reg_for_found.installing() else {
-            return;
-        };
-        let worker = installing.clone();
-        let has_controller = has_controller.clone();
-        let on_state = Closure::<dyn FnMut()>::new(move || {
-            if worker.state() == ServiceWorkerState::Installed && has_controller() {
-                set_update.set(true);
-            }
-        });
-        installing.set_onstatechange(Some(on_state.as_ref().unchecked_ref()));
-        on_state.forget();
+        if let Some(installing) = reg_for_found.installing() {
+            watch_installing(installing, has_controller.clone(), set_update);
+        }
     });
     reg.set_onupdatefound(Some(on_update_found.as_ref().unchecked_ref()));
     on_update_found.forget();
 
-    // Reload exactly once when the new worker takes over after the user's go-ahead.
-    let reloaded = Rc::new(Cell::new(false));
-    let on_controller_change = Closure::<dyn FnMut()>::new(move || {
-        if !reloaded.replace(true) {
-            if let Some(w) = web_sys::window() {
-                let _ = w.location().reload();
-            }
-        }
-    });
-    container.set_oncontrollerchange(Some(on_controller_change.as_ref().unchecked_ref()));
-    on_controller_change.forget();
-
     schedule_update_checks(reg);
     Ok(())
+}
+
+fn watch_installing(
+    worker: ServiceWorker,
+    has_controller: impl Fn() -> bool + 'static,
+    set_update: WriteSignal<bool>,
+) {
+    let watched = worker.clone();
+    let on_state = Closure::<dyn FnMut()>::new(move || {
+        if watched.state() == ServiceWorkerState::Installed && has_controller() {
+            set_update.set(true);
+        }
+    });
+    worker.set_onstatechange(Some(on_state.as_ref().unchecked_ref()));
+    on_state.forget();
 }
 
 fn schedule_update_checks(reg: ServiceWorkerRegistration) {
@@ -172,6 +176,18 @@ fn schedule_update_checks(reg: ServiceWorkerRegistration) {
 /// Tells the waiting worker to take over; the page reloads when it has.
 pub async fn apply_update() -> Result<(), ServiceWorkerError> {
     let container = container()?;
+    // Reload once the new worker controls the page. Only here: the first install also
+    // changes the controller (clients.claim) and must not reload a page being filled in.
+    let reloaded = Rc::new(Cell::new(false));
+    let on_controller_change = Closure::<dyn FnMut()>::new(move || {
+        if !reloaded.replace(true) {
+            if let Some(w) = web_sys::window() {
+                let _ = w.location().reload();
+            }
+        }
+    });
+    container.set_oncontrollerchange(Some(on_controller_change.as_ref().unchecked_ref()));
+    on_controller_change.forget();
     let reg: ServiceWorkerRegistration = JsFuture::from(container.get_registration())
         .await
         .map_err(|e| ServiceWorkerError::ActivateFailed(js_text(&e)))?

@@ -91,7 +91,9 @@ fn is_quota_error(name: &str, message: &str) -> bool {
 fn classify_write(key: &str, err: GlooError) -> StorageError {
     match err {
         GlooError::JsError(js) if is_quota_error(&js.name, &js.message) => {
-            StorageError::QuotaExceeded { key: key.to_owned() }
+            StorageError::QuotaExceeded {
+                key: key.to_owned(),
+            }
         }
         GlooError::JsError(js) => StorageError::WriteFailed {
             key: key.to_owned(),
@@ -117,8 +119,8 @@ pub struct LocalStore {
 impl LocalStore {
     /// Checks that `localStorage` exists and accepts a write, then hands out the store.
     pub fn open() -> Result<Self, StorageError> {
-        let window = web_sys::window()
-            .ok_or_else(|| StorageError::Unavailable("no window".to_owned()))?;
+        let window =
+            web_sys::window().ok_or_else(|| StorageError::Unavailable("no window".to_owned()))?;
         match window.local_storage() {
             Ok(Some(_)) => {}
             Ok(None) => return Err(StorageError::Unavailable("no localStorage".to_owned())),
@@ -169,7 +171,9 @@ impl LocalStore {
         LocalStorage::set(key, &raw).map_err(|e| classify_write(key, e))?;
         match self.get_raw(key)? {
             Some(back) if back == json => Ok(()),
-            _ => Err(StorageError::VerifyFailed { key: key.to_owned() }),
+            _ => Err(StorageError::VerifyFailed {
+                key: key.to_owned(),
+            }),
         }
     }
 
@@ -225,7 +229,10 @@ mod tests {
         assert!(is_quota_error("QuotaExceededError", ""));
         assert!(is_quota_error("NS_ERROR_DOM_QUOTA_REACHED", ""));
         assert!(is_quota_error("Error", "The quota has been exceeded."));
-        assert!(!is_quota_error("SecurityError", "The operation is insecure."));
+        assert!(!is_quota_error(
+            "SecurityError",
+            "The operation is insecure."
+        ));
     }
 
     #[test]
@@ -234,7 +241,10 @@ mod tests {
         assert_eq!(full.user_message(), Msg::StorageFull);
         let gone = StorageError::Unavailable("x".into());
         assert_eq!(gone.user_message(), Msg::StorageUnavailable);
-        let bad = StorageError::Decode { key: "k".into(), reason: "r".into() };
+        let bad = StorageError::Decode {
+            key: "k".into(),
+            reason: "r".into(),
+        };
         assert_eq!(bad.user_message(), Msg::StorageCorrupt);
     }
 }

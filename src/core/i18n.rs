@@ -135,7 +135,10 @@ mod tests {
     fn every_message_has_both_languages() {
         for msg in Msg::ALL {
             for lang in Lang::ALL {
-                assert!(!msg.text(lang).trim().is_empty(), "{msg:?} empty in {lang:?}");
+                assert!(
+                    !msg.text(lang).trim().is_empty(),
+                    "{msg:?} empty in {lang:?}"
+                );
             }
         }
     }
@@ -148,7 +151,10 @@ mod tests {
     #[test]
     fn french_and_english_differ_where_translated() {
         assert_ne!(Msg::Settings.text(Lang::Fr), Msg::Settings.text(Lang::En));
-        assert_eq!(Msg::UpdateAvailable.text(Lang::Fr), "Nouvelle version disponible");
+        assert_eq!(
+            Msg::UpdateAvailable.text(Lang::Fr),
+            "Nouvelle version disponible"
+        );
     }
 
     #[test]

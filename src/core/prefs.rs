@@ -34,8 +34,7 @@ mod tests {
 
     #[test]
     fn unknown_fields_from_a_newer_version_are_ignored() {
-        let prefs: Preferences =
-            serde_json::from_str(r#"{"lang":"en","theme":"dark"}"#).unwrap();
+        let prefs: Preferences = serde_json::from_str(r#"{"lang":"en","theme":"dark"}"#).unwrap();
         assert_eq!(prefs.lang, Lang::En);
     }
 

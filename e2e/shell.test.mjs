@@ -1,0 +1,149 @@
+// The app shell in a real browser against the release build and the real server.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, symlinkSync, renameSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer, launchBrowser, watch, waitForWorker, ROOT } from './harness.mjs';
+
+let server;
+let browser;
+let closeBrowser;
+
+before(async () => {
+  server = await startServer();
+  ({ browser, close: closeBrowser } = await launchBrowser());
+});
+
+after(async () => {
+  await closeBrowser?.();
+  await server?.stop();
+});
+
+const phone = { viewport: { width: 360, height: 640 } };
+
+test('the app loads in French with no console error and no foreign request', async () => {
+  const ctx = await browser.newContext(phone);
+  const page = await ctx.newPage();
+  const problems = watch(page, server.url);
+  const response = await page.goto(server.url + '/');
+  assert.match(response.headers()['content-security-policy'] ?? '', /script-src 'self' 'wasm-unsafe-eval'/);
+  await page.getByRole('link', { name: 'Signaler un incident' }).waitFor();
+  for (const name of ['Noter une activité', "Plans d'action", "Boîte d'envoi", 'Paramètres']) {
+    assert.ok(await page.getByRole('link', { name }).isVisible(), name);
+  }
+  assert.equal(await page.getByTestId('connectivity').innerText(), 'En ligne');
+  assert.equal(await page.getByTestId('pending').innerText(), 'Tout est envoyé');
+  assert.equal(await page.locator('html').getAttribute('lang'), 'fr');
+  await waitForWorker(page);
+  // Placeholders say plainly that they are not there yet.
+  await page.getByRole('link', { name: 'Plans d\'action' }).click();
+  await page.getByRole('heading', { name: 'Pas encore disponible' }).waitFor();
+  assert.deepEqual(problems.consoleErrors, []);
+  assert.deepEqual(problems.foreign, []);
+  await ctx.close();
+});
+
+test('the header follows connectivity', async () => {
+  const ctx = await browser.newContext(phone);
+  const page = await ctx.newPage();
+  await page.goto(server.url + '/');
+  const badge = page.getByTestId('connectivity');
+  await badge.waitFor();
+  await ctx.setOffline(true);
+  await page.waitForFunction(() => document.querySelector('[data-testid=connectivity]')?.innerText === 'Hors ligne');
+  await ctx.setOffline(false);
+  await page.waitForFunction(() => document.querySelector('[data-testid=connectivity]')?.innerText === 'En ligne');
+  await ctx.close();
+});
+
+test('the language choice persists across a reload', async () => {
+  const ctx = await browser.newContext(phone);
+  const page = await ctx.newPage();
+  const problems = watch(page, server.url);
+  await page.goto(server.url + '/settings');
+  await page.getByRole('heading', { name: 'Paramètres' }).waitFor();
+  await page.getByLabel('English').check();
+  await page.getByRole('heading', { name: 'Settings' }).waitFor();
+  await page.reload();
+  await page.getByRole('heading', { name: 'Settings' }).waitFor();
+  assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+  assert.ok(await page.getByLabel('English').isChecked());
+  await page.goto(server.url + '/');
+  await page.getByRole('link', { name: 'Report an incident' }).waitFor();
+  await page.getByRole('link', { name: 'Settings' }).click();
+  await page.getByLabel('Français').check();
+  await page.reload();
+  await page.getByRole('heading', { name: 'Paramètres' }).waitFor();
+  assert.deepEqual(problems.consoleErrors, []);
+  await ctx.close();
+});
+
+async function visitThenGoOffline(serviceWorkers) {
+  const ctx = await browser.newContext({ ...phone, serviceWorkers });
+  const page = await ctx.newPage();
+  const problems = watch(page, server.url);
+  await page.goto(server.url + '/');
+  await page.getByRole('link', { name: 'Signaler un incident' }).waitFor();
+  if (serviceWorkers === 'allow') await waitForWorker(page);
+  await ctx.setOffline(true);
+  return { ctx, page, problems };
+}
+
+test('after one online visit, / and a deep link open offline from the service worker', async () => {
+  const { ctx, page, problems } = await visitThenGoOffline('allow');
+  await page.goto(server.url + '/');
+  await page.getByRole('link', { name: 'Signaler un incident' }).waitFor();
+  assert.equal(await page.getByTestId('connectivity').innerText(), 'Hors ligne');
+  await page.goto(server.url + '/outbox');
+  await page.getByRole('heading', { name: "Boîte d'envoi" }).waitFor();
+  await page.goto(server.url + '/no/such/page');
+  await page.getByRole('heading', { name: 'Page introuvable' }).waitFor();
+  assert.deepEqual(problems.foreign, []);
+  await ctx.close();
+});
+
+test('control: with service workers blocked the same offline visit fails', async () => {
+  const { ctx, page } = await visitThenGoOffline('block');
+  await assert.rejects(page.goto(server.url + '/'), /ERR_INTERNET_DISCONNECTED/);
+  await assert.rejects(page.goto(server.url + '/outbox'), /ERR_INTERNET_DISCONNECTED/);
+  await ctx.close();
+});
+
+test('a new build is detected and applied only when the user taps "Mettre à jour"', async () => {
+  const next = join(ROOT, 'dist-next');
+  assert.ok(existsSync(join(next, 'sw.js')), 'dist-next missing: the test command builds it (scripts/test.sh)');
+  // One origin, whose served folder is switched under it like a deployment would.
+  const scratch = mkdtempSync(join(tmpdir(), 'vigie-update-'));
+  const live = join(scratch, 'live');
+  symlinkSync(join(ROOT, 'dist'), live);
+  const own = await startServer(live);
+  const ctx = await browser.newContext(phone);
+  try {
+    const page = await ctx.newPage();
+    const problems = watch(page, own.url);
+    await page.goto(own.url + '/');
+    await waitForWorker(page);
+    const mark = () => page.evaluate(() => getComputedStyle(document.body).getPropertyValue('--build-mark').trim());
+    assert.equal(await mark(), '');
+
+    // Deploy the next build (atomic symlink swap), then come back to the app.
+    symlinkSync(next, join(scratch, 'swap'));
+    renameSync(join(scratch, 'swap'), live);
+    await page.reload();
+    const banner = page.getByRole('alert').filter({ hasText: 'Nouvelle version disponible' });
+    await banner.waitFor({ timeout: 15_000 });
+    // Still the old version until the user agrees.
+    assert.equal(await mark(), '');
+
+    await Promise.all([page.waitForEvent('load'), banner.getByRole('button', { name: 'Mettre à jour' }).click()]);
+    await page.getByRole('link', { name: 'Signaler un incident' }).waitFor();
+    assert.equal(await mark(), 'next');
+    assert.equal(await banner.count(), 0);
+    assert.deepEqual(problems.foreign, []);
+  } finally {
+    await ctx.close();
+    await own.stop();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+});
