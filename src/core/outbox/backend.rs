@@ -1,0 +1,661 @@
+//! Backend modes: how a batch of records becomes an HTTP request, and how the answer becomes
+//! one outcome per record. Pure: the browser adapter only moves bytes.
+//!
+//! The contract is written down in docs/PROTOCOL.md.
+
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use thiserror::Error;
+use uuid::Uuid;
+
+use crate::core::outbox::policy::parse_retry_after;
+use crate::core::outbox::state::RetryReason;
+use crate::core::record::Envelope;
+
+/// Where records go.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum Backend {
+    /// Nothing configured: records wait on the device.
+    #[default]
+    None,
+    /// `POST {base}/submissions` (and `/submissions/batch`), bearer token optional.
+    GenericJson {
+        /// Base URL, e.g. `https://vigie.example.org/api`.
+        base: String,
+        /// Bearer token, if the receiver requires one.
+        #[serde(default)]
+        token: Option<String>,
+    },
+    /// CouchDB API: `POST {base}/{db}/_bulk_docs`, basic auth optional.
+    CouchDb {
+        /// Server URL, e.g. `https://couch.example.org`.
+        base: String,
+        /// Database name.
+        db: String,
+        /// User name.
+        #[serde(default)]
+        user: Option<String>,
+        /// Password.
+        #[serde(default)]
+        password: Option<String>,
+    },
+}
+
+/// Why a base URL is refused.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum UrlError {
+    /// Empty.
+    #[error("the address is empty")]
+    Empty,
+    /// Not http(s).
+    #[error("the address must start with https://")]
+    Scheme,
+    /// Plain http to a remote machine would expose reports on the way.
+    #[error("plain http is only allowed for this machine (localhost)")]
+    InsecureRemote,
+    /// `user:pass@host`, a query or a fragment: secrets and noise do not belong in URLs.
+    #[error("the address must not contain credentials, '?' or '#'")]
+    Forbidden,
+    /// Spaces or no host.
+    #[error("the address is not valid")]
+    Invalid,
+}
+
+/// Checks a base URL and returns it without a trailing slash.
+pub fn validate_base_url(input: &str) -> Result<String, UrlError> {
+    let url = input.trim();
+    if url.is_empty() {
+        return Err(UrlError::Empty);
+    }
+    let (secure, rest) = if let Some(r) = url.strip_prefix("https://") {
+        (true, r)
+    } else if let Some(r) = url.strip_prefix("http://") {
+        (false, r)
+    } else {
+        return Err(UrlError::Scheme);
+    };
+    if url.chars().any(char::is_whitespace) {
+        return Err(UrlError::Invalid);
+    }
+    if url.contains(['?', '#']) {
+        return Err(UrlError::Forbidden);
+    }
+    let authority = rest.split('/').next().unwrap_or("");
+    if authority.contains('@') {
+        return Err(UrlError::Forbidden);
+    }
+    let host = if authority.starts_with('[') {
+        authority
+            .split(']')
+            .next()
+            .map(|h| format!("{h}]"))
+            .unwrap_or_default()
+    } else {
+        authority.split(':').next().unwrap_or("").to_owned()
+    };
+    if host.is_empty() {
+        return Err(UrlError::Invalid);
+    }
+    let loopback = host == "localhost" || host.starts_with("127.") || host == "[::1]";
+    if !secure && !loopback {
+        return Err(UrlError::InsecureRemote);
+    }
+    Ok(url.trim_end_matches('/').to_owned())
+}
+
+/// An HTTP request to make. Credentials travel in headers, never in the URL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpRequest {
+    /// Method.
+    pub method: &'static str,
+    /// Full URL.
+    pub url: String,
+    /// Headers.
+    pub headers: Vec<(String, String)>,
+    /// JSON body.
+    pub body: String,
+}
+
+/// What came back (or did not).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HttpResult {
+    /// An answer.
+    Response {
+        /// Status.
+        status: u16,
+        /// Body text (may be HTML from a captive portal).
+        body: String,
+        /// Retry-After header, if any.
+        retry_after: Option<String>,
+    },
+    /// No answer: offline, DNS, reset, CORS refusal.
+    Network(String),
+    /// No answer in time.
+    Timeout,
+}
+
+/// What an answer means for one record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The backend has it.
+    Delivered {
+        /// Status of the answer.
+        status: u16,
+        /// What the server said, shortened.
+        server: String,
+    },
+    /// Try again later.
+    Retry {
+        /// Why.
+        reason: RetryReason,
+        /// Server's Retry-After in ms.
+        retry_after_ms: Option<u64>,
+    },
+    /// Credentials refused: stop flushing.
+    NeedsAuth {
+        /// 401 or 403.
+        status: u16,
+    },
+    /// The record itself is refused.
+    Rejected {
+        /// Status.
+        status: u16,
+        /// Reason for the user.
+        reason: String,
+    },
+}
+
+const MAX_SERVER_TEXT: usize = 300;
+
+fn shorten(text: &str) -> String {
+    let t = text.trim();
+    match t.char_indices().nth(MAX_SERVER_TEXT) {
+        Some((i, _)) => format!("{}…", &t[..i]),
+        None => t.to_owned(),
+    }
+}
+
+/// The human reason in an error body: JSON `reason`/`error`/`message`, else the text.
+fn reason_of(body: &str) -> String {
+    if let Ok(v) = serde_json::from_str::<Value>(body) {
+        for key in ["reason", "message", "error"] {
+            if let Some(s) = v.get(key).and_then(Value::as_str) {
+                return shorten(s);
+            }
+        }
+    }
+    shorten(body)
+}
+
+fn names_id(v: &Value, id: &Uuid) -> bool {
+    v.get("id").and_then(Value::as_str) == Some(id.to_string().as_str())
+}
+
+impl Backend {
+    /// Whether records can be sent at all.
+    pub fn is_configured(&self) -> bool {
+        !matches!(self, Backend::None)
+    }
+
+    /// The request carrying `records` (one or more).
+    pub fn request(&self, records: &[&Envelope]) -> Option<HttpRequest> {
+        let json = ("Content-Type".to_owned(), "application/json".to_owned());
+        match self {
+            Backend::None => None,
+            Backend::GenericJson { base, token } => {
+                let mut headers = vec![json];
+                if let Some(t) = token.as_deref().filter(|t| !t.is_empty()) {
+                    headers.push(("Authorization".into(), format!("Bearer {t}")));
+                }
+                if let [one] = records {
+                    headers.push(("Idempotency-Key".into(), one.id.to_string()));
+                    Some(HttpRequest {
+                        method: "POST",
+                        url: format!("{base}/submissions"),
+                        headers,
+                        body: serde_json::to_string(one).ok()?,
+                    })
+                } else {
+                    Some(HttpRequest {
+                        method: "POST",
+                        url: format!("{base}/submissions/batch"),
+                        headers,
+                        body: serde_json::to_string(&json!({ "records": records })).ok()?,
+                    })
+                }
+            }
+            Backend::CouchDb {
+                base,
+                db,
+                user,
+                password,
+            } => {
+                let mut headers = vec![json];
+                if let Some(u) = user.as_deref().filter(|u| !u.is_empty()) {
+                    let pair = format!("{u}:{}", password.as_deref().unwrap_or(""));
+                    let b64 = base64::engine::general_purpose::STANDARD.encode(pair);
+                    headers.push(("Authorization".into(), format!("Basic {b64}")));
+                }
+                let docs: Vec<Value> = records
+                    .iter()
+                    .map(|r| {
+                        let mut doc = serde_json::to_value(r).unwrap_or(Value::Null);
+                        if let Value::Object(map) = &mut doc {
+                            map.insert("_id".into(), Value::String(r.id.to_string()));
+                        }
+                        doc
+                    })
+                    .collect();
+                Some(HttpRequest {
+                    method: "POST",
+                    url: format!("{base}/{db}/_bulk_docs"),
+                    headers,
+                    body: serde_json::to_string(&json!({ "docs": docs })).ok()?,
+                })
+            }
+        }
+    }
+
+    /// One outcome per id in `ids` (same order), from what came back.
+    pub fn interpret(&self, ids: &[Uuid], result: &HttpResult) -> Vec<Outcome> {
+        let all = |o: Outcome| vec![o; ids.len()];
+        let (status, body, retry_after) = match result {
+            HttpResult::Network(d) => {
+                return all(Outcome::Retry {
+                    reason: RetryReason::Network { detail: shorten(d) },
+                    retry_after_ms: None,
+                })
+            }
+            HttpResult::Timeout => {
+                return all(Outcome::Retry {
+                    reason: RetryReason::Timeout,
+                    retry_after_ms: None,
+                })
+            }
+            HttpResult::Response {
+                status,
+                body,
+                retry_after,
+            } => (*status, body.as_str(), retry_after),
+        };
+        match status {
+            401 | 403 => all(Outcome::NeedsAuth { status }),
+            408 | 429 | 500..=599 => all(Outcome::Retry {
+                reason: RetryReason::Server { status },
+                retry_after_ms: retry_after.as_deref().and_then(parse_retry_after),
+            }),
+            200..=299 => self.receipts(ids, status, body),
+            409 => self.conflict(ids, body),
+            400..=499 => all(Outcome::Rejected {
+                status,
+                reason: reason_of(body),
+            }),
+            _ => all(Outcome::Retry {
+                reason: RetryReason::NotAReceipt { status },
+                retry_after_ms: None,
+            }),
+        }
+    }
+
+    fn receipts(&self, ids: &[Uuid], status: u16, body: &str) -> Vec<Outcome> {
+        let parsed: Option<Value> = serde_json::from_str(body).ok();
+        let not_a_receipt = Outcome::Retry {
+            reason: RetryReason::NotAReceipt { status },
+            retry_after_ms: None,
+        };
+        let per_doc: Option<&Vec<Value>> = match self {
+            Backend::CouchDb { .. } => parsed.as_ref().and_then(Value::as_array),
+            _ => parsed
+                .as_ref()
+                .and_then(|v| v.get("results"))
+                .and_then(Value::as_array),
+        };
+        if ids.len() == 1 && per_doc.is_none() {
+            // Single generic submission: 201/202 is a receipt; a 200 must echo the id.
+            let echoes = parsed.as_ref().is_some_and(|v| names_id(v, &ids[0]));
+            return vec![if status == 201 || status == 202 || echoes {
+                Outcome::Delivered {
+                    status,
+                    server: shorten(body),
+                }
+            } else {
+                not_a_receipt
+            }];
+        }
+        let Some(docs) = per_doc else {
+            return vec![not_a_receipt; ids.len()];
+        };
+        ids.iter()
+            .map(|id| match docs.iter().find(|d| names_id(d, id)) {
+                None => not_a_receipt.clone(),
+                Some(d) => self.doc_outcome(d, status),
+            })
+            .collect()
+    }
+
+    fn doc_outcome(&self, d: &Value, status: u16) -> Outcome {
+        let error = d.get("error").and_then(Value::as_str);
+        let ok = d.get("ok").and_then(Value::as_bool) == Some(true) || d.get("rev").is_some();
+        match (self, error) {
+            (_, None) if ok => Outcome::Delivered {
+                status,
+                server: shorten(&d.to_string()),
+            },
+            // CouchDB: a conflict on a fresh UUID means our earlier attempt landed.
+            (Backend::CouchDb { .. }, Some("conflict")) => Outcome::Delivered {
+                status: 409,
+                server: "already stored".into(),
+            },
+            (Backend::GenericJson { .. }, Some("duplicate")) => Outcome::Delivered {
+                status: 200,
+                server: "already stored".into(),
+            },
+            (_, Some("unauthorized" | "forbidden")) => Outcome::NeedsAuth { status: 403 },
+            (_, Some(e)) => Outcome::Rejected {
+                status: d.get("status").and_then(Value::as_u64).unwrap_or(400) as u16,
+                reason: d
+                    .get("reason")
+                    .and_then(Value::as_str)
+                    .map(shorten)
+                    .unwrap_or_else(|| e.to_owned()),
+            },
+            (_, None) => Outcome::Retry {
+                reason: RetryReason::NotAReceipt { status },
+                retry_after_ms: None,
+            },
+        }
+    }
+
+    fn conflict(&self, ids: &[Uuid], body: &str) -> Vec<Outcome> {
+        let parsed: Option<Value> = serde_json::from_str(body).ok();
+        let different = parsed
+            .as_ref()
+            .and_then(|v| v.get("error"))
+            .and_then(Value::as_str)
+            == Some("different_content");
+        let outcome = if different {
+            Outcome::Rejected {
+                status: 409,
+                reason: reason_of(body),
+            }
+        } else {
+            // "Already have it": the id is ours alone, so it is our record.
+            Outcome::Delivered {
+                status: 409,
+                server: "already stored".into(),
+            }
+        };
+        vec![outcome; ids.len()]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::record::Author;
+
+    fn env(n: u128) -> Envelope {
+        Envelope::new(
+            Uuid::from_u128(n),
+            "note",
+            ("note", "1"),
+            1,
+            "d",
+            Author::default(),
+            json!({"n": n as u64}),
+        )
+    }
+
+    fn generic() -> Backend {
+        Backend::GenericJson {
+            base: "https://r.example".into(),
+            token: Some("t0k".into()),
+        }
+    }
+
+    fn couch() -> Backend {
+        Backend::CouchDb {
+            base: "http://127.0.0.1:5984".into(),
+            db: "vigie".into(),
+            user: Some("u".into()),
+            password: Some("p".into()),
+        }
+    }
+
+    fn resp(status: u16, body: &str) -> HttpResult {
+        HttpResult::Response {
+            status,
+            body: body.into(),
+            retry_after: None,
+        }
+    }
+
+    #[test]
+    fn base_urls_are_validated() {
+        assert_eq!(
+            validate_base_url(" https://x.org/api/ "),
+            Ok("https://x.org/api".into())
+        );
+        assert_eq!(
+            validate_base_url("http://127.0.0.1:8080"),
+            Ok("http://127.0.0.1:8080".into())
+        );
+        assert_eq!(
+            validate_base_url("http://localhost/"),
+            Ok("http://localhost".into())
+        );
+        assert_eq!(
+            validate_base_url("http://[::1]:9/"),
+            Ok("http://[::1]:9".into())
+        );
+        assert_eq!(validate_base_url(""), Err(UrlError::Empty));
+        assert_eq!(validate_base_url("ftp://x"), Err(UrlError::Scheme));
+        assert_eq!(validate_base_url("x.org"), Err(UrlError::Scheme));
+        assert_eq!(
+            validate_base_url("http://x.org"),
+            Err(UrlError::InsecureRemote)
+        );
+        assert_eq!(
+            validate_base_url("https://u:p@x.org"),
+            Err(UrlError::Forbidden)
+        );
+        assert_eq!(
+            validate_base_url("https://x.org/?token=1"),
+            Err(UrlError::Forbidden)
+        );
+        assert_eq!(validate_base_url("https://x .org"), Err(UrlError::Invalid));
+        assert_eq!(validate_base_url("https:///path"), Err(UrlError::Invalid));
+    }
+
+    #[test]
+    fn generic_single_request_carries_idempotency_key_and_token_in_headers() {
+        let e = env(1);
+        let req = generic().request(&[&e]).unwrap();
+        assert_eq!(req.url, "https://r.example/submissions");
+        assert!(req
+            .headers
+            .contains(&("Idempotency-Key".into(), e.id.to_string())));
+        assert!(req
+            .headers
+            .contains(&("Authorization".into(), "Bearer t0k".into())));
+        assert!(!req.url.contains("t0k"));
+        assert_eq!(serde_json::from_str::<Envelope>(&req.body).unwrap(), e);
+    }
+
+    #[test]
+    fn generic_batch_and_couch_bulk_requests() {
+        let (a, b) = (env(1), env(2));
+        let req = generic().request(&[&a, &b]).unwrap();
+        assert_eq!(req.url, "https://r.example/submissions/batch");
+        let body: Value = serde_json::from_str(&req.body).unwrap();
+        assert_eq!(body["records"].as_array().unwrap().len(), 2);
+        let req = couch().request(&[&a, &b]).unwrap();
+        assert_eq!(req.url, "http://127.0.0.1:5984/vigie/_bulk_docs");
+        assert!(req
+            .headers
+            .contains(&("Authorization".into(), "Basic dTpw".into())));
+        let body: Value = serde_json::from_str(&req.body).unwrap();
+        assert_eq!(body["docs"][1]["_id"], b.id.to_string());
+        assert_eq!(Backend::None.request(&[&a]), None);
+    }
+
+    /// The classification table for a single generic submission.
+    #[test]
+    fn single_submission_classification() {
+        let id = Uuid::from_u128(1);
+        let echo = format!(r#"{{"id":"{id}","received_at":"now"}}"#);
+        let g = generic();
+        let one = |r: HttpResult| g.interpret(&[id], &r).remove(0);
+        assert!(matches!(
+            one(resp(201, "")),
+            Outcome::Delivered { status: 201, .. }
+        ));
+        assert!(matches!(
+            one(resp(202, "")),
+            Outcome::Delivered { status: 202, .. }
+        ));
+        assert!(matches!(
+            one(resp(200, &echo)),
+            Outcome::Delivered { status: 200, .. }
+        ));
+        // A captive portal's page, or a 200 naming another record, is no receipt.
+        let portal = one(resp(
+            200,
+            "<html><body>Connectez-vous au Wi-Fi</body></html>",
+        ));
+        assert_eq!(
+            portal,
+            Outcome::Retry {
+                reason: RetryReason::NotAReceipt { status: 200 },
+                retry_after_ms: None
+            }
+        );
+        assert!(matches!(
+            one(resp(200, r#"{"id":"someone-else"}"#)),
+            Outcome::Retry { .. }
+        ));
+        assert!(matches!(one(resp(204, "")), Outcome::Retry { .. }));
+        for s in [408, 500, 502, 503, 504] {
+            assert_eq!(
+                one(resp(s, "")),
+                Outcome::Retry {
+                    reason: RetryReason::Server { status: s },
+                    retry_after_ms: None
+                }
+            );
+        }
+        let limited = HttpResult::Response {
+            status: 429,
+            body: String::new(),
+            retry_after: Some("30".into()),
+        };
+        assert_eq!(
+            one(limited),
+            Outcome::Retry {
+                reason: RetryReason::Server { status: 429 },
+                retry_after_ms: Some(30_000)
+            }
+        );
+        assert_eq!(
+            one(HttpResult::Timeout),
+            Outcome::Retry {
+                reason: RetryReason::Timeout,
+                retry_after_ms: None
+            }
+        );
+        assert!(matches!(
+            one(HttpResult::Network("reset".into())),
+            Outcome::Retry {
+                reason: RetryReason::Network { .. },
+                ..
+            }
+        ));
+        assert_eq!(one(resp(401, "")), Outcome::NeedsAuth { status: 401 });
+        assert_eq!(one(resp(403, "")), Outcome::NeedsAuth { status: 403 });
+        assert!(matches!(
+            one(resp(409, r#"{"error":"duplicate"}"#)),
+            Outcome::Delivered { status: 409, .. }
+        ));
+        assert_eq!(
+            one(resp(
+                409,
+                r#"{"error":"different_content","reason":"same id, other content"}"#
+            )),
+            Outcome::Rejected {
+                status: 409,
+                reason: "same id, other content".into()
+            }
+        );
+        assert_eq!(
+            one(resp(
+                400,
+                r#"{"error":"invalid","reason":"field 'kind' missing"}"#
+            )),
+            Outcome::Rejected {
+                status: 400,
+                reason: "field 'kind' missing".into()
+            }
+        );
+        for s in [404, 413, 422, 418] {
+            assert!(
+                matches!(one(resp(s, "nope")), Outcome::Rejected { status, .. } if status == s)
+            );
+        }
+        assert!(matches!(one(resp(302, "")), Outcome::Retry { .. }));
+    }
+
+    #[test]
+    fn batch_answers_are_per_record() {
+        let (a, b, c) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3));
+        let body = format!(
+            r#"{{"results":[{{"id":"{a}","ok":true}},{{"id":"{b}","error":"invalid","status":400,"reason":"payload missing"}}]}}"#
+        );
+        let out = generic().interpret(&[a, b, c], &resp(200, &body));
+        assert!(matches!(out[0], Outcome::Delivered { .. }));
+        assert_eq!(
+            out[1],
+            Outcome::Rejected {
+                status: 400,
+                reason: "payload missing".into()
+            }
+        );
+        // Not mentioned: not acknowledged.
+        assert!(matches!(
+            out[2],
+            Outcome::Retry {
+                reason: RetryReason::NotAReceipt { .. },
+                ..
+            }
+        ));
+        let html = generic().interpret(&[a, b], &resp(200, "<html>"));
+        assert!(html.iter().all(|o| matches!(o, Outcome::Retry { .. })));
+    }
+
+    #[test]
+    fn couch_bulk_conflict_on_a_fresh_uuid_is_delivered() {
+        let (a, b, c) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3));
+        let body = format!(
+            r#"[{{"ok":true,"id":"{a}","rev":"1-x"}},{{"id":"{b}","error":"conflict","reason":"Document update conflict."}},{{"id":"{c}","error":"forbidden","reason":"no"}}]"#
+        );
+        let out = couch().interpret(&[a, b, c], &resp(201, &body));
+        assert!(matches!(out[0], Outcome::Delivered { .. }));
+        assert!(matches!(out[1], Outcome::Delivered { status: 409, .. }));
+        assert_eq!(out[2], Outcome::NeedsAuth { status: 403 });
+    }
+
+    #[test]
+    fn long_server_text_is_shortened() {
+        let long = "é".repeat(1000);
+        match generic()
+            .interpret(&[Uuid::from_u128(1)], &resp(400, &long))
+            .remove(0)
+        {
+            Outcome::Rejected { reason, .. } => {
+                assert_eq!(reason.chars().count(), MAX_SERVER_TEXT + 1)
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

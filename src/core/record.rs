@@ -1,0 +1,204 @@
+//! The record envelope: what leaves the device, whatever the form or the backend.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use thiserror::Error;
+use uuid::Uuid;
+
+/// Version of the envelope layout written by this build.
+pub const ENVELOPE_SCHEMA: u32 = 2;
+
+/// Milliseconds since the Unix epoch, device clock.
+pub type Millis = i64;
+
+/// Who filled the record in, as set in Settings.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Author {
+    /// Name or pseudonym the coordinator knows.
+    pub name: String,
+    /// Role, e.g. "observateur", "médiateur".
+    #[serde(default)]
+    pub role: String,
+}
+
+/// One finalised record. The id is generated when the record is started and never changes:
+/// every retry and every backend uses it to recognise a duplicate.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Envelope {
+    /// Client-generated UUID v4.
+    pub id: Uuid,
+    /// What the record is: "incident", "mediation", "activity", "note", …
+    pub kind: String,
+    /// Form definition id.
+    pub form_id: String,
+    /// Form definition version the record was filled with.
+    pub form_version: String,
+    /// When the record was started (device clock).
+    pub created_at: Millis,
+    /// Last change (device clock).
+    pub updated_at: Millis,
+    /// Identifier of this installation.
+    pub device_id: String,
+    /// Who filled it in.
+    pub author: Author,
+    /// The answers, as the form defines them.
+    pub payload: Value,
+    /// Envelope layout version.
+    pub schema_version: u32,
+}
+
+/// Why a stored envelope cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum EnvelopeError {
+    /// Not JSON, or not an envelope of any known version.
+    #[error("not a record envelope: {0}")]
+    Malformed(String),
+    /// Written by a newer Vigie; kept untouched until the app is updated.
+    #[error("record written by a newer version (schema {0})")]
+    FromTheFuture(u32),
+}
+
+/// Schema 1 (first field builds): the author was a single free-text string and there was
+/// no `kind`. Kept so records queued by such a build still decode after an update.
+#[derive(Deserialize)]
+struct EnvelopeV1 {
+    id: Uuid,
+    form_id: String,
+    form_version: String,
+    created_at: Millis,
+    #[serde(default)]
+    updated_at: Option<Millis>,
+    device_id: String,
+    #[serde(default)]
+    author: String,
+    payload: Value,
+}
+
+impl Envelope {
+    /// A new record for `form_id`/`form_version`, with a fresh id.
+    pub fn new(
+        id: Uuid,
+        kind: &str,
+        form: (&str, &str),
+        now: Millis,
+        device_id: &str,
+        author: Author,
+        payload: Value,
+    ) -> Envelope {
+        Envelope {
+            id,
+            kind: kind.to_owned(),
+            form_id: form.0.to_owned(),
+            form_version: form.1.to_owned(),
+            created_at: now,
+            updated_at: now,
+            device_id: device_id.to_owned(),
+            author,
+            payload,
+            schema_version: ENVELOPE_SCHEMA,
+        }
+    }
+
+    /// Decodes any known schema version, upgrading old ones to the current layout.
+    pub fn decode(value: Value) -> Result<Envelope, EnvelopeError> {
+        let version = value
+            .get("schema_version")
+            .and_then(Value::as_u64)
+            .unwrap_or(1) as u32;
+        match version {
+            1 => {
+                let v1: EnvelopeV1 = serde_json::from_value(value)
+                    .map_err(|e| EnvelopeError::Malformed(e.to_string()))?;
+                Ok(Envelope {
+                    id: v1.id,
+                    kind: v1.form_id.clone(),
+                    form_id: v1.form_id,
+                    form_version: v1.form_version,
+                    created_at: v1.created_at,
+                    updated_at: v1.updated_at.unwrap_or(v1.created_at),
+                    device_id: v1.device_id,
+                    author: Author {
+                        name: v1.author,
+                        role: String::new(),
+                    },
+                    payload: v1.payload,
+                    schema_version: ENVELOPE_SCHEMA,
+                })
+            }
+            ENVELOPE_SCHEMA => {
+                serde_json::from_value(value).map_err(|e| EnvelopeError::Malformed(e.to_string()))
+            }
+            newer => Err(EnvelopeError::FromTheFuture(newer)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn sample() -> Envelope {
+        Envelope::new(
+            Uuid::from_u128(7),
+            "note",
+            ("note", "1"),
+            1_700_000_000_000,
+            "dev-1",
+            Author {
+                name: "Awa".into(),
+                role: "observatrice".into(),
+            },
+            json!({"texte": "Tension au marché de Bougouni"}),
+        )
+    }
+
+    #[test]
+    fn current_schema_round_trips() {
+        let env = sample();
+        let json = serde_json::to_value(&env).unwrap();
+        assert_eq!(json["schema_version"], 2);
+        assert_eq!(Envelope::decode(json).unwrap(), env);
+    }
+
+    #[test]
+    fn schema_1_is_upgraded() {
+        let v1 = json!({
+            "id": "00000000-0000-0000-0000-000000000007",
+            "form_id": "incident", "form_version": "3",
+            "created_at": 5, "device_id": "d", "author": "Moussa",
+            "payload": {"a": 1}
+        });
+        let env = Envelope::decode(v1).unwrap();
+        assert_eq!(env.schema_version, ENVELOPE_SCHEMA);
+        assert_eq!(env.kind, "incident");
+        assert_eq!(env.updated_at, 5);
+        assert_eq!(
+            env.author,
+            Author {
+                name: "Moussa".into(),
+                role: String::new()
+            }
+        );
+        assert_eq!(env.payload, json!({"a": 1}));
+    }
+
+    #[test]
+    fn newer_schema_is_refused_not_mangled() {
+        let mut json = serde_json::to_value(sample()).unwrap();
+        json["schema_version"] = json!(9);
+        assert_eq!(Envelope::decode(json), Err(EnvelopeError::FromTheFuture(9)));
+    }
+
+    #[test]
+    fn garbage_is_malformed() {
+        assert!(matches!(
+            Envelope::decode(json!([1, 2])),
+            Err(EnvelopeError::Malformed(_))
+        ));
+        assert!(matches!(
+            Envelope::decode(json!({"schema_version": 2, "id": "nope"})),
+            Err(EnvelopeError::Malformed(_))
+        ));
+    }
+}
