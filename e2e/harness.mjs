@@ -12,9 +12,11 @@ const SERVER = process.env.VIGIE_SERVER_BIN || join(ROOT, 'target/debug/vigie-se
 
 /** Starts vigie-server on a free loopback port serving `dist`; it stops itself after 5 min. */
 export async function startServer(dist = join(ROOT, 'dist'), extraArgs = []) {
+  // Each server gets its own database unless the test gives one.
+  const data = extraArgs.includes('--data-dir') ? [] : ['--data-dir', mkdtempSync(join(tmpdir(), 'vigie-data-'))];
   const child = spawn(
     SERVER,
-    ['--bind', '127.0.0.1:0', '--dist', dist, '--lifetime-secs', '300', ...extraArgs],
+    ['--bind', '127.0.0.1:0', '--dist', dist, '--lifetime-secs', '300', ...data, ...extraArgs],
     { stdio: ['ignore', 'pipe', 'pipe'] }
   );
   const url = await new Promise((ok, fail) => {

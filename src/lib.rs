@@ -9,6 +9,7 @@
 pub mod adapters;
 pub mod core;
 pub mod state;
+pub mod sync;
 pub mod views;
 
 pub use views::App;

@@ -8,7 +8,9 @@ use crate::adapters::{
     storage::{LocalStore, StorageError},
 };
 use crate::core::i18n::{Lang, Msg};
-use crate::core::prefs::{Preferences, OUTBOX_INDEX_KEY, PREFS_KEY};
+use crate::core::prefs::{Preferences, PREFS_KEY};
+use crate::core::setup_link;
+use crate::sync::Outbox;
 
 /// Signals shared by every view, provided as context by [`AppState::provide`].
 #[derive(Clone, Copy)]
@@ -17,12 +19,14 @@ pub struct AppState {
     pub lang: RwSignal<Lang>,
     /// Whether the browser believes it is online.
     pub online: ReadSignal<bool>,
-    /// Records waiting in the outbox.
-    pub pending: RwSignal<usize>,
+    /// Records not yet at the backend (waiting, blocked or refused).
+    pub pending: Signal<usize>,
     /// The service worker's update and error state.
     pub worker: service_worker::ServiceWorkerStatus,
     /// A storage problem the user must know about, shown as a banner.
     pub storage_problem: RwSignal<Option<Msg>>,
+    /// A one-off piece of news for the user (setup link imported, …).
+    pub notice: RwSignal<Option<Msg>>,
 }
 
 impl AppState {
@@ -30,20 +34,23 @@ impl AppState {
     pub fn provide() -> AppState {
         let store = LocalStore::open();
         let storage_problem = RwSignal::new(None);
-        let (prefs, pending) = match &store {
-            Ok(store) => (load_prefs(store, storage_problem), load_pending(store)),
+        let prefs = match &store {
+            Ok(store) => load_prefs(store, storage_problem),
             Err(e) => {
                 storage_problem.set(Some(e.user_message()));
-                (Preferences::default(), 0)
+                Preferences::default()
             }
         };
+        let outbox = Outbox::provide(store.clone().ok());
         let state = AppState {
             lang: RwSignal::new(prefs.lang),
             online: connectivity::watch_online(),
-            pending: RwSignal::new(pending),
+            pending: Signal::derive(move || outbox.counts().unsent()),
             worker: service_worker::register(),
             storage_problem,
+            notice: RwSignal::new(None),
         };
+        import_setup_link(outbox, state.notice);
         persist_language(state, store.ok());
         provide_context(state);
         state
@@ -72,12 +79,36 @@ fn load_prefs(store: &LocalStore, problem: RwSignal<Option<Msg>>) -> Preferences
     }
 }
 
-fn load_pending(store: &LocalStore) -> usize {
-    store
-        .get::<Vec<String>>(OUTBOX_INDEX_KEY)
-        .ok()
-        .flatten()
-        .map_or(0, |ids| ids.len())
+/// Applies a `#setup=…` link, then removes it from the address bar (it may hold a token).
+fn import_setup_link(outbox: Outbox, notice: RwSignal<Option<Msg>>) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let Ok(hash) = window.location().hash() else {
+        return;
+    };
+    let Some(parsed) = setup_link::parse_fragment(&hash) else {
+        return;
+    };
+    let msg = match parsed {
+        Ok(link) => {
+            let mut settings = outbox.settings.get_untracked();
+            settings.backend = link.backend;
+            if let Some(name) = link.author {
+                settings.author.name = name;
+            }
+            match outbox.save_settings(settings) {
+                Ok(()) => Msg::SetupImported,
+                Err(e) => e.user_message(),
+            }
+        }
+        Err(_) => Msg::SetupRefused,
+    };
+    notice.set(Some(msg));
+    if let Ok(history) = window.history() {
+        let path = window.location().pathname().unwrap_or_else(|_| "/".into());
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&path));
+    }
 }
 
 /// One effect keeps the stored preference and `<html lang>` in step with the signal.

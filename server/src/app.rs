@@ -70,7 +70,7 @@ pub fn is_app_route(path: &str) -> bool {
 }
 
 /// Builds the router serving `dist`.
-pub fn router(dist: &Path) -> Result<Router, SetupError> {
+pub fn router(dist: &Path, api: Router) -> Result<Router, SetupError> {
     let index = dist.join("index.html");
     let html = std::fs::read_to_string(&index).map_err(|_| SetupError::NotBuilt(index.clone()))?;
     let policy = policy_from_shell(&html).ok_or_else(|| SetupError::NoPolicy(index.clone()))?;
@@ -93,7 +93,7 @@ pub fn router(dist: &Path) -> Result<Router, SetupError> {
             }
         }));
 
-    Ok(Router::new()
+    Ok(api
         .fallback_service(files)
         .layer(middleware::from_fn(move |req: Request, next: Next| {
             let policy = policy.clone();

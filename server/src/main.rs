@@ -6,6 +6,7 @@
 //! (see docs/PROTOCOL.md once it exists).
 
 mod app;
+mod receiver;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -23,6 +24,12 @@ struct Args {
     /// Folder holding the built app (trunk's dist/).
     #[arg(long, env = "VIGIE_DIST", default_value = "dist")]
     dist: PathBuf,
+    /// Folder for the SQLite database of received records.
+    #[arg(long, env = "VIGIE_DATA_DIR", default_value = "data")]
+    data_dir: PathBuf,
+    /// Bearer token devices must send (none: the receiver accepts any device; loopback demo only).
+    #[arg(long, env = "VIGIE_TOKEN", hide_env_values = true)]
+    token: Option<String>,
     /// Stop by itself after this many seconds (tests use it so no server outlives them).
     #[arg(long, env = "VIGIE_LIFETIME_SECS")]
     lifetime_secs: Option<u64>,
@@ -47,13 +54,20 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run(args: Args) -> Result<(), String> {
-    let router = app::router(&args.dist).map_err(|e| e.to_string())?;
+    let recv = receiver::Receiver::open(&args.data_dir, args.token.clone())?;
+    let router = app::router(&args.dist, receiver::routes(recv)).map_err(|e| e.to_string())?;
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     // One line a script can wait for and parse.
     println!("vigie-server listening on http://{local}/");
+    if let Some(token) = &args.token {
+        println!(
+            "setup link (opens the app connected to this receiver): {}",
+            setup_link(&local, token)
+        );
+    }
     tracing::info!(dist = %args.dist.display(), "serving");
     let lifetime = args.lifetime_secs.map(Duration::from_secs);
     axum::serve(listener, router)
@@ -88,4 +102,15 @@ async fn shutdown_signal(lifetime: Option<Duration>) {
         _ = terminate => {},
         _ = expiry => tracing::info!("lifetime reached, stopping"),
     }
+}
+
+/// A link that configures the app for this receiver (the token stays in the fragment, which
+/// browsers never send to a server).
+fn setup_link(addr: &SocketAddr, token: &str) -> String {
+    use base64::Engine;
+    let payload = serde_json::json!({
+        "backend": { "mode": "generic_json", "base": format!("http://{addr}/api"), "token": token }
+    });
+    let data = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(payload.to_string());
+    format!("http://{addr}/settings#setup={data}")
 }

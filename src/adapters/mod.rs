@@ -4,5 +4,9 @@
 //! browser; their tests are wasm-bindgen tests in `tests/`.
 
 pub mod connectivity;
+pub mod download;
+pub mod http;
+pub mod locks;
+pub mod outbox_store;
 pub mod service_worker;
 pub mod storage;

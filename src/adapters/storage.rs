@@ -220,6 +220,22 @@ impl LocalStore {
     }
 }
 
+/// Asks the browser not to evict our storage under pressure (`navigator.storage.persist()`).
+/// Best effort: the answer is only logged; browsers decide by their own rules.
+pub fn request_persistence() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let storage = window.navigator().storage();
+    if let Ok(promise) = storage.persist() {
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Err(e) = wasm_bindgen_futures::JsFuture::from(promise).await {
+                leptos::logging::warn!("storage.persist: {e:?}");
+            }
+        });
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,3 +4,4 @@ pub mod i18n;
 pub mod outbox;
 pub mod prefs;
 pub mod record;
+pub mod setup_link;

@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::core::i18n::Lang;
+use crate::core::outbox::backend::Backend;
+use crate::core::record::Author;
 
 /// Every key Vigie writes starts with this prefix, so it never collides with another app on
 /// the same origin and can be listed or exported as a whole.
@@ -13,6 +15,21 @@ pub const PREFS_KEY: &str = "vigie/prefs";
 
 /// Storage key of the outbox index (the list of record ids waiting to be sent).
 pub const OUTBOX_INDEX_KEY: &str = "vigie/outbox/index";
+
+/// Storage key of the connection settings (backend, identity).
+pub const SETTINGS_KEY: &str = "vigie/settings";
+
+/// Where records go and who sends them, as set in Settings or by a setup link.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Backend mode and its parameters.
+    pub backend: Backend,
+    /// This installation's id, generated at first start.
+    pub device_id: String,
+    /// Who fills records in on this device.
+    pub author: Author,
+}
 
 /// Preferences chosen on this device.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,7 +57,7 @@ mod tests {
 
     #[test]
     fn keys_share_the_prefix() {
-        for key in [PREFS_KEY, OUTBOX_INDEX_KEY] {
+        for key in [PREFS_KEY, OUTBOX_INDEX_KEY, SETTINGS_KEY] {
             assert!(key.starts_with(&format!("{KEY_PREFIX}/")));
         }
     }

@@ -28,6 +28,10 @@ pub fn Home() -> impl IntoView {
                 {tile("/plans", Icon::Plan, Msg::ActionPlans, "")}
                 {tile("/outbox", Icon::Outbox, Msg::Outbox, "")}
             </nav>
+            <A href="/note" attr:class="settings-link">
+                <IconSvg icon=Icon::Activity />
+                <span>{move || state.t(Msg::QuickNote)}</span>
+            </A>
             <A href="/settings" attr:class="settings-link">
                 <IconSvg icon=Icon::Settings />
                 <span>{move || state.t(Msg::Settings)}</span>

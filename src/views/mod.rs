@@ -1,8 +1,11 @@
 //! Views: Leptos components that render state and dispatch actions. No storage or fetch
 //! call lives here; they go through `state` and the adapters.
 
+pub mod connection;
 pub mod home;
 pub mod icons;
+pub mod note;
+pub mod outbox;
 pub mod pages;
 pub mod shell;
 
@@ -15,8 +18,10 @@ use leptos_router::{
 use crate::core::i18n::Msg;
 use crate::state::AppState;
 use home::Home;
+use note::NotePage;
+use outbox::OutboxPage;
 use pages::{NotFound, NotYet, Settings};
-use shell::{Header, StorageBanner, UpdateBanner};
+use shell::{Header, NoticeBanner, StorageBanner, UnsentBanner, UpdateBanner};
 
 /// The whole app: state, shell, routes.
 #[component]
@@ -27,6 +32,8 @@ pub fn App() -> impl IntoView {
             <Header />
             <UpdateBanner />
             <StorageBanner />
+            <NoticeBanner />
+            <UnsentBanner />
             <main>
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=Home />
@@ -34,7 +41,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/report") view=|| view! { <NotYet title=Msg::ReportIncident /> } />
                     <Route path=path!("/activity") view=|| view! { <NotYet title=Msg::LogActivity /> } />
                     <Route path=path!("/plans") view=|| view! { <NotYet title=Msg::ActionPlans /> } />
-                    <Route path=path!("/outbox") view=|| view! { <NotYet title=Msg::Outbox /> } />
+                    <Route path=path!("/outbox") view=OutboxPage />
+                    <Route path=path!("/note") view=NotePage />
                 </Routes>
             </main>
         </Router>

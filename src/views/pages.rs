@@ -34,6 +34,7 @@ pub fn Settings() -> impl IntoView {
                     .collect_view()}
                 <p class="hint">{move || state.t(Msg::LanguageHint)}</p>
             </fieldset>
+            <crate::views::connection::ConnectionSettings />
             <BackHome />
         </section>
     }

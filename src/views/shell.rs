@@ -85,3 +85,34 @@ pub fn StorageBanner() -> impl IntoView {
         }}
     }
 }
+
+/// Info for the user (e.g. a setup link was imported), dismissible.
+#[component]
+pub fn NoticeBanner() -> impl IntoView {
+    let state = use_app_state();
+    view! {
+        {move || {
+            state.notice.get().map(|msg| {
+                view! {
+                    <div class="banner banner-info" role="status">
+                        <span>{move || state.t(msg)}</span>
+                        <button class="btn-small btn-secondary" on:click=move |_| state.notice.set(None)>"×"</button>
+                    </div>
+                }
+            })
+        }}
+    }
+}
+
+/// "N rapports non envoyés — ne videz pas les données du navigateur" while anything is unsent.
+#[component]
+pub fn UnsentBanner() -> impl IntoView {
+    let state = use_app_state();
+    view! {
+        <Show when=move || { state.pending.get() > 0 }>
+            <div class="banner banner-unsent" data-testid="unsent-banner">
+                {move || state.t(Msg::UnsentBanner).replace("{n}", &state.pending.get().to_string())}
+            </div>
+        </Show>
+    }
+}

@@ -1,0 +1,125 @@
+// The outbox end to end: records created offline survive reloads and reach the embedded
+// receiver exactly once when the network returns.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer, launchBrowser, watch, waitForWorker, ROOT } from './harness.mjs';
+
+const TOKEN = 'e2e-token-0123';
+let server;
+let browser;
+let closeBrowser;
+let dataDir;
+
+before(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'vigie-data-'));
+  server = await startServer(join(ROOT, 'dist'), ['--data-dir', dataDir, '--token', TOKEN]);
+  ({ browser, close: closeBrowser } = await launchBrowser());
+});
+
+after(async () => {
+  await closeBrowser?.();
+  await server?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function storedIds() {
+  const res = await fetch(server.url + '/api/submissions', { headers: { Authorization: `Bearer ${TOKEN}` } });
+  assert.equal(res.status, 200);
+  return (await res.json()).ids;
+}
+
+function setupLink(base) {
+  const json = JSON.stringify({ backend: { mode: 'generic_json', base, token: TOKEN } });
+  return Buffer.from(json).toString('base64url');
+}
+
+test('five notes written offline survive reloads and are delivered exactly once online', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 360, height: 640 } });
+  const page = await ctx.newPage();
+  const problems = watch(page, server.url);
+  // The coordinator's setup link configures the receiver; the token leaves the address bar.
+  await page.goto(`${server.url}/settings#setup=${setupLink(server.url + '/api')}`);
+  await page.getByText('Configuration reçue par lien et enregistrée.').waitFor();
+  assert.equal(new URL(page.url()).hash, '');
+  await waitForWorker(page);
+
+  await ctx.setOffline(true);
+  await page.goto(server.url + '/note');
+  for (let i = 1; i <= 5; i++) {
+    await page.getByLabel('Ce que vous voulez signaler').fill(`Tension au marché de Kadiolo, note ${i} — été`);
+    await page.getByRole('button', { name: 'Enregistrer' }).click();
+    await page.getByText('Enregistré sur le téléphone').waitFor();
+  }
+  assert.equal(await page.getByTestId('pending').innerText(), '5 en attente');
+  await page.reload();
+  assert.equal(await page.getByTestId('pending').innerText(), '5 en attente');
+  await page.close();
+
+  const again = await ctx.newPage();
+  await again.goto(server.url + '/outbox');
+  await again.getByTestId('unsent-banner').waitFor();
+  assert.match(await again.getByTestId('unsent-banner').innerText(), /^5 rapport\(s\) non envoyé\(s\)/);
+  await again.waitForFunction(() => document.querySelectorAll('[data-testid=record-state]').length === 5);
+  assert.equal(await again.getByText("En attente d'envoi").count(), 5);
+  assert.deepEqual(await storedIds(), []);
+
+  await ctx.setOffline(false); // the `online` event triggers the flush
+  await again.waitForFunction(() => document.querySelectorAll('.rec-ok').length === 5, null, { timeout: 30_000 });
+  assert.equal(await again.getByTestId('pending').innerText(), 'Tout est envoyé');
+  const ids = await storedIds();
+  assert.equal(ids.length, 5);
+  assert.equal(new Set(ids).size, 5);
+  // Sent payloads are purged from the device; the receipt stays.
+  const kept = await again.evaluate(() =>
+    Object.keys(localStorage)
+      .filter((k) => /^vigie\/outbox\/[0-9a-f-]{36}$/.test(k))
+      .map((k) => JSON.parse(localStorage.getItem(k)))
+  );
+  assert.equal(kept.length, 5);
+  for (const e of kept) {
+    assert.equal(e.envelope.payload, null);
+    assert.equal(e.state.state, 'delivered');
+  }
+  assert.deepEqual(problems.foreign, []);
+  await ctx.close();
+});
+
+test('a refused token stops sending and new credentials resume it', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 360, height: 640 } });
+  const page = await ctx.newPage();
+  const before = (await storedIds()).length;
+  await page.goto(server.url + '/settings');
+  await page.getByLabel('Vigie / JSON').check();
+  await page.getByLabel('Adresse du serveur').fill(server.url + '/api');
+  await page.getByLabel("Jeton d'accès").fill('wrong-token');
+  await page.getByRole('button', { name: 'Enregistrer' }).click();
+  await page.getByText('Paramètres enregistrés.').waitFor();
+  await page.goto(server.url + '/note');
+  await page.getByLabel('Ce que vous voulez signaler').fill('Réunion de médiation à Bougouni');
+  await page.getByRole('button', { name: 'Enregistrer' }).click();
+  await page.goto(server.url + '/outbox');
+  await page.getByText('Refusé : identifiants à vérifier dans Paramètres').waitFor({ timeout: 15_000 });
+  assert.equal((await storedIds()).length, before);
+
+  await page.goto(server.url + '/settings');
+  await page.getByLabel("Jeton d'accès").fill(TOKEN);
+  await page.getByRole('button', { name: 'Enregistrer' }).click();
+  await page.goto(server.url + '/outbox');
+  await page.waitForFunction(() => document.querySelectorAll('.rec-ok').length === 1, null, { timeout: 15_000 });
+  assert.equal((await storedIds()).length, before + 1);
+  await ctx.close();
+});
+
+test('an invalid server address is refused with a message in French', async () => {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await page.goto(server.url + '/settings');
+  await page.getByLabel('Vigie / JSON').check();
+  await page.getByLabel('Adresse du serveur').fill('http://exemple.ml/api');
+  await page.getByRole('button', { name: 'Enregistrer' }).click();
+  await page.getByText('Adresse refusée').waitFor();
+  await ctx.close();
+});

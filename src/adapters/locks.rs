@@ -1,0 +1,115 @@
+//! One flush at a time across tabs: the Web Locks API, or a lease in storage where the
+//! browser lacks it.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::rc::Rc;
+
+use js_sys::{Function, Object, Promise, Reflect};
+use thiserror::Error;
+use wasm_bindgen::{closure::Closure, JsCast, JsValue};
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+
+use crate::adapters::storage::LocalStore;
+use crate::core::record::Millis;
+
+/// Lease key used where Web Locks are missing.
+const LEASE_KEY: &str = "vigie/outbox/lease";
+/// A lease older than this is a crashed tab's; take it over.
+const LEASE_MS: f64 = 120_000.0;
+
+/// What can go wrong taking the lock.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum LockError {
+    /// `navigator.locks.request` threw or rejected.
+    #[error("lock request failed: {0}")]
+    RequestFailed(String),
+}
+
+fn js_text(v: &JsValue) -> String {
+    v.dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .unwrap_or_else(|| format!("{v:?}"))
+}
+
+fn lock_manager() -> Option<Object> {
+    let navigator = web_sys::window()?.navigator();
+    let locks = Reflect::get(&navigator, &JsValue::from_str("locks")).ok()?;
+    locks.dyn_into::<Object>().ok()
+}
+
+/// Runs `work` if no other tab holds lock `name`; returns `Ok(None)` if one does.
+pub async fn run_exclusive<T, F, Fut>(name: &str, work: F) -> Result<Option<T>, LockError>
+where
+    T: 'static,
+    F: FnOnce() -> Fut + 'static,
+    Fut: Future<Output = T> + 'static,
+{
+    match lock_manager() {
+        Some(locks) => with_web_lock(&locks, name, work).await,
+        None => Ok(with_lease(work).await),
+    }
+}
+
+async fn with_web_lock<T, F, Fut>(
+    locks: &Object,
+    name: &str,
+    work: F,
+) -> Result<Option<T>, LockError>
+where
+    T: 'static,
+    F: FnOnce() -> Fut + 'static,
+    Fut: Future<Output = T> + 'static,
+{
+    let out: Rc<RefCell<Option<T>>> = Rc::new(RefCell::new(None));
+    let slot = out.clone();
+    let mut work = Some(work);
+    let callback = Closure::<dyn FnMut(JsValue) -> Promise>::new(move |lock: JsValue| {
+        let job = if lock.is_null() { None } else { work.take() };
+        let slot = slot.clone();
+        future_to_promise(async move {
+            if let Some(job) = job {
+                let value = job().await;
+                *slot.borrow_mut() = Some(value);
+            }
+            Ok(JsValue::UNDEFINED)
+        })
+    });
+    let options = Object::new();
+    Reflect::set(&options, &JsValue::from_str("ifAvailable"), &JsValue::TRUE)
+        .map_err(|e| LockError::RequestFailed(js_text(&e)))?;
+    let request: Function = Reflect::get(locks, &JsValue::from_str("request"))
+        .and_then(|f| f.dyn_into::<Function>())
+        .map_err(|e| LockError::RequestFailed(js_text(&e)))?;
+    let promise = request
+        .call3(
+            locks,
+            &JsValue::from_str(name),
+            &options,
+            callback.as_ref().unchecked_ref(),
+        )
+        .map_err(|e| LockError::RequestFailed(js_text(&e)))?;
+    JsFuture::from(Promise::from(promise))
+        .await
+        .map_err(|e| LockError::RequestFailed(js_text(&e)))?;
+    drop(callback);
+    let value = out.borrow_mut().take();
+    Ok(value)
+}
+
+async fn with_lease<T, F, Fut>(work: F) -> Option<T>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = T>,
+{
+    let store = LocalStore::open().ok()?;
+    let now = js_sys::Date::now();
+    let held: Option<Millis> = store.get(LEASE_KEY).ok().flatten();
+    if held.is_some_and(|t| now - (t as f64) < LEASE_MS) {
+        return None;
+    }
+    store.set(LEASE_KEY, &(now as Millis)).ok()?;
+    let value = work().await;
+    store.remove(LEASE_KEY);
+    Some(value)
+}

@@ -1,0 +1,99 @@
+//! Setup links: a coordinator shares `https://app/#setup=<base64url JSON>` and the phone
+//! fills in its connection settings. The fragment is never sent to a server; the app clears
+//! it from the address bar after import.
+
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::core::outbox::backend::{validate_base_url, Backend, UrlError};
+
+/// What a setup link carries.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetupLink {
+    /// Backend to use.
+    pub backend: Backend,
+    /// Suggested author name, if any.
+    #[serde(default)]
+    pub author: Option<String>,
+}
+
+/// Why a setup link is refused.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum SetupLinkError {
+    /// Not base64url or not JSON of the right shape.
+    #[error("the setup link is damaged")]
+    Malformed,
+    /// The backend address is not acceptable.
+    #[error("the setup link's address is refused: {0}")]
+    BadUrl(#[from] UrlError),
+}
+
+/// Extracts and validates the setup payload from a URL fragment (`#setup=…`), if present.
+pub fn parse_fragment(fragment: &str) -> Option<Result<SetupLink, SetupLinkError>> {
+    let data = fragment.trim_start_matches('#').strip_prefix("setup=")?;
+    Some(decode(data))
+}
+
+fn decode(data: &str) -> Result<SetupLink, SetupLinkError> {
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(data.trim_end_matches('='))
+        .map_err(|_| SetupLinkError::Malformed)?;
+    let mut link: SetupLink =
+        serde_json::from_slice(&bytes).map_err(|_| SetupLinkError::Malformed)?;
+    match &mut link.backend {
+        Backend::None => {}
+        Backend::GenericJson { base, .. } | Backend::CouchDb { base, .. } => {
+            *base = validate_base_url(base)?
+        }
+    }
+    Ok(link)
+}
+
+/// Builds the fragment for `link` (used by the server to print a link, and by tests).
+pub fn encode(link: &SetupLink) -> String {
+    let json = serde_json::to_vec(link).unwrap_or_default();
+    format!(
+        "setup={}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip() {
+        let link = SetupLink {
+            backend: Backend::GenericJson {
+                base: "http://127.0.0.1:8080/api".into(),
+                token: Some("s3cret".into()),
+            },
+            author: Some("Aminata".into()),
+        };
+        let frag = format!("#{}", encode(&link));
+        assert_eq!(parse_fragment(&frag), Some(Ok(link)));
+    }
+
+    #[test]
+    fn other_fragments_are_ignored_and_bad_ones_refused() {
+        assert_eq!(parse_fragment("#top"), None);
+        assert_eq!(parse_fragment(""), None);
+        assert_eq!(
+            parse_fragment("#setup=!!!"),
+            Some(Err(SetupLinkError::Malformed))
+        );
+        let remote_http = SetupLink {
+            backend: Backend::GenericJson {
+                base: "http://evil.example".into(),
+                token: None,
+            },
+            author: None,
+        };
+        assert_eq!(
+            parse_fragment(&encode(&remote_http)),
+            Some(Err(SetupLinkError::BadUrl(UrlError::InsecureRemote)))
+        );
+    }
+}

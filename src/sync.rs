@@ -1,0 +1,242 @@
+//! The outbox as the app sees it: signals for the views, and the triggers that flush it
+//! (start, `online`, becoming visible, the backoff timer, a new record, the user's tap).
+//! The only module that joins the outbox core to the storage, HTTP and lock adapters.
+
+use leptos::prelude::*;
+use uuid::Uuid;
+use wasm_bindgen::{closure::Closure, JsCast};
+
+use crate::adapters::{
+    connectivity,
+    http::FetchTransport,
+    locks,
+    outbox_store::{LocalOutbox, Unreadable},
+    storage::{LocalStore, StorageError},
+};
+use crate::core::outbox::{
+    flush, state::Event, Clock, FlushOptions, FlushReport, OutboxCounts, OutboxEntry, OutboxStore,
+};
+use crate::core::prefs::{Settings, SETTINGS_KEY};
+use crate::core::record::{Envelope, Millis};
+
+struct BrowserClock;
+
+impl Clock for BrowserClock {
+    fn now(&self) -> Millis {
+        js_sys::Date::now() as Millis
+    }
+    fn jitter(&mut self) -> f64 {
+        js_sys::Math::random()
+    }
+}
+
+/// Outbox signals, provided as context.
+#[derive(Clone, Copy)]
+pub struct Outbox {
+    /// Readable entries, newest first.
+    pub entries: RwSignal<Vec<OutboxEntry>>,
+    /// Entries that could not be decoded.
+    pub unreadable: RwSignal<Vec<Unreadable>>,
+    /// `(done, total)` while a flush runs.
+    pub progress: RwSignal<Option<(usize, usize)>>,
+    /// What the last flush did.
+    pub last_report: RwSignal<Option<FlushReport>>,
+    /// Connection settings.
+    pub settings: RwSignal<Settings>,
+    store: StoredValue<Option<LocalStore>>,
+    timer: StoredValue<Option<i32>>,
+}
+
+impl Outbox {
+    /// Loads the outbox and settings, installs the triggers, provides the context.
+    pub fn provide(store: Option<LocalStore>) -> Outbox {
+        let mut settings: Settings = store
+            .and_then(|s| s.get(SETTINGS_KEY).ok().flatten())
+            .unwrap_or_default();
+        if settings.device_id.is_empty() {
+            settings.device_id = Uuid::new_v4().to_string();
+            if let Some(s) = store {
+                let _ = s.set(SETTINGS_KEY, &settings);
+            }
+        }
+        let outbox = Outbox {
+            entries: RwSignal::new(Vec::new()),
+            unreadable: RwSignal::new(Vec::new()),
+            progress: RwSignal::new(None),
+            last_report: RwSignal::new(None),
+            settings: RwSignal::new(settings),
+            store: StoredValue::new(store),
+            timer: StoredValue::new(None),
+        };
+        outbox.refresh();
+        let _ = window_event_listener(leptos::ev::online, move |_| outbox.flush_soon());
+        let _ = window_event_listener(leptos::ev::visibilitychange, move |_| {
+            let visible = web_sys::window()
+                .and_then(|w| w.document())
+                .is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Visible);
+            if visible {
+                outbox.flush_soon();
+            }
+        });
+        provide_context(outbox);
+        outbox.flush_soon();
+        outbox
+    }
+
+    fn local(&self) -> Result<LocalOutbox, StorageError> {
+        self.store
+            .get_value()
+            .map(LocalOutbox::new)
+            .ok_or_else(|| StorageError::Unavailable("no storage".into()))
+    }
+
+    /// Counts per state.
+    pub fn counts(&self) -> OutboxCounts {
+        self.entries
+            .with(|e| OutboxCounts::of(e.iter().map(|e| &e.state)))
+    }
+
+    /// Re-reads the outbox from storage.
+    pub fn refresh(&self) {
+        if let Ok((good, bad)) = self.local().and_then(|l| l.load_all()) {
+            self.entries.set(good);
+            self.unreadable.set(bad);
+        }
+    }
+
+    /// Puts a finalised record in the queue. Only after `Ok` may the UI say "saved".
+    pub fn enqueue(&self, envelope: Envelope) -> Result<(), StorageError> {
+        let first = self.entries.with_untracked(Vec::is_empty);
+        self.local()?.enqueue(envelope)?;
+        if first {
+            crate::adapters::storage::request_persistence();
+        }
+        self.refresh();
+        self.flush_soon();
+        Ok(())
+    }
+
+    /// The user's "Envoyer maintenant": forget backoff delays and flush.
+    pub fn send_now(&self) {
+        self.apply_to_all(&Event::SendNow);
+        self.flush_soon();
+    }
+
+    fn apply_to_all(&self, event: &Event) {
+        let Ok(mut local) = self.local() else { return };
+        let policy = FlushOptions::default().policy;
+        for entry in self.entries.get_untracked() {
+            let next = entry.state.apply(event, &policy);
+            if next != entry.state {
+                let _ = local.save(&OutboxEntry {
+                    state: next,
+                    ..entry
+                });
+            }
+        }
+        self.refresh();
+    }
+
+    /// Deletes a record the user confirmed deleting.
+    pub fn delete(&self, id: &Uuid) -> Result<(), StorageError> {
+        self.local()?.delete(id)?;
+        self.refresh();
+        Ok(())
+    }
+
+    /// Saves new settings; changed credentials let blocked records go again.
+    pub fn save_settings(&self, new: Settings) -> Result<(), StorageError> {
+        let store = self
+            .store
+            .get_value()
+            .ok_or_else(|| StorageError::Unavailable("no storage".into()))?;
+        store.set(SETTINGS_KEY, &new)?;
+        let backend_changed = self.settings.with_untracked(|s| s.backend != new.backend);
+        self.settings.set(new);
+        if backend_changed {
+            self.apply_to_all(&Event::CredentialsChanged);
+            self.flush_soon();
+        }
+        Ok(())
+    }
+
+    /// Starts a flush unless one is running in this or another tab.
+    pub fn flush_soon(&self) {
+        let this = *self;
+        if this.progress.get_untracked().is_some() {
+            return;
+        }
+        let backend = this.settings.get_untracked().backend;
+        // `onLine == false` is reliable (no interface up); `true` is only a hint, so we try.
+        if !backend.is_configured()
+            || this.store.get_value().is_none()
+            || !connectivity::is_online()
+        {
+            return;
+        }
+        this.progress.set(Some((0, 0)));
+        leptos::task::spawn_local(async move {
+            let job = move || async move {
+                let Ok(mut local) = this.local() else {
+                    return FlushReport::default();
+                };
+                let mut transport = FetchTransport::default();
+                let mut clock = BrowserClock;
+                flush(
+                    &mut local,
+                    &mut transport,
+                    &mut clock,
+                    &backend,
+                    FlushOptions::default(),
+                    |done, total| {
+                        this.progress.set(Some((done, total)));
+                    },
+                )
+                .await
+            };
+            match locks::run_exclusive("vigie-outbox-flush", job).await {
+                Ok(Some(report)) => this.last_report.set(Some(report)),
+                Ok(None) => {} // another tab is flushing
+                Err(e) => leptos::logging::warn!("outbox lock: {e}"),
+            }
+            this.progress.set(None);
+            this.refresh();
+            this.arm_timer();
+        });
+    }
+
+    /// Wakes up when the earliest retry is due.
+    fn arm_timer(&self) {
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        if let Some(t) = self.timer.get_value() {
+            window.clear_timeout_with_handle(t);
+        }
+        let now = js_sys::Date::now() as Millis;
+        let next = self.entries.with_untracked(|e| {
+            e.iter()
+                .filter_map(|e| match e.state {
+                    crate::core::outbox::state::DeliveryState::RetryWait {
+                        next_attempt_at,
+                        ..
+                    } => Some(next_attempt_at),
+                    _ => None,
+                })
+                .min()
+        });
+        let Some(next) = next else { return };
+        let delay = (next - now).clamp(0, i32::MAX as Millis) as i32;
+        let this = *self;
+        let wake = Closure::once_into_js(move || this.flush_soon());
+        let handle = window
+            .set_timeout_with_callback_and_timeout_and_arguments_0(wake.unchecked_ref(), delay + 50)
+            .ok();
+        self.timer.set_value(handle);
+    }
+}
+
+/// The outbox provided by the app shell.
+pub fn use_outbox() -> Outbox {
+    expect_context::<Outbox>()
+}

@@ -1,0 +1,203 @@
+//! The outbox page: counts, progress, every record with its state, and what to do with
+//! records the server refused or that cannot be read.
+
+use leptos::prelude::*;
+
+use crate::adapters::download;
+use crate::core::i18n::{Lang, Msg};
+use crate::core::outbox::state::{DeliveryState, RetryReason};
+use crate::core::outbox::OutboxEntry;
+use crate::state::use_app_state;
+use crate::sync::use_outbox;
+
+fn state_label(state: &DeliveryState) -> Msg {
+    match state {
+        DeliveryState::Queued => Msg::StateQueued,
+        DeliveryState::Sending { .. } => Msg::StateSending,
+        DeliveryState::RetryWait { .. } => Msg::StateRetry,
+        DeliveryState::NeedsAuth { .. } => Msg::StateNeedsAuth,
+        DeliveryState::Delivered(_) => Msg::StateDelivered,
+        DeliveryState::Rejected { .. } => Msg::StateRejected,
+    }
+}
+
+/// The detail line under a record's state: the last error in plain words, or the server's.
+fn detail(state: &DeliveryState, lang: Lang) -> Option<String> {
+    match state {
+        DeliveryState::RetryWait {
+            last_error,
+            attempts,
+            ..
+        } => {
+            let why = match last_error {
+                RetryReason::Network { .. } => Msg::ErrNetwork,
+                RetryReason::Timeout => Msg::ErrTimeout,
+                RetryReason::Server { .. } => Msg::ErrServer,
+                RetryReason::NotAReceipt { .. } => Msg::ErrNotReceipt,
+            };
+            Some(format!("{} (×{attempts})", why.text(lang)))
+        }
+        DeliveryState::Rejected { status, reason } => Some(format!("{status} — {reason}")),
+        _ => None,
+    }
+}
+
+fn time_label(ms: i64) -> String {
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+    format!(
+        "{:02}/{:02} {:02}:{:02}",
+        d.get_date(),
+        d.get_month() + 1,
+        d.get_hours(),
+        d.get_minutes()
+    )
+}
+
+/// The outbox page.
+#[component]
+pub fn OutboxPage() -> impl IntoView {
+    let state = use_app_state();
+    let outbox = use_outbox();
+    let counts = move || outbox.counts();
+    let count = move |msg: Msg, n: usize, class: &'static str| {
+        view! {
+            <div class=format!("count {class}")>
+                <strong>{n}</strong>
+                <span>{move || state.t(msg)}</span>
+            </div>
+        }
+    };
+    view! {
+        <section class="page">
+            <h1>{move || state.t(Msg::Outbox)}</h1>
+            <Show when=move || !outbox.settings.with(|s| s.backend.is_configured())>
+                <p class="notice">{move || state.t(Msg::NoBackend)}</p>
+            </Show>
+            <div class="counts" data-testid="counts">
+                {move || {
+                    let c = counts();
+                    view! {
+                        {count(Msg::CountWaiting, c.waiting, "")}
+                        {count(Msg::CountDelivered, c.delivered, "ok")}
+                        {count(Msg::CountRejected, c.rejected, "bad")}
+                        {count(Msg::CountNeedsAuth, c.needs_auth, "bad")}
+                    }
+                }}
+            </div>
+            {move || {
+                outbox
+                    .progress
+                    .get()
+                    .filter(|(_, total)| *total > 0)
+                    .map(|(done, total)| {
+                        let label = state
+                            .t(Msg::Sending)
+                            .replace("{done}", &done.to_string())
+                            .replace("{total}", &total.to_string());
+                        view! {
+                            <div class="progress" role="status">
+                                <progress max=total value=done></progress>
+                                <span>{label}</span>
+                            </div>
+                        }
+                    })
+            }}
+            <button class="btn" on:click=move |_| outbox.send_now() disabled=move || outbox.progress.get().is_some()>
+                {move || state.t(Msg::SendNow)}
+            </button>
+            <ul class="records">
+                <For
+                    each=move || outbox.entries.get()
+                    key=|e| (e.envelope.id, format!("{:?}", e.state))
+                    children=move |entry| view! { <RecordRow entry=entry /> }
+                />
+                <For
+                    each=move || outbox.unreadable.get()
+                    key=|u| u.key.clone()
+                    children=move |u| {
+                        let file = format!("{}.json", u.key.replace('/', "-"));
+                        let raw = u.raw.clone();
+                        view! {
+                            <li class="record rec-bad">
+                                <strong>{move || state.t(Msg::StateUnreadable)}</strong>
+                                <small>{u.reason.clone()}</small>
+                                <button class="btn-small" on:click=move |_| download::save_text(&file, &raw)>
+                                    {move || state.t(Msg::Export)}
+                                </button>
+                            </li>
+                        }
+                    }
+                />
+            </ul>
+            <Show when=move || outbox.entries.with(Vec::is_empty) && outbox.unreadable.with(Vec::is_empty)>
+                <p>{move || state.t(Msg::OutboxEmpty)}</p>
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn RecordRow(entry: OutboxEntry) -> impl IntoView {
+    let state = use_app_state();
+    let outbox = use_outbox();
+    let id = entry.envelope.id;
+    let rejected = matches!(entry.state, DeliveryState::Rejected { .. });
+    let delivered = matches!(entry.state, DeliveryState::Delivered(_));
+    let label = state_label(&entry.state);
+    let st = entry.state.clone();
+    let confirming = RwSignal::new(false);
+    let showing = RwSignal::new(false);
+    let json = StoredValue::new(serde_json::to_string_pretty(&entry.envelope).unwrap_or_default());
+    let file = StoredValue::new(format!("vigie-{id}.json"));
+    let title = entry
+        .envelope
+        .payload
+        .get("texte")
+        .and_then(|v| v.as_str())
+        .map(|t| t.chars().take(60).collect::<String>());
+    view! {
+        <li class="record" class:rec-ok=delivered class:rec-bad=rejected data-id=id.to_string()>
+            <div class="rec-head">
+                <span class="rec-kind">{entry.envelope.kind.clone()}</span>
+                <span class="rec-time">{time_label(entry.envelope.created_at)}</span>
+            </div>
+            {title.map(|t| view! { <p class="rec-title">{t}</p> })}
+            <p class="rec-state" data-testid="record-state">{move || state.t(label)}</p>
+            {move || detail(&st, state.lang.get()).map(|d| view! { <small class="rec-detail">{d}</small> })}
+            <Show when=move || rejected>
+                <div class="rec-actions">
+                    <button class="btn-small btn-secondary" on:click=move |_| showing.update(|s| *s = !*s)>
+                        {move || state.t(Msg::View)}
+                    </button>
+                    <button class="btn-small btn-secondary" on:click=move |_| {
+                        download::save_text(&file.get_value(), &json.get_value())
+                    }>
+                        {move || state.t(Msg::Export)}
+                    </button>
+                    <Show
+                        when=move || confirming.get()
+                        fallback=move || view! {
+                            <button class="btn-small btn-danger" on:click=move |_| confirming.set(true)>
+                                {move || state.t(Msg::Delete)}
+                            </button>
+                        }
+                    >
+                        <button class="btn-small btn-danger" on:click=move |_| {
+                            if let Err(e) = outbox.delete(&id) {
+                                state.storage_problem.set(Some(e.user_message()));
+                            }
+                        }>
+                            {move || state.t(Msg::ConfirmDelete)}
+                        </button>
+                        <button class="btn-small btn-secondary" on:click=move |_| confirming.set(false)>
+                            {move || state.t(Msg::Cancel)}
+                        </button>
+                    </Show>
+                </div>
+                <Show when=move || showing.get()>
+                    <pre class="rec-json">{move || json.get_value()}</pre>
+                </Show>
+            </Show>
+        </li>
+    }
+}
