@@ -166,7 +166,13 @@ impl Outbox {
         if this.progress.get_untracked().is_some() {
             return;
         }
-        let backend = this.settings.get_untracked().backend;
+        let settings = this.settings.get_untracked();
+        let backend = settings.backend;
+        let timeout_ms = settings
+            .request_timeout_ms
+            .map_or(crate::adapters::http::DEFAULT_TIMEOUT_MS, |t| {
+                t.clamp(1_000, 600_000) as i32
+            });
         // `onLine == false` is reliable (no interface up); `true` is only a hint, so we try.
         if !backend.is_configured()
             || this.store.get_value().is_none()
@@ -180,7 +186,7 @@ impl Outbox {
                 let Ok(mut local) = this.local() else {
                     return FlushReport::default();
                 };
-                let mut transport = FetchTransport::default();
+                let mut transport = FetchTransport { timeout_ms };
                 let mut clock = BrowserClock;
                 flush(
                     &mut local,

@@ -104,6 +104,19 @@ impl Server {
                 .collect();
             (201, Value::Array(docs))
         } else if req.url.ends_with("/submissions/batch") {
+            // Like a proxy's body limit: a batch holding a big record is refused whole.
+            if body["records"]
+                .as_array()
+                .expect("records")
+                .iter()
+                .any(|r| r["payload"]["big"] == json!(true))
+            {
+                return HttpResult::Response {
+                    status: 413,
+                    body: "Request Entity Too Large".into(),
+                    retry_after: None,
+                };
+            }
             let results: Vec<Value> = body["records"]
                 .as_array()
                 .expect("records")

@@ -29,6 +29,9 @@ pub struct Settings {
     pub device_id: String,
     /// Who fills records in on this device.
     pub author: Author,
+    /// Time limit of one request in ms (`None`: the default, 45 s). Raised for very slow
+    /// links; tests lower it.
+    pub request_timeout_ms: Option<u32>,
 }
 
 /// Preferences chosen on this device.

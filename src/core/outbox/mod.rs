@@ -196,7 +196,8 @@ pub async fn flush<S: OutboxStore, T: Transport, C: Clock>(
     }
     due.sort_by_key(|e| (e.envelope.created_at, e.envelope.id));
     let total = due.len();
-    for mut batch in batches(due, &opts) {
+    let mut queue: std::collections::VecDeque<Vec<OutboxEntry>> = batches(due, &opts).into();
+    while let Some(mut batch) = queue.pop_front() {
         let ids: Vec<Uuid> = batch.iter().map(|e| e.envelope.id).collect();
         let Some(request) = backend.request(&batch.iter().map(|e| &e.envelope).collect::<Vec<_>>())
         else {
@@ -206,6 +207,13 @@ pub async fn flush<S: OutboxStore, T: Transport, C: Clock>(
             e.apply(&Event::SendStarted, &opts.policy);
         }
         let result = transport.send(request).await;
+        if batch.len() > 1 && matches!(result, HttpResult::Response { status: 413, .. }) {
+            // The batch is too large, not necessarily any record: send them one by one.
+            for e in batch.into_iter().rev() {
+                queue.push_front(vec![e]);
+            }
+            continue;
+        }
         let outcomes = backend.interpret(&ids, &result);
         let now = clock.now();
         for (entry, outcome) in batch.iter_mut().zip(outcomes) {

@@ -1,0 +1,141 @@
+// The outbox through a faulty network: drops before and after the server stored, 500s, a
+// hanging request, a 413, a page closed mid-flush, two tabs. Everything that can be
+// delivered is delivered exactly once; the oversized record is refused and shown.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { startServer, launchBrowser, waitForWorker, ROOT } from './harness.mjs';
+import { startFaultProxy } from './fault-proxy.mjs';
+
+const TOKEN = 'fault-token-42';
+let server;
+let browser;
+let closeBrowser;
+
+before(async () => {
+  server = await startServer(join(ROOT, 'dist'), ['--token', TOKEN]);
+  ({ browser, close: closeBrowser } = await launchBrowser());
+});
+
+after(async () => {
+  await closeBrowser?.();
+  await server?.stop();
+});
+
+async function storedIds() {
+  const res = await fetch(server.url + '/api/submissions', { headers: { Authorization: `Bearer ${TOKEN}` } });
+  return (await res.json()).ids;
+}
+
+/** A context whose app sends to `proxy`, with a short request timeout, offline. */
+async function offlinePhone(proxy) {
+  const ctx = await browser.newContext({ viewport: { width: 360, height: 640 } });
+  const page = await ctx.newPage();
+  await page.goto(server.url + '/');
+  await page.evaluate(
+    ([base, token]) =>
+      localStorage.setItem(
+        'vigie/settings',
+        JSON.stringify({ backend: { mode: 'generic_json', base, token }, device_id: 'e2e', author: { name: 'Test', role: '' }, request_timeout_ms: 2000 })
+      ),
+    [proxy.url + '/api', TOKEN]
+  );
+  await waitForWorker(page);
+  await ctx.setOffline(true);
+  await page.goto(server.url + '/note');
+  return { ctx, page };
+}
+
+async function writeNotes(page, texts) {
+  await page.goto(page.url().replace(/\/[^/]*$/, '/note'));
+  for (const t of texts) {
+    await page.getByLabel('Ce que vous voulez signaler').fill(t);
+    await page.getByRole('button', { name: 'Enregistrer' }).click();
+    await page.getByText('Enregistré sur le téléphone').waitFor();
+  }
+}
+
+async function deliveredCount(page) {
+  return page.evaluate(
+    () =>
+      Object.keys(localStorage)
+        .filter((k) => /^vigie\/outbox\/[0-9a-f-]{36}$/.test(k))
+        .map((k) => JSON.parse(localStorage.getItem(k)).state.state)
+        .filter((s) => s === 'delivered').length
+  );
+}
+
+test('faults: every record ends delivered exactly once, the oversized one refused and shown', async () => {
+  const proxy = await startFaultProxy(server.url, ['drop-after', 'error-500', 'drop-before', 'hang', 'drop-after']);
+  const { ctx, page } = await offlinePhone(proxy);
+  try {
+    const before = new Set(await storedIds());
+    await writeNotes(page, [1, 2, 3, 4, 5].map((n) => `Incident ${n} à Wassoulou-Ballé`).concat(['TROP GROS rapport']));
+    await page.goto(server.url + '/outbox');
+    await ctx.setOffline(false);
+    // The user taps "Envoyer maintenant" now and then, as they would; bounded to 60 s.
+    const deadline = Date.now() + 60_000;
+    while ((await deliveredCount(page)) < 5 && Date.now() < deadline) {
+      const button = page.getByRole('button', { name: 'Envoyer maintenant' });
+      if (await button.isEnabled()) await button.click();
+      await page.waitForTimeout(700);
+    }
+    assert.equal(await deliveredCount(page), 5);
+    const stored = (await storedIds()).filter((id) => !before.has(id));
+    assert.equal(stored.length, 5);
+    assert.equal(new Set(stored).size, 5);
+    await page.getByText('Refusé par le serveur').waitFor();
+    assert.match(await page.locator('.rec-bad').innerText(), /413/);
+    assert.deepEqual(proxy.plan, [], 'every planned fault was exercised');
+    const faults = proxy.log.map((l) => l.fault);
+    for (const f of ['drop-after', 'error-500', 'drop-before', 'hang', '413']) assert.ok(faults.includes(f), f);
+  } finally {
+    await ctx.close();
+    await proxy.stop();
+  }
+});
+
+test('closing the page in the middle of a flush loses nothing and stores nothing twice', async () => {
+  const proxy = await startFaultProxy(server.url, ['hold'], { holdMs: 2000 });
+  const { ctx, page } = await offlinePhone(proxy);
+  try {
+    const before = new Set(await storedIds());
+    await writeNotes(page, ['Fermeture A', 'Fermeture B', 'Fermeture C']);
+    await ctx.setOffline(false);
+    const deadline = Date.now() + 10_000;
+    while (proxy.log.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(proxy.log.length, 1, 'the flush reached the proxy');
+    await page.close(); // mid-flight: the server stores, the page never hears
+    await new Promise((r) => setTimeout(r, 2500));
+    const reopened = await ctx.newPage();
+    await reopened.goto(server.url + '/outbox');
+    await reopened.waitForFunction(() => document.querySelectorAll('.rec-ok').length === 3, null, { timeout: 20_000 });
+    const stored = (await storedIds()).filter((id) => !before.has(id));
+    assert.equal(stored.length, 3);
+    assert.ok(proxy.log.length >= 2, 'the reopened page sent again with the same ids');
+    assert.deepEqual(new Set(proxy.log[1].ids), new Set(proxy.log[0].ids));
+  } finally {
+    await ctx.close();
+    await proxy.stop();
+  }
+});
+
+test('two tabs: only one flushes', async () => {
+  const proxy = await startFaultProxy(server.url, []);
+  const { ctx, page } = await offlinePhone(proxy);
+  try {
+    await writeNotes(page, ['Onglet 1', 'Onglet 2', 'Onglet 3', 'Onglet 4']);
+    await page.goto(server.url + '/outbox');
+    const other = await ctx.newPage();
+    await other.goto(server.url + '/outbox');
+    await other.getByText("Boîte d'envoi", { exact: true }).first().waitFor();
+    await ctx.setOffline(false); // both tabs get `online` and both try
+    await page.waitForFunction(() => document.querySelectorAll('.rec-ok').length === 4, null, { timeout: 20_000 });
+    const sent = proxy.log.flatMap((l) => l.ids);
+    assert.equal(sent.length, 4, `each record sent once, saw ${JSON.stringify(proxy.log)}`);
+    assert.equal(new Set(sent).size, 4);
+  } finally {
+    await ctx.close();
+    await proxy.stop();
+  }
+});
