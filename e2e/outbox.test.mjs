@@ -123,3 +123,27 @@ test('an invalid server address is refused with a message in French', async () =
   await page.getByText('Adresse refusée').waitFor();
   await ctx.close();
 });
+
+test('"Tester la connexion" explains the answer in plain words', async () => {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await page.goto(server.url + '/settings');
+  await page.getByLabel('Vigie / JSON').check();
+  const test = page.getByRole('button', { name: 'Tester la connexion' });
+  await page.getByLabel('Adresse du serveur').fill(server.url + '/api');
+  await page.getByLabel("Jeton d'accès").fill('pas-le-bon');
+  await test.click();
+  await page.getByText('Identifiants refusés').waitFor();
+  await page.getByLabel("Jeton d'accès").fill(TOKEN);
+  await test.click();
+  await page.getByText('Connexion réussie').waitFor();
+  await page.getByLabel('Adresse du serveur').fill(server.url + '/api/mauvais');
+  await test.click();
+  await page.getByText("n'est pas un serveur Vigie (404)").waitFor();
+  await page.getByLabel('Adresse du serveur').fill('http://127.0.0.1:9/api');
+  await test.click();
+  await page.getByText('Serveur injoignable').waitFor();
+  await page.goto(server.url + '/outbox');
+  await page.waitForFunction(() => /Stockage : .* utilisés par la boîte d'envoi/.test(document.querySelector('[data-testid=storage-usage]')?.innerText ?? ''));
+  await ctx.close();
+});

@@ -13,6 +13,7 @@ use crate::adapters::{
     outbox_store::{LocalOutbox, Unreadable},
     storage::{LocalStore, StorageError},
 };
+use crate::core::outbox::backend::{Backend, ProbeResult};
 use crate::core::outbox::{
     flush, state::Event, Clock, FlushOptions, FlushReport, OutboxCounts, OutboxEntry, OutboxStore,
 };
@@ -239,6 +240,21 @@ impl Outbox {
             .set_timeout_with_callback_and_timeout_and_arguments_0(wake.unchecked_ref(), delay + 50)
             .ok();
         self.timer.set_value(handle);
+    }
+}
+
+/// Runs "Tester la connexion" against `backend` (the values on screen, maybe unsaved).
+pub async fn test_connection(backend: Backend, timeout_ms: i32) -> ProbeResult {
+    match backend.probe_request() {
+        Some(req) => Backend::interpret_probe(&crate::adapters::http::fetch(req, timeout_ms).await),
+        None => ProbeResult::Unreachable,
+    }
+}
+
+impl Outbox {
+    /// Bytes the outbox uses in local storage.
+    pub fn used_bytes(&self) -> Option<usize> {
+        self.local().ok().and_then(|l| l.used_bytes().ok())
     }
 }
 

@@ -290,6 +290,14 @@ async fn list(State(recv): State<Receiver>, headers: HeaderMap) -> Response {
     }
 }
 
+async fn not_found() -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "no such receiver address",
+    )
+}
+
 async fn health() -> Json<Value> {
     Json(json!({ "vigie": "receiver", "ok": true }))
 }
@@ -300,6 +308,9 @@ pub fn routes(recv: Receiver) -> Router {
         .route("/api/health", get(health))
         .route("/api/submissions", post(submit).get(list))
         .route("/api/submissions/batch", post(submit_batch))
+        // Unknown API addresses are a wrong base URL, never the app's HTML shell.
+        .route("/api", axum::routing::any(not_found))
+        .route("/api/{*rest}", axum::routing::any(not_found))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(recv)
 }

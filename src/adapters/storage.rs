@@ -236,6 +236,19 @@ pub fn request_persistence() {
     }
 }
 
+/// `(usage, quota)` in bytes from `navigator.storage.estimate()`, where the browser has it.
+pub async fn estimate() -> Option<(f64, f64)> {
+    let storage = web_sys::window()?.navigator().storage();
+    let promise = storage.estimate().ok()?;
+    let value = wasm_bindgen_futures::JsFuture::from(promise).await.ok()?;
+    let get = |k: &str| {
+        js_sys::Reflect::get(&value, &k.into())
+            .ok()
+            .and_then(|v| v.as_f64())
+    };
+    Some((get("usage")?, get("quota")?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

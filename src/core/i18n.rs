@@ -164,6 +164,18 @@ catalogue! {
     Password => ("Mot de passe", "Password"),
     AuthorName => ("Votre nom ou pseudonyme", "Your name or pseudonym"),
     AuthorRole => ("Votre rôle", "Your role"),
+    TestConnection => ("Tester la connexion", "Test the connection"),
+    Testing => ("Test en cours…", "Testing…"),
+    ProbeOk => ("Connexion réussie : le serveur répond et accepte vos identifiants.", "Connection works: the server answers and accepts your credentials."),
+    ProbeUnreachable => (
+        "Serveur injoignable : pas de réseau, adresse fausse, ou le serveur refuse cette application (CORS).",
+        "Server unreachable: no network, wrong address, or the server refuses this app (CORS)."
+    ),
+    ProbeWrongUrl => ("Le serveur répond, mais cette adresse n'est pas un serveur Vigie (404). Vérifiez l'adresse.", "The server answers, but this address is not a Vigie receiver (404). Check the address."),
+    ProbeBadCredentials => ("Identifiants refusés : vérifiez le jeton ou le mot de passe.", "Credentials refused: check the token or password."),
+    ProbeServerError => ("Le serveur a un problème ; réessayez plus tard.", "The server has a problem; try again later."),
+    ProbeUnexpected => ("Réponse inattendue (page de connexion Wi-Fi ?).", "Unexpected answer (Wi-Fi login page?)."),
+    StorageUsage => ("Stockage : {outbox} utilisés par la boîte d'envoi ; {used} sur {quota} pour l'application.", "Storage: {outbox} used by the outbox; {used} of {quota} for the app."),
     SettingsSaved => ("Paramètres enregistrés.", "Settings saved."),
     UrlInvalid => (
         "Adresse refusée : elle doit commencer par https:// (http:// seulement pour cet appareil).",
@@ -185,9 +197,36 @@ pub fn pending_label(lang: Lang, count: usize) -> String {
     }
 }
 
+/// A byte count for people: "820 o", "12,4 Ko", "5,1 Mo" (French) / "12.4 KB" (English).
+pub fn format_bytes(lang: Lang, bytes: f64) -> String {
+    let (units, sep) = match lang {
+        Lang::Fr => (["o", "Ko", "Mo", "Go"], ","),
+        Lang::En => (["B", "KB", "MB", "GB"], "."),
+    };
+    let mut value = bytes.max(0.0);
+    let mut unit = 0;
+    while value >= 1000.0 && unit < units.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{value:.0} {}", units[0])
+    } else {
+        format!("{value:.1} {}", units[unit]).replace('.', sep)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bytes_are_formatted_for_people() {
+        assert_eq!(format_bytes(Lang::Fr, 820.0), "820 o");
+        assert_eq!(format_bytes(Lang::Fr, 12_400.0), "12,4 Ko");
+        assert_eq!(format_bytes(Lang::En, 5_100_000.0), "5.1 MB");
+        assert_eq!(format_bytes(Lang::En, -3.0), "0 B");
+    }
 
     #[test]
     fn every_message_has_both_languages() {

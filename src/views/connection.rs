@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::core::i18n::Msg;
-use crate::core::outbox::backend::{validate_base_url, Backend};
+use crate::core::outbox::backend::{validate_base_url, Backend, ProbeResult};
 use crate::state::use_app_state;
 use crate::sync::use_outbox;
 
@@ -61,9 +61,8 @@ pub fn ConnectionSettings() -> impl IntoView {
     let role = RwSignal::new(current.author.role.clone());
     let result: RwSignal<Option<(bool, Msg)>> = RwSignal::new(None);
 
-    let save = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let opt = |s: RwSignal<String>| Some(s.get_untracked()).filter(|v| !v.trim().is_empty());
+    let opt = |s: RwSignal<String>| Some(s.get_untracked()).filter(|v| !v.trim().is_empty());
+    let entered = move || -> Result<Backend, ()> {
         let backend = match mode.get_untracked() {
             Mode::None => Ok(Backend::None),
             Mode::Generic => {
@@ -79,7 +78,33 @@ pub fn ConnectionSettings() -> impl IntoView {
                 password: opt(password),
             }),
         };
-        let Ok(backend) = backend else {
+        backend.map_err(|_| ())
+    };
+    let probing = RwSignal::new(false);
+    let probe = move |_| {
+        let Ok(backend) = entered() else {
+            result.set(Some((false, Msg::UrlInvalid)));
+            return;
+        };
+        probing.set(true);
+        result.set(Some((true, Msg::Testing)));
+        leptos::task::spawn_local(async move {
+            let outcome = crate::sync::test_connection(backend, 15_000).await;
+            let msg = match outcome {
+                ProbeResult::Ok => Msg::ProbeOk,
+                ProbeResult::Unreachable => Msg::ProbeUnreachable,
+                ProbeResult::WrongUrl => Msg::ProbeWrongUrl,
+                ProbeResult::BadCredentials => Msg::ProbeBadCredentials,
+                ProbeResult::ServerError => Msg::ProbeServerError,
+                ProbeResult::Unexpected => Msg::ProbeUnexpected,
+            };
+            result.set(Some((outcome == ProbeResult::Ok, msg)));
+            probing.set(false);
+        });
+    };
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Ok(backend) = entered() else {
             result.set(Some((false, Msg::UrlInvalid)));
             return;
         };
@@ -129,7 +154,14 @@ pub fn ConnectionSettings() -> impl IntoView {
             </Show>
             {text_field("author-name", Msg::AuthorName, name, "text")}
             {text_field("author-role", Msg::AuthorRole, role, "text")}
-            <button type="submit" class="btn">{move || state.t(Msg::Save)}</button>
+            <div class="rec-actions">
+                <button type="submit" class="btn">{move || state.t(Msg::Save)}</button>
+                <Show when=move || mode.get() != Mode::None>
+                    <button type="button" class="btn btn-secondary" on:click=probe disabled=move || probing.get()>
+                        {move || state.t(Msg::TestConnection)}
+                    </button>
+                </Show>
+            </div>
             {move || result.get().map(|(good, m)| view! {
                 <p class="result" class:result-ok=good class:result-bad=!good role="status">{move || state.t(m)}</p>
             })}

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use crate::adapters::download;
-use crate::core::i18n::{Lang, Msg};
+use crate::core::i18n::{format_bytes, Lang, Msg};
 use crate::core::outbox::state::{DeliveryState, RetryReason};
 use crate::core::outbox::OutboxEntry;
 use crate::state::use_app_state;
@@ -66,6 +66,23 @@ pub fn OutboxPage() -> impl IntoView {
                 <span>{move || state.t(msg)}</span>
             </div>
         }
+    };
+    let usage = LocalResource::new(move || {
+        // Re-read whenever the outbox changes.
+        outbox.entries.track();
+        async move { crate::adapters::storage::estimate().await }
+    });
+    let usage_line = move || {
+        let lang = state.lang.get();
+        let own = outbox.used_bytes().unwrap_or(0) as f64;
+        let (used, quota) = usage.get().flatten()?;
+        Some(
+            Msg::StorageUsage
+                .text(lang)
+                .replace("{outbox}", &format_bytes(lang, own))
+                .replace("{used}", &format_bytes(lang, used))
+                .replace("{quota}", &format_bytes(lang, quota)),
+        )
     };
     view! {
         <section class="page">
@@ -132,6 +149,7 @@ pub fn OutboxPage() -> impl IntoView {
             <Show when=move || outbox.entries.with(Vec::is_empty) && outbox.unreadable.with(Vec::is_empty)>
                 <p>{move || state.t(Msg::OutboxEmpty)}</p>
             </Show>
+            <p class="hint" data-testid="storage-usage">{usage_line}</p>
         </section>
     }
 }

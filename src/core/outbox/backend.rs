@@ -193,7 +193,59 @@ fn names_id(v: &Value, id: &Uuid) -> bool {
     v.get("id").and_then(Value::as_str) == Some(id.to_string().as_str())
 }
 
+/// What "Tester la connexion" found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProbeResult {
+    /// The server answers and accepts our credentials.
+    Ok,
+    /// No answer: no network, wrong host, or the server refuses this app (CORS).
+    Unreachable,
+    /// The server answers but the address is not a receiver (404).
+    WrongUrl,
+    /// Credentials refused.
+    BadCredentials,
+    /// The server answers with an error of its own.
+    ServerError,
+    /// Something answered that is not a receiver (a Wi-Fi login page, say).
+    Unexpected,
+}
+
 impl Backend {
+    /// A harmless request that tells whether the backend is usable: it stores nothing.
+    pub fn probe_request(&self) -> Option<HttpRequest> {
+        let mut req = match self {
+            Backend::None => return None,
+            Backend::GenericJson { base, .. } => format!("{base}/submissions"),
+            Backend::CouchDb { base, db, .. } => format!("{base}/{db}"),
+        };
+        // Reuse the auth headers of a real request, without its body.
+        let mut template = self.request(&[])?;
+        template.headers.retain(|(k, _)| k == "Authorization");
+        Some(HttpRequest {
+            method: "GET",
+            url: std::mem::take(&mut req),
+            headers: template.headers,
+            body: String::new(),
+        })
+    }
+
+    /// Reads the probe's answer.
+    pub fn interpret_probe(result: &HttpResult) -> ProbeResult {
+        match result {
+            HttpResult::Network(_) | HttpResult::Timeout => ProbeResult::Unreachable,
+            HttpResult::Response { status, body, .. } => match status {
+                200..=299 if serde_json::from_str::<Value>(body).is_ok() => ProbeResult::Ok,
+                200..=299 => ProbeResult::Unexpected,
+                // A write-only webhook may refuse GET: it answered, and did not refuse us.
+                405 => ProbeResult::Ok,
+                401 | 403 => ProbeResult::BadCredentials,
+                404 => ProbeResult::WrongUrl,
+                500..=599 => ProbeResult::ServerError,
+                _ => ProbeResult::Unexpected,
+            },
+        }
+    }
+
     /// Whether records can be sent at all.
     pub fn is_configured(&self) -> bool {
         !matches!(self, Backend::None)
@@ -643,6 +695,40 @@ mod tests {
         assert!(matches!(out[0], Outcome::Delivered { .. }));
         assert!(matches!(out[1], Outcome::Delivered { status: 409, .. }));
         assert_eq!(out[2], Outcome::NeedsAuth { status: 403 });
+    }
+
+    #[test]
+    fn probe_is_a_harmless_get_with_credentials_in_headers() {
+        let req = generic().probe_request().unwrap();
+        assert_eq!(
+            (req.method, req.url.as_str(), req.body.as_str()),
+            ("GET", "https://r.example/submissions", "")
+        );
+        assert_eq!(
+            req.headers,
+            vec![("Authorization".to_owned(), "Bearer t0k".to_owned())]
+        );
+        let req = couch().probe_request().unwrap();
+        assert_eq!(req.url, "http://127.0.0.1:5984/vigie");
+        assert!(req.headers[0].1.starts_with("Basic "));
+        assert_eq!(Backend::None.probe_request(), None);
+    }
+
+    #[test]
+    fn probe_answers_are_explained() {
+        use ProbeResult as P;
+        let probe = |r: HttpResult| Backend::interpret_probe(&r);
+        assert_eq!(probe(resp(200, r#"{"count":0}"#)), P::Ok);
+        assert_eq!(probe(resp(405, "")), P::Ok);
+        assert_eq!(probe(resp(200, "<html>Wi-Fi</html>")), P::Unexpected);
+        assert_eq!(probe(resp(401, "")), P::BadCredentials);
+        assert_eq!(probe(resp(404, "")), P::WrongUrl);
+        assert_eq!(probe(resp(502, "")), P::ServerError);
+        assert_eq!(
+            probe(HttpResult::Network("Failed to fetch".into())),
+            P::Unreachable
+        );
+        assert_eq!(probe(HttpResult::Timeout), P::Unreachable);
     }
 
     #[test]
