@@ -46,6 +46,7 @@ pub struct Outbox {
     pub settings: RwSignal<Settings>,
     store: StoredValue<Option<LocalStore>>,
     timer: StoredValue<Option<i32>>,
+    refresh_queued: StoredValue<bool>,
 }
 
 impl Outbox {
@@ -68,6 +69,7 @@ impl Outbox {
             settings: RwSignal::new(settings),
             store: StoredValue::new(store),
             timer: StoredValue::new(None),
+            refresh_queued: StoredValue::new(false),
         };
         outbox.refresh();
         let _ = window_event_listener(leptos::ev::online, move |_| outbox.flush_soon());
@@ -77,6 +79,12 @@ impl Outbox {
                 .is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Visible);
             if visible {
                 outbox.flush_soon();
+            }
+        });
+        // Another tab (the one holding the flush lock) changed the outbox: show it here too.
+        let _ = window_event_listener(leptos::ev::storage, move |ev| {
+            if ev.key().is_none_or(|k| k.starts_with("vigie/outbox/")) {
+                outbox.refresh_later();
             }
         });
         provide_context(outbox);
@@ -103,6 +111,24 @@ impl Outbox {
             self.entries.set(good);
             self.unreadable.set(bad);
         }
+    }
+
+    /// Coalesces bursts of cross-tab changes (one per record) into one re-read.
+    fn refresh_later(&self) {
+        if self.refresh_queued.get_value() {
+            return;
+        }
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        self.refresh_queued.set_value(true);
+        let this = *self;
+        let wake = Closure::once_into_js(move || {
+            this.refresh_queued.set_value(false);
+            this.refresh();
+        });
+        let _ =
+            window.set_timeout_with_callback_and_timeout_and_arguments_0(wake.unchecked_ref(), 150);
     }
 
     /// Puts a finalised record in the queue. Only after `Ok` may the UI say "saved".
