@@ -391,6 +391,16 @@ proptest! {
     }
 }
 
+fn flush_once(
+    store: &mut MemStore,
+    t: &mut FaultyTransport,
+    clock: &mut FakeClock,
+    backend: &Backend,
+    opts: FlushOptions,
+) -> vigie::core::outbox::FlushReport {
+    run_or_crash(flush(store, t, clock, backend, opts, |_, _| {})).expect("no crash")
+}
+
 #[test]
 fn a_401_stops_the_flush_and_new_credentials_resume_it() {
     let backend = Backend::GenericJson {
@@ -420,44 +430,20 @@ fn a_401_stops_the_flush_and_new_credentials_resume_it() {
         server: server.clone(),
         faults: vec![Fault::Unauthorized],
     };
-    let report = run_or_crash(flush(
-        &mut store,
-        &mut t,
-        &mut clock,
-        &backend,
-        opts,
-        |_, _| {},
-    ))
-    .unwrap();
+    let report = flush_once(&mut store, &mut t, &mut clock, &backend, opts);
     assert!(report.needs_auth);
     assert_eq!(report.attempted, 1, "stopped after the first 401");
     assert!(server.borrow().rows.is_empty());
     // Still blocked until credentials change, even much later.
     clock.now += 10_000_000;
-    let report = run_or_crash(flush(
-        &mut store,
-        &mut t,
-        &mut clock,
-        &backend,
-        opts,
-        |_, _| {},
-    ))
-    .unwrap();
+    let report = flush_once(&mut store, &mut t, &mut clock, &backend, opts);
     assert!(report.needs_auth);
     assert_eq!(
         report.attempted, 0,
         "nothing is sent while credentials are refused"
     );
     apply_to_all(&mut store, &Event::CredentialsChanged);
-    let report = run_or_crash(flush(
-        &mut store,
-        &mut t,
-        &mut clock,
-        &backend,
-        opts,
-        |_, _| {},
-    ))
-    .unwrap();
+    let report = flush_once(&mut store, &mut t, &mut clock, &backend, opts);
     assert_eq!(report.delivered, 3);
     assert_eq!(server.borrow().rows.len(), 3);
 }

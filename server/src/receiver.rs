@@ -198,27 +198,37 @@ fn one(recv: &Receiver, record: &Value) -> (StatusCode, Value) {
     }
 }
 
+/// Checks the token and parses the body: the shared first steps of both POST endpoints.
+fn authorised_json(
+    recv: &Receiver,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Value, Box<Response>> {
+    if !recv.authorised(headers) {
+        let e = error(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "missing or invalid token",
+        );
+        return Err(Box::new(e));
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        Box::new(error(
+            StatusCode::BAD_REQUEST,
+            "invalid",
+            format!("body is not JSON: {e}"),
+        ))
+    })
+}
+
 async fn submit(
     State(recv): State<Receiver>,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    if !recv.authorised(&headers) {
-        return error(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "missing or invalid token",
-        );
-    }
-    let record: Value = match serde_json::from_slice(&body) {
+    let record = match authorised_json(&recv, &headers, &body) {
         Ok(v) => v,
-        Err(e) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "invalid",
-                format!("body is not JSON: {e}"),
-            )
-        }
+        Err(r) => return *r,
     };
     if let Some(key) = headers.get("idempotency-key").and_then(|v| v.to_str().ok()) {
         if record.get("id").and_then(Value::as_str) != Some(key) {
@@ -242,22 +252,9 @@ async fn submit_batch(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    if !recv.authorised(&headers) {
-        return error(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "missing or invalid token",
-        );
-    }
-    let batch: Value = match serde_json::from_slice(&body) {
+    let batch = match authorised_json(&recv, &headers, &body) {
         Ok(v) => v,
-        Err(e) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "invalid",
-                format!("body is not JSON: {e}"),
-            )
-        }
+        Err(r) => return *r,
     };
     let Some(records) = batch.get("records").and_then(Value::as_array).cloned() else {
         return error(
