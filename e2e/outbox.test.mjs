@@ -147,3 +147,25 @@ test('"Tester la connexion" explains the answer in plain words', async () => {
   await page.waitForFunction(() => /Stockage : .* utilisés par la boîte d'envoi/.test(document.querySelector('[data-testid=storage-usage]')?.innerText ?? ''));
   await ctx.close();
 });
+
+test('an unreadable entry is shown apart, can be viewed, and is deleted only after confirming', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 360, height: 640 } });
+  const page = await ctx.newPage();
+  await page.goto(server.url + '/');
+  const id = '0b9f6c1e-1111-4c2b-9f0e-6d1c2a7b9e11';
+  await page.evaluate((id) => {
+    localStorage.setItem(`vigie/outbox/${id}`, '{"envelope": tronqu');
+    localStorage.setItem('vigie/outbox/index', JSON.stringify([id]));
+  }, id);
+  await page.goto(server.url + '/outbox');
+  const row = page.locator('.record.rec-bad');
+  await row.getByText('Illisible (gardé à part)').waitFor();
+  await row.getByRole('button', { name: 'Voir' }).click();
+  assert.equal(await row.locator('pre').innerText(), '{"envelope": tronqu');
+  await row.getByRole('button', { name: 'Supprimer' }).click();
+  assert.equal(await page.evaluate((id) => localStorage.getItem(`vigie/outbox/${id}`), id), '{"envelope": tronqu', 'not before confirming');
+  await row.getByRole('button', { name: 'Confirmer : supprimer définitivement' }).click();
+  await page.getByText("Aucun rapport dans la boîte d'envoi.").waitFor();
+  assert.equal(await page.evaluate((id) => localStorage.getItem(`vigie/outbox/${id}`), id), null);
+  await ctx.close();
+});

@@ -16,6 +16,8 @@ pub fn record_key(id: &Uuid) -> String {
 /// An entry that could not be decoded: kept as it is, shown as unreadable, exportable.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Unreadable {
+    /// Record id (from its key).
+    pub id: Uuid,
     /// Storage key.
     pub key: String,
     /// The raw text, for export.
@@ -89,6 +91,7 @@ impl LocalOutbox {
                 Ok(Some(e)) => good.push(e),
                 Ok(None) => {}
                 Err(e) => bad.push(Unreadable {
+                    id,
                     key: record_key(&id),
                     raw: self
                         .store

@@ -132,15 +132,11 @@ pub fn OutboxPage() -> impl IntoView {
                     each=move || outbox.unreadable.get()
                     key=|u| u.key.clone()
                     children=move |u| {
-                        let file = format!("{}.json", u.key.replace('/', "-"));
-                        let raw = u.raw.clone();
                         view! {
                             <li class="record rec-bad">
-                                <strong>{move || state.t(Msg::StateUnreadable)}</strong>
-                                <small>{u.reason.clone()}</small>
-                                <button class="btn-small" on:click=move |_| download::save_text(&file, &raw)>
-                                    {move || state.t(Msg::Export)}
-                                </button>
+                                <p class="rec-state">{move || state.t(Msg::StateUnreadable)}</p>
+                                <small class="rec-detail">{u.reason.clone()}</small>
+                                <RecordActions id=u.id text=u.raw.clone() />
                             </li>
                         }
                     }
@@ -157,16 +153,12 @@ pub fn OutboxPage() -> impl IntoView {
 #[component]
 fn RecordRow(entry: OutboxEntry) -> impl IntoView {
     let state = use_app_state();
-    let outbox = use_outbox();
     let id = entry.envelope.id;
     let rejected = matches!(entry.state, DeliveryState::Rejected { .. });
     let delivered = matches!(entry.state, DeliveryState::Delivered(_));
     let label = state_label(&entry.state);
     let st = entry.state.clone();
-    let confirming = RwSignal::new(false);
-    let showing = RwSignal::new(false);
     let json = StoredValue::new(serde_json::to_string_pretty(&entry.envelope).unwrap_or_default());
-    let file = StoredValue::new(format!("vigie-{id}.json"));
     let title = entry
         .envelope
         .payload
@@ -183,39 +175,52 @@ fn RecordRow(entry: OutboxEntry) -> impl IntoView {
             <p class="rec-state" data-testid="record-state">{move || state.t(label)}</p>
             {move || detail(&st, state.lang.get()).map(|d| view! { <small class="rec-detail">{d}</small> })}
             <Show when=move || rejected>
-                <div class="rec-actions">
-                    <button class="btn-small btn-secondary" on:click=move |_| showing.update(|s| *s = !*s)>
-                        {move || state.t(Msg::View)}
-                    </button>
-                    <button class="btn-small btn-secondary" on:click=move |_| {
-                        download::save_text(&file.get_value(), &json.get_value())
-                    }>
-                        {move || state.t(Msg::Export)}
-                    </button>
-                    <Show
-                        when=move || confirming.get()
-                        fallback=move || view! {
-                            <button class="btn-small btn-danger" on:click=move |_| confirming.set(true)>
-                                {move || state.t(Msg::Delete)}
-                            </button>
-                        }
-                    >
-                        <button class="btn-small btn-danger" on:click=move |_| {
-                            if let Err(e) = outbox.delete(&id) {
-                                state.storage_problem.set(Some(e.user_message()));
-                            }
-                        }>
-                            {move || state.t(Msg::ConfirmDelete)}
-                        </button>
-                        <button class="btn-small btn-secondary" on:click=move |_| confirming.set(false)>
-                            {move || state.t(Msg::Cancel)}
-                        </button>
-                    </Show>
-                </div>
-                <Show when=move || showing.get()>
-                    <pre class="rec-json">{move || json.get_value()}</pre>
-                </Show>
+                <RecordActions id=id text=json.get_value() />
             </Show>
         </li>
+    }
+}
+
+/// What a person can do with a record the server refused or that cannot be read: look at
+/// it, save it as a file, or delete it after confirming.
+#[component]
+fn RecordActions(id: uuid::Uuid, text: String) -> impl IntoView {
+    let state = use_app_state();
+    let outbox = use_outbox();
+    let confirming = RwSignal::new(false);
+    let showing = RwSignal::new(false);
+    let text = StoredValue::new(text);
+    let file = format!("vigie-{id}.json");
+    view! {
+        <div class="rec-actions">
+            <button class="btn-small btn-secondary" on:click=move |_| showing.update(|s| *s = !*s)>
+                {move || state.t(Msg::View)}
+            </button>
+            <button class="btn-small btn-secondary" on:click=move |_| download::save_text(&file, &text.get_value())>
+                {move || state.t(Msg::Export)}
+            </button>
+            <Show
+                when=move || confirming.get()
+                fallback=move || view! {
+                    <button class="btn-small btn-danger" on:click=move |_| confirming.set(true)>
+                        {move || state.t(Msg::Delete)}
+                    </button>
+                }
+            >
+                <button class="btn-small btn-danger" on:click=move |_| {
+                    if let Err(e) = outbox.delete(&id) {
+                        state.storage_problem.set(Some(e.user_message()));
+                    }
+                }>
+                    {move || state.t(Msg::ConfirmDelete)}
+                </button>
+                <button class="btn-small btn-secondary" on:click=move |_| confirming.set(false)>
+                    {move || state.t(Msg::Cancel)}
+                </button>
+            </Show>
+        </div>
+        <Show when=move || showing.get()>
+            <pre class="rec-json">{move || text.get_value()}</pre>
+        </Show>
     }
 }
