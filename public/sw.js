@@ -43,6 +43,8 @@ self.addEventListener('fetch', (event) => {
   if (request.method !== 'GET') return; // submissions go straight to the network
   const url = new URL(request.url);
   if (!sameOrigin(url)) return; // backends are never cached by the worker
+  // The receiver's API and coordinator pages always go to the network, never the app shell.
+  if (url.pathname.startsWith('/api/') || url.pathname === '/coord' || url.pathname.startsWith('/coord/')) return;
 
   if (request.mode === 'navigate') {
     // Every in-app address is the same shell: deep links open offline too.

@@ -1,35 +1,118 @@
-//! `vigie-server`: serves the built Vigie app on one machine.
+//! `vigie-server`: Vigie's embedded server, one binary for a one-machine deployment.
 //!
-//! It sends precompressed brotli/gzip files as they are, marks hashed assets immutable and
-//! the shell (`index.html`, `sw.js`) `no-cache`, answers deep links with the shell, and
-//! sends the app's Content-Security-Policy as a header. Receiving submissions comes next
-//! (see docs/PROTOCOL.md once it exists).
+//! - Serves the built app (`dist/`): precompressed brotli/gzip files, hashed assets
+//!   immutable, the shell (`index.html`, `sw.js`) `no-cache`, deep links answered with the
+//!   shell, the Content-Security-Policy as a header.
+//! - Receives submissions (`/api/…`, the generic-JSON contract of docs/PROTOCOL.md) into
+//!   SQLite, idempotently, each committed before its receipt is sent.
+//! - Shows coordinators what arrived (`/coord/`), with a CSV export.
+//! - Manages access tokens (`vigie-server token add|list|revoke`), stored hashed.
 
 mod app;
+mod coord;
+mod db;
 mod receiver;
+mod records;
+mod tokens;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::Parser;
+use axum::http::HeaderValue;
+use clap::{Args, Parser, Subcommand};
 
-/// Serve the Vigie app (the `dist/` folder built by trunk).
+use receiver::ExtraToken;
+use tokens::Role;
+
+/// Vigie's embedded server: serves the app, receives its reports into SQLite, and shows
+/// coordinators what arrived.
+///
+/// Without a subcommand it serves. Devices need a device token (`token add`), coordinator
+/// pages (/coord/) a coordinator token (HTTP Basic sign-in: any user name, the token as
+/// password). Logs go to standard error and never contain tokens or record contents; set
+/// RUST_LOG (e.g. RUST_LOG=vigie_server=debug) for more or less.
 #[derive(Debug, Parser)]
-#[command(version, about, long_about = None)]
-struct Args {
-    /// Address to listen on. Keep it on loopback unless a TLS proxy is in front.
+#[command(version, about, long_about, args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the app, receive reports and show the coordinator pages (the default).
+    Serve(ServeArgs),
+    /// Create, list and revoke access tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Args)]
+struct DataArgs {
+    /// Folder of the SQLite database (vigie.sqlite3): back it up with `sqlite3 vigie.sqlite3
+    /// ".backup copy.sqlite3"` while the server runs.
+    #[arg(long, env = "VIGIE_DATA_DIR", default_value = "data")]
+    data_dir: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Create a token and print it once (only its hash is stored).
+    Add {
+        /// Who holds it, e.g. "Moniteur Bougouni 12".
+        #[arg(long)]
+        label: String,
+        /// What it opens: sending reports (device) or the coordinator pages (coordinator).
+        #[arg(long, value_enum, default_value = "device")]
+        role: Role,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// List tokens (labels and states, never the tokens themselves).
+    List {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Revoke a token by the number `token list` shows; its holder gets 401 from then on.
+    Revoke {
+        /// Token number.
+        id: i64,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Address to listen on. Keep it on loopback and put an HTTPS proxy in front for phones.
     #[arg(long, env = "VIGIE_BIND", default_value = "127.0.0.1:8080")]
     bind: SocketAddr,
     /// Folder holding the built app (trunk's dist/).
     #[arg(long, env = "VIGIE_DIST", default_value = "dist")]
     dist: PathBuf,
-    /// Folder for the SQLite database of received records.
-    #[arg(long, env = "VIGIE_DATA_DIR", default_value = "data")]
-    data_dir: PathBuf,
-    /// Bearer token devices must send (none: the receiver accepts any device; loopback demo only).
+    #[command(flatten)]
+    data: DataArgs,
+    /// Folder of form definitions (*.json) served at /api/forms.
+    #[arg(long, env = "VIGIE_FORMS_DIR", default_value = "forms")]
+    forms_dir: PathBuf,
+    /// Origins allowed to call /api from a browser (CORS), e.g. https://vigie.example.org;
+    /// repeat the flag or separate with commas. The app's own origin needs none.
+    #[arg(
+        long = "allowed-origin",
+        env = "VIGIE_ALLOWED_ORIGINS",
+        value_delimiter = ','
+    )]
+    allowed_origins: Vec<String>,
+    /// Also accept this device token, for this run only (kept as a hash in memory; the
+    /// printed setup link carries it). Stored tokens are made with `token add`.
     #[arg(long, env = "VIGIE_TOKEN", hide_env_values = true)]
     token: Option<String>,
+    /// Also accept this coordinator token, for this run only.
+    #[arg(long, env = "VIGIE_COORDINATOR_TOKEN", hide_env_values = true)]
+    coordinator_token: Option<String>,
     /// Stop by itself after this many seconds (tests use it so no server outlives them).
     #[arg(long, env = "VIGIE_LIFETIME_SECS")]
     lifetime_secs: Option<u64>,
@@ -38,13 +121,19 @@ struct Args {
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "vigie_server=info".into()),
         )
         .init();
-    let args = Args::parse();
-    match run(args).await {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Command::Token(cmd)) => token_command(cmd),
+        Some(Command::Serve(args)) => serve(args).await,
+        None => serve(cli.serve).await,
+    };
+    match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("vigie-server: {e}");
@@ -53,22 +142,85 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
-async fn run(args: Args) -> Result<(), String> {
-    let recv = receiver::Receiver::open(&args.data_dir, args.token.clone())?;
-    let router = app::router(&args.dist, receiver::routes(recv)).map_err(|e| e.to_string())?;
+fn token_command(cmd: TokenCommand) -> Result<(), String> {
+    match cmd {
+        TokenCommand::Add { label, role, data } => {
+            let db = db::open(&data.data_dir).map_err(|e| e.to_string())?;
+            let token = tokens::generate().map_err(|e| format!("no randomness: {e}"))?;
+            let id = tokens::add(&db, label.trim(), role, &token).map_err(|e| e.to_string())?;
+            eprintln!(
+                "token {id} created for \"{}\"; it is shown only now:",
+                label.trim()
+            );
+            println!("{token}");
+            Ok(())
+        }
+        TokenCommand::List { data } => {
+            let db = db::open(&data.data_dir).map_err(|e| e.to_string())?;
+            let all = tokens::list(&db).map_err(|e| e.to_string())?;
+            if all.is_empty() {
+                println!("no tokens: create one with `vigie-server token add --label \"…\"`");
+            }
+            for t in all {
+                let state = if t.revoked_at.is_some() {
+                    "revoked"
+                } else {
+                    "active"
+                };
+                println!("{:>4}  {:<12} {:<8} {}", t.id, t.role, state, t.label);
+            }
+            Ok(())
+        }
+        TokenCommand::Revoke { id, data } => {
+            let db = db::open(&data.data_dir).map_err(|e| e.to_string())?;
+            if tokens::revoke(&db, id).map_err(|e| e.to_string())? {
+                println!("token {id} revoked");
+                Ok(())
+            } else {
+                Err(format!(
+                    "no active token {id} (see `vigie-server token list`)"
+                ))
+            }
+        }
+    }
+}
+
+async fn serve(args: ServeArgs) -> Result<(), String> {
+    let origins = args
+        .allowed_origins
+        .iter()
+        .map(|o| o.trim())
+        .filter(|o| !o.is_empty())
+        .map(|o| {
+            HeaderValue::from_str(o.trim_end_matches('/'))
+                .map_err(|_| format!("--allowed-origin {o:?} is not a valid origin"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut extra = Vec::new();
+    if let Some(t) = args.token.as_deref().filter(|t| !t.is_empty()) {
+        extra.push(ExtraToken::new(t, "command line", Role::Device));
+    }
+    if let Some(t) = args.coordinator_token.as_deref().filter(|t| !t.is_empty()) {
+        extra.push(ExtraToken::new(t, "command line", Role::Coordinator));
+    }
+    let recv = receiver::Receiver::open(&args.data.data_dir, extra, Some(&args.forms_dir))
+        .map_err(|e| e.to_string())?;
+    let api = receiver::routes(recv.clone(), &origins).merge(coord::routes(recv));
+    let router = app::router(&args.dist, api).map_err(|e| e.to_string())?;
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     // One line a script can wait for and parse.
     println!("vigie-server listening on http://{local}/");
+    println!("coordinator pages: http://{local}/coord/");
     if let Some(token) = &args.token {
         println!(
             "setup link (opens the app connected to this receiver): {}",
             setup_link(&local, token)
         );
     }
-    tracing::info!(dist = %args.dist.display(), "serving");
+    tracing::info!(dist = %args.dist.display(), data = %args.data.data_dir.display(), "serving");
     let lifetime = args.lifetime_secs.map(Duration::from_secs);
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown_signal(lifetime))

@@ -1,0 +1,529 @@
+//! Coordinator pages: server-rendered HTML (French first, English with `?lang=en`), usable on
+//! a phone, behind HTTP Basic authentication whose password is a coordinator token (any user
+//! name). Every text from a record goes through maud, which escapes it.
+
+use std::collections::HashMap;
+
+use axum::{
+    extract::{Path, Query, Request, State},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
+    middleware::{self, Next},
+    response::{Html, IntoResponse, Redirect, Response},
+    routing::get,
+    Router,
+};
+use base64::Engine;
+use maud::{html, Markup, DOCTYPE};
+
+use crate::receiver::Receiver;
+use crate::records::{self, place_label, Filter, Row, LEVELS};
+use crate::tokens::Role;
+
+/// Most rows one page lists.
+const PAGE_ROWS: u32 = 200;
+
+/// The language of the pages.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Lang {
+    Fr,
+    En,
+}
+
+/// Every text of the coordinator pages, French then English.
+struct Texts {
+    title: &'static str,
+    records: &'static str,
+    all: &'static str,
+    form: &'static str,
+    level: &'static str,
+    region: &'static str,
+    cercle: &'static str,
+    commune: &'static str,
+    from: &'static str,
+    to: &'static str,
+    filter: &'static str,
+    export: &'static str,
+    none: &'static str,
+    received: &'static str,
+    created: &'static str,
+    author: &'static str,
+    device: &'static str,
+    token: &'static str,
+    back: &'static str,
+    content: &'static str,
+    not_found: &'static str,
+    login: &'static str,
+    other_lang: &'static str,
+    shown: &'static str,
+    levels: [&'static str; 4],
+}
+
+const FR: Texts = Texts {
+    title: "Vigie — coordination",
+    records: "Rapports reçus",
+    all: "Tous",
+    form: "Formulaire",
+    level: "Niveau d'alerte",
+    region: "Région",
+    cercle: "Cercle",
+    commune: "Commune",
+    from: "Du",
+    to: "Au",
+    filter: "Filtrer",
+    export: "Exporter en CSV (Excel)",
+    none: "Aucun rapport ne correspond.",
+    received: "Reçu",
+    created: "Saisi",
+    author: "Auteur",
+    device: "Appareil",
+    token: "Jeton",
+    back: "← Tous les rapports",
+    content: "Contenu",
+    not_found: "Ce rapport n'existe pas.",
+    login: "Connexion requise : mot de passe = jeton de coordination.",
+    other_lang: "English",
+    shown: "affichés (les plus récents d'abord, alertes rouges et orange en tête)",
+    levels: ["Rouge", "Orange", "Jaune", "Vert"],
+};
+
+const EN: Texts = Texts {
+    title: "Vigie — coordination",
+    records: "Reports received",
+    all: "All",
+    form: "Form",
+    level: "Alert level",
+    region: "Region",
+    cercle: "Cercle",
+    commune: "Commune",
+    from: "From",
+    to: "To",
+    filter: "Filter",
+    export: "Export as CSV (Excel)",
+    none: "No report matches.",
+    received: "Received",
+    created: "Entered",
+    author: "Author",
+    device: "Device",
+    token: "Token",
+    back: "← All reports",
+    content: "Content",
+    not_found: "This report does not exist.",
+    login: "Sign-in required: the password is a coordination token.",
+    other_lang: "Français",
+    shown: "shown (newest first, red and orange alerts on top)",
+    levels: ["Red", "Orange", "Yellow", "Green"],
+};
+
+impl Lang {
+    fn from_query(q: &HashMap<String, String>) -> Lang {
+        if q.get("lang").is_some_and(|l| l == "en") {
+            Lang::En
+        } else {
+            Lang::Fr
+        }
+    }
+
+    fn t(self) -> &'static Texts {
+        match self {
+            Lang::Fr => &FR,
+            Lang::En => &EN,
+        }
+    }
+
+    fn code(self) -> &'static str {
+        match self {
+            Lang::Fr => "fr",
+            Lang::En => "en",
+        }
+    }
+}
+
+fn level_name(t: &Texts, level: &str) -> &'static str {
+    LEVELS
+        .iter()
+        .position(|l| *l == level)
+        .map_or("", |i| t.levels[i])
+}
+
+/// The coordinator token from `Authorization: Basic base64(user:token)`.
+fn basic_password(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let encoded = value.strip_prefix("Basic ")?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    Some(text.split_once(':')?.1.to_owned())
+}
+
+async fn require_coordinator(State(recv): State<Receiver>, req: Request, next: Next) -> Response {
+    let allowed = basic_password(req.headers())
+        .and_then(|p| recv.token_label(&p, Role::Coordinator))
+        .is_some();
+    if allowed {
+        return next.run(req).await;
+    }
+    let mut res = (
+        StatusCode::UNAUTHORIZED,
+        Html(
+            page(
+                Lang::Fr,
+                FR.title,
+                html! { p { (FR.login) " / " (EN.login) } },
+            )
+            .into_string(),
+        ),
+    )
+        .into_response();
+    res.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Basic realm=\"Vigie coordination\", charset=\"UTF-8\""),
+    );
+    res
+}
+
+fn page(lang: Lang, title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang=(lang.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="robots" content="noindex";
+                title { (title) }
+                link rel="stylesheet" href="/coord/style.css";
+            }
+            body { main { (body) } }
+        }
+    }
+}
+
+fn storage_error(e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "coordinator page: database error");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "erreur de base de données / database error",
+    )
+        .into_response()
+}
+
+fn select(
+    name: &str,
+    label: &str,
+    any: &str,
+    current: &str,
+    options: &[(String, String)],
+) -> Markup {
+    html! {
+        label {
+            span { (label) }
+            select name=(name) {
+                option value="" { (any) }
+                @for (value, text) in options {
+                    option value=(value) selected[*value == current] { (text) }
+                }
+            }
+        }
+    }
+}
+
+async fn list(State(recv): State<Receiver>, Query(q): Query<HashMap<String, String>>) -> Response {
+    let lang = Lang::from_query(&q);
+    let t = lang.t();
+    let filter = Filter::from_query(&q);
+    let f2 = filter.clone();
+    let found = tokio::task::spawn_blocking(move || {
+        recv.with_db(|db| {
+            let rows = records::query(db, &f2, PAGE_ROWS)?;
+            let menus = [
+                "$.form_id",
+                "$.payload.location.region",
+                "$.payload.location.cercle",
+                "$.payload.location.commune",
+            ]
+            .map(|path| records::distinct(db, path));
+            let [forms, regions, cercles, communes] = menus;
+            Ok((
+                rows,
+                [forms?, regions?, cercles?, communes?],
+                records::count(db)?,
+            ))
+        })
+    })
+    .await;
+    let (rows, [forms, regions, cercles, communes], total) = match found {
+        Ok(Ok(v)) => v,
+        Ok(Err(e)) => return storage_error(e),
+        Err(e) => return storage_error(e),
+    };
+    let plain = |v: Vec<String>| v.into_iter().map(|x| (x.clone(), x)).collect::<Vec<_>>();
+    let places = |v: Vec<String>| {
+        v.into_iter()
+            .map(|x| (x.clone(), place_label(&x)))
+            .collect::<Vec<_>>()
+    };
+    let levels: Vec<(String, String)> = LEVELS
+        .iter()
+        .map(|l| ((*l).to_owned(), level_name(t, l).to_owned()))
+        .collect();
+    let mut export = format!("/coord/export.csv?form={}", urlencode(&filter.form));
+    for (k, v) in [
+        ("level", &filter.level),
+        ("region", &filter.region),
+        ("cercle", &filter.cercle),
+        ("commune", &filter.commune),
+        ("from", &filter.from),
+        ("to", &filter.to),
+    ] {
+        if !v.is_empty() {
+            export.push_str(&format!("&{k}={}", urlencode(v)));
+        }
+    }
+    let other = if lang == Lang::Fr { "?lang=en" } else { "?" };
+    let body = html! {
+        header {
+            h1 { (t.records) }
+            a.lang href=(other) { (t.other_lang) }
+        }
+        form.filters method="get" action="/coord/" {
+            @if lang == Lang::En { input type="hidden" name="lang" value="en"; }
+            (select("form", t.form, t.all, &filter.form, &plain(forms)))
+            (select("level", t.level, t.all, &filter.level, &levels))
+            (select("region", t.region, t.all, &filter.region, &places(regions)))
+            (select("cercle", t.cercle, t.all, &filter.cercle, &places(cercles)))
+            (select("commune", t.commune, t.all, &filter.commune, &places(communes)))
+            label { span { (t.from) } input type="date" name="from" value=(filter.from); }
+            label { span { (t.to) } input type="date" name="to" value=(filter.to); }
+            button type="submit" { (t.filter) }
+        }
+        p.summary {
+            (rows.len()) " / " (total) " " (t.shown) " · "
+            a href=(export) download { (t.export) }
+        }
+        @if rows.is_empty() { p.empty { (t.none) } }
+        ol.records {
+            @for row in &rows { (card(lang, row)) }
+        }
+    };
+    Html(page(lang, t.title, body).into_string()).into_response()
+}
+
+fn card(lang: Lang, row: &Row) -> Markup {
+    let t = lang.t();
+    let level = row.level();
+    let place: Vec<String> = ["commune", "cercle", "region"]
+        .iter()
+        .map(|k| row.payload_str(&format!("location/{k}")))
+        .filter(|v| !v.is_empty())
+        .map(place_label)
+        .collect();
+    let href = format!(
+        "/coord/records/{}{}",
+        urlencode(&row.id),
+        if lang == Lang::En { "?lang=en" } else { "" }
+    );
+    html! {
+        li class=(format!("record level-{}", level.unwrap_or("none"))) {
+            a href=(href) {
+                @if let Some(l) = level { span.badge { (level_name(t, l)) } }
+                strong { (row.field("form_id")) }
+                span.when { " · " (t.received) " " (row.received) " UTC" }
+                @if !place.is_empty() { span.place { (place.join(", ")) } }
+                span.who { (t.author) " : " (author(row)) }
+            }
+        }
+    }
+}
+
+fn author(row: &Row) -> String {
+    let name = row
+        .envelope
+        .pointer("/author/name")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("");
+    let role = row
+        .envelope
+        .pointer("/author/role")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("");
+    match (name.is_empty(), role.is_empty()) {
+        (false, false) => format!("{name} ({role})"),
+        (false, true) => name.to_owned(),
+        (true, false) => role.to_owned(),
+        (true, true) => "—".to_owned(),
+    }
+}
+
+/// A JSON value as nested lists (escaped text only).
+fn value_view(v: &serde_json::Value) -> Markup {
+    use serde_json::Value;
+    match v {
+        Value::Object(map) => html! {
+            dl { @for (k, x) in map { dt { (k) } dd { (value_view(x)) } } }
+        },
+        Value::Array(items) => html! {
+            ol { @for x in items { li { (value_view(x)) } } }
+        },
+        Value::String(s) => html! { (s) },
+        Value::Null => html! { "—" },
+        other => html! { (other.to_string()) },
+    }
+}
+
+async fn detail(
+    State(recv): State<Receiver>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let lang = Lang::from_query(&q);
+    let t = lang.t();
+    let found = tokio::task::spawn_blocking(move || recv.with_db(|db| records::one(db, &id))).await;
+    let row = match found {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => return storage_error(e),
+        Err(e) => return storage_error(e),
+    };
+    let back = if lang == Lang::En {
+        "/coord/?lang=en"
+    } else {
+        "/coord/"
+    };
+    let Some(row) = row else {
+        let body = html! { p { (t.not_found) } p { a href=(back) { (t.back) } } };
+        return (
+            StatusCode::NOT_FOUND,
+            Html(page(lang, t.title, body).into_string()),
+        )
+            .into_response();
+    };
+    let level = row.level();
+    let body = html! {
+        p { a href=(back) { (t.back) } }
+        article class=(format!("record level-{}", level.unwrap_or("none"))) {
+            h1 {
+                @if let Some(l) = level { span.badge { (level_name(t, l)) } " " }
+                (row.field("form_id")) " v" (row.field("form_version"))
+            }
+            dl.meta {
+                dt { "Id" } dd { code { (row.id) } }
+                dt { (t.received) } dd { (row.received) " UTC" }
+                dt { (t.created) } dd { (row.created) " UTC" }
+                dt { (t.author) } dd { (author(&row)) }
+                dt { (t.device) } dd { (row.field("device_id")) }
+                dt { (t.token) } dd { (row.token_label) }
+            }
+            h2 { (t.content) }
+            (value_view(row.envelope.get("payload").unwrap_or(&serde_json::Value::Null)))
+        }
+    };
+    Html(page(lang, t.title, body).into_string()).into_response()
+}
+
+async fn export(
+    State(recv): State<Receiver>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let filter = Filter::from_query(&q);
+    let name = if filter.form.is_empty() {
+        "vigie".to_owned()
+    } else {
+        format!(
+            "vigie-{}",
+            filter
+                .form
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .collect::<String>()
+        )
+    };
+    let found = tokio::task::spawn_blocking(move || {
+        recv.with_db(|db| records::all(db, &filter))
+            .map(|rows| records::csv(&rows))
+    })
+    .await;
+    let bytes = match found {
+        Ok(Ok(Ok(b))) => b,
+        Ok(Ok(Err(e))) => return storage_error(e),
+        Ok(Err(e)) => return storage_error(e),
+        Err(e) => return storage_error(e),
+    };
+    let disposition = format!("attachment; filename=\"{name}.csv\"");
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    res
+}
+
+async fn style() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        include_str!("../assets/coord.css"),
+    )
+        .into_response()
+}
+
+/// Percent-encodes a query value or path segment.
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Routes under `/coord`.
+pub fn routes(recv: Receiver) -> Router {
+    let guarded = Router::new()
+        .route("/coord/", get(list))
+        .route("/coord/records/{id}", get(detail))
+        .route("/coord/export.csv", get(export))
+        .route_layer(middleware::from_fn_with_state(
+            recv.clone(),
+            require_coordinator,
+        ))
+        .with_state(recv);
+    Router::new()
+        .route("/coord", get(|| async { Redirect::permanent("/coord/") }))
+        .route("/coord/style.css", get(style))
+        .merge(guarded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basic_credentials_are_read() {
+        let mut h = HeaderMap::new();
+        let v = base64::engine::general_purpose::STANDARD.encode("coord:s3cret:x");
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_str(&format!("Basic {v}")).unwrap(),
+        );
+        assert_eq!(basic_password(&h).as_deref(), Some("s3cret:x"));
+        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer x"));
+        assert_eq!(basic_password(&h), None);
+    }
+
+    #[test]
+    fn record_text_is_escaped() {
+        let v = serde_json::json!({"note": "<script>alert(1)</script>"});
+        let html = value_view(&v).into_string();
+        assert!(html.contains("&lt;script&gt;"));
+        assert!(!html.contains("<script>"));
+    }
+
+    #[test]
+    fn query_values_are_encoded() {
+        assert_eq!(urlencode("a b&c=é"), "a%20b%26c%3D%C3%A9");
+    }
+}

@@ -1,0 +1,127 @@
+//! The SQLite file: opening it in WAL mode and bringing its schema up to date.
+
+use std::path::Path;
+
+use rusqlite::Connection;
+
+/// Schema version written to `PRAGMA user_version` once the migrations below have run.
+pub const SCHEMA_VERSION: i64 = 2;
+
+/// Why the database cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// The data folder cannot be created.
+    #[error("cannot create {path}: {source}")]
+    Folder {
+        /// The folder.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// SQLite refused.
+    #[error("database error: {0}")]
+    Sql(#[from] rusqlite::Error),
+    /// The file was written by a newer server.
+    #[error("the database has schema version {0}, newer than this server knows ({SCHEMA_VERSION}): upgrade vigie-server")]
+    TooNew(i64),
+    /// A lock holder panicked.
+    #[error("database lock poisoned")]
+    Poisoned,
+}
+
+/// Opens (or creates) `data_dir/vigie.sqlite3`, in WAL mode with full sync, and migrates it.
+pub fn open(data_dir: &Path) -> Result<Connection, DbError> {
+    std::fs::create_dir_all(data_dir).map_err(|source| DbError::Folder {
+        path: data_dir.display().to_string(),
+        source,
+    })?;
+    let mut db = Connection::open(data_dir.join("vigie.sqlite3"))?;
+    db.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;",
+    )?;
+    migrate(&mut db)?;
+    Ok(db)
+}
+
+/// Runs the migrations the file has not seen yet, each in its own transaction.
+pub fn migrate(db: &mut Connection) -> Result<(), DbError> {
+    let version: i64 = db.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version > SCHEMA_VERSION {
+        return Err(DbError::TooNew(version));
+    }
+    if version < 1 {
+        // Version 1 is what the first receiver created (it used CREATE IF NOT EXISTS).
+        let tx = db.transaction()?;
+        tx.execute_batch(
+            "CREATE TABLE IF NOT EXISTS submissions (
+               id TEXT PRIMARY KEY, envelope TEXT NOT NULL, received_at INTEGER NOT NULL,
+               device_id TEXT NOT NULL, author TEXT NOT NULL DEFAULT '', kind TEXT NOT NULL DEFAULT '');
+             PRAGMA user_version = 1;",
+        )?;
+        tx.commit()?;
+    }
+    if version < 2 {
+        let tx = db.transaction()?;
+        tx.execute_batch(
+            "CREATE TABLE tokens (
+               id INTEGER PRIMARY KEY AUTOINCREMENT,
+               label TEXT NOT NULL,
+               role TEXT NOT NULL CHECK (role IN ('device', 'coordinator')),
+               hash TEXT NOT NULL UNIQUE,
+               created_at INTEGER NOT NULL,
+               revoked_at INTEGER);
+             ALTER TABLE submissions ADD COLUMN token_label TEXT NOT NULL DEFAULT '';
+             CREATE INDEX submissions_received ON submissions (received_at);
+             PRAGMA user_version = 2;",
+        )?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_version_one_file_is_migrated_and_keeps_its_rows() {
+        let mut db = Connection::open_in_memory().unwrap();
+        db.execute_batch(
+            "CREATE TABLE submissions (
+               id TEXT PRIMARY KEY, envelope TEXT NOT NULL, received_at INTEGER NOT NULL,
+               device_id TEXT NOT NULL, author TEXT NOT NULL DEFAULT '', kind TEXT NOT NULL DEFAULT '');
+             INSERT INTO submissions (id, envelope, received_at, device_id) VALUES ('a', '{}', 1, 'd');
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+        migrate(&mut db).unwrap();
+        let (n, label): (i64, String) = db
+            .query_row(
+                "SELECT count(*), max(token_label) FROM submissions",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((n, label.as_str()), (1, ""));
+        let v: i64 = db
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, SCHEMA_VERSION);
+        // Running again changes nothing.
+        migrate(&mut db).unwrap();
+    }
+
+    #[test]
+    fn a_newer_file_is_refused() {
+        let mut db = Connection::open_in_memory().unwrap();
+        db.execute_batch("PRAGMA user_version = 99;").unwrap();
+        assert!(matches!(migrate(&mut db), Err(DbError::TooNew(99))));
+    }
+}

@@ -1,0 +1,407 @@
+//! Reading what arrived: filtered queries over the stored envelopes, and their CSV export.
+//!
+//! The coordinator pages read a few payload fields by convention (docs/PROTOCOL.md, "Payload
+//! fields the receiver reads"): `alert_level` (vert, jaune, orange, rouge) and
+//! `location.region` / `location.cercle` / `location.commune` (P-codes).
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use rusqlite::{types::Value as SqlValue, Connection};
+use serde_json::Value;
+
+use crate::db::DbError;
+
+/// Alert levels, most serious first, as stored in `payload.alert_level`.
+pub const LEVELS: [&str; 4] = ["rouge", "orange", "jaune", "vert"];
+
+/// What the coordinator asked to see. Empty strings mean "any".
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Filter {
+    /// `form_id`.
+    pub form: String,
+    /// `payload.alert_level`.
+    pub level: String,
+    /// `payload.location.region` P-code.
+    pub region: String,
+    /// `payload.location.cercle` P-code.
+    pub cercle: String,
+    /// `payload.location.commune` P-code.
+    pub commune: String,
+    /// First day (device date of the record, `YYYY-MM-DD`), inclusive.
+    pub from: String,
+    /// Last day, inclusive.
+    pub to: String,
+}
+
+impl Filter {
+    /// Reads the filter from query parameters; unknown ones are ignored.
+    pub fn from_query(q: &HashMap<String, String>) -> Filter {
+        let get = |k: &str| q.get(k).map(|v| v.trim().to_owned()).unwrap_or_default();
+        Filter {
+            form: get("form"),
+            level: get("level"),
+            region: get("region"),
+            cercle: get("cercle"),
+            commune: get("commune"),
+            from: get("from"),
+            to: get("to"),
+        }
+    }
+
+    /// The SQL condition and its parameters (never the values spliced into the text).
+    fn condition(&self) -> (String, Vec<SqlValue>) {
+        let mut parts = vec!["1 = 1".to_owned()];
+        let mut args = Vec::new();
+        let mut eq = |expr: &str, v: &str| {
+            if !v.is_empty() {
+                parts.push(format!("{expr} = ?{}", args.len() + 1));
+                args.push(SqlValue::Text(v.to_owned()));
+            }
+        };
+        eq("json_extract(envelope, '$.form_id')", &self.form);
+        eq(
+            "json_extract(envelope, '$.payload.alert_level')",
+            &self.level,
+        );
+        eq(
+            "json_extract(envelope, '$.payload.location.region')",
+            &self.region,
+        );
+        eq(
+            "json_extract(envelope, '$.payload.location.cercle')",
+            &self.cercle,
+        );
+        eq(
+            "json_extract(envelope, '$.payload.location.commune')",
+            &self.commune,
+        );
+        let day = "date(json_extract(envelope, '$.created_at') / 1000, 'unixepoch')";
+        if is_day(&self.from) {
+            parts.push(format!("{day} >= ?{}", args.len() + 1));
+            args.push(SqlValue::Text(self.from.clone()));
+        }
+        if is_day(&self.to) {
+            parts.push(format!("{day} <= ?{}", args.len() + 1));
+            args.push(SqlValue::Text(self.to.clone()));
+        }
+        (parts.join(" AND "), args)
+    }
+}
+
+fn is_day(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+}
+
+/// One stored record with what the pages show of it.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// Record id.
+    pub id: String,
+    /// The whole envelope.
+    pub envelope: Value,
+    /// Server receive time, `YYYY-MM-DD HH:MM` UTC.
+    pub received: String,
+    /// Device creation time, `YYYY-MM-DD HH:MM` UTC.
+    pub created: String,
+    /// Label of the token it came with.
+    pub token_label: String,
+}
+
+impl Row {
+    /// `payload.<path>` as text, if it is a string.
+    pub fn payload_str(&self, path: &str) -> &str {
+        self.envelope
+            .pointer(&format!("/payload/{path}"))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+    }
+
+    /// The alert level, if it is one of [`LEVELS`].
+    pub fn level(&self) -> Option<&'static str> {
+        let l = self.payload_str("alert_level");
+        LEVELS.iter().copied().find(|x| *x == l)
+    }
+
+    /// An envelope field as text.
+    pub fn field(&self, name: &str) -> &str {
+        self.envelope
+            .get(name)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+    }
+}
+
+/// Newest first, red then orange alerts on top; `limit` rows at most.
+pub fn query(db: &Connection, filter: &Filter, limit: u32) -> Result<Vec<Row>, DbError> {
+    let (cond, args) = filter.condition();
+    let order = "CASE json_extract(envelope, '$.payload.alert_level') \
+                 WHEN 'rouge' THEN 0 WHEN 'orange' THEN 1 ELSE 2 END, received_at DESC, id";
+    rows(db, &cond, args, order, Some(limit))
+}
+
+/// Every record matching, oldest first (the CSV export).
+pub fn all(db: &Connection, filter: &Filter) -> Result<Vec<Row>, DbError> {
+    let (cond, args) = filter.condition();
+    rows(db, &cond, args, "received_at, id", None)
+}
+
+/// One record.
+pub fn one(db: &Connection, id: &str) -> Result<Option<Row>, DbError> {
+    let found = rows(
+        db,
+        "id = ?1",
+        vec![SqlValue::Text(id.to_owned())],
+        "id",
+        Some(1),
+    )?;
+    Ok(found.into_iter().next())
+}
+
+/// Distinct values of an envelope JSON path, sorted (for the filter menus).
+pub fn distinct(db: &Connection, path: &str) -> Result<Vec<String>, DbError> {
+    let mut stmt = db.prepare(
+        "SELECT DISTINCT json_extract(envelope, ?1) AS v FROM submissions \
+         WHERE typeof(v) = 'text' AND v <> '' ORDER BY v",
+    )?;
+    let rows = stmt.query_map([path], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Number of stored records.
+pub fn count(db: &Connection) -> Result<i64, DbError> {
+    Ok(db.query_row("SELECT count(*) FROM submissions", [], |r| r.get(0))?)
+}
+
+fn rows(
+    db: &Connection,
+    cond: &str,
+    args: Vec<SqlValue>,
+    order: &str,
+    limit: Option<u32>,
+) -> Result<Vec<Row>, DbError> {
+    let time = |col: &str| format!("strftime('%Y-%m-%d %H:%M', {col} / 1000, 'unixepoch')");
+    let sql = format!(
+        "SELECT id, envelope, {}, {}, token_label FROM submissions WHERE {cond} ORDER BY {order}{}",
+        time("received_at"),
+        time("json_extract(envelope, '$.created_at')"),
+        limit.map(|n| format!(" LIMIT {n}")).unwrap_or_default(),
+    );
+    let mut stmt = db.prepare(&sql)?;
+    let found = stmt.query_map(rusqlite::params_from_iter(args), |r| {
+        let text: String = r.get(1)?;
+        Ok(Row {
+            id: r.get(0)?,
+            envelope: serde_json::from_str(&text).unwrap_or(Value::Null),
+            received: r.get(2)?,
+            created: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+            token_label: r.get(4)?,
+        })
+    })?;
+    Ok(found.collect::<Result<_, _>>()?)
+}
+
+/// Names of regions and cercles by P-code (OCHA / DNCT, CC BY-IGO). Communes have no names
+/// in the bundled list: they are shown by P-code.
+pub fn place_name(pcode: &str) -> Option<&'static str> {
+    static NAMES: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
+    NAMES
+        .get_or_init(|| {
+            include_str!("../assets/admin_names.csv")
+                .lines()
+                .skip(1)
+                .filter_map(|line| line.split_once(','))
+                .collect()
+        })
+        .get(pcode)
+        .copied()
+}
+
+/// "Kayes (ML01)", or the bare code when its name is unknown.
+pub fn place_label(pcode: &str) -> String {
+    match place_name(pcode) {
+        Some(name) => format!("{name} ({pcode})"),
+        None => pcode.to_owned(),
+    }
+}
+
+/// Flattens a payload into (column, cell) pairs: nested objects as `a.b`, lists of plain
+/// values (multiple choice) joined with " | ", repeat groups (lists of objects) as
+/// `group[1].field`, `group[2].field`, …
+pub fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
+    let key = |k: &str| {
+        if prefix.is_empty() {
+            k.to_owned()
+        } else {
+            format!("{prefix}.{k}")
+        }
+    };
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                flatten(&key(k), v, out);
+            }
+        }
+        Value::Array(items) if items.iter().any(|i| i.is_object() || i.is_array()) => {
+            for (i, item) in items.iter().enumerate() {
+                flatten(&format!("{prefix}[{}]", i + 1), item, out);
+            }
+        }
+        Value::Array(items) => {
+            let cells: Vec<String> = items.iter().map(cell).collect();
+            out.push((prefix.to_owned(), cells.join(" | ")));
+        }
+        other => out.push((prefix.to_owned(), cell(other))),
+    }
+}
+
+fn cell(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => defuse(s.clone()),
+        other => other.to_string(),
+    }
+}
+
+/// A text cell a spreadsheet must not run as a formula: a leading `=`, `+`, `-`, `@`, tab or
+/// carriage return gets a `'` before it.
+fn defuse(s: String) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s
+    }
+}
+
+const META: [&str; 10] = [
+    "id",
+    "form_id",
+    "form_version",
+    "kind",
+    "created_at",
+    "received_at",
+    "device_id",
+    "author_name",
+    "author_role",
+    "token_label",
+];
+
+/// The CSV file (UTF-8 with a byte-order mark, so Excel reads accents right): envelope
+/// columns, then one column per flattened payload field in order of first appearance.
+pub fn csv(rows: &[Row]) -> Result<Vec<u8>, csv::Error> {
+    let flat: Vec<Vec<(String, String)>> = rows
+        .iter()
+        .map(|r| {
+            let mut out = Vec::new();
+            if let Some(p) = r.envelope.get("payload") {
+                flatten("", p, &mut out);
+            }
+            out
+        })
+        .collect();
+    let mut columns: Vec<&str> = Vec::new();
+    for pairs in &flat {
+        for (k, _) in pairs {
+            if !columns.contains(&k.as_str()) {
+                columns.push(k);
+            }
+        }
+    }
+    let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
+    w.write_record(META.iter().copied().chain(columns.iter().copied()))?;
+    for (row, pairs) in rows.iter().zip(&flat) {
+        let author = |k: &str| {
+            row.envelope
+                .pointer(&format!("/author/{k}"))
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned()
+        };
+        let mut record: Vec<String> = [
+            row.id.clone(),
+            row.field("form_id").to_owned(),
+            row.field("form_version").to_owned(),
+            row.field("kind").to_owned(),
+            row.created.clone(),
+            row.received.clone(),
+            row.field("device_id").to_owned(),
+            author("name"),
+            author("role"),
+            row.token_label.clone(),
+        ]
+        .into_iter()
+        .map(defuse)
+        .collect();
+        let by_key: HashMap<&str, &str> = pairs
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        record.extend(
+            columns
+                .iter()
+                .map(|c| by_key.get(c).map(|v| (*v).to_owned()).unwrap_or_default()),
+        );
+        w.write_record(record)?;
+    }
+    w.into_inner().map_err(|e| e.into_error().into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn payloads_flatten_sensibly() {
+        let mut out = Vec::new();
+        flatten(
+            "",
+            &json!({
+                "location": {"region": "ML01", "village": "Diéma"},
+                "themes": ["paix", "vbg"],
+                "participants": [{"sexe": "F", "n": 3}, {"sexe": "M", "n": 2}],
+                "note": null
+            }),
+            &mut out,
+        );
+        let get = |k: &str| out.iter().find(|(c, _)| c == k).map(|(_, v)| v.as_str());
+        assert_eq!(get("location.region"), Some("ML01"));
+        assert_eq!(get("location.village"), Some("Diéma"));
+        assert_eq!(get("themes"), Some("paix | vbg"));
+        assert_eq!(get("participants[1].sexe"), Some("F"));
+        assert_eq!(get("participants[2].n"), Some("2"));
+        assert_eq!(get("note"), Some(""));
+        // Numbers are never mistaken for formulas (Mali's longitudes are negative).
+        let mut gps = Vec::new();
+        flatten("", &json!({"lon": -8.0, "t": "=1+1"}), &mut gps);
+        assert_eq!(gps[0].1, "-8.0");
+        assert_eq!(gps[1].1, "'=1+1");
+    }
+
+    #[test]
+    fn formulas_are_defused_and_plain_text_is_not() {
+        assert_eq!(defuse("=HYPERLINK(\"x\")".into()), "'=HYPERLINK(\"x\")");
+        assert_eq!(defuse("-cmd".into()), "'-cmd");
+        assert_eq!(defuse("Ségou".into()), "Ségou");
+    }
+
+    #[test]
+    fn days_are_checked_before_reaching_sql() {
+        assert!(is_day("2026-11-22"));
+        assert!(!is_day("2026-11-2"));
+        assert!(!is_day("'; DROP"));
+    }
+
+    #[test]
+    fn region_and_cercle_names_come_from_the_bundled_list() {
+        assert_eq!(place_name("ML01"), Some("Kayes"));
+        assert_eq!(place_label("ML0101"), "Bafoulabé (ML0101)");
+        assert_eq!(place_label("ML010101"), "ML010101");
+    }
+}

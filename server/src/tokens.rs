@@ -1,0 +1,153 @@
+//! Access tokens: per-device tokens for submitting, coordinator tokens for the coordinator
+//! pages. Only a SHA-256 hash of each token is stored; the token itself is shown once, when
+//! it is created. Tokens are 256 random bits, so a fast hash is enough (nothing to
+//! brute-force, unlike a password).
+
+use base64::Engine;
+use rusqlite::{params, Connection, OptionalExtension};
+use sha2::{Digest, Sha256};
+
+use crate::db::{now_ms, DbError};
+
+/// What a token opens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Role {
+    /// Sends records (`/api/submissions`, `/api/forms`).
+    Device,
+    /// Reads what arrived (`/coord/…`, CSV export).
+    Coordinator,
+}
+
+impl Role {
+    fn as_str(self) -> &'static str {
+        match self {
+            Role::Device => "device",
+            Role::Coordinator => "coordinator",
+        }
+    }
+}
+
+/// One stored token, as `token list` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenInfo {
+    /// Number used to revoke it.
+    pub id: i64,
+    /// Who holds it ("Moniteur Bougouni 12").
+    pub label: String,
+    /// `device` or `coordinator`.
+    pub role: String,
+    /// Creation time, ms since the epoch.
+    pub created_at: i64,
+    /// Revocation time, if revoked.
+    pub revoked_at: Option<i64>,
+}
+
+/// Hex SHA-256 of a token: what is stored and looked up.
+pub fn hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A new random token (32 bytes, base64url): safe in headers, URLs fragments and shells.
+pub fn generate() -> Result<String, getrandom::Error> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)?;
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// Stores `token` (hashed) for `label`; returns its id. Adding the same token twice is a
+/// no-op that returns the existing id.
+pub fn add(db: &Connection, label: &str, role: Role, token: &str) -> Result<i64, DbError> {
+    let h = hash(token);
+    if let Some(id) = db
+        .query_row("SELECT id FROM tokens WHERE hash = ?1", [&h], |r| r.get(0))
+        .optional()?
+    {
+        return Ok(id);
+    }
+    db.execute(
+        "INSERT INTO tokens (label, role, hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![label, role.as_str(), h, now_ms()],
+    )?;
+    Ok(db.last_insert_rowid())
+}
+
+/// Every token ever created, oldest first.
+pub fn list(db: &Connection) -> Result<Vec<TokenInfo>, DbError> {
+    let mut stmt =
+        db.prepare("SELECT id, label, role, created_at, revoked_at FROM tokens ORDER BY id")?;
+    let rows = stmt.query_map([], |r| {
+        Ok(TokenInfo {
+            id: r.get(0)?,
+            label: r.get(1)?,
+            role: r.get(2)?,
+            created_at: r.get(3)?,
+            revoked_at: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Revokes token `id`; false when there is no such active token.
+pub fn revoke(db: &Connection, id: i64) -> Result<bool, DbError> {
+    let n = db.execute(
+        "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+        params![id, now_ms()],
+    )?;
+    Ok(n == 1)
+}
+
+/// The label of the active token `token` with `role`, if there is one.
+pub fn check(db: &Connection, token: &str, role: Role) -> Result<Option<String>, DbError> {
+    Ok(db
+        .query_row(
+            "SELECT label FROM tokens WHERE hash = ?1 AND role = ?2 AND revoked_at IS NULL",
+            params![hash(token), role.as_str()],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn db() -> Connection {
+        let mut db = Connection::open_in_memory().unwrap();
+        crate::db::migrate(&mut db).unwrap();
+        db
+    }
+
+    #[test]
+    fn tokens_are_stored_hashed_checked_by_role_and_revocable() {
+        let db = db();
+        let t = generate().unwrap();
+        assert_eq!(t.len(), 43);
+        let id = add(&db, "Moniteur Bougouni 12", Role::Device, &t).unwrap();
+        let stored: String = db
+            .query_row("SELECT hash FROM tokens WHERE id = ?1", [id], |r| r.get(0))
+            .unwrap();
+        assert_ne!(stored, t);
+        assert_eq!(stored, hash(&t));
+        assert_eq!(
+            check(&db, &t, Role::Device).unwrap().as_deref(),
+            Some("Moniteur Bougouni 12")
+        );
+        assert_eq!(check(&db, &t, Role::Coordinator).unwrap(), None);
+        assert_eq!(check(&db, "guess", Role::Device).unwrap(), None);
+        assert_eq!(add(&db, "again", Role::Device, &t).unwrap(), id);
+        assert!(revoke(&db, id).unwrap());
+        assert!(!revoke(&db, id).unwrap());
+        assert_eq!(check(&db, &t, Role::Device).unwrap(), None);
+        let all = list(&db).unwrap();
+        assert_eq!(all.len(), 1);
+        assert!(all[0].revoked_at.is_some());
+    }
+
+    #[test]
+    fn generated_tokens_differ() {
+        assert_ne!(generate().unwrap(), generate().unwrap());
+    }
+}

@@ -1,0 +1,57 @@
+//! Serving the built app: precompressed files, cache headers, types, SPA fallback, policy.
+
+mod common;
+
+use common::Server;
+
+#[test]
+fn precompressed_files_are_sent_as_they_are_with_immutable_caching() {
+    let srv = Server::start(&[]);
+    let br = srv.request(
+        "GET",
+        "/app-0123456789abcdef.js",
+        &[("Accept-Encoding", "gzip, br")],
+        b"",
+    );
+    assert_eq!(br.status, 200);
+    assert_eq!(br.header("content-encoding"), Some("br"));
+    assert_eq!(br.body, b"BROTLI-BYTES");
+    assert!(br.header("cache-control").unwrap().contains("immutable"));
+    assert!(br.header("vary").unwrap_or("").contains("accept-encoding"));
+
+    let plain = srv.request("GET", "/app-0123456789abcdef.js", &[], b"");
+    assert_eq!(plain.header("content-encoding"), None);
+    assert_eq!(plain.body, b"console.log('plain')");
+}
+
+#[test]
+fn the_shell_and_worker_are_revalidated_and_types_are_right() {
+    let srv = Server::start(&[]);
+    for path in ["/", "/index.html", "/sw.js"] {
+        let a = srv.request("GET", path, &[], b"");
+        assert_eq!(a.status, 200, "{path}");
+        assert_eq!(a.header("cache-control"), Some("no-cache"), "{path}");
+    }
+    let wasm = srv.request("GET", "/app-0123456789abcdef_bg.wasm", &[], b"");
+    assert_eq!(wasm.header("content-type"), Some("application/wasm"));
+    let manifest = srv.request("GET", "/manifest.webmanifest", &[], b"");
+    assert_eq!(
+        manifest.header("content-type"),
+        Some("application/manifest+json")
+    );
+    let shell = srv.request("GET", "/", &[], b"");
+    let csp = shell.header("content-security-policy").unwrap();
+    assert!(csp.starts_with("default-src 'self'") && csp.contains("frame-ancestors 'none'"));
+}
+
+#[test]
+fn deep_links_get_the_shell_and_missing_files_or_api_addresses_do_not() {
+    let srv = Server::start(&[]);
+    let deep = srv.request("GET", "/outbox", &[], b"");
+    assert_eq!(deep.status, 200);
+    assert!(deep.text().contains("shell"));
+    assert_eq!(srv.request("GET", "/missing.js", &[], b"").status, 404);
+    let api = srv.request("GET", "/api/nothing-here", &[], b"");
+    assert_eq!(api.status, 404);
+    assert_eq!(api.json()["error"], "not_found");
+}
