@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { startServer, launchBrowser, watch, waitForWorker, ROOT } from './harness.mjs';
 
 const TOKEN = 'e2e-token-0123';
+const COORD = 'e2e-coordinator-4567';
 let server;
 let browser;
 let closeBrowser;
@@ -15,7 +16,7 @@ let dataDir;
 
 before(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'vigie-data-'));
-  server = await startServer(join(ROOT, 'dist'), ['--data-dir', dataDir, '--token', TOKEN]);
+  server = await startServer(join(ROOT, 'dist'), ['--data-dir', dataDir, '--token', TOKEN, '--coordinator-token', COORD]);
   ({ browser, close: closeBrowser } = await launchBrowser());
 });
 
@@ -85,6 +86,16 @@ test('five notes written offline survive reloads and are delivered exactly once 
   }
   assert.deepEqual(problems.foreign, []);
   await ctx.close();
+
+  // The coordinator sees them arrive, and one report's words, on the coordinator pages.
+  const coord = await browser.newContext({ httpCredentials: { username: 'coordination', password: COORD } });
+  const cp = await coord.newPage();
+  const res = await cp.goto(server.url + '/coord/');
+  assert.equal(res.status(), 200);
+  assert.equal(await cp.locator('li.record').count(), 5);
+  await cp.locator('li.record a').first().click();
+  await cp.getByText(/^Tension au marché de Kadiolo, note \d — été$/).waitFor();
+  await coord.close();
 });
 
 test('a refused token stops sending and new credentials resume it', async () => {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks (figures, not tests): builds the release bundle and prints its size per file,
-# failing loudly when the compressed first load exceeds the budget.
+# failing loudly when the compressed first load exceeds the budget; then the time to flush
+# 100 queued records from the app, and a load test of the receiver (records/s, p95 latency).
 #   scripts/bench.sh            budget 150 KiB brotli
 #   VIGIE_BUDGET=160000 scripts/bench.sh
 set -euo pipefail
@@ -13,7 +14,13 @@ size_status=0
 node scripts/bench-size.mjs dist "${VIGIE_BUDGET:-153600}" || size_status=$?
 echo
 echo "== flush of queued records to the embedded receiver (headless Chromium, loopback)"
-cargo build -p vigie-server --quiet
+cargo build --release -p vigie-server --quiet
+export VIGIE_SERVER_BIN="$VIGIE_ROOT/target/release/vigie-server"
 (cd e2e && node bench-flush.mjs 100 3)
-# The size budget is checked last so the other figures are still printed.
+echo
+echo "== load on the embedded receiver: 20 devices x 100 records, retries and replays (loopback)"
+load_status=0
+(cd e2e && node bench-load.mjs 20 100) || load_status=$?
+# The size budget and the row count are checked last so every figure is still printed.
+[ "$load_status" = 0 ] || exit "$load_status"
 exit "$size_status"

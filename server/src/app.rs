@@ -103,7 +103,18 @@ pub fn router(dist: &Path, api: Router) -> Result<Router, SetupError> {
 
 async fn headers(req: Request, next: Next, policy: HeaderValue) -> Response<Body> {
     let path = req.uri().path().to_owned();
+    let method = req.method().clone();
+    let started = std::time::Instant::now();
     let mut res = next.run(req).await;
+    // One structured line per request: method, path (no query, no headers, no body: never a
+    // token or a record's content), status and time.
+    let ms = started.elapsed().as_millis() as u64;
+    let status = res.status().as_u16();
+    if path.starts_with("/api/") || path.starts_with("/coord") {
+        tracing::info!(%method, %path, status, ms, "request");
+    } else {
+        tracing::debug!(%method, %path, status, ms, "request");
+    }
     let cache = if res.status().is_success() && is_hashed_asset(&path) {
         "public, max-age=31536000, immutable"
     } else {
