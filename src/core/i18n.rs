@@ -198,22 +198,25 @@ pub fn pending_label(lang: Lang, count: usize) -> String {
 }
 
 /// A byte count for people: "820 o", "12,4 Ko", "5,1 Mo" (French) / "12.4 KB" (English).
+/// Integer arithmetic only: float formatting would add ~10 KB to the wasm.
 pub fn format_bytes(lang: Lang, bytes: f64) -> String {
     let (units, sep) = match lang {
-        Lang::Fr => (["o", "Ko", "Mo", "Go"], ","),
-        Lang::En => (["B", "KB", "MB", "GB"], "."),
+        Lang::Fr => (["o", "Ko", "Mo", "Go"], ','),
+        Lang::En => (["B", "KB", "MB", "GB"], '.'),
     };
-    let mut value = bytes.max(0.0);
+    // `as` saturates: negative and NaN become 0.
+    let bytes = bytes.round() as u64;
     let mut unit = 0;
-    while value >= 1000.0 && unit < units.len() - 1 {
-        value /= 1000.0;
+    let mut scale = 1u64;
+    while bytes >= scale * 1000 && unit < units.len() - 1 {
+        scale *= 1000;
         unit += 1;
     }
     if unit == 0 {
-        format!("{value:.0} {}", units[0])
-    } else {
-        format!("{value:.1} {}", units[unit]).replace('.', sep)
+        return format!("{bytes} {}", units[0]);
     }
+    let tenths = (bytes * 10 + scale / 2) / scale;
+    format!("{}{sep}{} {}", tenths / 10, tenths % 10, units[unit])
 }
 
 #[cfg(test)]

@@ -13,9 +13,10 @@ use crate::core::outbox::policy::parse_retry_after;
 use crate::core::outbox::state::RetryReason;
 use crate::core::record::Envelope;
 
-/// Where records go.
+/// Where records go. Stored as `{"mode": "generic_json", …}`; decoded through
+/// [`RawBackend`] (serde's internally-tagged decoder is large in wasm).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "mode", rename_all = "snake_case")]
+#[serde(tag = "mode", rename_all = "snake_case", try_from = "RawBackend")]
 pub enum Backend {
     /// Nothing configured: records wait on the device.
     #[default]
@@ -41,6 +42,46 @@ pub enum Backend {
         #[serde(default)]
         password: Option<String>,
     },
+}
+
+/// Every field any [`Backend`] mode stores, for decoding.
+#[derive(Deserialize)]
+pub struct RawBackend {
+    mode: String,
+    #[serde(default)]
+    base: Option<String>,
+    #[serde(default)]
+    token: Option<String>,
+    #[serde(default)]
+    db: Option<String>,
+    #[serde(default)]
+    user: Option<String>,
+    #[serde(default)]
+    password: Option<String>,
+}
+
+impl TryFrom<RawBackend> for Backend {
+    type Error = String;
+
+    fn try_from(r: RawBackend) -> Result<Self, String> {
+        let need = |v: Option<String>, field: &str| {
+            v.ok_or_else(|| format!("mode '{}' needs '{field}'", r.mode))
+        };
+        Ok(match r.mode.as_str() {
+            "none" => Backend::None,
+            "generic_json" => Backend::GenericJson {
+                base: need(r.base.clone(), "base")?,
+                token: r.token.clone(),
+            },
+            "couch_db" => Backend::CouchDb {
+                base: need(r.base.clone(), "base")?,
+                db: need(r.db.clone(), "db")?,
+                user: r.user.clone(),
+                password: r.password.clone(),
+            },
+            other => return Err(format!("unknown backend mode '{other}'")),
+        })
+    }
 }
 
 /// Why a base URL is refused.
@@ -446,6 +487,43 @@ impl Backend {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_mode_round_trips_through_its_stored_form() {
+        let modes = [
+            Backend::None,
+            Backend::GenericJson {
+                base: "https://r.example.org/api".into(),
+                token: Some("t".into()),
+            },
+            Backend::GenericJson {
+                base: "https://r.example.org/api".into(),
+                token: None,
+            },
+            Backend::CouchDb {
+                base: "https://couch.example.org".into(),
+                db: "vigie".into(),
+                user: Some("u".into()),
+                password: None,
+            },
+        ];
+        for m in modes {
+            let text = serde_json::to_string(&m).unwrap();
+            assert_eq!(serde_json::from_str::<Backend>(&text).unwrap(), m, "{text}");
+        }
+        let stored = r#"{"mode":"couch_db","base":"http://127.0.0.1:5984","db":"v"}"#;
+        assert!(matches!(
+            serde_json::from_str::<Backend>(stored).unwrap(),
+            Backend::CouchDb { user: None, .. }
+        ));
+        for bad in [
+            r#"{"mode":"ftp"}"#,
+            r#"{"mode":"couch_db","base":"x"}"#,
+            r#"{"base":"x"}"#,
+        ] {
+            assert!(serde_json::from_str::<Backend>(bad).is_err(), "{bad}");
+        }
+    }
     use crate::core::record::Author;
 
     fn env(n: u128) -> Envelope {

@@ -10,8 +10,12 @@ use crate::core::outbox::policy::RetryPolicy;
 use crate::core::record::Millis;
 
 /// Why an attempt must be retried.
+///
+/// Stored as an internally tagged object (`{"kind": "server", "status": 503}`). Decoding
+/// goes through a flat struct ([`RawReason`]) rather than serde's internally-tagged
+/// deserializer, which buffers every value and costs ~10 KB of wasm per enum.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", try_from = "RawReason")]
 pub enum RetryReason {
     /// No connection, DNS failure, connection reset, CORS refusal.
     Network {
@@ -43,9 +47,10 @@ pub struct Receipt {
     pub server: String,
 }
 
-/// Where a record stands.
+/// Where a record stands. Stored as `{"state": "retry_wait", …}`; decoded through
+/// [`RawState`] (see [`RetryReason`] for why).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
+#[serde(tag = "state", rename_all = "snake_case", try_from = "RawState")]
 pub enum DeliveryState {
     /// Waiting for the next flush.
     Queued,
@@ -79,6 +84,93 @@ pub enum DeliveryState {
         /// The server's reason, shown to the user.
         reason: String,
     },
+}
+
+/// Every field any [`RetryReason`] variant stores, for decoding.
+#[derive(Deserialize)]
+pub struct RawReason {
+    kind: String,
+    #[serde(default)]
+    detail: Option<String>,
+    #[serde(default)]
+    status: Option<u16>,
+}
+
+impl TryFrom<RawReason> for RetryReason {
+    type Error = String;
+
+    fn try_from(r: RawReason) -> Result<Self, String> {
+        let status = || {
+            r.status
+                .ok_or_else(|| format!("'{}' needs 'status'", r.kind))
+        };
+        Ok(match r.kind.as_str() {
+            "network" => RetryReason::Network {
+                detail: r.detail.clone().unwrap_or_default(),
+            },
+            "timeout" => RetryReason::Timeout,
+            "server" => RetryReason::Server { status: status()? },
+            "not_a_receipt" => RetryReason::NotAReceipt { status: status()? },
+            other => return Err(format!("unknown retry reason '{other}'")),
+        })
+    }
+}
+
+/// Every field any [`DeliveryState`] variant stores, for decoding.
+#[derive(Deserialize)]
+pub struct RawState {
+    state: String,
+    #[serde(default)]
+    attempts: Option<u32>,
+    #[serde(default)]
+    next_attempt_at: Option<Millis>,
+    #[serde(default)]
+    last_error: Option<RetryReason>,
+    #[serde(default)]
+    status: Option<u16>,
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default)]
+    at: Option<Millis>,
+    #[serde(default)]
+    server: Option<String>,
+}
+
+impl TryFrom<RawState> for DeliveryState {
+    type Error = String;
+
+    fn try_from(r: RawState) -> Result<Self, String> {
+        let missing = |field: &str| format!("state '{}' needs '{field}'", r.state);
+        let attempts = || r.attempts.ok_or_else(|| missing("attempts"));
+        let status = || r.status.ok_or_else(|| missing("status"));
+        Ok(match r.state.as_str() {
+            "queued" => DeliveryState::Queued,
+            "sending" => DeliveryState::Sending {
+                attempts: attempts()?,
+            },
+            "retry_wait" => DeliveryState::RetryWait {
+                next_attempt_at: r
+                    .next_attempt_at
+                    .ok_or_else(|| missing("next_attempt_at"))?,
+                attempts: attempts()?,
+                last_error: r.last_error.clone().ok_or_else(|| missing("last_error"))?,
+            },
+            "needs_auth" => DeliveryState::NeedsAuth {
+                status: status()?,
+                attempts: attempts()?,
+            },
+            "delivered" => DeliveryState::Delivered(Receipt {
+                at: r.at.ok_or_else(|| missing("at"))?,
+                status: status()?,
+                server: r.server.clone().unwrap_or_default(),
+            }),
+            "rejected" => DeliveryState::Rejected {
+                status: status()?,
+                reason: r.reason.clone().unwrap_or_default(),
+            },
+            other => return Err(format!("unknown delivery state '{other}'")),
+        })
+    }
 }
 
 /// Something that happens to a record.
@@ -229,6 +321,48 @@ mod tests {
             at: 9,
             status: 201,
             server: "ok".into(),
+        }
+    }
+
+    #[test]
+    fn every_state_and_reason_round_trips_through_its_stored_form() {
+        let reasons = [
+            RetryReason::Network {
+                detail: "reset".into(),
+            },
+            RetryReason::Timeout,
+            RetryReason::Server { status: 503 },
+            RetryReason::NotAReceipt { status: 200 },
+        ];
+        for r in reasons {
+            let text = serde_json::to_string(&r).unwrap();
+            assert_eq!(serde_json::from_str::<RetryReason>(&text).unwrap(), r);
+        }
+        for st in states() {
+            let text = serde_json::to_string(&st).unwrap();
+            assert_eq!(serde_json::from_str::<S>(&text).unwrap(), st, "{text}");
+        }
+        // The stored form itself is stable (records already on phones use it).
+        let stored = r#"{"state":"retry_wait","next_attempt_at":5,"attempts":1,"last_error":{"kind":"server","status":502}}"#;
+        assert_eq!(
+            serde_json::from_str::<S>(stored).unwrap(),
+            S::RetryWait {
+                next_attempt_at: 5,
+                attempts: 1,
+                last_error: RetryReason::Server { status: 502 }
+            }
+        );
+        let delivered = r#"{"state":"delivered","at":9,"status":201,"server":"ok"}"#;
+        assert_eq!(
+            serde_json::from_str::<S>(delivered).unwrap(),
+            S::Delivered(receipt())
+        );
+        for bad in [
+            r#"{"state":"lost"}"#,
+            r#"{"state":"sending"}"#,
+            r#"{"state":"retry_wait","next_attempt_at":5,"attempts":1,"last_error":{"kind":"server"}}"#,
+        ] {
+            assert!(serde_json::from_str::<S>(bad).is_err(), "{bad}");
         }
     }
 
