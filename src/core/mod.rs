@@ -1,5 +1,6 @@
 //! Pure core: no browser API, tested on the host with `cargo test`.
 
+pub mod forms;
 pub mod i18n;
 pub mod outbox;
 pub mod prefs;

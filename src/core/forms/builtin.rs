@@ -1,0 +1,184 @@
+//! The forms shipped inside the app (`forms/*.json` at the repository root), so Vigie works
+//! with no backend at all. The same files are what `vigie-server --forms-dir forms` serves.
+
+use super::model::FormDef;
+use super::validate::{load, Invalid};
+
+/// The built-in definitions, as text, in the order Home lists them.
+pub const SOURCES: [(&str, &str); 4] = [
+    ("incident", include_str!("../../../forms/incident.json")),
+    ("activite", include_str!("../../../forms/activite.json")),
+    ("mediation", include_str!("../../../forms/mediation.json")),
+    (
+        "questionnaire_preparatoire",
+        include_str!("../../../forms/questionnaire_preparatoire.json"),
+    ),
+];
+
+/// Every built-in form, decoded and validated (tests guarantee they are valid; a broken
+/// one would be reported and skipped, never crash the app).
+pub fn all() -> Vec<Result<FormDef, (&'static str, Invalid)>> {
+    SOURCES
+        .iter()
+        .map(|(id, src)| load(src).map_err(|e| (*id, e)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::forms::{problems, section_relevant, Answers, Problem};
+    use serde_json::json;
+
+    const TODAY: &str = "2026-11-22";
+
+    fn form(id: &str) -> FormDef {
+        all()
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|(id, e)| panic!("{id}: {e}")))
+            .find(|f| f.id == id)
+            .unwrap()
+    }
+
+    fn answers(v: serde_json::Value) -> Answers {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn every_builtin_form_loads_with_its_file_name_as_id() {
+        for (id, src) in SOURCES {
+            let def = load(src).unwrap_or_else(|e| panic!("{id}: {e}"));
+            assert_eq!(def.id, id);
+            assert!(def.title.en.is_some(), "{id} has an English title");
+            for f in def.all_fields() {
+                assert!(f.label.en.is_some(), "{id}.{} has an English label", f.name);
+            }
+        }
+    }
+
+    #[test]
+    fn the_incident_first_screen_asks_only_what_where_when_how_serious() {
+        let def = form("incident");
+        let first = &def.sections[0];
+        let required: Vec<&str> = first
+            .fields
+            .iter()
+            .filter(|f| f.required)
+            .map(|f| f.name.as_str())
+            .collect();
+        assert_eq!(
+            required,
+            ["category", "incident_date", "location", "alert_level"]
+        );
+        // Nothing outside the first screen is required, but the VBG consent.
+        let others: Vec<&str> = def.sections[1..]
+            .iter()
+            .flat_map(|s| &s.fields)
+            .filter(|f| f.required)
+            .map(|f| f.name.as_str())
+            .collect();
+        assert_eq!(others, ["vbg_consent"]);
+    }
+
+    #[test]
+    fn a_red_alert_needs_only_the_first_screen() {
+        let def = form("incident");
+        let red = answers(json!({
+            "category": ["PHY"], "sub_phy": ["PHY-04"], "incident_date": "2026-11-21",
+            "location": {"region": "ML04", "cercle": "ML0401"}, "alert_level": "rouge"
+        }));
+        assert_eq!(problems(&def, &red, TODAY), vec![]);
+    }
+
+    #[test]
+    fn vbg_questions_appear_only_for_a_vbg_category_and_rape_is_at_least_orange() {
+        let def = form("incident");
+        let vbg_section = def.sections.iter().find(|s| s.name == "vbg").unwrap();
+        let phy = answers(json!({"category": ["PHY"]}));
+        assert!(!section_relevant(vbg_section, &phy, TODAY));
+        let vbg = answers(json!({"category": ["VBG"]}));
+        assert!(section_relevant(vbg_section, &vbg, TODAY));
+
+        let rape_yellow = answers(json!({
+            "category": ["VBG"], "sub_vbg": ["VBG-01"], "incident_date": "2026-11-21",
+            "location": {"region": "ML04"}, "alert_level": "jaune", "vbg_consent": true
+        }));
+        let p = problems(&def, &rape_yellow, TODAY);
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].field, "alert_level");
+        assert!(
+            matches!(&p[0].problem, Problem::Constraint(Some(t)) if t.fr.contains("au moins Orange"))
+        );
+        let mut rape_orange = rape_yellow.clone();
+        rape_orange.insert("alert_level".into(), json!("orange"));
+        assert_eq!(problems(&def, &rape_orange, TODAY), vec![]);
+        // Consent is required once the VBG section applies.
+        rape_orange.remove("vbg_consent");
+        assert_eq!(problems(&def, &rape_orange, TODAY)[0].field, "vbg_consent");
+        // A sub-category left from an unticked VBG category no longer forces Orange.
+        let mut changed = rape_yellow.clone();
+        changed.insert("category".into(), json!(["MEN"]));
+        assert_eq!(problems(&def, &changed, TODAY), vec![]);
+    }
+
+    #[test]
+    fn no_field_of_the_incident_form_asks_for_a_survivor_name() {
+        let def = form("incident");
+        for f in def.all_fields().into_iter().filter(|f| f.kind.has_value()) {
+            let label = f.label.fr.to_lowercase();
+            assert!(
+                !(label.contains("nom") && label.contains("survivant")),
+                "{}",
+                f.name
+            );
+            assert!(!f.name.contains("name"), "{}", f.name);
+        }
+        // The VBG block has no free text at all: nothing identifying can be typed there.
+        let vbg = def.sections.iter().find(|s| s.name == "vbg").unwrap();
+        assert!(vbg.fields.iter().all(|f| !matches!(
+            f.kind,
+            crate::core::forms::FieldType::Text | crate::core::forms::FieldType::LongText
+        )));
+    }
+
+    #[test]
+    fn future_dates_and_too_many_priorities_are_refused() {
+        let def = form("incident");
+        let future = answers(json!({
+            "category": ["SIG"], "incident_date": "2027-01-01",
+            "location": {"region": "ML04"}, "alert_level": "jaune"
+        }));
+        assert_eq!(problems(&def, &future, TODAY)[0].field, "incident_date");
+        let survey = form("questionnaire_preparatoire");
+        let a = answers(json!({
+            "organisation": "AMPJF", "org_type": "association", "area": {"region": "ML09"},
+            "dynamics": "Tensions foncières", "priorities": ["vbg", "foncier", "rumeurs", "droits"],
+            "contact_phone": "76 12 34 56"
+        }));
+        let p = problems(&survey, &a, TODAY);
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].field, "priorities");
+    }
+
+    #[test]
+    fn the_mediation_section_applies_only_to_a_mediation() {
+        let def = form("mediation");
+        let section = def.sections.iter().find(|s| s.name == "mediation").unwrap();
+        assert!(!section_relevant(
+            section,
+            &answers(json!({"entry_type": "tension"})),
+            TODAY
+        ));
+        assert!(section_relevant(
+            section,
+            &answers(json!({"entry_type": "mediation"})),
+            TODAY
+        ));
+        let no_parties = answers(json!({
+            "entry_type": "tension", "entry_date": "2026-11-20", "location": {"region": "ML02"},
+            "cause": ["foncier"], "summary": "Litige sur un champ"
+        }));
+        let p = problems(&def, &no_parties, TODAY);
+        assert_eq!(p[0].problem, Problem::TooFewEntries(1));
+    }
+}

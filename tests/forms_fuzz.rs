@@ -1,0 +1,121 @@
+//! Fuzzing the form expression language and the definition loader with proptest: whatever
+//! the input, no panic, errors point inside the input, evaluation always ends.
+#![cfg(not(target_arch = "wasm32"))]
+
+use proptest::prelude::*;
+use vigie::core::forms::expr::{eval, parse, Env, Value};
+use vigie::core::forms::load;
+
+struct AnyEnv(Vec<Value>);
+
+impl Env for AnyEnv {
+    fn field(&self, name: &str) -> Value {
+        self.0
+            .get(name.len() % self.0.len().max(1))
+            .cloned()
+            .unwrap_or(Value::Null)
+    }
+    fn repeat_count(&self, name: &str) -> usize {
+        name.len()
+    }
+    fn today(&self) -> String {
+        "2026-11-22".into()
+    }
+}
+
+fn value() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<f64>().prop_map(Value::Num),
+        ".{0,8}".prop_map(Value::Str),
+        prop::collection::vec("[A-Z]{3}-0[1-6]", 0..4).prop_map(Value::List),
+    ]
+}
+
+/// Inputs made of the language's own pieces, so many of them parse.
+fn tokens() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        Just("${a}"),
+        Just("${b_2}"),
+        Just("."),
+        Just("1"),
+        Just("2.5"),
+        Just("'x'"),
+        Just("\"VBG-01\""),
+        Just("("),
+        Just(")"),
+        Just(","),
+        Just(" and "),
+        Just(" or "),
+        Just("="),
+        Just("!="),
+        Just("<"),
+        Just("<="),
+        Just(">"),
+        Just(">="),
+        Just("+"),
+        Just("-"),
+        Just("*"),
+        Just(" div "),
+        Just("/"),
+        Just("selected("),
+        Just("count("),
+        Just("count_selected("),
+        Just("today()"),
+        Just("not("),
+        Just("if("),
+        Just("string_length("),
+        Just("true"),
+        Just("false()"),
+        Just("$"),
+        Just("{"),
+        Just("@"),
+        Just("é"),
+    ];
+    prop::collection::vec(piece, 0..40).prop_map(|v| v.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn random_text_never_panics_the_parser(src in ".{0,200}") {
+        if let Err(e) = parse(&src) {
+            prop_assert!(e.at <= src.len());
+            prop_assert!(!e.message.is_empty());
+        }
+    }
+
+    #[test]
+    fn expressions_built_from_tokens_parse_or_fail_cleanly_and_evaluate_without_panic(
+        src in tokens(),
+        values in prop::collection::vec(value(), 1..5),
+        current in value(),
+    ) {
+        match parse(&src) {
+            Ok(e) => {
+                let env = AnyEnv(values);
+                // Any result is fine; it must simply come back.
+                let _ = eval(&e, &env, &current).truthy();
+            }
+            Err(e) => prop_assert!(e.at <= src.len(), "{} > {} in {:?}", e.at, src.len(), src),
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_a_stack_overflow(depth in 0usize..3000) {
+        let src = format!("{}1{}", "(".repeat(depth), ")".repeat(depth));
+        let parsed = parse(&src);
+        prop_assert_eq!(parsed.is_ok(), depth < 40 && src.len() <= 2000);
+        let neg = format!("{}1", "-".repeat(depth));
+        let _ = parse(&neg);
+    }
+
+    #[test]
+    fn random_definitions_are_refused_with_a_message(src in ".{0,300}") {
+        if let Err(e) = load(&src) {
+            prop_assert!(!e.to_string().is_empty());
+        }
+    }
+}
