@@ -1,5 +1,7 @@
 //! Pure core: no browser API, tested on the host with `cargo test`.
 
+pub mod admin;
+pub mod drafts;
 pub mod forms;
 pub mod i18n;
 pub mod outbox;

@@ -9,6 +9,7 @@
 pub mod builtin;
 pub mod expr;
 pub mod model;
+pub mod remote;
 pub mod validate;
 
 use serde_json::{Map, Value as Json};

@@ -1,0 +1,183 @@
+//! Drafts: a form being filled. A draft has its record id from the first keystroke and
+//! keeps the form version it was started with; finalising turns it into an outbox record
+//! with the same id, so a finalise interrupted half-way is simply done again.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Number, Value as Json};
+use uuid::Uuid;
+
+use crate::core::forms::{
+    apply_calculations, problems, relevant_answers, Answers, FieldType, FormDef, Located,
+};
+use crate::core::record::{Author, Envelope, Millis};
+
+/// A form being filled.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Draft {
+    /// The record id it will have.
+    pub id: Uuid,
+    /// Form id.
+    pub form_id: String,
+    /// Form version it was started with.
+    pub form_version: String,
+    /// First keystroke, device time.
+    pub created_at: Millis,
+    /// Last change.
+    pub updated_at: Millis,
+    /// Answers so far.
+    #[serde(default)]
+    pub answers: Answers,
+    /// Screen the user was on.
+    #[serde(default)]
+    pub section: usize,
+}
+
+impl Draft {
+    /// A new draft of `def`, started `now`.
+    pub fn new(id: Uuid, def: &FormDef, now: Millis) -> Draft {
+        Draft {
+            id,
+            form_id: def.id.clone(),
+            form_version: def.version.clone(),
+            created_at: now,
+            updated_at: now,
+            answers: Answers::new(),
+            section: 0,
+        }
+    }
+
+    /// The record this draft becomes, or every problem that blocks finalising.
+    pub fn finalise(
+        &self,
+        def: &FormDef,
+        device_id: &str,
+        author: Author,
+        now: Millis,
+        today: &str,
+    ) -> Result<Envelope, Vec<Located>> {
+        let mut answers = self.answers.clone();
+        apply_calculations(def, &mut answers, today);
+        let found = problems(def, &answers, today);
+        if !found.is_empty() {
+            return Err(found);
+        }
+        let mut payload = relevant_answers(def, &answers, today);
+        normalise_numbers(def, &mut payload);
+        let mut envelope = Envelope::new(
+            self.id,
+            &def.kind,
+            (&def.id, &def.version),
+            self.created_at,
+            device_id,
+            author,
+            Json::Object(payload),
+        );
+        envelope.updated_at = now;
+        Ok(envelope)
+    }
+}
+
+/// Number fields are typed as text; the record carries them as JSON numbers.
+fn normalise_numbers(def: &FormDef, payload: &mut Answers) {
+    fn number(v: &Json) -> Option<Json> {
+        let s = v.as_str()?.trim().replace(',', ".");
+        let n: f64 = s.parse().ok()?;
+        if n.fract() == 0.0 && n.abs() < 9e15 {
+            Some(Json::Number(Number::from(n as i64)))
+        } else {
+            Number::from_f64(n).map(Json::Number)
+        }
+    }
+    fn walk(fields: &[crate::core::forms::Field], answers: &mut Answers) {
+        for f in fields {
+            let Some(v) = answers.get_mut(&f.name) else {
+                continue;
+            };
+            match f.kind {
+                FieldType::Integer | FieldType::Decimal => {
+                    if let Some(n) = number(v) {
+                        *v = n;
+                    }
+                }
+                FieldType::Repeat => {
+                    if let Some(entries) = v.as_array_mut() {
+                        for e in entries.iter_mut().filter_map(Json::as_object_mut) {
+                            walk(&f.fields, e);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    for s in &def.sections {
+        walk(&s.fields, payload);
+    }
+}
+
+/// Storage key of a draft.
+pub fn draft_key(id: &Uuid) -> String {
+    format!("vigie/drafts/{id}")
+}
+
+/// Prefix of every draft key.
+pub const DRAFT_PREFIX: &str = "vigie/drafts/";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::forms::builtin;
+    use serde_json::json;
+
+    fn activity() -> FormDef {
+        builtin::all()
+            .into_iter()
+            .filter_map(Result::ok)
+            .find(|f| f.id == "activite")
+            .unwrap()
+    }
+
+    #[test]
+    fn finalising_makes_a_record_with_the_draft_id_and_typed_numbers() {
+        let def = activity();
+        let id = Uuid::from_u128(7);
+        let mut d = Draft::new(id, &def, 100);
+        d.answers = json!({
+            "organisation": "Groupement Benkadi", "activity_type": "causerie",
+            "themes": ["vbg", "loi052"], "activity_date": "2026-11-20",
+            "location": {"region": "ML03", "cercle": "ML0301", "village": "Kaboïla"},
+            "participants": {"F": {"18-24": 12}, "M": {"25-35": 5}, "total": 17},
+            "facilitators_f": "2", "facilitators_m": "1", "duration_hours": "1,5",
+            "next_steps": [{"step": "Revoir les chefs de quartier", "due": "2026-12-01"}]
+        })
+        .as_object()
+        .unwrap()
+        .clone();
+        let env = d
+            .finalise(&def, "dev", Author::default(), 200, "2026-11-22")
+            .unwrap();
+        assert_eq!(env.id, id);
+        assert_eq!(env.kind, "activity");
+        assert_eq!(
+            (env.form_id.as_str(), env.form_version.as_str()),
+            ("activite", "1")
+        );
+        assert_eq!((env.created_at, env.updated_at), (100, 200));
+        let p = &env.payload;
+        assert_eq!(p["facilitators_f"], json!(2));
+        assert_eq!(p["duration_hours"], json!(1.5));
+        assert_eq!(p["facilitators_total"], json!(3.0));
+        assert_eq!(p["next_steps"][0]["step"], "Revoir les chefs de quartier");
+    }
+
+    #[test]
+    fn an_invalid_draft_is_not_finalised() {
+        let def = activity();
+        let d = Draft::new(Uuid::from_u128(8), &def, 1);
+        let problems = d
+            .finalise(&def, "dev", Author::default(), 2, "2026-11-22")
+            .unwrap_err();
+        let names: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+        assert!(names.contains(&"organisation") && names.contains(&"participants"));
+    }
+}
