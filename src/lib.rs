@@ -8,6 +8,7 @@
 
 pub mod adapters;
 pub mod core;
+pub mod forms;
 pub mod state;
 pub mod sync;
 pub mod views;

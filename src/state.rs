@@ -42,6 +42,7 @@ impl AppState {
             }
         };
         let outbox = Outbox::provide(store.clone().ok());
+        crate::forms::Forms::provide(store.clone().ok(), outbox);
         let state = AppState {
             lang: RwSignal::new(prefs.lang),
             online: connectivity::watch_online(),

@@ -4,8 +4,11 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::core::i18n::Msg;
+use crate::forms::use_forms;
 use crate::state::use_app_state;
+use crate::sync::use_outbox;
 use crate::views::icons::{Icon, IconSvg};
+use crate::views::outbox::{state_label, time_label};
 
 /// The home screen.
 #[component]
@@ -28,6 +31,11 @@ pub fn Home() -> impl IntoView {
                 {tile("/plans", Icon::Plan, Msg::ActionPlans, "")}
                 {tile("/outbox", Icon::Outbox, Msg::Outbox, "")}
             </nav>
+            <DraftList />
+            <A href="/mine" attr:class="settings-link">
+                <IconSvg icon=Icon::Outbox />
+                <span>{move || state.t(Msg::MyReports)}</span>
+            </A>
             <A href="/note" attr:class="settings-link">
                 <IconSvg icon=Icon::Activity />
                 <span>{move || state.t(Msg::QuickNote)}</span>
@@ -36,6 +44,119 @@ pub fn Home() -> impl IntoView {
                 <IconSvg icon=Icon::Settings />
                 <span>{move || state.t(Msg::Settings)}</span>
             </A>
+        </section>
+    }
+}
+
+/// The title of form `id` in the current language (the id itself if unknown).
+fn form_title(id: &str) -> impl Fn() -> String + Send + Sync + 'static {
+    let state = use_app_state();
+    let forms = use_forms();
+    let id = id.to_owned();
+    move || {
+        let lang = state.lang.get();
+        forms
+            .current
+            .with(|c| {
+                c.iter()
+                    .find(|f| f.id == id)
+                    .map(|f| f.title.get(lang).to_owned())
+            })
+            .unwrap_or_else(|| id.clone())
+    }
+}
+
+/// Drafts on Home: resumable after a reload or a crash.
+#[component]
+fn DraftList() -> impl IntoView {
+    let state = use_app_state();
+    let forms = use_forms();
+    move || {
+        let drafts = forms.drafts.get();
+        (!drafts.is_empty()).then(|| {
+            view! {
+                <section class="drafts" data-testid="drafts">
+                    <h2>{move || state.t(Msg::Drafts)}</h2>
+                    <ul>
+                        {drafts.into_iter().map(|d| {
+                            let title = form_title(&d.form_id);
+                            let when = time_label(d.updated_at);
+                            let id = d.id;
+                            view! {
+                                <li class="draft">
+                                    <A href=format!("/fill/{id}") attr:class="draft-link">
+                                        <strong>{title}</strong>
+                                        <span class="when">{when}</span>
+                                        <span class="resume">{move || state.t(Msg::Resume)}" →"</span>
+                                    </A>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                </section>
+            }
+        })
+    }
+}
+
+/// "Noter une activité": every form but the incident report (which has its own tile).
+#[component]
+pub fn FormChooser() -> impl IntoView {
+    let state = use_app_state();
+    let forms = use_forms();
+    view! {
+        <section class="page">
+            <h1>{move || state.t(Msg::ChooseForm)}</h1>
+            <nav class="form-list">
+                {move || {
+                    let lang = state.lang.get();
+                    forms.current.get().into_iter().filter(|f| f.id != "incident").map(|f| {
+                        let desc = f.description.as_ref().map(|d| d.get(lang).to_owned());
+                        view! {
+                            <A href=format!("/new/{}", f.id) attr:class="form-choice">
+                                <strong>{f.title.get(lang).to_owned()}</strong>
+                                {desc.map(|d| view! { <span class="hint">{d}</span> })}
+                            </A>
+                        }
+                    }).collect_view()
+                }}
+            </nav>
+            <crate::views::pages::BackHome />
+        </section>
+    }
+}
+
+/// "Mes rapports": the records finalised on this phone, with where they stand.
+#[component]
+pub fn MyReports() -> impl IntoView {
+    let state = use_app_state();
+    let outbox = use_outbox();
+    view! {
+        <section class="page">
+            <h1>{move || state.t(Msg::MyReports)}</h1>
+            {move || {
+                let entries = outbox.entries.get();
+                if entries.is_empty() {
+                    return view! { <p class="hint">{move || state.t(Msg::NoReports)}</p> }.into_any();
+                }
+                view! {
+                    <ul class="records">
+                        {entries.into_iter().map(|e| {
+                            let title = form_title(&e.envelope.form_id);
+                            let label = state_label(&e.state);
+                            let delivered = matches!(e.state, crate::core::outbox::state::DeliveryState::Delivered(_));
+                            view! {
+                                <li class="record" data-testid="my-report">
+                                    <strong>{title}</strong>
+                                    <span class="when">{time_label(e.envelope.created_at)}</span>
+                                    <span class:rec-ok=delivered class="rec-state">{move || state.t(label)}</span>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+            <crate::views::pages::BackHome />
         </section>
     }
 }

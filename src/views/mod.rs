@@ -2,6 +2,7 @@
 //! call lives here; they go through `state` and the adapters.
 
 pub mod connection;
+pub mod form;
 pub mod home;
 pub mod icons;
 pub mod note;
@@ -17,7 +18,8 @@ use leptos_router::{
 
 use crate::core::i18n::Msg;
 use crate::state::AppState;
-use home::Home;
+use form::{NewForm, ReportPage, ResumeForm};
+use home::{FormChooser, Home, MyReports};
 use note::NotePage;
 use outbox::OutboxPage;
 use pages::{NotFound, NotYet, Settings};
@@ -38,8 +40,11 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=Home />
                     <Route path=path!("/settings") view=Settings />
-                    <Route path=path!("/report") view=|| view! { <NotYet title=Msg::ReportIncident /> } />
-                    <Route path=path!("/activity") view=|| view! { <NotYet title=Msg::LogActivity /> } />
+                    <Route path=path!("/report") view=ReportPage />
+                    <Route path=path!("/activity") view=FormChooser />
+                    <Route path=path!("/new/:form") view=NewForm />
+                    <Route path=path!("/fill/:id") view=ResumeForm />
+                    <Route path=path!("/mine") view=MyReports />
                     <Route path=path!("/plans") view=|| view! { <NotYet title=Msg::ActionPlans /> } />
                     <Route path=path!("/outbox") view=OutboxPage />
                     <Route path=path!("/note") view=NotePage />

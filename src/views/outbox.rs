@@ -10,7 +10,7 @@ use crate::core::outbox::OutboxEntry;
 use crate::state::use_app_state;
 use crate::sync::use_outbox;
 
-fn state_label(state: &DeliveryState) -> Msg {
+pub fn state_label(state: &DeliveryState) -> Msg {
     match state {
         DeliveryState::Queued => Msg::StateQueued,
         DeliveryState::Sending { .. } => Msg::StateSending,
@@ -42,7 +42,7 @@ fn detail(state: &DeliveryState, lang: Lang) -> Option<String> {
     }
 }
 
-fn time_label(ms: i64) -> String {
+pub fn time_label(ms: i64) -> String {
     let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
     format!(
         "{:02}/{:02} {:02}:{:02}",

@@ -70,7 +70,7 @@ pub fn NotFound() -> impl IntoView {
 }
 
 #[component]
-fn BackHome() -> impl IntoView {
+pub fn BackHome() -> impl IntoView {
     let state = use_app_state();
     view! {
         <A href="/" attr:class="btn btn-secondary">

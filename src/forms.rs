@@ -1,0 +1,261 @@
+//! The forms controller: which definitions the app offers (built-in, replaced by newer ones
+//! from the backend), the drafts being filled, and finalising a draft into the outbox.
+//! Where the core meets storage and the network for forms.
+
+use leptos::prelude::*;
+use serde_json::Value as Json;
+use uuid::Uuid;
+
+use crate::adapters::storage::{LocalStore, StorageError};
+use crate::core::drafts::{draft_key, Draft, DRAFT_PREFIX};
+use crate::core::forms::{builtin, load, remote, FormDef, Located};
+use crate::core::record::Millis;
+use crate::sync::Outbox;
+
+/// Storage key of the definitions fetched from the backend.
+pub const FORMS_CACHE_KEY: &str = "vigie/forms/cache";
+
+/// Forms and drafts, provided as context.
+#[derive(Clone, Copy)]
+pub struct Forms {
+    /// The version of each form new records use, in menu order.
+    pub current: RwSignal<Vec<FormDef>>,
+    /// Drafts, most recently changed first.
+    pub drafts: RwSignal<Vec<Draft>>,
+    /// Definitions the backend sent that were refused, one line each (shown in Settings).
+    pub refused: RwSignal<Vec<String>>,
+    /// The built-in definitions.
+    builtins: StoredValue<Vec<FormDef>>,
+    /// Definitions fetched from the backend (any version still needed), after the built-in.
+    fetched: StoredValue<Vec<FormDef>>,
+    store: StoredValue<Option<LocalStore>>,
+    outbox: Outbox,
+}
+
+/// Why finalising did not happen.
+#[derive(Debug)]
+pub enum FinaliseError {
+    /// Answers missing or wrong.
+    Problems(Vec<Located>),
+    /// The form version of the draft is gone.
+    UnknownForm,
+    /// Storage refused (full): the draft is kept.
+    Storage(StorageError),
+}
+
+/// Now, device clock.
+pub fn now_ms() -> Millis {
+    js_sys::Date::now() as Millis
+}
+
+/// Today on the device, `YYYY-MM-DD` (local time).
+pub fn today() -> String {
+    let d = js_sys::Date::new_0();
+    format!(
+        "{:04}-{:02}-{:02}",
+        d.get_full_year(),
+        d.get_month() + 1,
+        d.get_date()
+    )
+}
+
+impl Forms {
+    /// Loads forms and drafts, removes drafts already finalised (a finalise interrupted
+    /// after the record was queued), fetches updates when online; provides the context.
+    pub fn provide(store: Option<LocalStore>, outbox: Outbox) -> Forms {
+        let builtins: Vec<FormDef> = builtin::all().into_iter().filter_map(Result::ok).collect();
+        let cached: Vec<Json> = store
+            .as_ref()
+            .and_then(|s| s.get(FORMS_CACHE_KEY).ok().flatten())
+            .unwrap_or_default();
+        // Cached definitions were valid when stored; check again all the same.
+        let fetched: Vec<FormDef> = cached
+            .iter()
+            .filter_map(|v| load(&v.to_string()).ok())
+            .collect();
+        let forms = Forms {
+            current: RwSignal::new(Vec::new()),
+            drafts: RwSignal::new(Vec::new()),
+            refused: RwSignal::new(Vec::new()),
+            builtins: StoredValue::new(builtins),
+            fetched: StoredValue::new(fetched),
+            store: StoredValue::new(store),
+            outbox,
+        };
+        forms.recompute_current();
+        forms.load_drafts();
+        provide_context(forms);
+        forms.fetch_updates();
+        let _ = window_event_listener(leptos::ev::online, move |_| forms.fetch_updates());
+        forms
+    }
+
+    /// For each form id the newest known version: a fetched definition replaces the
+    /// built-in one (the backend is the authority); built-in order first.
+    fn recompute_current(&self) {
+        let mut current: Vec<FormDef> = Vec::new();
+        // Later entries (fetched) win over earlier ones (built-in).
+        for def in self.known() {
+            match current.iter_mut().find(|c| c.id == def.id) {
+                Some(slot) => *slot = def,
+                None => current.push(def),
+            }
+        }
+        self.current.set(current);
+    }
+
+    /// The current definition of `id`.
+    pub fn form(&self, id: &str) -> Option<FormDef> {
+        self.current
+            .with_untracked(|c| c.iter().find(|f| f.id == id).cloned())
+    }
+
+    /// Every known definition: built-in, then fetched.
+    fn known(&self) -> Vec<FormDef> {
+        let mut all = self.builtins.get_value();
+        all.extend(self.fetched.get_value());
+        all
+    }
+
+    /// The definition `id` at `version` (for a draft started with it).
+    pub fn version(&self, id: &str, version: &str) -> Option<FormDef> {
+        self.known()
+            .into_iter()
+            .rev()
+            .find(|f| f.id == id && f.version == version)
+    }
+
+    fn load_drafts(&self) {
+        let Some(store) = self.store.get_value() else {
+            return;
+        };
+        let in_outbox: Vec<Uuid> = self
+            .outbox
+            .entries
+            .with_untracked(|e| e.iter().map(|e| e.envelope.id).collect());
+        let mut drafts: Vec<Draft> = Vec::new();
+        for key in store.keys_with_prefix(DRAFT_PREFIX).unwrap_or_default() {
+            match store.get::<Draft>(&key) {
+                Ok(Some(d)) if in_outbox.contains(&d.id) => store.remove(&key),
+                Ok(Some(d)) => drafts.push(d),
+                // An unreadable draft stays in storage untouched; it is not shown.
+                _ => {}
+            }
+        }
+        drafts.sort_by_key(|d| std::cmp::Reverse(d.updated_at));
+        self.drafts.set(drafts);
+    }
+
+    /// The draft `id`, if it exists.
+    pub fn draft(&self, id: &Uuid) -> Option<Draft> {
+        self.drafts
+            .with_untracked(|d| d.iter().find(|d| d.id == *id).cloned())
+    }
+
+    /// Writes `draft` to storage (then to the list). On error the caller keeps it on screen.
+    pub fn save_draft(&self, draft: &Draft) -> Result<(), StorageError> {
+        let store = self
+            .store
+            .get_value()
+            .ok_or_else(|| StorageError::Unavailable("no storage".into()))?;
+        store.set(&draft_key(&draft.id), draft)?;
+        self.drafts.update(|list| {
+            list.retain(|d| d.id != draft.id);
+            list.insert(0, draft.clone());
+        });
+        Ok(())
+    }
+
+    /// Removes a draft.
+    pub fn delete_draft(&self, id: &Uuid) {
+        if let Some(store) = self.store.get_value() {
+            store.remove(&draft_key(id));
+        }
+        self.drafts.update(|list| list.retain(|d| d.id != *id));
+    }
+
+    /// Validates `draft`, queues its record (same id), then removes the draft. Queueing
+    /// first means an interruption leaves either the draft alone, or both (and the start-up
+    /// clean-up then drops the draft): never nothing. A record already queued is not
+    /// queued again.
+    pub fn finalise(&self, draft: &Draft) -> Result<(), FinaliseError> {
+        let def = self
+            .version(&draft.form_id, &draft.form_version)
+            .ok_or(FinaliseError::UnknownForm)?;
+        let settings = self.outbox.settings.get_untracked();
+        let envelope = draft
+            .finalise(
+                &def,
+                &settings.device_id,
+                settings.author,
+                now_ms(),
+                &today(),
+            )
+            .map_err(FinaliseError::Problems)?;
+        let queued = self
+            .outbox
+            .entries
+            .with_untracked(|e| e.iter().any(|e| e.envelope.id == draft.id));
+        if !queued {
+            self.outbox
+                .enqueue(envelope)
+                .map_err(FinaliseError::Storage)?;
+        }
+        self.delete_draft(&draft.id);
+        Ok(())
+    }
+
+    /// Asks the backend for its forms (when one is configured and the browser is online);
+    /// valid ones are cached and used for new records, refused ones listed for Settings.
+    pub fn fetch_updates(&self) {
+        let online = web_sys::window().is_some_and(|w| w.navigator().on_line());
+        let backend = self.outbox.settings.get_untracked().backend;
+        let Some(request) = remote::forms_request(&backend).filter(|_| online) else {
+            return;
+        };
+        let this = *self;
+        leptos::task::spawn_local(async move {
+            let result = crate::adapters::http::fetch(request, 30_000).await;
+            // A failed or garbled answer changes nothing.
+            let Ok(update) = remote::read_update(&result) else {
+                return;
+            };
+            this.refused.set(update.refused);
+            if !update.forms.is_empty() {
+                this.store_fetched(update.forms);
+            }
+        });
+    }
+
+    fn store_fetched(&self, fetched: Vec<FormDef>) {
+        // Keep fetched versions still used by a draft, then the new ones.
+        let in_use: Vec<(String, String)> = self.drafts.with_untracked(|d| {
+            d.iter()
+                .map(|d| (d.form_id.clone(), d.form_version.clone()))
+                .collect()
+        });
+        let mut cache: Vec<FormDef> = self.fetched.with_value(|k| {
+            k.iter()
+                .filter(|f| in_use.contains(&(f.id.clone(), f.version.clone())))
+                .filter(|f| {
+                    !fetched
+                        .iter()
+                        .any(|n| n.id == f.id && n.version == f.version)
+                })
+                .cloned()
+                .collect()
+        });
+        cache.extend(fetched);
+        if let Some(store) = self.store.get_value() {
+            // If storage is full the new forms are still used in this session.
+            let _ = store.set(FORMS_CACHE_KEY, &cache);
+        }
+        self.fetched.set_value(cache);
+        self.recompute_current();
+    }
+}
+
+/// The forms controller provided by the app shell.
+pub fn use_forms() -> Forms {
+    expect_context::<Forms>()
+}
