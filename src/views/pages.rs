@@ -35,6 +35,7 @@ pub fn Settings() -> impl IntoView {
                 <p class="hint">{move || state.t(Msg::LanguageHint)}</p>
             </fieldset>
             <crate::views::connection::ConnectionSettings />
+            <RefusedForms />
             <BackHome />
         </section>
     }
@@ -76,5 +77,26 @@ pub fn BackHome() -> impl IntoView {
         <A href="/" attr:class="btn btn-secondary">
             {move || state.t(Msg::Back)}
         </A>
+    }
+}
+
+/// Definitions the backend sent that the app refused: the user learns the previous forms
+/// stay in use; the technical reason is for whoever maintains the forms.
+#[component]
+fn RefusedForms() -> impl IntoView {
+    let state = use_app_state();
+    let forms = crate::forms::use_forms();
+    move || {
+        let refused = forms.refused.get();
+        (!refused.is_empty()).then(|| {
+            view! {
+                <div class="notice" role="status" data-testid="forms-refused">
+                    <p>{move || state.t(Msg::FormsRefused)}</p>
+                    <ul>
+                        {refused.into_iter().map(|line| view! { <li><code>{line}</code></li> }).collect_view()}
+                    </ul>
+                </div>
+            }
+        })
     }
 }

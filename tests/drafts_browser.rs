@@ -1,0 +1,177 @@
+//! Browser tier: drafts in the mounted app on real localStorage — typing autosaves a draft
+//! (debounced, well under a second), the draft comes back after a "reload" (the app mounted
+//! again on `/fill/{id}`) with the form version it was started with, and the forms
+//! controller drops a draft whose record an interrupted finalise had already queued.
+#![cfg(target_arch = "wasm32")]
+
+use leptos::prelude::*;
+use serde_json::json;
+use uuid::Uuid;
+use vigie::adapters::storage::LocalStore;
+use vigie::core::drafts::{draft_key, Draft, DRAFT_PREFIX};
+use vigie::core::record::{Author, Envelope};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn reset() -> LocalStore {
+    let store = LocalStore::open().expect("open");
+    for key in store.keys_with_prefix("vigie/").expect("keys") {
+        store.remove(&key);
+    }
+    store
+}
+
+fn window() -> web_sys::Window {
+    web_sys::window().expect("window")
+}
+
+fn go_to(path: &str) {
+    window()
+        .history()
+        .expect("history")
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(path))
+        .expect("replaceState");
+}
+
+/// A fresh element under `body` to mount the app into.
+fn container() -> web_sys::HtmlElement {
+    let doc = window().document().expect("document");
+    let el: web_sys::HtmlElement = doc
+        .create_element("div")
+        .expect("div")
+        .dyn_into()
+        .expect("html");
+    doc.body().expect("body").append_child(&el).expect("append");
+    el
+}
+
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        window()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .expect("setTimeout");
+    });
+    wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .expect("timer");
+}
+
+/// Polls the DOM for `selector` (the app renders asynchronously).
+async fn find(selector: &str) -> web_sys::HtmlInputElement {
+    for _ in 0..100 {
+        let found = window()
+            .document()
+            .and_then(|d| d.query_selector(selector).ok().flatten());
+        if let Some(el) = found {
+            return el.dyn_into().expect("an input");
+        }
+        sleep(20).await;
+    }
+    panic!("{selector} never appeared");
+}
+
+fn type_into(input: &web_sys::HtmlInputElement, text: &str) {
+    input.set_value(text);
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    let ev = web_sys::Event::new_with_event_init_dict("input", &init).expect("event");
+    input.dispatch_event(&ev).expect("dispatch");
+}
+
+fn stored_drafts(store: &LocalStore) -> Vec<Draft> {
+    store
+        .keys_with_prefix(DRAFT_PREFIX)
+        .expect("keys")
+        .iter()
+        .filter_map(|k| store.get::<Draft>(k).ok().flatten())
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn typing_autosaves_a_draft_that_a_reload_restores() {
+    let store = reset();
+    go_to("/new/questionnaire_preparatoire");
+    let app = leptos::mount::mount_to(container(), vigie::App);
+    let input = find("#f-organisation").await;
+    type_into(&input, "Association des femmes de Kati");
+    // Nothing is written on every keystroke…
+    assert!(stored_drafts(&store).is_empty());
+    // …but within the debounce (400 ms) plus margin it is.
+    sleep(700).await;
+    let drafts = stored_drafts(&store);
+    assert_eq!(drafts.len(), 1, "one draft after typing");
+    let draft = &drafts[0];
+    assert_eq!(draft.form_id, "questionnaire_preparatoire");
+    assert_eq!(draft.form_version, "1");
+    assert_eq!(
+        draft.answers.get("organisation"),
+        Some(&json!("Association des femmes de Kati"))
+    );
+    // The address now names the draft, so a reload resumes it.
+    let path = window().location().pathname().expect("path");
+    assert_eq!(path, format!("/fill/{}", draft.id));
+    drop(app);
+    let gone = window()
+        .document()
+        .and_then(|d| d.query_selector("#f-organisation").ok().flatten());
+    assert!(gone.is_none(), "the first app is unmounted");
+
+    // "Reload": a fresh app on the same address shows what was typed.
+    let app = leptos::mount::mount_to(container(), vigie::App);
+    let input = find("#f-organisation").await;
+    assert_eq!(input.value(), "Association des femmes de Kati");
+    drop(app);
+    reset();
+}
+
+#[wasm_bindgen_test]
+async fn a_draft_keeps_its_form_version_and_an_already_queued_one_is_dropped() {
+    let store = reset();
+    let owner = Owner::new();
+    owner.with(|| {
+        let outbox = vigie::sync::Outbox::provide(Some(store.clone()));
+        let forms = vigie::forms::Forms::provide(Some(store.clone()), outbox);
+        let def = forms.form("mediation").expect("built-in mediation form");
+        let mut kept = Draft::new(Uuid::from_u128(7), &def, 1_000);
+        kept.form_version = "0-old".into();
+        kept.answers
+            .insert("summary".into(), json!("Tension autour d'un puits"));
+        forms.save_draft(&kept).expect("save");
+        // A finalise interrupted after queueing: the record is in the outbox, the draft too.
+        let done = Draft::new(Uuid::from_u128(8), &def, 2_000);
+        forms.save_draft(&done).expect("save");
+        let env = Envelope::new(
+            done.id,
+            "mediation",
+            ("mediation", "1"),
+            2_000,
+            "dev",
+            Author::default(),
+            json!({}),
+        );
+        outbox.enqueue(env).expect("enqueue");
+    });
+    owner.cleanup();
+
+    let owner = Owner::new();
+    owner.with(|| {
+        let outbox = vigie::sync::Outbox::provide(Some(store.clone()));
+        let forms = vigie::forms::Forms::provide(Some(store.clone()), outbox);
+        let drafts = forms.drafts.get_untracked();
+        assert_eq!(drafts.len(), 1, "{drafts:?}");
+        assert_eq!(drafts[0].id, Uuid::from_u128(7));
+        assert_eq!(drafts[0].form_version, "0-old");
+        assert_eq!(
+            drafts[0].answers.get("summary"),
+            Some(&json!("Tension autour d'un puits"))
+        );
+        assert!(store
+            .get_raw(&draft_key(&Uuid::from_u128(8)))
+            .expect("read")
+            .is_none());
+    });
+    owner.cleanup();
+    reset();
+}
