@@ -131,8 +131,8 @@ async fn a_draft_keeps_its_form_version_and_an_already_queued_one_is_dropped() {
     let store = reset();
     let owner = Owner::new();
     owner.with(|| {
-        let outbox = vigie::sync::Outbox::provide(Some(store.clone()));
-        let forms = vigie::forms::Forms::provide(Some(store.clone()), outbox);
+        let outbox = vigie::sync::Outbox::provide(Some(store));
+        let forms = vigie::forms::Forms::provide(Some(store), outbox);
         let def = forms.form("mediation").expect("built-in mediation form");
         let mut kept = Draft::new(Uuid::from_u128(7), &def, 1_000);
         kept.form_version = "0-old".into();
@@ -157,8 +157,8 @@ async fn a_draft_keeps_its_form_version_and_an_already_queued_one_is_dropped() {
 
     let owner = Owner::new();
     owner.with(|| {
-        let outbox = vigie::sync::Outbox::provide(Some(store.clone()));
-        let forms = vigie::forms::Forms::provide(Some(store.clone()), outbox);
+        let outbox = vigie::sync::Outbox::provide(Some(store));
+        let forms = vigie::forms::Forms::provide(Some(store), outbox);
         let drafts = forms.drafts.get_untracked();
         assert_eq!(drafts.len(), 1, "{drafts:?}");
         assert_eq!(drafts[0].id, Uuid::from_u128(7));
