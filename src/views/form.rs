@@ -604,7 +604,7 @@ fn input_view(
                     let label = c.label.clone();
                     let kind = if multiple { "checkbox" } else { "radio" };
                     view! {
-                        <label class="choice">
+                        <label class="choice" data-choice=c.code.clone()>
                             <input type=kind name=name.clone() value=c.code.clone() prop:checked=checked on:change=change />
                             <span>{move || text_of(&label, ctx.lang())}</span>
                         </label>

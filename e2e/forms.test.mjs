@@ -1,0 +1,266 @@
+// Forms end to end: each built-in form filled offline with realistic French data (skip
+// logic, the sex × age grid, a repeat group), a reload mid-way that resumes the draft, a
+// rule that blocks finalising, the records queued then delivered; form updates from the
+// backend (a new version used for new records, a malformed one refused and reported).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer, launchBrowser, watch, waitForWorker, ROOT } from './harness.mjs';
+
+const TOKEN = 'e2e-forms-token';
+const COORD = 'e2e-forms-coordinator';
+const PHONE = { viewport: { width: 360, height: 640 }, deviceScaleFactor: 1 };
+let server;
+let browser;
+let closeBrowser;
+let dataDir;
+let formsDir;
+
+before(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'vigie-data-'));
+  formsDir = mkdtempSync(join(tmpdir(), 'vigie-forms-'));
+  server = await startServer(join(ROOT, 'dist'), [
+    '--data-dir', dataDir, '--forms-dir', formsDir, '--token', TOKEN, '--coordinator-token', COORD,
+  ]);
+  ({ browser, close: closeBrowser } = await launchBrowser());
+});
+
+after(async () => {
+  await closeBrowser?.();
+  await server?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+  rmSync(formsDir, { recursive: true, force: true });
+});
+
+/** A phone configured for the test receiver, with the app cached for offline use. */
+async function phone() {
+  const ctx = await browser.newContext(PHONE);
+  const page = await ctx.newPage();
+  const problems = watch(page, server.url);
+  const link = Buffer.from(
+    JSON.stringify({ backend: { mode: 'generic_json', base: server.url + '/api', token: TOKEN } })
+  ).toString('base64url');
+  await page.goto(`${server.url}/settings#setup=${link}`);
+  await page.getByText('Configuration reçue par lien et enregistrée.').waitFor();
+  await waitForWorker(page);
+  return { ctx, page, problems };
+}
+
+const next = (page) => page.getByRole('button', { name: 'Suivant' }).click();
+const finish = (page) => page.getByRole('button', { name: 'Terminer et envoyer' }).click();
+const heading = (page, name) => page.getByRole('heading', { name, exact: true }).waitFor();
+
+async function place(page, region, cercle, village) {
+  await page.getByLabel('Région').selectOption({ label: region });
+  await page.getByLabel('Cercle').selectOption({ label: cercle });
+  await page.getByLabel('Commune', { exact: true }).selectOption({ index: 1 });
+  await page.getByLabel('Village / quartier').fill(village);
+}
+
+/** Finalises, then checks the record is queued and the draft gone. */
+async function finaliseQueued(page, pendingText) {
+  await finish(page);
+  await page.getByText("Enregistré : le rapport partira dès qu'il y aura du réseau.").waitFor();
+  assert.equal(new URL(page.url()).pathname, '/');
+  assert.equal(await page.getByTestId('pending').innerText(), pendingText);
+  assert.equal(await page.getByTestId('drafts').count(), 0);
+}
+
+async function csv() {
+  const auth = 'Basic ' + Buffer.from('coordination:' + COORD).toString('base64');
+  const res = await fetch(server.url + '/coord/export.csv', { headers: { Authorization: auth } });
+  assert.equal(res.status, 200);
+  return res.text();
+}
+
+test('the four built-in forms filled offline are queued, then delivered once online', async () => {
+  const { ctx, page, problems } = await phone();
+  await ctx.setOffline(true);
+
+  // 1. Incident: rape reported as yellow is refused until it is at least orange.
+  await page.goto(server.url + '/');
+  await page.getByRole('link', { name: 'Signaler un incident' }).click();
+  await heading(page, "Signalement d'incident / alerte précoce");
+  assert.equal(await page.getByText('Précisez : Violences basées sur le genre (VBG)').count(), 0);
+  await page.getByLabel('Violences basées sur le genre (VBG)').check();
+  await page.getByLabel('Viol', { exact: true }).check();
+  await page.getByLabel(/^Quand \?/).fill('2026-11-20');
+  await place(page, 'Sikasso', 'Kadiolo', 'Loulouni, quartier du marché');
+  await page.getByLabel(/^Jaune/).check();
+  await page.getByText('Un viol ou une agression sexuelle est au moins Orange.').waitFor();
+  // Mid-way: the phone reloads (crash, battery); the draft comes back where it was.
+  await page.getByText('Brouillon enregistré sur le téléphone').waitFor();
+  const draftUrl = page.url();
+  assert.match(new URL(draftUrl).pathname, /^\/fill\/[0-9a-f-]{36}$/);
+  await page.reload();
+  await heading(page, "Signalement d'incident / alerte précoce");
+  assert.equal(page.url(), draftUrl);
+  assert.ok(await page.getByLabel('Viol', { exact: true }).isChecked());
+  assert.equal(await page.getByLabel('Village / quartier').inputValue(), 'Loulouni, quartier du marché');
+  assert.ok(await page.getByLabel(/^Jaune/).isChecked());
+  await next(page);
+  await page.getByLabel('Description courte').fill('Une jeune femme agressée en rentrant du meeting, de nuit.');
+  await next(page);
+  // The sex × age grid adds up.
+  await page.getByLabel('Femmes 18-24', { exact: true }).fill('1');
+  await page.getByLabel('Hommes 25-35', { exact: true }).fill('2');
+  assert.equal(await page.getByTestId('total-f').innerText(), '1');
+  assert.equal(await page.getByTestId('total-all').innerText(), '3');
+  await page.getByLabel('Nombre de blessés').fill('deux');
+  await page.getByLabel('Nombre de blessés').blur();
+  await page.getByText('Écrivez un nombre.', { exact: true }).waitFor();
+  await page.getByLabel('Nombre de blessés').fill('2');
+  await next(page);
+  await next(page);
+  // The VBG screen appears because a VBG category was chosen; it asks no name.
+  await page.getByText("N'écrivez aucun nom ni aucun détail qui permette de reconnaître la survivante.").waitFor();
+  await page.getByRole('group', { name: /accord pour ce signalement/ }).getByLabel('Oui').check();
+  await page.getByLabel('Soutien psychosocial').check();
+  await next(page);
+  await finish(page);
+  // Blocked: back on the first screen with the rule in words.
+  await page.getByText('Corrigez les réponses signalées en rouge avant de terminer.').waitFor();
+  await page.getByText('Un viol ou une agression sexuelle est au moins Orange.').waitFor();
+  await page.getByLabel(/^Orange/).check();
+  for (let i = 0; i < 5; i++) await next(page);
+  await finaliseQueued(page, '1 en attente');
+
+  // 2. Prevention activity: participants grid and a repeat group of follow-up steps.
+  await page.getByRole('link', { name: 'Noter une activité' }).click();
+  await page.getByRole('link', { name: /^Activité de prévention/ }).click();
+  await page.getByLabel(/^Structure \/ groupement/).fill('Groupement Benkadi des femmes de Kati');
+  await page.getByLabel('Causerie-débat').check();
+  await page.getByLabel('Élections apaisées').check();
+  await page.getByLabel(/^Date/).fill('2026-11-18');
+  await place(page, 'Koulikoro', 'Kati', 'Kati Malibougou');
+  await next(page);
+  await page.getByLabel('Femmes 18-24', { exact: true }).fill('14');
+  await page.getByLabel('Femmes 25-35', { exact: true }).fill('9');
+  await page.getByLabel('Hommes 18-24', { exact: true }).fill('6');
+  assert.equal(await page.getByTestId('total-all').innerText(), '29');
+  await page.getByLabel('Animatrices (femmes)').fill('2');
+  await next(page);
+  await page.getByRole('button', { name: '+ Ajouter' }).click();
+  await page.getByLabel('Prochaine étape').fill('Restitution au conseil communal');
+  await page.getByLabel('Responsable').fill('Présidente du groupement');
+  await page.getByRole('button', { name: '+ Ajouter' }).click();
+  await page.getByLabel('Prochaine étape').nth(1).fill('Causerie avec les jeunes du quartier');
+  assert.equal(await page.locator('.repeat-entry').count(), 2);
+  await finaliseQueued(page, '2 en attente');
+
+  // 3. Mediator log: the mediation screen appears only for a mediation.
+  await page.goto(server.url + '/activity');
+  await page.getByRole('link', { name: /^Journal du médiateur/ }).click();
+  await page.getByLabel('Médiation menée').check();
+  await page.getByLabel(/^Date/).fill('2026-11-15');
+  await place(page, 'Mopti', 'Bankass', 'Diallassagou');
+  await page.getByLabel('Agriculteurs-éleveurs').check();
+  await page.getByLabel(/^Ce qui se passe/).fill('Des animaux ont détruit un champ de mil ; les deux familles se menacent.');
+  await next(page);
+  await page.getByRole('button', { name: '+ Ajouter' }).click();
+  await page.getByLabel(/^Partie/).fill('Famille de cultivateurs');
+  await next(page);
+  await heading(page, 'La médiation');
+  await page.getByLabel('Accord obtenu').check();
+  await page.getByLabel('Engagements pris').fill('Dédommagement de 3 sacs de mil, couloir de passage balisé.');
+  await finaliseQueued(page, '3 en attente');
+
+  // 4. The workshop questionnaire: at most three priorities.
+  await page.goto(server.url + '/activity');
+  await page.getByRole('link', { name: /^Questionnaire préparatoire/ }).click();
+  await page.getByLabel(/^Nom de l'organisation/).fill('Réseau Paix et Sécurité des Femmes (REPSFECO)');
+  await page.getByLabel('Groupement féminin').check();
+  await place(page, 'Ségou', 'San', 'Somo');
+  await next(page);
+  await page.getByLabel(/^Principales dynamiques/).fill('Conflits fonciers entre agriculteurs et éleveurs après les récoltes.');
+  for (const p of ['Cohésion sociale', 'Élections apaisées', 'VBG', 'Participation politique des femmes (Loi 052)']) {
+    await page.getByLabel(p, { exact: true }).check();
+  }
+  await page.getByText('Choisissez 3 priorités au plus.').waitFor();
+  await page.getByLabel('VBG', { exact: true }).uncheck();
+  await finaliseQueued(page, '4 en attente');
+
+  await page.getByRole('link', { name: 'Mes rapports' }).click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=my-report]').length === 4);
+  assert.equal(await page.getByText("En attente d'envoi").count(), 4);
+
+  // Online: all four leave once, and the coordinator's export has what was typed.
+  await ctx.setOffline(false);
+  await page.waitForFunction(() => document.querySelectorAll('.rec-ok').length === 4, null, { timeout: 30_000 });
+  assert.equal(await page.getByTestId('pending').innerText(), 'Tout est envoyé');
+  const rows = await csv();
+  for (const expected of ['VBG-01', 'orange', 'Loulouni, quartier du marché', 'Restitution au conseil communal',
+    'Dédommagement de 3 sacs de mil', 'REPSFECO']) {
+    assert.ok(rows.includes(expected), `${expected} in the export`);
+  }
+  assert.ok(!rows.includes('jaune'), 'the refused level was not kept');
+  assert.deepEqual(problems.foreign, []);
+  assert.deepEqual(problems.consoleErrors, []);
+  await ctx.close();
+});
+
+test('a new form version from the backend is used for new records; a malformed one is refused', async () => {
+  const { ctx, page } = await phone();
+  // A draft started with the built-in questionnaire (version 1).
+  await page.goto(server.url + '/new/questionnaire_preparatoire');
+  await page.getByLabel(/^Nom de l'organisation/).fill('Association Kounda');
+  await page.getByText('Brouillon enregistré sur le téléphone').waitFor();
+  const draftUrl = page.url();
+
+  // The coordination publishes version 2 of the questionnaire and a broken incident form.
+  const q = JSON.parse(readFileSync(join(ROOT, 'forms/questionnaire_preparatoire.json'), 'utf8'));
+  q.version = '2';
+  q.title.fr = 'Questionnaire préparatoire (version 2)';
+  q.sections[0].fields.push({ name: 'women_members', type: 'integer', label: { fr: 'Nombre de femmes membres' } });
+  writeFileSync(join(formsDir, 'questionnaire_preparatoire.json'), JSON.stringify(q));
+  const broken = JSON.parse(readFileSync(join(ROOT, 'forms/incident.json'), 'utf8'));
+  broken.version = '9';
+  broken.sections[0].fields[0].relevant = '${nulle_part} = 1';
+  writeFileSync(join(formsDir, 'incident.json'), JSON.stringify(broken));
+
+  await page.goto(server.url + '/activity'); // start-up fetches the forms
+  await page.getByRole('link', { name: 'Questionnaire préparatoire (version 2)' }).waitFor();
+  await page.goto(server.url + '/settings');
+  const refused = page.getByTestId('forms-refused');
+  await refused.waitFor();
+  assert.match(await refused.innerText(), /Formulaires reçus du serveur et refusés/);
+  assert.match(await refused.innerText(), /incident: .*nulle_part/);
+
+  // The old incident form keeps working.
+  await page.goto(server.url + '/report');
+  await heading(page, "Signalement d'incident / alerte précoce");
+  await page.getByLabel('Violence physique').check();
+  await page.getByText('Précisez : Violence physique').waitFor();
+  // New questionnaires use version 2, offline too (the forms are cached on the phone)…
+  await ctx.setOffline(true);
+  await page.goto(server.url + '/new/questionnaire_preparatoire');
+  await heading(page, 'Questionnaire préparatoire (version 2)');
+  await page.getByLabel('Nombre de femmes membres').waitFor();
+  // …while the draft started before keeps the version it was started with.
+  await page.goto(draftUrl);
+  await heading(page, "Questionnaire préparatoire à l'atelier");
+  assert.equal(await page.getByLabel(/^Nom de l'organisation/).inputValue(), 'Association Kounda');
+  assert.equal(await page.getByLabel('Nombre de femmes membres').count(), 0);
+  await ctx.close();
+  rmSync(join(formsDir, 'questionnaire_preparatoire.json'));
+  rmSync(join(formsDir, 'incident.json'));
+});
+
+test('screenshots of the incident form at 360×640', async () => {
+  const ctx = await browser.newContext(PHONE);
+  const page = await ctx.newPage();
+  await page.goto(server.url + '/report');
+  await heading(page, "Signalement d'incident / alerte précoce");
+  await page.screenshot({ path: join(ROOT, '.scratch/incident-1.png') });
+  await page.getByLabel('Violences basées sur le genre (VBG)').check();
+  await page.getByLabel('Viol', { exact: true }).check();
+  await page.getByLabel(/^Rouge/).check();
+  await page.getByLabel(/^Rouge/).scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(ROOT, '.scratch/incident-2.png') });
+  // A red alert looks red.
+  const colour = await page.getByLabel(/^Rouge/).evaluate((el) => getComputedStyle(el.closest('label')).backgroundColor);
+  assert.equal(colour, 'rgb(176, 0, 32)');
+  await ctx.close();
+});
