@@ -243,6 +243,16 @@ test('a new form version from the backend is used for new records; a malformed o
   await heading(page, "Questionnaire préparatoire à l'atelier");
   assert.equal(await page.getByLabel(/^Nom de l'organisation/).inputValue(), 'Association Kounda');
   assert.equal(await page.getByLabel('Nombre de femmes membres').count(), 0);
+  // A draft started by mistake can be deleted, after confirming; the other draft stays.
+  await page.getByRole('button', { name: 'Supprimer le brouillon' }).click();
+  await page.getByRole('button', { name: 'Confirmer : supprimer définitivement' }).click();
+  await page.waitForURL(server.url + '/');
+  await page.getByTestId('drafts').waitFor();
+  assert.equal(await page.locator('li.draft').count(), 1);
+  assert.match(await page.locator('li.draft').innerText(), /Signalement d'incident/);
+  await page.reload();
+  await page.getByTestId('drafts').waitFor();
+  assert.equal(await page.locator('li.draft').count(), 1);
   await ctx.close();
   rmSync(join(formsDir, 'questionnaire_preparatoire.json'));
   rmSync(join(formsDir, 'incident.json'));

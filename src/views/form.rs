@@ -274,8 +274,12 @@ fn FormFill(def: FormDef, draft: Option<Draft>) -> impl IntoView {
             section: section.get_untracked(),
         })
     };
+    // Set once the user deleted the draft: nothing may save it again.
+    let discarded = StoredValue::new(false);
     let save_now = move || {
-        if draft_id.get_value().is_none() && answers.with_untracked(Map::is_empty) {
+        if discarded.get_value()
+            || (draft_id.get_value().is_none() && answers.with_untracked(Map::is_empty))
+        {
             return;
         }
         let d = current_draft();
@@ -380,6 +384,15 @@ fn FormFill(def: FormDef, draft: Option<Draft>) -> impl IntoView {
             }
         }
     };
+    let confirming = RwSignal::new(false);
+    let navigate_away = use_navigate();
+    let discard = move |_| {
+        discarded.set_value(true);
+        if let Some(id) = draft_id.get_value() {
+            forms.delete_draft(&id);
+        }
+        navigate_away("/", Default::default());
+    };
     let title = def.title.clone();
     view! {
         <section class="page form-page">
@@ -416,6 +429,23 @@ fn FormFill(def: FormDef, draft: Option<Draft>) -> impl IntoView {
                 } else {
                     view! { <button type="button" class="btn" on:click=move |_| go(true)>{move || state.t(Msg::Next)}</button> }.into_any()
                 }}
+            </div>
+            <div class="form-discard">
+                <Show
+                    when=move || confirming.get()
+                    fallback=move || view! {
+                        <button type="button" class="btn-small btn-secondary" on:click=move |_| confirming.set(true)>
+                            {move || state.t(Msg::DeleteDraft)}
+                        </button>
+                    }
+                >
+                    <button type="button" class="btn-small btn-danger" on:click=discard.clone()>
+                        {move || state.t(Msg::ConfirmDelete)}
+                    </button>
+                    <button type="button" class="btn-small btn-secondary" on:click=move |_| confirming.set(false)>
+                        {move || state.t(Msg::Cancel)}
+                    </button>
+                </Show>
             </div>
         </section>
     }
