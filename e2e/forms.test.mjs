@@ -123,6 +123,8 @@ test('the four built-in forms filled offline are queued, then delivered once onl
   // Blocked: back on the first screen with the rule in words.
   await page.getByText('Corrigez les réponses signalées en rouge avant de terminer.').waitFor();
   await page.getByText('Un viol ou une agression sexuelle est au moins Orange.').waitFor();
+  // …scrolled to, with the focus on it.
+  await page.waitForFunction(() => document.activeElement?.closest('.field-bad')?.id === 'f-alert_level-group');
   await page.getByLabel(/^Orange/).check();
   for (let i = 0; i < 5; i++) await next(page);
   await finaliseQueued(page, '1 en attente');
@@ -253,6 +255,18 @@ test('a new form version from the backend is used for new records; a malformed o
   await page.reload();
   await page.getByTestId('drafts').waitFor();
   assert.equal(await page.locator('li.draft').count(), 1);
+
+  // A draft whose form version no longer exists (an app update replaced a built-in form)
+  // opens with the current version, its answers kept, and the user is told to check them.
+  const orphan = '5b0d6a4e-8f7b-4c3e-9a51-0c2f3e4d5a6b';
+  await page.evaluate((id) => localStorage.setItem(`vigie/drafts/${id}`, JSON.stringify({
+    id, form_id: 'mediation', form_version: '0-retired', created_at: 1, updated_at: 2, section: 0,
+    answers: { summary: 'Litige sur un point d\'eau à Ouéléssébougou' },
+  })), orphan);
+  await page.goto(`${server.url}/fill/${orphan}`);
+  await page.getByTestId('form-note').waitFor();
+  assert.match(await page.getByTestId('form-note').innerText(), /continue avec la version actuelle/);
+  assert.equal(await page.getByLabel(/^Ce qui se passe/).inputValue(), "Litige sur un point d'eau à Ouéléssébougou");
   await ctx.close();
   rmSync(join(formsDir, 'questionnaire_preparatoire.json'));
   rmSync(join(formsDir, 'incident.json'));

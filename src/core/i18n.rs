@@ -235,7 +235,10 @@ catalogue! {
     FormUnavailable => ("Ce formulaire n'est pas disponible sur ce téléphone.", "This form is not available on this phone."),
     DraftGone => ("Ce brouillon n'existe plus (déjà terminé ?).", "This draft no longer exists (already finished?)."),
     FormsRefused => ("Formulaires reçus du serveur et refusés (les anciens restent utilisés) :", "Forms received from the server and refused (the previous ones stay in use):"),
-    Optional => ("facultatif", "optional"),
+    DraftVersionChanged => (
+        "Ce brouillon a été commencé avec une version du formulaire qui n'est plus sur ce téléphone : il continue avec la version actuelle. Vérifiez les réponses.",
+        "This draft was started with a version of the form that is no longer on this phone: it continues with the current one. Check the answers."
+    ),
 }
 
 /// The header's count of records waiting to be sent, in `lang`.

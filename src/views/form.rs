@@ -60,7 +60,16 @@ pub fn ResumeForm() -> impl IntoView {
         match draft {
             Some(d) => match forms.version(&d.form_id, &d.form_version) {
                 Some(def) => view! { <FormFill def=def draft=Some(d) /> }.into_any(),
-                None => view! { <Gone msg=Msg::FormUnavailable /> }.into_any(),
+                // The version it was started with is gone (an app update replaced a
+                // built-in form): carry on with the current one rather than strand the
+                // answers; answers are kept by field name, and the user is told to check.
+                None => match forms.form(&d.form_id) {
+                    Some(def) => view! {
+                        <FormFill def=def draft=Some(d) note=Msg::DraftVersionChanged />
+                    }
+                    .into_any(),
+                    None => view! { <Gone msg=Msg::FormUnavailable /> }.into_any(),
+                },
             },
             None => view! { <Gone msg=Msg::DraftGone /> }.into_any(),
         }
@@ -223,7 +232,13 @@ fn section_of(def: &FormDef, located: &Located) -> Option<usize> {
 
 /// The form itself.
 #[component]
-fn FormFill(def: FormDef, draft: Option<Draft>) -> impl IntoView {
+fn FormFill(
+    def: FormDef,
+    draft: Option<Draft>,
+    /// Something to tell the user when the form opens.
+    #[prop(optional)]
+    note: Option<Msg>,
+) -> impl IntoView {
     let state = use_app_state();
     let forms = use_forms();
     let navigate = use_navigate();
@@ -375,6 +390,7 @@ fn FormFill(def: FormDef, draft: Option<Draft>) -> impl IntoView {
                 {
                     section.set(s);
                 }
+                reveal_first_problem();
             }
             Err(FinaliseError::UnknownForm) => {
                 status.set(Some((false, state.t(Msg::FormUnavailable).to_owned())))
@@ -404,6 +420,7 @@ fn FormFill(def: FormDef, draft: Option<Draft>) -> impl IntoView {
                 }}</span>
                 <progress max=move || step().1 value=move || step().0></progress>
             </div>
+            {note.map(|m| view! { <p class="notice" role="status" data-testid="form-note">{move || state.t(m)}</p> })}
             {move || {
                 let idx = section.get();
                 def_s.with_value(|d| d.sections.get(idx).cloned()).map(|s| {
@@ -449,6 +466,30 @@ fn FormFill(def: FormDef, draft: Option<Draft>) -> impl IntoView {
             </div>
         </section>
     }
+}
+
+/// After the screen shows the problems, scrolls to the first one and puts the focus there
+/// (a screen reader reads its message; a sighted user sees it without hunting).
+fn reveal_first_problem() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let later = Closure::once_into_js(|| {
+        let doc = web_sys::window().and_then(|w| w.document());
+        if let Some(field) = doc.and_then(|d| d.query_selector(".field-bad").ok().flatten()) {
+            field.scroll_into_view();
+            let focusable = field
+                .query_selector("input, select, textarea")
+                .ok()
+                .flatten()
+                .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+            if let Some(input) = focusable {
+                let _ = input.focus();
+            }
+        }
+    });
+    // After the render that switches screens and marks the fields.
+    let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(later.unchecked_ref(), 50);
 }
 
 fn text_of(t: &Text, lang: Lang) -> String {
