@@ -15,6 +15,7 @@ use axum::{
 use base64::Engine;
 use maud::{html, Markup, DOCTYPE};
 
+use crate::labels::{FormLabels, Labels};
 use crate::receiver::Receiver;
 use crate::records::{self, place_label, Filter, Row, LEVELS};
 use crate::tokens::Role;
@@ -233,6 +234,7 @@ async fn list(State(recv): State<Receiver>, Query(q): Query<HashMap<String, Stri
     let filter = Filter::from_query(&q);
     let f2 = filter.clone();
     let found = tokio::task::spawn_blocking(move || {
+        let labels = Labels::from_definitions(&recv.definitions());
         recv.with_db(|db| {
             let rows = records::query(db, &f2, PAGE_ROWS)?;
             let menus = [
@@ -247,11 +249,12 @@ async fn list(State(recv): State<Receiver>, Query(q): Query<HashMap<String, Stri
                 rows,
                 [forms?, regions?, cercles?, communes?],
                 records::count(db)?,
+                labels,
             ))
         })
     })
     .await;
-    let (rows, [forms, regions, cercles, communes], total) = match found {
+    let (rows, [forms, regions, cercles, communes], total, labels) = match found {
         Ok(Ok(v)) => v,
         Ok(Err(e)) => return storage_error(e),
         Err(e) => return storage_error(e),
@@ -302,13 +305,24 @@ async fn list(State(recv): State<Receiver>, Query(q): Query<HashMap<String, Stri
         }
         @if rows.is_empty() { p.empty { (t.none) } }
         ol.records {
-            @for row in &rows { (card(lang, row)) }
+            @for row in &rows { (card(lang, row, &labels)) }
         }
     };
     Html(page(lang, t.title, body).into_string()).into_response()
 }
 
-fn card(lang: Lang, row: &Row) -> Markup {
+/// The form's title in `lang` when a definition gives one, else its id.
+fn form_title(labels: &Labels, lang: Lang, form_id: &str) -> String {
+    labels
+        .form(form_id)
+        .and_then(|f| f.title.as_ref())
+        .map_or_else(
+            || form_id.to_owned(),
+            |t| t.get(lang == Lang::En).to_owned(),
+        )
+}
+
+fn card(lang: Lang, row: &Row, labels: &Labels) -> Markup {
     let t = lang.t();
     let level = row.level();
     let place: Vec<String> = ["commune", "cercle", "region"]
@@ -326,7 +340,7 @@ fn card(lang: Lang, row: &Row) -> Markup {
         li class=(format!("record level-{}", level.unwrap_or("none"))) {
             a href=(href) {
                 @if let Some(l) = level { span.badge { (level_name(t, l)) } }
-                strong { (row.field("form_id")) }
+                strong { (form_title(labels, lang, row.field("form_id"))) }
                 span.when { " · " (t.received) " " (row.received) " UTC" }
                 @if !place.is_empty() { span.place { (place.join(", ")) } }
                 span.who { (t.author) " : " (author(row)) }
@@ -354,17 +368,51 @@ fn author(row: &Row) -> String {
     }
 }
 
-/// A JSON value as nested lists (escaped text only).
-fn value_view(v: &serde_json::Value) -> Markup {
+/// How to name what a record holds: the form's labels (if its definition is known) in the
+/// page's language.
+#[derive(Clone, Copy)]
+struct Naming<'a> {
+    form: Option<&'a FormLabels>,
+    english: bool,
+}
+
+impl Naming<'_> {
+    /// A field's question, with its name after it for whoever reads the CSV columns.
+    fn field(&self, name: &str) -> Markup {
+        match self.form.and_then(|f| f.field(name, self.english)) {
+            Some(label) => html! { (label) " " small.code { (name) } },
+            None => html! { (name) },
+        }
+    }
+
+    /// A stored code as its choice label ("Viol (VBG-01)"), or as it is.
+    fn code(&self, field: &str, code: &str) -> String {
+        match self.form.and_then(|f| f.choice(field, code, self.english)) {
+            Some(label) => format!("{label} ({code})"),
+            None => code.to_owned(),
+        }
+    }
+}
+
+/// A JSON value as nested lists (escaped text only). `field` is the name of the field the
+/// value answers (for choice labels); `location` objects show place names.
+fn value_view(v: &serde_json::Value, field: &str, naming: Naming) -> Markup {
     use serde_json::Value;
     match v {
+        Value::Object(map) if field == "location" || map.contains_key("region") => html! {
+            dl { @for (k, x) in map { dt { (k) } dd { (x.as_str().map_or_else(|| x.to_string(), place_label)) } } }
+        },
         Value::Object(map) => html! {
-            dl { @for (k, x) in map { dt { (k) } dd { (value_view(x)) } } }
+            dl { @for (k, x) in map { dt { (naming.field(k)) } dd { (value_view(x, k, naming)) } } }
+        },
+        Value::Array(items) if items.iter().all(Value::is_string) => html! {
+            ul { @for x in items { li { (naming.code(field, x.as_str().unwrap_or_default())) } } }
         },
         Value::Array(items) => html! {
-            ol { @for x in items { li { (value_view(x)) } } }
+            ol { @for x in items { li { (value_view(x, field, naming)) } } }
         },
-        Value::String(s) => html! { (s) },
+        Value::String(s) => html! { (naming.code(field, s)) },
+        Value::Bool(b) => html! { (if *b { "✓" } else { "✗" }) },
         Value::Null => html! { "—" },
         other => html! { (other.to_string()) },
     }
@@ -377,8 +425,13 @@ async fn detail(
 ) -> Response {
     let lang = Lang::from_query(&q);
     let t = lang.t();
-    let found = tokio::task::spawn_blocking(move || recv.with_db(|db| records::one(db, &id))).await;
-    let row = match found {
+    let found = tokio::task::spawn_blocking(move || {
+        let labels = Labels::from_definitions(&recv.definitions());
+        recv.with_db(|db| records::one(db, &id))
+            .map(|row| (row, labels))
+    })
+    .await;
+    let (row, labels) = match found {
         Ok(Ok(r)) => r,
         Ok(Err(e)) => return storage_error(e),
         Err(e) => return storage_error(e),
@@ -402,7 +455,7 @@ async fn detail(
         article class=(format!("record level-{}", level.unwrap_or("none"))) {
             h1 {
                 @if let Some(l) = level { span.badge { (level_name(t, l)) } " " }
-                (row.field("form_id")) " v" (row.field("form_version"))
+                (form_title(&labels, lang, row.field("form_id"))) " v" (row.field("form_version"))
             }
             dl.meta {
                 dt { "Id" } dd { code { (row.id) } }
@@ -413,7 +466,11 @@ async fn detail(
                 dt { (t.token) } dd { (row.token_label) }
             }
             h2 { (t.content) }
-            (value_view(row.envelope.get("payload").unwrap_or(&serde_json::Value::Null)))
+            (value_view(
+                row.envelope.get("payload").unwrap_or(&serde_json::Value::Null),
+                "",
+                Naming { form: labels.form(row.field("form_id")), english: lang == Lang::En },
+            ))
         }
     };
     Html(page(lang, t.title, body).into_string()).into_response()
@@ -517,7 +574,15 @@ mod tests {
     #[test]
     fn record_text_is_escaped() {
         let v = serde_json::json!({"note": "<script>alert(1)</script>"});
-        let html = value_view(&v).into_string();
+        let html = value_view(
+            &v,
+            "",
+            Naming {
+                form: None,
+                english: false,
+            },
+        )
+        .into_string();
         assert!(html.contains("&lt;script&gt;"));
         assert!(!html.contains("<script>"));
     }

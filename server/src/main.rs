@@ -11,6 +11,7 @@
 mod app;
 mod coord;
 mod db;
+mod labels;
 mod receiver;
 mod records;
 mod tokens;

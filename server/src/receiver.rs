@@ -373,15 +373,23 @@ pub fn load_forms(dir: &Path) -> Vec<Value> {
         .collect()
 }
 
+impl Receiver {
+    /// The form definitions of `--forms-dir` as served at `/api/forms` (blocking: file reads).
+    pub fn definitions(&self) -> Vec<Value> {
+        self.forms_dir
+            .as_deref()
+            .map(load_forms)
+            .unwrap_or_default()
+    }
+}
+
 async fn forms(State(recv): State<Receiver>, headers: HeaderMap) -> Response {
     if recv.device(&headers).is_none() {
         return unauthorized();
     }
-    let dir = recv.forms_dir.clone();
-    let forms =
-        tokio::task::spawn_blocking(move || dir.map(|d| load_forms(&d)).unwrap_or_default())
-            .await
-            .unwrap_or_default();
+    let forms = tokio::task::spawn_blocking(move || recv.definitions())
+        .await
+        .unwrap_or_default();
     Json(json!({ "forms": forms })).into_response()
 }
 

@@ -133,3 +133,54 @@ fn csv_export_has_a_bom_accents_and_flattened_repeats() {
     assert!(incidents.contains("Diéma") && incidents.contains("location.village"));
     assert_eq!(incidents.lines().count(), 4);
 }
+
+#[test]
+fn reports_read_with_the_forms_labels_in_the_pages_language() {
+    let scratch = common::Scratch::new("labels");
+    let dist = common::fake_dist(&scratch.0);
+    let data = scratch.0.join("data");
+    let forms = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../forms");
+    let srv = Server::start_in(scratch, &dist, &data, &forms, &[]);
+    let rec = envelope(
+        &id(9),
+        "incident",
+        json!({"category": ["VBG"], "sub_vbg": ["VBG-01"], "alert_level": "orange",
+               "vbg_consent": true,
+               "victims": {"F": {"18-24": 1}, "total": 1},
+               "location": {"region": "ML03", "cercle": "ML0302", "village": "Loulouni"}}),
+    );
+    assert_eq!(
+        srv.post_json("/api/submissions", &rec.to_string()).status,
+        201
+    );
+    let list = srv.coord_get("/coord/").text();
+    assert!(
+        list.contains("Signalement d&#39;incident") || list.contains("Signalement d'incident"),
+        "{list}"
+    );
+
+    let page = srv.coord_get(&format!("/coord/records/{}", id(9))).text();
+    for expected in [
+        "Que s&#39;est-il passé ?",
+        "Violences basées sur le genre (VBG) (VBG)",
+        "Viol (VBG-01)",
+        "Kadiolo (ML0302)",
+        "Loulouni",
+        "✓",
+    ] {
+        let expected_alt = expected.replace("&#39;", "'");
+        assert!(
+            page.contains(expected) || page.contains(&expected_alt),
+            "{expected} missing in {page}"
+        );
+    }
+    let en = srv
+        .coord_get(&format!("/coord/records/{}?lang=en", id(9)))
+        .text();
+    assert!(en.contains("Rape (VBG-01)"), "{en}");
+    // An unknown form or code is shown as stored.
+    let other = envelope(&id(10), "inconnu", json!({"x": "code-1"}));
+    srv.post_json("/api/submissions", &other.to_string());
+    let page = srv.coord_get(&format!("/coord/records/{}", id(10))).text();
+    assert!(page.contains("code-1"));
+}
