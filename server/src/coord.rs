@@ -402,9 +402,14 @@ fn value_view(v: &serde_json::Value, field: &str, naming: Naming) -> Markup {
         Value::Object(map) if field == "location" || map.contains_key("region") => html! {
             dl { @for (k, x) in map { dt { (k) } dd { (x.as_str().map_or_else(|| x.to_string(), place_label)) } } }
         },
-        Value::Object(map) => html! {
-            dl { @for (k, x) in map { dt { (naming.field(k)) } dd { (value_view(x, k, naming)) } } }
-        },
+        Value::Object(map) => {
+            // In the order the form asks (a map alone would be alphabetical).
+            let mut entries: Vec<_> = map.iter().collect();
+            entries.sort_by_key(|(k, _)| naming.form.map_or(usize::MAX, |f| f.position(k)));
+            html! {
+                dl { @for (k, x) in entries { dt { (naming.field(k)) } dd { (value_view(x, k, naming)) } } }
+            }
+        }
         Value::Array(items) if items.iter().all(Value::is_string) => html! {
             ul { @for x in items { li { (naming.code(field, x.as_str().unwrap_or_default())) } } }
         },

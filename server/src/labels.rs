@@ -43,6 +43,8 @@ pub struct FieldLabels {
 pub struct FormLabels {
     pub title: Option<Text>,
     pub fields: HashMap<String, FieldLabels>,
+    /// Field names in the order the form asks them.
+    pub order: Vec<String>,
 }
 
 /// Labels per form id.
@@ -66,7 +68,7 @@ impl Labels {
             for section in sections.into_iter().flatten() {
                 let fields = section.get("fields").and_then(Value::as_array);
                 for field in fields.into_iter().flatten() {
-                    read_field(field, lists, &mut form.fields);
+                    read_field(field, lists, form);
                 }
             }
         }
@@ -79,7 +81,7 @@ impl Labels {
     }
 }
 
-fn read_field(field: &Value, lists: Option<&Value>, out: &mut HashMap<String, FieldLabels>) {
+fn read_field(field: &Value, lists: Option<&Value>, form: &mut FormLabels) {
     let Some(name) = field.get("name").and_then(Value::as_str) else {
         return;
     };
@@ -96,7 +98,10 @@ fn read_field(field: &Value, lists: Option<&Value>, out: &mut HashMap<String, Fi
             Some((code, Text::read(c.get("label")?)?))
         })
         .collect();
-    out.insert(
+    if !form.order.iter().any(|n| n == name) {
+        form.order.push(name.to_owned());
+    }
+    form.fields.insert(
         name.to_owned(),
         FieldLabels {
             label: field.get("label").and_then(Text::read),
@@ -110,7 +115,7 @@ fn read_field(field: &Value, lists: Option<&Value>, out: &mut HashMap<String, Fi
         .into_iter()
         .flatten()
     {
-        read_field(inner, lists, out);
+        read_field(inner, lists, form);
     }
 }
 
@@ -121,6 +126,14 @@ impl FormLabels {
             .get(name)
             .and_then(|f| f.label.as_ref())
             .map(|t| t.get(english))
+    }
+
+    /// Where field `name` comes in the form (unknown fields after all known ones).
+    pub fn position(&self, name: &str) -> usize {
+        self.order
+            .iter()
+            .position(|n| n == name)
+            .unwrap_or(usize::MAX)
     }
 
     /// The label of choice `code` of field `name`, if known.
@@ -164,6 +177,9 @@ mod tests {
         assert_eq!(f.choice("sub", "VBG-01", false), Some("Viol"));
         assert_eq!(f.field("party", true), Some("Party"));
         assert_eq!(f.choice("sub", "VBG-99", false), None);
+        assert!(f.position("alert_level") < f.position("sub"));
+        assert!(f.position("sub") < f.position("party"));
+        assert_eq!(f.position("nothing"), usize::MAX);
         assert!(labels.form("nothing").is_none());
     }
 

@@ -174,6 +174,10 @@ fn reports_read_with_the_forms_labels_in_the_pages_language() {
             "{expected} missing in {page}"
         );
     }
+    // Fields come in the form's order: what happened before severity (alphabetical would not).
+    let pos = |s: &str| page.find(s).unwrap_or_else(|| panic!("{s} missing"));
+    assert!(pos("category</small>") < pos("alert_level</small>"));
+    assert!(pos("alert_level</small>") < pos("victims</small>"));
     let en = srv
         .coord_get(&format!("/coord/records/{}?lang=en", id(9)))
         .text();
