@@ -137,7 +137,7 @@ pub fn ConnectionSettings() -> impl IntoView {
     };
     view! {
         <form class="field" on:submit=save novalidate>
-            <h2>{move || state.t(Msg::Connection)}</h2>
+            <h2>{crate::views::tr(Msg::Connection)}</h2>
             {mode_choice(Mode::None, Msg::ModeNone)}
             {mode_choice(Mode::Generic, Msg::ModeGeneric)}
             {mode_choice(Mode::Couch, Msg::ModeCouch)}
@@ -155,10 +155,10 @@ pub fn ConnectionSettings() -> impl IntoView {
             {text_field("author-name", Msg::AuthorName, name, "text")}
             {text_field("author-role", Msg::AuthorRole, role, "text")}
             <div class="rec-actions">
-                <button type="submit" class="btn">{move || state.t(Msg::Save)}</button>
+                <button type="submit" class="btn">{crate::views::tr(Msg::Save)}</button>
                 <Show when=move || mode.get() != Mode::None>
                     <button type="button" class="btn btn-secondary" on:click=probe disabled=move || probing.get()>
-                        {move || state.t(Msg::TestConnection)}
+                        {crate::views::tr(Msg::TestConnection)}
                     </button>
                 </Show>
             </div>

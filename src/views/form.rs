@@ -438,13 +438,13 @@ fn FormFill(
             })}
             <div class="form-nav">
                 <button type="button" class="btn btn-secondary" on:click=move |_| go(false) disabled=is_first>
-                    {move || state.t(Msg::Previous)}
+                    {crate::views::tr(Msg::Previous)}
                 </button>
                 {move || if is_last() {
                     let finish = finish.clone();
-                    view! { <button type="button" class="btn btn-finish" on:click=finish>{move || state.t(Msg::Finish)}</button> }.into_any()
+                    view! { <button type="button" class="btn btn-finish" on:click=finish>{crate::views::tr(Msg::Finish)}</button> }.into_any()
                 } else {
-                    view! { <button type="button" class="btn" on:click=move |_| go(true)>{move || state.t(Msg::Next)}</button> }.into_any()
+                    view! { <button type="button" class="btn" on:click=move |_| go(true)>{crate::views::tr(Msg::Next)}</button> }.into_any()
                 }}
             </div>
             <div class="form-discard">
@@ -452,15 +452,15 @@ fn FormFill(
                     when=move || confirming.get()
                     fallback=move || view! {
                         <button type="button" class="btn-small btn-secondary" on:click=move |_| confirming.set(true)>
-                            {move || state.t(Msg::DeleteDraft)}
+                            {crate::views::tr(Msg::DeleteDraft)}
                         </button>
                     }
                 >
                     <button type="button" class="btn-small btn-danger" on:click=discard.clone()>
-                        {move || state.t(Msg::ConfirmDelete)}
+                        {crate::views::tr(Msg::ConfirmDelete)}
                     </button>
                     <button type="button" class="btn-small btn-secondary" on:click=move |_| confirming.set(false)>
-                        {move || state.t(Msg::Cancel)}
+                        {crate::views::tr(Msg::Cancel)}
                     </button>
                 </Show>
             </div>
@@ -543,7 +543,7 @@ fn field_body(ctx: Ctx, field: Field, path: Path) -> AnyView {
     let label_view = move || {
         view! {
             {move || text_of(&label, ctx.lang())}
-            {required.then(|| view! { <span class="req">" (" {move || ctx.state.t(Msg::RequiredMark)} ")"</span> })}
+            {required.then(|| view! { <span class="req">" (" {crate::views::tr(Msg::RequiredMark)} ")"</span> })}
         }
     };
     if is_note {
@@ -759,7 +759,7 @@ fn location_view(ctx: Ctx, p: StoredValue<Path>, id: &str) -> impl IntoView {
                 parts.extend(clear.iter().map(|k| (*k, String::new())));
                 set_parts(ctx, p, &parts);
             }>
-                <option value="">{move || t(Msg::Choose)}</option>
+                <option value="">{crate::views::tr(Msg::Choose)}</option>
                 {move || {
                     let current = part(ctx, p, key);
                     options().into_iter().map(|(code, label)| {
@@ -870,9 +870,9 @@ fn counts_view(ctx: Ctx, p: StoredValue<Path>, id: &str) -> impl IntoView {
         <table class="grid-counts">
             <thead>
                 <tr>
-                    <th scope="col">{move || t(Msg::AgeGroup)}</th>
-                    <th scope="col">{move || t(Msg::Women)}</th>
-                    <th scope="col">{move || t(Msg::Men)}</th>
+                    <th scope="col">{crate::views::tr(Msg::AgeGroup)}</th>
+                    <th scope="col">{crate::views::tr(Msg::Women)}</th>
+                    <th scope="col">{crate::views::tr(Msg::Men)}</th>
                 </tr>
             </thead>
             <tbody>
@@ -901,12 +901,12 @@ fn counts_view(ctx: Ctx, p: StoredValue<Path>, id: &str) -> impl IntoView {
             </tbody>
             <tfoot>
                 <tr>
-                    <th scope="row">{move || t(Msg::Total)}</th>
+                    <th scope="row">{crate::views::tr(Msg::Total)}</th>
                     <td data-testid="total-f">{move || sum(Some("F"))}</td>
                     <td data-testid="total-m">{move || sum(Some("M"))}</td>
                 </tr>
                 <tr>
-                    <th scope="row">{move || t(Msg::Total)}</th>
+                    <th scope="row">{crate::views::tr(Msg::Total)}</th>
                     <td colspan="2" data-testid="total-all">{move || sum(None)}</td>
                 </tr>
             </tfoot>
@@ -954,15 +954,14 @@ fn gps_view(ctx: Ctx, p: StoredValue<Path>) -> impl IntoView {
             failed.set(true);
         }
     };
-    let t = move |m: Msg| ctx.state.t(m);
     view! {
         <div class="gps">
-            <button type="button" class="btn btn-secondary" on:click=take>{move || t(Msg::TakePosition)}</button>
+            <button type="button" class="btn btn-secondary" on:click=take>{crate::views::tr(Msg::TakePosition)}</button>
             {move || shown().map(|s| view! {
                 <span class="gps-value">{s}</span>
-                <button type="button" class="btn-small btn-secondary" on:click=move |_| p.with_value(|p| ctx.set(p, Json::Null))>{move || t(Msg::Clear)}</button>
+                <button type="button" class="btn-small btn-secondary" on:click=move |_| p.with_value(|p| ctx.set(p, Json::Null))>{crate::views::tr(Msg::Clear)}</button>
             })}
-            {move || failed.get().then(|| view! { <p class="hint">{move || t(Msg::PositionUnavailable)}</p> })}
+            {move || failed.get().then(|| view! { <p class="hint">{crate::views::tr(Msg::PositionUnavailable)}</p> })}
         </div>
     }
 }
@@ -1020,14 +1019,14 @@ fn repeat_view(ctx: Ctx, field: Field) -> impl IntoView {
                     <li class="repeat-entry">
                         <p class="repeat-title">{move || t(Msg::EntryN).replace("{n}", &(i + 1).to_string())}</p>
                         {fields.into_iter().map(|f| field_view(ctx, f, Some((rname.clone(), i)))).collect_view()}
-                        <button type="button" class="btn-small btn-secondary" on:click=move |_| remove(i)>{move || t(Msg::RemoveEntry)}</button>
+                        <button type="button" class="btn-small btn-secondary" on:click=move |_| remove(i)>{crate::views::tr(Msg::RemoveEntry)}</button>
                     </li>
                 }
             }).collect_view()}
         </ol>
         <button type="button" class="btn btn-secondary" on:click=add
             disabled=move || max.is_some_and(|m| count.get() >= m as usize)>
-            "+ " {move || t(Msg::AddEntry)}
+            "+ " {crate::views::tr(Msg::AddEntry)}
         </button>
     }
 }

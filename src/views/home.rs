@@ -24,7 +24,7 @@ pub fn Home() -> impl IntoView {
     };
     view! {
         <section class="home">
-            <p class="tagline">{move || state.t(Msg::Tagline)}</p>
+            <p class="tagline">{crate::views::tr(Msg::Tagline)}</p>
             <nav class="tiles">
                 {tile("/report", Icon::Alert, Msg::ReportIncident, "tile-alert")}
                 {tile("/activity", Icon::Activity, Msg::LogActivity, "")}
@@ -34,15 +34,15 @@ pub fn Home() -> impl IntoView {
             <DraftList />
             <A href="/mine" attr:class="settings-link">
                 <IconSvg icon=Icon::Outbox />
-                <span>{move || state.t(Msg::MyReports)}</span>
+                <span>{crate::views::tr(Msg::MyReports)}</span>
             </A>
             <A href="/note" attr:class="settings-link">
                 <IconSvg icon=Icon::Activity />
-                <span>{move || state.t(Msg::QuickNote)}</span>
+                <span>{crate::views::tr(Msg::QuickNote)}</span>
             </A>
             <A href="/settings" attr:class="settings-link">
                 <IconSvg icon=Icon::Settings />
-                <span>{move || state.t(Msg::Settings)}</span>
+                <span>{crate::views::tr(Msg::Settings)}</span>
             </A>
         </section>
     }
@@ -69,14 +69,13 @@ fn form_title(id: &str) -> impl Fn() -> String + Send + Sync + 'static {
 /// Drafts on Home: resumable after a reload or a crash.
 #[component]
 fn DraftList() -> impl IntoView {
-    let state = use_app_state();
     let forms = use_forms();
     move || {
         let drafts = forms.drafts.get();
         (!drafts.is_empty()).then(|| {
             view! {
                 <section class="drafts" data-testid="drafts">
-                    <h2>{move || state.t(Msg::Drafts)}</h2>
+                    <h2>{crate::views::tr(Msg::Drafts)}</h2>
                     <ul>
                         {drafts.into_iter().map(|d| {
                             let title = form_title(&d.form_id);
@@ -87,7 +86,7 @@ fn DraftList() -> impl IntoView {
                                     <A href=format!("/fill/{id}") attr:class="draft-link">
                                         <strong>{title}</strong>
                                         <span class="when">{when}</span>
-                                        <span class="resume">{move || state.t(Msg::Resume)}" →"</span>
+                                        <span class="resume">{crate::views::tr(Msg::Resume)}" →"</span>
                                     </A>
                                 </li>
                             }
@@ -106,7 +105,7 @@ pub fn FormChooser() -> impl IntoView {
     let forms = use_forms();
     view! {
         <section class="page">
-            <h1>{move || state.t(Msg::ChooseForm)}</h1>
+            <h1>{crate::views::tr(Msg::ChooseForm)}</h1>
             <nav class="form-list">
                 {move || {
                     let lang = state.lang.get();
@@ -133,11 +132,11 @@ pub fn MyReports() -> impl IntoView {
     let outbox = use_outbox();
     view! {
         <section class="page">
-            <h1>{move || state.t(Msg::MyReports)}</h1>
+            <h1>{crate::views::tr(Msg::MyReports)}</h1>
             {move || {
                 let entries = outbox.entries.get();
                 if entries.is_empty() {
-                    return view! { <p class="hint">{move || state.t(Msg::NoReports)}</p> }.into_any();
+                    return view! { <p class="hint">{crate::views::tr(Msg::NoReports)}</p> }.into_any();
                 }
                 view! {
                     <ul class="records">

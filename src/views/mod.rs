@@ -25,6 +25,14 @@ use outbox::OutboxPage;
 use pages::{NotFound, NotYet, Settings};
 use shell::{Header, NoticeBanner, StorageBanner, UnsentBanner, UpdateBanner};
 
+/// A catalogue text in the current language, following language changes. One closure type
+/// for every static label keeps the wasm small (each distinct closure is its own copy of
+/// the rendering code).
+pub fn tr(msg: Msg) -> impl IntoView + use<> {
+    let state = crate::state::use_app_state();
+    move || state.t(msg)
+}
+
 /// The whole app: state, shell, routes.
 #[component]
 pub fn App() -> impl IntoView {

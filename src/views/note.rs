@@ -65,10 +65,10 @@ pub fn NotePage() -> impl IntoView {
     };
     view! {
         <section class="page">
-            <h1>{move || state.t(Msg::QuickNote)}</h1>
+            <h1>{crate::views::tr(Msg::QuickNote)}</h1>
             <form on:submit=save novalidate>
-                <label class="field-label" for="note-text">{move || state.t(Msg::NoteLabel)}</label>
-                <p class="hint" id="note-hint">{move || state.t(Msg::NoteHint)}</p>
+                <label class="field-label" for="note-text">{crate::views::tr(Msg::NoteLabel)}</label>
+                <p class="hint" id="note-hint">{crate::views::tr(Msg::NoteHint)}</p>
                 <textarea
                     id="note-text"
                     rows="6"
@@ -76,7 +76,7 @@ pub fn NotePage() -> impl IntoView {
                     prop:value=move || text.get()
                     on:input=on_input
                 ></textarea>
-                <button type="submit" class="btn">{move || state.t(Msg::Save)}</button>
+                <button type="submit" class="btn">{crate::views::tr(Msg::Save)}</button>
             </form>
             {move || result.get().map(|m| view! {
                 <p class="result" class:result-ok=move || ok.get() class:result-bad=move || !ok.get() role="status">

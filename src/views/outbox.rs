@@ -86,9 +86,9 @@ pub fn OutboxPage() -> impl IntoView {
     };
     view! {
         <section class="page">
-            <h1>{move || state.t(Msg::Outbox)}</h1>
+            <h1>{crate::views::tr(Msg::Outbox)}</h1>
             <Show when=move || !outbox.settings.with(|s| s.backend.is_configured())>
-                <p class="notice">{move || state.t(Msg::NoBackend)}</p>
+                <p class="notice">{crate::views::tr(Msg::NoBackend)}</p>
             </Show>
             <div class="counts" data-testid="counts">
                 {move || {
@@ -120,7 +120,7 @@ pub fn OutboxPage() -> impl IntoView {
                     })
             }}
             <button class="btn" on:click=move |_| outbox.send_now() disabled=move || outbox.progress.get().is_some()>
-                {move || state.t(Msg::SendNow)}
+                {crate::views::tr(Msg::SendNow)}
             </button>
             <ul class="records">
                 <For
@@ -134,7 +134,7 @@ pub fn OutboxPage() -> impl IntoView {
                     children=move |u| {
                         view! {
                             <li class="record rec-bad">
-                                <p class="rec-state">{move || state.t(Msg::StateUnreadable)}</p>
+                                <p class="rec-state">{crate::views::tr(Msg::StateUnreadable)}</p>
                                 <small class="rec-detail">{u.reason.clone()}</small>
                                 <RecordActions id=u.id text=u.raw.clone() />
                             </li>
@@ -143,7 +143,7 @@ pub fn OutboxPage() -> impl IntoView {
                 />
             </ul>
             <Show when=move || outbox.entries.with(Vec::is_empty) && outbox.unreadable.with(Vec::is_empty)>
-                <p>{move || state.t(Msg::OutboxEmpty)}</p>
+                <p>{crate::views::tr(Msg::OutboxEmpty)}</p>
             </Show>
             <p class="hint" data-testid="storage-usage">{usage_line}</p>
         </section>
@@ -194,16 +194,16 @@ fn RecordActions(id: uuid::Uuid, text: String) -> impl IntoView {
     view! {
         <div class="rec-actions">
             <button class="btn-small btn-secondary" on:click=move |_| showing.update(|s| *s = !*s)>
-                {move || state.t(Msg::View)}
+                {crate::views::tr(Msg::View)}
             </button>
             <button class="btn-small btn-secondary" on:click=move |_| download::save_text(&file, &text.get_value())>
-                {move || state.t(Msg::Export)}
+                {crate::views::tr(Msg::Export)}
             </button>
             <Show
                 when=move || confirming.get()
                 fallback=move || view! {
                     <button class="btn-small btn-danger" on:click=move |_| confirming.set(true)>
-                        {move || state.t(Msg::Delete)}
+                        {crate::views::tr(Msg::Delete)}
                     </button>
                 }
             >
@@ -212,10 +212,10 @@ fn RecordActions(id: uuid::Uuid, text: String) -> impl IntoView {
                         state.storage_problem.set(Some(e.user_message()));
                     }
                 }>
-                    {move || state.t(Msg::ConfirmDelete)}
+                    {crate::views::tr(Msg::ConfirmDelete)}
                 </button>
                 <button class="btn-small btn-secondary" on:click=move |_| confirming.set(false)>
-                    {move || state.t(Msg::Cancel)}
+                    {crate::views::tr(Msg::Cancel)}
                 </button>
             </Show>
         </div>

@@ -12,9 +12,9 @@ pub fn Settings() -> impl IntoView {
     let state = use_app_state();
     view! {
         <section class="page">
-            <h1>{move || state.t(Msg::Settings)}</h1>
+            <h1>{crate::views::tr(Msg::Settings)}</h1>
             <fieldset class="field">
-                <legend>{move || state.t(Msg::Language)}</legend>
+                <legend>{crate::views::tr(Msg::Language)}</legend>
                 {Lang::ALL
                     .into_iter()
                     .map(|lang| {
@@ -32,7 +32,7 @@ pub fn Settings() -> impl IntoView {
                         }
                     })
                     .collect_view()}
-                <p class="hint">{move || state.t(Msg::LanguageHint)}</p>
+                <p class="hint">{crate::views::tr(Msg::LanguageHint)}</p>
             </fieldset>
             <crate::views::connection::ConnectionSettings />
             <RefusedForms />
@@ -49,8 +49,8 @@ pub fn NotYet(title: Msg) -> impl IntoView {
         <section class="page">
             <h1>{move || state.t(title)}</h1>
             <div class="notice">
-                <h2>{move || state.t(Msg::NotAvailableTitle)}</h2>
-                <p>{move || state.t(Msg::NotAvailableBody)}</p>
+                <h2>{crate::views::tr(Msg::NotAvailableTitle)}</h2>
+                <p>{crate::views::tr(Msg::NotAvailableBody)}</p>
             </div>
             <BackHome />
         </section>
@@ -60,11 +60,10 @@ pub fn NotYet(title: Msg) -> impl IntoView {
 /// Unknown address.
 #[component]
 pub fn NotFound() -> impl IntoView {
-    let state = use_app_state();
     view! {
         <section class="page">
-            <h1>{move || state.t(Msg::NotFoundTitle)}</h1>
-            <p>{move || state.t(Msg::NotFoundBody)}</p>
+            <h1>{crate::views::tr(Msg::NotFoundTitle)}</h1>
+            <p>{crate::views::tr(Msg::NotFoundBody)}</p>
             <BackHome />
         </section>
     }
@@ -72,10 +71,9 @@ pub fn NotFound() -> impl IntoView {
 
 #[component]
 pub fn BackHome() -> impl IntoView {
-    let state = use_app_state();
     view! {
         <A href="/" attr:class="btn btn-secondary">
-            {move || state.t(Msg::Back)}
+            {crate::views::tr(Msg::Back)}
         </A>
     }
 }
@@ -84,14 +82,13 @@ pub fn BackHome() -> impl IntoView {
 /// stay in use; the technical reason is for whoever maintains the forms.
 #[component]
 fn RefusedForms() -> impl IntoView {
-    let state = use_app_state();
     let forms = crate::forms::use_forms();
     move || {
         let refused = forms.refused.get();
         (!refused.is_empty()).then(|| {
             view! {
                 <div class="notice" role="status" data-testid="forms-refused">
-                    <p>{move || state.t(Msg::FormsRefused)}</p>
+                    <p>{crate::views::tr(Msg::FormsRefused)}</p>
                     <ul>
                         {refused.into_iter().map(|line| view! { <li><code>{line}</code></li> }).collect_view()}
                     </ul>

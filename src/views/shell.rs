@@ -15,7 +15,7 @@ pub fn Header() -> impl IntoView {
     let online = state.online;
     view! {
         <header class="app-header">
-            <A href="/" attr:class="brand">{move || state.t(Msg::AppName)}</A>
+            <A href="/" attr:class="brand">{crate::views::tr(Msg::AppName)}</A>
             <div class="status" role="status" aria-live="polite">
                 <span
                     class="net"
@@ -57,9 +57,9 @@ pub fn UpdateBanner() -> impl IntoView {
     view! {
         <Show when=move || state.worker.update_available.get()>
             <div class="banner banner-update" role="alert">
-                <span>{move || state.t(Msg::UpdateAvailable)}</span>
+                <span>{crate::views::tr(Msg::UpdateAvailable)}</span>
                 <button class="btn-small" on:click=apply disabled=move || applying.get()>
-                    {move || state.t(Msg::UpdateNow)}
+                    {crate::views::tr(Msg::UpdateNow)}
                 </button>
             </div>
         </Show>
