@@ -21,6 +21,7 @@ use crate::core::forms::{
 use crate::core::i18n::{Lang, Msg};
 use crate::forms::{now_ms, today, use_forms, FinaliseError};
 use crate::state::{use_app_state, AppState};
+use crate::views::icons::{Icon, IconSvg};
 
 /// Age groups of the sex × age grid (reporting-model.md §2.6), as stored.
 pub const AGE_GROUPS: [&str; 7] = ["0-14", "15-17", "18-24", "25-35", "36-59", "60+", "inconnu"];
@@ -673,10 +674,12 @@ fn input_view(
                         });
                     };
                     let label = c.label.clone();
+                    let icon = c.icon.as_deref().and_then(Icon::named);
                     let kind = if multiple { "checkbox" } else { "radio" };
                     view! {
                         <label class="choice" data-choice=c.code.clone()>
                             <input type=kind name=name.clone() value=c.code.clone() prop:checked=checked on:change=change />
+                            {icon.map(|icon| view! { <IconSvg icon=icon /> })}
                             <span>{move || text_of(&label, ctx.lang())}</span>
                         </label>
                     }

@@ -38,6 +38,10 @@ pub struct Choice {
     pub code: String,
     /// What the user reads.
     pub label: Text,
+    /// A picture beside the label, from the app's own set (docs/FORMS.md), for people who
+    /// read little. A name this app does not know shows no picture (a newer form stays usable).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub icon: Option<String>,
 }
 
 /// Where a choice question takes its choices from.
