@@ -288,3 +288,25 @@ test('screenshots of the incident form at 360×640', async () => {
   assert.equal(colour, 'rgb(176, 0, 32)');
   await ctx.close();
 });
+
+test('the optional GPS point: taken when allowed, "continue without" when refused', async () => {
+  const allowed = await browser.newContext({
+    ...PHONE, permissions: ['geolocation'], geolocation: { latitude: 12.6392, longitude: -8.0029, accuracy: 25 },
+  });
+  const page = await allowed.newPage();
+  await page.goto(server.url + '/report');
+  await heading(page, "Signalement d'incident / alerte précoce");
+  await next(page);
+  await page.getByRole('button', { name: 'Prendre ma position' }).click();
+  await page.getByText('12.63920, -8.00290').waitFor();
+  await allowed.close();
+
+  const refused = await browser.newContext(PHONE); // no permission granted: the browser says no
+  const other = await refused.newPage();
+  await other.goto(server.url + '/report');
+  await heading(other, "Signalement d'incident / alerte précoce");
+  await next(other);
+  await other.getByRole('button', { name: 'Prendre ma position' }).click();
+  await other.getByText('Position indisponible : continuez sans.').waitFor();
+  await refused.close();
+});

@@ -3,7 +3,7 @@
 //! Where the core meets storage and the network for forms.
 
 use leptos::prelude::*;
-use serde_json::Value as Json;
+use serde_json::value::RawValue;
 use uuid::Uuid;
 
 use crate::adapters::storage::{LocalStore, StorageError};
@@ -64,15 +64,13 @@ impl Forms {
     /// after the record was queued), fetches updates when online; provides the context.
     pub fn provide(store: Option<LocalStore>, outbox: Outbox) -> Forms {
         let builtins: Vec<FormDef> = builtin::all().into_iter().filter_map(Result::ok).collect();
-        let cached: Vec<Json> = store
+        // Each cached definition is read straight from its stored text (no intermediate
+        // JSON tree) and validated again: it was valid when stored, but storage is outside.
+        let cached: Vec<Box<RawValue>> = store
             .as_ref()
             .and_then(|s| s.get(FORMS_CACHE_KEY).ok().flatten())
             .unwrap_or_default();
-        // Cached definitions were valid when stored; check again all the same.
-        let fetched: Vec<FormDef> = cached
-            .iter()
-            .filter_map(|v| load(&v.to_string()).ok())
-            .collect();
+        let fetched: Vec<FormDef> = cached.iter().filter_map(|v| load(v.get()).ok()).collect();
         let forms = Forms {
             current: RwSignal::new(Vec::new()),
             drafts: RwSignal::new(Vec::new()),
@@ -117,12 +115,17 @@ impl Forms {
         all
     }
 
-    /// The definition `id` at `version` (for a draft started with it).
+    /// The definition `id` at `version` (for a draft started with it); a fetched copy wins.
     pub fn version(&self, id: &str, version: &str) -> Option<FormDef> {
-        self.known()
-            .into_iter()
-            .rev()
-            .find(|f| f.id == id && f.version == version)
+        let find = |defs: &Vec<FormDef>| {
+            defs.iter()
+                .rev()
+                .find(|f| f.id == id && f.version == version)
+                .cloned()
+        };
+        self.fetched
+            .with_value(find)
+            .or_else(|| self.builtins.with_value(find))
     }
 
     fn load_drafts(&self) {
@@ -208,7 +211,7 @@ impl Forms {
     /// Asks the backend for its forms (when one is configured and the browser is online);
     /// valid ones are cached and used for new records, refused ones listed for Settings.
     pub fn fetch_updates(&self) {
-        let online = web_sys::window().is_some_and(|w| w.navigator().on_line());
+        let online = crate::adapters::connectivity::is_online();
         let backend = self.outbox.settings.get_untracked().backend;
         let Some(request) = remote::forms_request(&backend).filter(|_| online) else {
             return;

@@ -5,6 +5,7 @@
 
 pub mod connectivity;
 pub mod download;
+pub mod geolocation;
 pub mod http;
 pub mod locks;
 pub mod outbox_store;

@@ -6,13 +6,15 @@
 //! field (no lost focus). Texts from the definition are only ever inserted as text.
 
 use std::collections::HashSet;
+use std::time::Duration;
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use serde_json::{json, Map, Value as Json};
 use uuid::Uuid;
-use wasm_bindgen::{closure::Closure, JsCast, JsValue};
+use wasm_bindgen::{JsCast, JsValue};
 
+use crate::adapters::geolocation;
 use crate::core::admin;
 use crate::core::drafts::Draft;
 use crate::core::forms::{
@@ -243,6 +245,7 @@ fn FormFill(
     let state = use_app_state();
     let forms = use_forms();
     let navigate = use_navigate();
+    let navigate_away = navigate.clone();
     let draft_id: StoredValue<Option<Uuid>> = StoredValue::new(draft.as_ref().map(|d| d.id));
     let created: StoredValue<i64> = StoredValue::new(draft.as_ref().map_or(0, |d| d.created_at));
     let answers = RwSignal::new(
@@ -309,16 +312,14 @@ fn FormFill(
         current_draft();
         generation.update_value(|g| *g = g.wrapping_add(1));
         let mine = generation.get_value();
-        let Some(window) = web_sys::window() else {
-            return;
-        };
-        let tick = Closure::once_into_js(move || {
-            if generation.try_get_value() == Some(mine) {
-                save_now();
-            }
-        });
-        let _ =
-            window.set_timeout_with_callback_and_timeout_and_arguments_0(tick.unchecked_ref(), 400);
+        set_timeout(
+            move || {
+                if generation.try_get_value() == Some(mine) {
+                    save_now();
+                }
+            },
+            Duration::from_millis(400),
+        );
     };
     // Leaving or hiding the page saves at once.
     let hide = window_event_listener(leptos::ev::pagehide, move |_| save_now());
@@ -402,7 +403,6 @@ fn FormFill(
         }
     };
     let confirming = RwSignal::new(false);
-    let navigate_away = use_navigate();
     let discard = move |_| {
         discarded.set_value(true);
         if let Some(id) = draft_id.get_value() {
@@ -472,12 +472,14 @@ fn FormFill(
 /// After the screen shows the problems, scrolls to the first one and puts the focus there
 /// (a screen reader reads its message; a sighted user sees it without hunting).
 fn reveal_first_problem() {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let later = Closure::once_into_js(|| {
-        let doc = web_sys::window().and_then(|w| w.document());
-        if let Some(field) = doc.and_then(|d| d.query_selector(".field-bad").ok().flatten()) {
+    // After the render that switches screens and marks the fields.
+    set_timeout(
+        || {
+            let doc = web_sys::window().and_then(|w| w.document());
+            let Some(field) = doc.and_then(|d| d.query_selector(".field-bad").ok().flatten())
+            else {
+                return;
+            };
             field.scroll_into_view();
             let focusable = field
                 .query_selector("input, select, textarea")
@@ -487,10 +489,9 @@ fn reveal_first_problem() {
             if let Some(input) = focusable {
                 let _ = input.focus();
             }
-        }
-    });
-    // After the render that switches screens and marks the fields.
-    let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(later.unchecked_ref(), 50);
+        },
+        Duration::from_millis(50),
+    );
 }
 
 fn text_of(t: &Text, lang: Lang) -> String {
@@ -928,34 +929,15 @@ fn gps_view(ctx: Ctx, p: StoredValue<Path>) -> impl IntoView {
     };
     let take = move |_| {
         failed.set(false);
-        let Some(geo) = web_sys::window().and_then(|w| w.navigator().geolocation().ok()) else {
-            failed.set(true);
-            return;
-        };
-        let ok = Closure::once_into_js(move |pos: JsValue| {
-            let coords = js_sys::Reflect::get(&pos, &"coords".into()).unwrap_or(JsValue::NULL);
-            let read = |k: &str| {
-                js_sys::Reflect::get(&coords, &k.into())
-                    .ok()
-                    .and_then(|v| v.as_f64())
-            };
-            match (read("latitude"), read("longitude")) {
-                (Some(lat), Some(lon)) => p.with_value(|p| {
-                    ctx.set(
-                        p,
-                        json!({"lat": lat, "lon": lon, "accuracy_m": read("accuracy")}),
-                    )
-                }),
-                _ => failed.set(true),
-            }
+        geolocation::current_position(move |outcome| match outcome {
+            Ok(pos) => p.with_value(|p| {
+                ctx.set(
+                    p,
+                    json!({"lat": pos.lat, "lon": pos.lon, "accuracy_m": pos.accuracy_m}),
+                )
+            }),
+            Err(_) => failed.set(true),
         });
-        let err = Closure::once_into_js(move |_: JsValue| failed.set(true));
-        if geo
-            .get_current_position_with_error_callback(ok.unchecked_ref(), Some(err.unchecked_ref()))
-            .is_err()
-        {
-            failed.set(true);
-        }
     };
     view! {
         <div class="gps">
