@@ -79,6 +79,36 @@ test('the language choice persists across a reload', async () => {
   await ctx.close();
 });
 
+test('a first load that is cut off or garbled says so, and "Réessayer" starts the app', async () => {
+  const ctx = await browser.newContext(phone);
+  const page = await ctx.newPage();
+  const failed = page.locator('#boot.boot-failed');
+  const retry = page.getByRole('button', { name: 'Réessayer / Try again' });
+  // A proxy answering with an HTML error page instead of the wasm.
+  await ctx.route(/_bg\.wasm$/, (r) => r.fulfill({ status: 200, contentType: 'text/html', body: '<h1>Bad gateway</h1>' }));
+  await page.goto(server.url + '/');
+  await failed.waitFor();
+  assert.match(await page.locator('#boot').innerText(), /Vigie n'a pas pu démarrer.*Vérifiez le réseau/s);
+  assert.ok(!(await page.getByText('Vigie se charge…').isVisible()));
+  // The connection drops while the JS glue downloads.
+  await ctx.unroute(/_bg\.wasm$/);
+  let cut = 0;
+  await ctx.route(/\/vigie-[0-9a-f]+\.js$/, (r) => {
+    cut += 1;
+    return r.abort('internetdisconnected');
+  });
+  await Promise.all([page.waitForEvent('load'), retry.click()]);
+  await failed.waitFor();
+  assert.ok(cut >= 1, 'the retry loaded the page again');
+  assert.ok(await retry.isVisible());
+  // The network is back.
+  await ctx.unroute(/\/vigie-[0-9a-f]+\.js$/);
+  await Promise.all([page.waitForEvent('load'), retry.click()]);
+  await page.getByRole('link', { name: 'Signaler un incident' }).waitFor();
+  assert.ok(!(await page.locator('#boot').isVisible()));
+  await ctx.close();
+});
+
 async function visitThenGoOffline(serviceWorkers) {
   const ctx = await browser.newContext({ ...phone, serviceWorkers });
   const page = await ctx.newPage();

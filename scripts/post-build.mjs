@@ -1,7 +1,6 @@
 // Trunk post_build hook: runs on the staging folder before it becomes dist/.
 //
-// 1. Moves trunk's inline bootstrap <script> into a file, so the Content-Security-Policy can
-//    forbid inline scripts (trunk-rs/trunk#288).
+// 1. Replaces trunk's inline bootstrap <script> with a file that reports a failed start.
 // 2. Stamps sw.js with the list of files to precache and a build id derived from their bytes.
 // 3. Writes .br and .gz twins of compressible files for the server to send as they are.
 import { createHash } from 'node:crypto';
@@ -23,20 +22,45 @@ function walk(d) {
 }
 const urlOf = (p) => '/' + relative(dir, p).split(sep).join('/');
 
-// 1. Inline bootstrap → boot-<hash>.js
+// 1. Trunk's inline bootstrap is replaced by boot-<hash>.js, a file (so the
+//    Content-Security-Policy can forbid inline scripts, trunk-rs/trunk#288) that also says so
+//    when the app cannot start: on 2G the first download of the wasm is often cut off, and
+//    without this the page would say "Vigie se charge…" for ever. The glue is imported
+//    dynamically so that a failed download of it is caught too. The words live in index.html.
 const indexPath = join(dir, 'index.html');
 let html = readFileSync(indexPath, 'utf8');
 const inline = /<script(?![^>]*\bsrc=)([^>]*)>([\s\S]*?)<\/script>/g;
 let moved = 0;
 html = html.replace(inline, (whole, attrs, body) => {
   if (!body.trim()) return whole;
-  const hash = createHash('sha256').update(body).digest('hex').slice(0, 16);
+  const glue = body.match(/import init, \* as bindings from '([^']+\.js)';/);
+  const wasm = body.match(/init\(\{ module_or_path: '([^']+\.wasm)' \}\)/);
+  if (!glue || !wasm || !/type="module"/.test(attrs)) {
+    console.error('post-build: trunk\'s bootstrap script has an unknown shape:\n' + body);
+    process.exit(1);
+  }
+  const boot = `const box = document.getElementById('boot');
+try {
+  const bindings = await import(${JSON.stringify(glue[1])});
+  const wasm = await bindings.default({ module_or_path: ${JSON.stringify(wasm[1])} });
+  window.wasmBindings = bindings;
+  dispatchEvent(new CustomEvent('TrunkApplicationStarted', { detail: { wasm } }));
+} catch (e) {
+  console.error('Vigie could not start:', e);
+  box?.classList.add('boot-failed');
+  document.getElementById('boot-retry')?.addEventListener('click', () => location.reload());
+}
+`;
+  const hash = createHash('sha256').update(boot).digest('hex').slice(0, 16);
   const name = `boot-${hash}.js`;
-  writeFileSync(join(dir, name), body.trim() + '\n');
+  writeFileSync(join(dir, name), boot);
   moved += 1;
-  const type = /type="module"/.test(attrs) ? ' type="module"' : '';
-  return `<script${type} src="/${name}"></script>`;
+  return `<script type="module" src="/${name}"></script>`;
 });
+if (moved !== 1 || !html.includes('id="boot-retry"')) {
+  console.error(`post-build: expected one bootstrap script and a #boot-retry button, found ${moved}`);
+  process.exit(1);
+}
 // A nonce baked into a static file protects nothing (trunk-rs/trunk#853): drop it.
 html = html.replace(/\snonce="[^"]*"/g, '');
 writeFileSync(indexPath, html);
