@@ -2,8 +2,8 @@
 # Benchmarks (figures, not tests): builds the release bundle and prints its size per file,
 # failing loudly when the compressed first load exceeds the budget; then the time to flush
 # 100 queued records from the app, and a load test of the receiver (records/s, p95 latency).
-#   scripts/bench.sh            budget 340000 B brotli (see README: how it was set)
-#   VIGIE_BUDGET=350000 scripts/bench.sh
+#   scripts/bench.sh            budget 330000 B brotli (see README: how it was set)
+#   VIGIE_BUDGET=340000 scripts/bench.sh
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$VIGIE_ROOT"
@@ -11,7 +11,7 @@ bash scripts/setup.sh >/dev/null
 bash scripts/build.sh >/dev/null 2>&1 || bash scripts/build.sh
 echo "== bundle size (release build in dist/)"
 size_status=0
-node scripts/bench-size.mjs dist "${VIGIE_BUDGET:-340000}" || size_status=$?
+node scripts/bench-size.mjs dist "${VIGIE_BUDGET:-330000}" || size_status=$?
 echo
 echo "== size floor: the same stack and build settings with no features (bench/floor)"
 floor_out="$VIGIE_ROOT/target/floor/bindgen"

@@ -39,8 +39,10 @@ fn decode(data: &str) -> Result<SetupLink, SetupLinkError> {
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(data.trim_end_matches('='))
         .map_err(|_| SetupLinkError::Malformed)?;
-    let mut link: SetupLink =
-        serde_json::from_slice(&bytes).map_err(|_| SetupLinkError::Malformed)?;
+    // Through `str` rather than `from_slice`: the app parses JSON from text everywhere else,
+    // and a second reader type would compile a second copy of the parser into the wasm.
+    let text = std::str::from_utf8(&bytes).map_err(|_| SetupLinkError::Malformed)?;
+    let mut link: SetupLink = serde_json::from_str(text).map_err(|_| SetupLinkError::Malformed)?;
     match &mut link.backend {
         Backend::None => {}
         Backend::GenericJson { base, .. } | Backend::CouchDb { base, .. } => {

@@ -14,7 +14,7 @@ use crate::core::record::Millis;
 /// Stored as an internally tagged object (`{"kind": "server", "status": 503}`). Decoding
 /// goes through a flat struct ([`RawReason`]) rather than serde's internally-tagged
 /// deserializer, which buffers every value and costs ~10 KB of wasm per enum.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", try_from = "RawReason")]
 pub enum RetryReason {
     /// No connection, DNS failure, connection reset, CORS refusal.
@@ -37,7 +37,7 @@ pub enum RetryReason {
 }
 
 /// The backend's acknowledgement, kept after the payload is purged.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Receipt {
     /// When the device got it.
     pub at: Millis,
@@ -49,7 +49,7 @@ pub struct Receipt {
 
 /// Where a record stands. Stored as `{"state": "retry_wait", …}`; decoded through
 /// [`RawState`] (see [`RetryReason`] for why).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case", try_from = "RawState")]
 pub enum DeliveryState {
     /// Waiting for the next flush.
