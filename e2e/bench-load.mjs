@@ -4,6 +4,7 @@
 // records/s, latency percentiles and checks the stored row count is exactly right.
 //   node e2e/bench-load.mjs [devices=20] [records-per-device=100]
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { startServer } from './harness.mjs';
 
 const DEVICES = Number(process.argv[2] || 20);
@@ -68,6 +69,10 @@ try {
   console.log(`devices ${DEVICES} × records ${PER_DEVICE} = ${expected} records, ${replays} replays, ${retries} retries`);
   console.log(`wall ${seconds.toFixed(2)} s, ${(expected / seconds).toFixed(0)} records/s, ${latencies.length} requests`);
   console.log(`latency ms: p50 ${pct(50)}, p95 ${pct(95)}, p99 ${pct(99)}, max ${latencies.at(-1).toFixed(1)}`);
+  // Peak resident memory of the receiver process over the whole run (Linux).
+  const status = await readFile(`/proc/${server.pid}/status`, 'utf8').catch(() => '');
+  const peak = status.match(/^VmHWM:\s+(\d+) kB/m);
+  console.log(`receiver peak memory (VmHWM): ${peak ? (Number(peak[1]) / 1000).toFixed(1) + ' MB' : 'unknown'}`);
   console.log(`rows stored ${count} (expected ${expected}) ${count === expected ? 'OK' : 'WRONG'}`);
   if (count !== expected) process.exitCode = 1;
 } finally {

@@ -38,6 +38,7 @@ export async function startServer(dist = join(ROOT, 'dist'), extraArgs = []) {
   });
   return {
     url,
+    pid: child.pid,
     stop: () =>
       new Promise((done) => {
         if (child.exitCode !== null) return done();

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks (figures, not tests): builds the release bundle and prints its size per file,
 # failing loudly when the compressed first load exceeds the budget; then the time to flush
-# 100 queued records from the app, and a load test of the receiver (records/s, p95 latency).
+# 100 queued records from the app, the app's memory (wasm and JS heap), and a load test of
+# the receiver (records/s, p95 latency, peak memory).
 #   scripts/bench.sh            budget 330000 B brotli (see README: how it was set)
 #   VIGIE_BUDGET=340000 scripts/bench.sh
 set -euo pipefail
@@ -32,6 +33,9 @@ echo "== flush of queued records to the embedded receiver (headless Chromium, lo
 cargo build --release -p vigie-server --quiet
 export VIGIE_SERVER_BIN="$VIGIE_ROOT/target/release/vigie-server"
 (cd e2e && node bench-flush.mjs 100 3)
+echo
+echo "== memory of the app (headless Chromium, 360x640)"
+(cd e2e && node bench-memory.mjs 500 3)
 echo
 echo "== load on the embedded receiver: 20 devices x 100 records, retries and replays (loopback)"
 load_status=0
