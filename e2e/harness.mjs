@@ -11,17 +11,17 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SERVER = process.env.VIGIE_SERVER_BIN || join(ROOT, 'target/debug/vigie-server');
 
 /** Starts vigie-server on a free loopback port serving `dist`; it stops itself after 5 min. */
-export async function startServer(dist = join(ROOT, 'dist'), extraArgs = []) {
+export async function startServer(dist = join(ROOT, 'dist'), extraArgs = [], env = {}) {
   // Each server gets its own database unless the test gives one.
   const data = extraArgs.includes('--data-dir') ? [] : ['--data-dir', mkdtempSync(join(tmpdir(), 'vigie-data-'))];
   const child = spawn(
     SERVER,
     ['--bind', '127.0.0.1:0', '--dist', dist, '--lifetime-secs', '300', ...data, ...extraArgs],
-    { stdio: ['ignore', 'pipe', 'pipe'] }
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } }
   );
+  let out = '';
   const url = await new Promise((ok, fail) => {
     const timer = setTimeout(() => fail(new Error('server did not start within 10 s')), 10_000);
-    let out = '';
     child.stdout.on('data', (d) => {
       out += d;
       const m = out.match(/listening on (http:\/\/127\.0\.0\.1:\d+)\//);
@@ -39,6 +39,8 @@ export async function startServer(dist = join(ROOT, 'dist'), extraArgs = []) {
   return {
     url,
     pid: child.pid,
+    /** Everything the server has printed so far. */
+    log: () => out,
     stop: () =>
       new Promise((done) => {
         if (child.exitCode !== null) return done();

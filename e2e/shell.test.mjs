@@ -109,6 +109,30 @@ test('a first load that is cut off or garbled says so, and "Réessayer" starts t
   await ctx.close();
 });
 
+test('the first visit downloads each hashed file once: the precache reuses what the page fetched', async () => {
+  const own = await startServer(undefined, [], { RUST_LOG: 'vigie_server=debug' });
+  const ctx = await browser.newContext(phone);
+  try {
+    const page = await ctx.newPage();
+    await page.goto(own.url + '/');
+    await page.getByRole('link', { name: 'Signaler un incident' }).waitFor();
+    await waitForWorker(page);
+    const served = (re) => own.log().split('\n').filter((l) => / request /.test(l) && re.test(l)).length;
+    assert.equal(served(/path=\/vigie-[0-9a-f]{16}_bg\.wasm /), 1, 'wasm');
+    assert.equal(served(/path=\/vigie-[0-9a-f]{16}\.js /), 1, 'JS glue');
+    assert.equal(served(/path=\/main-[0-9a-f]{16}\.css /), 1, 'CSS');
+    // Files without a hash in their name are fetched fresh by the worker.
+    assert.ok(served(/path=\/index\.html /) + served(/path=\/ /) >= 2, own.log());
+    // And the worker really holds the wasm: it opens offline.
+    await ctx.setOffline(true);
+    await page.reload();
+    await page.getByRole('link', { name: 'Signaler un incident' }).waitFor();
+  } finally {
+    await ctx.close();
+    await own.stop();
+  }
+});
+
 async function visitThenGoOffline(serviceWorkers) {
   const ctx = await browser.newContext({ ...phone, serviceWorkers });
   const page = await ctx.newPage();

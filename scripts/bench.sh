@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks (figures, not tests): builds the release bundle and prints its size per file,
 # failing loudly when the compressed first load exceeds the budget; then the time to flush
-# 100 queued records from the app, the app's memory (wasm and JS heap), and a load test of
+# 100 queued records from the app, the first and later load times on emulated EDGE and 3G,
+# the app's memory (wasm and JS heap), and a load test of
 # the receiver (records/s, p95 latency, peak memory).
 #   scripts/bench.sh            budget 330000 B brotli (see README: how it was set)
 #   VIGIE_BUDGET=340000 scripts/bench.sh
@@ -33,6 +34,9 @@ echo "== flush of queued records to the embedded receiver (headless Chromium, lo
 cargo build --release -p vigie-server --quiet
 export VIGIE_SERVER_BIN="$VIGIE_ROOT/target/release/vigie-server"
 (cd e2e && node bench-flush.mjs 100 3)
+echo
+echo "== waiting time on a slow network (headless Chromium, DevTools network emulation)"
+(cd e2e && node bench-firstload.mjs 3)
 echo
 echo "== memory of the app (headless Chromium, 360x640)"
 (cd e2e && node bench-memory.mjs 500 3)
