@@ -35,6 +35,8 @@ test('the app loads in French with no console error and no foreign request', asy
   assert.equal(await page.getByTestId('connectivity').innerText(), 'En ligne');
   assert.equal(await page.getByTestId('pending').innerText(), 'Tout est envoyé');
   assert.equal(await page.locator('html').getAttribute('lang'), 'fr');
+  // The panic notice (static markup) stays hidden while nothing went wrong.
+  assert.ok(await page.locator('#crash').isHidden());
   await waitForWorker(page);
   // Placeholders say plainly that they are not there yet.
   await page.getByRole('link', { name: 'Plans d\'action' }).click();

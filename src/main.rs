@@ -1,4 +1,4 @@
 fn main() {
-    console_error_panic_hook::set_once();
+    vigie::adapters::crash::install_panic_notice();
     leptos::mount::mount_to_body(vigie::App);
 }

@@ -4,6 +4,7 @@
 //! browser; their tests are wasm-bindgen tests in `tests/`.
 
 pub mod connectivity;
+pub mod crash;
 pub mod download;
 pub mod geolocation;
 pub mod http;
