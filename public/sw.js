@@ -13,9 +13,11 @@ const PRECACHE = ['/index.html' /* __VIGIE_PRECACHE__ */];
 const CACHE = 'vigie-shell-' + BUILD;
 const SHELL = '/index.html';
 
-// Trunk's hashed file names (vigie-<16 hex>.js, …_bg.wasm, main-<16 hex>.css, boot-…js):
-// their bytes never change under a name, and the server marks them immutable.
-const HASHED = /-[0-9a-f]{16}(?:_bg)?\.(?:js|wasm|css)$/;
+// Trunk's hashed file names (vigie-<hash>.js, …_bg.wasm, main-<hash>.css, boot-…js): their
+// bytes never change under a name, and the server marks them immutable. Trunk prints its
+// u64 hash without leading zeros, so a hash is 16 hex digits or, now and then, fewer (the
+// same rule as the server's is_hashed_asset).
+const HASHED = /-[0-9a-f]{8,16}(?:_bg)?\.(?:js|wasm|css)$/;
 
 self.addEventListener('install', (event) => {
   // Hashed files may come from the HTTP cache: the page has just downloaded them on a first

@@ -59,8 +59,11 @@ pub fn is_hashed_asset(path: &str) -> bool {
     let stem = file.split('.').next().unwrap_or(file);
     // wasm-bindgen names the module `<name>-<hash>_bg.wasm`.
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
-    stem.rsplit_once('-')
-        .is_some_and(|(_, h)| h.len() == 16 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+    // Trunk writes a u64 hash as `{:x}`, without leading zeros: usually 16 digits, 15 one
+    // build in 16. At least 8, so `icon-192` is not taken for a hash.
+    stem.rsplit_once('-').is_some_and(|(_, h)| {
+        (8..=16).contains(&h.len()) && h.bytes().all(|b| b.is_ascii_hexdigit())
+    })
 }
 
 /// Whether a missing `path` is an in-app address (answered with the shell) rather than a file.
@@ -160,6 +163,9 @@ mod tests {
     fn hashed_assets_are_recognised() {
         assert!(is_hashed_asset("/vigie-0123456789abcdef_bg.wasm"));
         assert!(is_hashed_asset("/main-0123456789abcdef.css"));
+        // A hash with a leading zero is printed one digit shorter.
+        assert!(is_hashed_asset("/vigie-dbd44c30949ea07_bg.wasm"));
+        assert!(is_hashed_asset("/vigie-dbd44c30949ea07.js"));
         assert!(!is_hashed_asset("/sw.js"));
         assert!(!is_hashed_asset("/index.html"));
         assert!(!is_hashed_asset("/icons/icon-192.png"));
