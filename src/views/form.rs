@@ -18,7 +18,8 @@ use crate::adapters::geolocation;
 use crate::core::admin;
 use crate::core::drafts::Draft;
 use crate::core::forms::{
-    holds, section_relevant, Answers, AnswersEnv, Field, FieldType, FormDef, Located, Problem, Text,
+    counts, holds, section_relevant, Answers, AnswersEnv, Field, FieldType, FormDef, Located,
+    Problem, Text,
 };
 use crate::core::i18n::{Lang, Msg};
 use crate::forms::{now_ms, today, use_forms, FinaliseError};
@@ -263,26 +264,24 @@ fn FormFill(
     });
     let generation = StoredValue::new(0u32);
 
-    // Builds the draft from what is on screen; creates the id at the first change.
-    let current_draft = move || -> Draft {
-        let id = match draft_id.get_value() {
-            Some(id) => id,
-            None => {
-                let id = Uuid::new_v4();
-                draft_id.set_value(Some(id));
-                created.set_value(now_ms());
-                if let Some(w) = web_sys::window() {
-                    if let Ok(h) = w.history() {
-                        let _ = h.replace_state_with_url(
-                            &JsValue::NULL,
-                            "",
-                            Some(&format!("/fill/{id}")),
-                        );
-                    }
-                }
-                id
+    // The draft's id, created at the first change (the address becomes /fill/{id}).
+    let ensure_id = move || -> Uuid {
+        if let Some(id) = draft_id.get_value() {
+            return id;
+        }
+        let id = Uuid::new_v4();
+        draft_id.set_value(Some(id));
+        created.set_value(now_ms());
+        if let Some(w) = web_sys::window() {
+            if let Ok(h) = w.history() {
+                let _ = h.replace_state_with_url(&JsValue::NULL, "", Some(&format!("/fill/{id}")));
             }
-        };
+        }
+        id
+    };
+    // The draft as it is on screen (copies the answers: only when saving).
+    let current_draft = move || -> Draft {
+        let id = ensure_id();
         def_s.with_value(|d| Draft {
             id,
             form_id: d.id.clone(),
@@ -309,7 +308,7 @@ fn FormFill(
     };
     // Debounced autosave: at most ~0.4 s of typing is ever unsaved.
     let schedule_save = move || {
-        current_draft();
+        ensure_id();
         generation.update_value(|g| *g = g.wrapping_add(1));
         let mine = generation.get_value();
         set_timeout(
@@ -818,54 +817,17 @@ fn location_view(ctx: Ctx, p: StoredValue<Path>, id: &str) -> impl IntoView {
 }
 
 fn counts_view(ctx: Ctx, p: StoredValue<Path>, id: &str) -> impl IntoView {
-    let cell = move |sex: &str, age: &str| -> String {
-        p.with_value(|p| ctx.get(p))
-            .and_then(|v| v.get(sex).and_then(|s| s.get(age)).cloned())
-            .map(|v| as_text(Some(v)))
-            .unwrap_or_default()
+    let read = move |f: &dyn Fn(Option<&Json>) -> String| {
+        p.with_value(|p| ctx.answers.with(|a| f(lookup(a, p))))
     };
-    let sum = move |sex: Option<&str>| -> u64 {
-        let v = p.with_value(|p| ctx.get(p)).unwrap_or(Json::Null);
-        ["F", "M"]
-            .iter()
-            .filter(|s| sex.is_none_or(|x| x == **s))
-            .filter_map(|s| v.get(*s).and_then(Json::as_object))
-            .flat_map(|m| m.values())
-            .filter_map(Json::as_u64)
-            .sum()
-    };
+    let cell = move |sex: &str, age: &str| read(&|a| counts::cell(a, sex, age));
+    let sum = move |sex: Option<&str>| read(&|a| counts::total(a, sex).to_string());
     let set = move |sex: &'static str, age: &'static str, text: String| {
         p.with_value(|p| {
-            let mut obj = match ctx.get(p) {
-                Some(Json::Object(o)) => o,
-                _ => Map::new(),
-            };
-            let row = obj.entry(sex).or_insert_with(|| Json::Object(Map::new()));
-            if let Some(row) = row.as_object_mut() {
-                match text.trim().parse::<u64>() {
-                    Ok(n) if n > 0 => {
-                        row.insert(age.to_owned(), json!(n));
-                    }
-                    _ => {
-                        row.remove(age);
-                    }
-                }
-            }
-            let total: u64 = ["F", "M"]
-                .iter()
-                .filter_map(|s| obj.get(*s).and_then(Json::as_object))
-                .flat_map(|m| m.values())
-                .filter_map(Json::as_u64)
-                .sum();
-            obj.insert("total".into(), json!(total));
-            ctx.set(
-                p,
-                if total == 0 {
-                    Json::Null
-                } else {
-                    Json::Object(obj)
-                },
-            );
+            let next = ctx
+                .answers
+                .with_untracked(|a| counts::with_cell(lookup(a, p), sex, age, &text));
+            ctx.set(p, next.unwrap_or(Json::Null));
         });
     };
     let t = move |m: Msg| ctx.state.t(m);

@@ -13,12 +13,12 @@ use crate::views::outbox::{state_label, time_label};
 /// The home screen.
 #[component]
 pub fn Home() -> impl IntoView {
-    let state = use_app_state();
-    let tile = move |href: &'static str, icon: Icon, msg: Msg, class: &'static str| {
+    // One link shape for the big tiles and the smaller links under them.
+    let link = |href: &'static str, icon: Icon, msg: Msg, class: &'static str| {
         view! {
-            <A href=href attr:class=format!("tile {class}")>
+            <A href=href attr:class=class>
                 <IconSvg icon=icon />
-                <span>{move || state.t(msg)}</span>
+                <span>{crate::views::tr(msg)}</span>
             </A>
         }
     };
@@ -26,24 +26,15 @@ pub fn Home() -> impl IntoView {
         <section class="home">
             <p class="tagline">{crate::views::tr(Msg::Tagline)}</p>
             <nav class="tiles">
-                {tile("/report", Icon::Alert, Msg::ReportIncident, "tile-alert")}
-                {tile("/activity", Icon::Activity, Msg::LogActivity, "")}
-                {tile("/plans", Icon::Plan, Msg::ActionPlans, "")}
-                {tile("/outbox", Icon::Outbox, Msg::Outbox, "")}
+                {link("/report", Icon::Alert, Msg::ReportIncident, "tile tile-alert")}
+                {link("/activity", Icon::Activity, Msg::LogActivity, "tile")}
+                {link("/plans", Icon::Plan, Msg::ActionPlans, "tile")}
+                {link("/outbox", Icon::Outbox, Msg::Outbox, "tile")}
             </nav>
             <DraftList />
-            <A href="/mine" attr:class="settings-link">
-                <IconSvg icon=Icon::Outbox />
-                <span>{crate::views::tr(Msg::MyReports)}</span>
-            </A>
-            <A href="/note" attr:class="settings-link">
-                <IconSvg icon=Icon::Activity />
-                <span>{crate::views::tr(Msg::QuickNote)}</span>
-            </A>
-            <A href="/settings" attr:class="settings-link">
-                <IconSvg icon=Icon::Settings />
-                <span>{crate::views::tr(Msg::Settings)}</span>
-            </A>
+            {link("/mine", Icon::Outbox, Msg::MyReports, "settings-link")}
+            {link("/note", Icon::Activity, Msg::QuickNote, "settings-link")}
+            {link("/settings", Icon::Settings, Msg::Settings, "settings-link")}
         </section>
     }
 }

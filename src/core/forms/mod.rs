@@ -7,6 +7,7 @@
 //! counts are objects (docs/FORMS.md).
 
 pub mod builtin;
+pub mod counts;
 pub mod expr;
 pub mod model;
 pub mod remote;
