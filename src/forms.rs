@@ -7,10 +7,10 @@ use serde_json::value::RawValue;
 use uuid::Uuid;
 
 use crate::adapters::storage::{LocalStore, StorageError};
-use crate::core::drafts::{draft_key, Draft, DRAFT_PREFIX};
-use crate::core::forms::{builtin, load, remote, FormDef, Located};
-use crate::core::record::Millis;
 use crate::sync::Outbox;
+use vigie_core::drafts::{draft_key, Draft, DRAFT_PREFIX};
+use vigie_core::forms::{builtin, load, remote, FormDef, Located};
+use vigie_core::record::Millis;
 
 /// Storage key of the definitions fetched from the backend.
 pub const FORMS_CACHE_KEY: &str = "vigie/forms/cache";

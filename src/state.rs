@@ -7,10 +7,10 @@ use crate::adapters::{
     connectivity, service_worker,
     storage::{LocalStore, StorageError},
 };
-use crate::core::i18n::{Lang, Msg};
-use crate::core::prefs::{Preferences, PREFS_KEY};
-use crate::core::setup_link;
 use crate::sync::Outbox;
+use vigie_core::i18n::{Lang, Msg};
+use vigie_core::prefs::{Preferences, PREFS_KEY};
+use vigie_core::setup_link;
 
 /// Signals shared by every view, provided as context by [`AppState::provide`].
 #[derive(Clone, Copy)]

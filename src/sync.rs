@@ -13,12 +13,12 @@ use crate::adapters::{
     outbox_store::{LocalOutbox, Unreadable},
     storage::{LocalStore, StorageError},
 };
-use crate::core::outbox::backend::{Backend, ProbeResult};
-use crate::core::outbox::{
+use vigie_core::outbox::backend::{Backend, ProbeResult};
+use vigie_core::outbox::{
     flush, state::Event, Clock, FlushOptions, FlushReport, OutboxCounts, OutboxEntry, OutboxStore,
 };
-use crate::core::prefs::{Settings, SETTINGS_KEY};
-use crate::core::record::{Envelope, Millis};
+use vigie_core::prefs::{Settings, SETTINGS_KEY};
+use vigie_core::record::{Envelope, Millis};
 
 struct BrowserClock;
 
@@ -250,9 +250,8 @@ impl Outbox {
         let next = self.entries.with_untracked(|e| {
             e.iter()
                 .filter_map(|e| match e.state {
-                    crate::core::outbox::state::DeliveryState::RetryWait {
-                        next_attempt_at,
-                        ..
+                    vigie_core::outbox::state::DeliveryState::RetryWait {
+                        next_attempt_at, ..
                     } => Some(next_attempt_at),
                     _ => None,
                 })

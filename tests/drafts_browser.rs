@@ -8,8 +8,8 @@ use leptos::prelude::*;
 use serde_json::json;
 use uuid::Uuid;
 use vigie::adapters::storage::LocalStore;
-use vigie::core::drafts::{draft_key, Draft, DRAFT_PREFIX};
-use vigie::core::record::{Author, Envelope};
+use vigie_core::drafts::{draft_key, Draft, DRAFT_PREFIX};
+use vigie_core::record::{Author, Envelope};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 

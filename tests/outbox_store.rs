@@ -8,11 +8,11 @@ use serde_json::json;
 use uuid::Uuid;
 use vigie::adapters::outbox_store::{record_key, LocalOutbox};
 use vigie::adapters::storage::{LocalStore, StorageError};
-use vigie::core::outbox::backend::{Backend, HttpRequest, HttpResult};
-use vigie::core::outbox::state::DeliveryState;
-use vigie::core::outbox::{flush, Clock, FlushOptions, OutboxStore, Transport};
-use vigie::core::prefs::OUTBOX_INDEX_KEY;
-use vigie::core::record::{Author, Envelope, ENVELOPE_SCHEMA};
+use vigie_core::outbox::backend::{Backend, HttpRequest, HttpResult};
+use vigie_core::outbox::state::DeliveryState;
+use vigie_core::outbox::{flush, Clock, FlushOptions, OutboxStore, Transport};
+use vigie_core::prefs::OUTBOX_INDEX_KEY;
+use vigie_core::record::{Author, Envelope, ENVELOPE_SCHEMA};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);

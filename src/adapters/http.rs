@@ -9,8 +9,8 @@ use web_sys::{
     AbortController, Headers, RequestCache, RequestCredentials, RequestInit, RequestMode, Response,
 };
 
-use crate::core::outbox::backend::{HttpRequest, HttpResult};
-use crate::core::outbox::Transport;
+use vigie_core::outbox::backend::{HttpRequest, HttpResult};
+use vigie_core::outbox::Transport;
 
 /// Default time limit of one request, body included. 2G uploads of a batch are slow.
 pub const DEFAULT_TIMEOUT_MS: i32 = 45_000;

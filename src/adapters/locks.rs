@@ -11,7 +11,7 @@ use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use crate::adapters::storage::LocalStore;
-use crate::core::record::Millis;
+use vigie_core::record::Millis;
 
 /// Lease key used where Web Locks are missing.
 const LEASE_KEY: &str = "vigie/outbox/lease";

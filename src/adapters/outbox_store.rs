@@ -4,9 +4,9 @@
 use uuid::Uuid;
 
 use crate::adapters::storage::{LocalStore, StorageError};
-use crate::core::outbox::{OutboxEntry, OutboxStore};
-use crate::core::prefs::OUTBOX_INDEX_KEY;
-use crate::core::record::Envelope;
+use vigie_core::outbox::{OutboxEntry, OutboxStore};
+use vigie_core::prefs::OUTBOX_INDEX_KEY;
+use vigie_core::record::Envelope;
 
 /// Key of one record.
 pub fn record_key(id: &Uuid) -> String {

@@ -8,7 +8,7 @@ use serde::{de::DeserializeOwned, Serialize};
 use serde_json::value::RawValue;
 use thiserror::Error;
 
-use crate::core::i18n::Msg;
+use vigie_core::i18n::Msg;
 
 /// Key written and removed by [`LocalStore::open`] to prove storage is writable.
 const PROBE_KEY: &str = "vigie/probe";

@@ -2,10 +2,10 @@
 
 use leptos::prelude::*;
 
-use crate::core::i18n::Msg;
-use crate::core::outbox::backend::{validate_base_url, Backend, ProbeResult};
 use crate::state::use_app_state;
 use crate::sync::use_outbox;
+use vigie_core::i18n::Msg;
+use vigie_core::outbox::backend::{validate_base_url, Backend, ProbeResult};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Mode {

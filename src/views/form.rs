@@ -15,16 +15,16 @@ use uuid::Uuid;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::adapters::geolocation;
-use crate::core::admin;
-use crate::core::drafts::Draft;
-use crate::core::forms::{
-    counts, holds, section_relevant, Answers, AnswersEnv, Field, FieldType, FormDef, Located,
-    Problem, Text,
-};
-use crate::core::i18n::{Lang, Msg};
 use crate::forms::{now_ms, today, use_forms, FinaliseError};
 use crate::state::{use_app_state, AppState};
 use crate::views::icons::{Icon, IconSvg};
+use vigie_core::admin;
+use vigie_core::drafts::Draft;
+use vigie_core::forms::{
+    counts, holds, section_relevant, Answers, AnswersEnv, Field, FieldType, FormDef, Located,
+    Problem, Text,
+};
+use vigie_core::i18n::{Lang, Msg};
 
 /// Age groups of the sex × age grid (reporting-model.md §2.6), as stored.
 pub const AGE_GROUPS: [&str; 7] = ["0-14", "15-17", "18-24", "25-35", "36-59", "60+", "inconnu"];
@@ -260,7 +260,7 @@ fn FormFill(
     let def_s = StoredValue::new(def.clone());
     let problems = Memo::new(move |_| {
         let today = today();
-        answers.with(|a| def_s.with_value(|d| crate::core::forms::problems(d, a, &today)))
+        answers.with(|a| def_s.with_value(|d| vigie_core::forms::problems(d, a, &today)))
     });
     let generation = StoredValue::new(0u32);
 

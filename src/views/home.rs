@@ -3,12 +3,12 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::core::i18n::Msg;
 use crate::forms::use_forms;
 use crate::state::use_app_state;
 use crate::sync::use_outbox;
 use crate::views::icons::{Icon, IconSvg};
 use crate::views::outbox::{state_label, time_label};
+use vigie_core::i18n::Msg;
 
 /// The home screen.
 #[component]
@@ -134,7 +134,7 @@ pub fn MyReports() -> impl IntoView {
                         {entries.into_iter().map(|e| {
                             let title = form_title(&e.envelope.form_id);
                             let label = state_label(&e.state);
-                            let delivered = matches!(e.state, crate::core::outbox::state::DeliveryState::Delivered(_));
+                            let delivered = matches!(e.state, vigie_core::outbox::state::DeliveryState::Delivered(_));
                             view! {
                                 <li class="record" data-testid="my-report">
                                     <strong>{title}</strong>

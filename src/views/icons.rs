@@ -89,7 +89,7 @@ pub fn IconSvg(icon: Icon) -> impl IntoView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::forms::builtin;
+    use vigie_core::forms::builtin;
 
     #[test]
     fn every_icon_the_built_in_forms_name_exists() {

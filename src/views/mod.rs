@@ -16,7 +16,6 @@ use leptos_router::{
     path,
 };
 
-use crate::core::i18n::Msg;
 use crate::state::AppState;
 use form::{NewForm, ReportPage, ResumeForm};
 use home::{FormChooser, Home, MyReports};
@@ -24,6 +23,7 @@ use note::NotePage;
 use outbox::OutboxPage;
 use pages::{NotFound, NotYet, Settings};
 use shell::{Header, NoticeBanner, StorageBanner, UnsentBanner, UpdateBanner};
+use vigie_core::i18n::Msg;
 
 /// A catalogue text in the current language, following language changes. One closure type
 /// for every static label keeps the wasm small (each distinct closure is its own copy of

@@ -5,10 +5,10 @@ use leptos::prelude::*;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::core::i18n::Msg;
-use crate::core::record::{Envelope, Millis};
 use crate::state::use_app_state;
 use crate::sync::use_outbox;
+use vigie_core::i18n::Msg;
+use vigie_core::record::{Envelope, Millis};
 
 /// The note page.
 #[component]

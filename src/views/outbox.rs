@@ -4,11 +4,11 @@
 use leptos::prelude::*;
 
 use crate::adapters::download;
-use crate::core::i18n::{format_bytes, Lang, Msg};
-use crate::core::outbox::state::{DeliveryState, RetryReason};
-use crate::core::outbox::OutboxEntry;
 use crate::state::use_app_state;
 use crate::sync::use_outbox;
+use vigie_core::i18n::{format_bytes, Lang, Msg};
+use vigie_core::outbox::state::{DeliveryState, RetryReason};
+use vigie_core::outbox::OutboxEntry;
 
 pub fn state_label(state: &DeliveryState) -> Msg {
     match state {

@@ -3,8 +3,8 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::core::i18n::{Lang, Msg};
 use crate::state::use_app_state;
+use vigie_core::i18n::{Lang, Msg};
 
 /// Settings: for now, the interface language.
 #[component]

@@ -4,9 +4,9 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::adapters::service_worker;
-use crate::core::i18n::{pending_label, Msg};
 use crate::state::use_app_state;
 use crate::views::icons::{Icon, IconSvg};
+use vigie_core::i18n::{pending_label, Msg};
 
 /// Header: app name (link home), connectivity, records waiting.
 #[component]

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::core::record::{Envelope, Millis};
+use crate::record::{Envelope, Millis};
 use backend::{Backend, HttpRequest, HttpResult, Outcome};
 use policy::RetryPolicy;
 use state::{DeliveryState, Event, Receipt};

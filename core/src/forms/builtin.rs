@@ -27,7 +27,7 @@ pub fn all() -> Vec<Result<FormDef, (&'static str, Invalid)>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::forms::{problems, section_relevant, Answers, Problem};
+    use crate::forms::{problems, section_relevant, Answers, Problem};
     use serde_json::json;
 
     const TODAY: &str = "2026-11-22";
@@ -137,7 +137,7 @@ mod tests {
         let vbg = def.sections.iter().find(|s| s.name == "vbg").unwrap();
         assert!(vbg.fields.iter().all(|f| !matches!(
             f.kind,
-            crate::core::forms::FieldType::Text | crate::core::forms::FieldType::LongText
+            crate::forms::FieldType::Text | crate::forms::FieldType::LongText
         )));
     }
 

@@ -1,5 +1,5 @@
 //! Mali's administrative units (regions → cercles → communes) by P-code, bundled with the
-//! app (assets/mali_admin.csv; OCHA / DNCT, CC BY-IGO). P-codes are the keys stored in
+//! app (core/assets/mali_admin.csv; OCHA / DNCT, CC BY-IGO). P-codes are the keys stored in
 //! records; names are labels. Communes have no names in the source.
 
 /// One unit: P-code and label.
@@ -11,7 +11,7 @@ pub struct Unit {
     pub name: &'static str,
 }
 
-const DATA: &str = include_str!("../../assets/mali_admin.csv");
+const DATA: &str = include_str!("../assets/mali_admin.csv");
 
 fn rows() -> impl Iterator<Item = [&'static str; 5]> {
     DATA.lines().skip(1).filter_map(|line| {

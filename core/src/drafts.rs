@@ -6,10 +6,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Number, Value as Json};
 use uuid::Uuid;
 
-use crate::core::forms::{
+use crate::forms::{
     apply_calculations, problems, relevant_answers, Answers, FieldType, FormDef, Located,
 };
-use crate::core::record::{Author, Envelope, Millis};
+use crate::record::{Author, Envelope, Millis};
 
 /// A form being filled.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -88,7 +88,7 @@ fn normalise_numbers(def: &FormDef, payload: &mut Answers) {
             Number::from_f64(n).map(Json::Number)
         }
     }
-    fn walk(fields: &[crate::core::forms::Field], answers: &mut Answers) {
+    fn walk(fields: &[crate::forms::Field], answers: &mut Answers) {
         for f in fields {
             let Some(v) = answers.get_mut(&f.name) else {
                 continue;
@@ -126,7 +126,7 @@ pub const DRAFT_PREFIX: &str = "vigie/drafts/";
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::forms::builtin;
+    use crate::forms::builtin;
     use serde_json::json;
 
     fn activity() -> FormDef {

@@ -9,9 +9,9 @@ use serde_json::{json, Value};
 use thiserror::Error;
 use uuid::Uuid;
 
-use crate::core::outbox::policy::parse_retry_after;
-use crate::core::outbox::state::RetryReason;
-use crate::core::record::Envelope;
+use crate::outbox::policy::parse_retry_after;
+use crate::outbox::state::RetryReason;
+use crate::record::Envelope;
 
 /// Where records go. Stored as `{"mode": "generic_json", …}`; decoded through
 /// [`RawBackend`] (serde's internally-tagged decoder is large in wasm).
@@ -524,7 +524,7 @@ mod tests {
             assert!(serde_json::from_str::<Backend>(bad).is_err(), "{bad}");
         }
     }
-    use crate::core::record::Author;
+    use crate::record::Author;
 
     fn env(n: u128) -> Envelope {
         Envelope::new(

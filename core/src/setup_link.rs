@@ -6,7 +6,7 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::core::outbox::backend::{validate_base_url, Backend, UrlError};
+use crate::outbox::backend::{validate_base_url, Backend, UrlError};
 
 /// What a setup link carries.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -2,9 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::core::i18n::Lang;
-use crate::core::outbox::backend::Backend;
-use crate::core::record::Author;
+use crate::i18n::Lang;
+use crate::outbox::backend::Backend;
+use crate::record::Author;
 
 /// Every key Vigie writes starts with this prefix, so it never collides with another app on
 /// the same origin and can be listed or exported as a whole.

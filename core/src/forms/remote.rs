@@ -5,7 +5,7 @@ use serde_json::Value as Json;
 
 use super::model::FormDef;
 use super::validate::load;
-use crate::core::outbox::backend::{Backend, HttpRequest, HttpResult};
+use crate::outbox::backend::{Backend, HttpRequest, HttpResult};
 
 /// The request listing the backend's forms: generic JSON `GET {base}/forms`, CouchDB
 /// `GET {base}/{db}-forms/_all_docs?include_docs=true`. None without a backend.
@@ -76,7 +76,7 @@ pub fn read_update(result: &HttpResult) -> Result<Update, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::forms::builtin::SOURCES;
+    use crate::forms::builtin::SOURCES;
 
     fn ok(body: String) -> HttpResult {
         HttpResult::Response {

@@ -3,8 +3,8 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use proptest::prelude::*;
-use vigie::core::forms::expr::{eval, parse, Env, Value};
-use vigie::core::forms::load;
+use vigie_core::forms::expr::{eval, parse, Env, Value};
+use vigie_core::forms::load;
 
 struct AnyEnv(Vec<Value>);
 

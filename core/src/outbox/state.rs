@@ -6,8 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::core::outbox::policy::RetryPolicy;
-use crate::core::record::Millis;
+use crate::outbox::policy::RetryPolicy;
+use crate::record::Millis;
 
 /// Why an attempt must be retried.
 ///

@@ -13,10 +13,10 @@ use std::task::{Context, Poll, Waker};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use uuid::Uuid;
-use vigie::core::outbox::backend::{Backend, HttpRequest, HttpResult};
-use vigie::core::outbox::state::{DeliveryState, Event};
-use vigie::core::outbox::{flush, Clock, FlushOptions, OutboxEntry, OutboxStore, Transport};
-use vigie::core::record::{Author, Envelope, Millis};
+use vigie_core::outbox::backend::{Backend, HttpRequest, HttpResult};
+use vigie_core::outbox::state::{DeliveryState, Event};
+use vigie_core::outbox::{flush, Clock, FlushOptions, OutboxEntry, OutboxStore, Transport};
+use vigie_core::record::{Author, Envelope, Millis};
 
 #[derive(Default)]
 struct MemStore(HashMap<Uuid, String>);
@@ -397,7 +397,7 @@ fn flush_once(
     clock: &mut FakeClock,
     backend: &Backend,
     opts: FlushOptions,
-) -> vigie::core::outbox::FlushReport {
+) -> vigie_core::outbox::FlushReport {
     run_or_crash(flush(store, t, clock, backend, opts, |_, _| {})).expect("no crash")
 }
 
