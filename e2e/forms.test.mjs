@@ -212,6 +212,9 @@ test('a new form version from the backend is used for new records; a malformed o
   const draftUrl = page.url();
 
   // The coordination publishes version 2 of the questionnaire and a broken incident form.
+  // The receiver validates what it publishes and never serves the broken one (its log names
+  // the problem); another backend might, so the answer is doctored on the way to check that
+  // the phone refuses it too.
   const q = JSON.parse(readFileSync(join(ROOT, 'forms/questionnaire_preparatoire.json'), 'utf8'));
   q.version = '2';
   q.title.fr = 'Questionnaire préparatoire (version 2)';
@@ -221,6 +224,12 @@ test('a new form version from the backend is used for new records; a malformed o
   broken.version = '9';
   broken.sections[0].fields[0].relevant = '${nulle_part} = 1';
   writeFileSync(join(formsDir, 'incident.json'), JSON.stringify(broken));
+  let served;
+  await ctx.route('**/api/forms', async (route) => {
+    const response = await route.fetch();
+    served = await response.json();
+    await route.fulfill({ response, json: { forms: [...served.forms, broken] } });
+  });
 
   await page.goto(server.url + '/activity'); // start-up fetches the forms
   await page.getByRole('link', { name: 'Questionnaire préparatoire (version 2)' }).waitFor();
@@ -229,6 +238,8 @@ test('a new form version from the backend is used for new records; a malformed o
   await refused.waitFor();
   assert.match(await refused.innerText(), /Formulaires reçus du serveur et refusés/);
   assert.match(await refused.innerText(), /incident: .*nulle_part/);
+  assert.deepEqual(served.forms.map((f) => `${f.id} ${f.version}`), ['questionnaire_preparatoire 2']);
+  await ctx.unroute('**/api/forms');
 
   // The old incident form keeps working.
   await page.goto(server.url + '/report');

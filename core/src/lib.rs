@@ -6,5 +6,6 @@ pub mod forms;
 pub mod i18n;
 pub mod outbox;
 pub mod prefs;
+pub mod protocol;
 pub mod record;
 pub mod setup_link;

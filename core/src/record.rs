@@ -15,6 +15,7 @@ pub type Millis = i64;
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Author {
     /// Name or pseudonym the coordinator knows.
+    #[serde(default)]
     pub name: String,
     /// Role, e.g. "observateur", "médiateur".
     #[serde(default)]
@@ -56,6 +57,101 @@ pub enum EnvelopeError {
     /// Written by a newer Vigie; kept untouched until the app is updated.
     #[error("record written by a newer version (schema {0})")]
     FromTheFuture(u32),
+}
+
+/// Longest text accepted in an envelope's short fields (`kind`, `form_id`, `form_version`,
+/// `device_id`, the author's name and role): a label, never a document.
+pub const MAX_SHORT_TEXT: usize = 200;
+
+/// Why a record received over the wire is refused; the message names the field.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("field '{field}' {problem}")]
+pub struct WireError {
+    /// The offending field (`record` for the whole).
+    pub field: &'static str,
+    /// What is wrong with it.
+    pub problem: &'static str,
+}
+
+#[derive(Clone, Copy)]
+enum Expect {
+    Id,
+    Text,
+    Integer,
+    Object,
+}
+
+/// What schema 2 requires, field by field, in the order a message should name them.
+const WIRE_FIELDS: [(&str, Expect); 10] = [
+    ("id", Expect::Id),
+    ("kind", Expect::Text),
+    ("form_id", Expect::Text),
+    ("form_version", Expect::Text),
+    ("created_at", Expect::Integer),
+    ("updated_at", Expect::Integer),
+    ("device_id", Expect::Text),
+    ("author", Expect::Object),
+    ("payload", Expect::Object),
+    ("schema_version", Expect::Integer),
+];
+
+fn check_field(field: &'static str, expect: Expect, v: Option<&Value>) -> Result<(), WireError> {
+    let problem = match (expect, v) {
+        (Expect::Id, Some(Value::String(s))) => match Uuid::parse_str(s) {
+            // One record, one id: `{…}`, `urn:uuid:`, upper case or no hyphens would let
+            // the same UUID be stored several times under different spellings.
+            Ok(u) if u.hyphenated().to_string() == *s => return Ok(()),
+            Ok(_) => "must be a UUID written in lower case with hyphens",
+            Err(_) => "is not a UUID",
+        },
+        (Expect::Text, Some(Value::String(s))) if s.chars().count() > MAX_SHORT_TEXT => {
+            "is too long"
+        }
+        (Expect::Text, Some(Value::String(_))) => return Ok(()),
+        (Expect::Id | Expect::Text, _) => "is missing or not a string",
+        (Expect::Integer, Some(n)) if n.is_i64() => return Ok(()),
+        (Expect::Integer, _) => "is missing or not an integer",
+        (Expect::Object, Some(Value::Object(_))) => return Ok(()),
+        (Expect::Object, _) => "is missing or not an object",
+    };
+    Err(WireError { field, problem })
+}
+
+impl Envelope {
+    /// Decodes a record as a receiver gets it (schema 2 only, canonical id, bounded
+    /// labels), naming the first field that is wrong. The app and `vigie-server` share it.
+    pub fn from_wire(value: &Value) -> Result<Envelope, WireError> {
+        let obj = value.as_object().ok_or(WireError {
+            field: "record",
+            problem: "must be a JSON object",
+        })?;
+        for (field, expect) in WIRE_FIELDS {
+            check_field(field, expect, obj.get(field))?;
+        }
+        if obj.get("schema_version").and_then(Value::as_u64) != Some(ENVELOPE_SCHEMA.into()) {
+            return Err(WireError {
+                field: "schema_version",
+                problem: "must be 2",
+            });
+        }
+        let author = obj.get("author").and_then(Value::as_object);
+        for field in ["name", "role"] {
+            match author.and_then(|a| a.get(field)) {
+                None => {}
+                Some(Value::String(s)) if s.chars().count() <= MAX_SHORT_TEXT => {}
+                Some(_) => {
+                    return Err(WireError {
+                        field: "author",
+                        problem: "must hold a short text 'name' and 'role'",
+                    })
+                }
+            }
+        }
+        serde_json::from_value(value.clone()).map_err(|_| WireError {
+            field: "record",
+            problem: "is not a record envelope",
+        })
+    }
 }
 
 /// Schema 1 (first field builds): the author was a single free-text string and there was
@@ -151,6 +247,69 @@ mod tests {
             },
             json!({"texte": "Tension au marché de Bougouni"}),
         )
+    }
+
+    #[test]
+    fn wire_records_are_checked_field_by_field() {
+        let good = serde_json::to_value(sample()).unwrap();
+        assert_eq!(Envelope::from_wire(&good).unwrap(), sample());
+        let with = |field: &str, v: Value| {
+            let mut r = good.clone();
+            r[field] = v;
+            Envelope::from_wire(&r).map_err(|e| e.to_string())
+        };
+        let without = |field: &str| {
+            let mut r = good.clone();
+            r.as_object_mut().unwrap().remove(field);
+            Envelope::from_wire(&r).map_err(|e| e.to_string())
+        };
+        assert_eq!(
+            without("kind").unwrap_err(),
+            "field 'kind' is missing or not a string"
+        );
+        assert!(without("author").unwrap_err().contains("'author'"));
+        assert!(with("payload", json!([1]))
+            .unwrap_err()
+            .contains("'payload'"));
+        assert!(with("created_at", json!("x"))
+            .unwrap_err()
+            .contains("'created_at'"));
+        assert!(with("schema_version", json!(1))
+            .unwrap_err()
+            .contains("'schema_version'"));
+        assert!(with("form_id", json!("x".repeat(MAX_SHORT_TEXT + 1)))
+            .unwrap_err()
+            .contains("'form_id' is too long"));
+        assert!(with("author", json!({"name": 5}))
+            .unwrap_err()
+            .contains("'author'"));
+        assert!(Envelope::from_wire(&json!([])).is_err());
+    }
+
+    /// One record, one id: other spellings of the same UUID are refused, not stored again.
+    #[test]
+    fn only_the_canonical_id_spelling_is_accepted() {
+        let id = "7d444840-9dc0-11d1-b245-5ffdce74fad2".to_owned();
+        let mut good = serde_json::to_value(sample()).unwrap();
+        good["id"] = json!(id);
+        assert!(Envelope::from_wire(&good).is_ok());
+        for spelling in [
+            id.to_uppercase(),
+            format!("{{{id}}}"),
+            format!("urn:uuid:{id}"),
+            id.replace('-', ""),
+        ] {
+            let mut r = good.clone();
+            r["id"] = json!(spelling);
+            let err = Envelope::from_wire(&r).unwrap_err();
+            assert_eq!(err.field, "id", "{spelling}");
+        }
+        let mut r = good.clone();
+        r["id"] = json!("nope");
+        assert_eq!(
+            Envelope::from_wire(&r).unwrap_err().problem,
+            "is not a UUID"
+        );
     }
 
     #[test]

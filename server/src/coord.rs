@@ -5,20 +5,18 @@
 use std::collections::HashMap;
 
 use axum::{
-    extract::{Path, Query, Request, State},
-    http::{header, HeaderMap, HeaderValue, StatusCode},
-    middleware::{self, Next},
+    extract::{Path, Query, State},
+    http::{header, HeaderValue, StatusCode},
     response::{Html, IntoResponse, Redirect, Response},
     routing::get,
     Router,
 };
-use base64::Engine;
 use maud::{html, Markup, DOCTYPE};
 
+use crate::auth::Coordinator;
 use crate::labels::{FormLabels, Labels};
-use crate::receiver::Receiver;
 use crate::records::{self, place_label, Filter, Row, LEVELS};
-use crate::tokens::Role;
+use crate::store::Receiver;
 
 /// Most rows one page lists.
 const PAGE_ROWS: u32 = 200;
@@ -146,41 +144,14 @@ fn level_name(t: &Texts, level: &str) -> &'static str {
         .map_or("", |i| t.levels[i])
 }
 
-/// The coordinator token from `Authorization: Basic base64(user:token)`.
-fn basic_password(headers: &HeaderMap) -> Option<String> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let encoded = value.strip_prefix("Basic ")?;
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(encoded.trim())
-        .ok()?;
-    let text = String::from_utf8(decoded).ok()?;
-    Some(text.split_once(':')?.1.to_owned())
-}
-
-async fn require_coordinator(State(recv): State<Receiver>, req: Request, next: Next) -> Response {
-    let allowed = basic_password(req.headers())
-        .and_then(|p| recv.token_label(&p, Role::Coordinator))
-        .is_some();
-    if allowed {
-        return next.run(req).await;
-    }
-    let mut res = (
-        StatusCode::UNAUTHORIZED,
-        Html(
-            page(
-                Lang::Fr,
-                FR.title,
-                html! { p { (FR.login) " / " (EN.login) } },
-            )
-            .into_string(),
-        ),
+/// The page a browser shows when the coordinator's credentials are missing or wrong.
+pub fn sign_in_page() -> String {
+    page(
+        Lang::Fr,
+        FR.title,
+        html! { p { (FR.login) " / " (EN.login) } },
     )
-        .into_response();
-    res.headers_mut().insert(
-        header::WWW_AUTHENTICATE,
-        HeaderValue::from_static("Basic realm=\"Vigie coordination\", charset=\"UTF-8\""),
-    );
-    res
+    .into_string()
 }
 
 fn page(lang: Lang, title: &str, body: Markup) -> Markup {
@@ -228,13 +199,17 @@ fn select(
     }
 }
 
-async fn list(State(recv): State<Receiver>, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn list(
+    _: Coordinator,
+    State(recv): State<Receiver>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let lang = Lang::from_query(&q);
     let t = lang.t();
     let filter = Filter::from_query(&q);
     let f2 = filter.clone();
     let found = tokio::task::spawn_blocking(move || {
-        let labels = Labels::from_definitions(&recv.definitions());
+        let labels = recv.forms().current().labels.clone();
         recv.with_db(|db| {
             let rows = records::query(db, &f2, PAGE_ROWS)?;
             let menus = [
@@ -313,13 +288,10 @@ async fn list(State(recv): State<Receiver>, Query(q): Query<HashMap<String, Stri
 
 /// The form's title in `lang` when a definition gives one, else its id.
 fn form_title(labels: &Labels, lang: Lang, form_id: &str) -> String {
-    labels
-        .form(form_id)
-        .and_then(|f| f.title.as_ref())
-        .map_or_else(
-            || form_id.to_owned(),
-            |t| t.get(lang == Lang::En).to_owned(),
-        )
+    labels.form(form_id).map_or_else(
+        || form_id.to_owned(),
+        |f| f.title(lang == Lang::En).to_owned(),
+    )
 }
 
 fn card(lang: Lang, row: &Row, labels: &Labels) -> Markup {
@@ -424,6 +396,7 @@ fn value_view(v: &serde_json::Value, field: &str, naming: Naming) -> Markup {
 }
 
 async fn detail(
+    _: Coordinator,
     State(recv): State<Receiver>,
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
@@ -431,7 +404,7 @@ async fn detail(
     let lang = Lang::from_query(&q);
     let t = lang.t();
     let found = tokio::task::spawn_blocking(move || {
-        let labels = Labels::from_definitions(&recv.definitions());
+        let labels = recv.forms().current().labels.clone();
         recv.with_db(|db| records::one(db, &id))
             .map(|row| (row, labels))
     })
@@ -482,6 +455,7 @@ async fn detail(
 }
 
 async fn export(
+    _: Coordinator,
     State(recv): State<Receiver>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
@@ -548,10 +522,6 @@ pub fn routes(recv: Receiver) -> Router {
         .route("/coord/", get(list))
         .route("/coord/records/{id}", get(detail))
         .route("/coord/export.csv", get(export))
-        .route_layer(middleware::from_fn_with_state(
-            recv.clone(),
-            require_coordinator,
-        ))
         .with_state(recv);
     Router::new()
         .route("/coord", get(|| async { Redirect::permanent("/coord/") }))
@@ -562,19 +532,6 @@ pub fn routes(recv: Receiver) -> Router {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn basic_credentials_are_read() {
-        let mut h = HeaderMap::new();
-        let v = base64::engine::general_purpose::STANDARD.encode("coord:s3cret:x");
-        h.insert(
-            header::AUTHORIZATION,
-            HeaderValue::from_str(&format!("Basic {v}")).unwrap(),
-        );
-        assert_eq!(basic_password(&h).as_deref(), Some("s3cret:x"));
-        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer x"));
-        assert_eq!(basic_password(&h), None);
-    }
 
     #[test]
     fn record_text_is_escaped() {

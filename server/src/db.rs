@@ -24,6 +24,9 @@ pub enum DbError {
     /// The file was written by a newer server.
     #[error("the database has schema version {0}, newer than this server knows ({SCHEMA_VERSION}): upgrade vigie-server")]
     TooNew(i64),
+    /// A record could not be written as JSON.
+    #[error("cannot encode the record: {0}")]
+    Encode(String),
     /// A lock holder panicked.
     #[error("database lock poisoned")]
     Poisoned,

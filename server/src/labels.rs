@@ -1,47 +1,32 @@
-//! Human labels for what records store as names and codes, read from the form definitions
-//! the receiver serves (`--forms-dir`): a coordinator reads "Que s'est-il passé ? — Viol",
-//! not `sub_vbg: VBG-01`. Tolerant by design: a definition this module cannot read simply
-//! gives no labels (the codes are shown), it never hides a record.
+//! Human labels for what records store as names and codes, read from the typed form
+//! definitions the receiver serves (`--forms-dir`): a coordinator reads "Que s'est-il
+//! passé ? — Viol", not `sub_vbg: VBG-01`. A form or code no definition names is shown as
+//! stored; nothing here ever hides a record.
 
 use std::collections::HashMap;
 
-use serde_json::Value;
+use vigie_core::forms::model::{FormDef, Text};
+use vigie_core::i18n::Lang;
 
-/// French or English text from a definition's `{"fr": …, "en": …}`, French as fallback.
-#[derive(Debug, Clone, Default)]
-pub struct Text {
-    fr: String,
-    en: Option<String>,
-}
-
-impl Text {
-    fn read(v: &Value) -> Option<Text> {
-        Some(Text {
-            fr: v.get("fr")?.as_str()?.to_owned(),
-            en: v.get("en").and_then(Value::as_str).map(str::to_owned),
-        })
-    }
-
-    /// The text in English when `english` and there is one, else French.
-    pub fn get(&self, english: bool) -> &str {
-        match (&self.en, english) {
-            (Some(en), true) => en,
-            _ => &self.fr,
-        }
+fn lang(english: bool) -> Lang {
+    if english {
+        Lang::En
+    } else {
+        Lang::Fr
     }
 }
 
 /// One field's question and its choices.
 #[derive(Debug, Clone, Default)]
 pub struct FieldLabels {
-    pub label: Option<Text>,
+    pub label: Text,
     pub choices: HashMap<String, Text>,
 }
 
-/// Labels of one form (every version merged, the newest file read last wins).
+/// Labels of one form (every version merged, the last definition read wins).
 #[derive(Debug, Clone, Default)]
 pub struct FormLabels {
-    pub title: Option<Text>,
+    pub title: Text,
     pub fields: HashMap<String, FieldLabels>,
     /// Field names in the order the form asks them.
     pub order: Vec<String>,
@@ -53,23 +38,27 @@ pub struct Labels(HashMap<String, FormLabels>);
 
 impl Labels {
     /// Reads the definitions (as served at `/api/forms`).
-    pub fn from_definitions(defs: &[Value]) -> Labels {
+    pub fn from_definitions(defs: &[FormDef]) -> Labels {
         let mut all: HashMap<String, FormLabels> = HashMap::new();
         for def in defs {
-            let Some(id) = def.get("id").and_then(Value::as_str) else {
-                continue;
-            };
-            let form = all.entry(id.to_owned()).or_default();
-            if let Some(t) = def.get("title").and_then(Text::read) {
-                form.title = Some(t);
-            }
-            let lists = def.get("choice_lists");
-            let sections = def.get("sections").and_then(Value::as_array);
-            for section in sections.into_iter().flatten() {
-                let fields = section.get("fields").and_then(Value::as_array);
-                for field in fields.into_iter().flatten() {
-                    read_field(field, lists, form);
+            let form = all.entry(def.id.clone()).or_default();
+            form.title = def.title.clone();
+            for field in def.all_fields() {
+                if !form.order.contains(&field.name) {
+                    form.order.push(field.name.clone());
                 }
+                let choices = def
+                    .choices_of(field)
+                    .iter()
+                    .map(|c| (c.code.clone(), c.label.clone()))
+                    .collect();
+                form.fields.insert(
+                    field.name.clone(),
+                    FieldLabels {
+                        label: field.label.clone(),
+                        choices,
+                    },
+                );
             }
         }
         Labels(all)
@@ -81,51 +70,15 @@ impl Labels {
     }
 }
 
-fn read_field(field: &Value, lists: Option<&Value>, form: &mut FormLabels) {
-    let Some(name) = field.get("name").and_then(Value::as_str) else {
-        return;
-    };
-    let choices = match field.get("choices") {
-        Some(Value::String(list)) => lists.and_then(|l| l.get(list)),
-        other => other,
-    };
-    let choices = choices
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|c| {
-            let code = c.get("code")?.as_str()?.to_owned();
-            Some((code, Text::read(c.get("label")?)?))
-        })
-        .collect();
-    if !form.order.iter().any(|n| n == name) {
-        form.order.push(name.to_owned());
-    }
-    form.fields.insert(
-        name.to_owned(),
-        FieldLabels {
-            label: field.get("label").and_then(Text::read),
-            choices,
-        },
-    );
-    // Fields of a repeat group.
-    for inner in field
-        .get("fields")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        read_field(inner, lists, form);
-    }
-}
-
 impl FormLabels {
+    /// The form's title.
+    pub fn title(&self, english: bool) -> &str {
+        self.title.get(lang(english))
+    }
+
     /// The question of field `name`, if known.
     pub fn field(&self, name: &str, english: bool) -> Option<&str> {
-        self.fields
-            .get(name)
-            .and_then(|f| f.label.as_ref())
-            .map(|t| t.get(english))
+        self.fields.get(name).map(|f| f.label.get(lang(english)))
     }
 
     /// Where field `name` comes in the form (unknown fields after all known ones).
@@ -141,18 +94,18 @@ impl FormLabels {
         self.fields
             .get(name)
             .and_then(|f| f.choices.get(code))
-            .map(|t| t.get(english))
+            .map(|t| t.get(lang(english)))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use vigie_core::forms::validate::load;
 
-    fn defs() -> Vec<Value> {
-        vec![json!({
-            "id": "incident", "version": "1",
+    fn defs() -> Vec<FormDef> {
+        let def = serde_json::json!({
+            "format": 1, "id": "incident", "version": "1", "kind": "report",
             "title": {"fr": "Signalement", "en": "Report"},
             "choice_lists": {"levels": [{"code": "rouge", "label": {"fr": "Rouge", "en": "Red"}}]},
             "sections": [{"name": "s", "title": {"fr": "S"}, "fields": [
@@ -162,14 +115,15 @@ mod tests {
                 {"name": "parties", "type": "repeat", "label": {"fr": "Parties"},
                  "fields": [{"name": "party", "type": "text", "label": {"fr": "Partie", "en": "Party"}}]}
             ]}]
-        })]
+        });
+        vec![load(&def.to_string()).expect("a valid definition")]
     }
 
     #[test]
     fn labels_come_from_named_and_inline_lists_and_repeat_groups() {
         let labels = Labels::from_definitions(&defs());
         let f = labels.form("incident").unwrap();
-        assert_eq!(f.title.as_ref().unwrap().get(true), "Report");
+        assert_eq!(f.title(true), "Report");
         assert_eq!(f.field("alert_level", false), Some("Gravité"));
         // No English label: French is the fallback.
         assert_eq!(f.field("alert_level", true), Some("Gravité"));
@@ -181,17 +135,5 @@ mod tests {
         assert!(f.position("sub") < f.position("party"));
         assert_eq!(f.position("nothing"), usize::MAX);
         assert!(labels.form("nothing").is_none());
-    }
-
-    #[test]
-    fn unreadable_definitions_give_no_labels_and_no_panic() {
-        let labels = Labels::from_definitions(&[
-            json!("text"),
-            json!({"id": 3}),
-            json!({"id": "x", "sections": "no"}),
-            json!({"id": "y", "sections": [{"fields": [{"name": 1}, {"name": "a", "choices": 5}]}]}),
-        ]);
-        assert!(labels.form("x").unwrap().fields.is_empty());
-        assert_eq!(labels.form("y").unwrap().field("a", false), None);
     }
 }

@@ -8,12 +8,15 @@
 //! - Shows coordinators what arrived (`/coord/`), with a CSV export.
 //! - Manages access tokens (`vigie-server token add|list|revoke`), stored hashed.
 
+mod api;
 mod app;
+mod auth;
 mod coord;
 mod db;
 mod labels;
-mod receiver;
+mod published;
 mod records;
+mod store;
 mod tokens;
 
 use std::net::SocketAddr;
@@ -23,7 +26,7 @@ use std::time::Duration;
 use axum::http::HeaderValue;
 use clap::{Args, Parser, Subcommand};
 
-use receiver::ExtraToken;
+use auth::ExtraToken;
 use tokens::Role;
 
 /// Vigie's embedded server: serves the app, receives its reports into SQLite, and shows
@@ -207,9 +210,11 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     if let Some(t) = args.coordinator_token.as_deref().filter(|t| !t.is_empty()) {
         extra.push(ExtraToken::new(t, "command line", Role::Coordinator));
     }
-    let recv = receiver::Receiver::open(&args.data.data_dir, extra, Some(&args.forms_dir))
-        .map_err(|e| e.to_string())?;
-    let api = receiver::routes(recv.clone(), &origins).merge(coord::routes(recv));
+    let forms = published::FormsFolder::open(Some(&args.forms_dir))?;
+    let recv =
+        store::Receiver::open(&args.data.data_dir, extra, forms).map_err(|e| e.to_string())?;
+    reload_forms_on_hangup(recv.clone());
+    let api = api::routes(recv.clone(), &origins).merge(coord::routes(recv));
     let router = app::router(&args.dist, api).map_err(|e| e.to_string())?;
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
@@ -261,12 +266,37 @@ async fn shutdown_signal(lifetime: Option<Duration>) {
 }
 
 /// A link that configures the app for this receiver (the token stays in the fragment, which
-/// browsers never send to a server).
+/// browsers never send to a server), encoded by the core the app decodes it with.
 fn setup_link(addr: &SocketAddr, token: &str) -> String {
-    use base64::Engine;
-    let payload = serde_json::json!({
-        "backend": { "mode": "generic_json", "base": format!("http://{addr}/api"), "token": token }
+    let link = vigie_core::setup_link::SetupLink {
+        backend: vigie_core::outbox::backend::Backend::GenericJson {
+            base: format!("http://{addr}/api"),
+            token: Some(token.to_owned()),
+        },
+        author: None,
+    };
+    format!(
+        "http://{addr}/settings#{}",
+        vigie_core::setup_link::encode(&link)
+    )
+}
+
+/// SIGHUP re-reads `--forms-dir` (it is also re-read whenever its files change).
+fn reload_forms_on_hangup(recv: store::Receiver) {
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        use tokio::signal::unix::{signal, SignalKind};
+        let Ok(mut hup) = signal(SignalKind::hangup()) else {
+            tracing::warn!("cannot listen for SIGHUP");
+            return;
+        };
+        while hup.recv().await.is_some() {
+            let recv = recv.clone();
+            tokio::task::spawn_blocking(move || recv.forms().reload())
+                .await
+                .ok();
+        }
     });
-    let data = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(payload.to_string());
-    format!("http://{addr}/settings#setup={data}")
+    #[cfg(not(unix))]
+    drop(recv);
 }

@@ -5,7 +5,6 @@
 //! `location.region` / `location.cercle` / `location.commune` (P-codes).
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
 
 use rusqlite::{types::Value as SqlValue, Connection};
 use serde_json::Value;
@@ -207,25 +206,9 @@ fn rows(
     Ok(found.collect::<Result<_, _>>()?)
 }
 
-/// Names of regions and cercles by P-code (OCHA / DNCT, CC BY-IGO). Communes have no names
-/// in the bundled list: they are shown by P-code.
-pub fn place_name(pcode: &str) -> Option<&'static str> {
-    static NAMES: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
-    NAMES
-        .get_or_init(|| {
-            include_str!("../assets/admin_names.csv")
-                .lines()
-                .skip(1)
-                .filter_map(|line| line.split_once(','))
-                .collect()
-        })
-        .get(pcode)
-        .copied()
-}
-
 /// "Kayes (ML01)", or the bare code when its name is unknown.
 pub fn place_label(pcode: &str) -> String {
-    match place_name(pcode) {
+    match vigie_core::admin::name_of(pcode) {
         Some(name) => format!("{name} ({pcode})"),
         None => pcode.to_owned(),
     }
@@ -400,7 +383,7 @@ mod tests {
 
     #[test]
     fn region_and_cercle_names_come_from_the_bundled_list() {
-        assert_eq!(place_name("ML01"), Some("Kayes"));
+        assert_eq!(place_label("ML01"), "Kayes (ML01)");
         assert_eq!(place_label("ML0101"), "Bafoulabé (ML0101)");
         assert_eq!(place_label("ML010101"), "ML010101");
     }

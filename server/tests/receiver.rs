@@ -197,29 +197,61 @@ fn cors_preflight_answers_configured_origins_only() {
 }
 
 #[test]
-fn forms_are_served_from_the_folder_and_bad_files_skipped() {
+fn forms_are_validated_refused_at_start_and_republished_on_change() {
     let scratch = common::Scratch::new("forms");
     let dist = common::fake_dist(&scratch.0);
     let forms = scratch.0.join("forms");
     std::fs::create_dir_all(&forms).unwrap();
-    std::fs::write(
-        forms.join("a.json"),
-        r#"{"id": "incident", "version": "3", "title": {"fr": "Incident"}}"#,
+    let good = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../forms/mediation.json"),
     )
     .unwrap();
-    std::fs::write(forms.join("b.json"), "{broken").unwrap();
-    std::fs::write(forms.join("c.json"), r#"{"title": "no id"}"#).unwrap();
+    let mut bad: serde_json::Value = serde_json::from_str(&good).unwrap();
+    bad["sections"][0]["fields"][0]["relevant"] = json!("${nulle_part} = 1");
+    std::fs::write(forms.join("a.json"), &good).unwrap();
+    std::fs::write(forms.join("b.json"), bad.to_string()).unwrap();
     let data = scratch.0.join("data");
-    let srv = Server::start_in(scratch, &dist, &data, &forms, &[]);
-    let a = srv.request(
-        "GET",
-        "/api/forms",
-        &[("Authorization", &format!("Bearer {DEVICE}"))],
-        b"",
+
+    // A bad definition stops the start, naming the file and the problem.
+    let refused = std::process::Command::new(common::BIN)
+        .args(["--bind", "127.0.0.1:0", "--lifetime-secs", "20"])
+        .arg("--dist")
+        .arg(&dist)
+        .arg("--data-dir")
+        .arg(&data)
+        .arg("--forms-dir")
+        .arg(&forms)
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        said.contains("b.json") && said.contains("nulle_part"),
+        "{said}"
     );
-    assert_eq!(a.status, 200);
-    let list = a.json()["forms"].as_array().unwrap().clone();
-    assert_eq!(list.len(), 1);
-    assert_eq!(list[0]["id"], "incident");
+
+    // Without it the server starts and serves the typed, valid definition.
+    std::fs::remove_file(forms.join("b.json")).unwrap();
+    let srv = Server::start_in(scratch, &dist, &data, &forms, &[]);
+    let auth = format!("Bearer {DEVICE}");
+    let list = |srv: &Server| {
+        let a = srv.request("GET", "/api/forms", &[("Authorization", &auth)], b"");
+        assert_eq!(a.status, 200);
+        a.json()["forms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["id"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(list(&srv), ["mediation"]);
+    // Published while running: a new valid form is served; a bad one is not, and does not
+    // hide the others.
+    let mut other: serde_json::Value = serde_json::from_str(&good).unwrap();
+    other["id"] = json!("autre");
+    std::fs::write(forms.join("c.json"), other.to_string()).unwrap();
+    std::fs::write(forms.join("d.json"), bad.to_string()).unwrap();
+    std::fs::write(forms.join("e.json"), "{broken").unwrap();
+    assert_eq!(list(&srv), ["mediation", "autre"]);
     assert_eq!(srv.request("GET", "/api/forms", &[], b"").status, 401);
 }

@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::outbox::policy::parse_retry_after;
 use crate::outbox::state::RetryReason;
+use crate::protocol::{Batch, BatchResults, Class, ErrorCode, ItemResult};
 use crate::record::Envelope;
 
 /// Where records go. Stored as `{"mode": "generic_json", …}`; decoded through
@@ -230,10 +231,6 @@ fn reason_of(body: &str) -> String {
     shorten(body)
 }
 
-fn names_id(v: &Value, id: &Uuid) -> bool {
-    v.get("id").and_then(Value::as_str) == Some(id.to_string().as_str())
-}
-
 /// What "Tester la connexion" found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProbeResult {
@@ -315,7 +312,10 @@ impl Backend {
                         method: "POST",
                         url: format!("{base}/submissions/batch"),
                         headers,
-                        body: serde_json::to_string(&json!({ "records": records })).ok()?,
+                        body: serde_json::to_string(&Batch {
+                            records: records.to_vec(),
+                        })
+                        .ok()?,
                     })
                 }
             }
@@ -373,102 +373,72 @@ impl Backend {
                 retry_after,
             } => (*status, body.as_str(), retry_after),
         };
-        match status {
-            401 | 403 => all(Outcome::NeedsAuth { status }),
-            408 | 429 | 500..=599 => all(Outcome::Retry {
-                reason: RetryReason::Server { status },
-                retry_after_ms: retry_after.as_deref().and_then(parse_retry_after),
-            }),
-            200..=299 => self.receipts(ids, status, body),
-            409 => self.conflict(ids, body),
-            400..=499 => all(Outcome::Rejected {
+        match Class::of_status(status) {
+            _ if status == 409 => self.conflict(ids, body),
+            Class::Delivered => self.receipts(ids, status, body),
+            Class::NeedsAuth => all(Outcome::NeedsAuth { status }),
+            Class::Rejected => all(Outcome::Rejected {
                 status,
                 reason: reason_of(body),
             }),
-            _ => all(Outcome::Retry {
+            Class::Retry if (100..400).contains(&status) => all(Outcome::Retry {
                 reason: RetryReason::NotAReceipt { status },
                 retry_after_ms: None,
+            }),
+            Class::Retry => all(Outcome::Retry {
+                reason: RetryReason::Server { status },
+                retry_after_ms: retry_after.as_deref().and_then(parse_retry_after),
             }),
         }
     }
 
+    /// A 2xx: every record needs a result naming its id. A single generic submission is
+    /// answered by one [`ItemResult`]; a batch by [`BatchResults`]; CouchDB by its rows.
     fn receipts(&self, ids: &[Uuid], status: u16, body: &str) -> Vec<Outcome> {
-        let parsed: Option<Value> = serde_json::from_str(body).ok();
         let not_a_receipt = Outcome::Retry {
             reason: RetryReason::NotAReceipt { status },
             retry_after_ms: None,
         };
-        let per_doc: Option<&Vec<Value>> = match self {
-            Backend::CouchDb { .. } => parsed.as_ref().and_then(Value::as_array),
-            _ => parsed
-                .as_ref()
-                .and_then(|v| v.get("results"))
-                .and_then(Value::as_array),
+        let (items, single) = match self {
+            Backend::CouchDb { .. } => (serde_json::from_str::<Vec<ItemResult>>(body).ok(), false),
+            _ => match serde_json::from_str::<BatchResults>(body) {
+                Ok(batch) => (Some(batch.results), false),
+                Err(_) if ids.len() == 1 => (
+                    serde_json::from_str::<ItemResult>(body)
+                        .ok()
+                        .map(|i| vec![i]),
+                    true,
+                ),
+                Err(_) => (None, false),
+            },
         };
-        if ids.len() == 1 && per_doc.is_none() {
-            // Single generic submission: 201/202 is a receipt; a 200 must echo the id.
-            let echoes = parsed.as_ref().is_some_and(|v| names_id(v, &ids[0]));
-            return vec![if status == 201 || status == 202 || echoes {
-                Outcome::Delivered {
-                    status,
-                    server: shorten(body),
-                }
-            } else {
-                not_a_receipt
-            }];
-        }
-        let Some(docs) = per_doc else {
+        let Some(items) = items else {
             return vec![not_a_receipt; ids.len()];
         };
         ids.iter()
-            .map(|id| match docs.iter().find(|d| names_id(d, id)) {
-                None => not_a_receipt.clone(),
-                Some(d) => self.doc_outcome(d, status),
+            .map(|id| {
+                let id = id.to_string();
+                let Some(item) = items.iter().find(|i| i.names(&id)) else {
+                    return not_a_receipt.clone();
+                };
+                match item.class() {
+                    // A single submission's answer that echoes the id is its receipt.
+                    None if single => Outcome::Delivered {
+                        status,
+                        server: shorten(body),
+                    },
+                    None => not_a_receipt.clone(),
+                    Some(class) => item_outcome(class, item, status),
+                }
             })
             .collect()
     }
 
-    fn doc_outcome(&self, d: &Value, status: u16) -> Outcome {
-        let error = d.get("error").and_then(Value::as_str);
-        let ok = d.get("ok").and_then(Value::as_bool) == Some(true) || d.get("rev").is_some();
-        match (self, error) {
-            (_, None) if ok => Outcome::Delivered {
-                status,
-                server: shorten(&d.to_string()),
-            },
-            // CouchDB: a conflict on a fresh UUID means our earlier attempt landed.
-            (Backend::CouchDb { .. }, Some("conflict")) => Outcome::Delivered {
-                status: 409,
-                server: "already stored".into(),
-            },
-            (Backend::GenericJson { .. }, Some("duplicate")) => Outcome::Delivered {
-                status: 200,
-                server: "already stored".into(),
-            },
-            (_, Some("unauthorized" | "forbidden")) => Outcome::NeedsAuth { status: 403 },
-            (_, Some(e)) => Outcome::Rejected {
-                status: d.get("status").and_then(Value::as_u64).unwrap_or(400) as u16,
-                reason: d
-                    .get("reason")
-                    .and_then(Value::as_str)
-                    .map(shorten)
-                    .unwrap_or_else(|| e.to_owned()),
-            },
-            (_, None) => Outcome::Retry {
-                reason: RetryReason::NotAReceipt { status },
-                retry_after_ms: None,
-            },
-        }
-    }
-
     fn conflict(&self, ids: &[Uuid], body: &str) -> Vec<Outcome> {
-        let parsed: Option<Value> = serde_json::from_str(body).ok();
-        let different = parsed
-            .as_ref()
-            .and_then(|v| v.get("error"))
-            .and_then(Value::as_str)
-            == Some("different_content");
-        let outcome = if different {
+        let code = serde_json::from_str::<ItemResult>(body)
+            .ok()
+            .and_then(|i| i.error);
+        let outcome = if code == Some(ErrorCode::DifferentContent) {
             Outcome::Rejected {
                 status: 409,
                 reason: reason_of(body),
@@ -481,6 +451,41 @@ impl Backend {
             }
         };
         vec![outcome; ids.len()]
+    }
+}
+
+/// What one record's result, of class `class`, inside an answer of `status`, means.
+fn item_outcome(class: Class, item: &ItemResult, status: u16) -> Outcome {
+    match class {
+        Class::Delivered if item.error.is_some() => Outcome::Delivered {
+            status: item
+                .status
+                .or(item.error.as_ref().map(ErrorCode::status))
+                .unwrap_or(status),
+            server: "already stored".into(),
+        },
+        Class::Delivered => Outcome::Delivered {
+            status,
+            server: shorten(&serde_json::to_string(item).unwrap_or_default()),
+        },
+        Class::Retry => Outcome::Retry {
+            reason: RetryReason::Server {
+                status: item.status.unwrap_or(500),
+            },
+            retry_after_ms: None,
+        },
+        Class::NeedsAuth => Outcome::NeedsAuth {
+            status: item.status.filter(|s| *s == 401).unwrap_or(403),
+        },
+        Class::Rejected => Outcome::Rejected {
+            status: item.status.unwrap_or(400),
+            reason: item
+                .reason
+                .as_deref()
+                .map(shorten)
+                .or_else(|| item.error.as_ref().map(|e| e.as_str().to_owned()))
+                .unwrap_or_default(),
+        },
     }
 }
 
@@ -638,18 +643,24 @@ mod tests {
         let echo = format!(r#"{{"id":"{id}","received_at":"now"}}"#);
         let g = generic();
         let one = |r: HttpResult| g.interpret(&[id], &r).remove(0);
-        assert!(matches!(
-            one(resp(201, "")),
-            Outcome::Delivered { status: 201, .. }
-        ));
-        assert!(matches!(
-            one(resp(202, "")),
-            Outcome::Delivered { status: 202, .. }
-        ));
-        assert!(matches!(
-            one(resp(200, &echo)),
-            Outcome::Delivered { status: 200, .. }
-        ));
+        for s in [200, 201, 202] {
+            assert!(
+                matches!(one(resp(s, &echo)), Outcome::Delivered { status, .. } if status == s)
+            );
+        }
+        // A success that does not name the record is no receipt, whatever its status: a
+        // captive portal or a misconfigured proxy answers 201/202 with HTML or nothing.
+        for s in [201, 202] {
+            for body in ["", "<html>Bienvenue</html>", "{}"] {
+                assert_eq!(
+                    one(resp(s, body)),
+                    Outcome::Retry {
+                        reason: RetryReason::NotAReceipt { status: s },
+                        retry_after_ms: None
+                    }
+                );
+            }
+        }
         // A captive portal's page, or a 200 naming another record, is no receipt.
         let portal = one(resp(
             200,
@@ -761,6 +772,34 @@ mod tests {
         ));
         let html = generic().interpret(&[a, b], &resp(200, "<html>"));
         assert!(html.iter().all(|o| matches!(o, Outcome::Retry { .. })));
+    }
+
+    /// Bug: the receiver answers a per-record storage failure inside a 200, and the app
+    /// used to treat every unknown per-record code as a refusal, with no way to resend.
+    #[test]
+    fn transient_per_record_errors_inside_a_batch_are_retried() {
+        let (a, b, c, d) = (
+            Uuid::from_u128(1),
+            Uuid::from_u128(2),
+            Uuid::from_u128(3),
+            Uuid::from_u128(4),
+        );
+        let body = format!(
+            r#"{{"results":[{{"id":"{a}","error":"storage","status":500,"reason":"server storage error"}},
+               {{"id":"{b}","error":"busy","status":503}},{{"id":"{c}","error":"rate_limited","status":429}},
+               {{"id":"{d}","error":"duplicate"}}]}}"#
+        );
+        let out = generic().interpret(&[a, b, c, d], &resp(200, &body));
+        for (i, status) in [(0, 500), (1, 503), (2, 429)] {
+            assert_eq!(
+                out[i],
+                Outcome::Retry {
+                    reason: RetryReason::Server { status },
+                    retry_after_ms: None
+                }
+            );
+        }
+        assert!(matches!(out[3], Outcome::Delivered { .. }));
     }
 
     #[test]

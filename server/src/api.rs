@@ -1,0 +1,220 @@
+//! The phones' API under `/api`: the generic-JSON contract of docs/PROTOCOL.md, answered
+//! with the core's protocol types. A record is committed before its receipt is sent.
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::http::{HeaderName, HeaderValue, Method};
+use axum::{
+    extract::{DefaultBodyLimit, State},
+    http::{header, HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+    Json, Router,
+};
+use serde_json::Value;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use vigie_core::protocol::{
+    Batch, BatchResults, ErrorBody, ErrorCode, FormsList, Health, ItemResult, SubmissionList,
+    MAX_BODY,
+};
+use vigie_core::record::Envelope;
+
+use crate::auth::DeviceToken;
+use crate::store::{Receiver, Stored};
+
+/// Every refusal of the API: an [`ErrorBody`] with the code's status.
+#[derive(Debug)]
+pub struct ApiError {
+    code: ErrorCode,
+    reason: String,
+}
+
+impl ApiError {
+    /// An error with `code` and a reason a field worker (or an integrator) can act on.
+    pub fn new(code: ErrorCode, reason: impl Into<String>) -> ApiError {
+        ApiError {
+            code,
+            reason: reason.into(),
+        }
+    }
+
+    fn storage(e: impl std::fmt::Display) -> ApiError {
+        tracing::error!(error = %e, "storage failed");
+        ApiError::new(ErrorCode::Storage, "server storage error")
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status =
+            StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = ErrorBody {
+            error: self.code,
+            reason: self.reason,
+        };
+        (status, Json(body)).into_response()
+    }
+}
+
+/// Parses a JSON request body, mapping every failure to the contract's error.
+fn json_body<T: serde::de::DeserializeOwned>(
+    body: Result<Bytes, BytesRejection>,
+) -> Result<T, ApiError> {
+    let body = body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                ErrorCode::TooLarge,
+                format!("the request is larger than {MAX_BODY} bytes"),
+            )
+        } else {
+            ApiError::new(ErrorCode::Invalid, rejection.body_text())
+        }
+    })?;
+    serde_json::from_slice(&body)
+        .map_err(|e| ApiError::new(ErrorCode::Invalid, format!("body is not valid: {e}")))
+}
+
+/// Decodes and stores one record; the status it would have alone, and its result.
+fn one(recv: &Receiver, record: &Value, token_label: &str) -> (StatusCode, ItemResult) {
+    let sent_id = record.get("id").and_then(Value::as_str);
+    let envelope = match Envelope::from_wire(record) {
+        Ok(e) => e,
+        Err(e) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                ItemResult::error(sent_id, ErrorCode::Invalid, e.to_string()),
+            )
+        }
+    };
+    let id = envelope.id.to_string();
+    match recv.store(&envelope, token_label) {
+        // A replay gets the very receipt the first delivery got.
+        Ok(Stored::New(at) | Stored::Duplicate(at)) => {
+            (StatusCode::CREATED, ItemResult::receipt(&id, at))
+        }
+        Ok(Stored::Conflict) => (
+            StatusCode::CONFLICT,
+            ItemResult::error(
+                Some(&id),
+                ErrorCode::DifferentContent,
+                "a different record with this id is already stored",
+            ),
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "storing a submission failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                ItemResult::error(Some(&id), ErrorCode::Storage, "server storage error"),
+            )
+        }
+    }
+}
+
+async fn submit(
+    State(recv): State<Receiver>,
+    DeviceToken(label): DeviceToken,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let record: Value = json_body(body)?;
+    if let Some(key) = headers.get("idempotency-key") {
+        let key = key.to_str().unwrap_or("");
+        if record.get("id").and_then(Value::as_str) != Some(key) {
+            return Err(ApiError::new(
+                ErrorCode::Invalid,
+                "Idempotency-Key differs from field 'id'",
+            ));
+        }
+    }
+    let (status, answer) = tokio::task::spawn_blocking(move || one(&recv, &record, &label))
+        .await
+        .map_err(ApiError::storage)?;
+    Ok((status, Json(answer)).into_response())
+}
+
+async fn submit_batch(
+    State(recv): State<Receiver>,
+    DeviceToken(label): DeviceToken,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<BatchResults>, ApiError> {
+    let batch: Batch<Value> = serde_json::from_value(json_body(body)?).map_err(|_| {
+        ApiError::new(
+            ErrorCode::Invalid,
+            "field 'records' is missing or not an array",
+        )
+    })?;
+    let results = tokio::task::spawn_blocking(move || {
+        batch
+            .records
+            .iter()
+            .map(|r| one(&recv, r, &label).1)
+            .collect()
+    })
+    .await
+    .map_err(ApiError::storage)?;
+    Ok(Json(BatchResults { results }))
+}
+
+async fn list(
+    State(recv): State<Receiver>,
+    _device: DeviceToken,
+) -> Result<Json<SubmissionList>, ApiError> {
+    let ids = tokio::task::spawn_blocking(move || recv.ids())
+        .await
+        .map_err(ApiError::storage)?
+        .map_err(ApiError::storage)?;
+    Ok(Json(SubmissionList {
+        count: ids.len(),
+        ids,
+    }))
+}
+
+async fn forms(State(recv): State<Receiver>, _device: DeviceToken) -> Response {
+    let published = tokio::task::spawn_blocking(move || recv.forms().current())
+        .await
+        .unwrap_or_default();
+    Json(FormsList {
+        forms: published.forms.iter().collect::<Vec<_>>(),
+    })
+    .into_response()
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(ErrorCode::NotFound, "no such receiver address")
+}
+
+async fn health() -> Json<Health> {
+    Json(Health {
+        vigie: "receiver".into(),
+        ok: true,
+    })
+}
+
+/// CORS for the app served from other origins (`allowed`: exact origins such as
+/// `https://vigie.example.org`); none: same-origin only.
+pub fn cors(allowed: &[HeaderValue]) -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(allowed.iter().cloned()))
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            HeaderName::from_static("idempotency-key"),
+        ])
+        .max_age(std::time::Duration::from_secs(600))
+}
+
+/// Routes under `/api`.
+pub fn routes(recv: Receiver, allowed_origins: &[HeaderValue]) -> Router {
+    Router::new()
+        .route("/api/health", get(health))
+        .route("/api/submissions", post(submit).get(list))
+        .route("/api/submissions/batch", post(submit_batch))
+        .route("/api/forms", get(forms))
+        // Unknown API addresses are a wrong base URL, never the app's HTML shell.
+        .route("/api", axum::routing::any(not_found))
+        .route("/api/{*rest}", axum::routing::any(not_found))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(cors(allowed_origins))
+        .with_state(recv)
+}
