@@ -8,6 +8,7 @@
 //! - [`views`]: Leptos components.
 
 pub mod adapters;
+pub mod form_session;
 pub mod forms;
 pub mod state;
 pub mod sync;

@@ -6,6 +6,7 @@
 //! group is an array of such objects; select_multiple is an array of codes; location and
 //! counts are objects (docs/FORMS.md).
 
+pub mod answers;
 pub mod builtin;
 pub mod counts;
 pub mod expr;

@@ -180,7 +180,7 @@ pub async fn flush<S: OutboxStore, T: Transport, C: Clock>(
                 blocked |= matches!(entry.state, DeliveryState::NeedsAuth { .. });
                 // Only one flush runs at a time, so "Sending" on disk is a crash's leftover.
                 entry.apply(&Event::Restarted, &opts.policy);
-                if entry.state.is_due(now) {
+                if entry.state.is_due(now, &opts.policy) {
                     due.push(entry);
                 }
             }

@@ -1,5 +1,7 @@
 //! Retry timing: exponential backoff with full jitter, capped, never expiring.
 
+use crate::record::Millis;
+
 /// How long to wait before the next attempt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
@@ -22,6 +24,11 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// The longest any record may wait: the backoff cap or the largest Retry-After honoured.
+    pub fn longest_wait_ms(&self) -> Millis {
+        self.cap_ms.max(self.max_retry_after_ms) as Millis
+    }
+
     /// Delay before attempt number `attempts + 1`, given a uniform draw `jitter` in [0, 1)
     /// and the server's Retry-After if any. Full jitter: uniform in [0, ceiling].
     pub fn delay_ms(&self, attempts: u32, jitter: f64, retry_after_ms: Option<u64>) -> u64 {

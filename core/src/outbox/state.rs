@@ -226,14 +226,28 @@ impl DeliveryState {
         }
     }
 
-    /// Whether a flush at `now` should send it.
-    pub fn is_due(&self, now: Millis) -> bool {
+    /// Whether a flush at `now` should send it. A retry planned further ahead than any
+    /// delay the policy can give was planned by a clock that has since been corrected
+    /// backwards (phones' clocks jump): it is due now rather than at that stale time.
+    pub fn is_due(&self, now: Millis, policy: &RetryPolicy) -> bool {
         match self {
             DeliveryState::Queued => true,
             DeliveryState::RetryWait {
                 next_attempt_at, ..
-            } => *next_attempt_at <= now,
+            } => *next_attempt_at <= now || *next_attempt_at > now + policy.longest_wait_ms(),
             _ => false,
+        }
+    }
+
+    /// How long from `now` until it is due, if it is waiting for a retry: never negative,
+    /// never more than the policy's longest wait (see [`DeliveryState::is_due`]).
+    pub fn wait_ms(&self, now: Millis, policy: &RetryPolicy) -> Option<u64> {
+        match self {
+            DeliveryState::RetryWait { .. } if self.is_due(now, policy) => Some(0),
+            DeliveryState::RetryWait {
+                next_attempt_at, ..
+            } => Some((*next_attempt_at - now) as u64),
+            _ => None,
         }
     }
 
@@ -537,14 +551,39 @@ mod tests {
             attempts: 1,
             last_error: RetryReason::Timeout,
         };
-        assert!(wait.is_due(50) && !wait.is_due(49));
-        assert!(S::Queued.is_due(0));
+        let p = RetryPolicy::default();
+        assert!(wait.is_due(50, &p) && !wait.is_due(49, &p));
+        assert!(S::Queued.is_due(0, &p));
         assert!(!S::NeedsAuth {
             status: 401,
             attempts: 1
         }
-        .is_due(i64::MAX));
+        .is_due(i64::MAX, &p));
         assert!(S::Queued.is_pending() && !S::Delivered(receipt()).is_pending());
+    }
+
+    /// Bug: a clock corrected backwards left retries planned at the stale time (hours or
+    /// years ahead), and the page's timer delay overflowed and re-fired for ever.
+    #[test]
+    fn a_retry_planned_by_a_clock_since_corrected_backwards_is_due_now() {
+        let p = RetryPolicy::default();
+        let planned_at = 1_800_000_000_000; // clock wrong by a year when the retry was planned
+        let wait = S::RetryWait {
+            next_attempt_at: planned_at + 60_000,
+            attempts: 3,
+            last_error: RetryReason::Timeout,
+        };
+        let corrected = planned_at - 365 * 24 * 3_600_000;
+        assert!(wait.is_due(corrected, &p));
+        assert_eq!(wait.wait_ms(corrected, &p), Some(0));
+        // An ordinary wait stays a wait, and is bounded by the policy.
+        assert!(!wait.is_due(planned_at, &p));
+        assert_eq!(wait.wait_ms(planned_at, &p), Some(60_000));
+        for now in [i64::MIN / 2, -1, 0, planned_at, i64::MAX / 2] {
+            let w = wait.wait_ms(now, &p).unwrap();
+            assert!(w <= p.longest_wait_ms() as u64, "{now}: {w}");
+        }
+        assert_eq!(S::Queued.wait_ms(0, &p), None);
     }
 
     #[test]

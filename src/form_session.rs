@@ -1,0 +1,272 @@
+//! One form being filled, apart from how it looks: the draft's id (created at the first
+//! change; the address then becomes `/fill/<id>` with `history.replaceState`, so a reload
+//! resumes it and nothing re-renders), the answers and their edits, the debounced and
+//! page-hide saves, moving between screens, finalising and discarding. The view renders
+//! its read-only signals and calls its methods; storage goes through the forms controller.
+
+use std::time::Duration;
+
+use leptos::prelude::*;
+use serde_json::Value as Json;
+use uuid::Uuid;
+use wasm_bindgen::JsValue;
+
+use crate::forms::{now_ms, today, FinaliseError, Forms};
+use vigie_core::drafts::Draft;
+use vigie_core::forms::answers::{self, AnswerPath, Relevance};
+use vigie_core::forms::{problems, Answers, FormDef, Located};
+use vigie_core::i18n::Msg;
+
+/// How long typing may go unsaved: a keystroke schedules a save this much later.
+const AUTOSAVE_DELAY: Duration = Duration::from_millis(400);
+
+/// What finalising led to, for the view to act on.
+pub enum Finalised {
+    /// Queued in the outbox: leave the form.
+    Queued,
+    /// Not queued; the status says why, and the screen moved to the first problem if any.
+    Refused,
+}
+
+/// One form being filled.
+#[derive(Clone, Copy)]
+pub struct FormSession {
+    def: StoredValue<FormDef>,
+    answers: RwSignal<Answers>,
+    section: RwSignal<usize>,
+    status: RwSignal<Option<(bool, Msg)>>,
+    draft_id: StoredValue<Option<Uuid>>,
+    created: StoredValue<i64>,
+    generation: StoredValue<u32>,
+    /// Set once the user deleted the draft: nothing may save it again.
+    discarded: StoredValue<bool>,
+    /// Which sections and fields apply: one computation for screen, checks and finalise.
+    relevance: Memo<Relevance>,
+    problems: Memo<Vec<Located>>,
+    forms: Forms,
+}
+
+impl FormSession {
+    /// Starts filling `def`, from `draft` if resuming one. Saves when the page is hidden or
+    /// left, for as long as the calling component lives.
+    pub fn new(def: FormDef, draft: Option<Draft>, forms: Forms) -> FormSession {
+        let answers = RwSignal::new(
+            draft
+                .as_ref()
+                .map(|d| d.answers.clone())
+                .unwrap_or_default(),
+        );
+        let def = StoredValue::new(def);
+        let session = FormSession {
+            def,
+            answers,
+            section: RwSignal::new(draft.as_ref().map_or(0, |d| d.section)),
+            status: RwSignal::new(None),
+            draft_id: StoredValue::new(draft.as_ref().map(|d| d.id)),
+            created: StoredValue::new(draft.as_ref().map_or(0, |d| d.created_at)),
+            generation: StoredValue::new(0),
+            discarded: StoredValue::new(false),
+            relevance: Memo::new(move |_| {
+                answers.with(|a| def.with_value(|d| Relevance::new(d, a, &today())))
+            }),
+            problems: Memo::new(move |_| {
+                answers.with(|a| def.with_value(|d| problems(d, a, &today())))
+            }),
+            forms,
+        };
+        let hide = window_event_listener(leptos::ev::pagehide, move |_| session.save_now());
+        let vis = window_event_listener(leptos::ev::visibilitychange, move |_| session.save_now());
+        on_cleanup(move || {
+            hide.remove();
+            vis.remove();
+        });
+        session
+    }
+
+    /// The definition being filled.
+    pub fn def(&self) -> StoredValue<FormDef> {
+        self.def
+    }
+
+    /// The screen shown (a section index).
+    pub fn section(&self) -> ReadSignal<usize> {
+        self.section.read_only()
+    }
+
+    /// The last save or finalise result: `(ok, message)`.
+    pub fn status(&self) -> ReadSignal<Option<(bool, Msg)>> {
+        self.status.read_only()
+    }
+
+    /// Which sections and fields apply now.
+    pub fn relevance(&self) -> Memo<Relevance> {
+        self.relevance
+    }
+
+    /// Every problem of the answers, in form order.
+    pub fn problems(&self) -> Memo<Vec<Located>> {
+        self.problems
+    }
+
+    /// The answer at `path` (tracked).
+    pub fn get(&self, path: &AnswerPath) -> Option<Json> {
+        self.answers.with(|a| answers::get(a, path).cloned())
+    }
+
+    /// Reads the answers (tracked) through `f`.
+    pub fn with_answers<T>(&self, f: impl FnOnce(&Answers) -> T) -> T {
+        self.answers.with(f)
+    }
+
+    /// Changes the answers through `f` and schedules the autosave.
+    pub fn edit(&self, f: impl FnOnce(&mut Answers)) {
+        self.answers.update(f);
+        self.schedule_save();
+    }
+
+    /// The draft's id, created at the first change (the address becomes `/fill/<id>`).
+    fn ensure_id(&self) -> Uuid {
+        if let Some(id) = self.draft_id.get_value() {
+            return id;
+        }
+        let id = Uuid::new_v4();
+        self.draft_id.set_value(Some(id));
+        self.created.set_value(now_ms());
+        if let Some(h) = web_sys::window().and_then(|w| w.history().ok()) {
+            let _ = h.replace_state_with_url(&JsValue::NULL, "", Some(&format!("/fill/{id}")));
+        }
+        id
+    }
+
+    /// The draft as it is on screen (copies the answers: only when saving).
+    fn current_draft(&self) -> Draft {
+        let id = self.ensure_id();
+        self.def.with_value(|d| Draft {
+            id,
+            form_id: d.id.clone(),
+            form_version: d.version.clone(),
+            created_at: self.created.get_value(),
+            updated_at: now_ms(),
+            answers: self.answers.get_untracked(),
+            section: self.section.get_untracked(),
+        })
+    }
+
+    /// Saves the draft now (nothing to save before the first change).
+    pub fn save_now(&self) {
+        if self.discarded.get_value()
+            || (self.draft_id.get_value().is_none()
+                && self.answers.with_untracked(Answers::is_empty))
+        {
+            return;
+        }
+        let result = self.forms.save_draft(&self.current_draft());
+        self.status.set(Some(match result {
+            Ok(()) => (true, Msg::DraftSaved),
+            Err(e) => (false, e.user_message()),
+        }));
+    }
+
+    /// Debounced autosave: at most [`AUTOSAVE_DELAY`] of typing is ever unsaved.
+    fn schedule_save(&self) {
+        self.ensure_id();
+        self.generation.update_value(|g| *g = g.wrapping_add(1));
+        let mine = self.generation.get_value();
+        let this = *self;
+        set_timeout(
+            move || {
+                if this.generation.try_get_value() == Some(mine) {
+                    this.save_now();
+                }
+            },
+            AUTOSAVE_DELAY,
+        );
+    }
+
+    /// The sections that apply (tracked).
+    pub fn visible_sections(&self) -> Vec<usize> {
+        let def = self.def;
+        self.relevance.with(|r| def.with_value(|d| r.sections(d)))
+    }
+
+    /// `(screen number, screens)` for the progress line.
+    pub fn step(&self) -> (usize, usize) {
+        let v = self.visible_sections();
+        let cur = self.section.get();
+        (v.iter().position(|i| *i >= cur).unwrap_or(0) + 1, v.len())
+    }
+
+    /// Whether the screen shown is the first / the last that applies.
+    pub fn at_edge(&self, last: bool) -> bool {
+        let v = self.visible_sections();
+        let cur = self.section.get();
+        if last {
+            v.last().is_none_or(|l| cur >= *l)
+        } else {
+            v.first().is_none_or(|f| cur <= *f)
+        }
+    }
+
+    /// Moves to the next (or previous) screen that applies, saving first.
+    pub fn go(&self, forward: bool) {
+        let v = self
+            .def
+            .with_value(|d| self.relevance.with_untracked(|r| r.sections(d)));
+        let cur = self.section.get_untracked();
+        let next = if forward {
+            v.iter().copied().find(|i| *i > cur)
+        } else {
+            v.iter().rev().copied().find(|i| *i < cur)
+        };
+        if let Some(n) = next {
+            self.section.set(n);
+            self.save_now();
+            if let Some(w) = web_sys::window() {
+                w.scroll_to_with_x_and_y(0.0, 0.0);
+            }
+        }
+    }
+
+    /// Saves, then queues the record if every answer is acceptable.
+    pub fn finalise(&self) -> Finalised {
+        let draft = self.current_draft();
+        self.save_now();
+        let refused = |msg: Msg| {
+            self.status.set(Some((false, msg)));
+            Finalised::Refused
+        };
+        match self.forms.finalise(&draft) {
+            Ok(()) => Finalised::Queued,
+            Err(FinaliseError::Problems(found)) => {
+                let screen = found
+                    .first()
+                    .and_then(|l| self.def.with_value(|d| section_of(d, l)));
+                if let Some(s) = screen {
+                    self.section.set(s);
+                }
+                refused(Msg::FixProblems)
+            }
+            Err(FinaliseError::UnknownForm) => refused(Msg::FormUnavailable),
+            Err(FinaliseError::Storage(e)) => refused(e.user_message()),
+        }
+    }
+
+    /// Deletes the draft (the user confirmed); nothing saves it again.
+    pub fn discard(&self) {
+        self.discarded.set_value(true);
+        if let Some(id) = self.draft_id.get_value() {
+            self.forms.delete_draft(&id);
+        }
+    }
+}
+
+/// Which screen shows the field of `located` (for jumping to the first problem).
+fn section_of(def: &FormDef, located: &Located) -> Option<usize> {
+    let name = located
+        .entry
+        .as_ref()
+        .map_or(located.field.as_str(), |(r, _)| r.as_str());
+    def.sections
+        .iter()
+        .position(|s| s.fields.iter().any(|f| f.name == name))
+}

@@ -1,0 +1,42 @@
+//! The optional GPS position: a button, the position taken, a way to clear it.
+
+use leptos::prelude::*;
+use serde_json::{json, Value as Json};
+
+use super::field::Ctx;
+use crate::adapters::geolocation;
+use vigie_core::forms::answers::AnswerPath;
+use vigie_core::i18n::Msg;
+
+pub(super) fn gps_view(ctx: Ctx, p: StoredValue<AnswerPath>) -> impl IntoView {
+    let failed = RwSignal::new(false);
+    let shown = move || {
+        p.with_value(|p| ctx.get(p)).and_then(|v| {
+            let lat = v.get("lat")?.as_f64()?;
+            let lon = v.get("lon")?.as_f64()?;
+            Some(format!("{lat:.5}, {lon:.5}"))
+        })
+    };
+    let take = move |_| {
+        failed.set(false);
+        geolocation::current_position(move |outcome| match outcome {
+            Ok(pos) => p.with_value(|p| {
+                ctx.set(
+                    p,
+                    json!({"lat": pos.lat, "lon": pos.lon, "accuracy_m": pos.accuracy_m}),
+                )
+            }),
+            Err(_) => failed.set(true),
+        });
+    };
+    view! {
+        <div class="gps">
+            <button type="button" class="btn btn-secondary" on:click=take>{crate::views::tr(Msg::TakePosition)}</button>
+            {move || shown().map(|s| view! {
+                <span class="gps-value">{s}</span>
+                <button type="button" class="btn-small btn-secondary" on:click=move |_| p.with_value(|p| ctx.set(p, Json::Null))>{crate::views::tr(Msg::Clear)}</button>
+            })}
+            {move || failed.get().then(|| view! { <p class="hint">{crate::views::tr(Msg::PositionUnavailable)}</p> })}
+        </div>
+    }
+}

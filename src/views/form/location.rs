@@ -1,0 +1,90 @@
+//! The place question: region, cercle and commune pickers (P-codes from the bundled
+//! table), another commune in words, the village or quarter.
+
+use leptos::prelude::*;
+
+use super::field::Ctx;
+use vigie_core::admin;
+use vigie_core::forms::answers::{self, AnswerPath};
+use vigie_core::i18n::Msg;
+
+/// Reads one key of the object answer at `p`.
+fn part(ctx: Ctx, p: StoredValue<AnswerPath>, key: &str) -> String {
+    p.with_value(|p| ctx.session.with_answers(|a| answers::part(a, p, key)))
+}
+
+/// Sets keys of the object answer at `p` (empty strings remove a key).
+fn set_parts(ctx: Ctx, p: StoredValue<AnswerPath>, parts: &[(&str, String)]) {
+    p.with_value(|p| {
+        ctx.session.edit(|a| answers::set_parts(a, p, parts));
+        ctx.touch(p);
+    });
+}
+
+pub(super) fn location_view(ctx: Ctx, p: StoredValue<AnswerPath>, id: &str) -> impl IntoView {
+    let t = move |m: Msg| ctx.state.t(m);
+    let select = move |key: &'static str,
+                       msg: Msg,
+                       options: Box<dyn Fn() -> Vec<(String, String)> + Send + Sync>,
+                       clear: &'static [&'static str]| {
+        let sid = format!("{id}-{key}");
+        view! {
+            <label class="sub-label" for=sid.clone()>{move || t(msg)}</label>
+            <select id=sid prop:value=move || part(ctx, p, key) on:change=move |ev| {
+                let mut parts = vec![(key, event_target_value(&ev))];
+                parts.extend(clear.iter().map(|k| (*k, String::new())));
+                set_parts(ctx, p, &parts);
+            }>
+                <option value="">{crate::views::tr(Msg::Choose)}</option>
+                {move || {
+                    let current = part(ctx, p, key);
+                    options().into_iter().map(|(code, label)| {
+                        let selected = code == current;
+                        view! { <option value=code selected=selected>{label}</option> }
+                    }).collect_view()
+                }}
+            </select>
+        }
+    };
+    let regions = Box::new(|| {
+        admin::regions()
+            .into_iter()
+            .map(|u| (u.code.to_owned(), u.name.to_owned()))
+            .collect()
+    });
+    let cercles = Box::new(move || {
+        admin::cercles(&part(ctx, p, "region"))
+            .into_iter()
+            .map(|u| (u.code.to_owned(), u.name.to_owned()))
+            .collect()
+    });
+    let communes = Box::new(move || {
+        let lang = ctx.lang();
+        admin::communes(&part(ctx, p, "cercle"))
+            .into_iter()
+            .map(|u| {
+                (
+                    u.code.to_owned(),
+                    format!("{} {}", Msg::Commune.text(lang), u.code),
+                )
+            })
+            .collect()
+    });
+    let text = move |key: &'static str, msg: Msg| {
+        let tid = format!("{id}-{key}");
+        view! {
+            <label class="sub-label" for=tid.clone()>{move || t(msg)}</label>
+            <input type="text" id=tid prop:value=move || part(ctx, p, key)
+                on:input=move |ev| set_parts(ctx, p, &[(key, event_target_value(&ev))]) />
+        }
+    };
+    view! {
+        <div class="location">
+            {select("region", Msg::Region, regions, &["cercle", "commune"])}
+            {select("cercle", Msg::Cercle, cercles, &["commune"])}
+            {select("commune", Msg::Commune, communes, &[])}
+            {text("commune_other", Msg::OtherCommune)}
+            {text("village", Msg::Village)}
+        </div>
+    }
+}

@@ -1,0 +1,209 @@
+//! Filling a form: one section per screen, any valid definition, autosaved drafts. The
+//! page renders a [`FormSession`] (the controller); one file per widget family renders the
+//! fields. Texts from the definition are only ever inserted as text. Inputs are created
+//! once per screen and bound to the answers reactively: typing never re-creates a field
+//! (no lost focus).
+
+mod choice;
+mod field;
+mod gps;
+mod grid;
+mod location;
+mod repeat;
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use uuid::Uuid;
+use wasm_bindgen::JsCast;
+
+use crate::form_session::{Finalised, FormSession};
+use crate::forms::use_forms;
+use crate::state::use_app_state;
+use field::{field_view, Ctx};
+use vigie_core::drafts::Draft;
+use vigie_core::forms::FormDef;
+use vigie_core::i18n::Msg;
+
+/// `/new/<form>`: a blank form; the draft is created at the first change.
+#[component]
+pub fn NewForm() -> impl IntoView {
+    let params = use_params_map();
+    let forms = use_forms();
+    move || {
+        let id = params.with(|p| p.get("form").unwrap_or_default());
+        start_form(&id, forms)
+    }
+}
+
+/// `/report`: a new incident report, straight away.
+#[component]
+pub fn ReportPage() -> impl IntoView {
+    start_form("incident", use_forms())
+}
+
+fn start_form(id: &str, forms: crate::forms::Forms) -> AnyView {
+    match forms.form(id) {
+        Some(def) => view! { <FormFill def=def draft=None /> }.into_any(),
+        None => view! { <Gone msg=Msg::FormUnavailable /> }.into_any(),
+    }
+}
+
+/// `/fill/<draft id>`: resumes a draft with the form version it was started with.
+#[component]
+pub fn ResumeForm() -> impl IntoView {
+    let params = use_params_map();
+    let forms = use_forms();
+    move || {
+        let id = params.with(|p| p.get("id").unwrap_or_default());
+        let draft = Uuid::parse_str(&id).ok().and_then(|id| forms.draft(&id));
+        match draft {
+            Some(d) => match forms.version(&d.form_id, &d.form_version) {
+                Some(def) => view! { <FormFill def=def draft=Some(d) /> }.into_any(),
+                // The version it was started with is gone (an app update replaced a
+                // built-in form): carry on with the current one rather than strand the
+                // answers; answers are kept by field name, and the user is told to check.
+                None => match forms.form(&d.form_id) {
+                    Some(def) => view! {
+                        <FormFill def=def draft=Some(d) note=Msg::DraftVersionChanged />
+                    }
+                    .into_any(),
+                    None => view! { <Gone msg=Msg::FormUnavailable /> }.into_any(),
+                },
+            },
+            None => view! { <Gone msg=Msg::DraftGone /> }.into_any(),
+        }
+    }
+}
+
+#[component]
+fn Gone(msg: Msg) -> impl IntoView {
+    let state = use_app_state();
+    view! {
+        <section class="page">
+            <p class="result result-bad">{move || state.t(msg)}</p>
+            <crate::views::pages::BackHome />
+        </section>
+    }
+}
+
+/// After the screen shows the problems, scrolls to the first one and puts the focus there
+/// (a screen reader reads its message; a sighted user sees it without hunting).
+fn reveal_first_problem() {
+    // After the render that switches screens and marks the fields.
+    set_timeout(
+        || {
+            let doc = web_sys::window().and_then(|w| w.document());
+            let Some(field) = doc.and_then(|d| d.query_selector(".field-bad").ok().flatten())
+            else {
+                return;
+            };
+            field.scroll_into_view();
+            let focusable = field
+                .query_selector("input, select, textarea")
+                .ok()
+                .flatten()
+                .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+            if let Some(input) = focusable {
+                let _ = input.focus();
+            }
+        },
+        Duration::from_millis(50),
+    );
+}
+
+/// The form itself.
+#[component]
+fn FormFill(
+    def: FormDef,
+    draft: Option<Draft>,
+    /// Something to tell the user when the form opens.
+    #[prop(optional)]
+    note: Option<Msg>,
+) -> impl IntoView {
+    let state = use_app_state();
+    let navigate = use_navigate();
+    let navigate_away = navigate.clone();
+    let title = def.title.clone();
+    let session = FormSession::new(def, draft, use_forms());
+    let ctx = Ctx {
+        session,
+        touched: RwSignal::new(HashSet::new()),
+        show_all: RwSignal::new(false),
+        state,
+    };
+    let finish = move |_| {
+        ctx.show_all.set(true);
+        match session.finalise() {
+            Finalised::Queued => {
+                state.notice.set(Some(Msg::Finalised));
+                navigate("/", Default::default());
+            }
+            Finalised::Refused => reveal_first_problem(),
+        }
+    };
+    let confirming = RwSignal::new(false);
+    let discard = move |_| {
+        session.discard();
+        navigate_away("/", Default::default());
+    };
+    let step = move || session.step();
+    view! {
+        <section class="page form-page">
+            <h1>{move || title.get(state.lang.get()).to_owned()}</h1>
+            <div class="progress" aria-live="polite">
+                <span>{move || {
+                    let (n, total) = step();
+                    state.t(Msg::StepOf).replace("{n}", &n.to_string()).replace("{total}", &total.to_string())
+                }}</span>
+                <progress max=move || step().1 value=move || step().0></progress>
+            </div>
+            {note.map(|m| view! { <p class="notice" role="status" data-testid="form-note">{move || state.t(m)}</p> })}
+            {move || {
+                let idx = session.section().get();
+                session.def().with_value(|d| d.sections.get(idx).cloned()).map(|s| {
+                    let heading = s.title.clone();
+                    view! {
+                        <h2 class="section-title">{move || heading.get(state.lang.get()).to_owned()}</h2>
+                        <div class="fields">
+                            {s.fields.into_iter().map(|f| field_view(ctx, f, None)).collect_view()}
+                        </div>
+                    }
+                })
+            }}
+            {move || session.status().get().map(|(ok, msg)| view! {
+                <p class="result" class:result-ok=ok class:result-bad=!ok role="status">{move || state.t(msg)}</p>
+            })}
+            <div class="form-nav">
+                <button type="button" class="btn btn-secondary" on:click=move |_| session.go(false) disabled=move || session.at_edge(false)>
+                    {crate::views::tr(Msg::Previous)}
+                </button>
+                {move || if session.at_edge(true) {
+                    let finish = finish.clone();
+                    view! { <button type="button" class="btn btn-finish" on:click=finish>{crate::views::tr(Msg::Finish)}</button> }.into_any()
+                } else {
+                    view! { <button type="button" class="btn" on:click=move |_| session.go(true)>{crate::views::tr(Msg::Next)}</button> }.into_any()
+                }}
+            </div>
+            <div class="form-discard">
+                <Show
+                    when=move || confirming.get()
+                    fallback=move || view! {
+                        <button type="button" class="btn-small btn-secondary" on:click=move |_| confirming.set(true)>
+                            {crate::views::tr(Msg::DeleteDraft)}
+                        </button>
+                    }
+                >
+                    <button type="button" class="btn-small btn-danger" on:click=discard.clone()>
+                        {crate::views::tr(Msg::ConfirmDelete)}
+                    </button>
+                    <button type="button" class="btn-small btn-secondary" on:click=move |_| confirming.set(false)>
+                        {crate::views::tr(Msg::Cancel)}
+                    </button>
+                </Show>
+            </div>
+        </section>
+    }
+}
