@@ -3,38 +3,71 @@
 # host unit/integration tests, wasm-bindgen tests in headless Chromium, end-to-end tests in
 # headless Chromium against the release build served by the real server.
 # Ends with one line: "N passed, N failed".
-set -euo pipefail
+set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$VIGIE_ROOT"
 
-bash scripts/setup.sh
+bash scripts/setup.sh || { echo "setup failed"; echo; echo "0 passed, 1 failed"; exit 1; }
 log="$VIGIE_SCRATCH/test.log"
 : > "$log"
+: > "$VIGIE_SCRATCH/e2e.tap"
 banner() { printf '\n===== %s =====\n' "$*"; }
-run() { "$@" 2>&1 | tee -a "$log"; }
+# Every step runs even when an earlier one failed, so a red run says how red. A step that
+# is not a test runner (a lint, a build) counts as one failed test when it fails.
+broken=0
+check() { # name, command…
+  local name=$1; shift
+  if ! "$@" 2>&1 | tee -a "$log"; then
+    echo "[test] FAILED: $name"
+    broken=$((broken + 1))
+    return 1
+  fi
+}
+
+# A test runner: its failures are counted from its own summary; only a run that failed
+# without reporting any failed test (it did not compile, it crashed) counts as one.
+tier() { # name, command…
+  local name=$1; shift
+  local out="$VIGIE_SCRATCH/tier.out"
+  if ! "$@" 2>&1 | tee "$out" | tee -a "$log"; then
+    echo "[test] FAILED: $name"
+    if ! grep -qE '(test result: FAILED|^# fail [1-9])' "$out" "$VIGIE_SCRATCH/e2e.tap" 2>/dev/null; then
+      broken=$((broken + 1))
+    fi
+  fi
+}
 
 banner "format and lints"
-cargo fmt --all -- --check
-cargo clippy --workspace --all-targets --quiet -- -D warnings
-cargo clippy -p vigie --target wasm32-unknown-unknown --all-targets --quiet -- -D warnings
+check "cargo fmt" cargo fmt --all -- --check
+check "clippy (host)" cargo clippy --workspace --all-targets --quiet -- -D warnings
+check "clippy (wasm32)" cargo clippy -p vigie --target wasm32-unknown-unknown --all-targets --quiet -- -D warnings
+# The core is pure by construction: nothing of the browser or of Leptos may reach it.
+impure=$(cargo tree -p vigie-core -e normal --prefix none | grep -E '^(leptos|web-sys|js-sys|wasm-bindgen|gloo)' || true)
+if [ -n "$impure" ]; then
+  echo "[test] FAILED: vigie-core depends on browser or UI crates: $impure"
+  broken=$((broken + 1))
+fi
 
 banner "tier 1: host tests"
-run cargo test --workspace
+tier "host tests" cargo test --workspace
 
 banner "tier 2: browser adapter tests (wasm-bindgen-test, headless Chromium)"
-run cargo test -p vigie --target wasm32-unknown-unknown
+tier "browser tests" cargo test -p vigie --target wasm32-unknown-unknown
 
 banner "tier 3: end-to-end (release build, real server, headless Chromium)"
-bash scripts/build.sh --next
-cargo build -p vigie-server --quiet
-(cd e2e && run node --test --test-concurrency=1 --test-timeout=120000 --test-reporter=spec --test-reporter-destination=stdout \
-  --test-reporter=tap --test-reporter-destination="$VIGIE_SCRATCH/e2e.tap" ./*.test.mjs)
+if check "release build" bash scripts/build.sh --next && check "server build" cargo build -p vigie-server --quiet; then
+  cd e2e
+  tier "end-to-end" node --test --test-concurrency=1 --test-timeout=120000 --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=tap --test-reporter-destination="$VIGIE_SCRATCH/e2e.tap" ./*.test.mjs
+  cd "$VIGIE_ROOT"
+fi
 
-# One summary over all tiers (cargo's per-binary lines, node's TAP totals).
+# One summary over all tiers (cargo's per-binary lines, node's TAP totals, failed steps).
 read -r passed failed < <(
   { grep -E '^test result:' "$log" | sed -E 's/.* ([0-9]+) passed; ([0-9]+) failed.*/\1 \2/'
     p=$(grep -E '^# pass ' "$VIGIE_SCRATCH/e2e.tap" | awk '{print $3}'); f=$(grep -E '^# fail ' "$VIGIE_SCRATCH/e2e.tap" | awk '{print $3}')
-    echo "${p:-0} ${f:-0}"; } | awk '{p+=$1; f+=$2} END {print p, f}')
+    echo "${p:-0} ${f:-0}"
+    echo "0 $broken"; } | awk '{p+=$1; f+=$2} END {print p, f}')
 echo
 echo "${passed} passed, ${failed} failed"
 [ "$failed" = 0 ]

@@ -8,12 +8,13 @@ use uuid::Uuid;
 
 use crate::adapters::storage::{LocalStore, StorageError};
 use crate::sync::Outbox;
-use vigie_core::drafts::{draft_key, Draft, DRAFT_PREFIX};
+use vigie_core::drafts::Draft;
 use vigie_core::forms::{builtin, load, remote, FormDef, Located};
+use vigie_core::keys::{self, DRAFT_PREFIX};
 use vigie_core::record::Millis;
 
 /// Storage key of the definitions fetched from the backend.
-pub const FORMS_CACHE_KEY: &str = "vigie/forms/cache";
+pub use vigie_core::keys::FORMS_CACHE as FORMS_CACHE_KEY;
 
 /// Forms and drafts, provided as context.
 #[derive(Clone, Copy)]
@@ -161,7 +162,7 @@ impl Forms {
             .store
             .get_value()
             .ok_or_else(|| StorageError::Unavailable("no storage".into()))?;
-        store.set(&draft_key(&draft.id), draft)?;
+        store.set(&keys::draft(&draft.id), draft)?;
         self.drafts.update(|list| {
             list.retain(|d| d.id != draft.id);
             list.insert(0, draft.clone());
@@ -172,7 +173,7 @@ impl Forms {
     /// Removes a draft.
     pub fn delete_draft(&self, id: &Uuid) {
         if let Some(store) = self.store.get_value() {
-            store.remove(&draft_key(id));
+            store.remove(&keys::draft(id));
         }
         self.drafts.update(|list| list.retain(|d| d.id != *id));
     }

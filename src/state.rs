@@ -9,7 +9,8 @@ use crate::adapters::{
 };
 use crate::sync::Outbox;
 use vigie_core::i18n::{Lang, Msg};
-use vigie_core::prefs::{Preferences, PREFS_KEY};
+use vigie_core::keys::PREFS as PREFS_KEY;
+use vigie_core::prefs::Preferences;
 use vigie_core::setup_link;
 
 /// Signals shared by every view, provided as context by [`AppState::provide`].

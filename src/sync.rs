@@ -13,11 +13,12 @@ use crate::adapters::{
     outbox_store::{LocalOutbox, Unreadable},
     storage::{LocalStore, StorageError},
 };
+use vigie_core::keys::SETTINGS as SETTINGS_KEY;
 use vigie_core::outbox::backend::{Backend, ProbeResult};
 use vigie_core::outbox::{
     flush, state::Event, Clock, FlushOptions, FlushReport, OutboxCounts, OutboxEntry, OutboxStore,
 };
-use vigie_core::prefs::{Settings, SETTINGS_KEY};
+use vigie_core::prefs::Settings;
 use vigie_core::record::{Envelope, Millis};
 
 struct BrowserClock;
@@ -83,7 +84,10 @@ impl Outbox {
         });
         // Another tab (the one holding the flush lock) changed the outbox: show it here too.
         let _ = window_event_listener(leptos::ev::storage, move |ev| {
-            if ev.key().is_none_or(|k| k.starts_with("vigie/outbox/")) {
+            if ev
+                .key()
+                .is_none_or(|k| k.starts_with(vigie_core::keys::OUTBOX_RECORD_PREFIX))
+            {
                 outbox.refresh_later();
             }
         });

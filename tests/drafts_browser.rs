@@ -8,7 +8,8 @@ use leptos::prelude::*;
 use serde_json::json;
 use uuid::Uuid;
 use vigie::adapters::storage::LocalStore;
-use vigie_core::drafts::{draft_key, Draft, DRAFT_PREFIX};
+use vigie_core::drafts::Draft;
+use vigie_core::keys::{self, DRAFT_PREFIX};
 use vigie_core::record::{Author, Envelope};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -168,7 +169,7 @@ async fn a_draft_keeps_its_form_version_and_an_already_queued_one_is_dropped() {
             Some(&json!("Tension autour d'un puits"))
         );
         assert!(store
-            .get_raw(&draft_key(&Uuid::from_u128(8)))
+            .get_raw(&keys::draft(&Uuid::from_u128(8)))
             .expect("read")
             .is_none());
     });

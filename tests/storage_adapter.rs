@@ -4,7 +4,8 @@
 use serde::{Deserialize, Serialize};
 use vigie::adapters::storage::{LocalStore, StorageError};
 use vigie_core::i18n::{Lang, Msg};
-use vigie_core::prefs::{Preferences, PREFS_KEY};
+use vigie_core::keys::PREFS as PREFS_KEY;
+use vigie_core::prefs::Preferences;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);

@@ -115,14 +115,6 @@ fn normalise_numbers(def: &FormDef, payload: &mut Answers) {
     }
 }
 
-/// Storage key of a draft.
-pub fn draft_key(id: &Uuid) -> String {
-    format!("vigie/drafts/{id}")
-}
-
-/// Prefix of every draft key.
-pub const DRAFT_PREFIX: &str = "vigie/drafts/";
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod drafts;
 pub mod forms;
 pub mod i18n;
+pub mod keys;
 pub mod outbox;
 pub mod prefs;
 pub mod protocol;

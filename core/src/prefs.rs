@@ -1,23 +1,11 @@
-//! The user's preferences kept on the device, and the storage keys Vigie owns.
+//! The user's preferences and connection settings kept on the device (their keys are in
+//! [`crate::keys`]).
 
 use serde::{Deserialize, Serialize};
 
 use crate::i18n::Lang;
 use crate::outbox::backend::Backend;
 use crate::record::Author;
-
-/// Every key Vigie writes starts with this prefix, so it never collides with another app on
-/// the same origin and can be listed or exported as a whole.
-pub const KEY_PREFIX: &str = "vigie";
-
-/// Storage key of the preferences document.
-pub const PREFS_KEY: &str = "vigie/prefs";
-
-/// Storage key of the outbox index (the list of record ids waiting to be sent).
-pub const OUTBOX_INDEX_KEY: &str = "vigie/outbox/index";
-
-/// Storage key of the connection settings (backend, identity).
-pub const SETTINGS_KEY: &str = "vigie/settings";
 
 /// Where records go and who sends them, as set in Settings or by a setup link.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,12 +44,5 @@ mod tests {
     fn unknown_fields_from_a_newer_version_are_ignored() {
         let prefs: Preferences = serde_json::from_str(r#"{"lang":"en","theme":"dark"}"#).unwrap();
         assert_eq!(prefs.lang, Lang::En);
-    }
-
-    #[test]
-    fn keys_share_the_prefix() {
-        for key in [PREFS_KEY, OUTBOX_INDEX_KEY, SETTINGS_KEY] {
-            assert!(key.starts_with(&format!("{KEY_PREFIX}/")));
-        }
     }
 }

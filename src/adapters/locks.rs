@@ -14,7 +14,7 @@ use crate::adapters::storage::LocalStore;
 use vigie_core::record::Millis;
 
 /// Lease key used where Web Locks are missing.
-const LEASE_KEY: &str = "vigie/outbox/lease";
+use vigie_core::keys::FLUSH_LEASE as LEASE_KEY;
 /// A lease older than this is a crashed tab's; take it over.
 const LEASE_MS: f64 = 120_000.0;
 

@@ -4,13 +4,13 @@
 use uuid::Uuid;
 
 use crate::adapters::storage::{LocalStore, StorageError};
+use vigie_core::keys::{self, OUTBOX_INDEX as OUTBOX_INDEX_KEY, OUTBOX_RECORD_PREFIX};
 use vigie_core::outbox::{OutboxEntry, OutboxStore};
-use vigie_core::prefs::OUTBOX_INDEX_KEY;
 use vigie_core::record::Envelope;
 
 /// Key of one record.
 pub fn record_key(id: &Uuid) -> String {
-    format!("vigie/outbox/{id}")
+    keys::outbox_record(id)
 }
 
 /// An entry that could not be decoded: kept as it is, shown as unreadable, exportable.
@@ -40,9 +40,10 @@ impl LocalOutbox {
 
     fn index(&self) -> Result<Vec<Uuid>, StorageError> {
         match self.store.get::<Vec<Uuid>>(OUTBOX_INDEX_KEY) {
-            Ok(ids) => Ok(ids.unwrap_or_default()),
-            // A damaged index is rebuilt from the record keys themselves: they are the truth.
-            Err(StorageError::Decode { .. }) => self.rebuild_index(),
+            Ok(Some(ids)) => Ok(ids),
+            // A damaged or missing index (an older build kept it under another key) is
+            // rebuilt from the record keys themselves: they are the truth.
+            Ok(None) | Err(StorageError::Decode { .. }) => self.rebuild_index(),
             Err(e) => Err(e),
         }
     }
@@ -50,12 +51,9 @@ impl LocalOutbox {
     fn rebuild_index(&self) -> Result<Vec<Uuid>, StorageError> {
         let ids: Vec<Uuid> = self
             .store
-            .keys_with_prefix("vigie/outbox/")?
+            .keys_with_prefix(OUTBOX_RECORD_PREFIX)?
             .iter()
-            .filter_map(|k| {
-                k.strip_prefix("vigie/outbox/")
-                    .and_then(|s| Uuid::parse_str(s).ok())
-            })
+            .filter_map(|k| keys::outbox_record_id(k))
             .collect();
         self.store.set(OUTBOX_INDEX_KEY, &ids)?;
         Ok(ids)
@@ -71,13 +69,10 @@ impl LocalOutbox {
     /// written just before a crash, whose id never reached the index, is found again.
     pub fn load_all(&self) -> Result<(Vec<OutboxEntry>, Vec<Unreadable>), StorageError> {
         let mut ids = self.index()?;
-        let on_disk = self.store.keys_with_prefix("vigie/outbox/")?;
+        let on_disk = self.store.keys_with_prefix(OUTBOX_RECORD_PREFIX)?;
         let orphans: Vec<Uuid> = on_disk
             .iter()
-            .filter_map(|k| {
-                k.strip_prefix("vigie/outbox/")
-                    .and_then(|s| Uuid::parse_str(s).ok())
-            })
+            .filter_map(|k| keys::outbox_record_id(k))
             .filter(|id| !ids.contains(id))
             .collect();
         if !orphans.is_empty() {
@@ -117,7 +112,7 @@ impl LocalOutbox {
 
     /// Bytes the outbox uses in storage.
     pub fn used_bytes(&self) -> Result<usize, StorageError> {
-        self.store.used_bytes("vigie/outbox/")
+        self.store.used_bytes(OUTBOX_RECORD_PREFIX)
     }
 }
 

@@ -11,7 +11,7 @@ use thiserror::Error;
 use vigie_core::i18n::Msg;
 
 /// Key written and removed by [`LocalStore::open`] to prove storage is writable.
-const PROBE_KEY: &str = "vigie/probe";
+use vigie_core::keys::PROBE as PROBE_KEY;
 
 /// What can go wrong with local storage.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

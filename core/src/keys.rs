@@ -1,0 +1,91 @@
+//! Every storage key Vigie writes, in one table. A key either names one value or is the
+//! prefix of a family (one value per record or draft); no key lies inside another's family,
+//! so listing a family never picks up an unrelated value (a lock lease read as a record,
+//! a lease change taken for an outbox change by other tabs).
+
+use uuid::Uuid;
+
+/// Every key starts with this, so Vigie never collides with another app on the origin.
+pub const KEY_PREFIX: &str = "vigie";
+
+/// The user's preferences (language).
+pub const PREFS: &str = "vigie/prefs";
+/// Connection settings (backend, identity).
+pub const SETTINGS: &str = "vigie/settings";
+/// Written and removed at start to check that storage is writable.
+pub const PROBE: &str = "vigie/probe";
+/// Form definitions fetched from the backend.
+pub const FORMS_CACHE: &str = "vigie/forms/cache";
+/// The flush lease of browsers without Web Locks.
+pub const FLUSH_LEASE: &str = "vigie/lease/outbox-flush";
+/// The list of outbox record ids (local-storage outbox).
+pub const OUTBOX_INDEX: &str = "vigie/outbox-index";
+/// One outbox record per key (local-storage outbox).
+pub const OUTBOX_RECORD_PREFIX: &str = "vigie/outbox/";
+/// One draft per key.
+pub const DRAFT_PREFIX: &str = "vigie/drafts/";
+
+/// Single keys, then family prefixes: the table the overlap test checks.
+pub const SINGLE: [&str; 6] = [
+    PREFS,
+    SETTINGS,
+    PROBE,
+    FORMS_CACHE,
+    FLUSH_LEASE,
+    OUTBOX_INDEX,
+];
+/// Family prefixes.
+pub const FAMILIES: [&str; 2] = [OUTBOX_RECORD_PREFIX, DRAFT_PREFIX];
+
+/// Key of outbox record `id`.
+pub fn outbox_record(id: &Uuid) -> String {
+    format!("{OUTBOX_RECORD_PREFIX}{id}")
+}
+
+/// Key of draft `id`.
+pub fn draft(id: &Uuid) -> String {
+    format!("{DRAFT_PREFIX}{id}")
+}
+
+/// The id of an outbox record key, if it is one.
+pub fn outbox_record_id(key: &str) -> Option<Uuid> {
+    key.strip_prefix(OUTBOX_RECORD_PREFIX)
+        .and_then(|s| Uuid::parse_str(s).ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn namespaces_do_not_overlap() {
+        for key in SINGLE.iter().chain(&FAMILIES) {
+            assert!(key.starts_with(&format!("{KEY_PREFIX}/")), "{key}");
+        }
+        for family in FAMILIES {
+            for key in SINGLE {
+                assert!(!key.starts_with(family), "{key} lies inside {family}");
+            }
+            for other in FAMILIES.iter().filter(|o| **o != family) {
+                assert!(!other.starts_with(family), "{other} lies inside {family}");
+            }
+        }
+        let mut all: Vec<&str> = SINGLE.iter().chain(&FAMILIES).copied().collect();
+        all.sort();
+        all.dedup();
+        assert_eq!(
+            all.len(),
+            SINGLE.len() + FAMILIES.len(),
+            "a key is listed twice"
+        );
+    }
+
+    #[test]
+    fn record_keys_round_trip() {
+        let id = Uuid::from_u128(42);
+        assert_eq!(outbox_record_id(&outbox_record(&id)), Some(id));
+        assert_eq!(outbox_record_id(OUTBOX_INDEX), None);
+        assert_eq!(outbox_record_id(FLUSH_LEASE), None);
+        assert!(draft(&id).starts_with(DRAFT_PREFIX));
+    }
+}
