@@ -43,6 +43,16 @@ impl AppState {
             }
         };
         let outbox = Outbox::provide(store.clone().ok());
+        // Shown until the user saves settings again (which also clears the flag).
+        Effect::new(move |_| {
+            let unreadable = outbox.settings_unreadable.get();
+            let shown = storage_problem.get_untracked() == Some(Msg::SettingsUnreadable);
+            if unreadable && storage_problem.get_untracked().is_none() {
+                storage_problem.set(Some(Msg::SettingsUnreadable));
+            } else if !unreadable && shown {
+                storage_problem.set(None);
+            }
+        });
         crate::forms::Forms::provide(store.clone().ok(), outbox);
         let state = AppState {
             lang: RwSignal::new(prefs.lang),

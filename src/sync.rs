@@ -45,6 +45,8 @@ pub struct Outbox {
     pub last_report: RwSignal<Option<FlushReport>>,
     /// Connection settings.
     pub settings: RwSignal<Settings>,
+    /// The stored settings could not be read; they are kept until the user saves new ones.
+    pub settings_unreadable: RwSignal<bool>,
     store: StoredValue<Option<LocalStore>>,
     timer: StoredValue<Option<i32>>,
     refresh_queued: StoredValue<bool>,
@@ -53,12 +55,20 @@ pub struct Outbox {
 impl Outbox {
     /// Loads the outbox and settings, installs the triggers, provides the context.
     pub fn provide(store: Option<LocalStore>) -> Outbox {
-        let mut settings: Settings = store
-            .and_then(|s| s.get(SETTINGS_KEY).ok().flatten())
-            .unwrap_or_default();
+        // Unreadable settings (a damaged write, a newer build's format) are kept as they
+        // are and reported: replacing them with defaults would lose the backend and the
+        // token without a word. Only the user, saving in Settings, overwrites them.
+        let (mut settings, unreadable) = match store.map(|s| s.get::<Settings>(SETTINGS_KEY)) {
+            Some(Ok(Some(s))) => (s, false),
+            Some(Ok(None)) | None => (Settings::default(), false),
+            Some(Err(e)) => {
+                leptos::logging::warn!("settings: {e}");
+                (Settings::default(), true)
+            }
+        };
         if settings.device_id.is_empty() {
             settings.device_id = Uuid::new_v4().to_string();
-            if let Some(s) = store {
+            if let (Some(s), false) = (store, unreadable) {
                 let _ = s.set(SETTINGS_KEY, &settings);
             }
         }
@@ -68,6 +78,7 @@ impl Outbox {
             progress: RwSignal::new(None),
             last_report: RwSignal::new(None),
             settings: RwSignal::new(settings),
+            settings_unreadable: RwSignal::new(unreadable),
             store: StoredValue::new(store),
             timer: StoredValue::new(None),
             refresh_queued: StoredValue::new(false),
@@ -182,6 +193,7 @@ impl Outbox {
             .get_value()
             .ok_or_else(|| StorageError::Unavailable("no storage".into()))?;
         store.set(SETTINGS_KEY, &new)?;
+        self.settings_unreadable.set(false);
         let backend_changed = self.settings.with_untracked(|s| s.backend != new.backend);
         self.settings.set(new);
         if backend_changed {

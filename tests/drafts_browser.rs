@@ -60,17 +60,22 @@ async fn sleep(ms: i32) {
 }
 
 /// Polls the DOM for `selector` (the app renders asynchronously).
-async fn find(selector: &str) -> web_sys::HtmlInputElement {
+async fn find_element(selector: &str) -> web_sys::Element {
     for _ in 0..100 {
         let found = window()
             .document()
             .and_then(|d| d.query_selector(selector).ok().flatten());
         if let Some(el) = found {
-            return el.dyn_into().expect("an input");
+            return el;
         }
         sleep(20).await;
     }
     panic!("{selector} never appeared");
+}
+
+/// The input `selector` names.
+async fn find(selector: &str) -> web_sys::HtmlInputElement {
+    find_element(selector).await.dyn_into().expect("an input")
 }
 
 fn type_into(input: &web_sys::HtmlInputElement, text: &str) {
@@ -174,5 +179,38 @@ async fn a_draft_keeps_its_form_version_and_an_already_queued_one_is_dropped() {
             .is_none());
     });
     owner.cleanup();
+    reset();
+}
+
+/// Bug: unreadable settings were replaced by defaults and a new device id was saved over
+/// them, losing the backend and token without a word. They are now kept and reported.
+#[wasm_bindgen_test]
+async fn unreadable_settings_are_kept_and_reported_not_overwritten() {
+    let store = reset();
+    let damaged =
+        r#"{"backend": {"mode": "generic_json", "base": "https://vigie.example.org/api", "tok"#;
+    window()
+        .local_storage()
+        .expect("storage")
+        .expect("storage")
+        .set_item(keys::SETTINGS, damaged)
+        .expect("write");
+    go_to("/");
+    let app = leptos::mount::mount_to(container(), vigie::App);
+    let banner = find_element(".banner-error").await;
+    assert!(
+        banner
+            .text_content()
+            .unwrap_or_default()
+            .contains("illisibles"),
+        "the user is told"
+    );
+    sleep(300).await;
+    assert_eq!(
+        store.get_raw(keys::SETTINGS).expect("read").as_deref(),
+        Some(damaged),
+        "the stored text is untouched"
+    );
+    drop(app);
     reset();
 }

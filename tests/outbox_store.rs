@@ -8,7 +8,7 @@ use serde_json::json;
 use uuid::Uuid;
 use vigie::adapters::outbox_store::{record_key, LocalOutbox};
 use vigie::adapters::storage::{LocalStore, StorageError};
-use vigie_core::keys::{self, OUTBOX_INDEX as OUTBOX_INDEX_KEY, OUTBOX_RECORD_PREFIX};
+use vigie_core::keys::OUTBOX_INDEX as OUTBOX_INDEX_KEY;
 use vigie_core::outbox::backend::{Backend, HttpRequest, HttpResult};
 use vigie_core::outbox::state::DeliveryState;
 use vigie_core::outbox::{flush, Clock, FlushOptions, OutboxStore, Transport};

@@ -218,7 +218,12 @@ catalogue! {
     Choose => ("— Choisir —", "— Choose —"),
     OtherCommune => ("Autre commune (préciser)", "Other commune (specify)"),
     Village => ("Village / quartier", "Village / neighbourhood"),
+    SettingsUnreadable => (
+        "Les réglages de connexion de ce téléphone sont illisibles : rien n'est envoyé. Ils sont gardés tels quels ; ouvrez Réglages et enregistrez la connexion à nouveau.",
+        "This phone's connection settings cannot be read: nothing is sent. They are kept as they are; open Settings and save the connection again."
+    ),
     TakePosition => ("Prendre ma position", "Use my position"),
+    LookingForPosition => ("Recherche de la position…", "Finding your position…"),
     PositionUnavailable => ("Position indisponible : continuez sans.", "Position unavailable: carry on without it."),
     Clear => ("Effacer", "Clear"),
     Women => ("Femmes", "Women"),

@@ -36,13 +36,6 @@ impl Transport for FetchTransport {
     }
 }
 
-fn describe(e: &JsValue) -> String {
-    e.dyn_ref::<js_sys::Error>()
-        .map(|e| format!("{}: {}", String::from(e.name()), String::from(e.message())))
-        .or_else(|| e.as_string())
-        .unwrap_or_else(|| "unknown error".to_owned())
-}
-
 /// Sends `request`; the result says what happened, including timeouts and refusals.
 pub async fn fetch(request: HttpRequest, timeout_ms: i32) -> HttpResult {
     let Some(window) = web_sys::window() else {
@@ -50,15 +43,15 @@ pub async fn fetch(request: HttpRequest, timeout_ms: i32) -> HttpResult {
     };
     let controller = match AbortController::new() {
         Ok(c) => c,
-        Err(e) => return HttpResult::Network(describe(&e)),
+        Err(e) => return HttpResult::Network(super::js_text(&e)),
     };
     let headers = match Headers::new() {
         Ok(h) => h,
-        Err(e) => return HttpResult::Network(describe(&e)),
+        Err(e) => return HttpResult::Network(super::js_text(&e)),
     };
     for (name, value) in &request.headers {
         if let Err(e) = headers.append(name, value) {
-            return HttpResult::Network(describe(&e));
+            return HttpResult::Network(super::js_text(&e));
         }
     }
     let init = RequestInit::new();
@@ -108,13 +101,13 @@ async fn send(
 ) -> Result<HttpResult, String> {
     let response: Response = JsFuture::from(window.fetch_with_str_and_init(url, init))
         .await
-        .map_err(|e| describe(&e))?
+        .map_err(|e| super::js_text(&e))?
         .dyn_into()
-        .map_err(|e| describe(&e))?;
+        .map_err(|e| super::js_text(&e))?;
     let status = response.status();
     let retry_after = response.headers().get("Retry-After").ok().flatten();
-    let text = response.text().map_err(|e| describe(&e))?;
-    let body = JsFuture::from(text).await.map_err(|e| describe(&e))?;
+    let text = response.text().map_err(|e| super::js_text(&e))?;
+    let body = JsFuture::from(text).await.map_err(|e| super::js_text(&e))?;
     Ok(HttpResult::Response {
         status,
         body: body.as_string().unwrap_or_default(),

@@ -26,12 +26,6 @@ pub enum LockError {
     RequestFailed(String),
 }
 
-fn js_text(v: &JsValue) -> String {
-    v.dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .unwrap_or_else(|| format!("{v:?}"))
-}
-
 fn lock_manager() -> Option<Object> {
     let navigator = web_sys::window()?.navigator();
     let locks = Reflect::get(&navigator, &JsValue::from_str("locks")).ok()?;
@@ -77,10 +71,10 @@ where
     });
     let options = Object::new();
     Reflect::set(&options, &JsValue::from_str("ifAvailable"), &JsValue::TRUE)
-        .map_err(|e| LockError::RequestFailed(js_text(&e)))?;
+        .map_err(|e| LockError::RequestFailed(super::js_text(&e)))?;
     let request: Function = Reflect::get(locks, &JsValue::from_str("request"))
         .and_then(|f| f.dyn_into::<Function>())
-        .map_err(|e| LockError::RequestFailed(js_text(&e)))?;
+        .map_err(|e| LockError::RequestFailed(super::js_text(&e)))?;
     let promise = request
         .call3(
             locks,
@@ -88,10 +82,10 @@ where
             &options,
             callback.as_ref().unchecked_ref(),
         )
-        .map_err(|e| LockError::RequestFailed(js_text(&e)))?;
+        .map_err(|e| LockError::RequestFailed(super::js_text(&e)))?;
     JsFuture::from(Promise::from(promise))
         .await
-        .map_err(|e| LockError::RequestFailed(js_text(&e)))?;
+        .map_err(|e| LockError::RequestFailed(super::js_text(&e)))?;
     drop(callback);
     let value = out.borrow_mut().take();
     Ok(value)

@@ -12,3 +12,18 @@ pub mod locks;
 pub mod outbox_store;
 pub mod service_worker;
 pub mod storage;
+
+use wasm_bindgen::{JsCast, JsValue};
+
+/// What a JavaScript error or rejection says, as text: the one place every adapter turns a
+/// `JsValue` it did not expect into words for its typed error (`Name: message` for an
+/// `Error` or `DOMException`, the string itself, else a debug rendering).
+pub fn js_text(v: &JsValue) -> String {
+    if let Some(e) = v.dyn_ref::<js_sys::Error>() {
+        return format!("{}: {}", String::from(e.name()), String::from(e.message()));
+    }
+    if let Some(e) = v.dyn_ref::<web_sys::DomException>() {
+        return format!("{}: {}", e.name(), e.message());
+    }
+    v.as_string().unwrap_or_else(|| format!("{v:?}"))
+}

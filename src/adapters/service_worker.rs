@@ -37,13 +37,6 @@ pub enum ServiceWorkerError {
     ActivateFailed(String),
 }
 
-fn js_text(v: &JsValue) -> String {
-    v.dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .or_else(|| v.as_string())
-        .unwrap_or_else(|| format!("{v:?}"))
-}
-
 fn container() -> Result<ServiceWorkerContainer, ServiceWorkerError> {
     let window = web_sys::window().ok_or(ServiceWorkerError::Unsupported)?;
     let navigator = window.navigator();
@@ -95,9 +88,9 @@ async fn register_and_watch(
 ) -> Result<(), ServiceWorkerError> {
     let reg: ServiceWorkerRegistration = JsFuture::from(container.register(SCRIPT_URL))
         .await
-        .map_err(|e| ServiceWorkerError::RegisterFailed(js_text(&e)))?
+        .map_err(|e| ServiceWorkerError::RegisterFailed(super::js_text(&e)))?
         .dyn_into()
-        .map_err(|e| ServiceWorkerError::RegisterFailed(js_text(&e)))?;
+        .map_err(|e| ServiceWorkerError::RegisterFailed(super::js_text(&e)))?;
 
     // Only an update if a worker already controls this page; the very first install is not.
     let has_controller = {
@@ -190,11 +183,11 @@ pub async fn apply_update() -> Result<(), ServiceWorkerError> {
     on_controller_change.forget();
     let reg: ServiceWorkerRegistration = JsFuture::from(container.get_registration())
         .await
-        .map_err(|e| ServiceWorkerError::ActivateFailed(js_text(&e)))?
+        .map_err(|e| ServiceWorkerError::ActivateFailed(super::js_text(&e)))?
         .dyn_into()
         .map_err(|_| ServiceWorkerError::NoRegistration)?;
     let waiting = reg.waiting().ok_or(ServiceWorkerError::NoRegistration)?;
     waiting
         .post_message(&JsValue::from_str("SKIP_WAITING"))
-        .map_err(|e| ServiceWorkerError::ActivateFailed(js_text(&e)))
+        .map_err(|e| ServiceWorkerError::ActivateFailed(super::js_text(&e)))
 }

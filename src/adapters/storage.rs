@@ -124,7 +124,7 @@ impl LocalStore {
         match window.local_storage() {
             Ok(Some(_)) => {}
             Ok(None) => return Err(StorageError::Unavailable("no localStorage".to_owned())),
-            Err(e) => return Err(StorageError::Unavailable(format!("{e:?}"))),
+            Err(e) => return Err(StorageError::Unavailable(super::js_text(&e))),
         }
         let store = LocalStore { _proven: () };
         // A full disk must not make the app unusable for reading: only Unavailable is fatal.
@@ -142,7 +142,7 @@ impl LocalStore {
             .get_item(key)
             .map_err(|e| StorageError::ReadFailed {
                 key: key.to_owned(),
-                reason: format!("{e:?}"),
+                reason: super::js_text(&e),
             })
     }
 
@@ -196,7 +196,7 @@ impl LocalStore {
         let raw = LocalStorage::raw();
         let len = raw.length().map_err(|e| StorageError::ReadFailed {
             key: prefix.to_owned(),
-            reason: format!("{e:?}"),
+            reason: super::js_text(&e),
         })?;
         let mut keys = Vec::new();
         for i in 0..len {

@@ -4,12 +4,13 @@ use leptos::prelude::*;
 use serde_json::{json, Value as Json};
 
 use super::field::Ctx;
-use crate::adapters::geolocation;
+use crate::adapters::geolocation::{self, GeoOptions};
 use vigie_core::forms::answers::AnswerPath;
 use vigie_core::i18n::Msg;
 
 pub(super) fn gps_view(ctx: Ctx, p: StoredValue<AnswerPath>) -> impl IntoView {
     let failed = RwSignal::new(false);
+    let pending = RwSignal::new(false);
     let shown = move || {
         p.with_value(|p| ctx.get(p)).and_then(|v| {
             let lat = v.get("lat")?.as_f64()?;
@@ -19,24 +20,33 @@ pub(super) fn gps_view(ctx: Ctx, p: StoredValue<AnswerPath>) -> impl IntoView {
     };
     let take = move |_| {
         failed.set(false);
-        geolocation::current_position(move |outcome| match outcome {
-            Ok(pos) => p.with_value(|p| {
-                ctx.set(
-                    p,
-                    json!({"lat": pos.lat, "lon": pos.lon, "accuracy_m": pos.accuracy_m}),
-                )
-            }),
-            Err(_) => failed.set(true),
+        pending.set(true);
+        geolocation::current_position(GeoOptions::default(), move |outcome| {
+            // The form may be gone by the time a slow fix arrives.
+            if pending.try_set(false).is_none() {
+                return;
+            }
+            match outcome {
+                Ok(pos) => p.with_value(|p| {
+                    ctx.set(
+                        p,
+                        json!({"lat": pos.lat, "lon": pos.lon, "accuracy_m": pos.accuracy_m}),
+                    )
+                }),
+                Err(_) => failed.set(true),
+            }
         });
     };
     view! {
         <div class="gps">
-            <button type="button" class="btn btn-secondary" on:click=take>{crate::views::tr(Msg::TakePosition)}</button>
+            <button type="button" class="btn btn-secondary" on:click=take disabled=move || pending.get()>
+                {move || ctx.state.t(if pending.get() { Msg::LookingForPosition } else { Msg::TakePosition })}
+            </button>
             {move || shown().map(|s| view! {
                 <span class="gps-value">{s}</span>
                 <button type="button" class="btn-small btn-secondary" on:click=move |_| p.with_value(|p| ctx.set(p, Json::Null))>{crate::views::tr(Msg::Clear)}</button>
             })}
-            {move || failed.get().then(|| view! { <p class="hint">{crate::views::tr(Msg::PositionUnavailable)}</p> })}
+            {move || failed.get().then(|| view! { <p class="hint" role="status">{crate::views::tr(Msg::PositionUnavailable)}</p> })}
         </div>
     }
 }
