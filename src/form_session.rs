@@ -11,6 +11,7 @@ use serde_json::Value as Json;
 use uuid::Uuid;
 use wasm_bindgen::JsValue;
 
+use crate::adapters::outbox_store::OutboxStoreError;
 use crate::forms::{now_ms, today, FinaliseError, Forms};
 use vigie_core::drafts::Draft;
 use vigie_core::forms::answers::{self, AnswerPath, Relevance};
@@ -152,7 +153,8 @@ impl FormSession {
         })
     }
 
-    /// Saves the draft now (nothing to save before the first change).
+    /// Saves the draft now (nothing to save before the first change). The status says
+    /// "saved" only once the write is on disk.
     pub fn save_now(&self) {
         if self.discarded.get_value()
             || (self.draft_id.get_value().is_none()
@@ -160,11 +162,16 @@ impl FormSession {
         {
             return;
         }
-        let result = self.forms.save_draft(&self.current_draft());
-        self.status.set(Some(match result {
-            Ok(()) => (true, Msg::DraftSaved),
-            Err(e) => (false, e.user_message()),
-        }));
+        let draft = self.current_draft();
+        let (forms, status) = (self.forms, self.status);
+        leptos::task::spawn_local(async move {
+            let result = forms.save_draft(&draft).await;
+            // The form may be gone by then; its draft is saved all the same.
+            let _ = status.try_set(Some(match result {
+                Ok(()) => (true, Msg::DraftSaved),
+                Err(e) => (false, OutboxStoreError::from(e).user_message()),
+            }));
+        });
     }
 
     /// Debounced autosave: at most [`AUTOSAVE_DELAY`] of typing is ever unsaved.
@@ -227,22 +234,27 @@ impl FormSession {
         }
     }
 
-    /// Saves, then queues the record if every answer is acceptable.
-    pub fn finalise(&self) -> Finalised {
+    /// Queues the record if every answer is acceptable, in one write with the draft's
+    /// removal; until that write is on disk the draft stays what is stored.
+    pub async fn finalise(&self) -> Finalised {
         let draft = self.current_draft();
-        self.save_now();
+        // No autosave may bring the draft back once its record is queued.
+        self.discarded.set_value(true);
+        let result = self.forms.finalise(&draft).await;
         let refused = |msg: Msg| {
-            self.status.set(Some((false, msg)));
+            self.discarded.try_set_value(false);
+            self.save_now();
+            let _ = self.status.try_set(Some((false, msg)));
             Finalised::Refused
         };
-        match self.forms.finalise(&draft) {
+        match result {
             Ok(()) => Finalised::Queued,
             Err(FinaliseError::Problems(found)) => {
                 let screen = found
                     .first()
-                    .and_then(|l| self.def.with_value(|d| section_of(d, l)));
+                    .and_then(|l| self.def.try_with_value(|d| section_of(d, l)).flatten());
                 if let Some(s) = screen {
-                    self.section.set(s);
+                    let _ = self.section.try_set(s);
                 }
                 refused(Msg::FixProblems)
             }

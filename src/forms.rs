@@ -6,12 +6,14 @@ use leptos::prelude::*;
 use serde_json::value::RawValue;
 use uuid::Uuid;
 
-use crate::adapters::storage::{LocalStore, StorageError};
+use crate::adapters::draft_store;
+use crate::adapters::idb::IdbError;
+use crate::adapters::outbox_store::{OutboxStoreError, Unreadable};
+use crate::adapters::storage::LocalStore;
 use crate::sync::Outbox;
 use vigie_core::drafts::Draft;
 use vigie_core::forms::{builtin, load, remote, FormDef, Located};
-use vigie_core::keys::{self, DRAFT_PREFIX};
-use vigie_core::record::Millis;
+use vigie_core::record::{Envelope, Millis};
 
 /// Storage key of the definitions fetched from the backend.
 pub use vigie_core::keys::FORMS_CACHE as FORMS_CACHE_KEY;
@@ -23,6 +25,10 @@ pub struct Forms {
     pub current: RwSignal<Vec<FormDef>>,
     /// Drafts, most recently changed first.
     pub drafts: RwSignal<Vec<Draft>>,
+    /// Drafts that could not be read (kept in storage, listed apart).
+    pub unreadable_drafts: RwSignal<Vec<Unreadable>>,
+    /// Whether the drafts have been read from storage since the app started.
+    pub loaded: RwSignal<bool>,
     /// Definitions the backend sent that were refused, one line each (shown in Settings).
     pub refused: RwSignal<Vec<String>>,
     /// The built-in definitions.
@@ -41,7 +47,7 @@ pub enum FinaliseError {
     /// The form version of the draft is gone.
     UnknownForm,
     /// Storage refused (full): the draft is kept.
-    Storage(StorageError),
+    Storage(OutboxStoreError),
 }
 
 /// Now, device clock.
@@ -75,6 +81,8 @@ impl Forms {
         let forms = Forms {
             current: RwSignal::new(Vec::new()),
             drafts: RwSignal::new(Vec::new()),
+            unreadable_drafts: RwSignal::new(Vec::new()),
+            loaded: RwSignal::new(false),
             refused: RwSignal::new(Vec::new()),
             builtins: StoredValue::new(builtins),
             fetched: StoredValue::new(fetched),
@@ -82,7 +90,12 @@ impl Forms {
             outbox,
         };
         forms.recompute_current();
-        forms.load_drafts();
+        // Drafts are read once the outbox is (after moving an older build's data).
+        Effect::new(move |_| {
+            if outbox.loaded().get() && !forms.loaded.get_untracked() {
+                leptos::task::spawn_local(async move { forms.load_drafts().await });
+            }
+        });
         provide_context(forms);
         forms.fetch_updates();
         let _ = window_event_listener(leptos::ev::online, move |_| forms.fetch_updates());
@@ -129,25 +142,26 @@ impl Forms {
             .or_else(|| self.builtins.with_value(find))
     }
 
-    fn load_drafts(&self) {
-        let Some(store) = self.store.get_value() else {
-            return;
-        };
+    async fn load_drafts(&self) {
         let in_outbox: Vec<Uuid> = self
             .outbox
-            .entries
+            .entries()
             .with_untracked(|e| e.iter().map(|e| e.envelope.id).collect());
-        let mut drafts: Vec<Draft> = Vec::new();
-        for key in store.keys_with_prefix(DRAFT_PREFIX).unwrap_or_default() {
-            match store.get::<Draft>(&key) {
-                Ok(Some(d)) if in_outbox.contains(&d.id) => store.remove(&key),
-                Ok(Some(d)) => drafts.push(d),
-                // An unreadable draft stays in storage untouched; it is not shown.
-                _ => {}
+        match draft_store::load_all().await {
+            Ok((drafts, unreadable)) => {
+                // A draft whose record is queued (an older build's interrupted finalise):
+                // the record is the truth.
+                let (done, drafts): (Vec<Draft>, Vec<Draft>) =
+                    drafts.into_iter().partition(|d| in_outbox.contains(&d.id));
+                for d in done {
+                    let _ = draft_store::delete(&d.id).await;
+                }
+                self.drafts.set(drafts);
+                self.unreadable_drafts.set(unreadable);
             }
+            Err(e) => leptos::logging::warn!("drafts: {e}"),
         }
-        drafts.sort_by_key(|d| std::cmp::Reverse(d.updated_at));
-        self.drafts.set(drafts);
+        self.loaded.set(true);
     }
 
     /// The draft `id`, if it exists.
@@ -156,13 +170,10 @@ impl Forms {
             .with_untracked(|d| d.iter().find(|d| d.id == *id).cloned())
     }
 
-    /// Writes `draft` to storage (then to the list). On error the caller keeps it on screen.
-    pub fn save_draft(&self, draft: &Draft) -> Result<(), StorageError> {
-        let store = self
-            .store
-            .get_value()
-            .ok_or_else(|| StorageError::Unavailable("no storage".into()))?;
-        store.set(&keys::draft(&draft.id), draft)?;
+    /// Writes `draft` to storage (then to the list); `Ok` once it is on disk. On error
+    /// the caller keeps it on screen.
+    pub async fn save_draft(&self, draft: &Draft) -> Result<(), IdbError> {
+        draft_store::save(draft).await?;
         self.drafts.update(|list| {
             list.retain(|d| d.id != draft.id);
             list.insert(0, draft.clone());
@@ -172,21 +183,23 @@ impl Forms {
 
     /// Removes a draft.
     pub fn delete_draft(&self, id: &Uuid) {
-        if let Some(store) = self.store.get_value() {
-            store.remove(&keys::draft(id));
-        }
         self.drafts.update(|list| list.retain(|d| d.id != *id));
+        let id = *id;
+        leptos::task::spawn_local(async move {
+            if let Err(e) = draft_store::delete(&id).await {
+                leptos::logging::warn!("deleting a draft: {e}");
+            }
+        });
     }
 
-    /// Validates `draft`, queues its record (same id), then removes the draft. Queueing
-    /// first means an interruption leaves either the draft alone, or both (and the start-up
-    /// clean-up then drops the draft): never nothing. A record already queued is not
-    /// queued again.
-    pub fn finalise(&self, draft: &Draft) -> Result<(), FinaliseError> {
+    /// Validates `draft`, then queues its record (same id) and removes the draft in one
+    /// transaction: a kill leaves one or the other, never both, never neither. A record
+    /// already queued is not queued again.
+    pub async fn finalise(&self, draft: &Draft) -> Result<(), FinaliseError> {
         let def = self
             .version(&draft.form_id, &draft.form_version)
             .ok_or(FinaliseError::UnknownForm)?;
-        let settings = self.outbox.settings.get_untracked();
+        let settings = self.outbox.settings().get_untracked();
         let envelope = draft
             .finalise(
                 &def,
@@ -196,16 +209,25 @@ impl Forms {
                 &today(),
             )
             .map_err(FinaliseError::Problems)?;
+        self.queue_from_draft(envelope).await
+    }
+
+    /// Queues `envelope` (the record of draft `envelope.id`) and drops that draft.
+    pub async fn queue_from_draft(&self, envelope: Envelope) -> Result<(), FinaliseError> {
+        let id = envelope.id;
         let queued = self
             .outbox
-            .entries
-            .with_untracked(|e| e.iter().any(|e| e.envelope.id == draft.id));
-        if !queued {
+            .entries()
+            .with_untracked(|e| e.iter().any(|e| e.envelope.id == id));
+        if queued {
+            self.delete_draft(&id);
+        } else {
             self.outbox
-                .enqueue(envelope)
+                .enqueue(envelope, true)
+                .await
                 .map_err(FinaliseError::Storage)?;
+            self.drafts.update(|list| list.retain(|d| d.id != id));
         }
-        self.delete_draft(&draft.id);
         Ok(())
     }
 
@@ -213,7 +235,7 @@ impl Forms {
     /// valid ones are cached and used for new records, refused ones listed for Settings.
     pub fn fetch_updates(&self) {
         let online = crate::adapters::connectivity::is_online();
-        let backend = self.outbox.settings.get_untracked().backend;
+        let backend = self.outbox.settings().get_untracked().backend;
         let Some(request) = remote::forms_request(&backend).filter(|_| online) else {
             return;
         };

@@ -45,7 +45,7 @@ impl AppState {
         let outbox = Outbox::provide(store.clone().ok());
         // Shown until the user saves settings again (which also clears the flag).
         Effect::new(move |_| {
-            let unreadable = outbox.settings_unreadable.get();
+            let unreadable = outbox.settings_unreadable().get();
             let shown = storage_problem.get_untracked() == Some(Msg::SettingsUnreadable);
             if unreadable && storage_problem.get_untracked().is_none() {
                 storage_problem.set(Some(Msg::SettingsUnreadable));
@@ -104,7 +104,7 @@ fn import_setup_link(outbox: Outbox, notice: RwSignal<Option<Msg>>) {
     };
     let msg = match parsed {
         Ok(link) => {
-            let mut settings = outbox.settings.get_untracked();
+            let mut settings = outbox.settings().get_untracked();
             settings.backend = link.backend;
             if let Some(name) = link.author {
                 settings.author.name = name;

@@ -1,25 +1,35 @@
-//! The outbox as the app sees it: signals for the views, and the triggers that flush it
-//! (start, `online`, becoming visible, the backoff timer, a new record, the user's tap).
+//! The outbox as the app sees it: read-only signals for the views, and the triggers that
+//! flush it (start, `online`, becoming visible, the backoff timer, a new record, the
+//! user's tap, and Background Sync through the service worker while the app is closed).
 //! The only module that joins the outbox core to the storage, HTTP and lock adapters.
+
+use std::time::Duration;
 
 use leptos::prelude::*;
 use uuid::Uuid;
-use wasm_bindgen::{closure::Closure, JsCast};
 
 use crate::adapters::{
     connectivity,
     http::FetchTransport,
-    locks,
-    outbox_store::{LocalOutbox, Unreadable},
+    idb, locks, migrate,
+    outbox_store::{IdbOutbox, OutboxStoreError, Unreadable},
+    service_worker,
     storage::{LocalStore, StorageError},
 };
+use vigie_core::i18n::Msg;
 use vigie_core::keys::SETTINGS as SETTINGS_KEY;
 use vigie_core::outbox::backend::{Backend, ProbeResult};
 use vigie_core::outbox::{
-    flush, state::Event, Clock, FlushOptions, FlushReport, OutboxCounts, OutboxEntry, OutboxStore,
+    apply_to_stored, flush, state::Event, Clock, FlushOptions, FlushReport, OutboxCounts,
+    OutboxEntry,
 };
 use vigie_core::prefs::Settings;
 use vigie_core::record::{Envelope, Millis};
+
+/// The lock the page and the service worker both take to flush or to change states.
+pub const FLUSH_LOCK: &str = "vigie-outbox-flush";
+/// The `meta` key under which the settings are mirrored for the service worker.
+pub const SETTINGS_MIRROR: &str = "settings";
 
 struct BrowserClock;
 
@@ -35,25 +45,21 @@ impl Clock for BrowserClock {
 /// Outbox signals, provided as context.
 #[derive(Clone, Copy)]
 pub struct Outbox {
-    /// Readable entries, newest first.
-    pub entries: RwSignal<Vec<OutboxEntry>>,
-    /// Entries that could not be decoded.
-    pub unreadable: RwSignal<Vec<Unreadable>>,
-    /// `(done, total)` while a flush runs.
-    pub progress: RwSignal<Option<(usize, usize)>>,
-    /// What the last flush did.
-    pub last_report: RwSignal<Option<FlushReport>>,
-    /// Connection settings.
-    pub settings: RwSignal<Settings>,
-    /// The stored settings could not be read; they are kept until the user saves new ones.
-    pub settings_unreadable: RwSignal<bool>,
+    entries: RwSignal<Vec<OutboxEntry>>,
+    unreadable: RwSignal<Vec<Unreadable>>,
+    loaded: RwSignal<bool>,
+    progress: RwSignal<Option<(usize, usize)>>,
+    last_report: RwSignal<Option<FlushReport>>,
+    problem: RwSignal<Option<Msg>>,
+    settings: RwSignal<Settings>,
+    settings_unreadable: RwSignal<bool>,
     store: StoredValue<Option<LocalStore>>,
-    timer: StoredValue<Option<i32>>,
-    refresh_queued: StoredValue<bool>,
+    timer: StoredValue<Option<TimeoutHandle>>,
 }
 
 impl Outbox {
-    /// Loads the outbox and settings, installs the triggers, provides the context.
+    /// Loads the settings, moves an older build's data into IndexedDB, loads the outbox,
+    /// installs the triggers, provides the context.
     pub fn provide(store: Option<LocalStore>) -> Outbox {
         // Unreadable settings (a damaged write, a newer build's format) are kept as they
         // are and reported: replacing them with defaults would lose the backend and the
@@ -75,115 +81,208 @@ impl Outbox {
         let outbox = Outbox {
             entries: RwSignal::new(Vec::new()),
             unreadable: RwSignal::new(Vec::new()),
+            loaded: RwSignal::new(false),
             progress: RwSignal::new(None),
             last_report: RwSignal::new(None),
+            problem: RwSignal::new(None),
             settings: RwSignal::new(settings),
             settings_unreadable: RwSignal::new(unreadable),
             store: StoredValue::new(store),
             timer: StoredValue::new(None),
-            refresh_queued: StoredValue::new(false),
         };
-        outbox.refresh();
+        leptos::task::spawn_local(async move {
+            if let Some(local) = store {
+                if let Err(e) = migrate::from_local_storage(&local).await {
+                    leptos::logging::warn!("moving the outbox to IndexedDB: {e}");
+                }
+            }
+            if !unreadable {
+                outbox.mirror_settings().await;
+            }
+            outbox.reload().await;
+            outbox.loaded.set(true);
+            service_worker::request_background_sync();
+            outbox.flush_soon();
+        });
         let _ = window_event_listener(leptos::ev::online, move |_| outbox.flush_soon());
         let _ = window_event_listener(leptos::ev::visibilitychange, move |_| {
-            let visible = web_sys::window()
-                .and_then(|w| w.document())
-                .is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Visible);
-            if visible {
+            if connectivity::is_visible() {
                 outbox.flush_soon();
             }
         });
-        // Another tab (the one holding the flush lock) changed the outbox: show it here too.
-        let _ = window_event_listener(leptos::ev::storage, move |ev| {
-            if ev
-                .key()
-                .is_none_or(|k| k.starts_with(vigie_core::keys::OUTBOX_RECORD_PREFIX))
-            {
-                outbox.refresh_later();
-            }
-        });
+        // Another tab or the service worker changed the outbox: show it here too.
+        service_worker::on_message("outbox-changed", move || outbox.refresh());
         provide_context(outbox);
-        outbox.flush_soon();
         outbox
     }
 
-    fn local(&self) -> Result<LocalOutbox, StorageError> {
-        self.store
-            .get_value()
-            .map(LocalOutbox::new)
-            .ok_or_else(|| StorageError::Unavailable("no storage".into()))
+    /// Readable entries, newest first.
+    pub fn entries(&self) -> ReadSignal<Vec<OutboxEntry>> {
+        self.entries.read_only()
     }
 
-    /// Counts per state.
+    /// Entries that could not be decoded (kept, shown apart).
+    pub fn unreadable(&self) -> ReadSignal<Vec<Unreadable>> {
+        self.unreadable.read_only()
+    }
+
+    /// Whether the outbox has been read from storage since the app started.
+    pub fn loaded(&self) -> ReadSignal<bool> {
+        self.loaded.read_only()
+    }
+
+    /// `(done, total)` while a flush runs.
+    pub fn progress(&self) -> ReadSignal<Option<(usize, usize)>> {
+        self.progress.read_only()
+    }
+
+    /// What the last flush did.
+    pub fn last_report(&self) -> ReadSignal<Option<FlushReport>> {
+        self.last_report.read_only()
+    }
+
+    /// A storage problem met while reading or changing the outbox.
+    pub fn problem(&self) -> ReadSignal<Option<Msg>> {
+        self.problem.read_only()
+    }
+
+    /// Connection settings.
+    pub fn settings(&self) -> ReadSignal<Settings> {
+        self.settings.read_only()
+    }
+
+    /// The stored settings could not be read; they are kept until the user saves new ones.
+    pub fn settings_unreadable(&self) -> ReadSignal<bool> {
+        self.settings_unreadable.read_only()
+    }
+
+    /// Counts per state; unreadable records count as waiting (they are not at the backend).
     pub fn counts(&self) -> OutboxCounts {
+        let mut counts = self
+            .entries
+            .with(|e| OutboxCounts::of(e.iter().map(|e| &e.state)));
+        counts.waiting += self.unreadable.with(Vec::len);
+        counts
+    }
+
+    /// Bytes the outbox's records take as stored (what the outbox page reports).
+    pub fn stored_bytes(&self) -> usize {
         self.entries
-            .with(|e| OutboxCounts::of(e.iter().map(|e| &e.state)))
+            .with(|e| e.iter().map(OutboxEntry::stored_len).sum::<usize>())
+            + self
+                .unreadable
+                .with(|u| u.iter().map(|u| u.raw.len()).sum::<usize>())
+    }
+
+    async fn reload(&self) {
+        match IdbOutbox.load_split().await {
+            Ok((good, bad)) => {
+                self.entries.set(good);
+                self.unreadable.set(bad);
+                self.problem.set(None);
+            }
+            Err(e) => {
+                leptos::logging::warn!("outbox: {e}");
+                self.problem
+                    .set(Some(OutboxStoreError::from(e).user_message()));
+            }
+        }
     }
 
     /// Re-reads the outbox from storage.
     pub fn refresh(&self) {
-        if let Ok((good, bad)) = self.local().and_then(|l| l.load_all()) {
-            self.entries.set(good);
-            self.unreadable.set(bad);
-        }
-    }
-
-    /// Coalesces bursts of cross-tab changes (one per record) into one re-read.
-    fn refresh_later(&self) {
-        if self.refresh_queued.get_value() {
-            return;
-        }
-        let Some(window) = web_sys::window() else {
-            return;
-        };
-        self.refresh_queued.set_value(true);
         let this = *self;
-        let wake = Closure::once_into_js(move || {
-            this.refresh_queued.set_value(false);
-            this.refresh();
-        });
-        let _ =
-            window.set_timeout_with_callback_and_timeout_and_arguments_0(wake.unchecked_ref(), 150);
+        leptos::task::spawn_local(async move { this.reload().await });
     }
 
-    /// Puts a finalised record in the queue. Only after `Ok` may the UI say "saved".
-    pub fn enqueue(&self, envelope: Envelope) -> Result<(), StorageError> {
+    /// Puts a finalised record in the queue. `Ok` only once it is on disk: only then may
+    /// the UI say "Enregistré". With `from_draft`, its draft (same id) goes in the same
+    /// transaction.
+    pub async fn enqueue(
+        &self,
+        envelope: Envelope,
+        from_draft: bool,
+    ) -> Result<(), OutboxStoreError> {
         let first = self.entries.with_untracked(Vec::is_empty);
-        self.local()?.enqueue(envelope)?;
+        let entry = OutboxEntry::queued(envelope.clone());
+        if from_draft {
+            IdbOutbox.enqueue_from_draft(envelope).await?;
+        } else {
+            IdbOutbox.enqueue(envelope).await?;
+        }
         if first {
             crate::adapters::storage::request_persistence();
         }
-        self.refresh();
+        self.entries.update(|list| {
+            list.retain(|e| e.envelope.id != entry.envelope.id);
+            list.insert(0, entry);
+        });
+        service_worker::request_background_sync();
         self.flush_soon();
         Ok(())
     }
 
     /// The user's "Envoyer maintenant": forget backoff delays and flush.
     pub fn send_now(&self) {
-        self.apply_to_all(&Event::SendNow);
-        self.flush_soon();
+        let this = *self;
+        leptos::task::spawn_local(async move {
+            this.apply(Event::SendNow, None).await;
+            this.flush_soon();
+        });
     }
 
-    fn apply_to_all(&self, event: &Event) {
-        let Ok(mut local) = self.local() else { return };
-        let policy = FlushOptions::default().policy;
-        for entry in self.entries.get_untracked() {
-            let next = entry.state.apply(event, &policy);
-            if next != entry.state {
-                let _ = local.save(&OutboxEntry {
-                    state: next,
-                    ..entry
-                });
-            }
+    /// "Renvoyer" on a record the server refused: it goes back in the queue, same id.
+    pub fn resend(&self, id: Uuid) {
+        let this = *self;
+        leptos::task::spawn_local(async move {
+            this.apply(Event::Resubmitted, Some(id)).await;
+            this.flush_soon();
+        });
+    }
+
+    /// Applies `event` (to record `only`, or to all) as storage holds them now, under the
+    /// flush lock: never to the copies in memory, which another tab or the service worker
+    /// may have outdated.
+    async fn apply(&self, event: Event, only: Option<Uuid>) {
+        let result = locks::run_waiting(FLUSH_LOCK, move || async move {
+            apply_to_stored(
+                &mut IdbOutbox,
+                &event,
+                &FlushOptions::default().policy,
+                only,
+            )
+            .await
+        })
+        .await;
+        match result {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => leptos::logging::warn!("outbox: {e}"),
+            Err(e) => leptos::logging::warn!("outbox lock: {e}"),
         }
-        self.refresh();
+        self.reload().await;
     }
 
     /// Deletes a record the user confirmed deleting.
-    pub fn delete(&self, id: &Uuid) -> Result<(), StorageError> {
-        self.local()?.delete(id)?;
-        self.refresh();
+    pub async fn delete(&self, id: &Uuid) -> Result<(), OutboxStoreError> {
+        IdbOutbox.delete(id).await?;
+        self.entries.update(|l| l.retain(|e| e.envelope.id != *id));
+        self.unreadable.update(|l| l.retain(|u| u.id != *id));
         Ok(())
+    }
+
+    /// Copies the settings where the service worker can read them.
+    async fn mirror_settings(&self) {
+        let settings = self.settings.get_untracked();
+        if let Ok(text) = serde_json::to_string(&settings) {
+            let op = idb::Op::Put {
+                store: idb::META,
+                key: SETTINGS_MIRROR.into(),
+                value: text,
+            };
+            if let Err(e) = idb::write(&[op]).await {
+                leptos::logging::warn!("settings mirror: {e}");
+            }
+        }
     }
 
     /// Saves new settings; changed credentials let blocked records go again.
@@ -196,17 +295,21 @@ impl Outbox {
         self.settings_unreadable.set(false);
         let backend_changed = self.settings.with_untracked(|s| s.backend != new.backend);
         self.settings.set(new);
-        if backend_changed {
-            self.apply_to_all(&Event::CredentialsChanged);
-            self.flush_soon();
-        }
+        let this = *self;
+        leptos::task::spawn_local(async move {
+            this.mirror_settings().await;
+            if backend_changed {
+                this.apply(Event::CredentialsChanged, None).await;
+                this.flush_soon();
+            }
+        });
         Ok(())
     }
 
-    /// Starts a flush unless one is running in this or another tab.
+    /// Starts a flush unless one is running in this or another tab, or in the worker.
     pub fn flush_soon(&self) {
         let this = *self;
-        if this.progress.get_untracked().is_some() {
+        if this.progress.get_untracked().is_some() || !this.loaded.get_untracked() {
             return;
         }
         let settings = this.settings.get_untracked();
@@ -217,69 +320,52 @@ impl Outbox {
                 t.clamp(1_000, 600_000) as i32
             });
         // `onLine == false` is reliable (no interface up); `true` is only a hint, so we try.
-        if !backend.is_configured()
-            || this.store.get_value().is_none()
-            || !connectivity::is_online()
-        {
+        if !backend.is_configured() || !connectivity::is_online() {
             return;
         }
         this.progress.set(Some((0, 0)));
         leptos::task::spawn_local(async move {
             let job = move || async move {
-                let Ok(mut local) = this.local() else {
-                    return FlushReport::default();
-                };
                 let mut transport = FetchTransport { timeout_ms };
-                let mut clock = BrowserClock;
                 flush(
-                    &mut local,
+                    &mut IdbOutbox,
                     &mut transport,
-                    &mut clock,
+                    &mut BrowserClock,
                     &backend,
                     FlushOptions::default(),
-                    |done, total| {
-                        this.progress.set(Some((done, total)));
-                    },
+                    |done, total| this.progress.set(Some((done, total))),
                 )
                 .await
             };
-            match locks::run_exclusive("vigie-outbox-flush", job).await {
+            match locks::run_exclusive(FLUSH_LOCK, job).await {
                 Ok(Some(report)) => this.last_report.set(Some(report)),
-                Ok(None) => {} // another tab is flushing
+                Ok(None) => {} // another tab or the service worker is flushing
                 Err(e) => leptos::logging::warn!("outbox lock: {e}"),
             }
             this.progress.set(None);
-            this.refresh();
+            this.reload().await;
             this.arm_timer();
         });
     }
 
-    /// Wakes up when the earliest retry is due.
+    /// Wakes up when the earliest retry is due (never later than the policy's longest
+    /// wait, whatever the clock did meanwhile).
     fn arm_timer(&self) {
-        let Some(window) = web_sys::window() else {
-            return;
-        };
         if let Some(t) = self.timer.get_value() {
-            window.clear_timeout_with_handle(t);
+            t.clear();
         }
         let now = js_sys::Date::now() as Millis;
-        let next = self.entries.with_untracked(|e| {
-            e.iter()
-                .filter_map(|e| match e.state {
-                    vigie_core::outbox::state::DeliveryState::RetryWait {
-                        next_attempt_at, ..
-                    } => Some(next_attempt_at),
-                    _ => None,
-                })
-                .min()
-        });
-        let Some(next) = next else { return };
-        let delay = (next - now).clamp(0, i32::MAX as Millis) as i32;
+        let policy = FlushOptions::default().policy;
+        let next = self
+            .entries
+            .with_untracked(|e| e.iter().filter_map(|e| e.state.wait_ms(now, &policy)).min());
+        let Some(wait) = next else { return };
         let this = *self;
-        let wake = Closure::once_into_js(move || this.flush_soon());
-        let handle = window
-            .set_timeout_with_callback_and_timeout_and_arguments_0(wake.unchecked_ref(), delay + 50)
-            .ok();
+        let handle = set_timeout_with_handle(
+            move || this.flush_soon(),
+            Duration::from_millis(wait.saturating_add(50)),
+        )
+        .ok();
         self.timer.set_value(handle);
     }
 }
@@ -289,13 +375,6 @@ pub async fn test_connection(backend: Backend, timeout_ms: i32) -> ProbeResult {
     match backend.probe_request() {
         Some(req) => Backend::interpret_probe(&crate::adapters::http::fetch(req, timeout_ms).await),
         None => ProbeResult::Unreachable,
-    }
-}
-
-impl Outbox {
-    /// Bytes the outbox uses in local storage.
-    pub fn used_bytes(&self) -> Option<usize> {
-        self.local().ok().and_then(|l| l.used_bytes().ok())
     }
 }
 

@@ -1,25 +1,31 @@
-//! Browser tier: drafts in the mounted app on real localStorage — typing autosaves a draft
+//! Browser tier: drafts in the mounted app on real IndexedDB — typing autosaves a draft
 //! (debounced, well under a second), the draft comes back after a "reload" (the app mounted
 //! again on `/fill/{id}`) with the form version it was started with, and the forms
-//! controller drops a draft whose record an interrupted finalise had already queued.
+//! controller drops a draft whose record an older build's interrupted finalise had queued.
 #![cfg(target_arch = "wasm32")]
 
 use leptos::prelude::*;
 use serde_json::json;
 use uuid::Uuid;
+use vigie::adapters::draft_store;
+use vigie::adapters::idb::{self, DRAFTS, META, OUTBOX};
+use vigie::adapters::outbox_store::IdbOutbox;
 use vigie::adapters::storage::LocalStore;
 use vigie_core::drafts::Draft;
-use vigie_core::keys::{self, DRAFT_PREFIX};
+use vigie_core::keys;
 use vigie_core::record::{Author, Envelope};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-fn reset() -> LocalStore {
+async fn reset() -> LocalStore {
     let store = LocalStore::open().expect("open");
     for key in store.keys_with_prefix("vigie/").expect("keys") {
         store.remove(&key);
+    }
+    for s in [OUTBOX, DRAFTS, META] {
+        idb::clear(s).await.expect("clear");
     }
     store
 }
@@ -86,27 +92,22 @@ fn type_into(input: &web_sys::HtmlInputElement, text: &str) {
     input.dispatch_event(&ev).expect("dispatch");
 }
 
-fn stored_drafts(store: &LocalStore) -> Vec<Draft> {
-    store
-        .keys_with_prefix(DRAFT_PREFIX)
-        .expect("keys")
-        .iter()
-        .filter_map(|k| store.get::<Draft>(k).ok().flatten())
-        .collect()
+async fn stored_drafts() -> Vec<Draft> {
+    draft_store::load_all().await.expect("drafts").0
 }
 
 #[wasm_bindgen_test]
 async fn typing_autosaves_a_draft_that_a_reload_restores() {
-    let store = reset();
+    reset().await;
     go_to("/new/questionnaire_preparatoire");
     let app = leptos::mount::mount_to(container(), vigie::App);
     let input = find("#f-organisation").await;
     type_into(&input, "Association des femmes de Kati");
     // Nothing is written on every keystroke…
-    assert!(stored_drafts(&store).is_empty());
+    assert!(stored_drafts().await.is_empty());
     // …but within the debounce (400 ms) plus margin it is.
     sleep(700).await;
-    let drafts = stored_drafts(&store);
+    let drafts = stored_drafts().await;
     assert_eq!(drafts.len(), 1, "one draft after typing");
     let draft = &drafts[0];
     assert_eq!(draft.form_id, "questionnaire_preparatoire");
@@ -129,64 +130,71 @@ async fn typing_autosaves_a_draft_that_a_reload_restores() {
     let input = find("#f-organisation").await;
     assert_eq!(input.value(), "Association des femmes de Kati");
     drop(app);
-    reset();
+    reset().await;
 }
 
 #[wasm_bindgen_test]
 async fn a_draft_keeps_its_form_version_and_an_already_queued_one_is_dropped() {
-    let store = reset();
-    let owner = Owner::new();
-    owner.with(|| {
-        let outbox = vigie::sync::Outbox::provide(Some(store));
-        let forms = vigie::forms::Forms::provide(Some(store), outbox);
-        let def = forms.form("mediation").expect("built-in mediation form");
-        let mut kept = Draft::new(Uuid::from_u128(7), &def, 1_000);
-        kept.form_version = "0-old".into();
-        kept.answers
-            .insert("summary".into(), json!("Tension autour d'un puits"));
-        forms.save_draft(&kept).expect("save");
-        // A finalise interrupted after queueing: the record is in the outbox, the draft too.
-        let done = Draft::new(Uuid::from_u128(8), &def, 2_000);
-        forms.save_draft(&done).expect("save");
-        let env = Envelope::new(
-            done.id,
-            "mediation",
-            ("mediation", "1"),
-            2_000,
-            "dev",
-            Author::default(),
-            json!({}),
-        );
-        outbox.enqueue(env).expect("enqueue");
-    });
-    owner.cleanup();
+    let store = reset().await;
+    let def = vigie_core::forms::builtin::all()
+        .into_iter()
+        .filter_map(Result::ok)
+        .find(|f| f.id == "mediation")
+        .expect("built-in mediation form");
+    let mut kept = Draft::new(Uuid::from_u128(7), &def, 1_000);
+    kept.form_version = "0-old".into();
+    kept.answers
+        .insert("summary".into(), json!("Tension autour d'un puits"));
+    draft_store::save(&kept).await.expect("save");
+    // An older build's finalise interrupted after queueing: record and draft both stored.
+    let done = Draft::new(Uuid::from_u128(8), &def, 2_000);
+    draft_store::save(&done).await.expect("save");
+    let env = Envelope::new(
+        done.id,
+        "mediation",
+        ("mediation", "1"),
+        2_000,
+        "dev",
+        Author::default(),
+        json!({}),
+    );
+    IdbOutbox.enqueue(env).await.expect("enqueue");
 
+    // Mounting anything starts Leptos' task executor, which the controllers use.
+    drop(leptos::mount::mount_to_body(|| ()));
     let owner = Owner::new();
-    owner.with(|| {
+    let forms = owner.with(|| {
         let outbox = vigie::sync::Outbox::provide(Some(store));
-        let forms = vigie::forms::Forms::provide(Some(store), outbox);
-        let drafts = forms.drafts.get_untracked();
-        assert_eq!(drafts.len(), 1, "{drafts:?}");
-        assert_eq!(drafts[0].id, Uuid::from_u128(7));
-        assert_eq!(drafts[0].form_version, "0-old");
-        assert_eq!(
-            drafts[0].answers.get("summary"),
-            Some(&json!("Tension autour d'un puits"))
-        );
-        assert!(store
-            .get_raw(&keys::draft(&Uuid::from_u128(8)))
-            .expect("read")
-            .is_none());
+        vigie::forms::Forms::provide(Some(store), outbox)
     });
+    for _ in 0..100 {
+        if forms.loaded.get_untracked() {
+            break;
+        }
+        sleep(20).await;
+    }
+    let drafts = forms.drafts.get_untracked();
+    assert_eq!(drafts.len(), 1, "{drafts:?}");
+    assert_eq!(drafts[0].id, Uuid::from_u128(7));
+    assert_eq!(drafts[0].form_version, "0-old");
+    assert_eq!(
+        drafts[0].answers.get("summary"),
+        Some(&json!("Tension autour d'un puits"))
+    );
+    assert_eq!(
+        stored_drafts().await.len(),
+        1,
+        "the queued one's draft is gone"
+    );
     owner.cleanup();
-    reset();
+    reset().await;
 }
 
 /// Bug: unreadable settings were replaced by defaults and a new device id was saved over
 /// them, losing the backend and token without a word. They are now kept and reported.
 #[wasm_bindgen_test]
 async fn unreadable_settings_are_kept_and_reported_not_overwritten() {
-    let store = reset();
+    let store = reset().await;
     let damaged =
         r#"{"backend": {"mode": "generic_json", "base": "https://vigie.example.org/api", "tok"#;
     window()
@@ -212,5 +220,5 @@ async fn unreadable_settings_are_kept_and_reported_not_overwritten() {
         "the stored text is untouched"
     );
     drop(app);
-    reset();
+    reset().await;
 }

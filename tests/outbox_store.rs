@@ -1,17 +1,25 @@
-//! Browser tier: the outbox on real localStorage — migration of a stored schema-1 record,
-//! quarantine of a corrupt entry that must not block the others, index repair, quota.
+//! Browser tier: the outbox and drafts on real IndexedDB — an older schema upgraded on read,
+//! a corrupt entry quarantined without blocking the others, the move from an earlier
+//! build's localStorage (also when a kill came between the copy and the clean-up), a
+//! finalise that queues the record and drops the draft in one write, a delete that leaves
+//! nothing to repair, and "Envoyer maintenant" that cannot undo another tab's delivery.
 #![cfg(target_arch = "wasm32")]
 
 use std::future::Future;
 
+use leptos::prelude::*;
 use serde_json::json;
 use uuid::Uuid;
-use vigie::adapters::outbox_store::{record_key, LocalOutbox};
-use vigie::adapters::storage::{LocalStore, StorageError};
-use vigie_core::keys::OUTBOX_INDEX as OUTBOX_INDEX_KEY;
+use vigie::adapters::draft_store;
+use vigie::adapters::idb::{self, Op, DRAFTS, META, OUTBOX};
+use vigie::adapters::migrate::{self, MIGRATED_MARK};
+use vigie::adapters::outbox_store::IdbOutbox;
+use vigie::adapters::storage::LocalStore;
+use vigie_core::drafts::Draft;
+use vigie_core::keys;
 use vigie_core::outbox::backend::{Backend, HttpRequest, HttpResult};
-use vigie_core::outbox::state::DeliveryState;
-use vigie_core::outbox::{flush, Clock, FlushOptions, OutboxStore, Transport};
+use vigie_core::outbox::state::{DeliveryState, Receipt};
+use vigie_core::outbox::{flush, Clock, FlushOptions, OutboxEntry, OutboxStore, Transport};
 use vigie_core::record::{Author, Envelope, ENVELOPE_SCHEMA};
 use wasm_bindgen_test::*;
 
@@ -23,10 +31,13 @@ fn raw() -> web_sys::Storage {
         .expect("localStorage")
 }
 
-fn reset() -> LocalStore {
+async fn reset() -> LocalStore {
     let store = LocalStore::open().expect("open");
     for key in store.keys_with_prefix("vigie/").expect("keys") {
         store.remove(&key);
+    }
+    for s in [OUTBOX, DRAFTS, META] {
+        idb::clear(s).await.expect("clear");
     }
     store
 }
@@ -39,8 +50,18 @@ fn note(n: u128) -> Envelope {
         n as i64,
         "dev",
         Author::default(),
-        json!({"texte": n as u64}),
+        json!({"texte": format!("note {n}")}),
     )
+}
+
+async fn put_raw(store: &'static str, id: Uuid, text: &str) {
+    idb::write(&[Op::Put {
+        store,
+        key: id.to_string(),
+        value: text.to_owned(),
+    }])
+    .await
+    .expect("write");
 }
 
 struct Accepting;
@@ -53,8 +74,8 @@ impl Transport for Accepting {
             .find(|(k, _)| k == "Idempotency-Key")
             .map(|(_, v)| v.clone());
         std::future::ready(HttpResult::Response {
-            status: 200,
-            body: json!({ "id": id }).to_string(),
+            status: 201,
+            body: json!({ "id": id, "ok": true }).to_string(),
             retry_after: None,
         })
     }
@@ -72,20 +93,16 @@ impl Clock for Fixed {
 }
 
 #[wasm_bindgen_test]
-fn a_stored_schema_1_record_is_migrated_on_read() {
-    let store = reset();
+async fn a_stored_schema_1_record_is_upgraded_on_read() {
+    reset().await;
     let id = Uuid::from_u128(41);
     let v1 = json!({
         "envelope": {"id": id, "form_id": "incident", "form_version": "2", "created_at": 7,
                      "device_id": "old-phone", "author": "Moussa", "payload": {"lieu": "Kolondiéba"}},
         "state": {"state": "queued"}
     });
-    raw()
-        .set_item(&record_key(&id), &v1.to_string())
-        .expect("write v1");
-    store.set(OUTBOX_INDEX_KEY, &vec![id]).expect("index");
-    let outbox = LocalOutbox::new(store);
-    let (good, bad) = outbox.load_all().expect("load");
+    put_raw(OUTBOX, id, &v1.to_string()).await;
+    let (good, bad) = IdbOutbox.load_split().await.expect("load");
     assert!(bad.is_empty());
     assert_eq!(good.len(), 1);
     let env = &good[0].envelope;
@@ -98,22 +115,16 @@ fn a_stored_schema_1_record_is_migrated_on_read() {
 
 #[wasm_bindgen_test]
 async fn a_corrupt_entry_is_quarantined_and_does_not_block_the_others() {
-    let store = reset();
-    let mut outbox = LocalOutbox::new(store);
-    outbox.enqueue(note(1)).expect("enqueue");
-    outbox.enqueue(note(2)).expect("enqueue");
+    reset().await;
+    IdbOutbox.enqueue(note(1)).await.expect("enqueue");
+    IdbOutbox.enqueue(note(2)).await.expect("enqueue");
     let broken = Uuid::from_u128(3);
-    raw()
-        .set_item(&record_key(&broken), "{\"envelope\": tronqué")
-        .expect("corrupt");
-    let mut ids = outbox.ids().expect("ids");
-    ids.push(broken);
-    store.set(OUTBOX_INDEX_KEY, &ids).expect("index");
+    put_raw(OUTBOX, broken, "{\"envelope\": tronqué").await;
 
-    let (good, bad) = outbox.load_all().expect("load");
+    let (good, bad) = IdbOutbox.load_split().await.expect("load");
     assert_eq!(good.len(), 2);
     assert_eq!(bad.len(), 1);
-    assert_eq!(bad[0].key, record_key(&broken));
+    assert_eq!(bad[0].id, broken);
     assert_eq!(bad[0].raw, "{\"envelope\": tronqué");
 
     let backend = Backend::GenericJson {
@@ -125,7 +136,7 @@ async fn a_corrupt_entry_is_quarantined_and_does_not_block_the_others() {
         ..FlushOptions::default()
     };
     let report = flush(
-        &mut outbox,
+        &mut IdbOutbox,
         &mut Accepting,
         &mut Fixed,
         &backend,
@@ -137,49 +148,187 @@ async fn a_corrupt_entry_is_quarantined_and_does_not_block_the_others() {
     assert_eq!(report.store_errors.len(), 1);
     // Kept, byte for byte, for export.
     assert_eq!(
-        raw()
-            .get_item(&record_key(&broken))
-            .ok()
-            .flatten()
+        idb::get(OUTBOX, &broken.to_string())
+            .await
+            .expect("read")
             .as_deref(),
         Some("{\"envelope\": tronqué")
     );
+    // Delivered ones keep their receipt, without their payload.
+    let (good, _) = IdbOutbox.load_split().await.expect("load");
+    assert!(good
+        .iter()
+        .all(|e| matches!(e.state, DeliveryState::Delivered(_)) && e.envelope.payload.is_null()));
 }
 
 #[wasm_bindgen_test]
-fn a_record_missing_from_the_index_is_found_again() {
-    let store = reset();
-    let mut outbox = LocalOutbox::new(store);
-    outbox.enqueue(note(5)).expect("enqueue");
-    // As if the app died between writing the record and writing the index.
-    store
-        .set(OUTBOX_INDEX_KEY, &Vec::<Uuid>::new())
-        .expect("index");
-    let (good, _) = outbox.load_all().expect("load");
-    assert_eq!(good.len(), 1);
-    assert_eq!(outbox.ids().expect("ids"), vec![Uuid::from_u128(5)]);
-}
-
-#[wasm_bindgen_test]
-fn a_full_disk_refuses_the_record_and_leaves_the_queue_intact() {
-    let store = reset();
-    let mut outbox = LocalOutbox::new(store);
-    outbox.enqueue(note(1)).expect("enqueue");
-    let chunk = format!("\"{}\"", "x".repeat(512 * 1024));
-    let mut i = 0;
-    while store.set_raw(&format!("vigie/fill/{i}"), &chunk).is_ok() {
-        i += 1;
-        assert!(i < 64, "storage never filled");
+async fn an_earlier_builds_local_storage_moves_over_once() {
+    let store = reset().await;
+    // What the localStorage build left: two records (one queued, one delivered), its
+    // index, a draft, and a damaged record.
+    let queued = OutboxEntry::queued(note(10));
+    let mut delivered = OutboxEntry::queued(note(11));
+    delivered.state = DeliveryState::Delivered(Receipt {
+        at: 5,
+        status: 201,
+        server: String::new(),
+    });
+    for e in [&queued, &delivered] {
+        raw()
+            .set_item(
+                &keys::outbox_record(&e.envelope.id),
+                &serde_json::to_string(e).unwrap(),
+            )
+            .unwrap();
     }
-    let big = Envelope {
-        payload: json!({"texte": "y".repeat(600 * 1024)}),
-        ..note(2)
+    raw()
+        .set_item(&keys::outbox_record(&Uuid::from_u128(12)), "{abîmé")
+        .unwrap();
+    raw()
+        .set_item(
+            "vigie/outbox/index",
+            &json!([note(10).id, note(11).id]).to_string(),
+        )
+        .unwrap();
+    let mut draft = Draft::note(Uuid::from_u128(13), 3);
+    draft.set_note_text("Réunion à Bougouni", 4);
+    raw()
+        .set_item(
+            &keys::draft(&draft.id),
+            &serde_json::to_string(&draft).unwrap(),
+        )
+        .unwrap();
+
+    assert_eq!(
+        migrate::from_local_storage(&store).await.expect("migrate"),
+        4
+    );
+    let (good, bad) = IdbOutbox.load_split().await.expect("load");
+    assert_eq!(good.len(), 2);
+    assert_eq!(
+        bad.len(),
+        1,
+        "the damaged record comes along, still damaged"
+    );
+    assert!(good.contains(&queued) && good.contains(&delivered));
+    let (drafts, _) = draft_store::load_all().await.expect("drafts");
+    assert_eq!(drafts, vec![draft.clone()]);
+    assert!(
+        store.keys_with_prefix("vigie/").expect("keys").is_empty(),
+        "old keys removed"
+    );
+
+    // A kill after the copy but before the clean-up: the old keys are still there at the
+    // next start. They are removed, nothing is copied twice or over newer data.
+    raw()
+        .set_item(
+            &keys::outbox_record(&queued.envelope.id),
+            &serde_json::to_string(&queued).unwrap(),
+        )
+        .unwrap();
+    let mut sent = queued.clone();
+    sent.state = delivered.state.clone();
+    IdbOutbox.save(&[sent.clone()]).await.expect("newer state");
+    assert_eq!(migrate::from_local_storage(&store).await.expect("again"), 0);
+    let (good, _) = IdbOutbox.load_split().await.expect("load");
+    assert_eq!(good.len(), 2);
+    assert!(good.contains(&sent), "the newer state in IndexedDB wins");
+    assert!(store.keys_with_prefix("vigie/").expect("keys").is_empty());
+    assert!(idb::get(META, MIGRATED_MARK).await.expect("mark").is_some());
+}
+
+#[wasm_bindgen_test]
+async fn a_migration_interrupted_before_its_commit_leaves_everything_in_place() {
+    let store = reset().await;
+    let queued = OutboxEntry::queued(note(20));
+    raw()
+        .set_item(
+            &keys::outbox_record(&queued.envelope.id),
+            &serde_json::to_string(&queued).unwrap(),
+        )
+        .unwrap();
+    // A kill during the copy: the transaction never committed, so IndexedDB holds nothing
+    // and the mark is absent. The next start copies it, exactly once.
+    assert!(IdbOutbox.load_split().await.expect("load").0.is_empty());
+    assert_eq!(
+        migrate::from_local_storage(&store).await.expect("migrate"),
+        1
+    );
+    assert_eq!(migrate::from_local_storage(&store).await.expect("again"), 0);
+    assert_eq!(IdbOutbox.load_split().await.expect("load").0, vec![queued]);
+}
+
+#[wasm_bindgen_test]
+async fn finalising_queues_the_record_and_drops_its_draft_in_one_write() {
+    reset().await;
+    let mut draft = Draft::note(Uuid::from_u128(30), 1);
+    draft.set_note_text("Tension au puits", 2);
+    draft_store::save(&draft).await.expect("draft");
+    let env = draft
+        .finalise_note("dev", Author::default(), 3)
+        .expect("text");
+    IdbOutbox.enqueue_from_draft(env).await.expect("queue");
+    assert!(draft_store::load_all().await.expect("drafts").0.is_empty());
+    assert_eq!(IdbOutbox.load_split().await.expect("load").0.len(), 1);
+    // Deleting is one operation: nothing left that a repair could bring back.
+    IdbOutbox.delete(&draft.id).await.expect("delete");
+    assert!(IdbOutbox.load_split().await.expect("load").0.is_empty());
+    assert!(idb::get_all(OUTBOX).await.expect("all").is_empty());
+}
+
+/// Bug: "Envoyer maintenant" in a second tab applied the event to that tab's copies in
+/// memory and saved them over a record another tab had delivered meanwhile, putting it
+/// back in the queue (its payload purged, so it could never be sent again).
+#[wasm_bindgen_test]
+async fn send_now_cannot_undo_a_delivery_made_by_another_tab() {
+    reset().await;
+    // Waiting for a retry after a failed attempt.
+    let mut waiting = OutboxEntry::queued(note(40));
+    waiting.state = DeliveryState::RetryWait {
+        next_attempt_at: 10_000_000_000_000,
+        attempts: 2,
+        last_error: vigie_core::outbox::state::RetryReason::Timeout,
     };
-    match outbox.enqueue(big) {
-        Err(StorageError::QuotaExceeded { .. }) => {}
-        other => panic!("expected QuotaExceeded, got {other:?}"),
+    IdbOutbox.save(&[waiting]).await.expect("store");
+    // Mounting anything starts Leptos' task executor, which the controllers use.
+    drop(leptos::mount::mount_to_body(|| ()));
+    let owner = Owner::new();
+    let outbox = owner.with(|| vigie::sync::Outbox::provide(None));
+    for _ in 0..50 {
+        if outbox.loaded().get_untracked() {
+            break;
+        }
+        sleep(20).await;
     }
-    assert_eq!(outbox.ids().expect("ids"), vec![Uuid::from_u128(1)]);
-    assert!(outbox.load(&Uuid::from_u128(2)).expect("load").is_none());
-    reset();
+    assert_eq!(
+        outbox.entries().get_untracked().len(),
+        1,
+        "this tab sees it queued"
+    );
+    // Another tab delivers it.
+    let mut done = OutboxEntry::queued(note(40));
+    done.envelope.payload = serde_json::Value::Null;
+    done.state = DeliveryState::Delivered(Receipt {
+        at: 9,
+        status: 201,
+        server: String::new(),
+    });
+    IdbOutbox.save(&[done.clone()]).await.expect("other tab");
+    owner.with(|| outbox.send_now());
+    sleep(500).await;
+    let (good, _) = IdbOutbox.load_split().await.expect("load");
+    assert_eq!(good, vec![done]);
+    owner.cleanup();
+}
+
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .expect("window")
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .expect("setTimeout");
+    });
+    wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .expect("timer");
 }

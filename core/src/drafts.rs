@@ -77,6 +77,66 @@ impl Draft {
     }
 }
 
+/// The free note: a record with no form definition, one text under `texte`.
+pub const NOTE_FORM: (&str, &str) = ("note", "1");
+const NOTE_FIELD: &str = "texte";
+
+impl Draft {
+    /// A new free note, started `now`.
+    pub fn note(id: Uuid, now: Millis) -> Draft {
+        Draft {
+            id,
+            form_id: NOTE_FORM.0.into(),
+            form_version: NOTE_FORM.1.into(),
+            created_at: now,
+            updated_at: now,
+            answers: Answers::new(),
+            section: 0,
+        }
+    }
+
+    /// Whether this draft is a free note.
+    pub fn is_note(&self) -> bool {
+        self.form_id == NOTE_FORM.0
+    }
+
+    /// A free note's text so far.
+    pub fn note_text(&self) -> &str {
+        self.answers
+            .get(NOTE_FIELD)
+            .and_then(Json::as_str)
+            .unwrap_or_default()
+    }
+
+    /// Replaces a free note's text.
+    pub fn set_note_text(&mut self, text: &str, now: Millis) {
+        self.answers
+            .insert(NOTE_FIELD.into(), Json::String(text.to_owned()));
+        self.updated_at = now;
+    }
+
+    /// The record a free note becomes; `None` when there is nothing to send.
+    pub fn finalise_note(&self, device_id: &str, author: Author, now: Millis) -> Option<Envelope> {
+        let text = self.note_text();
+        if text.trim().is_empty() {
+            return None;
+        }
+        let mut payload = Answers::new();
+        payload.insert(NOTE_FIELD.into(), Json::String(text.to_owned()));
+        let mut envelope = Envelope::new(
+            self.id,
+            NOTE_FORM.0,
+            NOTE_FORM,
+            self.created_at,
+            device_id,
+            author,
+            Json::Object(payload),
+        );
+        envelope.updated_at = now;
+        Some(envelope)
+    }
+}
+
 /// Number fields are typed as text; the record carries them as JSON numbers.
 fn normalise_numbers(def: &FormDef, payload: &mut Answers) {
     fn number(v: &Json) -> Option<Json> {
@@ -127,6 +187,26 @@ mod tests {
             .filter_map(Result::ok)
             .find(|f| f.id == "activite")
             .unwrap()
+    }
+
+    #[test]
+    fn a_note_draft_finalises_into_the_note_record() {
+        let mut d = Draft::note(Uuid::from_u128(3), 10);
+        assert!(d.is_note());
+        assert!(d.finalise_note("dev", Author::default(), 20).is_none());
+        d.set_note_text("  ", 15);
+        assert!(d.finalise_note("dev", Author::default(), 20).is_none());
+        d.set_note_text("Tension au marché de Kadiolo", 15);
+        let env = d.finalise_note("dev", Author::default(), 20).unwrap();
+        assert_eq!(
+            (env.id, env.kind.as_str(), env.form_id.as_str()),
+            (d.id, "note", "note")
+        );
+        assert_eq!((env.created_at, env.updated_at), (10, 20));
+        assert_eq!(
+            env.payload,
+            serde_json::json!({"texte": "Tension au marché de Kadiolo"})
+        );
     }
 
     #[test]

@@ -130,7 +130,17 @@ catalogue! {
     StateNeedsAuth => ("Refusé : identifiants à vérifier dans Paramètres", "Refused: check credentials in Settings"),
     StateDelivered => ("Reçu par le serveur", "Received by the server"),
     StateRejected => ("Refusé par le serveur", "Refused by the server"),
-    StateUnreadable => ("Illisible (gardé à part)", "Unreadable (kept aside)"),
+    StateUnreadable => ("Abîmé : gardé à part", "Damaged: kept aside"),
+    DamagedRecordHelp => (
+        "Ce rapport est abîmé sur le téléphone et ne peut pas être envoyé. Il est gardé tel quel : exportez-le pour la coordination avant de le supprimer.",
+        "This report is damaged on the phone and cannot be sent. It is kept as it is: export it for the coordination before deleting it."
+    ),
+    Resend => ("Renvoyer", "Send again"),
+    Loading => ("Chargement…", "Loading…"),
+    DamagedDraft => (
+        "Un brouillon est abîmé sur le téléphone : il est gardé à part. Exportez-le pour la coordination.",
+        "A draft is damaged on the phone: it is kept aside. Export it for the coordination."
+    ),
     ErrNetwork => ("pas de connexion", "no connection"),
     ErrTimeout => ("le serveur n'a pas répondu à temps", "the server did not answer in time"),
     ErrServer => ("le serveur a un problème", "the server has a problem"),

@@ -21,23 +21,35 @@ use vigie_core::record::{Author, Envelope, Millis};
 #[derive(Default)]
 struct MemStore(HashMap<Uuid, String>);
 
-impl OutboxStore for MemStore {
-    type Error = String;
-    fn ids(&self) -> Result<Vec<Uuid>, String> {
-        Ok(self.0.keys().copied().collect())
-    }
-    fn load(&self, id: &Uuid) -> Result<Option<OutboxEntry>, String> {
+impl MemStore {
+    fn get(&self, id: &Uuid) -> Option<OutboxEntry> {
         self.0
             .get(id)
-            .map(|s| serde_json::from_str(s).map_err(|e| e.to_string()))
-            .transpose()
+            .map(|s| serde_json::from_str(s).expect("stored entry"))
     }
-    fn save(&mut self, e: &OutboxEntry) -> Result<(), String> {
-        self.0.insert(
-            e.envelope.id,
-            serde_json::to_string(e).map_err(|e| e.to_string())?,
-        );
-        Ok(())
+    fn put(&mut self, e: &OutboxEntry) {
+        self.0
+            .insert(e.envelope.id, serde_json::to_string(e).expect("encode"));
+    }
+    fn ids(&self) -> Vec<Uuid> {
+        self.0.keys().copied().collect()
+    }
+}
+
+impl OutboxStore for MemStore {
+    type Error = String;
+    fn load_all(&self) -> impl Future<Output = Result<Vec<Result<OutboxEntry, String>>, String>> {
+        std::future::ready(Ok(self
+            .0
+            .values()
+            .map(|s| serde_json::from_str(s).map_err(|e| e.to_string()))
+            .collect()))
+    }
+    fn save(&mut self, entries: &[OutboxEntry]) -> impl Future<Output = Result<(), String>> {
+        for e in entries {
+            self.put(e);
+        }
+        std::future::ready(Ok(()))
     }
 }
 
@@ -251,10 +263,10 @@ fn op() -> impl Strategy<Value = Op> {
 
 fn apply_to_all(store: &mut MemStore, event: &Event) {
     let policy = FlushOptions::default().policy;
-    for id in store.ids().unwrap() {
-        let mut e = store.load(&id).unwrap().unwrap();
-        e.state = e.state.apply(event, &policy);
-        store.save(&e).unwrap();
+    for id in store.ids() {
+        let mut e = store.get(&id).expect("listed");
+        e.apply(event, &policy);
+        store.put(&e);
     }
 }
 
@@ -297,7 +309,7 @@ fn scenario(ops: Vec<Op>, couch: bool, batch_size: usize) -> Result<(), TestCase
                     Author::default(),
                     json!({"texte": format!("rapport {n}"), "big": big}),
                 );
-                store.save(&OutboxEntry::queued(env.clone())).unwrap();
+                store.put(&OutboxEntry::queued(env.clone()));
                 created.insert(id, (env, big));
             }
             Op::Flush(faults) => {
@@ -320,7 +332,7 @@ fn scenario(ops: Vec<Op>, couch: bool, batch_size: usize) -> Result<(), TestCase
         }
         // Never lost, at any point.
         for id in created.keys() {
-            prop_assert!(store.load(id).unwrap().is_some(), "record {id} lost");
+            prop_assert!(store.get(id).is_some(), "record {id} lost");
         }
     }
 
@@ -348,7 +360,7 @@ fn scenario(ops: Vec<Op>, couch: bool, batch_size: usize) -> Result<(), TestCase
 
     let server = server.borrow();
     for (id, (env, big)) in &created {
-        let entry = store.load(id).unwrap().expect("kept");
+        let entry = store.get(id).expect("kept");
         match (&entry.state, big) {
             (DeliveryState::Delivered(_), false) => {
                 prop_assert_eq!(&entry.envelope.payload, &Value::Null, "payload purged");
@@ -420,7 +432,7 @@ fn a_401_stops_the_flush_and_new_credentials_resume_it() {
             Author::default(),
             json!({}),
         );
-        store.save(&OutboxEntry::queued(env)).unwrap();
+        store.put(&OutboxEntry::queued(env));
     }
     let opts = FlushOptions {
         batch_size: 1,

@@ -29,3 +29,10 @@ pub fn is_online() -> bool {
         .map(|w| w.navigator().on_line())
         .unwrap_or(true)
 }
+
+/// Whether the page is visible (the app in front); `true` where the API is missing.
+pub fn is_visible() -> bool {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .is_none_or(|d| d.visibility_state() == web_sys::VisibilityState::Visible)
+}

@@ -32,7 +32,8 @@ fn lock_manager() -> Option<Object> {
     locks.dyn_into::<Object>().ok()
 }
 
-/// Runs `work` if no other tab holds lock `name`; returns `Ok(None)` if one does.
+/// Runs `work` if no other tab (nor the service worker) holds lock `name`; returns
+/// `Ok(None)` if one does.
 pub async fn run_exclusive<T, F, Fut>(name: &str, work: F) -> Result<Option<T>, LockError>
 where
     T: 'static,
@@ -40,14 +41,31 @@ where
     Fut: Future<Output = T> + 'static,
 {
     match lock_manager() {
-        Some(locks) => with_web_lock(&locks, name, work).await,
+        Some(locks) => with_web_lock(&locks, name, true, work).await,
         None => Ok(with_lease(work).await),
+    }
+}
+
+/// Runs `work` holding lock `name`, waiting for whoever holds it. Where Web Locks are
+/// missing (very old browsers, which also lack the service worker's flush) it runs at once.
+pub async fn run_waiting<T, F, Fut>(name: &str, work: F) -> Result<T, LockError>
+where
+    T: 'static,
+    F: FnOnce() -> Fut + 'static,
+    Fut: Future<Output = T> + 'static,
+{
+    match lock_manager() {
+        Some(locks) => with_web_lock(&locks, name, false, work)
+            .await?
+            .ok_or_else(|| LockError::RequestFailed("the lock was not granted".into())),
+        None => Ok(work().await),
     }
 }
 
 async fn with_web_lock<T, F, Fut>(
     locks: &Object,
     name: &str,
+    if_available: bool,
     work: F,
 ) -> Result<Option<T>, LockError>
 where
@@ -70,8 +88,12 @@ where
         })
     });
     let options = Object::new();
-    Reflect::set(&options, &JsValue::from_str("ifAvailable"), &JsValue::TRUE)
-        .map_err(|e| LockError::RequestFailed(super::js_text(&e)))?;
+    Reflect::set(
+        &options,
+        &JsValue::from_str("ifAvailable"),
+        &JsValue::from_bool(if_available),
+    )
+    .map_err(|e| LockError::RequestFailed(super::js_text(&e)))?;
     let request: Function = Reflect::get(locks, &JsValue::from_str("request"))
         .and_then(|f| f.dyn_into::<Function>())
         .map_err(|e| LockError::RequestFailed(super::js_text(&e)))?;

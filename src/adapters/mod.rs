@@ -6,9 +6,12 @@
 pub mod connectivity;
 pub mod crash;
 pub mod download;
+pub mod draft_store;
 pub mod geolocation;
 pub mod http;
+pub mod idb;
 pub mod locks;
+pub mod migrate;
 pub mod outbox_store;
 pub mod service_worker;
 pub mod storage;

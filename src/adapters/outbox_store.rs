@@ -1,171 +1,168 @@
-//! The outbox on local storage: one key per record (`vigie/outbox/<uuid>`) and a small index
-//! of ids (`vigie/outbox/index`), so a save rewrites one record, never the whole queue.
+//! The outbox on IndexedDB: one record per id in the `outbox` store, written in strict
+//! transactions. A save touches only the records it names; a record and its draft leave or
+//! arrive together; an entry that cannot be decoded is kept as it is and shown apart.
 
+use thiserror::Error;
 use uuid::Uuid;
 
-use crate::adapters::storage::{LocalStore, StorageError};
-use vigie_core::keys::{self, OUTBOX_INDEX as OUTBOX_INDEX_KEY, OUTBOX_RECORD_PREFIX};
+use super::idb::{self, IdbError, Op, DRAFTS, OUTBOX};
+use vigie_core::i18n::Msg;
+use vigie_core::outbox::state::DeliveryState;
 use vigie_core::outbox::{OutboxEntry, OutboxStore};
 use vigie_core::record::Envelope;
 
-/// Key of one record.
-pub fn record_key(id: &Uuid) -> String {
-    keys::outbox_record(id)
-}
-
-/// An entry that could not be decoded: kept as it is, shown as unreadable, exportable.
+/// An entry that could not be decoded: kept as it is, shown as damaged, exportable.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Unreadable {
-    /// Record id (from its key).
+    /// Record id (from its key; nil if the key is not an id).
     pub id: Uuid,
-    /// Storage key.
-    pub key: String,
     /// The raw text, for export.
     pub raw: String,
-    /// Why it could not be read.
+    /// Why it could not be read (for developers; the user reads a plain message).
     pub reason: String,
 }
 
-/// Outbox entries in local storage.
-#[derive(Clone, Copy, Debug)]
-pub struct LocalOutbox {
-    store: LocalStore,
+/// Why the outbox store failed.
+#[derive(Clone, Debug, Error, PartialEq, Eq)]
+pub enum OutboxStoreError {
+    /// IndexedDB refused.
+    #[error(transparent)]
+    Storage(#[from] IdbError),
+    /// One entry is damaged; the others are fine.
+    #[error("record {} cannot be read: {}", .0.id, .0.reason)]
+    Damaged(Unreadable),
+    /// A record could not be written as JSON.
+    #[error("cannot encode record: {0}")]
+    Encode(String),
 }
 
-impl LocalOutbox {
-    /// Opens the outbox on `store`.
-    pub fn new(store: LocalStore) -> LocalOutbox {
-        LocalOutbox { store }
-    }
-
-    fn index(&self) -> Result<Vec<Uuid>, StorageError> {
-        match self.store.get::<Vec<Uuid>>(OUTBOX_INDEX_KEY) {
-            Ok(Some(ids)) => Ok(ids),
-            // A damaged or missing index (an older build kept it under another key) is
-            // rebuilt from the record keys themselves: they are the truth.
-            Ok(None) | Err(StorageError::Decode { .. }) => self.rebuild_index(),
-            Err(e) => Err(e),
+impl OutboxStoreError {
+    /// What to tell the user, from the catalogue.
+    pub fn user_message(&self) -> Msg {
+        match self {
+            OutboxStoreError::Storage(IdbError::QuotaExceeded) => Msg::StorageFull,
+            OutboxStoreError::Storage(IdbError::Unavailable(_)) => Msg::StorageUnavailable,
+            _ => Msg::StorageWriteFailed,
         }
     }
+}
 
-    fn rebuild_index(&self) -> Result<Vec<Uuid>, StorageError> {
-        let ids: Vec<Uuid> = self
-            .store
-            .keys_with_prefix(OUTBOX_RECORD_PREFIX)?
-            .iter()
-            .filter_map(|k| keys::outbox_record_id(k))
-            .collect();
-        self.store.set(OUTBOX_INDEX_KEY, &ids)?;
-        Ok(ids)
+/// Decodes one stored entry; the envelope may be of an older schema and is upgraded.
+pub fn decode(key: &str, raw: &str) -> Result<OutboxEntry, Unreadable> {
+    let damaged = |reason: String| Unreadable {
+        id: Uuid::parse_str(key).unwrap_or_default(),
+        raw: raw.to_owned(),
+        reason,
+    };
+    let mut value: serde_json::Value =
+        serde_json::from_str(raw).map_err(|e| damaged(e.to_string()))?;
+    let envelope = value
+        .get_mut("envelope")
+        .map(serde_json::Value::take)
+        .ok_or_else(|| damaged("no envelope".into()))?;
+    let envelope = Envelope::decode(envelope).map_err(|e| damaged(e.to_string()))?;
+    let state = serde_json::from_value(
+        value
+            .get_mut("state")
+            .map(serde_json::Value::take)
+            .unwrap_or_default(),
+    )
+    .map_err(|e| damaged(e.to_string()))?;
+    Ok(OutboxEntry { envelope, state })
+}
+
+fn put(entry: &OutboxEntry) -> Result<Op, OutboxStoreError> {
+    Ok(Op::Put {
+        store: OUTBOX,
+        key: entry.envelope.id.to_string(),
+        value: serde_json::to_string(entry).map_err(|e| OutboxStoreError::Encode(e.to_string()))?,
+    })
+}
+
+/// The outbox in IndexedDB.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct IdbOutbox;
+
+impl IdbOutbox {
+    /// Queues a new record. `Ok` only once it is on disk; on error nothing changed and the
+    /// caller keeps the data on screen.
+    pub async fn enqueue(&self, envelope: Envelope) -> Result<(), OutboxStoreError> {
+        idb::write(&[put(&OutboxEntry::queued(envelope))?]).await?;
+        Ok(())
     }
 
-    /// Queues a new record. On error (storage full) nothing changed and the caller keeps the
-    /// data on screen.
-    pub fn enqueue(&mut self, envelope: Envelope) -> Result<(), StorageError> {
-        self.save(&OutboxEntry::queued(envelope))
+    /// Queues a finalised record and removes its draft in one transaction: a kill leaves
+    /// either the draft or the record, never both and never neither.
+    pub async fn enqueue_from_draft(&self, envelope: Envelope) -> Result<(), OutboxStoreError> {
+        let draft = Op::Delete {
+            store: DRAFTS,
+            key: envelope.id.to_string(),
+        };
+        idb::write(&[put(&OutboxEntry::queued(envelope))?, draft]).await?;
+        Ok(())
     }
 
-    /// Every readable entry, and the unreadable ones apart. Also repairs the index: a record
-    /// written just before a crash, whose id never reached the index, is found again.
-    pub fn load_all(&self) -> Result<(Vec<OutboxEntry>, Vec<Unreadable>), StorageError> {
-        let mut ids = self.index()?;
-        let on_disk = self.store.keys_with_prefix(OUTBOX_RECORD_PREFIX)?;
-        let orphans: Vec<Uuid> = on_disk
-            .iter()
-            .filter_map(|k| keys::outbox_record_id(k))
-            .filter(|id| !ids.contains(id))
-            .collect();
-        if !orphans.is_empty() {
-            ids.extend(orphans);
-            self.store.set(OUTBOX_INDEX_KEY, &ids)?;
-        }
+    /// Every readable entry (newest first) and the unreadable ones apart.
+    pub async fn load_split(&self) -> Result<(Vec<OutboxEntry>, Vec<Unreadable>), IdbError> {
         let mut good = Vec::new();
         let mut bad = Vec::new();
-        for id in ids {
-            match self.load(&id) {
-                Ok(Some(e)) => good.push(e),
-                Ok(None) => {}
-                Err(e) => bad.push(Unreadable {
-                    id,
-                    key: record_key(&id),
-                    raw: self
-                        .store
-                        .get_raw(&record_key(&id))
-                        .ok()
-                        .flatten()
-                        .unwrap_or_default(),
-                    reason: e.to_string(),
-                }),
+        for (key, raw) in idb::get_all(OUTBOX).await? {
+            match decode(&key, &raw) {
+                Ok(e) => good.push(e),
+                Err(u) => bad.push(u),
             }
         }
         good.sort_by_key(|e| std::cmp::Reverse(e.envelope.created_at));
         Ok((good, bad))
     }
 
-    /// Deletes one record (after the user confirmed).
-    pub fn delete(&mut self, id: &Uuid) -> Result<(), StorageError> {
-        let ids: Vec<Uuid> = self.index()?.into_iter().filter(|i| i != id).collect();
-        self.store.set(OUTBOX_INDEX_KEY, &ids)?;
-        self.store.remove(&record_key(id));
+    /// Deletes one record (after the user confirmed): one operation, nothing to repair.
+    pub async fn delete(&self, id: &Uuid) -> Result<(), OutboxStoreError> {
+        idb::write(&[Op::Delete {
+            store: OUTBOX,
+            key: id.to_string(),
+        }])
+        .await?;
         Ok(())
-    }
-
-    /// Bytes the outbox uses in storage.
-    pub fn used_bytes(&self) -> Result<usize, StorageError> {
-        self.store.used_bytes(OUTBOX_RECORD_PREFIX)
     }
 }
 
-impl OutboxStore for LocalOutbox {
-    type Error = StorageError;
+impl OutboxStore for IdbOutbox {
+    type Error = OutboxStoreError;
 
-    fn ids(&self) -> Result<Vec<Uuid>, StorageError> {
-        self.index()
+    async fn load_all(
+        &self,
+    ) -> Result<Vec<Result<OutboxEntry, OutboxStoreError>>, OutboxStoreError> {
+        Ok(idb::get_all(OUTBOX)
+            .await?
+            .into_iter()
+            .map(|(key, raw)| decode(&key, &raw).map_err(OutboxStoreError::Damaged))
+            .collect())
     }
 
-    fn load(&self, id: &Uuid) -> Result<Option<OutboxEntry>, StorageError> {
-        let key = record_key(id);
-        let Some(raw) = self.store.get::<serde_json::Value>(&key)? else {
-            return Ok(None);
-        };
-        let mut value = raw;
-        // The envelope inside may be of an older schema: upgrade it on the way in.
-        let envelope = value
-            .get_mut("envelope")
-            .map(serde_json::Value::take)
-            .ok_or_else(|| StorageError::Decode {
-                key: key.clone(),
-                reason: "no envelope".into(),
-            })?;
-        let envelope = Envelope::decode(envelope).map_err(|e| StorageError::Decode {
-            key: key.clone(),
-            reason: e.to_string(),
-        })?;
-        let state = serde_json::from_value(
-            value
-                .get_mut("state")
-                .map(serde_json::Value::take)
-                .unwrap_or_default(),
-        )
-        .map_err(|e| StorageError::Decode {
-            key: key.clone(),
-            reason: e.to_string(),
-        })?;
-        Ok(Some(OutboxEntry { envelope, state }))
-    }
-
-    fn save(&mut self, entry: &OutboxEntry) -> Result<(), StorageError> {
-        // Record first, then index: a crash between the two leaves a record the index
-        // rebuild finds, never an index entry pointing at nothing written.
-        self.store.set(&record_key(&entry.envelope.id), entry)?;
-        let mut ids = self.index()?;
-        if !ids.contains(&entry.envelope.id) {
-            ids.push(entry.envelope.id);
-            if let Err(e) = self.store.set(OUTBOX_INDEX_KEY, &ids) {
-                self.store.remove(&record_key(&entry.envelope.id));
-                return Err(e);
+    async fn save(&mut self, entries: &[OutboxEntry]) -> Result<(), OutboxStoreError> {
+        let ops = entries.iter().map(put).collect::<Result<Vec<_>, _>>()?;
+        match idb::write(&ops).await {
+            // The disk is full and cannot even take the receipts: the backend has those
+            // records, so they leave the phone rather than be sent again for ever.
+            Err(IdbError::QuotaExceeded)
+                if entries
+                    .iter()
+                    .any(|e| matches!(e.state, DeliveryState::Delivered(_))) =>
+            {
+                let ops = entries
+                    .iter()
+                    .map(|e| match e.state {
+                        DeliveryState::Delivered(_) => Ok(Op::Delete {
+                            store: OUTBOX,
+                            key: e.envelope.id.to_string(),
+                        }),
+                        _ => put(e),
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(idb::write(&ops).await?)
             }
+            other => Ok(other?),
         }
-        Ok(())
     }
 }

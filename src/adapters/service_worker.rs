@@ -156,11 +156,7 @@ fn schedule_update_checks(reg: ServiceWorkerRegistration) {
     );
     periodic.forget();
     let _ = leptos::prelude::window_event_listener(leptos::ev::visibilitychange, move |_| {
-        let visible = web_sys::window()
-            .and_then(|w| w.document())
-            .map(|d| d.visibility_state() == web_sys::VisibilityState::Visible)
-            .unwrap_or(false);
-        if visible {
+        if super::connectivity::is_visible() {
             check();
         }
     });
@@ -190,4 +186,53 @@ pub async fn apply_update() -> Result<(), ServiceWorkerError> {
     waiting
         .post_message(&JsValue::from_str("SKIP_WAITING"))
         .map_err(|e| ServiceWorkerError::ActivateFailed(super::js_text(&e)))
+}
+
+/// Asks the browser for a one-shot Background Sync (tag `outbox`): the worker then flushes
+/// the outbox when the network returns, even with every page of the app closed. Where the
+/// browser has no Background Sync nothing happens; the page's own triggers still work.
+pub fn request_background_sync() {
+    let Ok(container) = container() else {
+        return;
+    };
+    let Ok(ready) = container.ready() else {
+        return;
+    };
+    wasm_bindgen_futures::spawn_local(async move {
+        let Ok(reg) = JsFuture::from(ready).await else {
+            return;
+        };
+        // `registration.sync` is not in web-sys' stable API.
+        let sync = js_sys::Reflect::get(&reg, &JsValue::from_str("sync")).unwrap_or_default();
+        let register = js_sys::Reflect::get(&sync, &JsValue::from_str("register"))
+            .ok()
+            .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+        if let Some(register) = register {
+            if let Ok(p) = register.call1(&sync, &JsValue::from_str(SYNC_TAG)) {
+                if let Err(e) = JsFuture::from(js_sys::Promise::from(p)).await {
+                    leptos::logging::warn!("background sync: {}", super::js_text(&e));
+                }
+            }
+        }
+    });
+}
+
+/// The Background Sync tag the worker listens for.
+pub const SYNC_TAG: &str = "outbox";
+
+/// Calls `then` whenever the worker posts the message `kind` to this page (e.g.
+/// `outbox-changed` after it delivered records while the page was open).
+pub fn on_message(kind: &'static str, then: impl Fn() + 'static) {
+    let Ok(container) = container() else {
+        return;
+    };
+    let listener =
+        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+            if ev.data().as_string().as_deref() == Some(kind) {
+                then();
+            }
+        });
+    let _ =
+        container.add_event_listener_with_callback("message", listener.as_ref().unchecked_ref());
+    listener.forget();
 }

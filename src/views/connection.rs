@@ -19,7 +19,7 @@ enum Mode {
 pub fn ConnectionSettings() -> impl IntoView {
     let state = use_app_state();
     let outbox = use_outbox();
-    let current = outbox.settings.get_untracked();
+    let current = outbox.settings().get_untracked();
     let (mode0, base0, token0, db0, user0, pass0) = match &current.backend {
         Backend::None => (
             Mode::None,
@@ -108,7 +108,7 @@ pub fn ConnectionSettings() -> impl IntoView {
             result.set(Some((false, Msg::UrlInvalid)));
             return;
         };
-        let mut settings = outbox.settings.get_untracked();
+        let mut settings = outbox.settings().get_untracked();
         settings.backend = backend;
         settings.author.name = name.get_untracked().trim().to_owned();
         settings.author.role = role.get_untracked().trim().to_owned();

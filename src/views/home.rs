@@ -57,28 +57,45 @@ fn form_title(id: &str) -> impl Fn() -> String + Send + Sync + 'static {
     }
 }
 
-/// Drafts on Home: resumable after a reload or a crash.
+/// Drafts on Home: resumable after a reload or a crash; damaged ones listed apart, with
+/// their text to export.
 #[component]
 fn DraftList() -> impl IntoView {
     let forms = use_forms();
     move || {
         let drafts = forms.drafts.get();
-        (!drafts.is_empty()).then(|| {
+        let damaged = forms.unreadable_drafts.get();
+        (!drafts.is_empty() || !damaged.is_empty()).then(|| {
             view! {
                 <section class="drafts" data-testid="drafts">
                     <h2>{crate::views::tr(Msg::Drafts)}</h2>
                     <ul>
                         {drafts.into_iter().map(|d| {
-                            let title = form_title(&d.form_id);
+                            let state = use_app_state();
+                            let note = d.is_note();
+                            let href = if note { "/note".to_owned() } else { format!("/fill/{}", d.id) };
+                            let form = form_title(&d.form_id);
+                            let title = move || if note { state.t(Msg::QuickNote).to_owned() } else { form() };
                             let when = time_label(d.updated_at);
-                            let id = d.id;
                             view! {
                                 <li class="draft">
-                                    <A href=format!("/fill/{id}") attr:class="draft-link">
+                                    <A href=href attr:class="draft-link">
                                         <strong>{title}</strong>
                                         <span class="when">{when}</span>
                                         <span class="resume">{crate::views::tr(Msg::Resume)}" →"</span>
                                     </A>
+                                </li>
+                            }
+                        }).collect_view()}
+                        {damaged.into_iter().map(|u| {
+                            let file = format!("vigie-brouillon-{}.json", u.id);
+                            let raw = StoredValue::new(u.raw);
+                            view! {
+                                <li class="draft draft-damaged" data-testid="draft-damaged">
+                                    <p>{crate::views::tr(Msg::DamagedDraft)}</p>
+                                    <button class="btn-small btn-secondary" on:click=move |_| crate::adapters::download::save_text(&file, &raw.get_value())>
+                                        {crate::views::tr(Msg::Export)}
+                                    </button>
                                 </li>
                             }
                         }).collect_view()}
@@ -125,7 +142,7 @@ pub fn MyReports() -> impl IntoView {
         <section class="page">
             <h1>{crate::views::tr(Msg::MyReports)}</h1>
             {move || {
-                let entries = outbox.entries.get();
+                let entries = outbox.entries().get();
                 if entries.is_empty() {
                     return view! { <p class="hint">{crate::views::tr(Msg::NoReports)}</p> }.into_any();
                 }

@@ -1,67 +1,115 @@
-//! A free-text note: the smallest record, until the structured forms arrive. The id is
-//! generated at the first keystroke and kept through every retry.
+//! A free-text note: the smallest record. It autosaves as a draft like the forms do (the
+//! id is generated at the first keystroke and kept through every retry), and "Enregistrer"
+//! queues it and drops the draft in one write.
+
+use std::time::Duration;
 
 use leptos::prelude::*;
-use serde_json::json;
 use uuid::Uuid;
 
+use crate::forms::{now_ms, use_forms, FinaliseError};
 use crate::state::use_app_state;
 use crate::sync::use_outbox;
+use vigie_core::drafts::Draft;
 use vigie_core::i18n::Msg;
-use vigie_core::record::{Envelope, Millis};
+
+/// How long typing may go unsaved.
+const AUTOSAVE_DELAY: Duration = Duration::from_millis(400);
 
 /// The note page.
 #[component]
 pub fn NotePage() -> impl IntoView {
     let state = use_app_state();
     let outbox = use_outbox();
+    let forms = use_forms();
     let text = RwSignal::new(String::new());
-    let id: RwSignal<Option<Uuid>> = RwSignal::new(None);
-    let started: RwSignal<Millis> = RwSignal::new(0);
-    let result: RwSignal<Option<Msg>> = RwSignal::new(None);
-    let ok = RwSignal::new(false);
+    let draft: StoredValue<Option<Draft>> = StoredValue::new(None);
+    let result: RwSignal<Option<(bool, Msg)>> = RwSignal::new(None);
+    let generation = StoredValue::new(0u32);
+    let saving = RwSignal::new(false);
 
-    let on_input = move |ev| {
-        if id.get_untracked().is_none() {
-            id.set(Some(Uuid::new_v4()));
-            started.set(js_sys::Date::now() as Millis);
+    // The note left unfinished last time comes back.
+    Effect::new(move |done: Option<bool>| {
+        if done == Some(true) || !forms.loaded.get() {
+            return done.unwrap_or(false);
         }
-        text.set(event_target_value(&ev));
-        result.set(None);
+        let last = forms
+            .drafts
+            .with_untracked(|d| d.iter().find(|d| d.is_note()).cloned());
+        if let Some(d) = last {
+            if text.get_untracked().is_empty() {
+                text.set(d.note_text().to_owned());
+                draft.set_value(Some(d));
+            }
+        }
+        true
+    });
+
+    let save_draft = move || {
+        let Some(d) = draft.get_value() else { return };
+        leptos::task::spawn_local(async move {
+            let outcome = forms.save_draft(&d).await;
+            let _ = result.try_set(Some(match outcome {
+                Ok(()) => (true, Msg::DraftSaved),
+                Err(e) => (
+                    false,
+                    crate::adapters::outbox_store::OutboxStoreError::from(e).user_message(),
+                ),
+            }));
+        });
     };
+    let on_input = move |ev| {
+        let value = event_target_value(&ev);
+        text.set(value.clone());
+        draft.update_value(|d| {
+            d.get_or_insert_with(|| Draft::note(Uuid::new_v4(), now_ms()))
+                .set_note_text(&value, now_ms())
+        });
+        generation.update_value(|g| *g = g.wrapping_add(1));
+        let mine = generation.get_value();
+        set_timeout(
+            move || {
+                if generation.try_get_value() == Some(mine) {
+                    save_draft();
+                }
+            },
+            AUTOSAVE_DELAY,
+        );
+    };
+    let hide = window_event_listener(leptos::ev::pagehide, move |_| save_draft());
+    on_cleanup(move || hide.remove());
+
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let body = text.get_untracked();
-        if body.trim().is_empty() {
-            ok.set(false);
-            result.set(Some(Msg::NoteEmpty));
+        let settings = outbox.settings().get_untracked();
+        let envelope = draft
+            .get_value()
+            .and_then(|d| d.finalise_note(&settings.device_id, settings.author, now_ms()));
+        let Some(envelope) = envelope else {
+            result.set(Some((false, Msg::NoteEmpty)));
             return;
-        }
-        let settings = outbox.settings.get_untracked();
-        let record_id = id.get_untracked().unwrap_or_else(Uuid::new_v4);
-        let mut envelope = Envelope::new(
-            record_id,
-            "note",
-            ("note", "1"),
-            started.get_untracked(),
-            &settings.device_id,
-            settings.author,
-            json!({ "texte": body }),
-        );
-        envelope.updated_at = js_sys::Date::now() as Millis;
-        match outbox.enqueue(envelope) {
-            Ok(()) => {
-                text.set(String::new());
-                id.set(None);
-                ok.set(true);
-                result.set(Some(Msg::Saved));
+        };
+        // No autosave may bring the draft back once it is queued.
+        generation.update_value(|g| *g = g.wrapping_add(1));
+        saving.set(true);
+        leptos::task::spawn_local(async move {
+            let outcome = forms.queue_from_draft(envelope).await;
+            let _ = saving.try_set(false);
+            match outcome {
+                Ok(()) => {
+                    draft.try_set_value(None);
+                    let _ = text.try_set(String::new());
+                    let _ = result.try_set(Some((true, Msg::Saved)));
+                }
+                // The text stays in the field and in its draft: nothing typed is lost.
+                Err(FinaliseError::Storage(e)) => {
+                    let _ = result.try_set(Some((false, e.user_message())));
+                }
+                Err(_) => {
+                    let _ = result.try_set(Some((false, Msg::StorageWriteFailed)));
+                }
             }
-            // The text stays in the field: nothing typed is lost.
-            Err(e) => {
-                ok.set(false);
-                result.set(Some(e.user_message()));
-            }
-        }
+        });
     };
     view! {
         <section class="page">
@@ -76,10 +124,10 @@ pub fn NotePage() -> impl IntoView {
                     prop:value=move || text.get()
                     on:input=on_input
                 ></textarea>
-                <button type="submit" class="btn">{crate::views::tr(Msg::Save)}</button>
+                <button type="submit" class="btn" disabled=move || saving.get()>{crate::views::tr(Msg::Save)}</button>
             </form>
-            {move || result.get().map(|m| view! {
-                <p class="result" class:result-ok=move || ok.get() class:result-bad=move || !ok.get() role="status">
+            {move || result.get().map(|(ok, m)| view! {
+                <p class="result" class:result-ok=ok class:result-bad=!ok role="status">
                     {move || state.t(m)}
                 </p>
             })}

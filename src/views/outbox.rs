@@ -72,7 +72,7 @@ pub fn OutboxPage() -> impl IntoView {
     // (brotli) for this one line of text.
     let usage = RwSignal::new(None::<(f64, f64)>);
     Effect::new(move || {
-        outbox.entries.track();
+        outbox.entries().track();
         leptos::task::spawn_local(async move {
             let estimate = crate::adapters::storage::estimate().await;
             // The page may be gone by the time the estimate arrives.
@@ -81,7 +81,7 @@ pub fn OutboxPage() -> impl IntoView {
     });
     let usage_line = move || {
         let lang = state.lang.get();
-        let own = outbox.used_bytes().unwrap_or(0) as f64;
+        let own = outbox.stored_bytes() as f64;
         let (used, quota) = usage.get()?;
         Some(
             Msg::StorageUsage
@@ -94,7 +94,7 @@ pub fn OutboxPage() -> impl IntoView {
     view! {
         <section class="page">
             <h1>{crate::views::tr(Msg::Outbox)}</h1>
-            <Show when=move || !outbox.settings.with(|s| s.backend.is_configured())>
+            <Show when=move || !outbox.settings().with(|s| s.backend.is_configured())>
                 <p class="notice">{crate::views::tr(Msg::NoBackend)}</p>
             </Show>
             <div class="counts" data-testid="counts">
@@ -110,7 +110,7 @@ pub fn OutboxPage() -> impl IntoView {
             </div>
             {move || {
                 outbox
-                    .progress
+                    .progress()
                     .get()
                     .filter(|(_, total)| *total > 0)
                     .map(|(done, total)| {
@@ -126,30 +126,30 @@ pub fn OutboxPage() -> impl IntoView {
                         }
                     })
             }}
-            <button class="btn" on:click=move |_| outbox.send_now() disabled=move || outbox.progress.get().is_some()>
+            <button class="btn" on:click=move |_| outbox.send_now() disabled=move || outbox.progress().get().is_some()>
                 {crate::views::tr(Msg::SendNow)}
             </button>
             <ul class="records">
                 <For
-                    each=move || outbox.entries.get()
+                    each=move || outbox.entries().get()
                     key=|e| (e.envelope.id, e.state.clone())
                     children=move |entry| view! { <RecordRow entry=entry /> }
                 />
                 <For
-                    each=move || outbox.unreadable.get()
-                    key=|u| u.key.clone()
+                    each=move || outbox.unreadable().get()
+                    key=|u| u.id
                     children=move |u| {
                         view! {
-                            <li class="record rec-bad">
+                            <li class="record rec-bad" data-testid="record-damaged">
                                 <p class="rec-state">{crate::views::tr(Msg::StateUnreadable)}</p>
-                                <small class="rec-detail">{u.reason.clone()}</small>
-                                <RecordActions id=u.id text=u.raw.clone() />
+                                <small class="rec-detail">{crate::views::tr(Msg::DamagedRecordHelp)}</small>
+                                <RecordActions id=u.id text=u.raw.clone() resend=false />
                             </li>
                         }
                     }
                 />
             </ul>
-            <Show when=move || outbox.entries.with(Vec::is_empty) && outbox.unreadable.with(Vec::is_empty)>
+            <Show when=move || outbox.entries().with(Vec::is_empty) && outbox.unreadable().with(Vec::is_empty)>
                 <p>{crate::views::tr(Msg::OutboxEmpty)}</p>
             </Show>
             <p class="hint" data-testid="storage-usage">{usage_line}</p>
@@ -188,16 +188,16 @@ fn RecordRow(entry: OutboxEntry) -> impl IntoView {
             <p class="rec-state" data-testid="record-state">{move || state.t(label)}</p>
             {move || detail(&st, state.lang.get()).map(|d| view! { <small class="rec-detail">{d}</small> })}
             <Show when=move || rejected>
-                <RecordActions id=id text=json.get_value() />
+                <RecordActions id=id text=json.get_value() resend=true />
             </Show>
         </li>
     }
 }
 
 /// What a person can do with a record the server refused or that cannot be read: look at
-/// it, save it as a file, or delete it after confirming.
+/// it, save it as a file, send it again (a refused one), or delete it after confirming.
 #[component]
-fn RecordActions(id: uuid::Uuid, text: String) -> impl IntoView {
+fn RecordActions(id: uuid::Uuid, text: String, resend: bool) -> impl IntoView {
     let state = use_app_state();
     let outbox = use_outbox();
     let confirming = RwSignal::new(false);
@@ -206,6 +206,11 @@ fn RecordActions(id: uuid::Uuid, text: String) -> impl IntoView {
     let file = format!("vigie-{id}.json");
     view! {
         <div class="rec-actions">
+            {resend.then(|| view! {
+                <button class="btn-small" on:click=move |_| outbox.resend(id)>
+                    {crate::views::tr(Msg::Resend)}
+                </button>
+            })}
             <button class="btn-small btn-secondary" on:click=move |_| showing.update(|s| *s = !*s)>
                 {crate::views::tr(Msg::View)}
             </button>
@@ -221,9 +226,11 @@ fn RecordActions(id: uuid::Uuid, text: String) -> impl IntoView {
                 }
             >
                 <button class="btn-small btn-danger" on:click=move |_| {
-                    if let Err(e) = outbox.delete(&id) {
-                        state.storage_problem.set(Some(e.user_message()));
-                    }
+                    leptos::task::spawn_local(async move {
+                        if let Err(e) = outbox.delete(&id).await {
+                            let _ = state.storage_problem.try_set(Some(e.user_message()));
+                        }
+                    });
                 }>
                     {crate::views::tr(Msg::ConfirmDelete)}
                 </button>

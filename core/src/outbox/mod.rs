@@ -16,6 +16,9 @@ use backend::{Backend, HttpRequest, HttpResult, Outcome};
 use policy::RetryPolicy;
 use state::{DeliveryState, Event, Receipt};
 
+/// Most characters of the server's answer kept with a receipt.
+const MAX_RECEIPT_TEXT: usize = 120;
+
 /// One record in the outbox with where it stands.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OutboxEntry {
@@ -34,25 +37,77 @@ impl OutboxEntry {
         }
     }
 
-    fn apply(&mut self, event: &Event, policy: &RetryPolicy) {
+    /// Applies `event`. On delivery the payload leaves the device and the receipt stays,
+    /// its server text dropped if it would make the entry grow: a record of a few words
+    /// still grows by its receipt's fields, so the store, on a full disk, removes a
+    /// delivered entry rather than fail to record its receipt (the phone would re-send it
+    /// for ever).
+    pub fn apply(&mut self, event: &Event, policy: &RetryPolicy) {
+        let was_delivered = matches!(self.state, DeliveryState::Delivered(_));
+        let before = if was_delivered { 0 } else { self.stored_len() };
         self.state = self.state.apply(event, policy);
-        if matches!(self.state, DeliveryState::Delivered(_)) {
-            // Sent payloads leave the device; the receipt stays.
-            self.envelope.payload = Value::Null;
+        if !was_delivered {
+            if let DeliveryState::Delivered(receipt) = &mut self.state {
+                self.envelope.payload = Value::Null;
+                receipt.server.truncate(
+                    receipt
+                        .server
+                        .char_indices()
+                        .nth(MAX_RECEIPT_TEXT)
+                        .map_or(receipt.server.len(), |(i, _)| i),
+                );
+            }
+            if matches!(self.state, DeliveryState::Delivered(_)) && self.stored_len() > before {
+                if let DeliveryState::Delivered(receipt) = &mut self.state {
+                    receipt.server.clear();
+                }
+            }
         }
+    }
+
+    /// Length of the stored form.
+    pub fn stored_len(&self) -> usize {
+        serde_json::to_string(self).map_or(0, |s| s.len())
     }
 }
 
-/// Durable storage of outbox entries, one per id.
+/// Durable storage of outbox entries, one per id. Asynchronous: the browser's store
+/// (IndexedDB) answers later, and a write counts only once it is on disk.
 pub trait OutboxStore {
     /// Error type of the store.
     type Error: std::fmt::Display;
-    /// Ids of every entry.
-    fn ids(&self) -> Result<Vec<Uuid>, Self::Error>;
-    /// One entry; `Ok(None)` if absent.
-    fn load(&self, id: &Uuid) -> Result<Option<OutboxEntry>, Self::Error>;
-    /// Writes one entry durably.
-    fn save(&mut self, entry: &OutboxEntry) -> Result<(), Self::Error>;
+    /// Every entry: each one decoded, or the error that one gave (an undecodable entry is
+    /// reported, never dropped). `Err` when the store cannot be read at all.
+    fn load_all(
+        &self,
+    ) -> impl Future<Output = Result<Vec<Result<OutboxEntry, Self::Error>>, Self::Error>>;
+    /// Writes `entries` durably, all or none; `Ok` only once they are on disk.
+    fn save(&mut self, entries: &[OutboxEntry]) -> impl Future<Output = Result<(), Self::Error>>;
+}
+
+/// Applies `event` to every entry as the store holds it now, and writes back those that
+/// changed. Never to copies held in memory: another tab may have delivered a record since
+/// (its in-memory copy still says queued). Run it under the flush lock.
+/// `only`: the one record it concerns, else every record.
+pub async fn apply_to_stored<S: OutboxStore>(
+    store: &mut S,
+    event: &Event,
+    policy: &RetryPolicy,
+    only: Option<Uuid>,
+) -> Result<usize, S::Error> {
+    let mut changed = Vec::new();
+    let all = store.load_all().await?.into_iter().flatten();
+    for mut entry in all.filter(|e| only.is_none_or(|id| e.envelope.id == id)) {
+        let before = entry.state.clone();
+        entry.apply(event, policy);
+        if entry.state != before {
+            changed.push(entry);
+        }
+    }
+    if !changed.is_empty() {
+        store.save(&changed).await?;
+    }
+    Ok(changed.len())
 }
 
 /// Moves one request to the backend.
@@ -164,8 +219,8 @@ pub async fn flush<S: OutboxStore, T: Transport, C: Clock>(
     if !backend.is_configured() {
         return report;
     }
-    let ids = match store.ids() {
-        Ok(ids) => ids,
+    let all = match store.load_all().await {
+        Ok(all) => all,
         Err(e) => {
             report.store_errors.push(e.to_string());
             return report;
@@ -174,9 +229,9 @@ pub async fn flush<S: OutboxStore, T: Transport, C: Clock>(
     let now = clock.now();
     let mut due = Vec::new();
     let mut blocked = false;
-    for id in ids {
-        match store.load(&id) {
-            Ok(Some(mut entry)) => {
+    for found in all {
+        match found {
+            Ok(mut entry) => {
                 blocked |= matches!(entry.state, DeliveryState::NeedsAuth { .. });
                 // Only one flush runs at a time, so "Sending" on disk is a crash's leftover.
                 entry.apply(&Event::Restarted, &opts.policy);
@@ -184,7 +239,6 @@ pub async fn flush<S: OutboxStore, T: Transport, C: Clock>(
                     due.push(entry);
                 }
             }
-            Ok(None) => {}
             Err(e) => report.store_errors.push(e.to_string()),
         }
     }
@@ -227,9 +281,11 @@ pub async fn flush<S: OutboxStore, T: Transport, C: Clock>(
                 DeliveryState::NeedsAuth { .. } => report.needs_auth = true,
                 _ => {}
             }
-            if let Err(e) = store.save(entry) {
-                report.store_errors.push(e.to_string());
-            }
+        }
+        // One write for the whole answer: a crash leaves every record of the batch as it
+        // was before (sent again, harmless) or every one updated.
+        if let Err(e) = store.save(&batch).await {
+            report.store_errors.push(e.to_string());
         }
         progress(report.attempted, total);
         if report.needs_auth {
@@ -270,5 +326,117 @@ impl OutboxCounts {
     /// Records not yet at the backend.
     pub fn unsent(&self) -> usize {
         self.waiting + self.needs_auth + self.rejected
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outbox::state::RetryReason;
+    use crate::record::Author;
+    use serde_json::json;
+    use std::collections::HashMap;
+
+    fn now<F: Future>(f: F) -> F::Output {
+        let mut f = std::pin::pin!(f);
+        match f
+            .as_mut()
+            .poll(&mut std::task::Context::from_waker(std::task::Waker::noop()))
+        {
+            std::task::Poll::Ready(v) => v,
+            std::task::Poll::Pending => panic!("the in-memory store answers at once"),
+        }
+    }
+
+    #[derive(Default)]
+    struct Mem(HashMap<Uuid, OutboxEntry>);
+
+    impl OutboxStore for Mem {
+        type Error = String;
+        fn load_all(
+            &self,
+        ) -> impl Future<Output = Result<Vec<Result<OutboxEntry, String>>, String>> {
+            std::future::ready(Ok(self.0.values().cloned().map(Ok).collect()))
+        }
+        fn save(&mut self, entries: &[OutboxEntry]) -> impl Future<Output = Result<(), String>> {
+            for e in entries {
+                self.0.insert(e.envelope.id, e.clone());
+            }
+            std::future::ready(Ok(()))
+        }
+    }
+
+    fn note(n: u128, text: &str) -> OutboxEntry {
+        OutboxEntry::queued(Envelope::new(
+            Uuid::from_u128(n),
+            "note",
+            ("note", "1"),
+            1,
+            "d",
+            Author::default(),
+            json!({ "texte": text }),
+        ))
+    }
+
+    fn delivered(server: &str) -> Event {
+        Event::Acknowledged(Receipt {
+            at: 5,
+            status: 201,
+            server: server.into(),
+        })
+    }
+
+    #[test]
+    fn a_receipt_never_takes_more_room_than_the_record() {
+        let p = RetryPolicy::default();
+        let long_answer = "x".repeat(2_000);
+        let short_report =
+            "Tension au marché de Kadiolo entre éleveurs et cultivateurs, deux blessés.";
+        for text in [short_report, &"Tension au marché".repeat(40)] {
+            let mut e = note(1, text);
+            let queued = e.stored_len();
+            e.apply(&Event::SendStarted, &p);
+            e.apply(&delivered(&long_answer), &p);
+            assert!(matches!(e.state, DeliveryState::Delivered(_)));
+            assert_eq!(e.envelope.payload, Value::Null, "the payload is purged");
+            assert!(e.stored_len() <= queued, "{} > {queued}", e.stored_len());
+        }
+    }
+
+    /// Bug: "Envoyer maintenant" in a second tab applied the event to that tab's copies in
+    /// memory and saved them, putting a record another tab had delivered back in the queue.
+    #[test]
+    fn events_apply_to_what_the_store_holds_now() {
+        let p = RetryPolicy::default();
+        let mut store = Mem::default();
+        let mut waiting = note(1, "a");
+        waiting.apply(&Event::SendStarted, &p);
+        waiting.apply(
+            &Event::Failed {
+                reason: RetryReason::Timeout,
+                now: 0,
+                jitter: 0.5,
+                retry_after_ms: None,
+            },
+            &p,
+        );
+        // A stale copy of this record, as a second tab holds it in memory.
+        let stale = waiting.clone();
+        now(store.save(&[waiting.clone(), note(2, "b")])).unwrap();
+        // Meanwhile the tab holding the lock delivers it.
+        let mut done = waiting;
+        done.apply(&Event::SendNow, &p);
+        done.apply(&Event::SendStarted, &p);
+        done.apply(&delivered("ok"), &p);
+        now(store.save(&[done])).unwrap();
+        assert!(matches!(stale.state, DeliveryState::RetryWait { .. }));
+        let changed = now(apply_to_stored(&mut store, &Event::SendNow, &p, None)).unwrap();
+        assert_eq!(
+            changed, 0,
+            "a queued record and a delivered one: nothing to do"
+        );
+        let kept = &store.0[&Uuid::from_u128(1)];
+        assert!(matches!(kept.state, DeliveryState::Delivered(_)));
+        assert_eq!(kept.envelope.payload, Value::Null);
     }
 }

@@ -57,6 +57,10 @@ pub fn ResumeForm() -> impl IntoView {
     let params = use_params_map();
     let forms = use_forms();
     move || {
+        // Drafts are read from storage after start; a reload lands here before that.
+        if !forms.loaded.get() {
+            return view! { <p class="page">{crate::views::tr(Msg::Loading)}</p> }.into_any();
+        }
         let id = params.with(|p| p.get("id").unwrap_or_default());
         let draft = Uuid::parse_str(&id).ok().and_then(|id| forms.draft(&id));
         match draft {
@@ -134,15 +138,23 @@ fn FormFill(
         show_all: RwSignal::new(false),
         state,
     };
+    let finishing = RwSignal::new(false);
     let finish = move |_| {
         ctx.show_all.set(true);
-        match session.finalise() {
-            Finalised::Queued => {
-                state.notice.set(Some(Msg::Finalised));
-                navigate("/", Default::default());
+        finishing.set(true);
+        let navigate = navigate.clone();
+        leptos::task::spawn_local(async move {
+            let outcome = session.finalise().await;
+            let _ = finishing.try_set(false);
+            match outcome {
+                // "Enregistré" only now: the record is on disk.
+                Finalised::Queued => {
+                    state.notice.set(Some(Msg::Finalised));
+                    navigate("/", Default::default());
+                }
+                Finalised::Refused => reveal_first_problem(),
             }
-            Finalised::Refused => reveal_first_problem(),
-        }
+        });
     };
     let confirming = RwSignal::new(false);
     let discard = move |_| {
@@ -182,7 +194,7 @@ fn FormFill(
                 </button>
                 {move || if session.at_edge(true) {
                     let finish = finish.clone();
-                    view! { <button type="button" class="btn btn-finish" on:click=finish>{crate::views::tr(Msg::Finish)}</button> }.into_any()
+                    view! { <button type="button" class="btn btn-finish" on:click=finish disabled=move || finishing.get()>{crate::views::tr(Msg::Finish)}</button> }.into_any()
                 } else {
                     view! { <button type="button" class="btn" on:click=move |_| session.go(true)>{crate::views::tr(Msg::Next)}</button> }.into_any()
                 }}

@@ -1,0 +1,46 @@
+//! Drafts on IndexedDB: one per id in the `drafts` store, each autosave a strict write. A
+//! draft that cannot be decoded is kept and listed apart, never silently hidden.
+
+use uuid::Uuid;
+
+use super::idb::{self, IdbError, Op, DRAFTS};
+use super::outbox_store::Unreadable;
+use vigie_core::drafts::Draft;
+
+/// Every readable draft (most recently changed first) and the unreadable ones apart.
+pub async fn load_all() -> Result<(Vec<Draft>, Vec<Unreadable>), IdbError> {
+    let mut good = Vec::new();
+    let mut bad = Vec::new();
+    for (key, raw) in idb::get_all(DRAFTS).await? {
+        match serde_json::from_str::<Draft>(&raw) {
+            Ok(d) => good.push(d),
+            Err(e) => bad.push(Unreadable {
+                id: Uuid::parse_str(&key).unwrap_or_default(),
+                raw,
+                reason: e.to_string(),
+            }),
+        }
+    }
+    good.sort_by_key(|d| std::cmp::Reverse(d.updated_at));
+    Ok((good, bad))
+}
+
+/// Writes `draft`; `Ok` once it is on disk.
+pub async fn save(draft: &Draft) -> Result<(), IdbError> {
+    let value = serde_json::to_string(draft).map_err(|e| IdbError::WriteFailed(e.to_string()))?;
+    idb::write(&[Op::Put {
+        store: DRAFTS,
+        key: draft.id.to_string(),
+        value,
+    }])
+    .await
+}
+
+/// Removes draft `id`.
+pub async fn delete(id: &Uuid) -> Result<(), IdbError> {
+    idb::write(&[Op::Delete {
+        store: DRAFTS,
+        key: id.to_string(),
+    }])
+    .await
+}

@@ -1,0 +1,296 @@
+//! IndexedDB, the store that survives a browser kill: a thin adapter over web-sys.
+//!
+//! Every write is one transaction opened with `durability: "strict"`, and resolves only on
+//! its `complete` event, when the data is on disk: only then may the app say "Enregistré".
+//! Values are JSON text, keys are strings (record and draft ids), so the service worker
+//! (`public/sw-outbox.js`) reads the same data without any Rust.
+//!
+//! Stores: `outbox` (one record per id), `drafts` (one draft per id), `meta` (settings
+//! mirrored for the service worker, migration marks).
+
+use std::cell::RefCell;
+
+use js_sys::{Array, Function, Object, Promise, Reflect};
+use thiserror::Error;
+use wasm_bindgen::{closure::Closure, JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{IdbDatabase, IdbFactory, IdbOpenDbRequest, IdbRequest, IdbTransaction};
+
+/// The database's name (one per origin).
+pub const DB_NAME: &str = "vigie";
+/// Its schema version; `upgrade` below brings older ones up to it.
+pub const DB_VERSION: u32 = 1;
+/// Outbox records, by id.
+pub const OUTBOX: &str = "outbox";
+/// Drafts, by id.
+pub const DRAFTS: &str = "drafts";
+/// Small values by name: the settings mirror, migration marks.
+pub const META: &str = "meta";
+
+/// Why IndexedDB did not do what was asked.
+#[derive(Clone, Debug, Error, PartialEq, Eq)]
+pub enum IdbError {
+    /// No IndexedDB (private mode in some browsers, a very old one), or it refused to open.
+    #[error("IndexedDB is unavailable: {0}")]
+    Unavailable(String),
+    /// The disk or the origin's quota is full: nothing was written.
+    #[error("storage is full")]
+    QuotaExceeded,
+    /// A write failed for another reason: nothing was written.
+    #[error("the write failed: {0}")]
+    WriteFailed(String),
+    /// A read failed.
+    #[error("the read failed: {0}")]
+    ReadFailed(String),
+}
+
+/// One change inside a write.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Op {
+    /// Stores `value` under `key` in `store`.
+    Put {
+        /// Object store.
+        store: &'static str,
+        /// Key.
+        key: String,
+        /// JSON text.
+        value: String,
+    },
+    /// Removes `key` from `store`.
+    Delete {
+        /// Object store.
+        store: &'static str,
+        /// Key.
+        key: String,
+    },
+}
+
+impl Op {
+    fn store(&self) -> &'static str {
+        match self {
+            Op::Put { store, .. } | Op::Delete { store, .. } => store,
+        }
+    }
+}
+
+thread_local! {
+    static OPEN: RefCell<Option<IdbDatabase>> = const { RefCell::new(None) };
+}
+
+fn factory() -> Result<IdbFactory, IdbError> {
+    let global = js_sys::global();
+    let f = Reflect::get(&global, &JsValue::from_str("indexedDB"))
+        .map_err(|e| IdbError::Unavailable(super::js_text(&e)))?;
+    f.dyn_into::<IdbFactory>()
+        .map_err(|_| IdbError::Unavailable("no indexedDB".into()))
+}
+
+/// A promise settled by `target`'s success (or complete) and error events.
+fn settled(on_ok: impl FnOnce(&Function), on_err: impl FnOnce(&Function)) -> Promise {
+    let mut on_ok = Some(on_ok);
+    let mut on_err = Some(on_err);
+    Promise::new(&mut |resolve, reject| {
+        if let Some(f) = on_ok.take() {
+            f(&resolve);
+        }
+        if let Some(f) = on_err.take() {
+            f(&reject);
+        }
+    })
+}
+
+/// The error an IndexedDB request or transaction carries, classified.
+fn classify(error: Option<web_sys::DomException>, write: bool) -> IdbError {
+    let (name, text) = error.map_or_else(
+        || (String::new(), "aborted".to_owned()),
+        |e| (e.name(), format!("{}: {}", e.name(), e.message())),
+    );
+    match (name.as_str(), write) {
+        ("QuotaExceededError", _) => IdbError::QuotaExceeded,
+        (_, true) => IdbError::WriteFailed(text),
+        (_, false) => IdbError::ReadFailed(text),
+    }
+}
+
+async fn request(req: &IdbRequest, write: bool) -> Result<JsValue, IdbError> {
+    let promise = settled(
+        |ok| req.set_onsuccess(Some(ok)),
+        |err| req.set_onerror(Some(err)),
+    );
+    match JsFuture::from(promise).await {
+        Ok(_) => req
+            .result()
+            .map_err(|e| IdbError::ReadFailed(super::js_text(&e))),
+        Err(_) => Err(classify(req.error().ok().flatten(), write)),
+    }
+}
+
+/// Resolves when `tx` has committed (for a strict write: is on disk).
+async fn committed(tx: &IdbTransaction) -> Result<(), IdbError> {
+    let promise = settled(
+        |ok| tx.set_oncomplete(Some(ok)),
+        |err| {
+            tx.set_onerror(Some(err));
+            tx.set_onabort(Some(err));
+        },
+    );
+    JsFuture::from(promise)
+        .await
+        .map(|_| ())
+        .map_err(|_| classify(tx.error(), true))
+}
+
+fn upgrade(db: &IdbDatabase) {
+    let names = db.object_store_names();
+    for store in [OUTBOX, DRAFTS, META] {
+        if !names.contains(store) {
+            // The upgrade transaction fails as a whole if this fails; open() reports it.
+            let _ = db.create_object_store(store);
+        }
+    }
+}
+
+async fn open() -> Result<IdbDatabase, IdbError> {
+    let req: IdbOpenDbRequest = factory()?
+        .open_with_u32(DB_NAME, DB_VERSION)
+        .map_err(|e| IdbError::Unavailable(super::js_text(&e)))?;
+    let on_upgrade = Closure::<dyn FnMut(JsValue)>::new({
+        let req = req.clone();
+        move |_| {
+            if let Ok(db) = req.result().and_then(|r| r.dyn_into::<IdbDatabase>()) {
+                upgrade(&db);
+            }
+        }
+    });
+    req.set_onupgradeneeded(Some(on_upgrade.as_ref().unchecked_ref()));
+    let result = request(&req, false).await;
+    req.set_onupgradeneeded(None);
+    drop(on_upgrade);
+    let db: IdbDatabase = result
+        .map_err(|e| IdbError::Unavailable(e.to_string()))?
+        .dyn_into()
+        .map_err(|_| IdbError::Unavailable("not a database".into()))?;
+    // A newer version of the app in another tab needs this connection closed to upgrade.
+    let closing = Closure::<dyn FnMut(JsValue)>::new({
+        let db = db.clone();
+        move |_| {
+            db.close();
+            OPEN.with(|o| o.borrow_mut().take());
+        }
+    });
+    db.set_onversionchange(Some(closing.as_ref().unchecked_ref()));
+    closing.forget();
+    Ok(db)
+}
+
+/// The open database (opened once per page or worker).
+pub async fn db() -> Result<IdbDatabase, IdbError> {
+    if let Some(db) = OPEN.with(|o| o.borrow().clone()) {
+        return Ok(db);
+    }
+    let db = open().await?;
+    OPEN.with(|o| *o.borrow_mut() = Some(db.clone()));
+    Ok(db)
+}
+
+/// A transaction over `stores`; `strict` asks for a write that is on disk at `complete`.
+fn transaction(db: &IdbDatabase, stores: &[&str], write: bool) -> Result<IdbTransaction, IdbError> {
+    let names: Array = stores.iter().map(|s| JsValue::from_str(s)).collect();
+    let mode = JsValue::from_str(if write { "readwrite" } else { "readonly" });
+    let options = Object::new();
+    if write {
+        // Not in web-sys' stable API; a browser without it ignores the option.
+        let _ = Reflect::set(&options, &"durability".into(), &"strict".into());
+    }
+    let method: Function = Reflect::get(db, &"transaction".into())
+        .and_then(|m| m.dyn_into::<Function>())
+        .map_err(|e| IdbError::Unavailable(super::js_text(&e)))?;
+    let fail = |e: JsValue| {
+        if write {
+            IdbError::WriteFailed(super::js_text(&e))
+        } else {
+            IdbError::ReadFailed(super::js_text(&e))
+        }
+    };
+    method
+        .call3(db, &names, &mode, &options)
+        .map_err(fail)?
+        .dyn_into()
+        .map_err(fail)
+}
+
+/// Applies `ops` in one strict transaction: all or none, `Ok` once on disk.
+pub async fn write(ops: &[Op]) -> Result<(), IdbError> {
+    if ops.is_empty() {
+        return Ok(());
+    }
+    let db = db().await?;
+    let mut stores: Vec<&str> = ops.iter().map(Op::store).collect();
+    stores.sort_unstable();
+    stores.dedup();
+    let tx = transaction(&db, &stores, true)?;
+    let done = committed(&tx);
+    for op in ops {
+        let store = tx
+            .object_store(op.store())
+            .map_err(|e| IdbError::WriteFailed(super::js_text(&e)))?;
+        let queued = match op {
+            Op::Put { key, value, .. } => {
+                store.put_with_key(&JsValue::from_str(value), &JsValue::from_str(key))
+            }
+            Op::Delete { key, .. } => store.delete(&JsValue::from_str(key)),
+        };
+        if let Err(e) = queued {
+            let _ = tx.abort();
+            // Settle the transaction's promise before reporting.
+            let _ = done.await;
+            return Err(if super::js_text(&e).starts_with("QuotaExceededError") {
+                IdbError::QuotaExceeded
+            } else {
+                IdbError::WriteFailed(super::js_text(&e))
+            });
+        }
+    }
+    done.await
+}
+
+/// The value under `key` in `store`.
+pub async fn get(store: &str, key: &str) -> Result<Option<String>, IdbError> {
+    let db = db().await?;
+    let tx = transaction(&db, &[store], false)?;
+    let req = tx
+        .object_store(store)
+        .and_then(|s| s.get(&JsValue::from_str(key)))
+        .map_err(|e| IdbError::ReadFailed(super::js_text(&e)))?;
+    Ok(request(&req, false).await?.as_string())
+}
+
+/// Every `(key, value)` of `store`, in key order, read in one transaction.
+pub async fn get_all(store: &str) -> Result<Vec<(String, String)>, IdbError> {
+    let db = db().await?;
+    let tx = transaction(&db, &[store], false)?;
+    let os = tx
+        .object_store(store)
+        .map_err(|e| IdbError::ReadFailed(super::js_text(&e)))?;
+    let read = |e: JsValue| IdbError::ReadFailed(super::js_text(&e));
+    let keys = os.get_all_keys().map_err(read)?;
+    let values = os.get_all().map_err(read)?;
+    let keys: Array = request(&keys, false).await?.unchecked_into();
+    let values: Array = request(&values, false).await?.unchecked_into();
+    Ok(keys
+        .iter()
+        .zip(values.iter())
+        .filter_map(|(k, v)| Some((k.as_string()?, v.as_string().unwrap_or_default())))
+        .collect())
+}
+
+/// Removes everything from `store` (tests and the user's "erase this phone's data").
+pub async fn clear(store: &'static str) -> Result<(), IdbError> {
+    let db = db().await?;
+    let tx = transaction(&db, &[store], true)?;
+    let done = committed(&tx);
+    tx.object_store(store)
+        .and_then(|s| s.clear())
+        .map_err(|e| IdbError::WriteFailed(super::js_text(&e)))?;
+    done.await
+}
