@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { startServer, launchBrowser, waitForWorker, ROOT } from './harness.mjs';
+import { startServer, launchBrowser, waitForWorker, idbAll, idbPut, outboxEntries, ROOT } from './harness.mjs';
 
 let app;
 let couch;
@@ -71,22 +71,17 @@ test('records land in CouchDB as documents with their ids, and a replay adds non
   await page.goto(app.url + '/outbox');
   await ctx.setOffline(false);
   await page.waitForFunction(() => document.querySelectorAll('.rec-ok').length === 3, null, { timeout: 20_000 });
-  const local = await page.evaluate(() =>
-    Object.keys(localStorage).filter((k) => /^vigie\/outbox\/[0-9a-f-]{36}$/.test(k)).map((k) => k.slice('vigie/outbox/'.length))
-  );
+  const local = (await idbAll(page, 'outbox')).map(({ key }) => key);
   assert.deepEqual((await docIds()).sort(), local.sort());
   const doc = await (await fetch(`${couchUrl}/vigie/${local[0]}`)).json();
   assert.equal(doc.id, local[0]);
   assert.equal(doc.kind, 'note');
 
   // As if the receipt had been lost: the record goes back to the queue and is sent again.
-  await page.evaluate((id) => {
-    const key = `vigie/outbox/${id}`;
-    const e = JSON.parse(localStorage.getItem(key));
-    e.state = { state: 'queued' };
-    e.envelope.payload = { texte: 'Conflit foncier à Kolondiéba' };
-    localStorage.setItem(key, JSON.stringify(e));
-  }, local[0]);
+  const lost = JSON.parse((await idbAll(page, 'outbox')).find(({ key }) => key === local[0]).value);
+  lost.state = { state: 'queued' };
+  lost.envelope.payload = { texte: 'Conflit foncier à Kolondiéba' };
+  await idbPut(page, 'outbox', local[0], JSON.stringify(lost));
   await page.reload();
   await page.waitForFunction(() => document.querySelectorAll('.rec-ok').length === 3, null, { timeout: 20_000 });
   assert.equal((await docIds()).length, 3);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, launchBrowser, watch, waitForWorker, ROOT } from './harness.mjs';
+import { startServer, launchBrowser, watch, waitForWorker, idbAll, idbPut, outboxEntries, ROOT } from './harness.mjs';
 
 const TOKEN = 'e2e-forms-token';
 const COORD = 'e2e-forms-coordinator';
@@ -62,8 +62,8 @@ async function place(page, region, cercle, village) {
 /** Finalises, then checks the record is queued and the draft gone. */
 async function finaliseQueued(page, pendingText) {
   await finish(page);
+  await page.waitForURL((u) => new URL(u).pathname === '/');
   await page.getByText("Enregistré : le rapport partira dès qu'il y aura du réseau.").waitFor();
-  assert.equal(new URL(page.url()).pathname, '/');
   assert.equal(await page.getByTestId('pending').innerText(), pendingText);
   assert.equal(await page.getByTestId('drafts').count(), 0);
 }
@@ -270,10 +270,10 @@ test('a new form version from the backend is used for new records; a malformed o
   // A draft whose form version no longer exists (an app update replaced a built-in form)
   // opens with the current version, its answers kept, and the user is told to check them.
   const orphan = '5b0d6a4e-8f7b-4c3e-9a51-0c2f3e4d5a6b';
-  await page.evaluate((id) => localStorage.setItem(`vigie/drafts/${id}`, JSON.stringify({
-    id, form_id: 'mediation', form_version: '0-retired', created_at: 1, updated_at: 2, section: 0,
+  await idbPut(page, 'drafts', orphan, JSON.stringify({
+    id: orphan, form_id: 'mediation', form_version: '0-retired', created_at: 1, updated_at: 2, section: 0,
     answers: { summary: 'Litige sur un point d\'eau à Ouéléssébougou' },
-  })), orphan);
+  }));
   await page.goto(`${server.url}/fill/${orphan}`);
   await page.getByTestId('form-note').waitFor();
   assert.match(await page.getByTestId('form-note').innerText(), /continue avec la version actuelle/);

@@ -98,3 +98,58 @@ export async function waitForWorker(page) {
     }
   });
 }
+
+/**
+ * Reads (`op: 'all'`) or writes (`op: 'put'`) an object store of the app's IndexedDB from
+ * the page, opening it as the app does. Values are JSON text.
+ */
+function idb(page, op, store, key, value) {
+  return page.evaluate(
+    ({ op, store, key, value }) =>
+      new Promise((ok, fail) => {
+        const open = indexedDB.open('vigie', 1);
+        open.onupgradeneeded = () => {
+          for (const s of ['outbox', 'drafts', 'meta']) {
+            if (!open.result.objectStoreNames.contains(s)) open.result.createObjectStore(s);
+          }
+        };
+        open.onerror = () => fail(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          const tx = db.transaction(store, op === 'put' ? 'readwrite' : 'readonly');
+          const os = tx.objectStore(store);
+          let keys;
+          let values;
+          if (op === 'put') os.put(value, key);
+          else {
+            keys = os.getAllKeys();
+            values = os.getAll();
+          }
+          tx.oncomplete = () => {
+            db.close();
+            ok(op === 'put' ? undefined : keys.result.map((k, i) => ({ key: k, value: values.result[i] })));
+          };
+          tx.onerror = () => {
+            db.close();
+            fail(tx.error);
+          };
+        };
+      }),
+    { op, store, key, value }
+  );
+}
+
+/** Every `{ key, value }` of an object store of the app's IndexedDB (values are JSON text). */
+export function idbAll(page, store) {
+  return idb(page, 'all', store);
+}
+
+/** Writes `value` (text) under `key` in an object store of the app's IndexedDB. */
+export function idbPut(page, store, key, value) {
+  return idb(page, 'put', store, key, value);
+}
+
+/** The app's outbox entries, decoded. */
+export async function outboxEntries(page) {
+  return (await idbAll(page, 'outbox')).map(({ value }) => JSON.parse(value));
+}

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, launchBrowser, watch, waitForWorker, ROOT } from './harness.mjs';
+import { startServer, launchBrowser, watch, waitForWorker, idbAll, idbPut, outboxEntries, ROOT } from './harness.mjs';
 
 const TOKEN = 'e2e-token-0123';
 const COORD = 'e2e-coordinator-4567';
@@ -54,9 +54,9 @@ test('five notes written offline survive reloads and are delivered exactly once 
     await page.getByRole('button', { name: 'Enregistrer' }).click();
     await page.getByText('Enregistré sur le téléphone').waitFor();
   }
-  assert.equal(await page.getByTestId('pending').innerText(), '5 en attente');
+  await page.getByTestId('pending').getByText('5 en attente').waitFor();
   await page.reload();
-  assert.equal(await page.getByTestId('pending').innerText(), '5 en attente');
+  await page.getByTestId('pending').getByText('5 en attente').waitFor();
   await page.close();
 
   const again = await ctx.newPage();
@@ -74,11 +74,7 @@ test('five notes written offline survive reloads and are delivered exactly once 
   assert.equal(ids.length, 5);
   assert.equal(new Set(ids).size, 5);
   // Sent payloads are purged from the device; the receipt stays.
-  const kept = await again.evaluate(() =>
-    Object.keys(localStorage)
-      .filter((k) => /^vigie\/outbox\/[0-9a-f-]{36}$/.test(k))
-      .map((k) => JSON.parse(localStorage.getItem(k)))
-  );
+  const kept = await outboxEntries(again);
   assert.equal(kept.length, 5);
   for (const e of kept) {
     assert.equal(e.envelope.payload, null);
@@ -164,19 +160,19 @@ test('an unreadable entry is shown apart, can be viewed, and is deleted only aft
   const page = await ctx.newPage();
   await page.goto(server.url + '/');
   const id = '0b9f6c1e-1111-4c2b-9f0e-6d1c2a7b9e11';
-  await page.evaluate((id) => {
-    localStorage.setItem(`vigie/outbox/${id}`, '{"envelope": tronqu');
-    localStorage.setItem('vigie/outbox/index', JSON.stringify([id]));
-  }, id);
+  await idbPut(page, 'outbox', id, '{"envelope": tronqu');
   await page.goto(server.url + '/outbox');
   const row = page.locator('.record.rec-bad');
-  await row.getByText('Illisible (gardé à part)').waitFor();
+  await row.getByText('Abîmé : gardé à part').waitFor();
+  await row.getByText(/Ce rapport est abîmé sur le téléphone/).waitFor();
   await row.getByRole('button', { name: 'Voir' }).click();
   assert.equal(await row.locator('pre').innerText(), '{"envelope": tronqu');
   await row.getByRole('button', { name: 'Supprimer' }).click();
-  assert.equal(await page.evaluate((id) => localStorage.getItem(`vigie/outbox/${id}`), id), '{"envelope": tronqu', 'not before confirming');
+  assert.deepEqual(await idbAll(page, 'outbox'), [{ key: id, value: '{"envelope": tronqu' }], 'not before confirming');
+  // Damaged records count as not sent, in the header and the banner.
+  assert.equal(await page.getByTestId('pending').innerText(), '1 en attente');
   await row.getByRole('button', { name: 'Confirmer : supprimer définitivement' }).click();
   await page.getByText("Aucun rapport dans la boîte d'envoi.").waitFor();
-  assert.equal(await page.evaluate((id) => localStorage.getItem(`vigie/outbox/${id}`), id), null);
+  assert.deepEqual(await idbAll(page, 'outbox'), []);
   await ctx.close();
 });

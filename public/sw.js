@@ -8,6 +8,9 @@
 //   new cache is how offline apps lose data.
 'use strict';
 
+// The outbox flush for Background Sync (delivery while the app is closed).
+importScripts('/sw-outbox.js');
+
 const BUILD = '__VIGIE_BUILD__';
 const PRECACHE = ['/index.html' /* __VIGIE_PRECACHE__ */];
 const CACHE = 'vigie-shell-' + BUILD;
@@ -74,5 +77,20 @@ self.addEventListener('fetch', (event) => {
         });
       })
     )
+  );
+});
+
+// Background Sync: the page registers the one-shot tag "outbox" when a record is queued and
+// at every start; the browser fires it when the network is back, even with the app closed.
+// Records left to retry (network, timeout, 408, 429, 5xx) make the event fail, so the
+// browser tries again later; the page's own triggers never depend on this event.
+self.addEventListener('sync', (event) => {
+  if (event.tag !== 'outbox') return;
+  event.waitUntil(
+    self.VigieOutbox.flush().then(async (report) => {
+      const pages = await self.clients.matchAll({ includeUncontrolled: true, type: 'window' });
+      for (const page of pages) page.postMessage('outbox-changed');
+      if (report.retry) throw new Error('outbox: records left to retry');
+    })
   );
 });

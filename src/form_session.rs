@@ -75,8 +75,14 @@ impl FormSession {
             }),
             forms,
         };
-        let hide = window_event_listener(leptos::ev::pagehide, move |_| session.save_now());
-        let vis = window_event_listener(leptos::ev::visibilitychange, move |_| session.save_now());
+        // Hidden (another app in front, soon maybe killed): the page still runs, so an
+        // IndexedDB write completes. Left (navigation, tab closed): see `save_on_exit`.
+        let hide = window_event_listener(leptos::ev::pagehide, move |_| session.save_on_exit());
+        let vis = window_event_listener(leptos::ev::visibilitychange, move |_| {
+            if !crate::adapters::connectivity::is_visible() {
+                session.save_now();
+            }
+        });
         on_cleanup(move || {
             hide.remove();
             vis.remove();
@@ -174,6 +180,18 @@ impl FormSession {
         });
     }
 
+    /// Keeps the draft as the page is left, synchronously (nothing asynchronous is sure to
+    /// run then).
+    pub fn save_on_exit(&self) {
+        if self.discarded.get_value()
+            || (self.draft_id.get_value().is_none()
+                && self.answers.with_untracked(Answers::is_empty))
+        {
+            return;
+        }
+        self.forms.save_draft_on_exit(&self.current_draft());
+    }
+
     /// Debounced autosave: at most [`AUTOSAVE_DELAY`] of typing is ever unsaved.
     fn schedule_save(&self) {
         self.ensure_id();
@@ -235,15 +253,19 @@ impl FormSession {
     }
 
     /// Queues the record if every answer is acceptable, in one write with the draft's
-    /// removal; until that write is on disk the draft stays what is stored.
+    /// removal. What is on screen is saved as the draft first, so a refusal (or a kill)
+    /// loses nothing.
     pub async fn finalise(&self) -> Finalised {
+        // No pending autosave may run after this point and bring the draft back.
+        self.generation.update_value(|g| *g = g.wrapping_add(1));
         let draft = self.current_draft();
-        // No autosave may bring the draft back once its record is queued.
+        if let Err(e) = self.forms.save_draft(&draft).await {
+            leptos::logging::warn!("saving the draft before finalising: {e}");
+        }
         self.discarded.set_value(true);
         let result = self.forms.finalise(&draft).await;
         let refused = |msg: Msg| {
             self.discarded.try_set_value(false);
-            self.save_now();
             let _ = self.status.try_set(Some((false, msg)));
             Finalised::Refused
         };

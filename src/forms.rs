@@ -181,6 +181,18 @@ impl Forms {
         Ok(())
     }
 
+    /// Keeps `draft` when the page is being left. Chromium aborts IndexedDB transactions
+    /// of a document that is unloading, so the copy goes to localStorage, whose write is
+    /// synchronous and held by the browser process; the next start moves it into IndexedDB
+    /// if it is newer than what is there (adapters/migrate.rs).
+    pub fn save_draft_on_exit(&self, draft: &Draft) {
+        if let Some(store) = self.store.get_value() {
+            if let Err(e) = store.set(&vigie_core::keys::draft(&draft.id), draft) {
+                leptos::logging::warn!("keeping a draft on exit: {e}");
+            }
+        }
+    }
+
     /// Removes a draft.
     pub fn delete_draft(&self, id: &Uuid) {
         self.drafts.update(|list| list.retain(|d| d.id != *id));

@@ -20,8 +20,10 @@ pub struct AppState {
     pub lang: RwSignal<Lang>,
     /// Whether the browser believes it is online.
     pub online: ReadSignal<bool>,
-    /// Records not yet at the backend (waiting, blocked or refused).
+    /// Records not yet at the backend (waiting, blocked, refused or damaged).
     pub pending: Signal<usize>,
+    /// Whether the outbox has been read since start (until then `pending` is not known).
+    pub outbox_loaded: ReadSignal<bool>,
     /// The service worker's update and error state.
     pub worker: service_worker::ServiceWorkerStatus,
     /// A storage problem the user must know about, shown as a banner.
@@ -58,6 +60,7 @@ impl AppState {
             lang: RwSignal::new(prefs.lang),
             online: connectivity::watch_online(),
             pending: Signal::derive(move || outbox.counts().unsent()),
+            outbox_loaded: outbox.loaded(),
             worker: service_worker::register(),
             storage_problem,
             notice: RwSignal::new(None),

@@ -161,7 +161,7 @@ async fn a_draft_keeps_its_form_version_and_an_already_queued_one_is_dropped() {
     IdbOutbox.enqueue(env).await.expect("enqueue");
 
     // Mounting anything starts Leptos' task executor, which the controllers use.
-    drop(leptos::mount::mount_to_body(|| ()));
+    leptos::mount::mount_to_body(|| ());
     let owner = Owner::new();
     let forms = owner.with(|| {
         let outbox = vigie::sync::Outbox::provide(Some(store));

@@ -291,7 +291,7 @@ async fn send_now_cannot_undo_a_delivery_made_by_another_tab() {
     };
     IdbOutbox.save(&[waiting]).await.expect("store");
     // Mounting anything starts Leptos' task executor, which the controllers use.
-    drop(leptos::mount::mount_to_body(|| ()));
+    leptos::mount::mount_to_body(|| ());
     let owner = Owner::new();
     let outbox = owner.with(|| vigie::sync::Outbox::provide(None));
     for _ in 0..50 {
@@ -331,4 +331,37 @@ async fn sleep(ms: i32) {
     wasm_bindgen_futures::JsFuture::from(promise)
         .await
         .expect("timer");
+}
+
+/// Chromium aborts IndexedDB transactions of a page being left, so `pagehide` keeps the
+/// draft in localStorage; the next start takes that copy when it is newer, never an older.
+#[wasm_bindgen_test]
+async fn a_draft_kept_on_pagehide_comes_back_when_newer() {
+    let store = reset().await;
+    migrate::from_local_storage(&store)
+        .await
+        .expect("mark the move as done");
+    let mut draft = Draft::note(Uuid::from_u128(50), 1);
+    draft.set_note_text("Réunion", 2);
+    draft_store::save(&draft).await.expect("autosave");
+    let mut later = draft.clone();
+    later.set_note_text("Réunion de médiation à Kadiolo, chef de village présent", 9);
+    store
+        .set(&keys::draft(&draft.id), &later)
+        .expect("kept on pagehide");
+    migrate::from_local_storage(&store).await.expect("start");
+    assert_eq!(
+        draft_store::load_all().await.expect("drafts").0,
+        vec![later.clone()]
+    );
+    // An older copy does not replace a newer autosave.
+    store
+        .set(&keys::draft(&draft.id), &draft)
+        .expect("stale copy");
+    migrate::from_local_storage(&store).await.expect("start");
+    assert_eq!(
+        draft_store::load_all().await.expect("drafts").0,
+        vec![later]
+    );
+    assert!(store.keys_with_prefix("vigie/").expect("keys").is_empty());
 }

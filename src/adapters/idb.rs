@@ -219,39 +219,56 @@ fn transaction(db: &IdbDatabase, stores: &[&str], write: bool) -> Result<IdbTran
         .map_err(fail)
 }
 
+/// Opens the strict transaction for `ops` and queues them; the future resolves once it has
+/// committed. (Not usable while the page unloads: Chromium aborts such transactions, which
+/// is why drafts are rescued through localStorage on `pagehide`.)
+fn begin(
+    db: &IdbDatabase,
+    ops: &[Op],
+) -> Result<impl std::future::Future<Output = Result<(), IdbError>>, IdbError> {
+    let mut stores: Vec<&str> = ops.iter().map(Op::store).collect();
+    stores.sort_unstable();
+    stores.dedup();
+    let tx = transaction(db, &stores, true)?;
+    let promise = settled(
+        |ok| tx.set_oncomplete(Some(ok)),
+        |err| {
+            tx.set_onerror(Some(err));
+            tx.set_onabort(Some(err));
+        },
+    );
+    for op in ops {
+        let queued = tx.object_store(op.store()).and_then(|store| match op {
+            Op::Put { key, value, .. } => {
+                store.put_with_key(&JsValue::from_str(value), &JsValue::from_str(key))
+            }
+            Op::Delete { key, .. } => store.delete(&JsValue::from_str(key)),
+        });
+        if let Err(e) = queued {
+            let _ = tx.abort();
+            let text = super::js_text(&e);
+            return Err(if text.starts_with("QuotaExceededError") {
+                IdbError::QuotaExceeded
+            } else {
+                IdbError::WriteFailed(text)
+            });
+        }
+    }
+    Ok(async move {
+        JsFuture::from(promise)
+            .await
+            .map(|_| ())
+            .map_err(|_| classify(tx.error(), true))
+    })
+}
+
 /// Applies `ops` in one strict transaction: all or none, `Ok` once on disk.
 pub async fn write(ops: &[Op]) -> Result<(), IdbError> {
     if ops.is_empty() {
         return Ok(());
     }
     let db = db().await?;
-    let mut stores: Vec<&str> = ops.iter().map(Op::store).collect();
-    stores.sort_unstable();
-    stores.dedup();
-    let tx = transaction(&db, &stores, true)?;
-    let done = committed(&tx);
-    for op in ops {
-        let store = tx
-            .object_store(op.store())
-            .map_err(|e| IdbError::WriteFailed(super::js_text(&e)))?;
-        let queued = match op {
-            Op::Put { key, value, .. } => {
-                store.put_with_key(&JsValue::from_str(value), &JsValue::from_str(key))
-            }
-            Op::Delete { key, .. } => store.delete(&JsValue::from_str(key)),
-        };
-        if let Err(e) = queued {
-            let _ = tx.abort();
-            // Settle the transaction's promise before reporting.
-            let _ = done.await;
-            return Err(if super::js_text(&e).starts_with("QuotaExceededError") {
-                IdbError::QuotaExceeded
-            } else {
-                IdbError::WriteFailed(super::js_text(&e))
-            });
-        }
-    }
-    done.await
+    begin(&db, ops)?.await
 }
 
 /// The value under `key` in `store`.

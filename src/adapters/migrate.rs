@@ -1,9 +1,13 @@
 //! Moves what earlier builds kept in localStorage (outbox records and drafts) into
-//! IndexedDB, once. The copy is one strict transaction that also writes the mark saying it
+//! IndexedDB. The copy is one strict transaction that also writes the mark saying it
 //! happened, so a kill during it leaves everything in localStorage and nothing half-copied;
 //! the old keys are removed only after that commit, and removed again at the next start if
 //! a kill came in between. Entries are copied as their stored text: a damaged one stays
 //! damaged (and shown apart), an old schema is upgraded when read.
+//!
+//! The same path brings back a draft kept on `pagehide` (Chromium aborts IndexedDB
+//! transactions of an unloading page, so that copy goes to localStorage under the draft
+//! key): it replaces the stored draft when it is newer.
 
 use super::idb::{self, IdbError, Op, DRAFTS, META, OUTBOX};
 use super::storage::LocalStore;
@@ -36,30 +40,65 @@ fn legacy(store: &LocalStore) -> Vec<(String, &'static str, String, String)> {
     found
 }
 
+fn updated_at(draft_text: &str) -> i64 {
+    serde_json::from_str::<serde_json::Value>(draft_text)
+        .ok()
+        .and_then(|v| v.get("updated_at").and_then(serde_json::Value::as_i64))
+        .unwrap_or(i64::MIN)
+}
+
 /// Runs the migration if needed; the number of entries moved.
 pub async fn from_local_storage(store: &LocalStore) -> Result<usize, IdbError> {
-    let done = idb::get(META, MIGRATED_MARK).await?.is_some();
     let found = legacy(store);
-    let moved = if done {
-        0
+    if found.is_empty() {
+        return Ok(0);
+    }
+    let done = idb::get(META, MIGRATED_MARK).await?.is_some();
+    // After the first move, a key still here is either a leftover of a kill between the
+    // commit and the clean-up (its id is in IndexedDB already: never overwrite newer data)
+    // or a record an old build in a stale tab wrote since (a new id: move it too).
+    let present: Vec<(String, String)> = if done {
+        let mut ids = Vec::new();
+        for target in [OUTBOX, DRAFTS] {
+            for (key, _) in idb::get_all(target).await? {
+                ids.push((target.to_owned(), key));
+            }
+        }
+        ids
     } else {
-        let mut ops: Vec<Op> = found
-            .iter()
-            .map(|(_, target, id, raw)| Op::Put {
-                store: target,
-                key: id.clone(),
-                value: raw.clone(),
-            })
-            .collect();
+        Vec::new()
+    };
+    let mut newer_drafts = Vec::new();
+    if done {
+        for (_, target, id, raw) in found.iter().filter(|f| f.1 == DRAFTS) {
+            if let Some(stored) = idb::get(target, id).await? {
+                if updated_at(raw) > updated_at(&stored) {
+                    newer_drafts.push(id.clone());
+                }
+            }
+        }
+    }
+    let mut ops: Vec<Op> = found
+        .iter()
+        .filter(|(_, target, id, _)| {
+            !present.contains(&((*target).to_owned(), id.clone())) || newer_drafts.contains(id)
+        })
+        .map(|(_, target, id, raw)| Op::Put {
+            store: target,
+            key: id.clone(),
+            value: raw.clone(),
+        })
+        .collect();
+    let moved = ops.len();
+    if !done {
         ops.push(Op::Put {
             store: META,
             key: MIGRATED_MARK.into(),
             value: "1".into(),
         });
-        idb::write(&ops).await?;
-        found.len()
-    };
-    // Committed (now or at an earlier start): the old copies can go.
+    }
+    idb::write(&ops).await?;
+    // Committed: the old copies can go.
     for (key, ..) in &found {
         store.remove(key);
     }

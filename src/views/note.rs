@@ -76,7 +76,11 @@ pub fn NotePage() -> impl IntoView {
             AUTOSAVE_DELAY,
         );
     };
-    let hide = window_event_listener(leptos::ev::pagehide, move |_| save_draft());
+    let hide = window_event_listener(leptos::ev::pagehide, move |_| {
+        if let Some(d) = draft.get_value() {
+            forms.save_draft_on_exit(&d);
+        }
+    });
     on_cleanup(move || hide.remove());
 
     let save = move |ev: leptos::ev::SubmitEvent| {

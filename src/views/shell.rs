@@ -33,7 +33,12 @@ pub fn Header() -> impl IntoView {
                     {move || state.t(if online.get() { Msg::Online } else { Msg::Offline })}
                 </span>
                 <A href="/outbox" attr:class="pending" attr:data-testid="pending">
-                    {move || pending_label(state.lang.get(), state.pending.get())}
+                    {move || if state.outbox_loaded.get() {
+                        pending_label(state.lang.get(), state.pending.get())
+                    } else {
+                        // Not read yet: saying "all sent" here could be a lie.
+                        "…".to_owned()
+                    }}
                 </A>
             </div>
         </header>

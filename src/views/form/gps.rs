@@ -22,8 +22,9 @@ pub(super) fn gps_view(ctx: Ctx, p: StoredValue<AnswerPath>) -> impl IntoView {
         failed.set(false);
         pending.set(true);
         geolocation::current_position(GeoOptions::default(), move |outcome| {
-            // The form may be gone by the time a slow fix arrives.
-            if pending.try_set(false).is_none() {
+            // The form may be gone by the time a slow fix arrives (`try_set` then hands the
+            // value back).
+            if pending.try_set(false).is_some() {
                 return;
             }
             match outcome {

@@ -132,6 +132,8 @@ fn FormFill(
     let navigate_away = navigate.clone();
     let title = def.title.clone();
     let session = FormSession::new(def, draft, use_forms());
+    // The last form's "Enregistré" does not follow the user into this one.
+    state.notice.set(None);
     let ctx = Ctx {
         session,
         touched: RwSignal::new(HashSet::new()),

@@ -1,0 +1,74 @@
+// The service worker's flush (public/sw-outbox.js) against the same table of protocol cases
+// as the Rust core (core/tests/protocol-cases.json), plus its retry timing and state
+// changes, so that a record delivered while the app is closed follows the page's rules.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from './harness.mjs';
+
+await import(join(ROOT, 'public/sw-outbox.js'));
+const { classify, requestFor, delayMs, apply, upgrade } = globalThis.VigieOutbox;
+
+/** The table's short ids as the UUIDs the Rust test uses (Uuid::from_u128(0x5000 + byte)). */
+const id = (s) => '00000000-0000-0000-0000-' + (0x5000 + s.charCodeAt(0)).toString(16).padStart(12, '0');
+
+const table = JSON.parse(readFileSync(join(ROOT, 'core/tests/protocol-cases.json'), 'utf8'));
+
+test('every case of the shared protocol table', () => {
+  assert.ok(table.cases.length >= 20);
+  for (const c of table.cases) {
+    const backend = c.mode === 'couch_db' ? { mode: 'couch_db', base: 'http://127.0.0.1:5984', db: 'vigie' } : { mode: 'generic_json', base: 'http://127.0.0.1:8080/api' };
+    const ids = c.ids.map(id);
+    let result = c.result;
+    if (result.body !== undefined) {
+      let body = result.body;
+      for (const s of [...c.ids, 'e']) body = body.replaceAll(`"${s}"`, `"${id(s)}"`);
+      result = { status: result.status, body, retryAfter: result.retry_after ?? null };
+    }
+    const got = classify(backend, ids, result).map((o) => o.kind);
+    assert.deepEqual(got, c.expect, c.name);
+  }
+});
+
+test('requests carry credentials in headers and the id as Idempotency-Key', () => {
+  const env = { id: id('a'), payload: {} };
+  const one = requestFor({ mode: 'generic_json', base: 'https://v.example/api', token: 't' }, [env]);
+  assert.equal(one.url, 'https://v.example/api/submissions');
+  assert.equal(one.headers.Authorization, 'Bearer t');
+  assert.equal(one.headers['Idempotency-Key'], env.id);
+  const two = requestFor({ mode: 'generic_json', base: 'https://v.example/api' }, [env, { ...env, id: id('b') }]);
+  assert.equal(two.url, 'https://v.example/api/submissions/batch');
+  assert.equal(JSON.parse(two.body).records.length, 2);
+  const couch = requestFor({ mode: 'couch_db', base: 'https://c.example', db: 'vigie', user: 'u', password: 'p' }, [env]);
+  assert.equal(couch.url, 'https://c.example/vigie/_bulk_docs');
+  assert.equal(couch.headers.Authorization, 'Basic dTpw');
+  assert.equal(JSON.parse(couch.body).docs[0]._id, env.id);
+  assert.equal(requestFor({ mode: 'none' }, [env]), null);
+});
+
+test('backoff is the core\'s: full jitter, capped at 5 min, Retry-After up to an hour', () => {
+  assert.equal(delayMs(1, 1, null), 2000);
+  assert.equal(delayMs(3, 1, null), 8000);
+  assert.equal(delayMs(30, 1, null), 300000);
+  assert.equal(delayMs(3, 0, null), 0);
+  assert.equal(delayMs(1, 0, 30000), 30000);
+  assert.equal(delayMs(1, 0, 86400000), 3600000);
+});
+
+test('states change as the core changes them, and a receipt purges the payload', () => {
+  const entry = { envelope: { id: id('a'), payload: { texte: 'Tension au marché de Kadiolo, deux blessés' } }, state: { state: 'queued' } };
+  const done = apply(entry, { kind: 'delivered', status: 201, server: 'x'.repeat(500) }, 7, 0.5);
+  assert.deepEqual(done.state, { state: 'delivered', at: 7, status: 201, server: done.state.server });
+  assert.equal(done.envelope.payload, null);
+  assert.ok(JSON.stringify(done).length <= JSON.stringify(entry).length, 'a receipt takes no more room');
+  const wait = apply({ ...entry, state: { state: 'retry_wait', attempts: 2, next_attempt_at: 0, last_error: { kind: 'timeout' } } },
+    { kind: 'retry', reason: { kind: 'server', status: 503 }, retryAfterMs: null }, 1000, 1);
+  assert.deepEqual(wait.state, { state: 'retry_wait', next_attempt_at: 1000 + 8000, attempts: 3, last_error: { kind: 'server', status: 503 } });
+  assert.deepEqual(apply(entry, { kind: 'needs_auth', status: 401 }, 1, 0).state, { state: 'needs_auth', status: 401, attempts: 1 });
+  assert.deepEqual(apply(entry, { kind: 'rejected', status: 400, reason: 'r' }, 1, 0).state, { state: 'rejected', status: 400, reason: 'r' });
+  assert.deepEqual(
+    upgrade({ id: 'x', form_id: 'incident', form_version: '2', created_at: 7, device_id: 'd', author: 'Moussa', payload: {} }),
+    { id: 'x', kind: 'incident', form_id: 'incident', form_version: '2', created_at: 7, updated_at: 7, device_id: 'd', author: { name: 'Moussa', role: '' }, payload: {}, schema_version: 2 }
+  );
+});
