@@ -176,3 +176,39 @@ test('an unreadable entry is shown apart, can be viewed, and is deleted only aft
   assert.deepEqual(await idbAll(page, 'outbox'), []);
   await ctx.close();
 });
+
+test("an earlier build's outbox and drafts in localStorage move to IndexedDB, once, on the first start", async () => {
+  const ctx = await browser.newContext({ viewport: { width: 360, height: 640 } });
+  const page = await ctx.newPage();
+  // A page of the origin that is not the app: the profile as the localStorage build left it.
+  await page.goto(server.url + '/robots.txt');
+  const a = '6a1f1c1e-2222-4c2b-9f0e-6d1c2a7b9e11';
+  const b = '6a1f1c1e-3333-4c2b-9f0e-6d1c2a7b9e11';
+  const d = '6a1f1c1e-4444-4c2b-9f0e-6d1c2a7b9e11';
+  await page.evaluate(([a, b, d]) => {
+    // Schema 1 (no kind, the author a string), and schema 2.
+    localStorage.setItem(`vigie/outbox/${a}`, JSON.stringify({
+      envelope: { id: a, form_id: 'note', form_version: '1', created_at: 1, device_id: 'old', author: 'Moussa', payload: { texte: 'Ancien rapport' } },
+      state: { state: 'queued' },
+    }));
+    localStorage.setItem(`vigie/outbox/${b}`, JSON.stringify({
+      envelope: { id: b, kind: 'note', form_id: 'note', form_version: '1', created_at: 2, updated_at: 2, device_id: 'old', author: { name: 'Awa', role: '' }, payload: { texte: 'Autre rapport' }, schema_version: 2 },
+      state: { state: 'queued' },
+    }));
+    localStorage.setItem('vigie/outbox/index', JSON.stringify([a, b]));
+    localStorage.setItem(`vigie/drafts/${d}`, JSON.stringify({
+      id: d, form_id: 'mediation', form_version: '1', created_at: 3, updated_at: 4, section: 0, answers: { summary: 'Brouillon ancien' },
+    }));
+  }, [a, b, d]);
+  await page.goto(server.url + '/');
+  await page.getByTestId('drafts').waitFor();
+  await page.getByTestId('pending').getByText('2 en attente').waitFor();
+  const entries = await outboxEntries(page);
+  assert.deepEqual(entries.map((e) => e.envelope.id).sort(), [a, b]);
+  assert.deepEqual(await page.evaluate(() => Object.keys(localStorage).filter((k) => /outbox|drafts/.test(k))), []);
+  // A reload moves nothing twice.
+  await page.reload();
+  await page.getByTestId('pending').getByText('2 en attente').waitFor();
+  assert.equal((await outboxEntries(page)).length, 2);
+  await ctx.close();
+});

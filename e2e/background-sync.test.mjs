@@ -1,0 +1,110 @@
+// Delivery while the app is closed: records queued offline, every page of the app closed,
+// the network back; the service worker's Background Sync (fired here through CDP's
+// ServiceWorker.dispatchSyncEvent, as the browser fires it when connectivity returns)
+// delivers them. A 500 during the sync leaves them waiting and the event failed; the next
+// sync delivers; the app then shows them delivered, each stored once.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { startServer, launchBrowser, waitForWorker, outboxEntries, ROOT } from './harness.mjs';
+import { startFaultProxy } from './fault-proxy.mjs';
+
+const TOKEN = 'e2e-sync-token';
+let server;
+let browser;
+let closeBrowser;
+
+before(async () => {
+  server = await startServer(join(ROOT, 'dist'), ['--token', TOKEN]);
+  ({ browser, close: closeBrowser } = await launchBrowser());
+});
+
+after(async () => {
+  await closeBrowser?.();
+  await server?.stop();
+});
+
+async function storedIds() {
+  const res = await fetch(server.url + '/api/submissions', { headers: { Authorization: `Bearer ${TOKEN}` } });
+  return (await res.json()).ids;
+}
+
+/** Fires the worker's `sync` event for tag `outbox`, as the browser does when online. */
+async function fireSync(cdp, registrationId) {
+  const origin = server.url;
+  await cdp.send('ServiceWorker.dispatchSyncEvent', { origin, registrationId, tag: 'outbox', lastChance: false });
+}
+
+test('the service worker delivers queued records while every page of the app is closed', async () => {
+  const proxy = await startFaultProxy(server.url, ['error-500']);
+  const ctx = await browser.newContext({ viewport: { width: 360, height: 640 } });
+  try {
+    const page = await ctx.newPage();
+    const link = Buffer.from(JSON.stringify({ backend: { mode: 'generic_json', base: proxy.url + '/api', token: TOKEN } })).toString('base64url');
+    await page.goto(`${server.url}/settings#setup=${link}`);
+    await page.getByText('Configuration reçue par lien et enregistrée.').waitFor();
+    await waitForWorker(page);
+    await ctx.setOffline(true);
+    await page.goto(server.url + '/note');
+    for (const t of ['Fermé A : tension à Kadiolo', 'Fermé B : médiation à Bougouni']) {
+      await page.getByLabel('Ce que vous voulez signaler').fill(t);
+      await page.getByRole('button', { name: 'Enregistrer' }).click();
+      await page.getByText('Enregistré sur le téléphone').waitFor();
+    }
+    const before = await storedIds();
+
+    // A page of another origin to hold the CDP session; the app's page closes.
+    const other = await ctx.newPage();
+    await other.goto('about:blank');
+    const cdp = await ctx.newCDPSession(other);
+    const registrations = [];
+    cdp.on('ServiceWorker.workerRegistrationUpdated', (e) => registrations.push(...e.registrations));
+    await cdp.send('ServiceWorker.enable');
+    await page.close();
+    await ctx.setOffline(false);
+    const deadline = Date.now() + 5000;
+    while (!registrations.some((r) => r.scopeURL.startsWith(server.url)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const reg = registrations.find((r) => r.scopeURL.startsWith(server.url));
+    assert.ok(reg, 'the app has a service worker registration');
+
+    // First sync: the server answers 500. Nothing is stored; the records wait for a retry.
+    await fireSync(cdp, reg.registrationId);
+    const until = Date.now() + 10_000;
+    while (proxy.log.length < 1 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(proxy.log.length, 1, 'one request, refused with 500');
+    assert.deepEqual(await storedIds(), before);
+    // Read the outbox from a page of the origin that is not the app (no flush of its own).
+    const probe = await ctx.newPage();
+    await probe.goto(server.url + '/robots.txt');
+    const waiting = await outboxEntries(probe);
+    assert.equal(waiting.length, 2);
+    for (const e of waiting) assert.equal(e.state.state, 'retry_wait', JSON.stringify(e.state));
+    await probe.close();
+
+    // The browser tries the sync again later (its own backoff; here we fire it as soon as
+    // the records' retry time has come). Retries may go one record at a time.
+    const later = Date.now() + 15_000;
+    while ((await storedIds()).length < before.length + 2 && Date.now() < later) {
+      const wait = Math.max(...waiting.map((e) => e.state.next_attempt_at)) - Date.now();
+      await new Promise((r) => setTimeout(r, Math.max(wait, 0) + 100));
+      await fireSync(cdp, reg.registrationId);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    const stored = (await storedIds()).filter((id) => !before.includes(id));
+    assert.equal(stored.length, 2, 'both delivered by the worker');
+    assert.equal(new Set(stored).size, 2);
+    const requests = proxy.log.length;
+
+    // Opening the app shows them delivered, and nothing is sent again.
+    const app = await ctx.newPage();
+    await app.goto(server.url + '/outbox');
+    await app.waitForFunction(() => document.querySelectorAll('.rec-ok').length === 2, null, { timeout: 15_000 });
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal((await storedIds()).length, before.length + 2);
+    assert.equal(proxy.log.length, requests, 'no request after the worker delivered');
+  } finally {
+    await ctx.close();
+    await proxy.stop();
+  }
+});
