@@ -13,7 +13,7 @@ use crate::adapters::storage::LocalStore;
 use crate::sync::Outbox;
 use vigie_core::drafts::Draft;
 use vigie_core::forms::{builtin, load, remote, FormDef, Located};
-use vigie_core::record::{Envelope, Millis};
+use vigie_core::record::Envelope;
 
 /// Storage key of the definitions fetched from the backend.
 pub use vigie_core::keys::FORMS_CACHE as FORMS_CACHE_KEY;
@@ -22,15 +22,15 @@ pub use vigie_core::keys::FORMS_CACHE as FORMS_CACHE_KEY;
 #[derive(Clone, Copy)]
 pub struct Forms {
     /// The version of each form new records use, in menu order.
-    pub current: RwSignal<Vec<FormDef>>,
+    current: RwSignal<Vec<FormDef>>,
     /// Drafts, most recently changed first.
-    pub drafts: RwSignal<Vec<Draft>>,
+    drafts: RwSignal<Vec<Draft>>,
     /// Drafts that could not be read (kept in storage, listed apart).
-    pub unreadable_drafts: RwSignal<Vec<Unreadable>>,
+    unreadable_drafts: RwSignal<Vec<Unreadable>>,
     /// Whether the drafts have been read from storage since the app started.
-    pub loaded: RwSignal<bool>,
+    loaded: RwSignal<bool>,
     /// Definitions the backend sent that were refused, one line each (shown in Settings).
-    pub refused: RwSignal<Vec<String>>,
+    refused: RwSignal<Vec<String>>,
     /// The built-in definitions.
     builtins: StoredValue<Vec<FormDef>>,
     /// Definitions fetched from the backend (any version still needed), after the built-in.
@@ -50,23 +50,43 @@ pub enum FinaliseError {
     Storage(OutboxStoreError),
 }
 
-/// Now, device clock.
-pub fn now_ms() -> Millis {
-    js_sys::Date::now() as Millis
-}
-
-/// Today on the device, `YYYY-MM-DD` (local time).
-pub fn today() -> String {
-    let d = js_sys::Date::new_0();
-    format!(
-        "{:04}-{:02}-{:02}",
-        d.get_full_year(),
-        d.get_month() + 1,
-        d.get_date()
-    )
-}
+pub use crate::adapters::clock::{now_ms, today};
 
 impl Forms {
+    /// The version of each form new records use, in menu order.
+    pub fn current(&self) -> ReadSignal<Vec<FormDef>> {
+        self.current.read_only()
+    }
+
+    /// Drafts, most recently changed first.
+    pub fn drafts(&self) -> ReadSignal<Vec<Draft>> {
+        self.drafts.read_only()
+    }
+
+    /// Drafts that could not be read (kept in storage, listed apart).
+    pub fn unreadable_drafts(&self) -> ReadSignal<Vec<Unreadable>> {
+        self.unreadable_drafts.read_only()
+    }
+
+    /// Definitions the backend sent that were refused, one line each (shown in Settings).
+    pub fn refused(&self) -> ReadSignal<Vec<String>> {
+        self.refused.read_only()
+    }
+
+    /// Whether the drafts have been read from storage since the app started.
+    pub fn loaded(&self) -> ReadSignal<bool> {
+        self.loaded.read_only()
+    }
+
+    /// Queues the free note `draft` (nothing to queue when it is empty: `Ok(false)`).
+    pub async fn finalise_note(&self, draft: &Draft) -> Result<bool, FinaliseError> {
+        let settings = self.outbox.settings().get_untracked();
+        match draft.finalise_note(&settings.device_id, settings.author, now_ms()) {
+            Some(envelope) => self.queue_from_draft(envelope).await.map(|()| true),
+            None => Ok(false),
+        }
+    }
+
     /// Loads forms and drafts, removes drafts already finalised (a finalise interrupted
     /// after the record was queued), fetches updates when online; provides the context.
     pub fn provide(store: Option<LocalStore>, outbox: Outbox) -> Forms {

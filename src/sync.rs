@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use crate::adapters::{
+    clock::{now_ms, BrowserClock},
     connectivity,
     http::FetchTransport,
     idb, locks, migrate,
@@ -20,27 +21,15 @@ use vigie_core::i18n::Msg;
 use vigie_core::keys::SETTINGS as SETTINGS_KEY;
 use vigie_core::outbox::backend::{Backend, ProbeResult};
 use vigie_core::outbox::{
-    apply_to_stored, flush, state::Event, Clock, FlushOptions, FlushReport, OutboxCounts,
-    OutboxEntry,
+    apply_to_stored, flush, state::Event, FlushOptions, FlushReport, OutboxCounts, OutboxEntry,
 };
 use vigie_core::prefs::Settings;
-use vigie_core::record::{Envelope, Millis};
+use vigie_core::record::Envelope;
 
 /// The lock the page and the service worker both take to flush or to change states.
 pub const FLUSH_LOCK: &str = "vigie-outbox-flush";
 /// The `meta` key under which the settings are mirrored for the service worker.
 pub const SETTINGS_MIRROR: &str = "settings";
-
-struct BrowserClock;
-
-impl Clock for BrowserClock {
-    fn now(&self) -> Millis {
-        js_sys::Date::now() as Millis
-    }
-    fn jitter(&mut self) -> f64 {
-        js_sys::Math::random()
-    }
-}
 
 /// Outbox signals, provided as context.
 #[derive(Clone, Copy)]
@@ -354,7 +343,7 @@ impl Outbox {
         if let Some(t) = self.timer.get_value() {
             t.clear();
         }
-        let now = js_sys::Date::now() as Millis;
+        let now = now_ms();
         let policy = FlushOptions::default().policy;
         let next = self
             .entries

@@ -168,12 +168,12 @@ async fn a_draft_keeps_its_form_version_and_an_already_queued_one_is_dropped() {
         vigie::forms::Forms::provide(Some(store), outbox)
     });
     for _ in 0..100 {
-        if forms.loaded.get_untracked() {
+        if forms.loaded().get_untracked() {
             break;
         }
         sleep(20).await;
     }
-    let drafts = forms.drafts.get_untracked();
+    let drafts = forms.drafts().get_untracked();
     assert_eq!(drafts.len(), 1, "{drafts:?}");
     assert_eq!(drafts[0].id, Uuid::from_u128(7));
     assert_eq!(drafts[0].form_version, "0-old");

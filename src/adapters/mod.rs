@@ -3,6 +3,7 @@
 //! They compile on the host (so clippy and `cargo test` see them) but only run in a
 //! browser; their tests are wasm-bindgen tests in `tests/`.
 
+pub mod clock;
 pub mod connectivity;
 pub mod crash;
 pub mod download;

@@ -47,7 +47,7 @@ fn form_title(id: &str) -> impl Fn() -> String + Send + Sync + 'static {
     move || {
         let lang = state.lang.get();
         forms
-            .current
+            .current()
             .with(|c| {
                 c.iter()
                     .find(|f| f.id == id)
@@ -63,8 +63,8 @@ fn form_title(id: &str) -> impl Fn() -> String + Send + Sync + 'static {
 fn DraftList() -> impl IntoView {
     let forms = use_forms();
     move || {
-        let drafts = forms.drafts.get();
-        let damaged = forms.unreadable_drafts.get();
+        let drafts = forms.drafts().get();
+        let damaged = forms.unreadable_drafts().get();
         (!drafts.is_empty() || !damaged.is_empty()).then(|| {
             view! {
                 <section class="drafts" data-testid="drafts">
@@ -117,7 +117,7 @@ pub fn FormChooser() -> impl IntoView {
             <nav class="form-list">
                 {move || {
                     let lang = state.lang.get();
-                    forms.current.get().into_iter().filter(|f| f.id != "incident").map(|f| {
+                    forms.current().get().into_iter().filter(|f| f.id != "incident").map(|f| {
                         let desc = f.description.as_ref().map(|d| d.get(lang).to_owned());
                         view! {
                             <A href=format!("/new/{}", f.id) attr:class="form-choice">

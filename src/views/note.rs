@@ -9,7 +9,6 @@ use uuid::Uuid;
 
 use crate::forms::{now_ms, use_forms, FinaliseError};
 use crate::state::use_app_state;
-use crate::sync::use_outbox;
 use vigie_core::drafts::Draft;
 use vigie_core::i18n::Msg;
 
@@ -20,7 +19,6 @@ const AUTOSAVE_DELAY: Duration = Duration::from_millis(400);
 #[component]
 pub fn NotePage() -> impl IntoView {
     let state = use_app_state();
-    let outbox = use_outbox();
     let forms = use_forms();
     let text = RwSignal::new(String::new());
     let draft: StoredValue<Option<Draft>> = StoredValue::new(None);
@@ -30,11 +28,11 @@ pub fn NotePage() -> impl IntoView {
 
     // The note left unfinished last time comes back.
     Effect::new(move |done: Option<bool>| {
-        if done == Some(true) || !forms.loaded.get() {
+        if done == Some(true) || !forms.loaded().get() {
             return done.unwrap_or(false);
         }
         let last = forms
-            .drafts
+            .drafts()
             .with_untracked(|d| d.iter().find(|d| d.is_note()).cloned());
         if let Some(d) = last {
             if text.get_untracked().is_empty() {
@@ -85,11 +83,10 @@ pub fn NotePage() -> impl IntoView {
 
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let settings = outbox.settings().get_untracked();
-        let envelope = draft
+        let Some(current) = draft
             .get_value()
-            .and_then(|d| d.finalise_note(&settings.device_id, settings.author, now_ms()));
-        let Some(envelope) = envelope else {
+            .filter(|d| !d.note_text().trim().is_empty())
+        else {
             result.set(Some((false, Msg::NoteEmpty)));
             return;
         };
@@ -97,10 +94,10 @@ pub fn NotePage() -> impl IntoView {
         generation.update_value(|g| *g = g.wrapping_add(1));
         saving.set(true);
         leptos::task::spawn_local(async move {
-            let outcome = forms.queue_from_draft(envelope).await;
+            let outcome = forms.finalise_note(&current).await;
             let _ = saving.try_set(false);
             match outcome {
-                Ok(()) => {
+                Ok(_) => {
                     draft.try_set_value(None);
                     let _ = text.try_set(String::new());
                     let _ = result.try_set(Some((true, Msg::Saved)));

@@ -42,16 +42,7 @@ fn detail(state: &DeliveryState, lang: Lang) -> Option<String> {
     }
 }
 
-pub fn time_label(ms: i64) -> String {
-    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
-    format!(
-        "{:02}/{:02} {:02}:{:02}",
-        d.get_date(),
-        d.get_month() + 1,
-        d.get_hours(),
-        d.get_minutes()
-    )
-}
+pub use crate::adapters::clock::short_time as time_label;
 
 /// The outbox page.
 #[component]

@@ -84,7 +84,7 @@ pub fn BackHome() -> impl IntoView {
 fn RefusedForms() -> impl IntoView {
     let forms = crate::forms::use_forms();
     move || {
-        let refused = forms.refused.get();
+        let refused = forms.refused().get();
         (!refused.is_empty()).then(|| {
             view! {
                 <div class="notice" role="status" data-testid="forms-refused">

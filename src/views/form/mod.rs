@@ -58,7 +58,7 @@ pub fn ResumeForm() -> impl IntoView {
     let forms = use_forms();
     move || {
         // Drafts are read from storage after start; a reload lands here before that.
-        if !forms.loaded.get() {
+        if !forms.loaded().get() {
             return view! { <p class="page">{crate::views::tr(Msg::Loading)}</p> }.into_any();
         }
         let id = params.with(|p| p.get("id").unwrap_or_default());
