@@ -19,6 +19,9 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+mod browser;
+use browser::sleep;
+
 async fn reset() -> LocalStore {
     let store = LocalStore::open().expect("open");
     for key in store.keys_with_prefix("vigie/").expect("keys") {
@@ -52,17 +55,6 @@ fn container() -> web_sys::HtmlElement {
         .expect("html");
     doc.body().expect("body").append_child(&el).expect("append");
     el
-}
-
-async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        window()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .expect("setTimeout");
-    });
-    wasm_bindgen_futures::JsFuture::from(promise)
-        .await
-        .expect("timer");
 }
 
 /// Polls the DOM for `selector` (the app renders asynchronously).
@@ -160,8 +152,7 @@ async fn a_draft_keeps_its_form_version_and_an_already_queued_one_is_dropped() {
     );
     IdbOutbox.enqueue(env).await.expect("enqueue");
 
-    // Mounting anything starts Leptos' task executor, which the controllers use.
-    leptos::mount::mount_to_body(|| ());
+    browser::start_executor();
     let owner = Owner::new();
     let forms = owner.with(|| {
         let outbox = vigie::sync::Outbox::provide(Some(store));

@@ -13,6 +13,9 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+mod browser;
+use browser::sleep;
+
 /// Replaces `navigator.geolocation` with an object whose `getCurrentPosition` runs `body`
 /// (arguments `ok`, `err`, `opts`); the options it was given are kept in `window.lastGeoOptions`.
 fn fake_geolocation(body: &str) {
@@ -48,18 +51,6 @@ async fn outcome(options: GeoOptions) -> Result<vigie::adapters::geolocation::Po
         sleep(50).await;
     }
     panic!("no answer within 5 s");
-}
-
-async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .expect("window")
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .expect("setTimeout");
-    });
-    wasm_bindgen_futures::JsFuture::from(promise)
-        .await
-        .expect("timer");
 }
 
 #[wasm_bindgen_test]

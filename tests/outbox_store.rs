@@ -25,6 +25,9 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+mod browser;
+use browser::sleep;
+
 fn raw() -> web_sys::Storage {
     web_sys::window()
         .and_then(|w| w.local_storage().ok().flatten())
@@ -290,8 +293,7 @@ async fn send_now_cannot_undo_a_delivery_made_by_another_tab() {
         last_error: vigie_core::outbox::state::RetryReason::Timeout,
     };
     IdbOutbox.save(&[waiting]).await.expect("store");
-    // Mounting anything starts Leptos' task executor, which the controllers use.
-    leptos::mount::mount_to_body(|| ());
+    browser::start_executor();
     let owner = Owner::new();
     let outbox = owner.with(|| vigie::sync::Outbox::provide(None));
     for _ in 0..50 {
@@ -319,18 +321,6 @@ async fn send_now_cannot_undo_a_delivery_made_by_another_tab() {
     let (good, _) = IdbOutbox.load_split().await.expect("load");
     assert_eq!(good, vec![done]);
     owner.cleanup();
-}
-
-async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .expect("window")
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .expect("setTimeout");
-    });
-    wasm_bindgen_futures::JsFuture::from(promise)
-        .await
-        .expect("timer");
 }
 
 /// Chromium aborts IndexedDB transactions of a page being left, so `pagehide` keeps the
