@@ -152,6 +152,8 @@ test('"Tester la connexion" explains the answer in plain words', async () => {
   await page.getByText('Serveur injoignable').waitFor();
   await page.goto(server.url + '/outbox');
   await page.waitForFunction(() => /Stockage : .* utilisés par la boîte d'envoi/.test(document.querySelector('[data-testid=storage-usage]')?.innerText ?? ''));
+  // Whether the browser will keep the data under disk pressure is said in words.
+  assert.match(await page.getByTestId('storage-persisted').innerText(), /^Stockage (non )?protégé/);
   await ctx.close();
 });
 

@@ -185,6 +185,14 @@ catalogue! {
     ProbeBadCredentials => ("Identifiants refusés : vérifiez le jeton ou le mot de passe.", "Credentials refused: check the token or password."),
     ProbeServerError => ("Le serveur a un problème ; réessayez plus tard.", "The server has a problem; try again later."),
     ProbeUnexpected => ("Réponse inattendue (page de connexion Wi-Fi ?).", "Unexpected answer (Wi-Fi login page?)."),
+    StoragePersisted => (
+        "Stockage protégé : le navigateur ne l'effacera pas s'il manque de place.",
+        "Storage protected: the browser will not erase it when space runs low."
+    ),
+    StorageNotPersisted => (
+        "Stockage non protégé : si le téléphone manque de place, le navigateur pourrait l'effacer. Installez l'application sur l'écran d'accueil.",
+        "Storage not protected: if the phone runs out of space, the browser might erase it. Install the app on the home screen."
+    ),
     StorageUsage => ("Stockage : {outbox} utilisés par la boîte d'envoi ; {used} sur {quota} pour l'application.", "Storage: {outbox} used by the outbox; {used} of {quota} for the app."),
     SettingsSaved => ("Paramètres enregistrés.", "Settings saved."),
     UrlInvalid => (

@@ -249,6 +249,17 @@ pub async fn estimate() -> Option<(f64, f64)> {
     Some((get("usage")?, get("quota")?))
 }
 
+/// Whether the browser granted persistent storage (`navigator.storage.persisted()`): then
+/// it will not evict the app's data under disk pressure. `None` where it cannot tell.
+pub async fn persisted() -> Option<bool> {
+    let storage = web_sys::window()?.navigator().storage();
+    let promise = storage.persisted().ok()?;
+    wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .ok()?
+        .as_bool()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -62,12 +62,15 @@ pub fn OutboxPage() -> impl IntoView {
     // and a task rather than a LocalResource: the resource machinery cost 7.5 KB of wasm
     // (brotli) for this one line of text.
     let usage = RwSignal::new(None::<(f64, f64)>);
+    let persisted = RwSignal::new(None::<bool>);
     Effect::new(move || {
         outbox.entries().track();
         leptos::task::spawn_local(async move {
             let estimate = crate::adapters::storage::estimate().await;
-            // The page may be gone by the time the estimate arrives.
+            let kept = crate::adapters::storage::persisted().await;
+            // The page may be gone by the time the answers arrive.
             let _ = usage.try_set(estimate);
+            let _ = persisted.try_set(kept);
         });
     });
     let usage_line = move || {
@@ -144,6 +147,11 @@ pub fn OutboxPage() -> impl IntoView {
                 <p>{crate::views::tr(Msg::OutboxEmpty)}</p>
             </Show>
             <p class="hint" data-testid="storage-usage">{usage_line}</p>
+            {move || persisted.get().map(|kept| view! {
+                <p class="hint" data-testid="storage-persisted">
+                    {move || state.t(if kept { Msg::StoragePersisted } else { Msg::StorageNotPersisted })}
+                </p>
+            })}
         </section>
     }
 }
