@@ -83,6 +83,15 @@ test('faults: every record ends delivered exactly once, the oversized one refuse
     assert.deepEqual(proxy.plan, [], 'every planned fault was exercised');
     const faults = proxy.log.map((l) => l.fault);
     for (const f of ['drop-after', 'error-500', 'drop-before', 'hang', '413']) assert.ok(faults.includes(f), f);
+    // "Renvoyer" puts the refused record back in the queue, with the same id: it is sent
+    // again (and refused again by this server).
+    const sent = proxy.log.length;
+    const refusedId = await page.locator('.rec-bad').getAttribute('data-id');
+    await page.locator('.rec-bad').getByRole('button', { name: 'Renvoyer' }).click();
+    const until = Date.now() + 15_000;
+    while (proxy.log.length === sent && Date.now() < until) await page.waitForTimeout(100);
+    assert.deepEqual(proxy.log.slice(sent).map((l) => l.ids), [[refusedId]]);
+    await page.locator('.rec-bad').getByText('Refusé par le serveur').waitFor();
   } finally {
     await ctx.close();
     await proxy.stop();

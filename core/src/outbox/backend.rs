@@ -5,7 +5,7 @@
 
 use base64::Engine;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 use thiserror::Error;
 use uuid::Uuid;
 
@@ -145,6 +145,20 @@ pub fn validate_base_url(input: &str) -> Result<String, UrlError> {
         return Err(UrlError::InsecureRemote);
     }
     Ok(url.trim_end_matches('/').to_owned())
+}
+
+/// CouchDB's `_bulk_docs` body: each record as a document whose `_id` is the record's id.
+#[derive(Serialize)]
+struct BulkDocs<'a> {
+    docs: Vec<CouchDoc<'a>>,
+}
+
+#[derive(Serialize)]
+struct CouchDoc<'a> {
+    #[serde(rename = "_id")]
+    id: String,
+    #[serde(flatten)]
+    envelope: &'a Envelope,
 }
 
 /// An HTTP request to make. Credentials travel in headers, never in the URL.
@@ -331,21 +345,18 @@ impl Backend {
                     let b64 = base64::engine::general_purpose::STANDARD.encode(pair);
                     headers.push(("Authorization".into(), format!("Basic {b64}")));
                 }
-                let docs: Vec<Value> = records
+                let docs = records
                     .iter()
-                    .map(|r| {
-                        let mut doc = serde_json::to_value(r).unwrap_or(Value::Null);
-                        if let Value::Object(map) = &mut doc {
-                            map.insert("_id".into(), Value::String(r.id.to_string()));
-                        }
-                        doc
+                    .map(|r| CouchDoc {
+                        id: r.id.to_string(),
+                        envelope: r,
                     })
                     .collect();
                 Some(HttpRequest {
                     method: "POST",
                     url: format!("{base}/{db}/_bulk_docs"),
                     headers,
-                    body: serde_json::to_string(&json!({ "docs": docs })).ok()?,
+                    body: serde_json::to_string(&BulkDocs { docs }).ok()?,
                 })
             }
         }
@@ -492,6 +503,7 @@ fn item_outcome(class: Class, item: &ItemResult, status: u16) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn every_mode_round_trips_through_its_stored_form() {
