@@ -1,6 +1,8 @@
 //! The HTTP surface: static app serving with the right headers.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use axum::{
     body::Body,
@@ -96,15 +98,61 @@ pub fn router(dist: &Path, api: Router) -> Result<Router, SetupError> {
             }
         }));
 
+    let hashed = Arc::new(hashed_files(dist));
     Ok(api
         .fallback_service(files)
         .layer(middleware::from_fn(move |req: Request, next: Next| {
             let policy = policy.clone();
-            async move { headers(req, next, policy).await }
+            let hashed = hashed.clone();
+            async move { headers(req, next, policy, &hashed).await }
         })))
 }
 
-async fn headers(req: Request, next: Next, policy: HeaderValue) -> Response<Body> {
+/// The paths (`/name`) of the files in `dist` whose names trunk hashed: the only answers
+/// cached for ever. A path that merely looks hashed (a record's UUID) is not among them.
+fn hashed_files(dist: &Path) -> HashSet<String> {
+    fn walk(dir: &Path, prefix: &str, out: &mut HashSet<String>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let path = format!("{prefix}/{name}");
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => walk(&entry.path(), &path, out),
+                Ok(_) if is_hashed_asset(&path) => {
+                    out.insert(path);
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut out = HashSet::new();
+    walk(dist, "", &mut out);
+    out
+}
+
+/// How long a response may be kept, and by whom.
+fn cache_policy(path: &str, success: bool, hashed: &HashSet<String>) -> &'static str {
+    if path == "/api"
+        || path.starts_with("/api/")
+        || path == "/coord"
+        || path.starts_with("/coord/")
+    {
+        // Records, GBV reports among them, and anything behind a token: never stored by a
+        // browser's disk cache, a proxy or a CDN.
+        "no-store"
+    } else if success && hashed.contains(path) {
+        "public, max-age=31536000, immutable"
+    } else {
+        // index.html (and every in-app address), sw.js, manifest, icons: always revalidate.
+        "no-cache"
+    }
+}
+
+async fn headers(
+    req: Request,
+    next: Next,
+    policy: HeaderValue,
+    hashed: &HashSet<String>,
+) -> Response<Body> {
     let path = req.uri().path().to_owned();
     let method = req.method().clone();
     let started = std::time::Instant::now();
@@ -118,12 +166,7 @@ async fn headers(req: Request, next: Next, policy: HeaderValue) -> Response<Body
     } else {
         tracing::debug!(%method, %path, status, ms, "request");
     }
-    let cache = if res.status().is_success() && is_hashed_asset(&path) {
-        "public, max-age=31536000, immutable"
-    } else {
-        // index.html, sw.js, manifest, icons: always revalidate so updates are seen.
-        "no-cache"
-    };
+    let cache = cache_policy(&path, res.status().is_success(), hashed);
     let h = res.headers_mut();
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     if path.ends_with(".webmanifest") {
@@ -132,7 +175,14 @@ async fn headers(req: Request, next: Next, policy: HeaderValue) -> Response<Body
             HeaderValue::from_static("application/manifest+json"),
         );
     }
-    h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    h.insert(
+        header::VARY,
+        HeaderValue::from_static(if cache == "no-store" {
+            "accept-encoding, authorization"
+        } else {
+            "accept-encoding"
+        }),
+    );
     h.insert(header::CONTENT_SECURITY_POLICY, policy);
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,

@@ -55,3 +55,57 @@ fn deep_links_get_the_shell_and_missing_files_or_api_addresses_do_not() {
     assert_eq!(api.status, 404);
     assert_eq!(api.json()["error"], "not_found");
 }
+
+/// A GBV record page was cached publicly for a year: the "hashed asset" rule took the
+/// UUID's last group for a build hash. Authenticated answers are never stored; only files
+/// that exist in dist under trunk's hashed names are immutable.
+#[test]
+fn authenticated_answers_are_never_cached_and_only_real_hashed_files_are_immutable() {
+    let srv = Server::start(&[]);
+    let id = "7d444840-9dc0-11d1-b245-5ffdce74fad2";
+    let coord = format!("Basic {}", base64_of(&format!("c:{}", common::COORD)));
+    for (path, auth) in [
+        (format!("/coord/records/{id}"), coord.clone()),
+        ("/coord/".to_owned(), coord.clone()),
+        ("/coord/export.csv".to_owned(), coord.clone()),
+        (
+            "/api/forms".to_owned(),
+            format!("Bearer {}", common::DEVICE),
+        ),
+        (
+            "/api/submissions".to_owned(),
+            format!("Bearer {}", common::DEVICE),
+        ),
+        (format!("/coord/records/{id}"), String::new()),
+    ] {
+        let a = srv.request("GET", &path, &[("Authorization", &auth)], b"");
+        assert_eq!(
+            a.header("cache-control"),
+            Some("no-store"),
+            "{path} ({})",
+            a.status
+        );
+        assert!(
+            a.header("vary")
+                .unwrap_or("")
+                .to_ascii_lowercase()
+                .contains("authorization"),
+            "{path}"
+        );
+    }
+    // The app shell under an address that merely looks hashed is revalidated.
+    let fill = srv.request("GET", &format!("/fill/{id}"), &[], b"");
+    assert_eq!(fill.status, 200);
+    assert_eq!(fill.header("cache-control"), Some("no-cache"));
+    let fake = srv.request("GET", "/other-0123456789abcdef.js", &[], b"");
+    assert_eq!(fake.status, 404);
+    assert_ne!(
+        fake.header("cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
+}
+
+fn base64_of(text: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(text)
+}
