@@ -168,6 +168,16 @@ async fn headers(
     }
     let cache = cache_policy(&path, res.status().is_success(), hashed);
     let h = res.headers_mut();
+    // A directory redirect of `//icons` says `//icons/`, which browsers read as another
+    // host: keep every redirect on this site.
+    let offsite = h
+        .get(header::LOCATION)
+        .and_then(|l| l.to_str().ok())
+        .filter(|l| l.starts_with("//") || l.starts_with("/\\"))
+        .map(|l| format!("/{}", l.trim_start_matches(['/', '\\'])));
+    if let Some(local) = offsite.and_then(|l| HeaderValue::from_str(&l).ok()) {
+        h.insert(header::LOCATION, local);
+    }
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     if path.ends_with(".webmanifest") {
         h.insert(

@@ -109,3 +109,19 @@ fn base64_of(text: &str) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(text)
 }
+
+/// `//icons` was redirected to `//icons/`: a protocol-relative address, which a browser
+/// reads as another host. Redirects stay on this site.
+#[test]
+fn redirects_never_point_to_another_host() {
+    let srv = Server::start(&[]);
+    for path in ["//icons", "///icons", "/icons"] {
+        let a = srv.request("GET", path, &[], b"");
+        if let Some(to) = a.header("location") {
+            assert!(
+                to.starts_with('/') && !to.starts_with("//"),
+                "{path} -> {to}"
+            );
+        }
+    }
+}

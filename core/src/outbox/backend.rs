@@ -140,7 +140,13 @@ pub fn validate_base_url(input: &str) -> Result<String, UrlError> {
     if host.is_empty() {
         return Err(UrlError::Invalid);
     }
-    let loopback = host == "localhost" || host.starts_with("127.") || host == "[::1]";
+    // A real loopback address, parsed: `127.evil.example` and `127.0.0.1.evil.example` are
+    // remote names that merely start like one.
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host == "[::1]"
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback());
     if !secure && !loopback {
         return Err(UrlError::InsecureRemote);
     }
@@ -614,6 +620,32 @@ mod tests {
         );
         assert_eq!(validate_base_url("https://x .org"), Err(UrlError::Invalid));
         assert_eq!(validate_base_url("https:///path"), Err(UrlError::Invalid));
+    }
+
+    /// A setup link to `http://127.evil.invalid` was taken for loopback (any host starting
+    /// with `127.`), so reports could go in clear text to a remote machine.
+    #[test]
+    fn only_real_loopback_addresses_may_use_plain_http() {
+        for remote in [
+            "http://127.evil.invalid",
+            "http://127.0.0.1.evil.invalid/api",
+            "http://localhost.evil.invalid",
+            "http://127.0.0.1x",
+            "http://[::2]",
+        ] {
+            assert_eq!(
+                validate_base_url(remote),
+                Err(UrlError::InsecureRemote),
+                "{remote}"
+            );
+        }
+        for local in [
+            "http://127.0.0.1",
+            "http://127.8.9.10:80/api",
+            "http://LOCALHOST:8080",
+        ] {
+            assert!(validate_base_url(local).is_ok(), "{local}");
+        }
     }
 
     #[test]

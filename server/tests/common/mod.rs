@@ -59,6 +59,8 @@ pub fn fake_dist(root: &Path) -> PathBuf {
     ] {
         std::fs::write(dist.join(name), body).unwrap();
     }
+    std::fs::create_dir_all(dist.join("icons")).unwrap();
+    std::fs::write(dist.join("icons/icon.svg"), "<svg/>").unwrap();
     dist
 }
 
