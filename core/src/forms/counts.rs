@@ -6,7 +6,12 @@ use serde_json::{json, Map, Value as Json};
 /// The two rows of the grid, as stored.
 pub const SEXES: [&str; 2] = ["F", "M"];
 
-/// The sum of the cells of `sex` (or of both rows when `None`).
+/// The most people a grid may count, in a cell or in all: more is a typing slip (or an
+/// attack on the arithmetic), refused with a message rather than wrapped around.
+pub const MAX_COUNT: u64 = 1_000_000;
+
+/// The sum of the cells of `sex` (or of both rows when `None`); saturating, so a hostile
+/// stored answer cannot wrap it around (validation refuses anything over [`MAX_COUNT`]).
 pub fn total(answer: Option<&Json>, sex: Option<&str>) -> u64 {
     let Some(grid) = answer.and_then(Json::as_object) else {
         return 0;
@@ -17,7 +22,19 @@ pub fn total(answer: Option<&Json>, sex: Option<&str>) -> u64 {
         .filter_map(|s| grid.get(*s).and_then(Json::as_object))
         .flat_map(|row| row.values())
         .filter_map(Json::as_u64)
-        .sum()
+        .fold(0u64, u64::saturating_add)
+}
+
+/// Whether every cell and the total are within [`MAX_COUNT`].
+pub fn within_bounds(answer: Option<&Json>) -> bool {
+    let cells_ok = answer
+        .and_then(Json::as_object)
+        .into_iter()
+        .flat_map(|grid| SEXES.iter().filter_map(|s| grid.get(*s)))
+        .filter_map(Json::as_object)
+        .flat_map(|row| row.values())
+        .all(|v| v.as_u64().is_some_and(|n| n <= MAX_COUNT) || v.is_null());
+    cells_ok && total(answer, None) <= MAX_COUNT
 }
 
 /// The cell `sex` × `age` as typed text ("" when empty).
@@ -40,7 +57,8 @@ pub fn with_cell(answer: Option<&Json>, sex: &str, age: &str, text: &str) -> Opt
         .unwrap_or_default();
     let row = grid.entry(sex).or_insert_with(|| Json::Object(Map::new()));
     if let Some(row) = row.as_object_mut() {
-        match text.trim().parse::<u64>() {
+        // Digits only: `u64::parse` would take "18446744073709551615" and the sum wrap.
+        match text.trim().parse::<u64>().map(|n| n.min(MAX_COUNT.saturating_add(1))) {
             Ok(n) if n > 0 => {
                 row.insert(age.to_owned(), json!(n));
             }
@@ -61,6 +79,21 @@ pub fn with_cell(answer: Option<&Json>, sex: &str, age: &str, text: &str) -> Opt
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `18446744073709551615` in a cell wrapped the total in release and panicked in debug.
+    #[test]
+    fn huge_counts_neither_wrap_nor_panic_and_are_out_of_bounds() {
+        let one = with_cell(None, "F", "18-24", "18446744073709551615");
+        let two = with_cell(one.as_ref(), "M", "18-24", "18446744073709551615");
+        assert!(total(two.as_ref(), None) > MAX_COUNT);
+        assert!(!within_bounds(two.as_ref()));
+        let hostile = json!({"F": {"a": u64::MAX, "b": u64::MAX}, "total": 1});
+        assert_eq!(total(Some(&hostile), None), u64::MAX);
+        assert!(!within_bounds(Some(&hostile)));
+        let fine = with_cell(None, "F", "0-14", "12");
+        assert!(within_bounds(fine.as_ref()));
+        assert!(within_bounds(None));
+    }
 
     #[test]
     fn typing_cells_keeps_the_totals_right() {

@@ -224,6 +224,9 @@ pub fn check_field(field: &Field, env: &AnswersEnv<'_>, answer: Option<&Json>) -
                 return Some(Problem::Pattern(p.clone()));
             }
         }
+        FieldType::Counts if !counts::within_bounds(answer) => {
+            return Some(Problem::TooLarge(counts::MAX_COUNT as f64))
+        }
         FieldType::Date if !answer.and_then(Json::as_str).is_some_and(is_date) => {
             return Some(Problem::BadDateOrTime)
         }
