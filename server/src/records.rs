@@ -252,10 +252,29 @@ fn cell(v: &Value) -> String {
     }
 }
 
-/// A text cell a spreadsheet must not run as a formula: a leading `=`, `+`, `-`, `@`, tab or
-/// carriage return gets a `'` before it.
+/// Bidirectional controls (U+202A–U+202E, U+2066–U+2069, marks): in a name they make
+/// "Awa\u{202E}exe.txt" read as "Awa txt.exe". Dropped from the export.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+/// A text cell (or column name) a spreadsheet must not run as a formula: when its first
+/// visible character (after spaces, no-break spaces, tabs and line breaks) is `=`, `+`, `-`,
+/// `@` or their full-width forms, it gets a `'` before it. Bidi controls are removed.
 fn defuse(s: String) -> String {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    let s: String = if s.chars().any(is_bidi_control) {
+        s.chars().filter(|c| !is_bidi_control(*c)).collect()
+    } else {
+        s
+    };
+    let first = s
+        .chars()
+        .find(|c| !(c.is_whitespace() || *c == '\u{A0}' || *c == '\u{FEFF}'));
+    let risky = matches!(
+        first,
+        Some('=' | '+' | '-' | '@' | '\u{FF1D}' | '\u{FF0B}' | '\u{FF0D}' | '\u{FF20}')
+    ) || s.starts_with(['\t', '\r', '\n']);
+    if risky {
         format!("'{s}")
     } else {
         s
@@ -288,16 +307,26 @@ pub fn csv(rows: &[Row]) -> Result<Vec<u8>, csv::Error> {
             out
         })
         .collect();
+    // Columns in order of first appearance; a map keeps this linear in the number of cells
+    // (a list search made 20 records of thousands of keys take 44 s).
     let mut columns: Vec<&str> = Vec::new();
+    let mut seen: HashMap<&str, ()> = HashMap::new();
     for pairs in &flat {
         for (k, _) in pairs {
-            if !columns.contains(&k.as_str()) {
+            if seen.insert(k.as_str(), ()).is_none() {
                 columns.push(k);
             }
         }
     }
-    let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
-    w.write_record(META.iter().copied().chain(columns.iter().copied()))?;
+    // Every field quoted: French Excel splits on ';', which unquoted text may hold.
+    let mut w = csv::WriterBuilder::new()
+        .quote_style(csv::QuoteStyle::Always)
+        .from_writer(vec![0xEF, 0xBB, 0xBF]);
+    w.write_record(
+        META.iter()
+            .map(|m| (*m).to_owned())
+            .chain(columns.iter().map(|c| defuse((*c).to_owned()))),
+    )?;
     for (row, pairs) in rows.iter().zip(&flat) {
         let author = |k: &str| {
             row.envelope
@@ -367,9 +396,37 @@ mod tests {
         assert_eq!(gps[1].1, "'=1+1");
     }
 
+    /// Payload keys become column names: they were written unprefixed.
+    #[test]
+    fn formula_column_names_are_defused_too() {
+        let row = Row {
+            id: "7d444840-9dc0-11d1-b245-5ffdce74fad2".into(),
+            envelope: json!({"payload": {"=HYPERLINK(\"http://x\")": "a", "+A1": "b", "ok": "c;d"}}),
+            received: String::new(),
+            created: String::new(),
+            token_label: "t".into(),
+        };
+        let out = String::from_utf8(csv(&[row]).unwrap()[3..].to_vec()).unwrap();
+        let header = out.lines().next().unwrap();
+        assert!(header.contains(r#""'=HYPERLINK(""http://x"")""#), "{header}");
+        assert!(header.contains(r#""'+A1""#), "{header}");
+        assert!(out.contains(r#""c;d""#), "a ';' stays inside its cell");
+    }
+
     #[test]
     fn formulas_are_defused_and_plain_text_is_not() {
         assert_eq!(defuse("=HYPERLINK(\"x\")".into()), "'=HYPERLINK(\"x\")");
+        for sneaky in [
+            " =1+1",
+            "\u{A0}+A1",
+            "\n@SUM(A1)",
+            "\u{FF1D}1+1",
+            "\u{FF20}x",
+            "\t-2",
+        ] {
+            assert!(defuse(sneaky.into()).starts_with('\''), "{sneaky:?}");
+        }
+        assert_eq!(defuse("Awa\u{202E}exe.txt".into()), "Awaexe.txt");
         assert_eq!(defuse("-cmd".into()), "'-cmd");
         assert_eq!(defuse("Ségou".into()), "Ségou");
     }

@@ -122,7 +122,9 @@ fn csv_export_has_a_bom_accents_and_flattened_repeats() {
     let text = String::from_utf8(all.body[3..].to_vec()).unwrap();
     let mut lines = text.lines();
     let header = lines.next().unwrap();
-    assert!(header.starts_with("id,form_id,form_version,kind,created_at,received_at"));
+    assert!(
+        header.starts_with(r#""id","form_id","form_version","kind","created_at","received_at""#)
+    );
     assert!(header.contains("participants[1].groupe") && header.contains("participants[2].n"));
     let row = lines.next().unwrap();
     assert!(row.contains("Femmes 18–24") && row.contains("paix | vbg"));

@@ -58,7 +58,11 @@ pub fn with_cell(answer: Option<&Json>, sex: &str, age: &str, text: &str) -> Opt
     let row = grid.entry(sex).or_insert_with(|| Json::Object(Map::new()));
     if let Some(row) = row.as_object_mut() {
         // Digits only: `u64::parse` would take "18446744073709551615" and the sum wrap.
-        match text.trim().parse::<u64>().map(|n| n.min(MAX_COUNT.saturating_add(1))) {
+        match text
+            .trim()
+            .parse::<u64>()
+            .map(|n| n.min(MAX_COUNT.saturating_add(1)))
+        {
             Ok(n) if n > 0 => {
                 row.insert(age.to_owned(), json!(n));
             }
