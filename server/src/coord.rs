@@ -315,7 +315,7 @@ fn card(lang: Lang, row: &Row, labels: &Labels) -> Markup {
                 strong { (form_title(labels, lang, row.field("form_id"))) }
                 span.when { " · " (t.received) " " (row.received) " UTC" }
                 @if !place.is_empty() { span.place { (place.join(", ")) } }
-                span.who { (t.author) " : " (author(row)) }
+                span.who { (t.author) " : " bdi { (author(row)) } }
             }
         }
     }
@@ -372,23 +372,24 @@ fn value_view(v: &serde_json::Value, field: &str, naming: Naming) -> Markup {
     use serde_json::Value;
     match v {
         Value::Object(map) if field == "location" || map.contains_key("region") => html! {
-            dl { @for (k, x) in map { dt { (k) } dd { (x.as_str().map_or_else(|| x.to_string(), place_label)) } } }
+            dl { @for (k, x) in map { dt { bdi { (k) } } dd { bdi { (x.as_str().map_or_else(|| x.to_string(), place_label)) } } } }
         },
         Value::Object(map) => {
             // In the order the form asks (a map alone would be alphabetical).
             let mut entries: Vec<_> = map.iter().collect();
             entries.sort_by_key(|(k, _)| naming.form.map_or(usize::MAX, |f| f.position(k)));
             html! {
-                dl { @for (k, x) in entries { dt { (naming.field(k)) } dd { (value_view(x, k, naming)) } } }
+                dl { @for (k, x) in entries { dt { bdi { (naming.field(k)) } } dd { (value_view(x, k, naming)) } } }
             }
         }
         Value::Array(items) if items.iter().all(Value::is_string) => html! {
-            ul { @for x in items { li { (naming.code(field, x.as_str().unwrap_or_default())) } } }
+            ul { @for x in items { li { bdi { (naming.code(field, x.as_str().unwrap_or_default())) } } } }
         },
         Value::Array(items) => html! {
             ol { @for x in items { li { (value_view(x, field, naming)) } } }
         },
-        Value::String(s) => html! { (naming.code(field, s)) },
+        // Isolated: a bidi override in what a phone sent cannot reorder the page around it.
+        Value::String(s) => html! { bdi { (naming.code(field, s)) } },
         Value::Bool(b) => html! { (if *b { "✓" } else { "✗" }) },
         Value::Null => html! { "—" },
         other => html! { (other.to_string()) },
@@ -439,9 +440,9 @@ async fn detail(
                 dt { "Id" } dd { code { (row.id) } }
                 dt { (t.received) } dd { (row.received) " UTC" }
                 dt { (t.created) } dd { (row.created) " UTC" }
-                dt { (t.author) } dd { (author(&row)) }
-                dt { (t.device) } dd { (row.field("device_id")) }
-                dt { (t.token) } dd { (row.token_label) }
+                dt { (t.author) } dd { bdi { (author(&row)) } }
+                dt { (t.device) } dd { bdi { (row.field("device_id")) } }
+                dt { (t.token) } dd { bdi { (row.token_label) } }
             }
             h2 { (t.content) }
             (value_view(
@@ -547,6 +548,19 @@ mod tests {
         .into_string();
         assert!(html.contains("&lt;script&gt;"));
         assert!(!html.contains("<script>"));
+    }
+
+    /// "Awa\u{202E}exe.txt" rendered raw read as "Awa txt.exe" on the coordinator pages.
+    #[test]
+    fn record_text_is_isolated_from_bidi_tricks() {
+        let v = serde_json::json!({"auteur": "Awa\u{202E}exe.txt", "themes": ["a\u{2066}b"]});
+        let naming = Naming {
+            form: None,
+            english: false,
+        };
+        let html = value_view(&v, "", naming).into_string();
+        assert!(html.contains("<bdi>Awa\u{202E}exe.txt</bdi>"), "{html}");
+        assert!(html.contains("<bdi>a\u{2066}b</bdi>"), "{html}");
     }
 
     #[test]

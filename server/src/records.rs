@@ -408,7 +408,10 @@ mod tests {
         };
         let out = String::from_utf8(csv(&[row]).unwrap()[3..].to_vec()).unwrap();
         let header = out.lines().next().unwrap();
-        assert!(header.contains(r#""'=HYPERLINK(""http://x"")""#), "{header}");
+        assert!(
+            header.contains(r#""'=HYPERLINK(""http://x"")""#),
+            "{header}"
+        );
         assert!(header.contains(r#""'+A1""#), "{header}");
         assert!(out.contains(r#""c;d""#), "a ';' stays inside its cell");
     }
