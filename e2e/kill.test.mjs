@@ -102,6 +102,8 @@ test('a saved note survives a browser kill 0, 100 and 500 ms after "Enregistré"
   // Then delivered, each exactly once, when a backend is configured.
   const link = Buffer.from(JSON.stringify({ backend: { mode: 'generic_json', base: server.url + '/api', token: TOKEN } })).toString('base64url');
   await page.goto(`${server.url}/settings#setup=${link}`);
+  // Queued records would go there: the phone asks first.
+  await page.getByTestId('setup-confirm').getByRole('button', { name: 'Oui, changer de serveur' }).click();
   await page.getByText('Configuration reçue par lien et enregistrée.').waitFor();
   await page.goto(server.url + '/outbox');
   await page.getByTestId('pending').getByText('Tout est envoyé').waitFor({ timeout: 20_000 });

@@ -214,3 +214,42 @@ test("an earlier build's outbox and drafts in localStorage move to IndexedDB, on
   assert.equal((await outboxEntries(page)).length, 2);
   await ctx.close();
 });
+
+test('a setup link that would send queued reports to another server is confirmed first, Cancel by default', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 360, height: 640 } });
+  const page = await ctx.newPage();
+  await page.goto(`${server.url}/settings#setup=${setupLink(server.url + '/api')}`);
+  await page.getByText('Configuration reçue par lien et enregistrée.').waitFor();
+  await waitForWorker(page);
+  await ctx.setOffline(true);
+  await page.goto(server.url + '/note');
+  await page.getByLabel('Ce que vous voulez signaler').fill('Rapport qui doit aller à la coordination');
+  await page.getByRole('button', { name: 'Enregistrer' }).click();
+  await page.getByText('Enregistré sur le téléphone').waitFor();
+
+  // A crafted link naming another server.
+  const evil = Buffer.from(JSON.stringify({ backend: { mode: 'generic_json', base: 'https://collecte.evil.example/api', token: 'x' } })).toString('base64url');
+  await page.goto(`${server.url}/settings#setup=${evil}`);
+  const dialog = page.getByTestId('setup-confirm');
+  await dialog.waitFor();
+  assert.equal(await page.getByTestId('setup-host').innerText(), 'collecte.evil.example');
+  assert.match(await page.getByTestId('setup-unsent').innerText(), /: 1\./);
+  assert.equal(new URL(page.url()).hash, '', 'the link leaves the address bar at once');
+  // The first choice is to cancel, and cancelling changes nothing.
+  assert.equal(await dialog.getByRole('button').first().innerText(), 'Annuler');
+  await dialog.getByRole('button', { name: 'Annuler' }).click();
+  await page.getByText("Lien ignoré : le serveur n'a pas changé.").waitFor();
+  await page.reload();
+  assert.equal(await page.getByLabel('Adresse du serveur').inputValue(), server.url + '/api');
+
+  // Confirmed, it applies; a link that stops sending asks too.
+  await page.goto(`${server.url}/settings#setup=${evil}`);
+  await page.getByTestId('setup-confirm').getByRole('button', { name: 'Oui, changer de serveur' }).click();
+  await page.getByText('Configuration reçue par lien et enregistrée.').waitFor();
+  await page.reload();
+  assert.equal(await page.getByLabel('Adresse du serveur').inputValue(), 'https://collecte.evil.example/api');
+  const none = Buffer.from(JSON.stringify({ backend: { mode: 'none' } })).toString('base64url');
+  await page.goto(`${server.url}/settings#setup=${none}`);
+  await page.getByText("Ce lien arrête l'envoi : les rapports resteront sur le téléphone.").waitFor();
+  await ctx.close();
+});

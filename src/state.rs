@@ -11,7 +11,7 @@ use crate::sync::Outbox;
 use vigie_core::i18n::{Lang, Msg};
 use vigie_core::keys::PREFS as PREFS_KEY;
 use vigie_core::prefs::Preferences;
-use vigie_core::setup_link;
+use vigie_core::setup_link::{self, SetupLink};
 
 /// Signals shared by every view, provided as context by [`AppState::provide`].
 #[derive(Clone, Copy)]
@@ -30,6 +30,9 @@ pub struct AppState {
     pub storage_problem: RwSignal<Option<Msg>>,
     /// A one-off piece of news for the user (setup link imported, …).
     pub notice: RwSignal<Option<Msg>>,
+    /// A setup link that would send records elsewhere (or stop sending), waiting for the
+    /// user's confirmation.
+    pub pending_setup: RwSignal<Option<SetupLink>>,
 }
 
 impl AppState {
@@ -64,8 +67,13 @@ impl AppState {
             worker: service_worker::register(),
             storage_problem,
             notice: RwSignal::new(None),
+            pending_setup: RwSignal::new(None),
         };
-        import_setup_link(outbox, state.notice);
+        import_setup_link(outbox, state.notice, state.pending_setup);
+        // A link opened while the app is already on this address only changes the hash.
+        let _ = window_event_listener(leptos::ev::hashchange, move |_| {
+            import_setup_link(outbox, state.notice, state.pending_setup)
+        });
         persist_language(state, store.ok());
         provide_context(state);
         state
@@ -94,8 +102,14 @@ fn load_prefs(store: &LocalStore, problem: RwSignal<Option<Msg>>) -> Preferences
     }
 }
 
-/// Applies a `#setup=…` link, then removes it from the address bar (it may hold a token).
-fn import_setup_link(outbox: Outbox, notice: RwSignal<Option<Msg>>) {
+/// Reads a `#setup=…` link and removes it from the address bar (it may hold a token). Once
+/// the outbox is read, it is applied, or held for the user's confirmation when it would
+/// send records elsewhere or stop sending them.
+fn import_setup_link(
+    outbox: Outbox,
+    notice: RwSignal<Option<Msg>>,
+    pending: RwSignal<Option<SetupLink>>,
+) {
     let Some(window) = web_sys::window() else {
         return;
     };
@@ -105,24 +119,45 @@ fn import_setup_link(outbox: Outbox, notice: RwSignal<Option<Msg>>) {
     let Some(parsed) = setup_link::parse_fragment(&hash) else {
         return;
     };
-    let msg = match parsed {
-        Ok(link) => {
-            let mut settings = outbox.settings().get_untracked();
-            settings.backend = link.backend;
-            if let Some(name) = link.author {
-                settings.author.name = name;
-            }
-            match outbox.save_settings(settings) {
-                Ok(()) => Msg::SetupImported,
-                Err(e) => e.user_message(),
-            }
-        }
-        Err(_) => Msg::SetupRefused,
-    };
-    notice.set(Some(msg));
     if let Ok(history) = window.history() {
         let path = window.location().pathname().unwrap_or_else(|_| "/".into());
         let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&path));
+    }
+    let link = match parsed {
+        Ok(link) => link,
+        Err(_) => {
+            notice.set(Some(Msg::SetupRefused));
+            return;
+        }
+    };
+    let link = StoredValue::new(Some(link));
+    Effect::new(move |_| {
+        if !outbox.loaded().get() {
+            return;
+        }
+        let Some(link) = link.try_update_value(Option::take).flatten() else {
+            return;
+        };
+        let unsent = outbox.counts().unsent();
+        let current = outbox.settings().get_untracked().backend;
+        if setup_link::needs_confirmation(&current, &link, unsent) {
+            pending.set(Some(link));
+        } else {
+            notice.set(Some(apply_setup(outbox, link)));
+        }
+    });
+}
+
+/// Saves what a setup link carries; the message to show.
+pub fn apply_setup(outbox: Outbox, link: SetupLink) -> Msg {
+    let mut settings = outbox.settings().get_untracked();
+    settings.backend = link.backend;
+    if let Some(name) = link.author {
+        settings.author.name = name;
+    }
+    match outbox.save_settings(settings) {
+        Ok(()) => Msg::SetupImported,
+        Err(e) => e.user_message(),
     }
 }
 

@@ -200,6 +200,13 @@ catalogue! {
         "Address refused: it must start with https:// (http:// only for this device)."
     ),
     SetupImported => ("Configuration reçue par lien et enregistrée.", "Setup received by link and saved."),
+    SetupConfirmTitle => ("Changer de serveur ?", "Change server?"),
+    SetupConfirmHost => ("Avec ce lien, les rapports iront à :", "With this link, reports will go to:"),
+    SetupConfirmNone => ("Ce lien arrête l'envoi : les rapports resteront sur le téléphone.", "This link stops sending: reports will stay on the phone."),
+    SetupConfirmUnsent => ("Rapports pas encore envoyés qui partiraient vers ce serveur : {n}.", "Reports not yet sent that would go to this server: {n}."),
+    SetupConfirmWarn => ("N'acceptez que si votre coordination vous a envoyé ce lien.", "Accept only if your coordination sent you this link."),
+    SetupConfirmYes => ("Oui, changer de serveur", "Yes, change server"),
+    SetupCancelled => ("Lien ignoré : le serveur n'a pas changé.", "Link ignored: the server did not change."),
     SetupRefused => ("Lien de configuration refusé : il est abîmé ou son adresse n'est pas sûre.", "Setup link refused: it is damaged or its address is unsafe."),
     AppVersion => ("Version de l'application", "App version"),
     OfflineReady => ("Prête à fonctionner sans réseau", "Ready to work offline"),

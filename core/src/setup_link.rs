@@ -52,6 +52,34 @@ fn decode(data: &str) -> Result<SetupLink, SetupLinkError> {
     Ok(link)
 }
 
+/// Where records would go: the mode, the server's host (`host:port`) and the database.
+fn destination(backend: &Backend) -> Option<(&'static str, String, &str)> {
+    match backend {
+        Backend::None => None,
+        Backend::GenericJson { base, .. } => Some(("generic_json", host_of(base), "")),
+        Backend::CouchDb { base, db, .. } => Some(("couch_db", host_of(base), db)),
+    }
+}
+
+/// The `host[:port]` of a base URL, lower-cased (what the user is shown in large print).
+pub fn host_of(base: &str) -> String {
+    let rest = base.split_once("://").map_or(base, |(_, r)| r);
+    rest.split('/').next().unwrap_or("").to_ascii_lowercase()
+}
+
+/// Whether applying `link` over `current` must first be confirmed by the user: it sends the
+/// phone's records somewhere else (another host, mode or database), or stops sending them
+/// (`mode: "none"`). A first setup on a phone with nothing unsent, or a new token for the
+/// same server, is applied at once. A crafted link must never redirect queued reports
+/// silently.
+pub fn needs_confirmation(current: &Backend, link: &SetupLink, unsent: usize) -> bool {
+    let (before, after) = (destination(current), destination(&link.backend));
+    if before == after {
+        return false;
+    }
+    before.is_some() || unsent > 0
+}
+
 /// Builds the fragment for `link` (used by the server to print a link, and by tests).
 pub fn encode(link: &SetupLink) -> String {
     let json = serde_json::to_vec(link).unwrap_or_default();
@@ -64,6 +92,42 @@ pub fn encode(link: &SetupLink) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn link(backend: Backend) -> SetupLink {
+        SetupLink {
+            backend,
+            author: None,
+        }
+    }
+
+    fn generic(base: &str, token: &str) -> Backend {
+        Backend::GenericJson {
+            base: base.into(),
+            token: Some(token.into()),
+        }
+    }
+
+    /// A crafted link silently redirected a phone's queued reports to another server.
+    #[test]
+    fn a_link_that_moves_or_stops_delivery_is_confirmed_first() {
+        let ours = generic("https://vigie.example.org/api", "t1");
+        // Another server, another path on it counts as the same host only if the host is.
+        let theirs = link(generic("https://evil.example.net/api", "x"));
+        assert!(needs_confirmation(&ours, &theirs, 0));
+        assert!(needs_confirmation(&ours, &theirs, 3));
+        // Stopping delivery is a change too.
+        assert!(needs_confirmation(&ours, &link(Backend::None), 0));
+        // A new token for the same server is not.
+        let rotated = link(generic("https://vigie.example.org/api", "t2"));
+        assert!(!needs_confirmation(&ours, &rotated, 5));
+        // A first setup: confirmed only when unsent records would go there.
+        assert!(!needs_confirmation(&Backend::None, &theirs, 0));
+        assert!(needs_confirmation(&Backend::None, &theirs, 2));
+        assert_eq!(
+            host_of("https://Vigie.Example.org:8443/api"),
+            "vigie.example.org:8443"
+        );
+    }
 
     #[test]
     fn round_trip() {

@@ -22,7 +22,7 @@ use home::{FormChooser, Home, MyReports};
 use note::NotePage;
 use outbox::OutboxPage;
 use pages::{NotFound, NotYet, Settings};
-use shell::{Header, NoticeBanner, StorageBanner, UnsentBanner, UpdateBanner};
+use shell::{Header, NoticeBanner, SetupConfirm, StorageBanner, UnsentBanner, UpdateBanner};
 use vigie_core::i18n::Msg;
 
 /// A catalogue text in the current language, following language changes. One closure type
@@ -41,6 +41,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <Header />
             <UpdateBanner />
+            <SetupConfirm />
             <StorageBanner />
             <NoticeBanner />
             <UnsentBanner />

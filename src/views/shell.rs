@@ -121,3 +121,54 @@ pub fn UnsentBanner() -> impl IntoView {
         </Show>
     }
 }
+
+/// A setup link that would send this phone's records to another server (or stop sending
+/// them): the new host in large print, how many unsent records would go there, and the
+/// choice, with "Annuler" first. Nothing changes until the user confirms.
+#[component]
+pub fn SetupConfirm() -> impl IntoView {
+    let state = use_app_state();
+    let outbox = crate::sync::use_outbox();
+    let decide = move |accept: bool| {
+        let Some(link) = state.pending_setup.get_untracked() else {
+            return;
+        };
+        state.pending_setup.set(None);
+        let msg = if accept {
+            crate::state::apply_setup(outbox, link)
+        } else {
+            Msg::SetupCancelled
+        };
+        state.notice.set(Some(msg));
+    };
+    move || {
+        state.pending_setup.get().map(|link| {
+            let host = match &link.backend {
+                vigie_core::outbox::backend::Backend::GenericJson { base, .. }
+                | vigie_core::outbox::backend::Backend::CouchDb { base, .. } => {
+                    Some(vigie_core::setup_link::host_of(base))
+                }
+                vigie_core::outbox::backend::Backend::None => None,
+            };
+            let unsent = outbox.counts().unsent();
+            view! {
+                <section class="banner banner-error setup-confirm" role="alertdialog" aria-labelledby="setup-confirm-title" data-testid="setup-confirm">
+                    <h2 id="setup-confirm-title">{crate::views::tr(Msg::SetupConfirmTitle)}</h2>
+                    {match host {
+                        Some(host) => view! {
+                            <p>{crate::views::tr(Msg::SetupConfirmHost)}</p>
+                            <p class="setup-host" data-testid="setup-host">{host}</p>
+                        }.into_any(),
+                        None => view! { <p class="setup-host">{crate::views::tr(Msg::SetupConfirmNone)}</p> }.into_any(),
+                    }}
+                    <p data-testid="setup-unsent">{move || state.t(Msg::SetupConfirmUnsent).replace("{n}", &unsent.to_string())}</p>
+                    <p>{crate::views::tr(Msg::SetupConfirmWarn)}</p>
+                    <div class="form-nav">
+                        <button type="button" class="btn" autofocus on:click=move |_| decide(false)>{crate::views::tr(Msg::Cancel)}</button>
+                        <button type="button" class="btn btn-secondary" on:click=move |_| decide(true)>{crate::views::tr(Msg::SetupConfirmYes)}</button>
+                    </div>
+                </section>
+            }
+        })
+    }
+}
