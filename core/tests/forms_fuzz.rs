@@ -119,3 +119,50 @@ proptest! {
         }
     }
 }
+
+/// A chain of 30,000 calculations blew the stack at every start, and a chain of 5,000
+/// froze finalise for seconds; 20,000 choices took seconds to show. Such definitions are
+/// refused at load, quickly, with a message; a valid one beside them still loads.
+#[test]
+fn hostile_definitions_are_refused_quickly_with_a_message() {
+    use serde_json::json;
+    use vigie_core::forms::load;
+    let chain = |n: usize| {
+        let mut fields = vec![json!({"name": "a0", "type": "integer", "label": {"fr": "A"}})];
+        for i in 1..n {
+            fields.push(
+                json!({"name": format!("a{i}"), "type": "integer", "label": {"fr": "A"},
+                               "calculate": format!("${{a{}}} + 1", i - 1)}),
+            );
+        }
+        json!({"format": 1, "id": "chaine", "version": "1", "kind": "report", "title": {"fr": "C"},
+               "sections": [{"name": "s", "title": {"fr": "S"}, "fields": fields}]})
+        .to_string()
+    };
+    let started = std::time::Instant::now();
+    for n in [30_000, 5_000] {
+        let err = load(&chain(n)).unwrap_err().to_string();
+        assert!(
+            err.contains("larger than") || err.contains("more than"),
+            "{err}"
+        );
+    }
+    let choices: Vec<_> = (0..20_000)
+        .map(|i| json!({"code": format!("c{i}"), "label": {"fr": "x"}}))
+        .collect();
+    let many = json!({"format": 1, "id": "choix", "version": "1", "kind": "report", "title": {"fr": "C"},
+        "sections": [{"name": "s", "title": {"fr": "S"}, "fields": [
+            {"name": "q", "type": "select_one", "label": {"fr": "Q"}, "choices": choices}]}]});
+    assert!(load(&many.to_string()).is_err());
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    // A chain within the limits settles in one pass, in dependency order.
+    let def = load(&chain(90)).expect("90 calculations are fine");
+    let mut answers = serde_json::Map::new();
+    answers.insert("a0".into(), json!(1));
+    vigie_core::forms::apply_calculations(&def, &mut answers, "2026-11-23");
+    assert_eq!(answers["a89"], json!(90.0));
+}

@@ -10,6 +10,18 @@ use super::model::{Choices, Field, FieldType, FormDef};
 /// The definition format this app reads.
 pub const FORMAT: u32 = 1;
 
+/// Limits a definition must keep, so that a hostile or mistaken one cannot freeze a
+/// phone (a chain of 30,000 calculations blew the stack at every start; 20,000 choices took
+/// seconds to show): it is refused at load with a message, and the previous good version
+/// stays in use.
+pub const MAX_DEFINITION_BYTES: usize = 512 * 1024;
+/// Most fields (all sections and repeat groups together).
+pub const MAX_FIELDS: usize = 1_000;
+/// Most choices in one list.
+pub const MAX_CHOICES: usize = 500;
+/// Most calculated fields (which also bounds any chain of calculations).
+pub const MAX_CALCULATIONS: usize = 100;
+
 /// One problem in a definition: where, and what.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FormError {
@@ -48,6 +60,15 @@ impl std::error::Error for Invalid {}
 
 /// Decodes and validates a definition.
 pub fn load(json: &str) -> Result<FormDef, Invalid> {
+    if json.len() > MAX_DEFINITION_BYTES {
+        return Err(Invalid(vec![FormError {
+            place: String::new(),
+            message: format!(
+                "the definition is larger than {} KiB",
+                MAX_DEFINITION_BYTES / 1024
+            ),
+        }]));
+    }
     let def: FormDef = serde_json::from_str(json).map_err(|e| {
         Invalid(vec![FormError {
             place: String::new(),
@@ -229,6 +250,10 @@ impl<'a> Checker<'a> {
         if list.is_empty() {
             self.error(place, "the choice list is empty");
         }
+        if list.len() > MAX_CHOICES {
+            self.error(place, format!("more than {MAX_CHOICES} choices"));
+            return;
+        }
         let mut seen = BTreeSet::new();
         for c in list {
             if c.code.trim().is_empty() {
@@ -357,7 +382,20 @@ pub fn validate(def: &FormDef) -> Result<(), Invalid> {
             c.error(format!("section '{}'", s.name), "the section has no fields");
         }
     }
-    for f in def.all_fields() {
+    let all = def.all_fields();
+    if all.len() > MAX_FIELDS {
+        c.error("", format!("more than {MAX_FIELDS} fields"));
+        return Err(Invalid(c.errors));
+    }
+    let calculated = all.iter().filter(|f| f.calculate.is_some()).count();
+    if calculated > MAX_CALCULATIONS {
+        c.error(
+            "",
+            format!("more than {MAX_CALCULATIONS} calculated fields"),
+        );
+        return Err(Invalid(c.errors));
+    }
+    for f in all {
         if !is_name(&f.name) {
             c.error(
                 format!("field '{}'", f.name),
