@@ -27,6 +27,26 @@ pub fn all() -> Vec<Result<FormDef, (&'static str, Invalid)>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A position with a date can point at a survivor's home: the GPS question is not
+    /// offered on a GBV report (the place stays at commune/village level).
+    #[test]
+    fn no_gps_question_on_a_gbv_report() {
+        use crate::forms::answers::{AnswerPath, Relevance};
+        let def = all()
+            .into_iter()
+            .filter_map(Result::ok)
+            .find(|f| f.id == "incident")
+            .expect("incident");
+        let gps = def.field("gps").expect("the optional GPS question");
+        let shown = |answers: serde_json::Value| {
+            let a = answers.as_object().cloned().unwrap_or_default();
+            Relevance::new(&def, &a, "2026-11-23").field(gps, &AnswerPath::top("gps"))
+        };
+        assert!(shown(serde_json::json!({"category": ["PHY"]})));
+        assert!(!shown(serde_json::json!({"category": ["VBG"]})));
+        assert!(!shown(serde_json::json!({"category": ["PHY"], "gender_targeted": true})));
+    }
     use crate::forms::{problems, section_relevant, Answers, Problem};
     use serde_json::json;
 
