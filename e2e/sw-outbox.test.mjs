@@ -57,10 +57,11 @@ test('backoff is the core\'s: full jitter, capped at 5 min, Retry-After up to an
 });
 
 test('states change as the core changes them, and a receipt purges the payload', () => {
-  const entry = { envelope: { id: id('a'), payload: { texte: 'Tension au marché de Kadiolo, deux blessés' } }, state: { state: 'queued' } };
+  const entry = { envelope: { id: id('a'), author: { name: 'Awa', role: 'observatrice' }, device_id: 'tel-12', payload: { texte: 'Tension au marché de Kadiolo, deux blessés' } }, state: { state: 'queued' } };
   const done = apply(entry, { kind: 'delivered', status: 201, server: 'x'.repeat(500) }, 7, 0.5);
   assert.deepEqual(done.state, { state: 'delivered', at: 7, status: 201, server: done.state.server });
   assert.equal(done.envelope.payload, null);
+  assert.deepEqual([done.envelope.author, done.envelope.device_id], [{ name: '', role: '' }, ''], 'nor who wrote it');
   assert.ok(JSON.stringify(done).length <= JSON.stringify(entry).length, 'a receipt takes no more room');
   const wait = apply({ ...entry, state: { state: 'retry_wait', attempts: 2, next_attempt_at: 0, last_error: { kind: 'timeout' } } },
     { kind: 'retry', reason: { kind: 'server', status: 503 }, retryAfterMs: null }, 1000, 1);

@@ -214,7 +214,8 @@
       case 'delivered': {
         const server = Array.from(outcome.server).slice(0, MAX_RECEIPT_TEXT).join('');
         const before = JSON.stringify(entry).length;
-        next.envelope = { ...entry.envelope, payload: null };
+        // Sent records leave the phone: only what "Mes rapports" shows stays.
+        next.envelope = { ...entry.envelope, payload: null, author: { name: '', role: '' }, device_id: '' };
         next.state = { state: 'delivered', at: now, status: outcome.status, server };
         if (JSON.stringify(next).length > before) next.state.server = '';
         return next;

@@ -48,7 +48,11 @@ impl OutboxEntry {
         self.state = self.state.apply(event, policy);
         if !was_delivered {
             if let DeliveryState::Delivered(receipt) = &mut self.state {
+                // Sent records leave the phone: what stays is what "Mes rapports" shows
+                // (form, times, state), not who wrote it on which device.
                 self.envelope.payload = Value::Null;
+                self.envelope.author = crate::record::Author::default();
+                self.envelope.device_id.clear();
                 receipt.server.truncate(
                     receipt
                         .server
@@ -399,6 +403,8 @@ mod tests {
             e.apply(&delivered(&long_answer), &p);
             assert!(matches!(e.state, DeliveryState::Delivered(_)));
             assert_eq!(e.envelope.payload, Value::Null, "the payload is purged");
+            assert_eq!(e.envelope.author, Author::default(), "and who wrote it");
+            assert!(e.envelope.device_id.is_empty());
             assert!(e.stored_len() <= queued, "{} > {queued}", e.stored_len());
         }
     }
