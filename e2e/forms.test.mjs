@@ -238,6 +238,10 @@ test('a new form version from the backend is used for new records; a malformed o
   await refused.waitFor();
   assert.match(await refused.innerText(), /Formulaires reçus du serveur et refusés/);
   assert.match(await refused.innerText(), /incident: .*nulle_part/);
+  // The built-in form the server replaced is named, with the server's host.
+  const replaced = await page.getByTestId('forms-replaced').innerText();
+  assert.ok(replaced.includes(`remplacés par ceux du serveur ${new URL(server.url).host}`), replaced);
+  assert.match(replaced, /Questionnaire préparatoire \(version 2\) \(version 2\)/);
   assert.deepEqual(served.forms.map((f) => `${f.id} ${f.version}`), ['questionnaire_preparatoire 2']);
   await ctx.unroute('**/api/forms');
 

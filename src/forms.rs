@@ -18,6 +18,10 @@ use vigie_core::record::Envelope;
 /// Storage key of the definitions fetched from the backend.
 pub use vigie_core::keys::FORMS_CACHE as FORMS_CACHE_KEY;
 
+/// Most characters of form definitions kept on the phone (a backend could otherwise fill
+/// its storage: 5.2 M characters of cache made the next report fail with "storage full").
+pub const MAX_FORMS_CACHE_BYTES: usize = 1_000_000;
+
 /// Forms and drafts, provided as context.
 #[derive(Clone, Copy)]
 pub struct Forms {
@@ -71,6 +75,23 @@ impl Forms {
     /// Definitions the backend sent that were refused, one line each (shown in Settings).
     pub fn refused(&self) -> ReadSignal<Vec<String>> {
         self.refused.read_only()
+    }
+
+    /// Built-in forms the backend replaced with its own version: `(title, version)`.
+    pub fn replaced_builtins(&self) -> Vec<(String, String)> {
+        let builtin: Vec<String> = self
+            .builtins
+            .with_value(|b| b.iter().map(|f| f.id.clone()).collect());
+        self.current.with(|c| {
+            c.iter()
+                .filter(|f| builtin.contains(&f.id))
+                .filter(|f| {
+                    self.fetched
+                        .with_value(|k| k.iter().any(|k| k.id == f.id && k.version == f.version))
+                })
+                .map(|f| (f.title.fr.clone(), f.version.clone()))
+                .collect()
+        })
     }
 
     /// Whether the drafts have been read from storage since the app started.
@@ -305,8 +326,22 @@ impl Forms {
         });
         cache.extend(fetched);
         if let Some(store) = self.store.get_value() {
-            // If storage is full the new forms are still used in this session.
-            let _ = store.set(FORMS_CACHE_KEY, &cache);
+            // A backend may not fill the phone's storage with definitions: past the limit
+            // they are used in this session only, and Settings says so.
+            match serde_json::to_string(&cache) {
+                Ok(text) if text.len() <= MAX_FORMS_CACHE_BYTES => {
+                    // If storage is full the new forms are still used in this session.
+                    let _ = store.set_raw(FORMS_CACHE_KEY, &text);
+                }
+                Ok(text) => self.refused.update(|r| {
+                    r.push(format!(
+                        "cache: {} KB of definitions, more than the {} KB kept on the phone",
+                        text.len() / 1000,
+                        MAX_FORMS_CACHE_BYTES / 1000
+                    ))
+                }),
+                Err(_) => {}
+            }
         }
         self.fetched.set_value(cache);
         self.recompute_current();

@@ -35,6 +35,7 @@ pub fn Settings() -> impl IntoView {
                 <p class="hint">{crate::views::tr(Msg::LanguageHint)}</p>
             </fieldset>
             <crate::views::connection::ConnectionSettings />
+            <ReplacedForms />
             <RefusedForms />
             <BackHome />
         </section>
@@ -75,6 +76,35 @@ pub fn BackHome() -> impl IntoView {
         <A href="/" attr:class="btn btn-secondary">
             {crate::views::tr(Msg::Back)}
         </A>
+    }
+}
+
+/// Built-in forms the backend replaced, and from which server: a backend's definition could
+/// ask different questions (identity questions in a GBV section), so the user can see it.
+#[component]
+fn ReplacedForms() -> impl IntoView {
+    let forms = crate::forms::use_forms();
+    let outbox = crate::sync::use_outbox();
+    let state = crate::state::use_app_state();
+    move || {
+        let replaced = forms.replaced_builtins();
+        let host = outbox.settings().with(|s| match &s.backend {
+            vigie_core::outbox::backend::Backend::GenericJson { base, .. }
+            | vigie_core::outbox::backend::Backend::CouchDb { base, .. } => {
+                vigie_core::setup_link::host_of(base)
+            }
+            vigie_core::outbox::backend::Backend::None => String::new(),
+        });
+        (!replaced.is_empty()).then(|| {
+            view! {
+                <div class="notice" role="status" data-testid="forms-replaced">
+                    <p>{move || state.t(Msg::FormsReplaced).replace("{host}", &host)}</p>
+                    <ul>
+                        {replaced.into_iter().map(|(title, version)| view! { <li>{title}" (version "{version}")"</li> }).collect_view()}
+                    </ul>
+                </div>
+            }
+        })
     }
 }
 

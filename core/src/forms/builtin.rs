@@ -45,7 +45,9 @@ mod tests {
         };
         assert!(shown(serde_json::json!({"category": ["PHY"]})));
         assert!(!shown(serde_json::json!({"category": ["VBG"]})));
-        assert!(!shown(serde_json::json!({"category": ["PHY"], "gender_targeted": true})));
+        assert!(!shown(
+            serde_json::json!({"category": ["PHY"], "gender_targeted": true})
+        ));
     }
     use crate::forms::{problems, section_relevant, Answers, Problem};
     use serde_json::json;
