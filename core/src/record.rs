@@ -63,6 +63,31 @@ pub enum EnvelopeError {
 /// `device_id`, the author's name and role): a label, never a document.
 pub const MAX_SHORT_TEXT: usize = 200;
 
+/// Most keys a payload may hold, nested ones included: a form has at most 1,000 fields, a
+/// repeat group a few dozen entries; thousands of keys are an attack on the receiver (its
+/// CSV export once took 44 s for 20 such records).
+pub const MAX_PAYLOAD_KEYS: usize = 5_000;
+
+fn count_keys(v: &Value, budget: usize) -> usize {
+    match v {
+        Value::Object(m) => m.values().fold(m.len(), |n, x| {
+            if n > budget {
+                n
+            } else {
+                n + count_keys(x, budget)
+            }
+        }),
+        Value::Array(a) => a.iter().fold(0, |n, x| {
+            if n > budget {
+                n
+            } else {
+                n + count_keys(x, budget)
+            }
+        }),
+        _ => 0,
+    }
+}
+
 /// Why a record received over the wire is refused; the message names the field.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[error("field '{field}' {problem}")]
@@ -132,6 +157,15 @@ impl Envelope {
             return Err(WireError {
                 field: "schema_version",
                 problem: "must be 2",
+            });
+        }
+        if obj
+            .get("payload")
+            .is_some_and(|p| count_keys(p, MAX_PAYLOAD_KEYS) > MAX_PAYLOAD_KEYS)
+        {
+            return Err(WireError {
+                field: "payload",
+                problem: "has too many fields",
             });
         }
         let author = obj.get("author").and_then(Value::as_object);
@@ -284,6 +318,15 @@ mod tests {
             .unwrap_err()
             .contains("'author'"));
         assert!(Envelope::from_wire(&json!([])).is_err());
+        let keys: serde_json::Map<String, Value> = (0..=MAX_PAYLOAD_KEYS)
+            .map(|i| (format!("k{i}"), json!(1)))
+            .collect();
+        assert_eq!(
+            with("payload", Value::Object(keys)).unwrap_err(),
+            "field 'payload' has too many fields"
+        );
+        let nested = json!({"people": (0..MAX_PAYLOAD_KEYS).map(|_| json!({"age": 1, "sexe": "F"})).collect::<Vec<_>>()});
+        assert!(with("payload", nested).is_err(), "nested keys count too");
     }
 
     /// One record, one id: other spellings of the same UUID are refused, not stored again.

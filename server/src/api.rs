@@ -27,6 +27,7 @@ use crate::store::{Receiver, Stored};
 pub struct ApiError {
     code: ErrorCode,
     reason: String,
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -35,6 +36,18 @@ impl ApiError {
         ApiError {
             code,
             reason: reason.into(),
+            retry_after: None,
+        }
+    }
+
+    /// Too many records from this token: come back in `seconds`.
+    fn rate_limited(seconds: u64) -> ApiError {
+        ApiError {
+            retry_after: Some(seconds),
+            ..ApiError::new(
+                ErrorCode::RateLimited,
+                "too many records from this device this hour; they will be sent later",
+            )
         }
     }
 
@@ -52,8 +65,21 @@ impl IntoResponse for ApiError {
             error: self.code,
             reason: self.reason,
         };
-        (status, Json(body)).into_response()
+        let mut res = (status, Json(body)).into_response();
+        if let Some(s) = self.retry_after {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(s));
+        }
+        res
     }
+}
+
+/// Takes `n` records from the token's hourly allowance.
+fn allowance(recv: &Receiver, token: &str, n: usize) -> Result<(), ApiError> {
+    let n = u32::try_from(n).unwrap_or(u32::MAX);
+    recv.quota()
+        .take(token, n, crate::db::now_ms())
+        .map_err(ApiError::rate_limited)
 }
 
 /// Parses a JSON request body, mapping every failure to the contract's error.
@@ -117,6 +143,7 @@ async fn submit(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let record: Value = json_body(body)?;
+    allowance(&recv, &label, 1)?;
     if let Some(key) = headers.get("idempotency-key") {
         let key = key.to_str().unwrap_or("");
         if record.get("id").and_then(Value::as_str) != Some(key) {
@@ -143,6 +170,7 @@ async fn submit_batch(
             "field 'records' is missing or not an array",
         )
     })?;
+    allowance(&recv, &label, batch.records.len())?;
     let results = tokio::task::spawn_blocking(move || {
         batch
             .records

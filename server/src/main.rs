@@ -120,6 +120,9 @@ struct ServeArgs {
     /// Stop by itself after this many seconds (tests use it so no server outlives them).
     #[arg(long, env = "VIGIE_LIFETIME_SECS")]
     lifetime_secs: Option<u64>,
+    /// Records accepted per device token and hour (more gets 429 with Retry-After).
+    #[arg(long, env = "VIGIE_MAX_RECORDS_PER_HOUR", default_value_t = 5000)]
+    max_records_per_hour: u32,
 }
 
 #[tokio::main]
@@ -211,8 +214,13 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         extra.push(ExtraToken::new(t, "command line", Role::Coordinator));
     }
     let forms = published::FormsFolder::open(Some(&args.forms_dir))?;
-    let recv =
-        store::Receiver::open(&args.data.data_dir, extra, forms).map_err(|e| e.to_string())?;
+    let recv = store::Receiver::open(
+        &args.data.data_dir,
+        extra,
+        forms,
+        store::Quota::new(args.max_records_per_hour),
+    )
+    .map_err(|e| e.to_string())?;
     reload_forms_on_hangup(recv.clone());
     let api = api::routes(recv.clone(), &origins).merge(coord::routes(recv));
     let router = app::router(&args.dist, api).map_err(|e| e.to_string())?;

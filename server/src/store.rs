@@ -17,6 +17,42 @@ pub struct Receiver {
     db: Arc<Mutex<Connection>>,
     pub(crate) extra: Arc<[ExtraToken]>,
     forms: Arc<FormsFolder>,
+    quota: Arc<Quota>,
+}
+
+/// Records accepted per device token and hour: one token (a stolen or buggy phone) cannot
+/// fill the disk. A fixed one-hour window per token, in memory.
+pub struct Quota {
+    per_hour: u32,
+    used: Mutex<std::collections::HashMap<String, (i64, u32)>>,
+}
+
+impl Quota {
+    /// At most `per_hour` records per token and hour.
+    pub fn new(per_hour: u32) -> Quota {
+        Quota {
+            per_hour,
+            used: Mutex::new(std::collections::HashMap::new()),
+        }
+    }
+
+    /// Takes `n` records from `token`'s allowance at `now_ms`; `Err(seconds)` to wait when
+    /// it would go over (nothing is taken then).
+    pub fn take(&self, token: &str, n: u32, now_ms: i64) -> Result<(), u64> {
+        const HOUR: i64 = 3_600_000;
+        let Ok(mut used) = self.used.lock() else {
+            return Ok(());
+        };
+        let slot = used.entry(token.to_owned()).or_insert((now_ms, 0));
+        if now_ms - slot.0 >= HOUR || now_ms < slot.0 {
+            *slot = (now_ms, 0);
+        }
+        if slot.1.saturating_add(n) > self.per_hour {
+            return Err(((slot.0 + HOUR - now_ms).max(1_000) / 1_000) as u64);
+        }
+        slot.1 += n;
+        Ok(())
+    }
 }
 
 /// Result of storing one record.
@@ -37,12 +73,19 @@ impl Receiver {
         data_dir: &Path,
         extra: Vec<ExtraToken>,
         forms: FormsFolder,
+        quota: Quota,
     ) -> Result<Receiver, DbError> {
         Ok(Receiver {
             db: Arc::new(Mutex::new(db::open(data_dir)?)),
             extra: extra.into(),
             forms: Arc::new(forms),
+            quota: Arc::new(quota),
         })
+    }
+
+    /// The per-token allowance of records.
+    pub fn quota(&self) -> &Quota {
+        &self.quota
     }
 
     /// Runs `f` with the connection.
@@ -125,9 +168,25 @@ mod tests {
     }
 
     #[test]
+    fn the_quota_refuses_past_the_hour_allowance_and_says_how_long_to_wait() {
+        let q = Quota::new(3);
+        assert_eq!(q.take("a", 2, 0), Ok(()));
+        assert_eq!(q.take("a", 2, 1_000), Err(3_599), "nothing taken when over");
+        assert_eq!(q.take("a", 1, 1_000), Ok(()));
+        assert_eq!(q.take("b", 3, 1_000), Ok(()), "per token");
+        assert_eq!(q.take("a", 1, 3_600_000), Ok(()), "a new hour");
+    }
+
+    #[test]
     fn storing_is_idempotent_and_detects_conflicts() {
         let dir = std::env::temp_dir().join(format!("vigie-recv-{}", std::process::id()));
-        let recv = Receiver::open(&dir, Vec::new(), FormsFolder::open(None).unwrap()).unwrap();
+        let recv = Receiver::open(
+            &dir,
+            Vec::new(),
+            FormsFolder::open(None).unwrap(),
+            Quota::new(100),
+        )
+        .unwrap();
         let id = "7d444840-9dc0-11d1-b245-5ffdce74fad2";
         let Stored::New(at) = recv.store(&record(id, json!({})), "t").unwrap() else {
             panic!("first store is new")

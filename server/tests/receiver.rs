@@ -255,3 +255,46 @@ fn forms_are_validated_refused_at_start_and_republished_on_change() {
     assert_eq!(list(&srv), ["mediation", "autre"]);
     assert_eq!(srv.request("GET", "/api/forms", &[], b"").status, 401);
 }
+
+/// One token stored 6 MB/s with no limit. Past its hourly allowance a device gets 429 with
+/// Retry-After (which the app honours), and nothing more is stored.
+#[test]
+fn a_token_past_its_hourly_allowance_gets_429_with_retry_after() {
+    let srv = Server::start(&["--max-records-per-hour", "3"]);
+    let ids = [
+        "7d444840-9dc0-11d1-b245-5ffdce74fa01",
+        "7d444840-9dc0-11d1-b245-5ffdce74fa02",
+        "7d444840-9dc0-11d1-b245-5ffdce74fa03",
+        "7d444840-9dc0-11d1-b245-5ffdce74fa04",
+    ];
+    for id in &ids[..2] {
+        let a = srv.post_json(
+            "/api/submissions",
+            &envelope(id, "note", json!({})).to_string(),
+        );
+        assert_eq!(a.status, 201);
+    }
+    let batch = json!({"records": [envelope(ids[2], "note", json!({})), envelope(ids[3], "note", json!({}))]});
+    let refused = srv.post_json("/api/submissions/batch", &batch.to_string());
+    assert_eq!(refused.status, 429);
+    assert_eq!(refused.json()["error"], "rate_limited");
+    let wait: u64 = refused.header("retry-after").unwrap().parse().unwrap();
+    assert!(wait > 0 && wait <= 3600, "{wait}");
+    let one = srv.post_json(
+        "/api/submissions",
+        &envelope(ids[2], "note", json!({})).to_string(),
+    );
+    assert_eq!(
+        one.status, 201,
+        "what is left of the allowance is still usable"
+    );
+    let list = srv
+        .request(
+            "GET",
+            "/api/submissions",
+            &[("Authorization", &format!("Bearer {DEVICE}"))],
+            b"",
+        )
+        .json();
+    assert_eq!(list["count"], 3);
+}
