@@ -232,6 +232,27 @@ pub fn cors(allowed: &[HeaderValue]) -> CorsLayer {
         .max_age(std::time::Duration::from_secs(600))
 }
 
+/// A request announcing a body over the limit is answered 413 before anything is read
+/// (`Content-Length: 100 MB` with two bytes sent was waited on).
+async fn refuse_announced_oversize(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let announced = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > MAX_BODY as u64) {
+        return ApiError::new(
+            ErrorCode::TooLarge,
+            format!("the request is larger than {MAX_BODY} bytes"),
+        )
+        .into_response();
+    }
+    next.run(req).await
+}
+
 /// Routes under `/api`.
 pub fn routes(recv: Receiver, allowed_origins: &[HeaderValue]) -> Router {
     Router::new()
@@ -243,6 +264,12 @@ pub fn routes(recv: Receiver, allowed_origins: &[HeaderValue]) -> Router {
         .route("/api", axum::routing::any(not_found))
         .route("/api/{*rest}", axum::routing::any(not_found))
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        // An announced body over the limit is refused before it is read; a body that
+        // trickles in is given up on.
+        .layer(axum::middleware::from_fn(refuse_announced_oversize))
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            std::time::Duration::from_secs(60),
+        ))
         .layer(cors(allowed_origins))
         .with_state(recv)
 }

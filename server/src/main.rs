@@ -14,6 +14,7 @@ mod auth;
 mod coord;
 mod db;
 mod labels;
+mod listen;
 mod published;
 mod records;
 mod store;
@@ -120,6 +121,15 @@ struct ServeArgs {
     /// Stop by itself after this many seconds (tests use it so no server outlives them).
     #[arg(long, env = "VIGIE_LIFETIME_SECS")]
     lifetime_secs: Option<u64>,
+    /// Open connections in all (more are closed at once).
+    #[arg(long, env = "VIGIE_MAX_CONNECTIONS", default_value_t = 1024)]
+    max_connections: usize,
+    /// Open connections from one address (a reverse proxy counts as one: raise it there).
+    #[arg(long, env = "VIGIE_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 256)]
+    max_connections_per_address: usize,
+    /// Longest wait for a request's headers, in seconds.
+    #[arg(long, env = "VIGIE_HEADER_TIMEOUT_SECS", default_value_t = 10)]
+    header_timeout_secs: u64,
     /// Records accepted per device token and hour (more gets 429 with Retry-After).
     #[arg(long, env = "VIGIE_MAX_RECORDS_PER_HOUR", default_value_t = 5000)]
     max_records_per_hour: u32,
@@ -239,10 +249,13 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     }
     tracing::info!(dist = %args.dist.display(), data = %args.data.data_dir.display(), "serving");
     let lifetime = args.lifetime_secs.map(Duration::from_secs);
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal(lifetime))
-        .await
-        .map_err(|e| e.to_string())
+    let limits = listen::Limits {
+        max_connections: args.max_connections,
+        max_per_address: args.max_connections_per_address,
+        header_timeout: Duration::from_secs(args.header_timeout_secs.max(1)),
+    };
+    listen::serve(listener, router, limits, shutdown_signal(lifetime)).await;
+    Ok(())
 }
 
 async fn shutdown_signal(lifetime: Option<Duration>) {
