@@ -46,6 +46,17 @@ pub fn open(data_dir: &Path) -> Result<Connection, DbError> {
     Ok(db)
 }
 
+/// A read-only connection to the same file (WAL lets it read while records arrive): long
+/// reads such as the CSV export use it instead of holding the writer.
+pub fn open_reader(data_dir: &Path) -> Result<Connection, DbError> {
+    let db = Connection::open_with_flags(
+        data_dir.join("vigie.sqlite3"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    db.execute_batch("PRAGMA busy_timeout = 5000;")?;
+    Ok(db)
+}
+
 /// Runs the migrations the file has not seen yet, each in its own transaction.
 pub fn migrate(db: &mut Connection) -> Result<(), DbError> {
     let version: i64 = db.query_row("PRAGMA user_version", [], |r| r.get(0))?;

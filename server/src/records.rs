@@ -145,12 +145,6 @@ pub fn query(db: &Connection, filter: &Filter, limit: u32) -> Result<Vec<Row>, D
     rows(db, &cond, args, order, Some(limit))
 }
 
-/// Every record matching, oldest first (the CSV export).
-pub fn all(db: &Connection, filter: &Filter) -> Result<Vec<Row>, DbError> {
-    let (cond, args) = filter.condition();
-    rows(db, &cond, args, "received_at, id", None)
-}
-
 /// One record.
 pub fn one(db: &Connection, id: &str) -> Result<Option<Row>, DbError> {
     let found = rows(
@@ -185,6 +179,23 @@ fn rows(
     order: &str,
     limit: Option<u32>,
 ) -> Result<Vec<Row>, DbError> {
+    let mut out = Vec::new();
+    visit(db, cond, args, order, limit, |r| {
+        out.push(r);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Calls `each` with every row matching, one at a time (nothing is collected).
+fn visit(
+    db: &Connection,
+    cond: &str,
+    args: Vec<SqlValue>,
+    order: &str,
+    limit: Option<u32>,
+    mut each: impl FnMut(Row) -> Result<(), DbError>,
+) -> Result<(), DbError> {
     let time = |col: &str| format!("strftime('%Y-%m-%d %H:%M', {col} / 1000, 'unixepoch')");
     let sql = format!(
         "SELECT id, envelope, {}, {}, token_label FROM submissions WHERE {cond} ORDER BY {order}{}",
@@ -203,7 +214,20 @@ fn rows(
             token_label: r.get(4)?,
         })
     })?;
-    Ok(found.collect::<Result<_, _>>()?)
+    for row in found {
+        each(row?)?;
+    }
+    Ok(())
+}
+
+/// Every record matching, oldest first, one at a time (the streamed CSV export).
+pub fn each(
+    db: &Connection,
+    filter: &Filter,
+    f: impl FnMut(Row) -> Result<(), DbError>,
+) -> Result<(), DbError> {
+    let (cond, args) = filter.condition();
+    visit(db, &cond, args, "received_at, id", None, f)
 }
 
 /// "Kayes (ML01)", or the bare code when its name is unknown.
@@ -294,40 +318,69 @@ const META: [&str; 10] = [
     "token_label",
 ];
 
-/// The CSV file (UTF-8 with a byte-order mark, so Excel reads accents right): envelope
-/// columns, then one column per flattened payload field in order of first appearance.
-pub fn csv(rows: &[Row]) -> Result<Vec<u8>, csv::Error> {
-    let flat: Vec<Vec<(String, String)>> = rows
-        .iter()
-        .map(|r| {
-            let mut out = Vec::new();
-            if let Some(p) = r.envelope.get("payload") {
-                flatten("", p, &mut out);
-            }
-            out
-        })
-        .collect();
-    // Columns in order of first appearance; a map keeps this linear in the number of cells
-    // (a list search made 20 records of thousands of keys take 44 s).
-    let mut columns: Vec<&str> = Vec::new();
-    let mut seen: HashMap<&str, ()> = HashMap::new();
-    for pairs in &flat {
-        for (k, _) in pairs {
-            if seen.insert(k.as_str(), ()).is_none() {
-                columns.push(k);
+fn flat(row: &Row) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if let Some(p) = row.envelope.get("payload") {
+        flatten("", p, &mut out);
+    }
+    out
+}
+
+/// The payload columns of `rows`, in order of first appearance; a map keeps this linear in
+/// the number of cells (a list search made 20 records of thousands of keys take 44 s).
+#[derive(Default)]
+pub struct Columns {
+    order: Vec<String>,
+    seen: HashMap<String, ()>,
+}
+
+impl Columns {
+    /// Adds the columns of `row`.
+    pub fn add(&mut self, row: &Row) {
+        for (k, _) in flat(row) {
+            if !self.seen.contains_key(&k) {
+                self.seen.insert(k.clone(), ());
+                self.order.push(k);
             }
         }
     }
-    // Every field quoted: French Excel splits on ';', which unquoted text may hold.
+}
+
+/// Writes the CSV (UTF-8 with a byte-order mark, so Excel reads accents right) a line at a
+/// time: envelope columns, then one column per flattened payload field. Every field is
+/// quoted (French Excel splits on ';').
+pub struct CsvWriter {
+    columns: Vec<String>,
+}
+
+/// One CSV line of `cells`, every field quoted.
+fn line(cells: impl IntoIterator<Item = String>) -> Result<Vec<u8>, csv::Error> {
     let mut w = csv::WriterBuilder::new()
         .quote_style(csv::QuoteStyle::Always)
-        .from_writer(vec![0xEF, 0xBB, 0xBF]);
-    w.write_record(
-        META.iter()
-            .map(|m| (*m).to_owned())
-            .chain(columns.iter().map(|c| defuse((*c).to_owned()))),
-    )?;
-    for (row, pairs) in rows.iter().zip(&flat) {
+        .from_writer(Vec::new());
+    w.write_record(cells)?;
+    w.into_inner().map_err(|e| e.into_error().into())
+}
+
+impl CsvWriter {
+    /// A writer for `columns`, and the first chunk: the byte-order mark and the header.
+    pub fn new(columns: Columns) -> Result<(CsvWriter, Vec<u8>), csv::Error> {
+        let mut first = vec![0xEF, 0xBB, 0xBF];
+        first.extend(line(
+            META.iter()
+                .map(|m| (*m).to_owned())
+                .chain(columns.order.iter().map(|c| defuse(c.clone()))),
+        )?);
+        Ok((
+            CsvWriter {
+                columns: columns.order,
+            },
+            first,
+        ))
+    }
+
+    /// The line of one record.
+    pub fn row(&self, row: &Row) -> Result<Vec<u8>, csv::Error> {
         let author = |k: &str| {
             row.envelope
                 .pointer(&format!("/author/{k}"))
@@ -350,18 +403,31 @@ pub fn csv(rows: &[Row]) -> Result<Vec<u8>, csv::Error> {
         .into_iter()
         .map(defuse)
         .collect();
+        let pairs = flat(row);
         let by_key: HashMap<&str, &str> = pairs
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
-        record.extend(
-            columns
-                .iter()
-                .map(|c| by_key.get(c).map(|v| (*v).to_owned()).unwrap_or_default()),
-        );
-        w.write_record(record)?;
+        record.extend(self.columns.iter().map(|c| {
+            by_key
+                .get(c.as_str())
+                .map(|v| (*v).to_owned())
+                .unwrap_or_default()
+        }));
+        line(record)
     }
-    w.into_inner().map_err(|e| e.into_error().into())
+}
+
+/// The whole CSV file of `rows` at once (the streamed export writes the same lines).
+#[cfg(test)]
+pub fn csv(rows: &[Row]) -> Result<Vec<u8>, csv::Error> {
+    let mut columns = Columns::default();
+    rows.iter().for_each(|r| columns.add(r));
+    let (w, mut out) = CsvWriter::new(columns)?;
+    for r in rows {
+        out.extend(w.row(r)?);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ use crate::published::FormsFolder;
 #[derive(Clone)]
 pub struct Receiver {
     db: Arc<Mutex<Connection>>,
+    data_dir: Arc<Path>,
     pub(crate) extra: Arc<[ExtraToken]>,
     forms: Arc<FormsFolder>,
     quota: Arc<Quota>,
@@ -77,6 +78,7 @@ impl Receiver {
     ) -> Result<Receiver, DbError> {
         Ok(Receiver {
             db: Arc::new(Mutex::new(db::open(data_dir)?)),
+            data_dir: Arc::from(data_dir),
             extra: extra.into(),
             forms: Arc::new(forms),
             quota: Arc::new(quota),
@@ -95,6 +97,11 @@ impl Receiver {
     ) -> Result<T, DbError> {
         let db = self.db.lock().map_err(|_| DbError::Poisoned)?;
         f(&db)
+    }
+
+    /// A read-only connection for a long read (blocking).
+    pub fn reader(&self) -> Result<Connection, DbError> {
+        db::open_reader(&self.data_dir)
     }
 
     /// The published form definitions.

@@ -34,10 +34,15 @@ fn read_to_close(mut s: TcpStream) -> String {
 fn headers_that_never_end_are_cut_off() {
     let srv = Server::start(&["--header-timeout-secs", "1"]);
     let mut slow = connect(&srv);
-    slow.write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ").unwrap();
+    slow.write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+        .unwrap();
     let started = Instant::now();
     let said = read_to_close(slow);
-    assert!(started.elapsed() < Duration::from_secs(4), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
     assert!(!said.contains("200 OK"), "{said}");
 }
 

@@ -119,6 +119,8 @@ fn csv_export_has_a_bom_accents_and_flattened_repeats() {
         .unwrap()
         .contains("vigie-activite.csv"));
     assert!(all.body.starts_with(&[0xEF, 0xBB, 0xBF]), "UTF-8 BOM");
+    // Streamed a line at a time, not built whole in memory first.
+    assert_eq!(all.header("content-length"), None);
     let text = String::from_utf8(all.body[3..].to_vec()).unwrap();
     let mut lines = text.lines();
     let header = lines.next().unwrap();
