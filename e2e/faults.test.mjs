@@ -51,7 +51,11 @@ async function writeNotes(page, texts) {
   for (const t of texts) {
     await page.getByLabel('Ce que vous voulez signaler').fill(t);
     await page.getByRole('button', { name: 'Enregistrer' }).click();
-    await page.getByText('Enregistré sur le téléphone').waitFor();
+    await page.getByText('Enregistré sur le téléphone').waitFor().catch(async (e) => {
+      // Say what the page shows instead, for whoever reads the failure.
+      const shown = await page.locator('.result').allInnerTexts().catch(() => []);
+      throw new Error(`${e.message}\npage says: ${JSON.stringify(shown)}`);
+    });
   }
 }
 

@@ -184,11 +184,14 @@ impl Forms {
     }
 
     async fn load_drafts(&self) {
+        let loaded = draft_store::load_all().await;
+        // Read the outbox after the drafts: a record queued while they were being read
+        // (its draft deleted in the same write) must not come back as a draft.
         let in_outbox: Vec<Uuid> = self
             .outbox
             .entries()
             .with_untracked(|e| e.iter().map(|e| e.envelope.id).collect());
-        match draft_store::load_all().await {
+        match loaded {
             Ok((drafts, unreadable)) => {
                 // A draft whose record is queued (an older build's interrupted finalise):
                 // the record is the truth.

@@ -113,6 +113,15 @@ fn classify(error: Option<web_sys::DomException>, write: bool) -> IdbError {
 }
 
 async fn request(req: &IdbRequest, write: bool) -> Result<JsValue, IdbError> {
+    // Already settled (its event may have been dispatched before this was awaited): read it.
+    if req.ready_state() == web_sys::IdbRequestReadyState::Done {
+        return match req.error() {
+            Ok(Some(e)) => Err(classify(Some(e), write)),
+            _ => req
+                .result()
+                .map_err(|e| IdbError::ReadFailed(super::js_text(&e))),
+        };
+    }
     let promise = settled(
         |ok| req.set_onsuccess(Some(ok)),
         |err| req.set_onerror(Some(err)),

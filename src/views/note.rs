@@ -26,10 +26,15 @@ pub fn NotePage() -> impl IntoView {
     let generation = StoredValue::new(0u32);
     let saving = RwSignal::new(false);
 
-    // The note left unfinished last time comes back.
+    // The note left unfinished last time comes back, unless the user has already started
+    // writing here (a draft list read before a save would otherwise bring a sent note back).
+    let touched = StoredValue::new(false);
     Effect::new(move |done: Option<bool>| {
         if done == Some(true) || !forms.loaded().get() {
             return done.unwrap_or(false);
+        }
+        if touched.get_value() {
+            return true;
         }
         let last = forms
             .drafts()
@@ -57,6 +62,7 @@ pub fn NotePage() -> impl IntoView {
         });
     };
     let on_input = move |ev| {
+        touched.set_value(true);
         let value = event_target_value(&ev);
         text.set(value.clone());
         draft.update_value(|d| {
@@ -104,6 +110,7 @@ pub fn NotePage() -> impl IntoView {
                 }
                 // The text stays in the field and in its draft: nothing typed is lost.
                 Err(FinaliseError::Storage(e)) => {
+                    leptos::logging::warn!("saving the note: {e}");
                     let _ = result.try_set(Some((false, e.user_message())));
                 }
                 Err(_) => {
