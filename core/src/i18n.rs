@@ -200,6 +200,7 @@ catalogue! {
         "Address refused: it must start with https:// (http:// only for this device)."
     ),
     SetupImported => ("Configuration reçue par lien et enregistrée.", "Setup received by link and saved."),
+    FormVersion => ("{title} (version {version})", "{title} (version {version})"),
     FormsReplaced => ("Formulaires de l'application remplacés par ceux du serveur {host} :", "App forms replaced by those of the server {host}:"),
     SetupConfirmTitle => ("Changer de serveur ?", "Change server?"),
     SetupConfirmHost => ("Avec ce lien, les rapports iront à :", "With this link, reports will go to:"),

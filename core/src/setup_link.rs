@@ -52,19 +52,13 @@ fn decode(data: &str) -> Result<SetupLink, SetupLinkError> {
     Ok(link)
 }
 
-/// Where records would go: the mode, the server's host (`host:port`) and the database.
+/// Where records would go: the mode, the server's host and the database.
 fn destination(backend: &Backend) -> Option<(&'static str, String, &str)> {
-    match backend {
-        Backend::None => None,
-        Backend::GenericJson { base, .. } => Some(("generic_json", host_of(base), "")),
-        Backend::CouchDb { base, db, .. } => Some(("couch_db", host_of(base), db)),
-    }
-}
-
-/// The `host[:port]` of a base URL, lower-cased (what the user is shown in large print).
-pub fn host_of(base: &str) -> String {
-    let rest = base.split_once("://").map_or(base, |(_, r)| r);
-    rest.split('/').next().unwrap_or("").to_ascii_lowercase()
+    let host = backend.host()?;
+    Some(match backend {
+        Backend::CouchDb { db, .. } => ("couch_db", host, db.as_str()),
+        _ => ("generic_json", host, ""),
+    })
 }
 
 /// Whether applying `link` over `current` must first be confirmed by the user: it sends the
@@ -124,8 +118,10 @@ mod tests {
         assert!(!needs_confirmation(&Backend::None, &theirs, 0));
         assert!(needs_confirmation(&Backend::None, &theirs, 2));
         assert_eq!(
-            host_of("https://Vigie.Example.org:8443/api"),
-            "vigie.example.org:8443"
+            generic("https://Vigie.Example.org:8443/api", "t")
+                .host()
+                .as_deref(),
+            Some("vigie.example.org:8443")
         );
     }
 

@@ -88,19 +88,18 @@ fn ReplacedForms() -> impl IntoView {
     let state = crate::state::use_app_state();
     move || {
         let replaced = forms.replaced_builtins();
-        let host = outbox.settings().with(|s| match &s.backend {
-            vigie_core::outbox::backend::Backend::GenericJson { base, .. }
-            | vigie_core::outbox::backend::Backend::CouchDb { base, .. } => {
-                vigie_core::setup_link::host_of(base)
-            }
-            vigie_core::outbox::backend::Backend::None => String::new(),
-        });
+        let host = outbox
+            .settings()
+            .with(|s| s.backend.host())
+            .unwrap_or_default();
         (!replaced.is_empty()).then(|| {
             view! {
                 <div class="notice" role="status" data-testid="forms-replaced">
                     <p>{move || state.t(Msg::FormsReplaced).replace("{host}", &host)}</p>
                     <ul>
-                        {replaced.into_iter().map(|(title, version)| view! { <li>{title}" (version "{version}")"</li> }).collect_view()}
+                        {replaced.into_iter().map(|(title, version)| {
+                            view! { <li>{move || state.t(Msg::FormVersion).replace("{title}", &title).replace("{version}", &version)}</li> }
+                        }).collect_view()}
                     </ul>
                 </div>
             }

@@ -143,13 +143,7 @@ pub fn SetupConfirm() -> impl IntoView {
     };
     move || {
         state.pending_setup.get().map(|link| {
-            let host = match &link.backend {
-                vigie_core::outbox::backend::Backend::GenericJson { base, .. }
-                | vigie_core::outbox::backend::Backend::CouchDb { base, .. } => {
-                    Some(vigie_core::setup_link::host_of(base))
-                }
-                vigie_core::outbox::backend::Backend::None => None,
-            };
+            let host = link.backend.host();
             let unsent = outbox.counts().unsent();
             view! {
                 <section class="banner banner-error setup-confirm" role="alertdialog" aria-labelledby="setup-confirm-title" data-testid="setup-confirm">

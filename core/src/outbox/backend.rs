@@ -304,6 +304,18 @@ impl Backend {
         }
     }
 
+    /// The server records go to, as the user is shown it (`host[:port]`, lower-cased);
+    /// `None` without a backend.
+    pub fn host(&self) -> Option<String> {
+        match self {
+            Backend::None => None,
+            Backend::GenericJson { base, .. } | Backend::CouchDb { base, .. } => {
+                let rest = base.split_once("://").map_or(base.as_str(), |(_, r)| r);
+                Some(rest.split('/').next().unwrap_or("").to_ascii_lowercase())
+            }
+        }
+    }
+
     /// Whether records can be sent at all.
     pub fn is_configured(&self) -> bool {
         !matches!(self, Backend::None)
