@@ -15,7 +15,7 @@ use crate::adapters::outbox_store::OutboxStoreError;
 use crate::forms::{now_ms, today, FinaliseError, Forms};
 use vigie_core::drafts::Draft;
 use vigie_core::forms::answers::{self, AnswerPath, Relevance};
-use vigie_core::forms::{problems, Answers, FormDef, Located};
+use vigie_core::forms::{Answers, FormDef, Located};
 use vigie_core::i18n::Msg;
 
 /// How long typing may go unsaved: a keystroke schedules a save this much later.
@@ -58,6 +58,9 @@ impl FormSession {
                 .unwrap_or_default(),
         );
         let def = StoredValue::new(def);
+        let relevance = Memo::new(move |_| {
+            answers.with(|a| def.with_value(|d| Relevance::new(d, a, &today())))
+        });
         let session = FormSession {
             def,
             answers,
@@ -67,12 +70,9 @@ impl FormSession {
             created: StoredValue::new(draft.as_ref().map_or(0, |d| d.created_at)),
             generation: StoredValue::new(0),
             discarded: StoredValue::new(false),
-            relevance: Memo::new(move |_| {
-                answers.with(|a| def.with_value(|d| Relevance::new(d, a, &today())))
-            }),
-            problems: Memo::new(move |_| {
-                answers.with(|a| def.with_value(|d| problems(d, a, &today())))
-            }),
+            relevance,
+            // On the answers the relevance already pruned: one pruning per keystroke.
+            problems: Memo::new(move |_| relevance.with(|r| def.with_value(|d| r.problems(d)))),
             forms,
         };
         // Hidden (another app in front, soon maybe killed): the page still runs, so an

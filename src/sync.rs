@@ -44,6 +44,7 @@ pub struct Outbox {
     settings_unreadable: RwSignal<bool>,
     store: StoredValue<Option<LocalStore>>,
     timer: StoredValue<Option<TimeoutHandle>>,
+    stored_bytes: Memo<usize>,
 }
 
 impl Outbox {
@@ -67,9 +68,15 @@ impl Outbox {
                 let _ = s.set(SETTINGS_KEY, &settings);
             }
         }
+        let entries = RwSignal::new(Vec::<OutboxEntry>::new());
+        let damaged = RwSignal::new(Vec::<Unreadable>::new());
         let outbox = Outbox {
-            entries: RwSignal::new(Vec::new()),
-            unreadable: RwSignal::new(Vec::new()),
+            entries,
+            unreadable: damaged,
+            stored_bytes: Memo::new(move |_| {
+                entries.with(|e| e.iter().map(OutboxEntry::stored_len).sum::<usize>())
+                    + damaged.with(|u| u.iter().map(|u| u.raw.len()).sum::<usize>())
+            }),
             loaded: RwSignal::new(false),
             progress: RwSignal::new(None),
             last_report: RwSignal::new(None),
@@ -154,13 +161,10 @@ impl Outbox {
         counts
     }
 
-    /// Bytes the outbox's records take as stored (what the outbox page reports).
+    /// Bytes the outbox's records take as stored (what the outbox page reports): computed
+    /// when the outbox changes, not at every render of the page.
     pub fn stored_bytes(&self) -> usize {
-        self.entries
-            .with(|e| e.iter().map(OutboxEntry::stored_len).sum::<usize>())
-            + self
-                .unreadable
-                .with(|u| u.iter().map(|u| u.raw.len()).sum::<usize>())
+        self.stored_bytes.get()
     }
 
     async fn reload(&self) {

@@ -62,6 +62,7 @@ fn form_title(id: &str) -> impl Fn() -> String + Send + Sync + 'static {
 #[component]
 fn DraftList() -> impl IntoView {
     let forms = use_forms();
+    let state = use_app_state();
     move || {
         let drafts = forms.drafts().get();
         let damaged = forms.unreadable_drafts().get();
@@ -71,7 +72,6 @@ fn DraftList() -> impl IntoView {
                     <h2>{crate::views::tr(Msg::Drafts)}</h2>
                     <ul>
                         {drafts.into_iter().map(|d| {
-                            let state = use_app_state();
                             let note = d.is_note();
                             let href = if note { "/note".to_owned() } else { format!("/fill/{}", d.id) };
                             let form = form_title(&d.form_id);

@@ -202,6 +202,11 @@ impl Relevance {
             .collect()
     }
 
+    /// Every problem of the answers, on the same kept answers (see [`super::problems`]).
+    pub fn problems(&self, def: &FormDef) -> Vec<super::Located> {
+        super::problems_of_kept(def, &self.kept, &self.today)
+    }
+
     /// Whether `field`, at `path`, applies.
     pub fn field(&self, field: &Field, path: &AnswerPath) -> bool {
         holds(field.relevant.as_deref(), &self.env(Some(path)))

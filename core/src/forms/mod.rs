@@ -245,7 +245,12 @@ pub fn check_field(field: &Field, env: &AnswersEnv<'_>, answer: Option<&Json>) -
 
 /// Every problem of these answers, in form order, skipping what is not relevant.
 pub fn problems(def: &FormDef, answers: &Answers, today: &str) -> Vec<Located> {
-    let answers = &relevant_answers(def, answers, today);
+    problems_of_kept(def, &relevant_answers(def, answers, today), today)
+}
+
+/// [`problems`] of answers already pruned by [`relevant_answers`] (the form screens have
+/// them from their relevance computation: no second pruning per keystroke).
+pub fn problems_of_kept(def: &FormDef, answers: &Answers, today: &str) -> Vec<Located> {
     let env = AnswersEnv {
         root: answers,
         entry: None,

@@ -44,9 +44,12 @@ impl OutboxEntry {
     /// for ever).
     pub fn apply(&mut self, event: &Event, policy: &RetryPolicy) {
         let was_delivered = matches!(self.state, DeliveryState::Delivered(_));
-        let before = if was_delivered { 0 } else { self.stored_len() };
+        // Measured only when a receipt may replace the record: every flush applies
+        // `Restarted` to every entry, which must not serialise them all.
+        let delivering = !was_delivered && matches!(event, Event::Acknowledged(_));
+        let before = if delivering { self.stored_len() } else { 0 };
         self.state = self.state.apply(event, policy);
-        if !was_delivered {
+        if delivering {
             if let DeliveryState::Delivered(receipt) = &mut self.state {
                 // Sent records leave the phone: what stays is what "Mes rapports" shows
                 // (form, times, state), not who wrote it on which device.
