@@ -120,6 +120,34 @@ test('a refused token stops sending and new credentials resume it', async () => 
   await ctx.close();
 });
 
+test('credentials saved just before the page is left still release refused records', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 360, height: 640 } });
+  const page = await ctx.newPage();
+  const before = (await storedIds()).length;
+  await page.goto(server.url + '/settings');
+  await page.getByLabel('Vigie / JSON').check();
+  await page.getByLabel('Adresse du serveur').fill(server.url + '/api');
+  await page.getByLabel("Jeton d'accès").fill('wrong-token');
+  await page.getByRole('button', { name: 'Enregistrer' }).click();
+  await page.getByText('Paramètres enregistrés.').waitFor();
+  await page.goto(server.url + '/note');
+  await page.getByLabel('Ce que vous voulez signaler').fill('Médiation à Sikasso, jeton corrigé');
+  await page.getByRole('button', { name: 'Enregistrer' }).click();
+  await page.goto(server.url + '/outbox');
+  await page.getByText('Refusé : identifiants à vérifier dans Paramètres').waitFor({ timeout: 15_000 });
+  // What survives when Chromium aborts the follow-up writes of a page being left: the
+  // settings themselves (written synchronously), nothing else.
+  await page.evaluate((token) => {
+    const s = JSON.parse(localStorage.getItem('vigie/settings'));
+    s.backend.token = token;
+    localStorage.setItem('vigie/settings', JSON.stringify(s));
+  }, TOKEN);
+  await page.reload();
+  await page.waitForFunction(() => document.querySelectorAll('.rec-ok').length === 1, null, { timeout: 15_000 });
+  assert.equal((await storedIds()).length, before + 1);
+  await ctx.close();
+});
+
 test('an invalid server address is refused with a message in French', async () => {
   const ctx = await browser.newContext();
   const page = await ctx.newPage();

@@ -93,6 +93,14 @@ impl Outbox {
                 }
             }
             if !unreadable {
+                // Leaving the page right after saving new credentials can abort the
+                // follow-up writes (Chromium aborts a leaving page's transactions): a
+                // mirror that differs from the saved settings means records refused with
+                // the old credentials were never released. Release them now.
+                if outbox.mirrored_backend().await != Some(outbox.settings.get_untracked().backend)
+                {
+                    outbox.apply(Event::CredentialsChanged, None).await;
+                }
                 outbox.mirror_settings().await;
             }
             outbox.reload().await;
@@ -263,6 +271,14 @@ impl Outbox {
         Ok(())
     }
 
+    /// The backend last copied for the service worker, if any could be read.
+    async fn mirrored_backend(&self) -> Option<Backend> {
+        let text = idb::get(idb::META, SETTINGS_MIRROR).await.ok()??;
+        serde_json::from_str::<Settings>(&text)
+            .ok()
+            .map(|s| s.backend)
+    }
+
     /// Copies the settings where the service worker can read them.
     async fn mirror_settings(&self) {
         let settings = self.settings.get_untracked();
@@ -289,10 +305,14 @@ impl Outbox {
         let backend_changed = self.settings.with_untracked(|s| s.backend != new.backend);
         self.settings.set(new);
         let this = *self;
+        // Release first, mirror last: if the page is left in between, the stale mirror
+        // tells the next start to release again.
         leptos::task::spawn_local(async move {
-            this.mirror_settings().await;
             if backend_changed {
                 this.apply(Event::CredentialsChanged, None).await;
+            }
+            this.mirror_settings().await;
+            if backend_changed {
                 this.flush_soon();
             }
         });
