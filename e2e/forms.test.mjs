@@ -192,6 +192,19 @@ test('the four built-in forms filled offline are queued, then delivered once onl
   await ctx.setOffline(false);
   await page.waitForFunction(() => document.querySelectorAll('.rec-ok').length === 4, null, { timeout: 30_000 });
   assert.equal(await page.getByTestId('pending').innerText(), 'Tout est envoyé');
+  // The GBV report's receipt says only that a report went, and which day.
+  const gbv = page.getByTestId('my-report').filter({ hasText: 'Rapport envoyé' });
+  assert.equal(await gbv.count(), 1);
+  const today = new Date().toISOString().slice(0, 10).split('-').reverse().join('/');
+  assert.equal(await gbv.locator('.when').innerText(), today);
+  assert.equal(await gbv.locator('.rec-state').count(), 0, 'no state line, nothing else');
+  assert.equal(await page.getByText("Signalement d'incident / alerte précoce").count(), 0);
+  const stored = await outboxEntries(page);
+  const receipt = stored.find((e) => e.discreet === true);
+  assert.ok(receipt, 'the GBV report was queued discreet');
+  assert.deepEqual([receipt.envelope.form_id, receipt.envelope.kind, receipt.envelope.payload], ['', '', null]);
+  assert.equal(receipt.envelope.created_at % 86400000, 0, 'no time of day');
+  assert.equal(stored.filter((e) => e.envelope.form_id !== '').length, 3, 'the other receipts keep their form');
   const rows = await csv();
   for (const expected of ['VBG-01', 'orange', 'Loulouni, quartier du marché', 'Restitution au conseil communal',
     'Dédommagement de 3 sacs de mil', 'REPSFECO']) {

@@ -73,3 +73,18 @@ test('states change as the core changes them, and a receipt purges the payload',
     { id: 'x', kind: 'incident', form_id: 'incident', form_version: '2', created_at: 7, updated_at: 7, device_id: 'd', author: { name: 'Moussa', role: '' }, payload: {}, schema_version: 2 }
   );
 });
+
+test('a discreet receipt keeps only the day, as the core keeps it', () => {
+  // 2026-11-23 16:37:05 UTC, the same instant as core's a_discreet_receipt_keeps_only_the_day.
+  const at = 1795451825000;
+  const envelope = { id: id('a'), kind: 'report', form_id: 'incident', form_version: '2', created_at: at, updated_at: at + 60000,
+    author: { name: 'Awa', role: '' }, device_id: 'tel-12', payload: { category: ['VBG'] } };
+  const done = apply({ envelope, state: { state: 'queued' }, discreet: true }, { kind: 'delivered', status: 201, server: '' }, 9, 0.5);
+  assert.equal(done.discreet, true, 'the flag stays with the entry');
+  assert.deepEqual([done.envelope.kind, done.envelope.form_id, done.envelope.form_version], ['', '', '']);
+  assert.deepEqual([done.envelope.created_at, done.envelope.updated_at], [1795392000000, 1795392000000]);
+  const plain = apply({ envelope, state: { state: 'queued' } }, { kind: 'delivered', status: 201, server: '' }, 9, 0.5);
+  assert.deepEqual([plain.envelope.form_id, plain.envelope.created_at], ['incident', at]);
+  const waiting = apply({ envelope, state: { state: 'queued' }, discreet: true }, { kind: 'needs_auth', status: 401 }, 9, 0.5);
+  assert.deepEqual([waiting.discreet, waiting.envelope], [true, envelope], 'nothing is dropped before delivery');
+});

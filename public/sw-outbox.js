@@ -18,6 +18,7 @@
   const DEFAULT_TIMEOUT_MS = 45000;
   const MAX_SERVER_TEXT = 300;
   const MAX_RECEIPT_TEXT = 120;
+  const DAY_MS = 86400000;
   const LOCK = 'vigie-outbox-flush';
 
   const CODE_STATUS = {
@@ -209,13 +210,18 @@
   /** The entry after `outcome` of an attempt that was its `attempts`-th. */
   function apply(entry, outcome, now, jitter) {
     const attempts = entry.state.attempts ?? 0;
-    const next = { envelope: entry.envelope, state: entry.state };
+    const next = { ...entry };
     switch (outcome.kind) {
       case 'delivered': {
         const server = Array.from(outcome.server).slice(0, MAX_RECEIPT_TEXT).join('');
         const before = JSON.stringify(entry).length;
         // Sent records leave the phone: only what "Mes rapports" shows stays.
         next.envelope = { ...entry.envelope, payload: null, author: { name: '', role: '' }, device_id: '' };
+        if (entry.discreet === true) {
+          // A discreet receipt (a GBV report) keeps only its day: no form, no time.
+          const day = entry.envelope.created_at - (((entry.envelope.created_at % DAY_MS) + DAY_MS) % DAY_MS);
+          Object.assign(next.envelope, { kind: '', form_id: '', form_version: '', created_at: day, updated_at: day });
+        }
         next.state = { state: 'delivered', at: now, status: outcome.status, server };
         if (JSON.stringify(next).length > before) next.state.server = '';
         return next;

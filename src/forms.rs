@@ -13,7 +13,7 @@ use crate::adapters::storage::LocalStore;
 use crate::sync::Outbox;
 use vigie_core::drafts::Draft;
 use vigie_core::forms::{builtin, load, remote, FormDef, Located};
-use vigie_core::record::Envelope;
+use vigie_core::outbox::OutboxEntry;
 
 /// Storage key of the definitions fetched from the backend.
 pub use vigie_core::keys::FORMS_CACHE as FORMS_CACHE_KEY;
@@ -103,7 +103,10 @@ impl Forms {
     pub async fn finalise_note(&self, draft: &Draft) -> Result<bool, FinaliseError> {
         let settings = self.outbox.settings().get_untracked();
         match draft.finalise_note(&settings.device_id, settings.author, now_ms()) {
-            Some(envelope) => self.queue_from_draft(envelope).await.map(|()| true),
+            Some(envelope) => self
+                .queue_from_draft(OutboxEntry::queued(envelope))
+                .await
+                .map(|()| true),
             None => Ok(false),
         }
     }
@@ -265,12 +268,17 @@ impl Forms {
                 &today(),
             )
             .map_err(FinaliseError::Problems)?;
-        self.queue_from_draft(envelope).await
+        let discreet = envelope
+            .payload
+            .as_object()
+            .is_some_and(|p| vigie_core::forms::discreet_receipt(&def, p, &today()));
+        self.queue_from_draft(OutboxEntry::queued_discreet(envelope, discreet))
+            .await
     }
 
-    /// Queues `envelope` (the record of draft `envelope.id`) and drops that draft.
-    pub async fn queue_from_draft(&self, envelope: Envelope) -> Result<(), FinaliseError> {
-        let id = envelope.id;
+    /// Queues `entry` (the record of draft `entry.envelope.id`) and drops that draft.
+    pub async fn queue_from_draft(&self, entry: OutboxEntry) -> Result<(), FinaliseError> {
+        let id = entry.envelope.id;
         let queued = self
             .outbox
             .entries()
@@ -279,7 +287,7 @@ impl Forms {
             self.delete_draft(&id);
         } else {
             self.outbox
-                .enqueue(envelope, true)
+                .enqueue(entry, true)
                 .await
                 .map_err(FinaliseError::Storage)?;
             self.drafts.update(|list| list.retain(|d| d.id != id));

@@ -24,7 +24,6 @@ use vigie_core::outbox::{
     apply_to_stored, flush, state::Event, FlushOptions, FlushReport, OutboxCounts, OutboxEntry,
 };
 use vigie_core::prefs::Settings;
-use vigie_core::record::Envelope;
 
 /// The lock the page and the service worker both take to flush or to change states.
 pub const FLUSH_LOCK: &str = "vigie-outbox-flush";
@@ -201,15 +200,14 @@ impl Outbox {
     /// transaction.
     pub async fn enqueue(
         &self,
-        envelope: Envelope,
+        entry: OutboxEntry,
         from_draft: bool,
     ) -> Result<(), OutboxStoreError> {
         let first = self.entries.with_untracked(Vec::is_empty);
-        let entry = OutboxEntry::queued(envelope.clone());
         if from_draft {
-            IdbOutbox.enqueue_from_draft(envelope).await?;
+            IdbOutbox.enqueue_from_draft(&entry).await?;
         } else {
-            IdbOutbox.enqueue(envelope).await?;
+            IdbOutbox.enqueue(&entry).await?;
         }
         if first {
             crate::adapters::storage::request_persistence();

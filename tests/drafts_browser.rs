@@ -13,6 +13,7 @@ use vigie::adapters::outbox_store::IdbOutbox;
 use vigie::adapters::storage::LocalStore;
 use vigie_core::drafts::Draft;
 use vigie_core::keys;
+use vigie_core::outbox::OutboxEntry;
 use vigie_core::record::{Author, Envelope};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -150,7 +151,10 @@ async fn a_draft_keeps_its_form_version_and_an_already_queued_one_is_dropped() {
         Author::default(),
         json!({}),
     );
-    IdbOutbox.enqueue(env).await.expect("enqueue");
+    IdbOutbox
+        .enqueue(&OutboxEntry::queued(env))
+        .await
+        .expect("enqueue");
 
     browser::start_executor();
     let owner = Owner::new();

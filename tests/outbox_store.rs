@@ -119,8 +119,14 @@ async fn a_stored_schema_1_record_is_upgraded_on_read() {
 #[wasm_bindgen_test]
 async fn a_corrupt_entry_is_quarantined_and_does_not_block_the_others() {
     reset().await;
-    IdbOutbox.enqueue(note(1)).await.expect("enqueue");
-    IdbOutbox.enqueue(note(2)).await.expect("enqueue");
+    IdbOutbox
+        .enqueue(&OutboxEntry::queued(note(1)))
+        .await
+        .expect("enqueue");
+    IdbOutbox
+        .enqueue(&OutboxEntry::queued(note(2)))
+        .await
+        .expect("enqueue");
     let broken = Uuid::from_u128(3);
     put_raw(OUTBOX, broken, "{\"envelope\": tronqué").await;
 
@@ -270,7 +276,10 @@ async fn finalising_queues_the_record_and_drops_its_draft_in_one_write() {
     let env = draft
         .finalise_note("dev", Author::default(), 3)
         .expect("text");
-    IdbOutbox.enqueue_from_draft(env).await.expect("queue");
+    IdbOutbox
+        .enqueue_from_draft(&OutboxEntry::queued(env))
+        .await
+        .expect("queue");
     assert!(draft_store::load_all().await.expect("drafts").0.is_empty());
     assert_eq!(IdbOutbox.load_split().await.expect("load").0.len(), 1);
     // Deleting is one operation: nothing left that a repair could bring back.

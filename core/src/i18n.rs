@@ -264,6 +264,7 @@ catalogue! {
     ChooseForm => ("Que voulez-vous noter ?", "What do you want to log?"),
     MyReports => ("Mes rapports", "My reports"),
     NoReports => ("Aucun rapport pour l'instant.", "No reports yet."),
+    ReportSent => ("Rapport envoyé", "Report sent"),
     FormUnavailable => ("Ce formulaire n'est pas disponible sur ce téléphone.", "This form is not available on this phone."),
     DraftGone => ("Ce brouillon n'existe plus (déjà terminé ?).", "This draft no longer exists (already finished?)."),
     FormsRefused => ("Formulaires reçus du serveur et refusés (les anciens restent utilisés) :", "Forms received from the server and refused (the previous ones stay in use):"),

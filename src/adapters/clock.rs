@@ -33,6 +33,17 @@ pub fn short_time(ms: Millis) -> String {
     )
 }
 
+/// `dd/mm/yyyy` of a UTC day (Mali's time), for receipts that keep only their day.
+pub fn utc_day(ms: Millis) -> String {
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+    format!(
+        "{:02}/{:02}/{:04}",
+        d.get_utc_date(),
+        d.get_utc_month() + 1,
+        d.get_utc_full_year()
+    )
+}
+
 /// The browser's clock and `Math.random`, for the outbox core.
 pub struct BrowserClock;
 

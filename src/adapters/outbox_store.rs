@@ -68,7 +68,12 @@ pub fn decode(key: &str, raw: &str) -> Result<OutboxEntry, Unreadable> {
             .unwrap_or_default(),
     )
     .map_err(|e| damaged(e.to_string()))?;
-    Ok(OutboxEntry { envelope, state })
+    let discreet = value.get("discreet").and_then(serde_json::Value::as_bool) == Some(true);
+    Ok(OutboxEntry {
+        envelope,
+        state,
+        discreet,
+    })
 }
 
 fn put(entry: &OutboxEntry) -> Result<Op, OutboxStoreError> {
@@ -86,19 +91,19 @@ pub struct IdbOutbox;
 impl IdbOutbox {
     /// Queues a new record. `Ok` only once it is on disk; on error nothing changed and the
     /// caller keeps the data on screen.
-    pub async fn enqueue(&self, envelope: Envelope) -> Result<(), OutboxStoreError> {
-        idb::write(&[put(&OutboxEntry::queued(envelope))?]).await?;
+    pub async fn enqueue(&self, entry: &OutboxEntry) -> Result<(), OutboxStoreError> {
+        idb::write(&[put(entry)?]).await?;
         Ok(())
     }
 
     /// Queues a finalised record and removes its draft in one transaction: a kill leaves
     /// either the draft or the record, never both and never neither.
-    pub async fn enqueue_from_draft(&self, envelope: Envelope) -> Result<(), OutboxStoreError> {
+    pub async fn enqueue_from_draft(&self, entry: &OutboxEntry) -> Result<(), OutboxStoreError> {
         let draft = Op::Delete {
             store: DRAFTS,
-            key: envelope.id.to_string(),
+            key: entry.envelope.id.to_string(),
         };
-        idb::write(&[put(&OutboxEntry::queued(envelope))?, draft]).await?;
+        idb::write(&[put(entry)?, draft]).await?;
         Ok(())
     }
 

@@ -149,16 +149,25 @@ pub fn MyReports() -> impl IntoView {
                 view! {
                     <ul class="records">
                         {entries.into_iter().map(|e| {
-                            let title = form_title(&e.envelope.form_id);
                             let label = state_label(&e.state);
                             let delivered = matches!(e.state, vigie_core::outbox::state::DeliveryState::Delivered(_));
+                            if e.is_discreet_receipt() {
+                                // Only that a report went, and which day.
+                                return view! {
+                                    <li class="record" data-testid="my-report">
+                                        <strong class="rec-ok">{crate::views::tr(Msg::ReportSent)}</strong>
+                                        <span class="when">{crate::adapters::clock::utc_day(e.envelope.created_at)}</span>
+                                    </li>
+                                }.into_any();
+                            }
+                            let title = form_title(&e.envelope.form_id);
                             view! {
                                 <li class="record" data-testid="my-report">
                                     <strong>{title}</strong>
                                     <span class="when">{time_label(e.envelope.created_at)}</span>
                                     <span class:rec-ok=delivered class="rec-state">{move || state.t(label)}</span>
                                 </li>
-                            }
+                            }.into_any()
                         }).collect_view()}
                     </ul>
                 }.into_any()

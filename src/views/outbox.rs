@@ -180,8 +180,17 @@ fn RecordRow(entry: OutboxEntry) -> impl IntoView {
     view! {
         <li class="record" class:rec-ok=delivered class:rec-bad=rejected data-id=id.to_string()>
             <div class="rec-head">
-                <span class="rec-kind">{entry.envelope.kind.clone()}</span>
-                <span class="rec-time">{time_label(entry.envelope.created_at)}</span>
+                {if entry.is_discreet_receipt() {
+                    view! {
+                        <span class="rec-kind">{crate::views::tr(Msg::ReportSent)}</span>
+                        <span class="rec-time">{crate::adapters::clock::utc_day(entry.envelope.created_at)}</span>
+                    }.into_any()
+                } else {
+                    view! {
+                        <span class="rec-kind">{entry.envelope.kind.clone()}</span>
+                        <span class="rec-time">{time_label(entry.envelope.created_at)}</span>
+                    }.into_any()
+                }}
             </div>
             {title.map(|t| view! { <p class="rec-title">{t}</p> })}
             <p class="rec-state" data-testid="record-state">{move || state.t(label)}</p>

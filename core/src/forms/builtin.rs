@@ -49,6 +49,35 @@ mod tests {
             serde_json::json!({"category": ["PHY"], "gender_targeted": true})
         ));
     }
+
+    /// A GBV report's receipt keeps only its day; other reports and forms keep theirs.
+    #[test]
+    fn a_gbv_report_gets_a_discreet_receipt() {
+        use crate::forms::discreet_receipt;
+        let incident = form("incident");
+        let of = |v: serde_json::Value| discreet_receipt(&incident, &answers(v), TODAY);
+        assert!(of(json!({"category": ["VBG"]})));
+        assert!(of(json!({"category": ["PHY", "VBG"]})));
+        assert!(!of(json!({"category": ["PHY"]})));
+        assert!(!of(json!({})));
+        let activity = form("activite");
+        assert!(activity.discreet_receipt_when.is_none());
+        assert!(!discreet_receipt(
+            &activity,
+            &answers(json!({"category": ["VBG"]})),
+            TODAY
+        ));
+    }
+
+    #[test]
+    fn a_discreet_rule_naming_no_field_is_refused() {
+        let mut def: serde_json::Value = serde_json::from_str(SOURCES[0].1).unwrap();
+        def["discreet_receipt_when"] = json!("selected(${nulle_part}, 'VBG')");
+        let err = load(&def.to_string()).unwrap_err().to_string();
+        assert!(err.contains("discreet_receipt_when"), "{err}");
+        assert!(err.contains("nulle_part"), "{err}");
+    }
+
     use crate::forms::{problems, section_relevant, Answers, Problem};
     use serde_json::json;
 

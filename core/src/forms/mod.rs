@@ -129,6 +129,20 @@ pub fn holds(rule: Option<&str>, env: &AnswersEnv<'_>) -> bool {
     parsed(rule).is_none_or(|e| expr::eval(&e, env, &Value::Null).truthy())
 }
 
+/// Whether a record with this payload gets a discreet receipt (see
+/// [`FormDef::discreet_receipt_when`]); a form without the rule gives ordinary receipts.
+pub fn discreet_receipt(def: &FormDef, payload: &Answers, today: &str) -> bool {
+    let env = AnswersEnv {
+        root: payload,
+        entry: None,
+        today,
+    };
+    def.discreet_receipt_when
+        .as_deref()
+        .and_then(|s| expr::parse(s).ok())
+        .is_some_and(|e| expr::eval(&e, &env, &Value::Null).truthy())
+}
+
 /// Whether a section applies to these answers.
 pub fn section_relevant(section: &Section, answers: &Answers, today: &str) -> bool {
     let env = AnswersEnv {

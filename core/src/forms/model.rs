@@ -190,6 +190,11 @@ pub struct FormDef {
     pub choice_lists: BTreeMap<String, Vec<Choice>>,
     /// The screens.
     pub sections: Vec<Section>,
+    /// When this expression holds for a record's answers (a GBV report), its receipt on
+    /// the phone keeps only the day it was sent: "Rapport envoyé", no form, no time. The
+    /// deployment decides by publishing its own version of the form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discreet_receipt_when: Option<String>,
 }
 
 impl FormDef {

@@ -414,6 +414,9 @@ pub fn validate(def: &FormDef) -> Result<(), Invalid> {
             c.field(f, false);
         }
     }
+    if let Some(src) = &def.discreet_receipt_when {
+        c.expression("form", "discreet_receipt_when", src, false);
+    }
     c.cycles();
     if c.errors.is_empty() {
         Ok(())

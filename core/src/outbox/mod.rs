@@ -19,6 +19,11 @@ use state::{DeliveryState, Event, Receipt};
 /// Most characters of the server's answer kept with a receipt.
 const MAX_RECEIPT_TEXT: usize = 120;
 
+/// Midnight UTC (Mali's time, all year) of the day of `t`.
+fn start_of_day(t: Millis) -> Millis {
+    t - t.rem_euclid(86_400_000)
+}
+
 /// One record in the outbox with where it stands.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OutboxEntry {
@@ -26,6 +31,11 @@ pub struct OutboxEntry {
     pub envelope: Envelope,
     /// Delivery state.
     pub state: DeliveryState,
+    /// Once delivered, keep only the day it was written: the form it was filled with and
+    /// the time of day could tell whoever picks the phone up what it was about (a GBV
+    /// report). Set at queue time from the form's `discreet_receipt_when`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub discreet: bool,
 }
 
 impl OutboxEntry {
@@ -34,7 +44,22 @@ impl OutboxEntry {
         OutboxEntry {
             envelope,
             state: DeliveryState::Queued,
+            discreet: false,
         }
+    }
+
+    /// A freshly queued record whose receipt will keep only its day (see
+    /// [`OutboxEntry::discreet`]).
+    pub fn queued_discreet(envelope: Envelope, discreet: bool) -> OutboxEntry {
+        OutboxEntry {
+            discreet,
+            ..OutboxEntry::queued(envelope)
+        }
+    }
+
+    /// A delivered record whose receipt shows only "Rapport envoyé" and its day.
+    pub fn is_discreet_receipt(&self) -> bool {
+        self.discreet && matches!(self.state, DeliveryState::Delivered(_))
     }
 
     /// Applies `event`. On delivery the payload leaves the device and the receipt stays,
@@ -56,6 +81,13 @@ impl OutboxEntry {
                 self.envelope.payload = Value::Null;
                 self.envelope.author = crate::record::Author::default();
                 self.envelope.device_id.clear();
+                if self.discreet {
+                    self.envelope.kind.clear();
+                    self.envelope.form_id.clear();
+                    self.envelope.form_version.clear();
+                    self.envelope.created_at = start_of_day(self.envelope.created_at);
+                    self.envelope.updated_at = self.envelope.created_at;
+                }
                 receipt.server.truncate(
                     receipt
                         .server
@@ -410,6 +442,50 @@ mod tests {
             assert!(e.envelope.device_id.is_empty());
             assert!(e.stored_len() <= queued, "{} > {queued}", e.stored_len());
         }
+    }
+
+    #[test]
+    fn a_discreet_receipt_keeps_only_the_day() {
+        let p = RetryPolicy::default();
+        // 2026-11-23 16:37:05 UTC.
+        let at = 1_795_451_825_000;
+        let mut e = note(1, "VBG à Kadiolo");
+        e.envelope.created_at = at;
+        e.envelope.updated_at = at + 60_000;
+        e.discreet = true;
+        let queued = e.clone();
+        e.apply(&Event::SendStarted, &p);
+        e.apply(&Event::Restarted, &p);
+        assert_eq!(
+            e.envelope, queued.envelope,
+            "nothing is dropped before delivery"
+        );
+        assert!(!e.is_discreet_receipt());
+        e.apply(&Event::SendStarted, &p);
+        e.apply(&delivered("ok"), &p);
+        assert!(e.is_discreet_receipt());
+        assert!(e.envelope.form_id.is_empty() && e.envelope.kind.is_empty());
+        assert!(e.envelope.form_version.is_empty());
+        assert_eq!(
+            e.envelope.created_at, 1_795_392_000_000,
+            "midnight of that day"
+        );
+        assert_eq!(e.envelope.updated_at, e.envelope.created_at);
+        assert_eq!(
+            e.envelope.id, queued.envelope.id,
+            "the id stays: a replay is still known"
+        );
+        // An ordinary receipt keeps the form and the times.
+        let mut plain = queued.clone();
+        plain.discreet = false;
+        plain.apply(&Event::SendStarted, &p);
+        plain.apply(&delivered("ok"), &p);
+        assert_eq!(plain.envelope.form_id, "note");
+        assert_eq!(plain.envelope.created_at, at);
+        // Stored and read back, the flag stays; an ordinary entry does not write it.
+        let text = serde_json::to_string(&e).unwrap();
+        assert_eq!(serde_json::from_str::<OutboxEntry>(&text).unwrap(), e);
+        assert!(!serde_json::to_string(&plain).unwrap().contains("discreet"));
     }
 
     /// Bug: "Envoyer maintenant" in a second tab applied the event to that tab's copies in
