@@ -6,6 +6,7 @@ pub mod forms;
 pub mod i18n;
 pub mod keys;
 pub mod outbox;
+pub mod plans;
 pub mod prefs;
 pub mod protocol;
 pub mod record;

@@ -1,0 +1,358 @@
+//! Action plans: one living document per communal mechanism, edited offline on several
+//! phones and merged field by field on sync (see [`merge`]).
+//!
+//! The document is deliberately generic: named lists (`members`, `swot`, `conflicts`,
+//! `mediation`, `activities`, …) of items keyed by ids made on the phone, each item a map of
+//! fields. What the lists and fields mean, for the screens and the derived figures, is in
+//! [`schema`]. A nested list (a conflict's mediation steps) is a list of its own whose items
+//! name their parent in a field, so every change is "this field of this item", the unit of
+//! the merge.
+
+pub mod derived;
+pub mod merge;
+pub mod schema;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use thiserror::Error;
+use uuid::Uuid;
+
+use crate::record::Millis;
+
+/// The field that marks an item deleted (a tombstone: the item stays so that a deletion
+/// merges like any other change).
+pub const DELETED: &str = "_deleted";
+
+/// The list and item holding the plan's own header fields.
+pub const HEADER: (&str, &str) = ("header", "plan");
+
+/// What kind of plan a document is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanKind {
+    /// A communal conflict-prevention mechanism's action plan.
+    PlanCommunal,
+    /// A civil-society alliance's roadmap (priorities, actions by horizon, steering
+    /// committee).
+    FeuilleDeRoute,
+}
+
+/// One field's value with who set it and when (device clock), for a deterministic pick
+/// when two phones set it differently.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Stamped {
+    /// The value (text, number, date text, bool).
+    pub value: Value,
+    /// When it was set (device clock).
+    pub at: Millis,
+    /// Which device set it.
+    pub by: String,
+}
+
+impl Stamped {
+    /// The order in which two different values of one field are picked: later edit, then
+    /// device id, then the value's text, so that both phones pick the same one.
+    fn rank(&self) -> (Millis, &str, String) {
+        (self.at, self.by.as_str(), self.value.to_string())
+    }
+}
+
+/// One item of a list: its fields, by name.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Item {
+    /// Fields, by name (`_deleted` marks a deleted item).
+    pub fields: BTreeMap<String, Stamped>,
+}
+
+impl Item {
+    /// A field's value, `Null` when absent.
+    pub fn get(&self, field: &str) -> &Value {
+        self.fields.get(field).map_or(&Value::Null, |s| &s.value)
+    }
+
+    /// A field's text, empty when absent or not text.
+    pub fn text(&self, field: &str) -> &str {
+        self.get(field).as_str().unwrap_or("")
+    }
+
+    /// Whether the item was deleted.
+    pub fn is_deleted(&self) -> bool {
+        self.get(DELETED) == &Value::Bool(true)
+    }
+}
+
+/// A true conflict kept for the people who edit the plan: the value that was not picked.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Review {
+    /// List of the item.
+    pub list: String,
+    /// Item id.
+    pub item: String,
+    /// Field (`_deleted` when one phone deleted an item the other edited).
+    pub field: String,
+    /// The value that was not picked, with who set it and when.
+    pub other: Stamped,
+}
+
+impl Review {
+    /// A key that two phones compute alike for the same conflict.
+    pub fn key(&self) -> String {
+        format!(
+            "{}/{}/{}/{}/{}",
+            self.list, self.item, self.field, self.other.at, self.other.by
+        )
+    }
+}
+
+/// A plan document.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// Made on the phone that created the plan.
+    pub id: Uuid,
+    /// Communal plan or roadmap.
+    pub kind: PlanKind,
+    /// Commune P-code (`ML030201`), for listing a commune's plans.
+    pub commune: String,
+    /// Lists of items: list name → item id → item.
+    #[serde(default)]
+    pub lists: BTreeMap<String, BTreeMap<String, Item>>,
+    /// True conflicts waiting for someone to choose, by [`Review::key`].
+    #[serde(default)]
+    pub reviews: BTreeMap<String, Review>,
+}
+
+/// A plan as a server holds it: the document and its revision.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Revision {
+    /// The server's revision (`"3"` on the receiver, CouchDB's `_rev`).
+    pub rev: String,
+    /// The document.
+    pub plan: Plan,
+}
+
+/// Why an edit was refused.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum PlanError {
+    /// The list is not one of this plan kind's lists.
+    #[error("unknown list '{0}'")]
+    UnknownList(String),
+    /// The field is not one of the list's fields.
+    #[error("unknown field '{1}' in list '{0}'")]
+    UnknownField(String, String),
+    /// No such item.
+    #[error("no item '{1}' in list '{0}'")]
+    NoItem(String, String),
+    /// No such review.
+    #[error("no conflict to review under '{0}'")]
+    NoReview(String),
+    /// The document holds more than [`MAX_ITEMS`] items or a text longer than
+    /// [`MAX_TEXT`].
+    #[error("plan too large: {0}")]
+    TooLarge(String),
+}
+
+/// Most items a plan holds, tombstones included (a commune's plan has a few hundred).
+pub const MAX_ITEMS: usize = 5_000;
+/// Longest text in one field, in characters.
+pub const MAX_TEXT: usize = 5_000;
+
+impl Plan {
+    /// A new, empty plan.
+    pub fn new(id: Uuid, kind: PlanKind, commune: &str) -> Plan {
+        Plan {
+            id,
+            kind,
+            commune: commune.to_owned(),
+            lists: BTreeMap::new(),
+            reviews: BTreeMap::new(),
+        }
+    }
+
+    /// An item, if present (deleted ones included).
+    pub fn item(&self, list: &str, id: &str) -> Option<&Item> {
+        self.lists.get(list).and_then(|l| l.get(id))
+    }
+
+    /// The items of a list that are not deleted, in id order.
+    pub fn live(&self, list: &str) -> impl Iterator<Item = (&String, &Item)> {
+        self.lists
+            .get(list)
+            .into_iter()
+            .flatten()
+            .filter(|(_, item)| !item.is_deleted())
+    }
+
+    /// A header field's value.
+    pub fn header(&self, field: &str) -> &Value {
+        self.item(HEADER.0, HEADER.1)
+            .map_or(&Value::Null, |i| i.get(field))
+    }
+
+    /// Sets one field of one item (creating the item), checked against the schema. Setting
+    /// the value it already has changes nothing (and keeps its stamp).
+    pub fn set(
+        &mut self,
+        list: &str,
+        id: &str,
+        field: &str,
+        value: Value,
+        at: Millis,
+        by: &str,
+    ) -> Result<(), PlanError> {
+        let spec =
+            schema::list(self.kind, list).ok_or_else(|| PlanError::UnknownList(list.to_owned()))?;
+        if field != DELETED && !spec.fields.iter().any(|f| f.name == field) {
+            return Err(PlanError::UnknownField(list.to_owned(), field.to_owned()));
+        }
+        if value.as_str().is_some_and(|s| s.chars().count() > MAX_TEXT) {
+            return Err(PlanError::TooLarge(format!(
+                "{list}.{field}: more than {MAX_TEXT} characters"
+            )));
+        }
+        let is_new = self.item(list, id).is_none();
+        if is_new && self.item_count() >= MAX_ITEMS {
+            return Err(PlanError::TooLarge(format!("more than {MAX_ITEMS} items")));
+        }
+        let item = self
+            .lists
+            .entry(list.to_owned())
+            .or_default()
+            .entry(id.to_owned())
+            .or_default();
+        if item.fields.get(field).map(|s| &s.value) != Some(&value) {
+            item.fields.insert(
+                field.to_owned(),
+                Stamped {
+                    value,
+                    at,
+                    by: by.to_owned(),
+                },
+            );
+        }
+        Ok(())
+    }
+
+    /// Marks an item deleted.
+    pub fn delete(&mut self, list: &str, id: &str, at: Millis, by: &str) -> Result<(), PlanError> {
+        if self.item(list, id).is_none() {
+            return Err(PlanError::NoItem(list.to_owned(), id.to_owned()));
+        }
+        self.set(list, id, DELETED, Value::Bool(true), at, by)
+    }
+
+    /// Settles a conflict: `take_other` puts the value that was not picked in place (as a
+    /// new edit); otherwise the current value stays. Either way the review is gone.
+    pub fn resolve(
+        &mut self,
+        key: &str,
+        take_other: bool,
+        at: Millis,
+        by: &str,
+    ) -> Result<(), PlanError> {
+        let review = self
+            .reviews
+            .remove(key)
+            .ok_or_else(|| PlanError::NoReview(key.to_owned()))?;
+        if take_other {
+            let item = self
+                .lists
+                .entry(review.list.clone())
+                .or_default()
+                .entry(review.item.clone())
+                .or_default();
+            item.fields.insert(
+                review.field.clone(),
+                Stamped {
+                    value: review.other.value,
+                    at,
+                    by: by.to_owned(),
+                },
+            );
+        }
+        Ok(())
+    }
+
+    /// Items in all lists, tombstones included.
+    pub fn item_count(&self) -> usize {
+        self.lists.values().map(BTreeMap::len).sum()
+    }
+
+    /// Checks a document received from elsewhere (a server, another phone): known kind
+    /// and lists, bounded size. Unknown fields are kept (a newer build's), not refused.
+    pub fn check(&self) -> Result<(), PlanError> {
+        if self.item_count() > MAX_ITEMS {
+            return Err(PlanError::TooLarge(format!("more than {MAX_ITEMS} items")));
+        }
+        for name in self.lists.keys() {
+            if schema::list(self.kind, name).is_none() {
+                return Err(PlanError::UnknownList(name.clone()));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn plan() -> Plan {
+        Plan::new(Uuid::from_u128(1), PlanKind::PlanCommunal, "ML030201")
+    }
+
+    #[test]
+    fn edits_are_checked_against_the_schema() {
+        let mut p = plan();
+        p.set("swot", "s1", "text", json!("Femmes actives"), 1, "A")
+            .unwrap();
+        assert_eq!(p.item("swot", "s1").unwrap().text("text"), "Femmes actives");
+        assert_eq!(
+            p.set("nowhere", "x", "text", json!("x"), 1, "A"),
+            Err(PlanError::UnknownList("nowhere".into()))
+        );
+        assert_eq!(
+            p.set("swot", "s1", "colour", json!("x"), 1, "A"),
+            Err(PlanError::UnknownField("swot".into(), "colour".into()))
+        );
+        let long = "x".repeat(MAX_TEXT + 1);
+        assert!(matches!(
+            p.set("swot", "s1", "text", json!(long), 1, "A"),
+            Err(PlanError::TooLarge(_))
+        ));
+    }
+
+    #[test]
+    fn setting_the_same_value_keeps_its_stamp() {
+        let mut p = plan();
+        p.set("swot", "s1", "text", json!("a"), 1, "A").unwrap();
+        p.set("swot", "s1", "text", json!("a"), 9, "B").unwrap();
+        assert_eq!(p.item("swot", "s1").unwrap().fields["text"].at, 1);
+    }
+
+    #[test]
+    fn a_deleted_item_is_a_tombstone_not_listed() {
+        let mut p = plan();
+        p.set("swot", "s1", "text", json!("a"), 1, "A").unwrap();
+        p.set("swot", "s2", "text", json!("b"), 1, "A").unwrap();
+        p.delete("swot", "s1", 2, "A").unwrap();
+        assert_eq!(p.live("swot").count(), 1);
+        assert!(p.item("swot", "s1").unwrap().is_deleted());
+        assert!(p.delete("swot", "s9", 2, "A").is_err());
+    }
+
+    #[test]
+    fn a_document_from_elsewhere_is_bounded() {
+        let mut p = plan();
+        p.lists.entry("secret".into()).or_default();
+        assert!(p.check().is_err());
+        let mut big = plan();
+        let list = big.lists.entry("swot".into()).or_default();
+        for i in 0..=MAX_ITEMS {
+            list.insert(i.to_string(), Item::default());
+        }
+        assert!(matches!(big.check(), Err(PlanError::TooLarge(_))));
+    }
+}
