@@ -65,8 +65,15 @@ fn apply(plan: &mut Plan, ops: &[Op], device: &str, clock: i64) {
                 } else {
                     json!(VALUES[value])
                 };
-                plan.set(name, &format!("i{item}"), fields[field], v, clock + at, device)
-                    .unwrap();
+                plan.set(
+                    name,
+                    &format!("i{item}"),
+                    fields[field],
+                    v,
+                    clock + at,
+                    device,
+                )
+                .unwrap();
             }
             Op::Delete { list, item, at } => {
                 let _ = plan.delete(LISTS[list].0, &format!("i{item}"), clock + at, device);

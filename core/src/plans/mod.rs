@@ -11,6 +11,7 @@
 pub mod derived;
 pub mod merge;
 pub mod schema;
+pub mod sync;
 
 use std::collections::BTreeMap;
 

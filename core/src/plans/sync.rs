@@ -1,0 +1,407 @@
+//! A plan on the phone and its sync with a backend: pure steps (which request to send, what
+//! an answer means, how the copy changes), driven by the app's adapter.
+//!
+//! The phone keeps two copies: `base`, the last revision both it and the server hold, and
+//! `mine`, the working copy every edit goes to (saved before "Enregistré" shows). Sync
+//! sends `mine` with `base`'s revision; a stale base is answered with the current
+//! revision, which is merged in ([`super::merge`]) and sent again. A copy equal to its base
+//! has nothing to send.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::merge::merge;
+use super::{Plan, Revision};
+use crate::outbox::backend::{Backend, HttpRequest, HttpResult};
+use crate::protocol::{Class, ErrorBody, PlanPut, PlanSaved, PlanStale};
+use crate::record::{Author, Millis};
+
+/// Where a plan's sync stands, for the screens.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum PlanState {
+    /// Nothing to send, or not tried yet.
+    #[default]
+    Idle,
+    /// The last try failed and will be retried (network, server error).
+    Retry {
+        /// Why, in a few words.
+        reason: String,
+    },
+    /// Credentials refused.
+    NeedsAuth,
+    /// The server refused this copy; a person must look.
+    Rejected {
+        /// The server's reason.
+        reason: String,
+    },
+}
+
+/// A plan on the phone.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlanCopy {
+    /// The last revision the server confirmed (`None`: never sent).
+    pub base: Option<Revision>,
+    /// The working copy.
+    pub mine: Plan,
+    /// When `mine` was last edited here (device clock).
+    #[serde(default)]
+    pub edited_at: Millis,
+    /// Sync state.
+    #[serde(default)]
+    pub state: PlanState,
+}
+
+impl PlanCopy {
+    /// A plan created on this phone.
+    pub fn new(plan: Plan, now: Millis) -> PlanCopy {
+        PlanCopy {
+            base: None,
+            mine: plan,
+            edited_at: now,
+            state: PlanState::Idle,
+        }
+    }
+
+    /// A plan as the server has it, not edited here.
+    pub fn from_server(rev: Revision) -> PlanCopy {
+        PlanCopy {
+            mine: rev.plan.clone(),
+            base: Some(rev),
+            edited_at: 0,
+            state: PlanState::Idle,
+        }
+    }
+
+    /// Whether this copy holds edits the server does not have.
+    pub fn has_changes(&self) -> bool {
+        self.base.as_ref().is_none_or(|b| b.plan != self.mine)
+    }
+
+    /// Takes in the server's current revision (from a listing or a `409`): merged with the
+    /// edits made here since the base.
+    pub fn take_in(&mut self, current: Revision) {
+        if self.base.as_ref().is_some_and(|b| b.rev == current.rev) {
+            return;
+        }
+        self.mine = merge(
+            self.base.as_ref().map(|b| &b.plan),
+            &self.mine,
+            &current.plan,
+        );
+        self.base = Some(current);
+    }
+
+    /// The server now holds `mine` as `rev`.
+    pub fn saved(&mut self, rev: String) {
+        self.base = Some(Revision {
+            rev,
+            plan: self.mine.clone(),
+        });
+        self.state = PlanState::Idle;
+    }
+}
+
+/// What a `PUT` of a plan came to.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PutOutcome {
+    /// Stored as this revision.
+    Saved(String),
+    /// The base was stale: this is the current revision, to merge and send again.
+    Stale(Revision),
+    /// Try again later.
+    Retry(String),
+    /// Credentials refused.
+    NeedsAuth,
+    /// This copy is refused.
+    Rejected(String),
+}
+
+/// `GET` of the plans (of one commune, when given); `None` without a backend that keeps
+/// plans.
+pub fn list_request(backend: &Backend, commune: Option<&str>) -> Option<HttpRequest> {
+    let mut req = backend.probe_request()?;
+    let Backend::GenericJson { base, .. } = backend else {
+        return None;
+    };
+    req.url = match commune {
+        Some(c) => format!("{base}/plans?commune={}", encode_query(c)),
+        None => format!("{base}/plans"),
+    };
+    Some(req)
+}
+
+/// `PUT` of the phone's copy.
+pub fn put_request(
+    backend: &Backend,
+    copy: &PlanCopy,
+    device_id: &str,
+    author: &Author,
+) -> Option<HttpRequest> {
+    let mut req = backend.probe_request()?;
+    let Backend::GenericJson { base, .. } = backend else {
+        return None;
+    };
+    let body = PlanPut {
+        base_rev: copy.base.as_ref().map(|b| b.rev.clone()),
+        plan: copy.mine.clone(),
+        device_id: device_id.to_owned(),
+        author: author.clone(),
+    };
+    req.method = "PUT";
+    req.url = format!("{base}/plans/{}", copy.mine.id);
+    req.headers
+        .push(("Content-Type".into(), "application/json".into()));
+    req.body = serde_json::to_string(&body).ok()?;
+    Some(req)
+}
+
+fn encode_query(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn reason_of(body: &str, status: u16) -> String {
+    serde_json::from_str::<ErrorBody>(body)
+        .map(|e| e.reason)
+        .unwrap_or_else(|_| format!("HTTP {status}"))
+}
+
+/// Reads the answer to a `PUT` of `plan_id`.
+pub fn interpret_put(plan_id: uuid::Uuid, result: &HttpResult) -> PutOutcome {
+    let (status, body) = match result {
+        HttpResult::Response { status, body, .. } => (*status, body.as_str()),
+        HttpResult::Network(e) => return PutOutcome::Retry(e.clone()),
+        HttpResult::Timeout => return PutOutcome::Retry("timeout".into()),
+    };
+    if status == 409 {
+        return match serde_json::from_str::<PlanStale>(body) {
+            Ok(stale) if stale.current.plan.id == plan_id && stale.current.plan.check().is_ok() => {
+                PutOutcome::Stale(stale.current)
+            }
+            // A 409 without a usable current plan cannot be merged: a person must look.
+            _ => PutOutcome::Rejected(reason_of(body, status)),
+        };
+    }
+    match Class::of_status(status) {
+        Class::Delivered => match serde_json::from_str::<PlanSaved>(body) {
+            Ok(saved) if !saved.rev.is_empty() => PutOutcome::Saved(saved.rev),
+            // A 2xx that names no revision is not a receipt (a captive portal's page).
+            _ => PutOutcome::Retry(format!("HTTP {status} without a revision")),
+        },
+        Class::Retry => PutOutcome::Retry(format!("HTTP {status}")),
+        Class::NeedsAuth => PutOutcome::NeedsAuth,
+        Class::Rejected => PutOutcome::Rejected(reason_of(body, status)),
+    }
+}
+
+/// Reads a listing: the valid plans (a bad one is skipped and named in the second list).
+pub fn read_list(result: &HttpResult) -> Result<(Vec<Revision>, Vec<String>), String> {
+    let body = match result {
+        HttpResult::Response { status, body, .. } if (200..300).contains(status) => body,
+        HttpResult::Response { status, .. } => return Err(format!("HTTP {status}")),
+        HttpResult::Network(e) => return Err(e.clone()),
+        HttpResult::Timeout => return Err("timeout".into()),
+    };
+    let raw: Value = serde_json::from_str(body).map_err(|e| format!("not JSON: {e}"))?;
+    let plans = raw
+        .get("plans")
+        .and_then(Value::as_array)
+        .ok_or("no 'plans' list")?;
+    let mut good = Vec::new();
+    let mut bad = Vec::new();
+    for p in plans {
+        match serde_json::from_value::<Revision>(p.clone()) {
+            Ok(rev) => match rev.plan.check() {
+                Ok(()) => good.push(rev),
+                Err(e) => bad.push(format!("{}: {e}", rev.plan.id)),
+            },
+            Err(e) => bad.push(e.to_string()),
+        }
+    }
+    Ok((good, bad))
+}
+
+/// The step after a `PUT` answer: `true` when the copy must be sent again (merged with a
+/// newer revision).
+pub fn after_put(copy: &mut PlanCopy, outcome: PutOutcome) -> bool {
+    match outcome {
+        PutOutcome::Saved(rev) => {
+            copy.saved(rev);
+            false
+        }
+        PutOutcome::Stale(current) => {
+            copy.take_in(current);
+            copy.state = PlanState::Idle;
+            copy.has_changes()
+        }
+        PutOutcome::Retry(reason) => {
+            copy.state = PlanState::Retry { reason };
+            false
+        }
+        PutOutcome::NeedsAuth => {
+            copy.state = PlanState::NeedsAuth;
+            false
+        }
+        PutOutcome::Rejected(reason) => {
+            copy.state = PlanState::Rejected { reason };
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plans::PlanKind;
+    use serde_json::json;
+    use uuid::Uuid;
+
+    fn resp(status: u16, body: &str) -> HttpResult {
+        HttpResult::Response {
+            status,
+            body: body.into(),
+            retry_after: None,
+        }
+    }
+
+    fn plan() -> Plan {
+        let mut p = Plan::new(Uuid::from_u128(5), PlanKind::PlanCommunal, "ML030201");
+        p.set("swot", "s1", "text", json!("a"), 1, "A").unwrap();
+        p
+    }
+
+    fn backend() -> Backend {
+        Backend::GenericJson {
+            base: "http://127.0.0.1:8080/api".into(),
+            token: Some("t0k".into()),
+        }
+    }
+
+    #[test]
+    fn a_put_carries_the_base_revision_and_the_token() {
+        let mut copy = PlanCopy::from_server(Revision {
+            rev: "3".into(),
+            plan: plan(),
+        });
+        copy.mine
+            .set("swot", "s1", "text", json!("b"), 2, "A")
+            .unwrap();
+        let req = put_request(&backend(), &copy, "dev", &Author::default()).unwrap();
+        assert_eq!(req.method, "PUT");
+        assert_eq!(
+            req.url,
+            format!("http://127.0.0.1:8080/api/plans/{}", copy.mine.id)
+        );
+        assert!(req
+            .headers
+            .contains(&("Authorization".into(), "Bearer t0k".into())));
+        let body: PlanPut = serde_json::from_str(&req.body).unwrap();
+        assert_eq!(body.base_rev.as_deref(), Some("3"));
+        assert_eq!(body.plan, copy.mine);
+        let list = list_request(&backend(), Some("ML03 02&x")).unwrap();
+        assert_eq!(
+            list.url,
+            "http://127.0.0.1:8080/api/plans?commune=ML03%2002%26x"
+        );
+        assert!(list_request(&Backend::None, None).is_none());
+    }
+
+    #[test]
+    fn answers_are_classified() {
+        let id = plan().id;
+        assert_eq!(
+            interpret_put(id, &resp(200, r#"{"rev":"4"}"#)),
+            PutOutcome::Saved("4".into())
+        );
+        assert!(matches!(
+            interpret_put(id, &resp(200, "<html>wifi</html>")),
+            PutOutcome::Retry(_)
+        ));
+        assert!(matches!(
+            interpret_put(id, &resp(503, "")),
+            PutOutcome::Retry(_)
+        ));
+        assert!(matches!(
+            interpret_put(id, &HttpResult::Timeout),
+            PutOutcome::Retry(_)
+        ));
+        assert_eq!(interpret_put(id, &resp(401, "")), PutOutcome::NeedsAuth);
+        assert_eq!(
+            interpret_put(
+                id,
+                &resp(400, r#"{"error":"invalid","reason":"liste inconnue"}"#)
+            ),
+            PutOutcome::Rejected("liste inconnue".into())
+        );
+        let stale =
+            json!({"error": "stale", "reason": "r", "current": {"rev": "7", "plan": plan()}});
+        assert!(
+            matches!(interpret_put(id, &resp(409, &stale.to_string())), PutOutcome::Stale(r) if r.rev == "7")
+        );
+        // A 409 naming another plan, or none, cannot be merged.
+        assert!(matches!(
+            interpret_put(Uuid::nil(), &resp(409, &stale.to_string())),
+            PutOutcome::Rejected(_)
+        ));
+        assert!(matches!(
+            interpret_put(id, &resp(409, "{}")),
+            PutOutcome::Rejected(_)
+        ));
+    }
+
+    #[test]
+    fn a_stale_put_merges_and_goes_again_until_saved() {
+        let base = Revision {
+            rev: "1".into(),
+            plan: plan(),
+        };
+        let mut copy = PlanCopy::from_server(base.clone());
+        assert!(!copy.has_changes());
+        copy.mine
+            .set("swot", "s2", "text", json!("mine"), 5, "A")
+            .unwrap();
+        assert!(copy.has_changes());
+        let mut other = base.plan.clone();
+        other
+            .set("swot", "s3", "text", json!("theirs"), 6, "B")
+            .unwrap();
+        let again = after_put(
+            &mut copy,
+            PutOutcome::Stale(Revision {
+                rev: "2".into(),
+                plan: other,
+            }),
+        );
+        assert!(again);
+        assert_eq!(copy.base.as_ref().unwrap().rev, "2");
+        assert!(copy.mine.item("swot", "s2").is_some() && copy.mine.item("swot", "s3").is_some());
+        assert!(!after_put(&mut copy, PutOutcome::Saved("3".into())));
+        assert!(!copy.has_changes());
+        // The answer to a PUT that landed was lost: the retry is told "stale" with our own
+        // copy, and nothing is left to send.
+        let mut lost = PlanCopy::from_server(base);
+        lost.mine = copy.mine.clone();
+        assert!(!after_put(
+            &mut lost,
+            PutOutcome::Stale(copy.base.clone().unwrap())
+        ));
+    }
+
+    #[test]
+    fn a_garbled_listing_is_an_error_and_a_bad_plan_is_skipped() {
+        assert!(read_list(&resp(200, "<html>")).is_err());
+        assert!(read_list(&resp(500, "")).is_err());
+        let good = json!({"rev": "1", "plan": plan()});
+        let mut bad = json!({"rev": "1", "plan": plan()});
+        bad["plan"]["lists"]["secret"] = json!({});
+        let body = json!({"plans": [good, bad, {"rev": 3}]}).to_string();
+        let (plans, refused) = read_list(&resp(200, &body)).unwrap();
+        assert_eq!(plans.len(), 1);
+        assert_eq!(refused.len(), 2);
+    }
+}
