@@ -3,6 +3,7 @@
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, Query};
 use axum::http::{HeaderName, HeaderValue, Method};
 use axum::{
     extract::{DefaultBodyLimit, State},
@@ -14,12 +15,13 @@ use axum::{
 use serde_json::Value;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use vigie_core::protocol::{
-    Batch, BatchResults, ErrorBody, ErrorCode, FormsList, Health, ItemResult, SubmissionList,
-    MAX_BODY,
+    Batch, BatchResults, ErrorBody, ErrorCode, FormsList, Health, ItemResult, PlanList, PlanPut,
+    PlanSaved, PlanStale, SubmissionList, MAX_BODY,
 };
-use vigie_core::record::Envelope;
+use vigie_core::record::{Envelope, MAX_SHORT_TEXT};
 
 use crate::auth::DeviceToken;
+use crate::plans::Put;
 use crate::store::{Receiver, Stored};
 
 /// Every refusal of the API: an [`ErrorBody`] with the code's status.
@@ -207,6 +209,74 @@ async fn forms(State(recv): State<Receiver>, _device: DeviceToken) -> Response {
     .into_response()
 }
 
+#[derive(serde::Deserialize)]
+struct PlansQuery {
+    commune: Option<String>,
+}
+
+async fn list_plans(
+    State(recv): State<Receiver>,
+    _device: DeviceToken,
+    Query(q): Query<PlansQuery>,
+) -> Result<Json<PlanList>, ApiError> {
+    let commune = q.commune.filter(|c| !c.is_empty());
+    let plans = tokio::task::spawn_blocking(move || recv.plans(commune.as_deref()))
+        .await
+        .map_err(ApiError::storage)?
+        .map_err(ApiError::storage)?;
+    Ok(Json(PlanList { plans }))
+}
+
+async fn put_plan(
+    State(recv): State<Receiver>,
+    DeviceToken(label): DeviceToken,
+    Path(id): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let put: PlanPut = json_body(body)?;
+    if put.plan.id.to_string() != id {
+        return Err(ApiError::new(
+            ErrorCode::Invalid,
+            "the plan's id differs from the address",
+        ));
+    }
+    if put.plan.commune.is_empty() || put.plan.commune.chars().count() > MAX_SHORT_TEXT {
+        return Err(ApiError::new(
+            ErrorCode::Invalid,
+            format!("field 'commune' must have 1 to {MAX_SHORT_TEXT} characters"),
+        ));
+    }
+    put.plan
+        .check()
+        .map_err(|e| ApiError::new(ErrorCode::Invalid, e.to_string()))?;
+    allowance(&recv, &label, 1)?;
+    let result = tokio::task::spawn_blocking(move || recv.put_plan(&put, &label))
+        .await
+        .map_err(ApiError::storage)?
+        .map_err(ApiError::storage)?;
+    Ok(match result {
+        Put::Saved(rev, first) => {
+            let status = if first {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            };
+            (status, Json(PlanSaved { rev: rev.rev })).into_response()
+        }
+        Put::Same(rev) => Json(PlanSaved { rev: rev.rev }).into_response(),
+        Put::Stale(current) => (
+            StatusCode::CONFLICT,
+            Json(PlanStale {
+                error: ErrorCode::Other("stale".into()),
+                reason: "the plan changed on the server since this copy; merge and send again"
+                    .into(),
+                current,
+            }),
+        )
+            .into_response(),
+    })
+}
+
 async fn not_found() -> ApiError {
     ApiError::new(ErrorCode::NotFound, "no such receiver address")
 }
@@ -223,7 +293,7 @@ async fn health() -> Json<Health> {
 pub fn cors(allowed: &[HeaderValue]) -> CorsLayer {
     CorsLayer::new()
         .allow_origin(AllowOrigin::list(allowed.iter().cloned()))
-        .allow_methods([Method::GET, Method::POST])
+        .allow_methods([Method::GET, Method::POST, Method::PUT])
         .allow_headers([
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
@@ -260,6 +330,8 @@ pub fn routes(recv: Receiver, allowed_origins: &[HeaderValue]) -> Router {
         .route("/api/submissions", post(submit).get(list))
         .route("/api/submissions/batch", post(submit_batch))
         .route("/api/forms", get(forms))
+        .route("/api/plans", get(list_plans))
+        .route("/api/plans/{id}", axum::routing::put(put_plan))
         // Unknown API addresses are a wrong base URL, never the app's HTML shell.
         .route("/api", axum::routing::any(not_found))
         .route("/api/{*rest}", axum::routing::any(not_found))

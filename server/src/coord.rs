@@ -23,7 +23,7 @@ const PAGE_ROWS: u32 = 200;
 
 /// The language of the pages.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Lang {
+pub(crate) enum Lang {
     Fr,
     En,
 }
@@ -114,7 +114,7 @@ const EN: Texts = Texts {
 };
 
 impl Lang {
-    fn from_query(q: &HashMap<String, String>) -> Lang {
+    pub(crate) fn from_query(q: &HashMap<String, String>) -> Lang {
         if q.get("lang").is_some_and(|l| l == "en") {
             Lang::En
         } else {
@@ -154,7 +154,7 @@ pub fn sign_in_page() -> String {
     .into_string()
 }
 
-fn page(lang: Lang, title: &str, body: Markup) -> Markup {
+pub(crate) fn page(lang: Lang, title: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang=(lang.code()) {
@@ -170,7 +170,7 @@ fn page(lang: Lang, title: &str, body: Markup) -> Markup {
     }
 }
 
-fn storage_error(e: impl std::fmt::Display) -> Response {
+pub(crate) fn storage_error(e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "coordinator page: database error");
     (
         StatusCode::INTERNAL_SERVER_ERROR,
@@ -276,7 +276,10 @@ async fn list(
         }
         p.summary {
             (rows.len()) " / " (total) " " (t.shown) " · "
-            a href=(export) download { (t.export) }
+            a href=(export) download { (t.export) } " · "
+            a href=(if lang == Lang::En { "/coord/plans?lang=en" } else { "/coord/plans" }) {
+                (if lang == Lang::En { "Action plans" } else { "Plans d'action" })
+            }
         }
         @if rows.is_empty() { p.empty { (t.none) } }
         ol.records {
@@ -560,6 +563,8 @@ pub fn routes(recv: Receiver) -> Router {
         .route("/coord/", get(list))
         .route("/coord/records/{id}", get(detail))
         .route("/coord/export.csv", get(export))
+        .route("/coord/plans", get(crate::coord_plans::list))
+        .route("/coord/plans/{id}", get(crate::coord_plans::detail))
         .with_state(recv);
     Router::new()
         .route("/coord", get(|| async { Redirect::permanent("/coord/") }))

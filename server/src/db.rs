@@ -5,7 +5,7 @@ use std::path::Path;
 use rusqlite::Connection;
 
 /// Schema version written to `PRAGMA user_version` once the migrations below have run.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Why the database cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -87,6 +87,21 @@ pub fn migrate(db: &mut Connection) -> Result<(), DbError> {
              ALTER TABLE submissions ADD COLUMN token_label TEXT NOT NULL DEFAULT '';
              CREATE INDEX submissions_received ON submissions (received_at);
              PRAGMA user_version = 2;",
+        )?;
+        tx.commit()?;
+    }
+    if version < 3 {
+        // Action plans: every revision is kept (who, which device, when); the current one
+        // is the highest `rev` of a plan.
+        let tx = db.transaction()?;
+        tx.execute_batch(
+            "CREATE TABLE plan_revisions (
+               plan_id TEXT NOT NULL, rev INTEGER NOT NULL, commune TEXT NOT NULL,
+               doc TEXT NOT NULL, saved_at INTEGER NOT NULL, device_id TEXT NOT NULL,
+               author TEXT NOT NULL, token_label TEXT NOT NULL,
+               PRIMARY KEY (plan_id, rev));
+             CREATE INDEX plan_revisions_commune ON plan_revisions (commune);
+             PRAGMA user_version = 3;",
         )?;
         tx.commit()?;
     }

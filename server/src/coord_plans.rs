@@ -1,0 +1,244 @@
+//! Coordinator pages for action plans: every plan with its progress, and one plan with its
+//! figures, activities, conflicts and revision history. Plan text goes through maud.
+
+use std::collections::HashMap;
+
+use axum::{
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::{Html, IntoResponse, Response},
+};
+use maud::{html, Markup};
+use vigie_core::plans::derived::{progress, Progress};
+use vigie_core::plans::schema::{self, FieldKind};
+use vigie_core::plans::{Item, Plan, PlanKind, Revision};
+
+use crate::auth::Coordinator;
+use crate::coord::{page, storage_error, Lang};
+use crate::plans::HistoryRow;
+use crate::store::Receiver;
+
+fn tr(lang: Lang, fr: &'static str, en: &'static str) -> &'static str {
+    if lang == Lang::En {
+        en
+    } else {
+        fr
+    }
+}
+
+/// `YYYY-MM-DD HH:MM` (UTC, Mali's time) of a receiver timestamp in ms.
+fn utc_minutes(ms: i64) -> String {
+    let days = ms.div_euclid(86_400_000);
+    let minutes = ms.rem_euclid(86_400_000) / 60_000;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
+        minutes / 60,
+        minutes % 60
+    )
+}
+
+fn today() -> String {
+    utc_minutes(crate::db::now_ms())[..10].to_owned()
+}
+
+fn name_of(plan: &Plan) -> String {
+    let name = plan.header("name").as_str().unwrap_or("").trim().to_owned();
+    if name.is_empty() {
+        plan.id.to_string()
+    } else {
+        name
+    }
+}
+
+fn kind_label(lang: Lang, kind: PlanKind) -> &'static str {
+    match kind {
+        PlanKind::PlanCommunal => tr(lang, "Plan d'action communal", "Communal action plan"),
+        PlanKind::FeuilleDeRoute => tr(lang, "Feuille de route", "Roadmap"),
+    }
+}
+
+fn bar(p: &Progress) -> Markup {
+    html! {
+        meter min="0" max=(p.planned.max(1)) value=(p.done) { (p.done) "/" (p.planned) }
+        " " (p.done) " / " (p.planned)
+    }
+}
+
+fn lang_suffix(lang: Lang) -> &'static str {
+    tr(lang, "", "?lang=en")
+}
+
+/// `/coord/plans`: every plan, its progress and what waits for a decision.
+pub async fn list(
+    _: Coordinator,
+    State(recv): State<Receiver>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let lang = Lang::from_query(&q);
+    let found = tokio::task::spawn_blocking(move || recv.plans(None)).await;
+    let plans = match found {
+        Ok(Ok(p)) => p,
+        Ok(Err(e)) => return storage_error(e),
+        Err(e) => return storage_error(e),
+    };
+    let today = today();
+    let body = html! {
+        p { a href=(format!("/coord/{}", lang_suffix(lang))) { (tr(lang, "← Rapports reçus", "← Reports received")) } }
+        h1 { (tr(lang, "Plans d'action", "Action plans")) }
+        @if plans.is_empty() { p.empty { (tr(lang, "Aucun plan reçu.", "No plan received.")) } }
+        table.plans {
+            thead { tr {
+                th { (tr(lang, "Commune", "Commune")) }
+                th { (tr(lang, "Plan", "Plan")) }
+                th { (tr(lang, "Activités réalisées", "Activities done")) }
+                th { (tr(lang, "En retard", "Overdue")) }
+                th { (tr(lang, "À revoir", "To review")) }
+                th { (tr(lang, "Révision", "Revision")) }
+            } }
+            tbody {
+                @for Revision { rev, plan } in &plans {
+                    @let p = progress(plan, &today);
+                    tr {
+                        td { bdi { (crate::records::place_label(&plan.commune)) } }
+                        td { a href=(format!("/coord/plans/{}{}", plan.id, lang_suffix(lang))) { bdi { (name_of(plan)) } } br; small { (kind_label(lang, plan.kind)) } }
+                        td { (bar(&p)) }
+                        td { (p.overdue) }
+                        td { (p.to_review) }
+                        td { (rev) }
+                    }
+                }
+            }
+        }
+    };
+    Html(page(lang, tr(lang, "Plans d'action", "Action plans"), body).into_string()).into_response()
+}
+
+fn value_text(lang: Lang, plan: &Plan, kind: FieldKind, item: &Item, field: &str) -> String {
+    let v = item.get(field);
+    match kind {
+        FieldKind::Choice(codes) => {
+            let code = v.as_str().unwrap_or("");
+            codes
+                .iter()
+                .find(|c| c.0 == code)
+                .map_or(code.to_owned(), |c| tr(lang, c.1, c.2).to_owned())
+        }
+        FieldKind::Ref(list) => plan
+            .item(list, v.as_str().unwrap_or(""))
+            .map(|i| i.text("title").to_owned())
+            .unwrap_or_default(),
+        _ => match v {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Null => String::new(),
+            other => other.to_string(),
+        },
+    }
+}
+
+/// `/coord/plans/{id}`: one plan.
+pub async fn detail(
+    _: Coordinator,
+    State(recv): State<Receiver>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let lang = Lang::from_query(&q);
+    let found = tokio::task::spawn_blocking(move || {
+        Ok::<_, crate::db::DbError>((recv.plan(&id)?, recv.plan_history(&id)?))
+    })
+    .await;
+    let (current, history): (Option<Revision>, Vec<HistoryRow>) = match found {
+        Ok(Ok(v)) => v,
+        Ok(Err(e)) => return storage_error(e),
+        Err(e) => return storage_error(e),
+    };
+    let back = format!("/coord/plans{}", lang_suffix(lang));
+    let Some(Revision { rev, plan }) = current else {
+        let body = html! { p { (tr(lang, "Ce plan n'existe pas.", "This plan does not exist.")) } p { a href=(back) { "←" } } };
+        return (
+            StatusCode::NOT_FOUND,
+            Html(page(lang, "Vigie", body).into_string()),
+        )
+            .into_response();
+    };
+    let p = progress(&plan, &today());
+    let body = html! {
+        p { a href=(back) { (tr(lang, "← Tous les plans", "← All plans")) } }
+        h1 { bdi { (name_of(&plan)) } }
+        p { (kind_label(lang, plan.kind)) " · " bdi { (crate::records::place_label(&plan.commune)) } " · " (tr(lang, "révision", "revision")) " " (rev) }
+        dl.meta {
+            dt { (tr(lang, "Activités réalisées", "Activities done")) } dd { (bar(&p)) }
+            dt { (tr(lang, "Taux d'exécution", "Execution rate")) } dd { (p.execution.map_or("—".to_owned(), |e| format!("{e} %"))) }
+            dt { (tr(lang, "En retard", "Overdue")) } dd { (p.overdue) }
+            dt { (tr(lang, "Conflits à revoir", "Conflicts to review")) } dd { (p.to_review) }
+            dt { (tr(lang, "Prochaine revue", "Next review")) } dd { (p.next_review.clone().unwrap_or_else(|| "—".into())) }
+            @for (source, (planned, spent)) in &p.budget {
+                dt { (tr(lang, "Budget", "Budget")) " " (source) } dd { (spent) " / " (planned) " FCFA" }
+            }
+        }
+        @for spec in schema::lists(plan.kind) {
+            @let items: Vec<_> = plan.live(spec.name).collect();
+            @if !items.is_empty() {
+                h2 { (tr(lang, spec.fr, spec.en)) }
+                table.plan-list {
+                    thead { tr { @for f in spec.fields { th { (tr(lang, f.fr, f.en)) } } } }
+                    tbody { @for (_, item) in &items { tr {
+                        @for f in spec.fields { td { bdi { (value_text(lang, &plan, f.kind, item, f.name)) } } }
+                    } } }
+                }
+            }
+        }
+        h2 { (tr(lang, "Historique des révisions", "Revision history")) }
+        table.history {
+            thead { tr { th { "#" } th { (tr(lang, "Reçue (UTC)", "Received (UTC)")) } th { (tr(lang, "Par", "By")) } th { (tr(lang, "Appareil", "Device")) } } }
+            tbody { @for h in &history { tr {
+                td { (h.rev) }
+                td { (utc_minutes(h.saved_at)) }
+                td { bdi { (h.author) } }
+                td { bdi { (h.device_id) } }
+            } } }
+        }
+    };
+    Html(page(lang, &name_of(&plan), body).into_string()).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use uuid::Uuid;
+
+    #[test]
+    fn times_are_civil_utc() {
+        assert_eq!(utc_minutes(0), "1970-01-01 00:00");
+        assert_eq!(utc_minutes(1_795_451_825_000), "2026-11-23 16:37");
+        assert_eq!(utc_minutes(951_782_400_000), "2000-02-29 00:00");
+        assert_eq!(today().len(), 10);
+    }
+
+    #[test]
+    fn plan_text_is_escaped() {
+        let mut plan = Plan::new(Uuid::from_u128(1), PlanKind::PlanCommunal, "ML030201");
+        plan.set(
+            "header",
+            "plan",
+            "name",
+            json!("<img src=x onerror=alert(1)>"),
+            1,
+            "A",
+        )
+        .unwrap();
+        let html = html! { bdi { (name_of(&plan)) } }.into_string();
+        assert!(html.contains("&lt;img"), "{html}");
+    }
+}

@@ -1,0 +1,114 @@
+//! Action plans on the real binary: revisions, a stale write answered with the current
+//! plan, the coordinator's pages.
+
+mod common;
+
+use common::{Server, DEVICE};
+use serde_json::{json, Value};
+
+const PLAN: &str = "0c3e8a51-1f2b-4c2b-9f0e-6d1c2a7b9e11";
+
+fn put(srv: &Server, base: Option<&str>, plan: &Value) -> common::Resp {
+    let auth = format!("Bearer {DEVICE}");
+    let body = json!({"base_rev": base, "plan": plan, "device_id": "tel-kadiolo",
+        "author": {"name": "Awa Traoré", "role": "secrétaire"}});
+    srv.request(
+        "PUT",
+        &format!("/api/plans/{PLAN}"),
+        &[
+            ("Content-Type", "application/json"),
+            ("Authorization", &auth),
+        ],
+        body.to_string().as_bytes(),
+    )
+}
+
+fn field(v: &str, at: i64, by: &str) -> Value {
+    json!({"value": v, "at": at, "by": by})
+}
+
+fn plan(swot: &str) -> Value {
+    json!({"id": PLAN, "kind": "plan_communal", "commune": "ML030201",
+        "lists": {"header": {"plan": {"fields": {"name": field("Mécanisme de Kadiolo <b>", 1, "A")}}},
+                  "swot": {"s1": {"fields": {"text": field(swot, 2, "A")}}}}})
+}
+
+#[test]
+fn plans_keep_every_revision_and_a_stale_copy_gets_the_current_one() {
+    let srv = Server::start(&[]);
+    let first = put(&srv, None, &plan("Femmes actives"));
+    assert_eq!(first.status, 201, "{}", first.text());
+    assert_eq!(first.json()["rev"], "1");
+    // The same copy again (the answer was lost on the way): same revision.
+    let again = put(&srv, None, &plan("Femmes actives"));
+    assert_eq!(
+        (again.status, again.json()["rev"].clone()),
+        (200, json!("1"))
+    );
+    assert_eq!(
+        put(&srv, Some("1"), &plan("Femmes et jeunes actifs")).json()["rev"],
+        "2"
+    );
+    // A phone still on revision 1 is told what revision 2 holds.
+    let stale = put(&srv, Some("1"), &plan("Autre texte"));
+    assert_eq!(stale.status, 409);
+    let body = stale.json();
+    assert_eq!(body["error"], "stale");
+    assert_eq!(body["current"]["rev"], "2");
+    assert_eq!(
+        body["current"]["plan"]["lists"]["swot"]["s1"]["fields"]["text"]["value"],
+        "Femmes et jeunes actifs"
+    );
+
+    let auth = format!("Bearer {DEVICE}");
+    let list = srv.request(
+        "GET",
+        "/api/plans?commune=ML030201",
+        &[("Authorization", &auth)],
+        b"",
+    );
+    assert_eq!(list.status, 200);
+    assert_eq!(list.json()["plans"].as_array().unwrap().len(), 1);
+    let other = srv.request(
+        "GET",
+        "/api/plans?commune=ML999999",
+        &[("Authorization", &auth)],
+        b"",
+    );
+    assert_eq!(other.json()["plans"], json!([]));
+    assert_eq!(srv.request("GET", "/api/plans", &[], b"").status, 401);
+
+    let page = srv.coord_get("/coord/plans");
+    assert_eq!(page.status, 200);
+    assert!(
+        page.text().contains("Mécanisme de Kadiolo &lt;b&gt;"),
+        "{}",
+        page.text()
+    );
+    let detail = srv.coord_get(&format!("/coord/plans/{PLAN}"));
+    let text = detail.text();
+    assert!(text.contains("Historique des révisions"));
+    assert!(text.contains("Awa Traoré") && text.contains("tel-kadiolo"));
+    assert!(text.contains("Femmes et jeunes actifs"));
+    assert_eq!(srv.request("GET", "/coord/plans", &[], b"").status, 401);
+}
+
+#[test]
+fn a_malformed_plan_is_refused_with_the_reason() {
+    let srv = Server::start(&[]);
+    let mut bad = plan("x");
+    bad["lists"]["secret"] = json!({});
+    let r = put(&srv, None, &bad);
+    assert_eq!(r.status, 400);
+    assert!(r.json()["reason"].as_str().unwrap().contains("secret"));
+    let mut elsewhere = plan("x");
+    elsewhere["id"] = json!("11111111-1f2b-4c2b-9f0e-6d1c2a7b9e11");
+    assert_eq!(put(&srv, None, &elsewhere).status, 400);
+    let garbage = srv.request(
+        "PUT",
+        &format!("/api/plans/{PLAN}"),
+        &[("Authorization", &format!("Bearer {DEVICE}"))],
+        b"<html>",
+    );
+    assert_eq!(garbage.status, 400);
+}
