@@ -107,9 +107,9 @@ function idb(page, op, store, key, value) {
   return page.evaluate(
     ({ op, store, key, value }) =>
       new Promise((ok, fail) => {
-        const open = indexedDB.open('vigie', 1);
+        const open = indexedDB.open('vigie', 2);
         open.onupgradeneeded = () => {
-          for (const s of ['outbox', 'drafts', 'meta']) {
+          for (const s of ['outbox', 'drafts', 'meta', 'plans']) {
             if (!open.result.objectStoreNames.contains(s)) open.result.createObjectStore(s);
           }
         };

@@ -269,11 +269,16 @@
 
   function idbOpen() {
     return new Promise((ok, fail) => {
-      const req = indexedDB.open('vigie', 1);
+      // Version and stores as the page's (src/adapters/idb.rs).
+      const req = indexedDB.open('vigie', 2);
       req.onupgradeneeded = () => {
-        for (const s of ['outbox', 'drafts', 'meta']) if (!req.result.objectStoreNames.contains(s)) req.result.createObjectStore(s);
+        for (const s of ['outbox', 'drafts', 'meta', 'plans']) if (!req.result.objectStoreNames.contains(s)) req.result.createObjectStore(s);
       };
-      req.onsuccess = () => ok(req.result);
+      req.onsuccess = () => {
+        // A newer build upgrading the database must not wait for this connection.
+        req.result.onversionchange = () => req.result.close();
+        ok(req.result);
+      };
       req.onerror = () => fail(req.error);
     });
   }

@@ -59,6 +59,7 @@ impl AppState {
             }
         });
         crate::forms::Forms::provide(store.clone().ok(), outbox);
+        crate::plans::Plans::provide(outbox);
         let state = AppState {
             lang: RwSignal::new(prefs.lang),
             online: connectivity::watch_online(),

@@ -19,13 +19,15 @@ use web_sys::{IdbDatabase, IdbFactory, IdbOpenDbRequest, IdbRequest, IdbTransact
 /// The database's name (one per origin).
 pub const DB_NAME: &str = "vigie";
 /// Its schema version; `upgrade` below brings older ones up to it.
-pub const DB_VERSION: u32 = 1;
+pub const DB_VERSION: u32 = 2;
 /// Outbox records, by id.
 pub const OUTBOX: &str = "outbox";
 /// Drafts, by id.
 pub const DRAFTS: &str = "drafts";
 /// Small values by name: the settings mirror, migration marks.
 pub const META: &str = "meta";
+/// Action plans on this phone, by plan id (since version 2).
+pub const PLANS: &str = "plans";
 
 /// Why IndexedDB did not do what was asked.
 #[derive(Clone, Debug, Error, PartialEq, Eq)]
@@ -151,7 +153,7 @@ async fn committed(tx: &IdbTransaction) -> Result<(), IdbError> {
 
 fn upgrade(db: &IdbDatabase) {
     let names = db.object_store_names();
-    for store in [OUTBOX, DRAFTS, META] {
+    for store in [OUTBOX, DRAFTS, META, PLANS] {
         if !names.contains(store) {
             // The upgrade transaction fails as a whole if this fails; open() reports it.
             let _ = db.create_object_store(store);

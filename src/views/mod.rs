@@ -8,6 +8,7 @@ pub mod icons;
 pub mod note;
 pub mod outbox;
 pub mod pages;
+pub mod plans;
 pub mod shell;
 
 use leptos::prelude::*;
@@ -21,7 +22,7 @@ use form::{NewForm, ReportPage, ResumeForm};
 use home::{FormChooser, Home, MyReports};
 use note::NotePage;
 use outbox::OutboxPage;
-use pages::{NotFound, NotYet, Settings};
+use pages::{NotFound, Settings};
 use shell::{Header, NoticeBanner, SetupConfirm, StorageBanner, UnsentBanner, UpdateBanner};
 use vigie_core::i18n::Msg;
 
@@ -54,7 +55,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/new/:form") view=NewForm />
                     <Route path=path!("/fill/:id") view=ResumeForm />
                     <Route path=path!("/mine") view=MyReports />
-                    <Route path=path!("/plans") view=|| view! { <NotYet title=Msg::ActionPlans /> } />
+                    <Route path=path!("/plans") view=plans::PlansPage />
+                    <Route path=path!("/plans/:id") view=plans::PlanPage />
+                    <Route path=path!("/plans/:id/review") view=plans::PlanReviewPage />
+                    <Route path=path!("/plans/:id/print") view=plans::PlanPrintPage />
+                    <Route path=path!("/plans/:id/:list/:item") view=plans::PlanItemPage />
                     <Route path=path!("/outbox") view=OutboxPage />
                     <Route path=path!("/note") view=NotePage />
                 </Routes>

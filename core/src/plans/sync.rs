@@ -92,12 +92,10 @@ impl PlanCopy {
         self.base = Some(current);
     }
 
-    /// The server now holds `mine` as `rev`.
-    pub fn saved(&mut self, rev: String) {
-        self.base = Some(Revision {
-            rev,
-            plan: self.mine.clone(),
-        });
+    /// The server now holds `sent` as `rev`; edits made here since it was sent stay in
+    /// `mine`, still to send.
+    pub fn saved(&mut self, rev: String, sent: Plan) {
+        self.base = Some(Revision { rev, plan: sent });
         self.state = PlanState::Idle;
     }
 }
@@ -226,13 +224,13 @@ pub fn read_list(result: &HttpResult) -> Result<(Vec<Revision>, Vec<String>), St
     Ok((good, bad))
 }
 
-/// The step after a `PUT` answer: `true` when the copy must be sent again (merged with a
-/// newer revision).
-pub fn after_put(copy: &mut PlanCopy, outcome: PutOutcome) -> bool {
+/// The step after the answer to the `PUT` of `sent`, applied to the copy as it is now
+/// (edited meanwhile, perhaps): `true` when it must be sent again.
+pub fn after_put(copy: &mut PlanCopy, sent: &Plan, outcome: PutOutcome) -> bool {
     match outcome {
         PutOutcome::Saved(rev) => {
-            copy.saved(rev);
-            false
+            copy.saved(rev, sent.clone());
+            copy.has_changes()
         }
         PutOutcome::Stale(current) => {
             copy.take_in(current);
@@ -370,8 +368,10 @@ mod tests {
         other
             .set("swot", "s3", "text", json!("theirs"), 6, "B")
             .unwrap();
+        let sent = copy.mine.clone();
         let again = after_put(
             &mut copy,
+            &sent,
             PutOutcome::Stale(Revision {
                 rev: "2".into(),
                 plan: other,
@@ -380,16 +380,40 @@ mod tests {
         assert!(again);
         assert_eq!(copy.base.as_ref().unwrap().rev, "2");
         assert!(copy.mine.item("swot", "s2").is_some() && copy.mine.item("swot", "s3").is_some());
-        assert!(!after_put(&mut copy, PutOutcome::Saved("3".into())));
+        let sent = copy.mine.clone();
+        assert!(!after_put(&mut copy, &sent, PutOutcome::Saved("3".into())));
         assert!(!copy.has_changes());
         // The answer to a PUT that landed was lost: the retry is told "stale" with our own
         // copy, and nothing is left to send.
         let mut lost = PlanCopy::from_server(base);
         lost.mine = copy.mine.clone();
+        let sent = lost.mine.clone();
         assert!(!after_put(
             &mut lost,
+            &sent,
             PutOutcome::Stale(copy.base.clone().unwrap())
         ));
+    }
+
+    #[test]
+    fn an_edit_made_while_a_put_was_on_the_way_is_kept_and_sent_next() {
+        let mut copy = PlanCopy::from_server(Revision {
+            rev: "1".into(),
+            plan: plan(),
+        });
+        copy.mine
+            .set("swot", "s2", "text", json!("sent"), 5, "A")
+            .unwrap();
+        let sent = copy.mine.clone();
+        copy.mine
+            .set("swot", "s3", "text", json!("typed meanwhile"), 6, "A")
+            .unwrap();
+        assert!(after_put(&mut copy, &sent, PutOutcome::Saved("2".into())));
+        assert_eq!(copy.base.as_ref().unwrap().plan, sent);
+        assert_eq!(
+            copy.mine.item("swot", "s3").unwrap().text("text"),
+            "typed meanwhile"
+        );
     }
 
     #[test]

@@ -1,0 +1,198 @@
+// Action plans end to end: two phones (two browser contexts) edit one plan offline, go
+// online one after the other, and end with the same plan; the conflicting edit of one SWOT
+// item is kept on both for review, settled on one phone and the choice reaches the other.
+// The receiver keeps every revision. Screenshots and a PDF of the print view go to
+// .scratch/ for a person to look at.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer, launchBrowser, watch, waitForWorker, idbAll, ROOT } from './harness.mjs';
+
+const TOKEN = 'e2e-plans-token';
+const COORD = 'e2e-plans-coordinator';
+const PHONE = { viewport: { width: 360, height: 640 }, deviceScaleFactor: 1 };
+const SHOTS = join(ROOT, '.scratch');
+let server;
+let browser;
+let closeBrowser;
+let dataDir;
+
+before(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  dataDir = mkdtempSync(join(tmpdir(), 'vigie-plans-'));
+  server = await startServer(join(ROOT, 'dist'), ['--data-dir', dataDir, '--token', TOKEN, '--coordinator-token', COORD]);
+  ({ browser, close: closeBrowser } = await launchBrowser());
+});
+
+after(async () => {
+  await closeBrowser?.();
+  await server?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function phone() {
+  const ctx = await browser.newContext(PHONE);
+  const page = await ctx.newPage();
+  const problems = watch(page, server.url);
+  const link = Buffer.from(
+    JSON.stringify({ backend: { mode: 'generic_json', base: server.url + '/api', token: TOKEN } })
+  ).toString('base64url');
+  await page.goto(`${server.url}/settings#setup=${link}`);
+  await page.getByText('Configuration reçue par lien et enregistrée.').waitFor();
+  await waitForWorker(page);
+  return { ctx, page, problems };
+}
+
+const section = (page, list) => page.locator(`[data-list=${list}]`);
+
+/** Adds an item to a list of the open plan page, filling `fields` (label → value). */
+async function addItem(page, list, fields) {
+  await section(page, list).getByRole('link', { name: '+ Ajouter' }).click();
+  await fill(page, fields);
+}
+
+async function fill(page, fields) {
+  for (const [label, value] of Object.entries(fields)) {
+    const input = page.getByLabel(label, { exact: true });
+    if ((await input.evaluate((e) => e.tagName)) === 'SELECT') await input.selectOption({ label: value });
+    else await input.fill(value);
+  }
+  await page.getByRole('button', { name: 'Enregistrer' }).click();
+  await page.locator('.plan-page').waitFor();
+}
+
+async function openItem(page, list, title) {
+  await section(page, list).getByRole('link', { name: title, exact: true }).click();
+}
+
+/** Waits until the open plan page says nothing is left to send. */
+async function synced(page) {
+  await page.waitForFunction(() => document.querySelector('.plan-page') && !document.querySelector('[data-testid=plan-sync]'), null, { timeout: 20_000 });
+}
+
+async function storedPlans(page) {
+  return (await idbAll(page, 'plans')).map(({ value }) => JSON.parse(value));
+}
+
+test('two phones edit one plan offline, merge on sync, and end with the same plan', async () => {
+  const a = await phone();
+  const b = await phone();
+
+  // Phone A creates the mechanism's plan online.
+  await a.page.goto(server.url + '/plans');
+  await a.page.getByText('Aucun plan sur ce téléphone.', { exact: false }).waitFor();
+  await a.page.getByText('Nouveau plan').click();
+  await a.page.getByLabel("Nom du mécanisme ou de l'alliance").fill('Mécanisme communal de Kadiolo');
+  await a.page.getByLabel('Région').selectOption({ label: 'Sikasso' });
+  await a.page.getByLabel('Cercle').selectOption({ label: 'Kadiolo' });
+  await a.page.getByLabel('Commune', { exact: true }).selectOption({ index: 1 });
+  await a.page.getByRole('button', { name: 'Créer le plan' }).click();
+  await a.page.getByRole('heading', { name: 'Mécanisme communal de Kadiolo' }).waitFor();
+  await addItem(a.page, 'swot', { Type: 'Force', Texte: 'Femmes leaders actives' });
+  await addItem(a.page, 'activities', { Activité: 'Causerie sur la cohabitation', 'Budget prévu (FCFA)': '150 000', 'Date de fin': '2026-10-31' });
+  await addItem(a.page, 'activities', { Activité: 'Forum intercommunautaire', 'Date de fin': '2027-03-31' });
+  await addItem(a.page, 'conflicts', { Intitulé: 'Conflit foncier de Loulouni', Intensité: 'Ouvert' });
+  await synced(a.page);
+  const planId = new URL(a.page.url()).pathname.split('/')[2];
+
+  // Phone B receives it.
+  await b.page.goto(server.url + '/plans');
+  await b.page.getByRole('link', { name: 'Mécanisme communal de Kadiolo' }).click();
+  await section(b.page, 'conflicts').getByText('Conflit foncier de Loulouni').waitFor();
+
+  // Both offline.
+  await a.ctx.setOffline(true);
+  await b.ctx.setOffline(true);
+
+  // A: edits the SWOT item, adds an activity, logs a mediation step.
+  await openItem(a.page, 'swot', 'Femmes leaders actives');
+  await fill(a.page, { Texte: 'Femmes leaders très actives' });
+  await addItem(a.page, 'activities', { Activité: 'Radio communautaire : émission sur la paix' });
+  await openItem(a.page, 'conflicts', 'Conflit foncier de Loulouni');
+  await a.page.getByRole('link', { name: '+ Étape de médiation' }).click();
+  assert.equal(await a.page.getByLabel('Conflit', { exact: true }).inputValue() !== '', true, 'the conflict is preset');
+  await fill(a.page, { Date: '2026-11-20', Étape: 'Dialogue', Résultat: 'Les deux familles acceptent de se revoir.' });
+  // A plan edited offline survives a reload before sync.
+  await a.page.reload();
+  await section(a.page, 'activities').getByText('Radio communautaire : émission sur la paix').waitFor();
+  await section(a.page, 'conflicts').getByText('Étape : Dialogue').waitFor();
+  await a.page.getByText('Modifications pas encore envoyées').waitFor();
+
+  // B: changes another activity's status and the same SWOT item differently (later).
+  await openItem(b.page, 'activities', 'Forum intercommunautaire');
+  await fill(b.page, { Statut: 'En cours', "Taux d'exécution (%)": '40' });
+  await openItem(b.page, 'swot', 'Femmes leaders actives');
+  await fill(b.page, { Texte: 'Femmes et jeunes leaders actifs' });
+  await b.page.screenshot({ path: join(SHOTS, 'plan-page.png'), fullPage: false });
+
+  // A goes online first, then B.
+  await a.ctx.setOffline(false);
+  await synced(a.page);
+  await b.ctx.setOffline(false);
+  await synced(b.page);
+  await a.page.goto(server.url + '/plans');
+  await a.page.getByRole('button', { name: 'Actualiser' }).click();
+  await a.page.getByText('1 à revoir').waitFor({ timeout: 20_000 });
+
+  for (const { page } of [a, b]) {
+    await page.goto(`${server.url}/plans/${planId}`);
+    // Non-conflicting changes from both phones are on both.
+    await section(page, 'activities').getByText('Radio communautaire : émission sur la paix').waitFor();
+    await section(page, 'activities').getByText(/En cours/).waitFor();
+    await section(page, 'conflicts').getByText('Étape : Dialogue').waitFor();
+    // The SWOT item is flagged for review with both texts.
+    await page.getByRole('link', { name: /1 à revoir/ }).click();
+    await page.locator('.review-value').first().waitFor();
+    const sides = (await page.locator('.review-value').allInnerTexts()).sort();
+    assert.deepEqual(sides, ['Femmes et jeunes leaders actifs', 'Femmes leaders très actives']);
+  }
+  await a.page.screenshot({ path: join(SHOTS, 'plan-review.png') });
+
+  // Phone A keeps its own text.
+  const mine = a.page.locator('.review-side').filter({ hasText: 'Votre version' });
+  assert.match(await mine.innerText(), /Femmes leaders très actives/);
+  await mine.getByRole('button', { name: 'Garder celle-ci' }).click();
+  await a.page.getByText('Rien à revoir.').waitFor();
+  await a.page.goto(`${server.url}/plans/${planId}`);
+  await synced(a.page);
+  await b.page.goto(server.url + '/plans');
+  await b.page.getByRole('button', { name: 'Actualiser' }).click();
+  await b.page.waitForFunction(() => !document.body.innerText.includes('à revoir') && !document.body.innerText.includes('Synchronisation'), null, { timeout: 20_000 });
+
+  const [pa] = await storedPlans(a.page);
+  const [pb] = await storedPlans(b.page);
+  assert.deepEqual(pb.mine, pa.mine, 'both phones hold the same plan');
+  assert.equal(pa.base.rev, pb.base.rev);
+  assert.deepEqual(pa.mine.reviews, {});
+  assert.equal(pa.mine.lists.swot[Object.keys(pa.mine.lists.swot)[0]].fields.text.value, 'Femmes leaders très actives');
+
+  // The receiver has every revision, with who sent each from which phone.
+  const auth = 'Basic ' + Buffer.from('coord:' + COORD).toString('base64');
+  const history = await (await fetch(`${server.url}/coord/plans/${planId}`, { headers: { Authorization: auth } })).text();
+  assert.match(history, /Historique des révisions/);
+  const revisions = Number(pa.base.rev);
+  assert.ok(revisions >= 4, `${revisions} revisions`);
+  for (let r = 1; r <= revisions; r++) assert.ok(history.includes(`<td>${r}</td>`), `revision ${r} listed`);
+
+  // The activity editor and the printable summary, for a person to look at.
+  await b.page.goto(`${server.url}/plans/${planId}`);
+  await openItem(b.page, 'activities', 'Causerie sur la cohabitation');
+  await b.page.screenshot({ path: join(SHOTS, 'plan-activity.png') });
+  await b.page.goto(`${server.url}/plans/${planId}/print`);
+  await b.page.getByRole('button', { name: 'Imprimer' }).waitFor();
+  await b.page.emulateMedia({ media: 'print' });
+  await b.page.pdf({ path: join(SHOTS, 'plan-print.pdf'), format: 'A4' });
+  await b.page.setViewportSize({ width: 794, height: 1123 });
+  await b.page.screenshot({ path: join(SHOTS, 'plan-print.png') });
+  assert.ok(await b.page.getByText('Causerie sur la cohabitation').isVisible());
+  assert.equal(await b.page.getByRole('button', { name: 'Imprimer' }).isVisible(), false, 'buttons are not printed');
+
+  for (const { problems } of [a, b]) {
+    assert.deepEqual(problems.consoleErrors, []);
+    assert.deepEqual(problems.foreign, []);
+  }
+  await a.ctx.close();
+  await b.ctx.close();
+});

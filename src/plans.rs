@@ -1,0 +1,330 @@
+//! The action plans on this phone: kept in IndexedDB (every edit on disk before the screen
+//! says so), synced with the backend when there is a network, merged by the core.
+//!
+//! Every read-modify-write of a stored plan runs under one Web Lock, so an edit and a sync
+//! answer arriving together (or two tabs) never overwrite each other; the network part of a
+//! sync runs outside it, under a second lock that lets one sync run at a time.
+
+use leptos::prelude::*;
+use thiserror::Error;
+use uuid::Uuid;
+
+use crate::adapters::clock::{now_ms, today};
+use crate::adapters::idb::{self, IdbError, Op, PLANS};
+use crate::adapters::{connectivity, locks};
+use crate::sync::Outbox;
+use vigie_core::i18n::Msg;
+use vigie_core::plans::sync::{
+    after_put, interpret_put, list_request, put_request, read_list, PlanCopy, PlanState,
+};
+use vigie_core::plans::{Plan, PlanError, PlanKind, HEADER};
+
+/// Held for each read-modify-write of a stored plan.
+const WRITE_LOCK: &str = "vigie-plans-write";
+/// Held for a whole sync.
+const SYNC_LOCK: &str = "vigie-plans-sync";
+/// Sends of one plan in one sync (each `409` merges and sends again).
+const MAX_ROUNDS: usize = 4;
+
+/// Why a plan edit was not saved.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum PlanEditError {
+    /// The edit itself is refused (unknown field, too long).
+    #[error("{0}")]
+    Refused(#[from] PlanError),
+    /// The phone's storage refused the write.
+    #[error("storage: {0}")]
+    Storage(#[from] IdbError),
+    /// No such plan on this phone.
+    #[error("no such plan")]
+    Missing,
+}
+
+impl PlanEditError {
+    /// What to tell the user.
+    pub fn user_message(&self) -> Msg {
+        match self {
+            PlanEditError::Refused(PlanError::TooLarge(_)) => Msg::PlanTooLarge,
+            PlanEditError::Refused(_) | PlanEditError::Missing => Msg::PlanEditRefused,
+            PlanEditError::Storage(IdbError::QuotaExceeded) => Msg::StorageFull,
+            PlanEditError::Storage(_) => Msg::StorageWriteFailed,
+        }
+    }
+}
+
+/// The plans and their sync, for the views.
+#[derive(Clone, Copy)]
+pub struct Plans {
+    copies: RwSignal<Vec<PlanCopy>>,
+    loaded: RwSignal<bool>,
+    syncing: RwSignal<bool>,
+    list_problem: RwSignal<Option<String>>,
+    outbox: Outbox,
+}
+
+fn encode(copy: &PlanCopy) -> Result<Op, IdbError> {
+    Ok(Op::Put {
+        store: PLANS,
+        key: copy.mine.id.to_string(),
+        value: serde_json::to_string(copy).map_err(|e| IdbError::WriteFailed(e.to_string()))?,
+    })
+}
+
+async fn read(id: Uuid) -> Result<Option<PlanCopy>, IdbError> {
+    Ok(idb::get(PLANS, &id.to_string())
+        .await?
+        .and_then(|text| serde_json::from_str(&text).ok()))
+}
+
+async fn read_all() -> Result<Vec<PlanCopy>, IdbError> {
+    Ok(idb::get_all(PLANS)
+        .await?
+        .into_iter()
+        .filter_map(|(_, text)| serde_json::from_str(&text).ok())
+        .collect())
+}
+
+/// Applies `change` to the stored copy of `id` (or to `fresh` if none is stored) under the
+/// write lock, and stores the result; returns it.
+async fn update(
+    id: Uuid,
+    fresh: Option<PlanCopy>,
+    change: impl FnOnce(&mut PlanCopy) -> Result<(), PlanEditError> + 'static,
+) -> Result<PlanCopy, PlanEditError> {
+    locks::run_waiting(WRITE_LOCK, move || async move {
+        let mut copy = match read(id).await? {
+            Some(c) => c,
+            None => fresh.ok_or(PlanEditError::Missing)?,
+        };
+        change(&mut copy)?;
+        idb::write(&[encode(&copy)?]).await?;
+        Ok(copy)
+    })
+    .await
+    .map_err(|e| PlanEditError::Storage(IdbError::Unavailable(e.to_string())))?
+}
+
+impl Plans {
+    /// Loads the plans, installs the sync triggers, provides the context.
+    pub fn provide(outbox: Outbox) -> Plans {
+        let plans = Plans {
+            copies: RwSignal::new(Vec::new()),
+            loaded: RwSignal::new(false),
+            syncing: RwSignal::new(false),
+            list_problem: RwSignal::new(None),
+            outbox,
+        };
+        leptos::task::spawn_local(async move {
+            plans.reload().await;
+            plans.loaded.set(true);
+            plans.sync_soon();
+        });
+        let _ = window_event_listener(leptos::ev::online, move |_| plans.sync_soon());
+        let _ = window_event_listener(leptos::ev::visibilitychange, move |_| {
+            if connectivity::is_visible() {
+                plans.sync_soon();
+            }
+        });
+        provide_context(plans);
+        plans
+    }
+
+    /// Every plan on this phone, by name.
+    pub fn copies(&self) -> ReadSignal<Vec<PlanCopy>> {
+        self.copies.read_only()
+    }
+
+    /// Whether the stored plans have been read.
+    pub fn loaded(&self) -> ReadSignal<bool> {
+        self.loaded.read_only()
+    }
+
+    /// Whether a sync runs.
+    pub fn syncing(&self) -> ReadSignal<bool> {
+        self.syncing.read_only()
+    }
+
+    /// Why the last listing from the backend failed, if it did.
+    pub fn list_problem(&self) -> ReadSignal<Option<String>> {
+        self.list_problem.read_only()
+    }
+
+    async fn reload(&self) {
+        match read_all().await {
+            Ok(mut all) => {
+                all.sort_by(|a, b| {
+                    let name =
+                        |c: &PlanCopy| c.mine.header("name").as_str().unwrap_or("").to_lowercase();
+                    name(a).cmp(&name(b))
+                });
+                let _ = self.copies.try_set(all);
+            }
+            Err(e) => leptos::logging::warn!("plans: {e}"),
+        }
+    }
+
+    fn show(&self, copy: PlanCopy) {
+        let _ = self.copies.try_update(|list| {
+            match list.iter_mut().find(|c| c.mine.id == copy.mine.id) {
+                Some(c) => *c = copy,
+                None => list.push(copy),
+            }
+        });
+    }
+
+    /// Creates a plan on this phone (saved before it returns).
+    pub async fn create(
+        &self,
+        kind: PlanKind,
+        commune: &str,
+        name: &str,
+    ) -> Result<Uuid, PlanEditError> {
+        let id = Uuid::new_v4();
+        let device = self.outbox.settings().get_untracked().device_id;
+        let mut plan = Plan::new(id, kind, commune.trim());
+        plan.set(
+            HEADER.0,
+            HEADER.1,
+            "name",
+            serde_json::Value::String(name.trim().to_owned()),
+            now_ms(),
+            &device,
+        )?;
+        let copy = PlanCopy::new(plan, now_ms());
+        let stored = update(id, Some(copy), |_| Ok(())).await?;
+        self.show(stored);
+        self.sync_soon();
+        Ok(id)
+    }
+
+    /// Applies `edit` to plan `id` (with this phone's id and the time) and saves it; `Ok`
+    /// only once it is on disk.
+    pub async fn edit(
+        &self,
+        id: Uuid,
+        edit: impl FnOnce(&mut Plan, i64, &str) -> Result<(), PlanError> + 'static,
+    ) -> Result<(), PlanEditError> {
+        let device = self.outbox.settings().get_untracked().device_id;
+        let stored = update(id, None, move |copy| {
+            edit(&mut copy.mine, now_ms(), &device)?;
+            copy.edited_at = now_ms();
+            Ok(())
+        })
+        .await?;
+        self.show(stored);
+        self.sync_soon();
+        Ok(())
+    }
+
+    /// Starts a sync unless one runs or there is nowhere to sync to.
+    pub fn sync_soon(&self) {
+        if self.syncing.get_untracked() || !self.loaded.get_untracked() {
+            return;
+        }
+        let settings = self.outbox.settings().get_untracked();
+        if list_request(&settings.backend, None).is_none() || !connectivity::is_online() {
+            return;
+        }
+        self.syncing.set(true);
+        let this = *self;
+        leptos::task::spawn_local(async move {
+            let ran =
+                locks::run_exclusive(SYNC_LOCK, move || async move { this.sync().await }).await;
+            if let Err(e) = ran {
+                leptos::logging::warn!("plans sync lock: {e}");
+            }
+            this.reload().await;
+            let _ = this.syncing.try_set(false);
+        });
+    }
+
+    async fn sync(&self) {
+        let settings = self.outbox.settings().get_untracked();
+        let timeout = 30_000;
+        // 1. What the server has: merged into the copies here (new plans are added).
+        if let Some(req) = list_request(&settings.backend, None) {
+            match read_list(&crate::adapters::http::fetch(req, timeout).await) {
+                Ok((revisions, refused)) => {
+                    for r in refused {
+                        leptos::logging::warn!("plan refused: {r}");
+                    }
+                    for rev in revisions {
+                        let id = rev.plan.id;
+                        let fresh = PlanCopy::from_server(rev.clone());
+                        let result = update(id, Some(fresh), move |c| {
+                            c.take_in(rev);
+                            Ok(())
+                        })
+                        .await;
+                        if let Err(e) = result {
+                            leptos::logging::warn!("plan {id}: {e}");
+                        }
+                    }
+                    let _ = self.list_problem.try_set(None);
+                }
+                Err(e) => {
+                    let _ = self.list_problem.try_set(Some(e));
+                }
+            }
+        }
+        // 2. Edits made here: sent, merged on 409 and sent again.
+        let Ok(all) = read_all().await else { return };
+        for copy in all.into_iter().filter(PlanCopy::has_changes) {
+            if matches!(
+                copy.state,
+                PlanState::NeedsAuth | PlanState::Rejected { .. }
+            ) {
+                continue;
+            }
+            let id = copy.mine.id;
+            let mut current = copy;
+            for _ in 0..MAX_ROUNDS {
+                let sent = current.mine.clone();
+                let Some(req) = put_request(
+                    &settings.backend,
+                    &current,
+                    &settings.device_id,
+                    &settings.author,
+                ) else {
+                    break;
+                };
+                let outcome = interpret_put(id, &crate::adapters::http::fetch(req, timeout).await);
+                let stored = update(id, None, move |c| {
+                    after_put(c, &sent, outcome);
+                    Ok(())
+                })
+                .await;
+                let again = match stored {
+                    // Merged with a newer revision, or edited meanwhile: send again.
+                    Ok(c) => {
+                        let again = c.has_changes() && c.state == PlanState::Idle;
+                        current = c;
+                        again
+                    }
+                    Err(e) => {
+                        leptos::logging::warn!("plan {id}: {e}");
+                        false
+                    }
+                };
+                if !again {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// This installation's id (who made an edit).
+    pub fn device_id(&self) -> String {
+        self.outbox.settings().get_untracked().device_id
+    }
+
+    /// Today, for the derived figures.
+    pub fn today(&self) -> String {
+        today()
+    }
+}
+
+/// The plans from context.
+pub fn use_plans() -> Plans {
+    expect_context::<Plans>()
+}

@@ -1,0 +1,819 @@
+//! Action plans: the list, one plan by sections, an item's editor, the review of true
+//! conflicts and a printable summary. Plan text is shown as text (Leptos escapes it).
+
+use std::collections::BTreeMap;
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use serde_json::Value;
+use uuid::Uuid;
+use vigie_core::i18n::{Lang, Msg};
+use vigie_core::plans::derived::{progress, Progress};
+use vigie_core::plans::schema::{self, FieldKind, FieldSpec, ListSpec};
+use vigie_core::plans::sync::{PlanCopy, PlanState};
+use vigie_core::plans::{Item, Plan, PlanKind, Stamped, DELETED, HEADER};
+
+use crate::plans::use_plans;
+use crate::state::use_app_state;
+use crate::views::tr;
+
+fn label(lang: Lang, fr: &'static str, en: &'static str) -> &'static str {
+    if lang == Lang::En {
+        en
+    } else {
+        fr
+    }
+}
+
+fn plan_name(plan: &Plan, lang: Lang) -> String {
+    let name = plan.header("name").as_str().unwrap_or("").trim();
+    if name.is_empty() {
+        Msg::Untitled.text(lang).to_owned()
+    } else {
+        name.to_owned()
+    }
+}
+
+/// The commune as people can read it: its cercle's name beside the code (commune names are
+/// not in the bundled data yet).
+fn place(commune: &str, lang: Lang) -> String {
+    let cercle = commune
+        .get(..6)
+        .and_then(vigie_core::admin::name_of)
+        .unwrap_or("");
+    match vigie_core::admin::name_of(commune) {
+        Some(name) => name.to_owned(),
+        None if cercle.is_empty() => commune.to_owned(),
+        None => format!(
+            "{} {commune} ({} {cercle})",
+            Msg::Commune.text(lang),
+            Msg::Cercle.text(lang).to_lowercase()
+        ),
+    }
+}
+
+/// `150 000` for 150000: thousands apart, as written in Mali.
+fn fcfa(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('\u{a0}');
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        out.insert(0, '-');
+    }
+    out
+}
+
+fn kind_msg(kind: PlanKind) -> Msg {
+    match kind {
+        PlanKind::PlanCommunal => Msg::PlanKindCommunal,
+        PlanKind::FeuilleDeRoute => Msg::PlanKindRoadmap,
+    }
+}
+
+/// How a value reads on screen.
+fn shown(plan: &Plan, kind: FieldKind, v: &Value, lang: Lang) -> String {
+    match (kind, v) {
+        (_, Value::Null) => String::new(),
+        (_, Value::Bool(true)) => Msg::ItemDeleted.text(lang).to_owned(),
+        (_, Value::Bool(false)) => Msg::ItemKept.text(lang).to_owned(),
+        (FieldKind::Choice(codes), Value::String(code)) => codes
+            .iter()
+            .find(|c| c.0 == code)
+            .map_or(code.clone(), |c| label(lang, c.1, c.2).to_owned()),
+        (FieldKind::Ref(list), Value::String(id)) => {
+            let title = schema::list(plan.kind, list).map_or("title", |l| l.title_field);
+            plan.item(list, id)
+                .map(|i| i.text(title).to_owned())
+                .unwrap_or_default()
+        }
+        (FieldKind::Number, Value::Number(n)) => n.as_i64().map_or(n.to_string(), fcfa),
+        (_, Value::String(s)) => s.clone(),
+        (_, other) => other.to_string(),
+    }
+}
+
+fn item_title(plan: &Plan, spec: &ListSpec, item: &Item, lang: Lang) -> String {
+    let kind = spec
+        .field(spec.title_field)
+        .map_or(FieldKind::Text, |f| f.kind);
+    let t = shown(plan, kind, item.get(spec.title_field), lang);
+    if t.trim().is_empty() {
+        Msg::Untitled.text(lang).to_owned()
+    } else {
+        t
+    }
+}
+
+/// The progress line of a plan: bar, done / planned, overdue, to review.
+fn progress_line(p: &Progress) -> impl IntoView + use<> {
+    let (done, planned, overdue, review) = (p.done, p.planned, p.overdue, p.to_review);
+    view! {
+        <div class="plan-progress">
+            <progress max=planned.max(1) value=done></progress>
+            <span>{format!("{done} / {planned} ")}{tr(Msg::ActivitiesDone)}</span>
+            {(overdue > 0).then(|| view! { <span class="plan-overdue">{format!("{overdue} ")}{tr(Msg::Overdue)}</span> })}
+            {(review > 0).then(|| view! { <span class="plan-review">{format!("{review} ")}{tr(Msg::ToReview)}</span> })}
+        </div>
+    }
+}
+
+fn sync_line(copy: &PlanCopy) -> impl IntoView + use<> {
+    let state = use_app_state();
+    let text = match &copy.state {
+        PlanState::Rejected { reason } => Some((Msg::PlanRefused, reason.clone())),
+        PlanState::NeedsAuth => Some((Msg::PlanRefused, String::new())),
+        _ if copy.has_changes() => Some((Msg::PlanUnsent, String::new())),
+        _ => None,
+    };
+    text.map(|(msg, extra)| {
+        view! { <p class="plan-sync" data-testid="plan-sync">{move || state.t(msg)}" "{extra}</p> }
+    })
+}
+
+/// `/plans`: the plans on this phone.
+#[component]
+pub fn PlansPage() -> impl IntoView {
+    let state = use_app_state();
+    let plans = use_plans();
+    view! {
+        <section class="page">
+            <h1>{tr(Msg::ActionPlans)}</h1>
+            <Show when=move || plans.syncing().get()>
+                <p class="hint" role="status">{tr(Msg::PlanSyncing)}</p>
+            </Show>
+            <Show when=move || plans.list_problem().get().is_some()>
+                <p class="hint" role="status">{tr(Msg::PlanOffline)}</p>
+            </Show>
+            {move || {
+                let lang = state.lang.get();
+                let today = plans.today();
+                let copies = plans.copies().get();
+                if copies.is_empty() && plans.loaded().get() {
+                    return view! { <p class="hint">{tr(Msg::NoPlans)}</p> }.into_any();
+                }
+                view! {
+                    <ul class="plans">
+                        {copies.into_iter().map(|c| {
+                            let p = progress(&c.mine, &today);
+                            let href = format!("/plans/{}", c.mine.id);
+                            let sub = format!("{} · {}", kind_msg(c.mine.kind).text(lang), place(&c.mine.commune, lang));
+                            let name = plan_name(&c.mine, lang);
+                            let sync = sync_line(&c);
+                            view! {
+                                <li class="plan-row" data-testid="plan-row">
+                                    <A href=href><strong>{name}</strong></A>
+                                    <small>{sub}</small>
+                                    {progress_line(&p)}
+                                    {sync}
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+            <button class="btn btn-secondary" on:click=move |_| plans.sync_soon()>{tr(Msg::Refresh)}</button>
+            <NewPlanForm />
+            <crate::views::pages::BackHome />
+        </section>
+    }
+}
+
+#[component]
+fn NewPlanForm() -> impl IntoView {
+    let plans = use_plans();
+    let navigate = use_navigate();
+    let kind = RwSignal::new(PlanKind::PlanCommunal);
+    let name = RwSignal::new(String::new());
+    let region = RwSignal::new(String::new());
+    let cercle = RwSignal::new(String::new());
+    let commune = RwSignal::new(String::new());
+    let problem = RwSignal::new(None::<Msg>);
+    let create = move |_| {
+        let (n, c) = (name.get_untracked(), commune.get_untracked());
+        let place = if c.is_empty() {
+            cercle.get_untracked()
+        } else {
+            c
+        };
+        if n.trim().is_empty() || place.is_empty() {
+            problem.set(Some(Msg::PlanNeedsName));
+            return;
+        }
+        let navigate = navigate.clone();
+        leptos::task::spawn_local(async move {
+            match plans.create(kind.get_untracked(), &place, &n).await {
+                Ok(id) => navigate(&format!("/plans/{id}"), Default::default()),
+                Err(e) => {
+                    let _ = problem.try_set(Some(e.user_message()));
+                }
+            }
+        });
+    };
+    let units = |list: Vec<vigie_core::admin::Unit>, commune: bool| {
+        list.into_iter()
+            .map(|u| {
+                let text = if commune || u.name.is_empty() {
+                    u.code.to_owned()
+                } else {
+                    u.name.to_owned()
+                };
+                view! { <option value=u.code>{text}</option> }
+            })
+            .collect_view()
+    };
+    view! {
+        <details class="new-plan">
+            <summary class="btn">{tr(Msg::NewPlan)}</summary>
+            <fieldset class="field">
+                <label class="choice">
+                    <input type="radio" name="plan-kind" checked=true on:change=move |_| kind.set(PlanKind::PlanCommunal) />
+                    {tr(Msg::PlanKindCommunal)}
+                </label>
+                <label class="choice">
+                    <input type="radio" name="plan-kind" on:change=move |_| kind.set(PlanKind::FeuilleDeRoute) />
+                    {tr(Msg::PlanKindRoadmap)}
+                </label>
+            </fieldset>
+            <label class="field" for="plan-name">{tr(Msg::PlanNameLabel)}</label>
+            <input id="plan-name" type="text" maxlength="200" prop:value=name on:input=move |ev| name.set(event_target_value(&ev)) />
+            <label for="plan-region">{tr(Msg::Region)}</label>
+            <select id="plan-region" on:change=move |ev| { region.set(event_target_value(&ev)); cercle.set(String::new()); commune.set(String::new()); }>
+                <option value="">{tr(Msg::Choose)}</option>
+                {units(vigie_core::admin::regions(), false)}
+            </select>
+            <label for="plan-cercle">{tr(Msg::Cercle)}</label>
+            <select id="plan-cercle" on:change=move |ev| { cercle.set(event_target_value(&ev)); commune.set(String::new()); }>
+                <option value="">{tr(Msg::Choose)}</option>
+                {move || units(vigie_core::admin::cercles(&region.get()), false)}
+            </select>
+            <label for="plan-commune">{tr(Msg::Commune)}</label>
+            <select id="plan-commune" on:change=move |ev| commune.set(event_target_value(&ev))>
+                <option value="">{tr(Msg::Choose)}</option>
+                {move || units(vigie_core::admin::communes(&cercle.get()), true)}
+            </select>
+            {move || problem.get().map(|m| view! { <p class="problem" role="alert">{tr(m)}</p> })}
+            <button class="btn" on:click=create>{tr(Msg::CreatePlan)}</button>
+        </details>
+    }
+}
+
+fn plan_id() -> Memo<Option<Uuid>> {
+    let params = use_params_map();
+    Memo::new(move |_| params.with(|p| p.get("id").and_then(|s| Uuid::parse_str(&s).ok())))
+}
+
+fn with_copy<V: IntoView + 'static>(
+    id: Memo<Option<Uuid>>,
+    render: impl Fn(PlanCopy) -> V + Send + Sync + 'static,
+) -> impl IntoView {
+    let plans = use_plans();
+    move || {
+        let found = id.get().and_then(|id| {
+            plans
+                .copies()
+                .with(|list| list.iter().find(|c| c.mine.id == id).cloned())
+        });
+        match found {
+            Some(c) => render(c).into_any(),
+            None if !plans.loaded().get() => ().into_any(),
+            None => view! {
+                <p class="hint">{tr(Msg::PlanNotFound)}</p>
+                <A href="/plans" attr:class="btn btn-secondary">{tr(Msg::BackToPlans)}</A>
+            }
+            .into_any(),
+        }
+    }
+}
+
+/// `/plans/:id`: one plan by sections.
+#[component]
+pub fn PlanPage() -> impl IntoView {
+    let state = use_app_state();
+    let plans = use_plans();
+    let id = plan_id();
+    view! {
+        <section class="page plan-page">
+            {with_copy(id, move |copy| {
+                let lang = state.lang.get();
+                let plan = copy.mine.clone();
+                let p = progress(&plan, &plans.today());
+                let base = format!("/plans/{}", plan.id);
+                let reviews = plan.reviews.len();
+                let execution = p.execution.map_or("—".to_owned(), |e| format!("{e} %"));
+                let next = p.next_review.clone().unwrap_or_else(|| "—".into());
+                let funding = schema::list(plan.kind, "activities").and_then(|l| l.field("funding"));
+                let budget: Vec<String> = p.budget.iter().map(|(src, (planned, spent))| {
+                    let source = funding.map(|f| shown(&plan, f.kind, &Value::String(src.clone()), lang)).unwrap_or_default();
+                    let amounts = format!("{} / {} FCFA", fcfa(*spent), fcfa(*planned));
+                    if source.is_empty() { amounts } else { format!("{source} : {amounts}") }
+                }).collect();
+                let sections = schema::lists(plan.kind).iter().map(|spec| {
+                    section(&plan, spec, &p, lang)
+                }).collect_view();
+                view! {
+                    <h1>{plan_name(&plan, lang)}</h1>
+                    <p class="hint">{format!("{} · {}", kind_msg(plan.kind).text(lang), place(&plan.commune, lang))}</p>
+                    {progress_line(&p)}
+                    {sync_line(&copy)}
+                    <dl class="plan-figures">
+                        <dt>{tr(Msg::ExecutionRate)}</dt><dd>{execution}</dd>
+                        <dt>{tr(Msg::NextReview)}</dt><dd>{next}</dd>
+                        <dt>{tr(Msg::BudgetLine)}</dt><dd>{budget.join(" · ")}</dd>
+                    </dl>
+                    {(reviews > 0).then(|| view! {
+                        <A href=format!("{base}/review") attr:class="notice plan-review-link">
+                            {format!("{reviews} ")}{tr(Msg::ToReview)}" →"
+                        </A>
+                    })}
+                    {sections}
+                    <p><A href=format!("{base}/print") attr:class="btn btn-secondary">{tr(Msg::PrintSummary)}</A></p>
+                    <A href="/plans" attr:class="btn btn-secondary">{tr(Msg::BackToPlans)}</A>
+                }
+            })}
+        </section>
+    }
+}
+
+fn section(
+    plan: &Plan,
+    spec: &'static ListSpec,
+    p: &Progress,
+    lang: Lang,
+) -> impl IntoView + use<> {
+    let base = format!("/plans/{}", plan.id);
+    if spec.name == HEADER.0 {
+        let item = plan.item(HEADER.0, HEADER.1).cloned().unwrap_or_default();
+        let rows = spec
+            .fields
+            .iter()
+            .filter(|f| !item.get(f.name).is_null())
+            .map(|f| {
+                let v = shown(plan, f.kind, item.get(f.name), lang);
+                view! { <dt>{label(lang, f.fr, f.en)}</dt><dd>{v}</dd> }
+            })
+            .collect_view();
+        return view! {
+            <section class="plan-section" data-list=spec.name>
+                <h2>{label(lang, spec.fr, spec.en)}</h2>
+                <dl>{rows}</dl>
+                <A href=format!("{base}/{}/{}", HEADER.0, HEADER.1) attr:class="btn-small">{tr(Msg::Edit)}</A>
+            </section>
+        }
+        .into_any();
+    }
+    let items: Vec<(String, Item)> = plan
+        .live(spec.name)
+        .map(|(id, i)| (id.clone(), i.clone()))
+        .collect();
+    let count = items.len();
+    let rows = items
+        .into_iter()
+        .map(|(id, item)| {
+            let title = item_title(plan, spec, &item, lang);
+            let detail = summary(plan, spec, &item, p, &id, lang);
+            view! {
+                <li data-item=id.clone()>
+                    <A href=format!("{base}/{}/{id}", spec.name)>{title}</A>
+                    {(!detail.is_empty()).then(|| view! { <small>{detail}</small> })}
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="plan-section" data-list=spec.name>
+            <h2>{format!("{} ({count})", label(lang, spec.fr, spec.en))}</h2>
+            <ul class="plan-items">{rows}</ul>
+            <A href=format!("{base}/{}/new", spec.name) attr:class="btn-small">{tr(Msg::Add)}</A>
+        </section>
+    }
+    .into_any()
+}
+
+/// The second line of an item in a list: what matters most for its kind.
+fn summary(
+    plan: &Plan,
+    spec: &ListSpec,
+    item: &Item,
+    p: &Progress,
+    id: &str,
+    lang: Lang,
+) -> String {
+    let field = |name: &str| {
+        spec.field(name)
+            .map(|f| shown(plan, f.kind, item.get(name), lang))
+            .unwrap_or_default()
+    };
+    let mut parts: Vec<String> = match spec.name {
+        "activities" => vec![field("status"), field("end"), field("execution")],
+        "swot" => vec![field("quadrant"), field("priority")],
+        "mediation" => vec![field("date"), field("conflict")],
+        "conflicts" => vec![
+            field("intensity"),
+            p.stages
+                .get(id)
+                .and_then(|s| schema::STEPS.iter().find(|x| x.0 == s))
+                .map(|s| format!("{} {}", Msg::StageLabel.text(lang), label(lang, s.1, s.2)))
+                .unwrap_or_default(),
+        ],
+        "members" => vec![field("role")],
+        _ => Vec::new(),
+    };
+    if spec.name == "activities" && !parts[2].is_empty() {
+        parts[2].push_str(" %");
+    }
+    parts.retain(|s| !s.is_empty());
+    parts.join(" · ")
+}
+
+/// `/plans/:id/:list/:item`: one item's editor (`new` for a new one).
+#[component]
+pub fn PlanItemPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = plan_id();
+    let list = Memo::new(move |_| params.with(|p| p.get("list").unwrap_or_default()));
+    let item = Memo::new(move |_| params.with(|p| p.get("item").unwrap_or_default()));
+    view! {
+        <section class="page plan-item">
+            {with_copy(id, move |copy| {
+                let name = list.get();
+                match schema::list(copy.mine.kind, &name) {
+                    Some(spec) => view! { <ItemEditor copy=copy spec=spec item=item.get() /> }.into_any(),
+                    None => view! { <p class="hint">{tr(Msg::PlanNotFound)}</p> }.into_any(),
+                }
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn ItemEditor(copy: PlanCopy, spec: &'static ListSpec, item: String) -> impl IntoView {
+    let state = use_app_state();
+    let plans = use_plans();
+    let navigate = use_navigate();
+    let query = use_query_map();
+    let plan_id = copy.mine.id;
+    let is_new = item == "new";
+    let item_id = if is_new {
+        Uuid::new_v4().to_string()
+    } else {
+        item.clone()
+    };
+    let current = copy
+        .mine
+        .item(spec.name, &item_id)
+        .cloned()
+        .unwrap_or_default();
+    // What the editor shows: the stored values, and for a new item the presets in the
+    // address (a mediation step's conflict).
+    let mut start: BTreeMap<&'static str, String> = BTreeMap::new();
+    for f in spec.fields {
+        let v = match current.get(f.name) {
+            Value::String(s) => s.clone(),
+            Value::Null => String::new(),
+            other => other.to_string(),
+        };
+        start.insert(f.name, v);
+    }
+    if is_new {
+        query.with_untracked(|q| {
+            for f in spec.fields {
+                if let Some(v) = q.get(f.name) {
+                    start.insert(f.name, v);
+                }
+            }
+        });
+    }
+    let values = RwSignal::new(start.clone());
+    let problem = RwSignal::new(None::<Msg>);
+    let saved = RwSignal::new(false);
+    let lang = state.lang.get_untracked();
+    let back = format!("/plans/{plan_id}");
+    let plan = StoredValue::new(copy.mine.clone());
+
+    let save = {
+        let navigate = navigate.clone();
+        let back = back.clone();
+        let item_id = item_id.clone();
+        move |_| {
+            let now = values.get_untracked();
+            let mut changes: Vec<(&'static str, Value)> = Vec::new();
+            for f in spec.fields {
+                let text = now.get(f.name).cloned().unwrap_or_default();
+                if !is_new && start.get(f.name) == Some(&text) {
+                    continue;
+                }
+                if is_new && text.is_empty() {
+                    continue;
+                }
+                let value = match f.kind {
+                    FieldKind::Number if text.trim().is_empty() => Value::Null,
+                    FieldKind::Number => {
+                        match text.trim().replace([' ', '\u{a0}'], "").parse::<i64>() {
+                            Ok(n) => Value::from(n),
+                            Err(_) => {
+                                problem.set(Some(Msg::ProblemNotANumber));
+                                return;
+                            }
+                        }
+                    }
+                    _ => Value::String(text),
+                };
+                changes.push((f.name, value));
+            }
+            if changes.is_empty() {
+                navigate(&back, Default::default());
+                return;
+            }
+            let (list, item_id, navigate, back) =
+                (spec.name, item_id.clone(), navigate.clone(), back.clone());
+            leptos::task::spawn_local(async move {
+                let result = plans
+                    .edit(plan_id, move |p, at, by| {
+                        for (field, value) in changes {
+                            p.set(list, &item_id, field, value, at, by)?;
+                        }
+                        Ok(())
+                    })
+                    .await;
+                match result {
+                    Ok(()) => {
+                        let _ = saved.try_set(true);
+                        navigate(&back, Default::default());
+                    }
+                    Err(e) => {
+                        let _ = problem.try_set(Some(e.user_message()));
+                    }
+                }
+            });
+        }
+    };
+    let confirming = RwSignal::new(false);
+    let delete = {
+        let navigate = navigate.clone();
+        let back = back.clone();
+        let item_id = item_id.clone();
+        move |_| {
+            let (item_id, navigate, back) = (item_id.clone(), navigate.clone(), back.clone());
+            leptos::task::spawn_local(async move {
+                let result = plans
+                    .edit(plan_id, move |p, at, by| {
+                        p.delete(spec.name, &item_id, at, by)
+                    })
+                    .await;
+                match result {
+                    Ok(()) => navigate(&back, Default::default()),
+                    Err(e) => {
+                        let _ = problem.try_set(Some(e.user_message()));
+                    }
+                }
+            });
+        }
+    };
+    let mark_done = move |_| {
+        values.update(|v| {
+            v.insert("status", "realisee".into());
+            v.insert("done_on", crate::adapters::clock::today());
+            v.insert("execution", "100".into());
+        });
+    };
+    let fields = spec
+        .fields
+        .iter()
+        .map(|f| field_input(f, values, plan, lang))
+        .collect_view();
+    let steps = (spec.name == "conflicts" && !is_new).then(|| {
+        let p = plan.get_value();
+        let steps_spec = schema::list(p.kind, "mediation");
+        let rows = p
+            .live("mediation")
+            .filter(|(_, s)| s.text("conflict") == item_id)
+            .map(|(sid, s)| {
+                let when = s.text("date").to_owned();
+                let step = steps_spec
+                    .and_then(|l| l.field("step"))
+                    .map(|f| shown(&p, f.kind, s.get("step"), lang))
+                    .unwrap_or_default();
+                view! { <li><A href=format!("/plans/{plan_id}/mediation/{sid}")>{format!("{when} — {step}")}</A></li> }
+            })
+            .collect_view();
+        view! {
+            <h2>{label(lang, "Étapes de médiation", "Mediation steps")}</h2>
+            <ul class="plan-items">{rows}</ul>
+            <A href=format!("/plans/{plan_id}/mediation/new?conflict={item_id}") attr:class="btn-small">{tr(Msg::AddMediationStep)}</A>
+        }
+    });
+    view! {
+        <h1>{label(lang, spec.fr, spec.en)}</h1>
+        {(spec.name == "activities").then(|| view! {
+            <button class="btn btn-secondary" on:click=mark_done>{tr(Msg::MarkDone)}</button>
+        })}
+        <div class="plan-fields">{fields}</div>
+        {move || problem.get().map(|m| view! { <p class="problem" role="alert">{tr(m)}</p> })}
+        <Show when=move || saved.get()>
+            <p class="notice" role="status">{tr(Msg::PlanSaved)}</p>
+        </Show>
+        <button class="btn" on:click=save>{tr(Msg::Save)}</button>
+        {steps}
+        {(!is_new && spec.name != HEADER.0).then(|| view! {
+            <Show when=move || confirming.get() fallback=move || view! {
+                <button class="btn btn-secondary" on:click=move |_| confirming.set(true)>{tr(Msg::Delete)}</button>
+            }>
+                <button class="btn btn-danger" on:click=delete.clone()>{tr(Msg::ConfirmDelete)}</button>
+                <button class="btn btn-secondary" on:click=move |_| confirming.set(false)>{tr(Msg::Cancel)}</button>
+            </Show>
+        })}
+        <A href=back attr:class="btn btn-secondary">{tr(Msg::BackToPlan)}</A>
+    }
+}
+
+fn field_input(
+    f: &'static FieldSpec,
+    values: RwSignal<BTreeMap<&'static str, String>>,
+    plan: StoredValue<Plan>,
+    lang: Lang,
+) -> impl IntoView + use<> {
+    let dom_id = format!("pf-{}", f.name);
+    let get = move || values.with(|v| v.get(f.name).cloned().unwrap_or_default());
+    let set = move |ev| {
+        let text = event_target_value(&ev);
+        values.update(|v| {
+            v.insert(f.name, text);
+        });
+    };
+    let caption = label(lang, f.fr, f.en);
+    let input = match f.kind {
+        FieldKind::LongText => view! {
+            <textarea id=dom_id.clone() rows="3" maxlength="5000" prop:value=get on:input=set></textarea>
+        }
+        .into_any(),
+        FieldKind::Date => view! {
+            <input id=dom_id.clone() type="date" prop:value=get on:input=set />
+        }
+        .into_any(),
+        FieldKind::Number => view! {
+            <input id=dom_id.clone() type="text" inputmode="numeric" prop:value=get on:input=set />
+        }
+        .into_any(),
+        FieldKind::Text => view! {
+            <input id=dom_id.clone() type="text" maxlength="5000" prop:value=get on:input=set />
+        }
+        .into_any(),
+        FieldKind::Choice(codes) => {
+            let options = codes
+                .iter()
+                .map(|c| view! { <option value=c.0 selected=move || get() == c.0>{label(lang, c.1, c.2)}</option> })
+                .collect_view();
+            view! {
+                <select id=dom_id.clone() on:change=set>
+                    <option value="">{tr(Msg::Choose)}</option>
+                    {options}
+                </select>
+            }
+            .into_any()
+        }
+        FieldKind::Ref(list) => {
+            let p = plan.get_value();
+            let title = schema::list(p.kind, list).map_or("title", |l| l.title_field);
+            let options = p
+                .live(list)
+                .map(|(id, i)| {
+                    let id = id.clone();
+                    let text = i.text(title).to_owned();
+                    let selected = {
+                        let id = id.clone();
+                        move || get() == id
+                    };
+                    view! { <option value=id selected=selected>{text}</option> }
+                })
+                .collect_view();
+            view! {
+                <select id=dom_id.clone() on:change=set>
+                    <option value="">{tr(Msg::Choose)}</option>
+                    {options}
+                </select>
+            }
+            .into_any()
+        }
+    };
+    view! {
+        <div class="field">
+            <label for=dom_id>{caption}</label>
+            {input}
+        </div>
+    }
+}
+
+/// `/plans/:id/review`: the true conflicts, side by side, one choice each.
+#[component]
+pub fn PlanReviewPage() -> impl IntoView {
+    let state = use_app_state();
+    let plans = use_plans();
+    let id = plan_id();
+    view! {
+        <section class="page plan-review-page">
+            <h1>{tr(Msg::ReviewTitle)}</h1>
+            <p class="hint">{tr(Msg::ReviewIntro)}</p>
+            {with_copy(id, move |copy| {
+                let lang = state.lang.get();
+                let me = plans.device_id();
+                let plan = copy.mine.clone();
+                if plan.reviews.is_empty() {
+                    return view! { <p class="hint">{tr(Msg::NothingToReview)}</p> }.into_any();
+                }
+                plan.reviews.iter().map(|(key, r)| {
+                    let spec = schema::list(plan.kind, &r.list);
+                    let fkind = spec.and_then(|s| s.field(&r.field)).map_or(FieldKind::Text, |f| f.kind);
+                    let where_ = spec.map(|s| {
+                        let item = plan.item(&r.list, &r.item).cloned().unwrap_or_default();
+                        let field = s.field(&r.field).map_or(Msg::ItemDeleted.text(lang), |f| label(lang, f.fr, f.en));
+                        format!("{} — {} — {}", label(lang, s.fr, s.en), item_title(&plan, s, &item, lang), field)
+                    }).unwrap_or_default();
+                    let current: Option<Stamped> = plan.item(&r.list, &r.item).and_then(|i| i.fields.get(&r.field).cloned());
+                    let current_value = current.as_ref().map(|c| c.value.clone()).unwrap_or(if r.field == DELETED { Value::Bool(false) } else { Value::Null });
+                    let mine_is_current = current.as_ref().is_none_or(|c| c.by == me) || r.other.by != me;
+                    let (a_msg, b_msg) = if mine_is_current { (Msg::YourVersion, Msg::OtherVersion) } else { (Msg::OtherVersion, Msg::YourVersion) };
+                    let a = shown(&plan, fkind, &current_value, lang);
+                    let b = shown(&plan, fkind, &r.other.value, lang);
+                    let plan_id = plan.id;
+                    let choose = move |take_other: bool, key: String| {
+                        move |_| {
+                            let key = key.clone();
+                            leptos::task::spawn_local(async move {
+                                let _ = plans.edit(plan_id, move |p, at, by| p.resolve(&key, take_other, at, by)).await;
+                            });
+                        }
+                    };
+                    view! {
+                        <article class="review" data-testid="review">
+                            <h2>{where_}</h2>
+                            <div class="review-sides">
+                                <div class="review-side">
+                                    <h3>{tr(a_msg)}</h3>
+                                    <p class="review-value">{a}</p>
+                                    <button class="btn" on:click=choose(false, key.clone())>{tr(Msg::KeepThis)}</button>
+                                </div>
+                                <div class="review-side">
+                                    <h3>{tr(b_msg)}</h3>
+                                    <p class="review-value">{b}</p>
+                                    <button class="btn" on:click=choose(true, key.clone())>{tr(Msg::KeepThis)}</button>
+                                </div>
+                            </div>
+                        </article>
+                    }
+                }).collect_view().into_any()
+            })}
+            {move || id.get().map(|id| view! { <A href=format!("/plans/{id}") attr:class="btn btn-secondary">{tr(Msg::BackToPlan)}</A> })}
+        </section>
+    }
+}
+
+/// `/plans/:id/print`: what the mechanism presents to the authorities, clean on A4.
+#[component]
+pub fn PlanPrintPage() -> impl IntoView {
+    let state = use_app_state();
+    let plans = use_plans();
+    let id = plan_id();
+    view! {
+        <section class="page plan-print">
+            {with_copy(id, move |copy| {
+                let lang = state.lang.get();
+                let plan = copy.mine;
+                let p = progress(&plan, &plans.today());
+                let activities = schema::list(plan.kind, "activities");
+                let columns: Vec<&'static FieldSpec> = activities
+                    .map(|l| l.fields.iter().filter(|f| matches!(f.name, "title" | "responsible" | "start" | "end" | "budget" | "status" | "execution")).collect())
+                    .unwrap_or_default();
+                let head = columns.iter().map(|f| view! { <th>{label(lang, f.fr, f.en)}</th> }).collect_view();
+                let rows = plan.live("activities").map(|(_, a)| {
+                    let cells = columns.iter().map(|f| view! { <td>{shown(&plan, f.kind, a.get(f.name), lang)}</td> }).collect_view();
+                    view! { <tr>{cells}</tr> }
+                }).collect_view();
+                let conflicts = plan.live("conflicts").map(|(cid, c)| {
+                    let stage = p.stages.get(cid).and_then(|s| schema::STEPS.iter().find(|x| x.0 == s)).map(|s| label(lang, s.1, s.2)).unwrap_or("—");
+                    view! { <li>{c.text("title").to_owned()}" — "{tr(Msg::StageLabel)}" "{stage}</li> }
+                }).collect_view();
+                let execution = p.execution.map_or("—".to_owned(), |e| format!("{e} %"));
+                view! {
+                    <h1>{plan_name(&plan, lang)}</h1>
+                    <p>{format!("{} · {}", kind_msg(plan.kind).text(lang), place(&plan.commune, lang))}</p>
+                    <dl class="plan-figures">
+                        <dt>{tr(Msg::ActivitiesDone)}</dt><dd>{format!("{} / {}", p.done, p.planned)}</dd>
+                        <dt>{tr(Msg::ExecutionRate)}</dt><dd>{execution}</dd>
+                        <dt>{tr(Msg::Overdue)}</dt><dd>{p.overdue}</dd>
+                        <dt>{tr(Msg::NextReview)}</dt><dd>{p.next_review.clone().unwrap_or_else(|| "—".into())}</dd>
+                    </dl>
+                    <ul>{conflicts}</ul>
+                    <table class="print-table"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>
+                    <button class="btn no-print" on:click=move |_| { if let Some(w) = web_sys::window() { let _ = w.print(); } }>{tr(Msg::Print)}</button>
+                    <A href=format!("/plans/{}", plan.id) attr:class="btn btn-secondary no-print">{tr(Msg::BackToPlan)}</A>
+                }
+            })}
+        </section>
+    }
+}
