@@ -38,9 +38,10 @@ test('the app loads in French with no console error and no foreign request', asy
   // The panic notice (static markup) stays hidden while nothing went wrong.
   assert.ok(await page.locator('#crash').isHidden());
   await waitForWorker(page);
-  // Placeholders say plainly that they are not there yet.
+  // With no backend configured the plans page works on the phone alone.
   await page.getByRole('link', { name: 'Plans d\'action' }).click();
-  await page.getByRole('heading', { name: 'Pas encore disponible' }).waitFor();
+  await page.getByRole('heading', { name: 'Plans d\'action' }).waitFor();
+  await page.getByText('Aucun plan sur ce téléphone.', { exact: false }).waitFor();
   assert.deepEqual(problems.consoleErrors, []);
   assert.deepEqual(problems.foreign, []);
   await ctx.close();

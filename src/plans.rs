@@ -1,56 +1,28 @@
 //! The action plans on this phone: kept in IndexedDB (every edit on disk before the screen
 //! says so), synced with the backend when there is a network, merged by the core.
 //!
-//! Every read-modify-write of a stored plan runs under one Web Lock, so an edit and a sync
-//! answer arriving together (or two tabs) never overwrite each other; the network part of a
-//! sync runs outside it, under a second lock that lets one sync run at a time.
+//! Every read-modify-write of a stored plan runs under one Web Lock
+//! ([`crate::adapters::plan_store::update`]), so an edit and a sync answer arriving together
+//! (or two tabs) never overwrite each other; the network part of a sync runs outside it,
+//! under a second lock that lets one sync run at a time.
 
 use leptos::prelude::*;
-use thiserror::Error;
 use uuid::Uuid;
 
 use crate::adapters::clock::{now_ms, today};
-use crate::adapters::idb::{self, IdbError, Op, PLANS};
+pub use crate::adapters::plan_store::PlanEditError;
+use crate::adapters::plan_store::{read_all, update};
 use crate::adapters::{connectivity, locks};
 use crate::sync::Outbox;
-use vigie_core::i18n::Msg;
 use vigie_core::plans::sync::{
     after_put, interpret_put, list_request, put_request, read_list, PlanCopy, PlanState,
 };
 use vigie_core::plans::{Plan, PlanError, PlanKind, HEADER};
 
-/// Held for each read-modify-write of a stored plan.
-const WRITE_LOCK: &str = "vigie-plans-write";
 /// Held for a whole sync.
 const SYNC_LOCK: &str = "vigie-plans-sync";
 /// Sends of one plan in one sync (each `409` merges and sends again).
 const MAX_ROUNDS: usize = 4;
-
-/// Why a plan edit was not saved.
-#[derive(Debug, Clone, PartialEq, Error)]
-pub enum PlanEditError {
-    /// The edit itself is refused (unknown field, too long).
-    #[error("{0}")]
-    Refused(#[from] PlanError),
-    /// The phone's storage refused the write.
-    #[error("storage: {0}")]
-    Storage(#[from] IdbError),
-    /// No such plan on this phone.
-    #[error("no such plan")]
-    Missing,
-}
-
-impl PlanEditError {
-    /// What to tell the user.
-    pub fn user_message(&self) -> Msg {
-        match self {
-            PlanEditError::Refused(PlanError::TooLarge(_)) => Msg::PlanTooLarge,
-            PlanEditError::Refused(_) | PlanEditError::Missing => Msg::PlanEditRefused,
-            PlanEditError::Storage(IdbError::QuotaExceeded) => Msg::StorageFull,
-            PlanEditError::Storage(_) => Msg::StorageWriteFailed,
-        }
-    }
-}
 
 /// The plans and their sync, for the views.
 #[derive(Clone, Copy)]
@@ -60,48 +32,6 @@ pub struct Plans {
     syncing: RwSignal<bool>,
     list_problem: RwSignal<Option<String>>,
     outbox: Outbox,
-}
-
-fn encode(copy: &PlanCopy) -> Result<Op, IdbError> {
-    Ok(Op::Put {
-        store: PLANS,
-        key: copy.mine.id.to_string(),
-        value: serde_json::to_string(copy).map_err(|e| IdbError::WriteFailed(e.to_string()))?,
-    })
-}
-
-async fn read(id: Uuid) -> Result<Option<PlanCopy>, IdbError> {
-    Ok(idb::get(PLANS, &id.to_string())
-        .await?
-        .and_then(|text| serde_json::from_str(&text).ok()))
-}
-
-async fn read_all() -> Result<Vec<PlanCopy>, IdbError> {
-    Ok(idb::get_all(PLANS)
-        .await?
-        .into_iter()
-        .filter_map(|(_, text)| serde_json::from_str(&text).ok())
-        .collect())
-}
-
-/// Applies `change` to the stored copy of `id` (or to `fresh` if none is stored) under the
-/// write lock, and stores the result; returns it.
-async fn update(
-    id: Uuid,
-    fresh: Option<PlanCopy>,
-    change: impl FnOnce(&mut PlanCopy) -> Result<(), PlanEditError> + 'static,
-) -> Result<PlanCopy, PlanEditError> {
-    locks::run_waiting(WRITE_LOCK, move || async move {
-        let mut copy = match read(id).await? {
-            Some(c) => c,
-            None => fresh.ok_or(PlanEditError::Missing)?,
-        };
-        change(&mut copy)?;
-        idb::write(&[encode(&copy)?]).await?;
-        Ok(copy)
-    })
-    .await
-    .map_err(|e| PlanEditError::Storage(IdbError::Unavailable(e.to_string())))?
 }
 
 impl Plans {

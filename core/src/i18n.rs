@@ -83,11 +83,6 @@ catalogue! {
     Settings => ("Paramètres", "Settings"),
     Home => ("Accueil", "Home"),
     Back => ("Retour à l'accueil", "Back to home"),
-    NotAvailableTitle => ("Pas encore disponible", "Not available yet"),
-    NotAvailableBody => (
-        "Cette partie de Vigie arrive dans une prochaine version. Rien de ce que vous avez saisi n'est perdu.",
-        "This part of Vigie comes in a later version. Nothing you have entered is lost."
-    ),
     NotFoundTitle => ("Page introuvable", "Page not found"),
     NotFoundBody => ("Cette adresse n'existe pas dans Vigie.", "This address does not exist in Vigie."),
     Language => ("Langue", "Language"),

@@ -14,6 +14,7 @@ pub mod idb;
 pub mod locks;
 pub mod migrate;
 pub mod outbox_store;
+pub mod plan_store;
 pub mod service_worker;
 pub mod storage;
 

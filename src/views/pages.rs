@@ -42,22 +42,6 @@ pub fn Settings() -> impl IntoView {
     }
 }
 
-/// A page a later version fills in; says so plainly.
-#[component]
-pub fn NotYet(title: Msg) -> impl IntoView {
-    let state = use_app_state();
-    view! {
-        <section class="page">
-            <h1>{move || state.t(title)}</h1>
-            <div class="notice">
-                <h2>{crate::views::tr(Msg::NotAvailableTitle)}</h2>
-                <p>{crate::views::tr(Msg::NotAvailableBody)}</p>
-            </div>
-            <BackHome />
-        </section>
-    }
-}
-
 /// Unknown address.
 #[component]
 pub fn NotFound() -> impl IntoView {

@@ -1,0 +1,83 @@
+//! The action plans in IndexedDB (store `plans`, by plan id): one [`PlanCopy`] per plan.
+//! Every change is a read-modify-write under one Web Lock, so an edit and a sync answer
+//! arriving together, or two tabs, never overwrite each other.
+
+use thiserror::Error;
+use uuid::Uuid;
+
+use crate::adapters::idb::{self, IdbError, Op, PLANS};
+use crate::adapters::locks;
+use vigie_core::i18n::Msg;
+use vigie_core::plans::sync::PlanCopy;
+use vigie_core::plans::PlanError;
+
+/// Held for each read-modify-write of a stored plan.
+const WRITE_LOCK: &str = "vigie-plans-write";
+
+/// Why a plan edit was not saved.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum PlanEditError {
+    /// The edit itself is refused (unknown field, too long).
+    #[error("{0}")]
+    Refused(#[from] PlanError),
+    /// The phone's storage refused the write.
+    #[error("storage: {0}")]
+    Storage(#[from] IdbError),
+    /// No such plan on this phone.
+    #[error("no such plan")]
+    Missing,
+}
+
+impl PlanEditError {
+    /// What to tell the user.
+    pub fn user_message(&self) -> Msg {
+        match self {
+            PlanEditError::Refused(PlanError::TooLarge(_)) => Msg::PlanTooLarge,
+            PlanEditError::Refused(_) | PlanEditError::Missing => Msg::PlanEditRefused,
+            PlanEditError::Storage(IdbError::QuotaExceeded) => Msg::StorageFull,
+            PlanEditError::Storage(_) => Msg::StorageWriteFailed,
+        }
+    }
+}
+
+fn encode(copy: &PlanCopy) -> Result<Op, IdbError> {
+    Ok(Op::Put {
+        store: PLANS,
+        key: copy.mine.id.to_string(),
+        value: serde_json::to_string(copy).map_err(|e| IdbError::WriteFailed(e.to_string()))?,
+    })
+}
+
+pub async fn read(id: Uuid) -> Result<Option<PlanCopy>, IdbError> {
+    Ok(idb::get(PLANS, &id.to_string())
+        .await?
+        .and_then(|text| serde_json::from_str(&text).ok()))
+}
+
+pub async fn read_all() -> Result<Vec<PlanCopy>, IdbError> {
+    Ok(idb::get_all(PLANS)
+        .await?
+        .into_iter()
+        .filter_map(|(_, text)| serde_json::from_str(&text).ok())
+        .collect())
+}
+
+/// Applies `change` to the stored copy of `id` (or to `fresh` if none is stored) under the
+/// write lock, and stores the result; returns it.
+pub async fn update(
+    id: Uuid,
+    fresh: Option<PlanCopy>,
+    change: impl FnOnce(&mut PlanCopy) -> Result<(), PlanEditError> + 'static,
+) -> Result<PlanCopy, PlanEditError> {
+    locks::run_waiting(WRITE_LOCK, move || async move {
+        let mut copy = match read(id).await? {
+            Some(c) => c,
+            None => fresh.ok_or(PlanEditError::Missing)?,
+        };
+        change(&mut copy)?;
+        idb::write(&[encode(&copy)?]).await?;
+        Ok(copy)
+    })
+    .await
+    .map_err(|e| PlanEditError::Storage(IdbError::Unavailable(e.to_string())))?
+}
