@@ -40,6 +40,7 @@ before(async () => {
   couch = started.child;
   couchUrl = started.url;
   assert.equal((await fetch(couchUrl + '/vigie', { method: 'PUT' })).status, 201);
+  assert.equal((await fetch(couchUrl + '/vigie-plans', { method: 'PUT' })).status, 201);
   ({ browser, close: closeBrowser } = await launchBrowser());
 });
 
@@ -86,4 +87,57 @@ test('records land in CouchDB as documents with their ids, and a replay adds non
   await page.waitForFunction(() => document.querySelectorAll('.rec-ok').length === 3, null, { timeout: 20_000 });
   assert.equal((await docIds()).length, 3);
   await ctx.close();
+});
+
+test('plans sync with CouchDB revisions: a stale phone fetches, merges and saves', async () => {
+  const link = Buffer.from(JSON.stringify({ backend: { mode: 'couch_db', base: couchUrl, db: 'vigie' } })).toString('base64url');
+  const phone = async () => {
+    const ctx = await browser.newContext({ viewport: { width: 360, height: 640 } });
+    const page = await ctx.newPage();
+    await page.goto(`${app.url}/settings#setup=${link}`);
+    await page.getByText('Configuration reçue par lien et enregistrée.').waitFor();
+    return { ctx, page };
+  };
+  const synced = (page) => page.waitForFunction(() => document.querySelector('.plan-page') && !document.querySelector('[data-testid=plan-sync]'), null, { timeout: 20_000 });
+  const add = async (page, list, label, value) => {
+    await page.locator(`[data-list=${list}]`).getByRole('link', { name: '+ Ajouter' }).click();
+    await page.getByLabel(label, { exact: true }).fill(value);
+    await page.getByRole('button', { name: 'Enregistrer' }).click();
+    await page.locator('.plan-page').waitFor();
+  };
+  const a = await phone();
+  await a.page.goto(app.url + '/plans');
+  await a.page.getByText('Nouveau plan').click();
+  await a.page.getByLabel("Nom du mécanisme ou de l'alliance").fill('Mécanisme communal de Kolondiéba');
+  await a.page.getByLabel('Région').selectOption({ label: 'Sikasso' });
+  await a.page.getByLabel('Cercle').selectOption({ label: 'Kolondiéba' });
+  await a.page.getByRole('button', { name: 'Créer le plan' }).click();
+  await add(a.page, 'activities', 'Activité', 'Causerie au marché');
+  await synced(a.page);
+  const id = new URL(a.page.url()).pathname.split('/')[2];
+  const first = await (await fetch(`${couchUrl}/vigie-plans/${id}`)).json();
+  assert.match(first._rev, /^\d+-/);
+  assert.equal(first.plan.commune, 'ML0303');
+
+  const b = await phone();
+  await b.page.goto(app.url + '/plans');
+  await b.page.getByRole('link', { name: 'Mécanisme communal de Kolondiéba' }).click();
+  await b.page.locator('[data-list=activities]').getByText('Causerie au marché').waitFor();
+  await a.ctx.setOffline(true);
+  await b.ctx.setOffline(true);
+  await add(a.page, 'risks', 'Risque', 'Tension pendant la transhumance');
+  await add(b.page, 'swot', 'Texte', 'Chefs de village engagés');
+  await a.ctx.setOffline(false);
+  await synced(a.page);
+  await b.ctx.setOffline(false);
+  await synced(b.page);
+
+  const doc = await (await fetch(`${couchUrl}/vigie-plans/${id}?revs_info=true`)).json();
+  const texts = JSON.stringify(doc.plan.lists);
+  for (const t of ['Causerie au marché', 'Tension pendant la transhumance', 'Chefs de village engagés']) {
+    assert.ok(texts.includes(t), `${t} in CouchDB`);
+  }
+  assert.ok(doc._revs_info.length >= 3, `${doc._revs_info.length} revisions`);
+  await a.ctx.close();
+  await b.ctx.close();
 });

@@ -15,7 +15,8 @@ use crate::adapters::plan_store::{read_all, update};
 use crate::adapters::{connectivity, locks};
 use crate::sync::Outbox;
 use vigie_core::plans::sync::{
-    after_put, interpret_put, list_request, put_request, read_list, PlanCopy, PlanState,
+    after_put, current_request, interpret_put, list_request, put_request, read_current, read_list,
+    PlanCopy, PlanState, PutOutcome,
 };
 use vigie_core::plans::{Plan, PlanError, PlanKind, HEADER};
 
@@ -23,6 +24,8 @@ use vigie_core::plans::{Plan, PlanError, PlanKind, HEADER};
 const SYNC_LOCK: &str = "vigie-plans-sync";
 /// Sends of one plan in one sync (each `409` merges and sends again).
 const MAX_ROUNDS: usize = 4;
+/// Wait before trying again after a failed send.
+const RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The plans and their sync, for the views.
 #[derive(Clone, Copy)]
@@ -165,6 +168,13 @@ impl Plans {
             }
             this.reload().await;
             let _ = this.syncing.try_set(false);
+            // A server error or a dropped link: try again in a while, as the outbox does.
+            let waiting = this.copies.try_with_untracked(|l| {
+                l.iter().any(|c| matches!(c.state, PlanState::Retry { .. }))
+            });
+            if waiting == Some(true) {
+                set_timeout(move || this.sync_soon(), RETRY_AFTER);
+            }
         });
     }
 
@@ -218,7 +228,15 @@ impl Plans {
                 ) else {
                     break;
                 };
-                let outcome = interpret_put(id, &crate::adapters::http::fetch(req, timeout).await);
+                let fetch = crate::adapters::http::fetch;
+                let mut outcome = interpret_put(&settings.backend, id, &fetch(req, timeout).await);
+                if outcome == PutOutcome::FetchCurrent {
+                    // CouchDB said "conflict" without the current document: fetch it.
+                    outcome = match current_request(&settings.backend, id) {
+                        Some(req) => read_current(id, &fetch(req, timeout).await),
+                        None => PutOutcome::Retry("no way to read the current plan".into()),
+                    };
+                }
                 let stored = update(id, None, move |c| {
                     after_put(c, &sent, outcome);
                     Ok(())

@@ -113,20 +113,83 @@ pub enum PutOutcome {
     NeedsAuth,
     /// This copy is refused.
     Rejected(String),
+    /// CouchDB's `409`: stale, and the current revision must be fetched
+    /// ([`current_request`]) to merge with.
+    FetchCurrent,
 }
 
-/// `GET` of the plans (of one commune, when given); `None` without a backend that keeps
-/// plans.
+/// The CouchDB database that holds the plans: `{db}-plans`, beside the records' `{db}`
+/// (as the forms' `{db}-forms`).
+fn couch_plans(base: &str, db: &str) -> String {
+    format!("{base}/{db}-plans")
+}
+
+/// `GET` of the plans (of one commune, when given: CouchDB lists them all and the phone
+/// keeps the commune's); `None` without a backend.
 pub fn list_request(backend: &Backend, commune: Option<&str>) -> Option<HttpRequest> {
     let mut req = backend.probe_request()?;
-    let Backend::GenericJson { base, .. } = backend else {
-        return None;
-    };
-    req.url = match commune {
-        Some(c) => format!("{base}/plans?commune={}", encode_query(c)),
-        None => format!("{base}/plans"),
+    req.url = match (backend, commune) {
+        (Backend::None, _) => return None,
+        (Backend::GenericJson { base, .. }, Some(c)) => {
+            format!("{base}/plans?commune={}", encode_query(c))
+        }
+        (Backend::GenericJson { base, .. }, None) => format!("{base}/plans"),
+        (Backend::CouchDb { base, db, .. }, _) => {
+            format!("{}/_all_docs?include_docs=true", couch_plans(base, db))
+        }
     };
     Some(req)
+}
+
+/// CouchDB: `GET` of one plan's current document, after a `409`.
+pub fn current_request(backend: &Backend, id: uuid::Uuid) -> Option<HttpRequest> {
+    let mut req = backend.probe_request()?;
+    let Backend::CouchDb { base, db, .. } = backend else {
+        return None;
+    };
+    req.url = format!("{}/{id}", couch_plans(base, db));
+    Some(req)
+}
+
+/// A CouchDB document holding a plan.
+#[derive(Serialize, Deserialize)]
+struct CouchPlan {
+    #[serde(rename = "_id")]
+    id: String,
+    #[serde(rename = "_rev", default, skip_serializing_if = "Option::is_none")]
+    rev: Option<String>,
+    plan: Plan,
+    #[serde(default)]
+    device_id: String,
+    #[serde(default)]
+    author: Author,
+}
+
+impl CouchPlan {
+    fn revision(self) -> Option<Revision> {
+        Some(Revision {
+            rev: self.rev?,
+            plan: self.plan,
+        })
+    }
+}
+
+/// Reads the answer to [`current_request`]: the revision to merge with.
+pub fn read_current(plan_id: uuid::Uuid, result: &HttpResult) -> PutOutcome {
+    match result {
+        HttpResult::Response { status, body, .. } if (200..300).contains(status) => {
+            match serde_json::from_str::<CouchPlan>(body)
+                .ok()
+                .and_then(CouchPlan::revision)
+            {
+                Some(r) if r.plan.id == plan_id && r.plan.check().is_ok() => PutOutcome::Stale(r),
+                _ => PutOutcome::Rejected(format!("HTTP {status}: not a plan document")),
+            }
+        }
+        HttpResult::Response { status, .. } => PutOutcome::Retry(format!("HTTP {status}")),
+        HttpResult::Network(e) => PutOutcome::Retry(e.clone()),
+        HttpResult::Timeout => PutOutcome::Retry("timeout".into()),
+    }
 }
 
 /// `PUT` of the phone's copy.
@@ -137,20 +200,35 @@ pub fn put_request(
     author: &Author,
 ) -> Option<HttpRequest> {
     let mut req = backend.probe_request()?;
-    let Backend::GenericJson { base, .. } = backend else {
-        return None;
-    };
-    let body = PlanPut {
-        base_rev: copy.base.as_ref().map(|b| b.rev.clone()),
-        plan: copy.mine.clone(),
-        device_id: device_id.to_owned(),
-        author: author.clone(),
+    let base_rev = copy.base.as_ref().map(|b| b.rev.clone());
+    let id = copy.mine.id;
+    (req.url, req.body) = match backend {
+        Backend::None => return None,
+        Backend::GenericJson { base, .. } => (
+            format!("{base}/plans/{id}"),
+            serde_json::to_string(&PlanPut {
+                base_rev,
+                plan: copy.mine.clone(),
+                device_id: device_id.to_owned(),
+                author: author.clone(),
+            })
+            .ok()?,
+        ),
+        Backend::CouchDb { base, db, .. } => (
+            format!("{}/{id}", couch_plans(base, db)),
+            serde_json::to_string(&CouchPlan {
+                id: id.to_string(),
+                rev: base_rev,
+                plan: copy.mine.clone(),
+                device_id: device_id.to_owned(),
+                author: author.clone(),
+            })
+            .ok()?,
+        ),
     };
     req.method = "PUT";
-    req.url = format!("{base}/plans/{}", copy.mine.id);
     req.headers
         .push(("Content-Type".into(), "application/json".into()));
-    req.body = serde_json::to_string(&body).ok()?;
     Some(req)
 }
 
@@ -169,13 +247,16 @@ fn reason_of(body: &str, status: u16) -> String {
         .unwrap_or_else(|_| format!("HTTP {status}"))
 }
 
-/// Reads the answer to a `PUT` of `plan_id`.
-pub fn interpret_put(plan_id: uuid::Uuid, result: &HttpResult) -> PutOutcome {
+/// Reads the answer to a `PUT` of `plan_id` to `backend`.
+pub fn interpret_put(backend: &Backend, plan_id: uuid::Uuid, result: &HttpResult) -> PutOutcome {
     let (status, body) = match result {
         HttpResult::Response { status, body, .. } => (*status, body.as_str()),
         HttpResult::Network(e) => return PutOutcome::Retry(e.clone()),
         HttpResult::Timeout => return PutOutcome::Retry("timeout".into()),
     };
+    if status == 409 && matches!(backend, Backend::CouchDb { .. }) {
+        return PutOutcome::FetchCurrent;
+    }
     if status == 409 {
         return match serde_json::from_str::<PlanStale>(body) {
             Ok(stale) if stale.current.plan.id == plan_id && stale.current.plan.check().is_ok() => {
@@ -206,14 +287,21 @@ pub fn read_list(result: &HttpResult) -> Result<(Vec<Revision>, Vec<String>), St
         HttpResult::Timeout => return Err("timeout".into()),
     };
     let raw: Value = serde_json::from_str(body).map_err(|e| format!("not JSON: {e}"))?;
-    let plans = raw
-        .get("plans")
-        .and_then(Value::as_array)
-        .ok_or("no 'plans' list")?;
+    // The receiver's `{"plans": [{rev, plan}]}`, or CouchDB's `_all_docs` rows.
+    let plans: Vec<Value> = match (raw.get("plans"), raw.get("rows")) {
+        (Some(Value::Array(p)), _) => p.clone(),
+        (_, Some(Value::Array(rows))) => rows
+            .iter()
+            .filter_map(|r| r.get("doc"))
+            .filter(|d| d.get("plan").is_some())
+            .map(|d| serde_json::json!({"rev": d.get("_rev"), "plan": d.get("plan")}))
+            .collect(),
+        _ => return Err("no 'plans' list".into()),
+    };
     let mut good = Vec::new();
     let mut bad = Vec::new();
     for p in plans {
-        match serde_json::from_value::<Revision>(p.clone()) {
+        match serde_json::from_value::<Revision>(p) {
             Ok(rev) => match rev.plan.check() {
                 Ok(()) => good.push(rev),
                 Err(e) => bad.push(format!("{}: {e}", rev.plan.id)),
@@ -247,6 +335,13 @@ pub fn after_put(copy: &mut PlanCopy, sent: &Plan, outcome: PutOutcome) -> bool 
         }
         PutOutcome::Rejected(reason) => {
             copy.state = PlanState::Rejected { reason };
+            false
+        }
+        // The caller fetches the current revision first; unfetched, it is tried again.
+        PutOutcome::FetchCurrent => {
+            copy.state = PlanState::Retry {
+                reason: "current revision not fetched".into(),
+            };
             false
         }
     }
@@ -313,24 +408,28 @@ mod tests {
     fn answers_are_classified() {
         let id = plan().id;
         assert_eq!(
-            interpret_put(id, &resp(200, r#"{"rev":"4"}"#)),
+            interpret_put(&backend(), id, &resp(200, r#"{"rev":"4"}"#)),
             PutOutcome::Saved("4".into())
         );
         assert!(matches!(
-            interpret_put(id, &resp(200, "<html>wifi</html>")),
+            interpret_put(&backend(), id, &resp(200, "<html>wifi</html>")),
             PutOutcome::Retry(_)
         ));
         assert!(matches!(
-            interpret_put(id, &resp(503, "")),
+            interpret_put(&backend(), id, &resp(503, "")),
             PutOutcome::Retry(_)
         ));
         assert!(matches!(
-            interpret_put(id, &HttpResult::Timeout),
+            interpret_put(&backend(), id, &HttpResult::Timeout),
             PutOutcome::Retry(_)
         ));
-        assert_eq!(interpret_put(id, &resp(401, "")), PutOutcome::NeedsAuth);
+        assert_eq!(
+            interpret_put(&backend(), id, &resp(401, "")),
+            PutOutcome::NeedsAuth
+        );
         assert_eq!(
             interpret_put(
+                &backend(),
                 id,
                 &resp(400, r#"{"error":"invalid","reason":"liste inconnue"}"#)
             ),
@@ -339,15 +438,15 @@ mod tests {
         let stale =
             json!({"error": "stale", "reason": "r", "current": {"rev": "7", "plan": plan()}});
         assert!(
-            matches!(interpret_put(id, &resp(409, &stale.to_string())), PutOutcome::Stale(r) if r.rev == "7")
+            matches!(interpret_put(&backend(), id, &resp(409, &stale.to_string())), PutOutcome::Stale(r) if r.rev == "7")
         );
         // A 409 naming another plan, or none, cannot be merged.
         assert!(matches!(
-            interpret_put(Uuid::nil(), &resp(409, &stale.to_string())),
+            interpret_put(&backend(), Uuid::nil(), &resp(409, &stale.to_string())),
             PutOutcome::Rejected(_)
         ));
         assert!(matches!(
-            interpret_put(id, &resp(409, "{}")),
+            interpret_put(&backend(), id, &resp(409, "{}")),
             PutOutcome::Rejected(_)
         ));
     }
@@ -414,6 +513,74 @@ mod tests {
             copy.mine.item("swot", "s3").unwrap().text("text"),
             "typed meanwhile"
         );
+    }
+
+    #[test]
+    fn couchdb_keeps_plans_in_their_own_database_with_native_revisions() {
+        let couch = Backend::CouchDb {
+            base: "http://127.0.0.1:5984".into(),
+            db: "vigie".into(),
+            user: None,
+            password: None,
+        };
+        let mut copy = PlanCopy::from_server(Revision {
+            rev: "2-ab".into(),
+            plan: plan(),
+        });
+        copy.mine
+            .set("swot", "s1", "text", json!("b"), 2, "A")
+            .unwrap();
+        let put = put_request(&couch, &copy, "tel", &Author::default()).unwrap();
+        assert_eq!(
+            put.url,
+            format!("http://127.0.0.1:5984/vigie-plans/{}", copy.mine.id)
+        );
+        let doc: Value = serde_json::from_str(&put.body).unwrap();
+        assert_eq!(doc["_id"], copy.mine.id.to_string());
+        assert_eq!(doc["_rev"], "2-ab");
+        let id = copy.mine.id;
+        assert_eq!(
+            interpret_put(
+                &couch,
+                id,
+                &resp(201, r#"{"ok":true,"id":"x","rev":"3-cd"}"#)
+            ),
+            PutOutcome::Saved("3-cd".into())
+        );
+        assert_eq!(
+            interpret_put(
+                &couch,
+                id,
+                &resp(
+                    409,
+                    r#"{"error":"conflict","reason":"Document update conflict."}"#
+                )
+            ),
+            PutOutcome::FetchCurrent
+        );
+        let current = current_request(&couch, id).unwrap();
+        assert_eq!(
+            current.url,
+            format!("http://127.0.0.1:5984/vigie-plans/{id}")
+        );
+        let stored = json!({"_id": id.to_string(), "_rev": "3-ef", "plan": plan()}).to_string();
+        assert!(
+            matches!(read_current(id, &resp(200, &stored)), PutOutcome::Stale(r) if r.rev == "3-ef")
+        );
+        assert!(matches!(
+            read_current(Uuid::nil(), &resp(200, &stored)),
+            PutOutcome::Rejected(_)
+        ));
+        let list = list_request(&couch, None).unwrap();
+        assert_eq!(
+            list.url,
+            "http://127.0.0.1:5984/vigie-plans/_all_docs?include_docs=true"
+        );
+        let rows = json!({"rows": [{"id": "_design/x", "doc": {"_id": "_design/x"}},
+            {"id": id.to_string(), "doc": {"_id": id.to_string(), "_rev": "3-ef", "plan": plan()}}]});
+        let (plans, refused) = read_list(&resp(200, &rows.to_string())).unwrap();
+        assert_eq!((plans.len(), refused.len()), (1, 0));
+        assert_eq!(plans[0].rev, "3-ef");
     }
 
     #[test]
