@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { startServer, launchBrowser, waitForWorker, idbAll, idbPut, outboxEntries, ROOT } from './harness.mjs';
+import { startServer, launchBrowser, configuredPhone, waitForWorker, idbAll, idbPut, outboxEntries, ROOT } from './harness.mjs';
 
 let app;
 let couch;
@@ -90,14 +90,7 @@ test('records land in CouchDB as documents with their ids, and a replay adds non
 });
 
 test('plans sync with CouchDB revisions: a stale phone fetches, merges and saves', async () => {
-  const link = Buffer.from(JSON.stringify({ backend: { mode: 'couch_db', base: couchUrl, db: 'vigie' } })).toString('base64url');
-  const phone = async () => {
-    const ctx = await browser.newContext({ viewport: { width: 360, height: 640 } });
-    const page = await ctx.newPage();
-    await page.goto(`${app.url}/settings#setup=${link}`);
-    await page.getByText('Configuration reçue par lien et enregistrée.').waitFor();
-    return { ctx, page };
-  };
+  const phone = () => configuredPhone(browser, app.url, { mode: 'couch_db', base: couchUrl, db: 'vigie' });
   const synced = (page) => page.waitForFunction(() => document.querySelector('.plan-page') && !document.querySelector('[data-testid=plan-sync]'), null, { timeout: 20_000 });
   const add = async (page, list, label, value) => {
     await page.locator(`[data-list=${list}]`).getByRole('link', { name: '+ Ajouter' }).click();

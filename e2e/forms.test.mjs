@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, launchBrowser, watch, waitForWorker, idbAll, idbPut, outboxEntries, ROOT } from './harness.mjs';
+import { startServer, launchBrowser, configuredPhone, idbPut, outboxEntries, ROOT } from './harness.mjs';
 
 const TOKEN = 'e2e-forms-token';
 const COORD = 'e2e-forms-coordinator';
@@ -35,18 +35,7 @@ after(async () => {
 });
 
 /** A phone configured for the test receiver, with the app cached for offline use. */
-async function phone() {
-  const ctx = await browser.newContext(PHONE);
-  const page = await ctx.newPage();
-  const problems = watch(page, server.url);
-  const link = Buffer.from(
-    JSON.stringify({ backend: { mode: 'generic_json', base: server.url + '/api', token: TOKEN } })
-  ).toString('base64url');
-  await page.goto(`${server.url}/settings#setup=${link}`);
-  await page.getByText('Configuration reçue par lien et enregistrée.').waitFor();
-  await waitForWorker(page);
-  return { ctx, page, problems };
-}
+const phone = () => configuredPhone(browser, server.url, { mode: 'generic_json', base: server.url + '/api', token: TOKEN });
 
 const next = (page) => page.getByRole('button', { name: 'Suivant' }).click();
 const finish = (page) => page.getByRole('button', { name: 'Terminer et envoyer' }).click();

@@ -153,3 +153,15 @@ export function idbPut(page, store, key, value) {
 export async function outboxEntries(page) {
   return (await idbAll(page, 'outbox')).map(({ value }) => JSON.parse(value));
 }
+
+/** A phone (360×640) set up by a coordinator's link for `backend`, the app cached for offline. */
+export async function configuredPhone(browser, origin, backend) {
+  const ctx = await browser.newContext({ viewport: { width: 360, height: 640 }, deviceScaleFactor: 1 });
+  const page = await ctx.newPage();
+  const problems = watch(page, origin);
+  const link = Buffer.from(JSON.stringify({ backend })).toString('base64url');
+  await page.goto(`${origin}/settings#setup=${link}`);
+  await page.getByText('Configuration reçue par lien et enregistrée.').waitFor();
+  await waitForWorker(page);
+  return { ctx, page, problems };
+}

@@ -94,7 +94,8 @@ test('five notes written offline survive reloads and are delivered exactly once 
   await coord.close();
 });
 
-test('a refused token stops sending and new credentials resume it', async () => {
+/** A phone whose token the receiver refuses, with one note written and refused. */
+async function refusedNote(text) {
   const ctx = await browser.newContext({ viewport: { width: 360, height: 640 } });
   const page = await ctx.newPage();
   const before = (await storedIds()).length;
@@ -105,11 +106,16 @@ test('a refused token stops sending and new credentials resume it', async () => 
   await page.getByRole('button', { name: 'Enregistrer' }).click();
   await page.getByText('Paramètres enregistrés.').waitFor();
   await page.goto(server.url + '/note');
-  await page.getByLabel('Ce que vous voulez signaler').fill('Réunion de médiation à Bougouni');
+  await page.getByLabel('Ce que vous voulez signaler').fill(text);
   await page.getByRole('button', { name: 'Enregistrer' }).click();
   await page.goto(server.url + '/outbox');
   await page.getByText('Refusé : identifiants à vérifier dans Paramètres').waitFor({ timeout: 15_000 });
   assert.equal((await storedIds()).length, before);
+  return { ctx, page, before };
+}
+
+test('a refused token stops sending and new credentials resume it', async () => {
+  const { ctx, page, before } = await refusedNote('Réunion de médiation à Bougouni');
 
   await page.goto(server.url + '/settings');
   await page.getByLabel("Jeton d'accès").fill(TOKEN);
@@ -121,20 +127,7 @@ test('a refused token stops sending and new credentials resume it', async () => 
 });
 
 test('credentials saved just before the page is left still release refused records', async () => {
-  const ctx = await browser.newContext({ viewport: { width: 360, height: 640 } });
-  const page = await ctx.newPage();
-  const before = (await storedIds()).length;
-  await page.goto(server.url + '/settings');
-  await page.getByLabel('Vigie / JSON').check();
-  await page.getByLabel('Adresse du serveur').fill(server.url + '/api');
-  await page.getByLabel("Jeton d'accès").fill('wrong-token');
-  await page.getByRole('button', { name: 'Enregistrer' }).click();
-  await page.getByText('Paramètres enregistrés.').waitFor();
-  await page.goto(server.url + '/note');
-  await page.getByLabel('Ce que vous voulez signaler').fill('Médiation à Sikasso, jeton corrigé');
-  await page.getByRole('button', { name: 'Enregistrer' }).click();
-  await page.goto(server.url + '/outbox');
-  await page.getByText('Refusé : identifiants à vérifier dans Paramètres').waitFor({ timeout: 15_000 });
+  const { ctx, page, before } = await refusedNote('Médiation à Sikasso, jeton corrigé');
   // What survives when Chromium aborts the follow-up writes of a page being left: the
   // settings themselves (written synchronously), nothing else.
   await page.evaluate((token) => {

@@ -8,11 +8,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, launchBrowser, watch, waitForWorker, idbAll, ROOT } from './harness.mjs';
+import { startServer, launchBrowser, configuredPhone, idbAll, ROOT } from './harness.mjs';
 
 const TOKEN = 'e2e-plans-token';
 const COORD = 'e2e-plans-coordinator';
-const PHONE = { viewport: { width: 360, height: 640 }, deviceScaleFactor: 1 };
 const SHOTS = join(ROOT, '.scratch');
 let server;
 let browser;
@@ -32,18 +31,7 @@ after(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function phone() {
-  const ctx = await browser.newContext(PHONE);
-  const page = await ctx.newPage();
-  const problems = watch(page, server.url);
-  const link = Buffer.from(
-    JSON.stringify({ backend: { mode: 'generic_json', base: server.url + '/api', token: TOKEN } })
-  ).toString('base64url');
-  await page.goto(`${server.url}/settings#setup=${link}`);
-  await page.getByText('Configuration reçue par lien et enregistrée.').waitFor();
-  await waitForWorker(page);
-  return { ctx, page, problems };
-}
+const phone = () => configuredPhone(browser, server.url, { mode: 'generic_json', base: server.url + '/api', token: TOKEN });
 
 const section = (page, list) => page.locator(`[data-list=${list}]`);
 
@@ -76,20 +64,21 @@ async function storedPlans(page) {
   return (await idbAll(page, 'plans')).map(({ value }) => JSON.parse(value));
 }
 
-test('two phones edit one plan offline, merge on sync, and end with the same plan', async () => {
+for (const order of ['A then B', 'B then A']) test(`two phones edit one plan offline, go online (${order}), and end with the same plan`, async () => {
+  const name = order === 'A then B' ? 'Mécanisme communal de Kadiolo' : 'Mécanisme communal de Loulouni';
   const a = await phone();
   const b = await phone();
 
   // Phone A creates the mechanism's plan online.
   await a.page.goto(server.url + '/plans');
-  await a.page.getByText('Aucun plan sur ce téléphone.', { exact: false }).waitFor();
+  await a.page.getByRole('heading', { name: "Plans d'action" }).waitFor();
   await a.page.getByText('Nouveau plan').click();
-  await a.page.getByLabel("Nom du mécanisme ou de l'alliance").fill('Mécanisme communal de Kadiolo');
+  await a.page.getByLabel("Nom du mécanisme ou de l'alliance").fill(name);
   await a.page.getByLabel('Région').selectOption({ label: 'Sikasso' });
   await a.page.getByLabel('Cercle').selectOption({ label: 'Kadiolo' });
   await a.page.getByLabel('Commune', { exact: true }).selectOption({ index: 1 });
   await a.page.getByRole('button', { name: 'Créer le plan' }).click();
-  await a.page.getByRole('heading', { name: 'Mécanisme communal de Kadiolo' }).waitFor();
+  await a.page.getByRole('heading', { name }).waitFor();
   await addItem(a.page, 'swot', { Type: 'Force', Texte: 'Femmes leaders actives' });
   await addItem(a.page, 'activities', { Activité: 'Causerie sur la cohabitation', 'Budget prévu (FCFA)': '150 000', 'Date de fin': '2026-10-31' });
   await addItem(a.page, 'activities', { Activité: 'Forum intercommunautaire', 'Date de fin': '2027-03-31' });
@@ -99,7 +88,7 @@ test('two phones edit one plan offline, merge on sync, and end with the same pla
 
   // Phone B receives it.
   await b.page.goto(server.url + '/plans');
-  await b.page.getByRole('link', { name: 'Mécanisme communal de Kadiolo' }).click();
+  await b.page.getByRole('link', { name }).click();
   await section(b.page, 'conflicts').getByText('Conflit foncier de Loulouni').waitFor();
 
   // Both offline.
@@ -127,14 +116,15 @@ test('two phones edit one plan offline, merge on sync, and end with the same pla
   await fill(b.page, { Texte: 'Femmes et jeunes leaders actifs' });
   await b.page.screenshot({ path: join(SHOTS, 'plan-page.png'), fullPage: false });
 
-  // A goes online first, then B.
-  await a.ctx.setOffline(false);
-  await synced(a.page);
-  await b.ctx.setOffline(false);
-  await synced(b.page);
-  await a.page.goto(server.url + '/plans');
-  await a.page.getByRole('button', { name: 'Actualiser' }).click();
-  await a.page.getByText('1 à revoir').waitFor({ timeout: 20_000 });
+  // One phone goes online, then the other; the first then refreshes its list.
+  const [first, second] = order === 'A then B' ? [a, b] : [b, a];
+  await first.ctx.setOffline(false);
+  await synced(first.page);
+  await second.ctx.setOffline(false);
+  await synced(second.page);
+  await first.page.goto(server.url + '/plans');
+  await first.page.getByRole('button', { name: 'Actualiser' }).click();
+  await first.page.getByText('1 à revoir').waitFor({ timeout: 20_000 });
 
   for (const { page } of [a, b]) {
     await page.goto(`${server.url}/plans/${planId}`);
@@ -161,8 +151,8 @@ test('two phones edit one plan offline, merge on sync, and end with the same pla
   await b.page.getByRole('button', { name: 'Actualiser' }).click();
   await b.page.waitForFunction(() => !document.body.innerText.includes('à revoir') && !document.body.innerText.includes('Synchronisation'), null, { timeout: 20_000 });
 
-  const [pa] = await storedPlans(a.page);
-  const [pb] = await storedPlans(b.page);
+  const pa = (await storedPlans(a.page)).find((p) => p.mine.id === planId);
+  const pb = (await storedPlans(b.page)).find((p) => p.mine.id === planId);
   assert.deepEqual(pb.mine, pa.mine, 'both phones hold the same plan');
   assert.equal(pa.base.rev, pb.base.rev);
   assert.deepEqual(pa.mine.reviews, {});

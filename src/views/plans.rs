@@ -667,38 +667,32 @@ fn field_input(
         FieldKind::Choice(codes) => {
             let options = codes
                 .iter()
-                .map(|c| view! { <option value=c.0 selected=move || get() == c.0>{label(lang, c.1, c.2)}</option> })
-                .collect_view();
-            view! {
-                <select id=dom_id.clone() on:change=set>
-                    <option value="">{tr(Msg::Choose)}</option>
-                    {options}
-                </select>
-            }
-            .into_any()
+                .map(|c| (c.0.to_owned(), label(lang, c.1, c.2).to_owned()))
+                .collect();
+            choose_one(dom_id.clone(), options, get, set).into_any()
+        }
+        FieldKind::Record(form) => {
+            // The reports of that form on this phone, sent or waiting, newest first.
+            let options = crate::sync::use_outbox().entries().with_untracked(|entries| {
+                entries
+                    .iter()
+                    .filter(|e| e.envelope.form_id == form)
+                    .map(|e| {
+                        let when = crate::adapters::clock::short_time(e.envelope.created_at);
+                        (e.envelope.id.to_string(), when)
+                    })
+                    .collect()
+            });
+            choose_one(dom_id.clone(), options, get, set).into_any()
         }
         FieldKind::Ref(list) => {
             let p = plan.get_value();
             let title = schema::list(p.kind, list).map_or("title", |l| l.title_field);
             let options = p
                 .live(list)
-                .map(|(id, i)| {
-                    let id = id.clone();
-                    let text = i.text(title).to_owned();
-                    let selected = {
-                        let id = id.clone();
-                        move || get() == id
-                    };
-                    view! { <option value=id selected=selected>{text}</option> }
-                })
-                .collect_view();
-            view! {
-                <select id=dom_id.clone() on:change=set>
-                    <option value="">{tr(Msg::Choose)}</option>
-                    {options}
-                </select>
-            }
-            .into_any()
+                .map(|(id, i)| (id.clone(), i.text(title).to_owned()))
+                .collect();
+            choose_one(dom_id.clone(), options, get, set).into_any()
         }
     };
     view! {
@@ -709,16 +703,43 @@ fn field_input(
     }
 }
 
+/// A select of `(value, text)` options, "— Choisir —" first.
+fn choose_one(
+    dom_id: String,
+    options: Vec<(String, String)>,
+    get: impl Fn() -> String + Copy + Send + Sync + 'static,
+    set: impl Fn(leptos::ev::Event) + 'static,
+) -> impl IntoView {
+    let options = options
+        .into_iter()
+        .map(|(value, text)| {
+            let selected = {
+                let value = value.clone();
+                move || get() == value
+            };
+            view! { <option value=value selected=selected>{text}</option> }
+        })
+        .collect_view();
+    view! {
+        <select id=dom_id on:change=set>
+            <option value="">{tr(Msg::Choose)}</option>
+            {options}
+        </select>
+    }
+}
+
 /// `/plans/:id/review`: the true conflicts, side by side, one choice each.
 #[component]
 pub fn PlanReviewPage() -> impl IntoView {
     let state = use_app_state();
     let plans = use_plans();
     let id = plan_id();
+    let problem = RwSignal::new(None::<Msg>);
     view! {
         <section class="page plan-review-page">
             <h1>{tr(Msg::ReviewTitle)}</h1>
             <p class="hint">{tr(Msg::ReviewIntro)}</p>
+            {move || problem.get().map(|m| view! { <p class="problem" role="alert">{tr(m)}</p> })}
             {with_copy(id, move |copy| {
                 let lang = state.lang.get();
                 let me = plans.device_id();
@@ -741,28 +762,29 @@ pub fn PlanReviewPage() -> impl IntoView {
                     let a = shown(&plan, fkind, &current_value, lang);
                     let b = shown(&plan, fkind, &r.other.value, lang);
                     let plan_id = plan.id;
-                    let choose = move |take_other: bool, key: String| {
-                        move |_| {
+                    let side = |msg: Msg, value: String, take_other: bool| {
+                        let key = key.clone();
+                        let choose = move |_| {
                             let key = key.clone();
                             leptos::task::spawn_local(async move {
-                                let _ = plans.edit(plan_id, move |p, at, by| p.resolve(&key, take_other, at, by)).await;
+                                let done = plans.edit(plan_id, move |p, at, by| p.resolve(&key, take_other, at, by)).await;
+                                let _ = problem.try_set(done.err().map(|e| e.user_message()));
                             });
+                        };
+                        view! {
+                            <div class="review-side">
+                                <h3>{tr(msg)}</h3>
+                                <p class="review-value">{value}</p>
+                                <button class="btn" on:click=choose>{tr(Msg::KeepThis)}</button>
+                            </div>
                         }
                     };
                     view! {
                         <article class="review" data-testid="review">
                             <h2>{where_}</h2>
                             <div class="review-sides">
-                                <div class="review-side">
-                                    <h3>{tr(a_msg)}</h3>
-                                    <p class="review-value">{a}</p>
-                                    <button class="btn" on:click=choose(false, key.clone())>{tr(Msg::KeepThis)}</button>
-                                </div>
-                                <div class="review-side">
-                                    <h3>{tr(b_msg)}</h3>
-                                    <p class="review-value">{b}</p>
-                                    <button class="btn" on:click=choose(true, key.clone())>{tr(Msg::KeepThis)}</button>
-                                </div>
+                                {side(a_msg, a, false)}
+                                {side(b_msg, b, true)}
                             </div>
                         </article>
                     }

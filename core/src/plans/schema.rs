@@ -19,6 +19,8 @@ pub enum FieldKind {
     Choice(&'static [(&'static str, &'static str, &'static str)]),
     /// The id of an item of another list (a mediation step's conflict).
     Ref(&'static str),
+    /// The id of a record sent with this form (an activity's prevention-activity report).
+    Record(&'static str),
 }
 
 /// One field of a list.
@@ -60,7 +62,7 @@ const fn f(name: &'static str, fr: &'static str, en: &'static str, kind: FieldKi
     FieldSpec { name, fr, en, kind }
 }
 
-use FieldKind::{Choice, Date, LongText, Number, Ref, Text};
+use FieldKind::{Choice, Date, LongText, Number, Record, Ref, Text};
 
 /// Activity status codes.
 pub const STATUS: &[(&str, &str, &str)] = &[
@@ -311,9 +313,9 @@ const COMMUNAL: &[ListSpec] = &[
             ),
             f(
                 "report",
-                "Rapport d'activité envoyé (numéro)",
-                "Activity report sent (id)",
-                Text,
+                "Rapport d'activité envoyé",
+                "Activity report sent",
+                Record("activite"),
             ),
             f("notes", "Observations", "Observations", LongText),
         ],
