@@ -205,6 +205,25 @@ test('the four built-in forms filled offline are queued, then delivered once onl
   await ctx.close();
 });
 
+test('communes are picked by name; one known by name only is kept in words with its cercle', async () => {
+  const ctx = await browser.newContext(PHONE);
+  const page = await ctx.newPage();
+  await page.goto(server.url + '/report');
+  await heading(page, "Signalement d'incident / alerte précoce");
+  await page.getByLabel('Région').selectOption({ label: 'Sikasso' });
+  await page.getByLabel('Cercle').selectOption({ label: 'Kadiolo' });
+  const commune = page.getByLabel('Commune', { exact: true });
+  await commune.selectOption({ label: 'Loulouni' });
+  assert.equal(await commune.inputValue(), 'ML030206', 'stored by its P-code');
+  // Koutiala's communes have names but no safe code: the name goes in words.
+  await page.getByLabel('Cercle').selectOption({ label: 'Koutiala' });
+  await commune.selectOption({ label: 'Fakolo' });
+  assert.equal(await page.getByLabel('Autre commune (préciser)').inputValue(), 'Fakolo');
+  assert.equal(await commune.locator('option:checked').innerText(), 'Fakolo');
+  assert.equal(await page.getByLabel('Cercle').inputValue(), 'ML0304');
+  await ctx.close();
+});
+
 test('a new form version from the backend is used for new records; a malformed one is refused', async () => {
   const { ctx, page } = await phone();
   // A draft started with the built-in questionnaire (version 1).

@@ -108,6 +108,7 @@ for (const order of ['A then B', 'B then A']) test(`two phones edit one plan off
   await section(a.page, 'activities').getByText('Radio communautaire : émission sur la paix').waitFor();
   await section(a.page, 'conflicts').getByText('Étape : Dialogue').waitFor();
   await a.page.getByText('Modifications pas encore envoyées').waitFor();
+  assert.match(await a.page.getByTestId('unsent-plans-banner').innerText(), /plans modifiés pas encore envoyés : 1/);
 
   // B: changes another activity's status and the same SWOT item differently (later).
   await openItem(b.page, 'activities', 'Forum intercommunautaire');

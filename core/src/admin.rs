@@ -1,19 +1,22 @@
 //! Mali's administrative units (regions → cercles → communes) by P-code, bundled with the
-//! app (core/assets/mali_admin.csv; OCHA / DNCT, CC BY-IGO). P-codes are the keys stored in
-//! records; names are labels. Communes have no names in the source.
+//! app (core/assets/mali_admin.csv; OCHA / DNCT, CC BY-IGO; see core/assets/README.md).
+//! P-codes are the keys stored in records; names are labels. 551 of the 701 communes have a
+//! name; for the eight cercles whose communes could not be matched to their codes,
+//! [`unmatched_communes`] gives the names to offer instead.
 
 /// One unit: P-code and label.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Unit {
     /// P-code (`ML0101`).
     pub code: &'static str,
-    /// French name (communes: empty).
+    /// French name (a commune whose name is not known: empty).
     pub name: &'static str,
 }
 
 const DATA: &str = include_str!("../assets/mali_admin.csv");
+const UNMATCHED: &str = include_str!("../assets/mali_communes_unresolved.csv");
 
-fn rows() -> impl Iterator<Item = [&'static str; 5]> {
+fn rows() -> impl Iterator<Item = [&'static str; 6]> {
     DATA.lines().skip(1).filter_map(|line| {
         let mut cols = line.split(',');
         Some([
@@ -22,6 +25,7 @@ fn rows() -> impl Iterator<Item = [&'static str; 5]> {
             cols.next()?,
             cols.next()?,
             cols.next()?,
+            cols.next().unwrap_or(""),
         ])
     })
 }
@@ -62,18 +66,35 @@ pub fn communes(cercle: &str) -> Vec<Unit> {
         .filter(|r| r[2] == cercle)
         .map(|r| Unit {
             code: r[4],
-            name: "",
+            name: r[5],
         })
         .collect()
 }
 
-/// The name of a region or cercle P-code.
+/// For a cercle whose communes could not be matched to their codes, the names of its
+/// communes (a commune chosen from these is stored by name with the cercle's code); empty
+/// for the others.
+pub fn unmatched_communes(cercle: &str) -> Vec<&'static str> {
+    UNMATCHED
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let mut cols = line.split(',');
+            let (_, c, name) = (cols.next()?, cols.next()?, cols.next()?);
+            (c == cercle).then_some(name)
+        })
+        .collect()
+}
+
+/// The name of a region, cercle or (named) commune P-code.
 pub fn name_of(code: &str) -> Option<&'static str> {
     rows().find_map(|r| {
         if r[0] == code {
             Some(r[1])
         } else if r[2] == code {
             Some(r[3])
+        } else if r[4] == code && !r[5].is_empty() {
+            Some(r[5])
         } else {
             None
         }
@@ -109,5 +130,29 @@ mod tests {
         assert_eq!(total, 701);
         assert_eq!(name_of("ML0102"), Some("Diéma"));
         assert_eq!(name_of("ML9999"), None);
+    }
+
+    #[test]
+    fn communes_have_names_people_recognise() {
+        // A monitor in Kadiolo can pick Kadiolo.
+        let kadiolo = communes("ML0302");
+        assert!(kadiolo
+            .iter()
+            .any(|c| c.code == "ML030204" && c.name == "Kadiolo"));
+        assert_eq!(name_of("ML030206"), Some("Loulouni"));
+        assert!(unmatched_communes("ML0302").is_empty());
+        let named: usize = regions()
+            .iter()
+            .flat_map(|r| cercles(r.code))
+            .flat_map(|c| communes(c.code))
+            .filter(|c| !c.name.is_empty())
+            .count();
+        assert_eq!(named, 551);
+        // Koutiala's communes could not be matched to codes: their names are offered.
+        assert!(communes("ML0304").iter().all(|c| c.name.is_empty()));
+        let koutiala = unmatched_communes("ML0304");
+        assert_eq!(koutiala.len(), 35, "the 2013 list; 2021 counts 36 codes");
+        assert!(koutiala.iter().all(|n| !n.is_empty()));
+        assert_eq!(name_of("ML030401"), None);
     }
 }

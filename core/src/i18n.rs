@@ -113,6 +113,10 @@ catalogue! {
         "{n} rapport(s) non envoyé(s) — ne videz pas les données du navigateur",
         "{n} report(s) not sent — do not clear the browser's data"
     ),
+    PlansUnsentBanner => (
+        "Ne désinstallez pas l'application et ne videz pas son stockage : plans modifiés pas encore envoyés : {n}.",
+        "Do not uninstall the app or clear its storage: changed plans not sent yet: {n}."
+    ),
     SendNow => ("Envoyer maintenant", "Send now"),
     Sending => ("Envoi {done}/{total}", "Sending {done}/{total}"),
     CountWaiting => ("En attente", "Waiting"),

@@ -43,6 +43,10 @@ fn place(commune: &str, lang: Lang) -> String {
         .and_then(vigie_core::admin::name_of)
         .unwrap_or("");
     match vigie_core::admin::name_of(commune) {
+        Some(name) if commune.len() > 6 => format!(
+            "{name} ({} {cercle})",
+            Msg::Cercle.text(lang).to_lowercase()
+        ),
         Some(name) => name.to_owned(),
         None if cercle.is_empty() => commune.to_owned(),
         None => format!(
@@ -215,10 +219,10 @@ fn NewPlanForm() -> impl IntoView {
             }
         });
     };
-    let units = |list: Vec<vigie_core::admin::Unit>, commune: bool| {
+    let units = |list: Vec<vigie_core::admin::Unit>| {
         list.into_iter()
             .map(|u| {
-                let text = if commune || u.name.is_empty() {
+                let text = if u.name.is_empty() {
                     u.code.to_owned()
                 } else {
                     u.name.to_owned()
@@ -245,17 +249,17 @@ fn NewPlanForm() -> impl IntoView {
             <label for="plan-region">{tr(Msg::Region)}</label>
             <select id="plan-region" on:change=move |ev| { region.set(event_target_value(&ev)); cercle.set(String::new()); commune.set(String::new()); }>
                 <option value="">{tr(Msg::Choose)}</option>
-                {units(vigie_core::admin::regions(), false)}
+                {units(vigie_core::admin::regions())}
             </select>
             <label for="plan-cercle">{tr(Msg::Cercle)}</label>
             <select id="plan-cercle" on:change=move |ev| { cercle.set(event_target_value(&ev)); commune.set(String::new()); }>
                 <option value="">{tr(Msg::Choose)}</option>
-                {move || units(vigie_core::admin::cercles(&region.get()), false)}
+                {move || units(vigie_core::admin::cercles(&region.get()))}
             </select>
             <label for="plan-commune">{tr(Msg::Commune)}</label>
             <select id="plan-commune" on:change=move |ev| commune.set(event_target_value(&ev))>
                 <option value="">{tr(Msg::Choose)}</option>
-                {move || units(vigie_core::admin::communes(&cercle.get()), true)}
+                {move || units(vigie_core::admin::communes(&cercle.get()))}
             </select>
             {move || problem.get().map(|m| view! { <p class="problem" role="alert">{tr(m)}</p> })}
             <button class="btn" on:click=create>{tr(Msg::CreatePlan)}</button>

@@ -113,10 +113,21 @@ pub fn NoticeBanner() -> impl IntoView {
 #[component]
 pub fn UnsentBanner() -> impl IntoView {
     let state = use_app_state();
+    let plans = crate::plans::use_plans();
+    let unsent_plans = Memo::new(move |_| {
+        plans
+            .copies()
+            .with(|l| l.iter().filter(|c| c.has_changes()).count())
+    });
     view! {
         <Show when=move || { state.pending.get() > 0 }>
             <div class="banner banner-unsent" data-testid="unsent-banner">
                 {move || state.t(Msg::UnsentBanner).replace("{n}", &state.pending.get().to_string())}
+            </div>
+        </Show>
+        <Show when=move || { unsent_plans.get() > 0 }>
+            <div class="banner banner-unsent" data-testid="unsent-plans-banner">
+                {move || state.t(Msg::PlansUnsentBanner).replace("{n}", &unsent_plans.get().to_string())}
             </div>
         </Show>
     }
