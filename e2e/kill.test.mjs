@@ -132,3 +132,42 @@ test('a draft survives a browser kill right after "Brouillon enregistré"', asyn
     await kill(again.child);
   }
 });
+
+test('a plan edit survives a browser kill: typed and unsaved, and right after saving', async (t) => {
+  let { child, page } = await launch();
+  // Whatever happens, no browser is left running.
+  t.after(() => child.exitCode === null && child.signalCode === null && kill(child));
+  await page.goto(server.url + '/plans');
+  await page.getByText('Nouveau plan').click();
+  await page.getByLabel("Nom du mécanisme ou de l'alliance").fill('Mécanisme communal de Bougouni');
+  await page.getByLabel('Région').selectOption({ label: 'Sikasso' });
+  await page.getByLabel('Cercle').selectOption({ label: 'Bougouni' });
+  await page.getByRole('button', { name: 'Créer le plan' }).click();
+  await page.getByRole('heading', { name: 'Mécanisme communal de Bougouni' }).waitFor();
+  const planUrl = page.url();
+  // Typed, never saved; the browser dies once the editor says the draft is kept.
+  await page.locator('[data-list=activities]').getByRole('link', { name: '+ Ajouter' }).click();
+  await page.getByLabel('Activité', { exact: true }).fill('Forum des jeunes de Bougouni');
+  await page.getByTestId('plan-edit-kept').waitFor();
+  await kill(child);
+
+  ({ child, page } = await launch());
+  await page.goto(planUrl);
+  await page.locator('[data-list=activities]').getByRole('link', { name: '+ Ajouter' }).click();
+  await page.getByTestId('plan-edit-restored').waitFor();
+  assert.equal(await page.getByLabel('Activité', { exact: true }).inputValue(), 'Forum des jeunes de Bougouni');
+  // Saved: the plan page shows only once it is on disk; the browser dies right then.
+  await page.getByRole('button', { name: 'Enregistrer' }).click();
+  await page.locator('[data-list=activities]').getByText('Forum des jeunes de Bougouni').waitFor();
+  await kill(child);
+
+  ({ child, page } = await launch());
+  await page.goto(planUrl);
+  await page.locator('[data-list=activities]').getByText('Forum des jeunes de Bougouni').waitFor({ timeout: 15_000 });
+  // Nothing unsaved is left to bring back once it was saved.
+  await page.locator('[data-list=activities]').getByRole('link', { name: '+ Ajouter' }).click();
+  await page.getByLabel('Activité', { exact: true }).waitFor();
+  assert.equal(await page.getByTestId('plan-edit-restored').count(), 0);
+  assert.equal(await page.getByLabel('Activité', { exact: true }).inputValue(), '');
+  await kill(child);
+});

@@ -305,6 +305,8 @@ catalogue! {
     PlanNotFound => ("Ce plan n'est pas sur ce téléphone.", "This plan is not on this phone."),
     BackToPlan => ("← Retour au plan", "← Back to the plan"),
     BackToPlans => ("← Tous les plans", "← All plans"),
+    UnsavedRestored => ("Modifications pas encore enregistrées, reprises. Enregistrez-les ou abandonnez-les.", "Changes not saved yet, brought back. Save them or abandon them."),
+    DiscardChanges => ("Abandonner ces modifications", "Abandon these changes"),
     FormUnavailable => ("Ce formulaire n'est pas disponible sur ce téléphone.", "This form is not available on this phone."),
     DraftGone => ("Ce brouillon n'existe plus (déjà terminé ?).", "This draft no longer exists (already finished?)."),
     FormsRefused => ("Formulaires reçus du serveur et refusés (les anciens restent utilisés) :", "Forms received from the server and refused (the previous ones stay in use):"),

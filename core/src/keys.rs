@@ -24,6 +24,9 @@ pub const OUTBOX_INDEX: &str = "vigie/outbox-index";
 pub const OUTBOX_RECORD_PREFIX: &str = "vigie/outbox/";
 /// One draft per key.
 pub const DRAFT_PREFIX: &str = "vigie/drafts/";
+/// What is typed in a plan item's editor and not saved yet, one per item (in IndexedDB's
+/// `meta` store).
+pub const PLAN_EDIT_PREFIX: &str = "vigie/plan-edit/";
 
 /// Single keys, then family prefixes: the table the overlap test checks.
 pub const SINGLE: [&str; 6] = [
@@ -35,7 +38,7 @@ pub const SINGLE: [&str; 6] = [
     OUTBOX_INDEX,
 ];
 /// Family prefixes.
-pub const FAMILIES: [&str; 2] = [OUTBOX_RECORD_PREFIX, DRAFT_PREFIX];
+pub const FAMILIES: [&str; 3] = [OUTBOX_RECORD_PREFIX, DRAFT_PREFIX, PLAN_EDIT_PREFIX];
 
 /// Key of outbox record `id`.
 pub fn outbox_record(id: &Uuid) -> String {
@@ -45,6 +48,12 @@ pub fn outbox_record(id: &Uuid) -> String {
 /// Key of draft `id`.
 pub fn draft(id: &Uuid) -> String {
     format!("{DRAFT_PREFIX}{id}")
+}
+
+/// Key of the unsaved editing of item `item` (`new`: an item being added) of list `list` of
+/// plan `plan`.
+pub fn plan_edit(plan: &Uuid, list: &str, item: &str) -> String {
+    format!("{PLAN_EDIT_PREFIX}{plan}/{list}/{item}")
 }
 
 /// The id of an outbox record key, if it is one.

@@ -9,11 +9,13 @@ use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use serde_json::Value;
 use uuid::Uuid;
 use vigie_core::i18n::{Lang, Msg};
+use vigie_core::keys;
 use vigie_core::plans::derived::{progress, Progress};
 use vigie_core::plans::schema::{self, FieldKind, FieldSpec, ListSpec};
 use vigie_core::plans::sync::{PlanCopy, PlanState};
 use vigie_core::plans::{Item, Plan, PlanKind, Stamped, DELETED, HEADER};
 
+use crate::adapters::idb;
 use crate::plans::use_plans;
 use crate::state::use_app_state;
 use crate::views::tr;
@@ -447,7 +449,7 @@ pub fn PlanItemPage() -> impl IntoView {
             {with_copy(id, move |copy| {
                 let name = list.get();
                 match schema::list(copy.mine.kind, &name) {
-                    Some(spec) => view! { <ItemEditor copy=copy spec=spec item=item.get() /> }.into_any(),
+                    Some(spec) => view! { <ItemEditorLoader copy=copy spec=spec item=item.get() /> }.into_any(),
                     None => view! { <p class="hint">{tr(Msg::PlanNotFound)}</p> }.into_any(),
                 }
             })}
@@ -455,18 +457,39 @@ pub fn PlanItemPage() -> impl IntoView {
     }
 }
 
+/// Reads what was typed and not saved in this editor last time, then shows the editor.
 #[component]
-fn ItemEditor(copy: PlanCopy, spec: &'static ListSpec, item: String) -> impl IntoView {
+fn ItemEditorLoader(copy: PlanCopy, spec: &'static ListSpec, item: String) -> impl IntoView {
+    let key = keys::plan_edit(&copy.mine.id, spec.name, &item);
+    let found = RwSignal::new(None::<Option<Unsaved>>);
+    leptos::task::spawn_local(async move {
+        let _ = found.try_set(Some(Unsaved::load(key).await));
+    });
+    move || {
+        found.get().map(|unsaved| {
+            view! { <ItemEditor copy=copy.clone() spec=spec item=item.clone() unsaved=unsaved /> }
+        })
+    }
+}
+
+#[component]
+fn ItemEditor(
+    copy: PlanCopy,
+    spec: &'static ListSpec,
+    item: String,
+    unsaved: Option<Unsaved>,
+) -> impl IntoView {
     let state = use_app_state();
     let plans = use_plans();
     let navigate = use_navigate();
     let query = use_query_map();
     let plan_id = copy.mine.id;
     let is_new = item == "new";
-    let item_id = if is_new {
-        Uuid::new_v4().to_string()
-    } else {
-        item.clone()
+    // What was typed here and not saved (a killed browser, "Retour" without saving).
+    let item_id = match (&unsaved, is_new) {
+        (Some(u), true) => u.item_id.clone(),
+        (None, true) => Uuid::new_v4().to_string(),
+        (_, false) => item.clone(),
     };
     let current = copy
         .mine
@@ -494,6 +517,24 @@ fn ItemEditor(copy: PlanCopy, spec: &'static ListSpec, item: String) -> impl Int
         });
     }
     let values = RwSignal::new(start.clone());
+    let original = StoredValue::new(start.clone());
+    let restored = RwSignal::new(false);
+    if let Some(u) = &unsaved {
+        values.update(|v| {
+            for f in spec.fields {
+                if let Some(x) = u.values.get(f.name) {
+                    v.insert(f.name, x.clone());
+                }
+            }
+        });
+        restored.set(values.with_untracked(|v| *v != start));
+    }
+    let pending = StoredValue::new(Unsaved {
+        key: keys::plan_edit(&plan_id, spec.name, &item),
+        item_id: item_id.clone(),
+        ..Unsaved::default()
+    });
+    let kept = RwSignal::new(false);
     let problem = RwSignal::new(None::<Msg>);
     let saved = RwSignal::new(false);
     let lang = state.lang.get_untracked();
@@ -548,6 +589,7 @@ fn ItemEditor(copy: PlanCopy, spec: &'static ListSpec, item: String) -> impl Int
                 match result {
                     Ok(()) => {
                         let _ = saved.try_set(true);
+                        pending.with_value(Unsaved::forget);
                         navigate(&back, Default::default());
                     }
                     Err(e) => {
@@ -571,7 +613,10 @@ fn ItemEditor(copy: PlanCopy, spec: &'static ListSpec, item: String) -> impl Int
                     })
                     .await;
                 match result {
-                    Ok(()) => navigate(&back, Default::default()),
+                    Ok(()) => {
+                        pending.with_value(Unsaved::forget);
+                        navigate(&back, Default::default())
+                    }
                     Err(e) => {
                         let _ = problem.try_set(Some(e.user_message()));
                     }
@@ -585,11 +630,17 @@ fn ItemEditor(copy: PlanCopy, spec: &'static ListSpec, item: String) -> impl Int
             v.insert("done_on", crate::adapters::clock::today());
             v.insert("execution", "100".into());
         });
+        Unsaved::keep(pending, values, kept);
+    };
+    let discard = move |_| {
+        pending.with_value(Unsaved::forget);
+        values.set(original.get_value());
+        restored.set(false);
     };
     let fields = spec
         .fields
         .iter()
-        .map(|f| field_input(f, values, plan, lang))
+        .map(|f| field_input(f, values, pending, kept, plan, lang))
         .collect_view();
     let steps = (spec.name == "conflicts" && !is_new).then(|| {
         let p = plan.get_value();
@@ -617,10 +668,19 @@ fn ItemEditor(copy: PlanCopy, spec: &'static ListSpec, item: String) -> impl Int
         {(spec.name == "activities").then(|| view! {
             <button class="btn btn-secondary" on:click=mark_done>{tr(Msg::MarkDone)}</button>
         })}
+        <Show when=move || restored.get()>
+            <div class="notice" role="status" data-testid="plan-edit-restored">
+                <p>{tr(Msg::UnsavedRestored)}</p>
+                <button class="btn btn-secondary" on:click=discard>{tr(Msg::DiscardChanges)}</button>
+            </div>
+        </Show>
         <div class="plan-fields">{fields}</div>
         {move || problem.get().map(|m| view! { <p class="problem" role="alert">{tr(m)}</p> })}
         <Show when=move || saved.get()>
             <p class="notice" role="status">{tr(Msg::PlanSaved)}</p>
+        </Show>
+        <Show when=move || kept.get() && !saved.get()>
+            <p class="hint" role="status" data-testid="plan-edit-kept">{tr(Msg::DraftSaved)}</p>
         </Show>
         <button class="btn" on:click=save>{tr(Msg::Save)}</button>
         {steps}
@@ -639,6 +699,8 @@ fn ItemEditor(copy: PlanCopy, spec: &'static ListSpec, item: String) -> impl Int
 fn field_input(
     f: &'static FieldSpec,
     values: RwSignal<BTreeMap<&'static str, String>>,
+    pending: StoredValue<Unsaved>,
+    kept: RwSignal<bool>,
     plan: StoredValue<Plan>,
     lang: Lang,
 ) -> impl IntoView + use<> {
@@ -649,6 +711,7 @@ fn field_input(
         values.update(|v| {
             v.insert(f.name, text);
         });
+        Unsaved::keep(pending, values, kept);
     };
     let caption = label(lang, f.fr, f.en);
     let input = match f.kind {
@@ -704,6 +767,81 @@ fn field_input(
             <label for=dom_id>{caption}</label>
             {input}
         </div>
+    }
+}
+
+/// What is typed in an item editor and not saved yet: written to IndexedDB (strict
+/// durability) 400 ms after the last change, which the editor then says ("Brouillon
+/// enregistré"), and kept until the item is saved, deleted or the changes abandoned.
+#[derive(Clone, Default, serde::Serialize, serde::Deserialize)]
+struct Unsaved {
+    #[serde(skip)]
+    key: String,
+    #[serde(skip)]
+    generation: u32,
+    /// The id of an item being added, kept so that coming back continues the same item.
+    item_id: String,
+    values: BTreeMap<String, String>,
+}
+
+impl Unsaved {
+    async fn load(key: String) -> Option<Unsaved> {
+        let text = idb::get(idb::META, &key).await.ok()??;
+        let found: Unsaved = serde_json::from_str(&text).ok()?;
+        Some(Unsaved { key, ..found })
+    }
+
+    fn keep(
+        pending: StoredValue<Unsaved>,
+        values: RwSignal<BTreeMap<&'static str, String>>,
+        kept: RwSignal<bool>,
+    ) {
+        pending.update_value(|u| {
+            u.values = values.with_untracked(|v| {
+                v.iter()
+                    .map(|(k, x)| ((*k).to_owned(), x.clone()))
+                    .collect()
+            });
+            u.generation = u.generation.wrapping_add(1);
+        });
+        kept.set(false);
+        let mine = pending.with_value(|u| u.generation);
+        set_timeout(
+            move || {
+                let Some(u) = pending.try_get_value().filter(|u| u.generation == mine) else {
+                    return;
+                };
+                leptos::task::spawn_local(async move {
+                    let Ok(value) = serde_json::to_string(&u) else {
+                        return;
+                    };
+                    let op = idb::Op::Put {
+                        store: idb::META,
+                        key: u.key.clone(),
+                        value,
+                    };
+                    match idb::write(&[op]).await {
+                        Ok(()) => {
+                            let _ = kept.try_set(true);
+                        }
+                        Err(e) => leptos::logging::warn!("unsaved plan edit: {e}"),
+                    }
+                });
+            },
+            std::time::Duration::from_millis(400),
+        );
+    }
+
+    fn forget(&self) {
+        let op = idb::Op::Delete {
+            store: idb::META,
+            key: self.key.clone(),
+        };
+        leptos::task::spawn_local(async move {
+            if let Err(e) = idb::write(&[op]).await {
+                leptos::logging::warn!("unsaved plan edit: {e}");
+            }
+        });
     }
 }
 
