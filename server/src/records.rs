@@ -508,9 +508,11 @@ mod tests {
     }
 
     #[test]
-    fn region_and_cercle_names_come_from_the_bundled_list() {
+    fn place_names_come_from_the_bundled_list() {
         assert_eq!(place_label("ML01"), "Kayes (ML01)");
         assert_eq!(place_label("ML0101"), "Bafoulabé (ML0101)");
-        assert_eq!(place_label("ML010101"), "ML010101");
+        assert_eq!(place_label("ML030204"), "Kadiolo (ML030204)");
+        // A commune whose name could not be matched to its code stays a code.
+        assert_eq!(place_label("ML030401"), "ML030401");
     }
 }
