@@ -121,6 +121,11 @@ test('the four built-in forms filled offline are queued, then delivered once onl
   // 2. Prevention activity: participants grid and a repeat group of follow-up steps.
   await page.getByRole('link', { name: 'Noter une activité' }).click();
   await page.getByRole('link', { name: /^Activité de prévention/ }).click();
+  // The incident's commune is offered in the next form, one tap to change; not the village.
+  assert.equal(await page.getByLabel('Région').inputValue(), 'ML03');
+  assert.equal(await page.getByLabel('Cercle').inputValue(), 'ML0302');
+  assert.equal(await page.getByLabel('Commune', { exact: true }).inputValue(), 'ML030201');
+  assert.equal(await page.getByLabel('Village / quartier').inputValue(), '');
   await page.getByLabel(/^Structure \/ groupement/).fill('Groupement Benkadi des femmes de Kati');
   await page.getByLabel('Causerie-débat').check();
   await page.getByLabel('Élections apaisées').check();

@@ -17,6 +17,7 @@ use vigie_core::drafts::Draft;
 use vigie_core::forms::answers::{self, AnswerPath, Relevance};
 use vigie_core::forms::{Answers, FormDef, Located};
 use vigie_core::i18n::Msg;
+use vigie_core::keys::USUAL_PLACE;
 
 /// How long typing may go unsaved: a keystroke schedules a save this much later.
 const AUTOSAVE_DELAY: Duration = Duration::from_millis(400);
@@ -51,12 +52,20 @@ impl FormSession {
     /// Starts filling `def`, from `draft` if resuming one. Saves when the page is hidden or
     /// left, for as long as the calling component lives.
     pub fn new(def: FormDef, draft: Option<Draft>, forms: Forms) -> FormSession {
-        let answers = RwSignal::new(
-            draft
-                .as_ref()
-                .map(|d| d.answers.clone())
-                .unwrap_or_default(),
-        );
+        let answers = RwSignal::new(draft.as_ref().map_or_else(
+            || {
+                // A new form starts in the user's usual place (one tap to change it).
+                let mut fresh = Answers::new();
+                if let Some(place) = crate::adapters::storage::LocalStore::open()
+                    .ok()
+                    .and_then(|s| s.get::<Answers>(USUAL_PLACE).ok().flatten())
+                {
+                    vigie_core::forms::prefill_place(&def, &mut fresh, &place);
+                }
+                fresh
+            },
+            |d| d.answers.clone(),
+        ));
         let def = StoredValue::new(def);
         let relevance = Memo::new(move |_| {
             answers.with(|a| def.with_value(|d| Relevance::new(d, a, &today())))
@@ -162,10 +171,8 @@ impl FormSession {
     /// Saves the draft now (nothing to save before the first change). The status says
     /// "saved" only once the write is on disk.
     pub fn save_now(&self) {
-        if self.discarded.get_value()
-            || (self.draft_id.get_value().is_none()
-                && self.answers.with_untracked(Answers::is_empty))
-        {
+        // No id: nothing was typed (a usual place offered on opening is not a draft).
+        if self.discarded.get_value() || self.draft_id.get_value().is_none() {
             return;
         }
         let draft = self.current_draft();
@@ -183,10 +190,8 @@ impl FormSession {
     /// Keeps the draft as the page is left, synchronously (nothing asynchronous is sure to
     /// run then).
     pub fn save_on_exit(&self) {
-        if self.discarded.get_value()
-            || (self.draft_id.get_value().is_none()
-                && self.answers.with_untracked(Answers::is_empty))
-        {
+        // No id: nothing was typed (a usual place offered on opening is not a draft).
+        if self.discarded.get_value() || self.draft_id.get_value().is_none() {
             return;
         }
         self.forms.save_draft_on_exit(&self.current_draft());

@@ -268,12 +268,17 @@ impl Forms {
                 &today(),
             )
             .map_err(FinaliseError::Problems)?;
-        let discreet = envelope
-            .payload
-            .as_object()
-            .is_some_and(|p| vigie_core::forms::discreet_receipt(&def, p, &today()));
+        let payload = envelope.payload.as_object();
+        let discreet =
+            payload.is_some_and(|p| vigie_core::forms::discreet_receipt(&def, p, &today()));
+        let usual = payload.and_then(|p| vigie_core::forms::usual_place_of(&def, p));
         self.queue_from_draft(OutboxEntry::queued_discreet(envelope, discreet))
-            .await
+            .await?;
+        // Remembered for the next form (a preference: a failure only costs a tap).
+        if let (Some(place), Some(store)) = (usual, self.store.get_value()) {
+            let _ = store.set(vigie_core::keys::USUAL_PLACE, &place);
+        }
+        Ok(())
     }
 
     /// Queues `entry` (the record of draft `entry.envelope.id`) and drops that draft.

@@ -34,6 +34,8 @@ pub struct Plans {
     loaded: RwSignal<bool>,
     syncing: RwSignal<bool>,
     list_problem: RwSignal<Option<String>>,
+    /// Asked to sync while a sync ran.
+    again: StoredValue<bool>,
     outbox: Outbox,
 }
 
@@ -45,6 +47,7 @@ impl Plans {
             loaded: RwSignal::new(false),
             syncing: RwSignal::new(false),
             list_problem: RwSignal::new(None),
+            again: StoredValue::new(false),
             outbox,
         };
         leptos::task::spawn_local(async move {
@@ -151,7 +154,13 @@ impl Plans {
 
     /// Starts a sync unless one runs or there is nowhere to sync to.
     pub fn sync_soon(&self) {
-        if self.syncing.get_untracked() || !self.loaded.get_untracked() {
+        if self.syncing.get_untracked() {
+            // An edit or a reconnection during a sync: one more sync right after it, or
+            // the change would wait for the next trigger.
+            self.again.set_value(true);
+            return;
+        }
+        if !self.loaded.get_untracked() {
             return;
         }
         let settings = self.outbox.settings().get_untracked();
@@ -168,6 +177,11 @@ impl Plans {
             }
             this.reload().await;
             let _ = this.syncing.try_set(false);
+            if this.again.try_get_value() == Some(true) {
+                this.again.set_value(false);
+                this.sync_soon();
+                return;
+            }
             // A server error or a dropped link: try again in a while, as the outbox does.
             let waiting = this.copies.try_with_untracked(|l| {
                 l.iter().any(|c| matches!(c.state, PlanState::Retry { .. }))

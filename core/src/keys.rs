@@ -16,6 +16,8 @@ pub const SETTINGS: &str = "vigie/settings";
 pub const PROBE: &str = "vigie/probe";
 /// Form definitions fetched from the backend.
 pub const FORMS_CACHE: &str = "vigie/forms/cache";
+/// The place of the user's last record (region, cercle, commune), offered in new forms.
+pub const USUAL_PLACE: &str = "vigie/usual-place";
 /// The flush lease of browsers without Web Locks.
 pub const FLUSH_LEASE: &str = "vigie/lease/outbox-flush";
 /// The list of outbox record ids (local-storage outbox).
@@ -29,11 +31,12 @@ pub const DRAFT_PREFIX: &str = "vigie/drafts/";
 pub const PLAN_EDIT_PREFIX: &str = "vigie/plan-edit/";
 
 /// Single keys, then family prefixes: the table the overlap test checks.
-pub const SINGLE: [&str; 6] = [
+pub const SINGLE: [&str; 7] = [
     PREFS,
     SETTINGS,
     PROBE,
     FORMS_CACHE,
+    USUAL_PLACE,
     FLUSH_LEASE,
     OUTBOX_INDEX,
 ];

@@ -70,6 +70,45 @@ mod tests {
     }
 
     #[test]
+    fn the_usual_place_is_remembered_and_offered_without_the_village() {
+        use crate::forms::{prefill_place, usual_place_of};
+        let incident = form("incident");
+        let place = incident
+            .all_fields()
+            .into_iter()
+            .find(|f| f.kind == crate::forms::FieldType::Location)
+            .unwrap()
+            .name
+            .clone();
+        let payload = answers(
+            json!({ place.clone(): {"region": "ML03", "cercle": "ML0302",
+            "commune": "ML030204", "village": "Loulouni, quartier du marché"}}),
+        );
+        let usual = usual_place_of(&incident, &payload).expect("a place");
+        assert_eq!(usual.get("commune"), Some(&json!("ML030204")));
+        assert!(
+            usual.get("village").is_none(),
+            "the village changes every time"
+        );
+        assert!(usual_place_of(&incident, &answers(json!({}))).is_none());
+        // A new activity log starts in that commune; an answered place is left alone.
+        let activity = form("activite");
+        let mut fresh = Answers::new();
+        prefill_place(&activity, &mut fresh, &usual);
+        let loc = activity
+            .all_fields()
+            .into_iter()
+            .find(|f| f.kind == crate::forms::FieldType::Location)
+            .unwrap()
+            .name
+            .clone();
+        assert_eq!(fresh[&loc]["cercle"], json!("ML0302"));
+        let mut answered = answers(json!({ loc.clone(): {"region": "ML01"} }));
+        prefill_place(&activity, &mut answered, &usual);
+        assert_eq!(answered[&loc], json!({"region": "ML01"}));
+    }
+
+    #[test]
     fn a_discreet_rule_naming_no_field_is_refused() {
         let mut def: serde_json::Value = serde_json::from_str(SOURCES[0].1).unwrap();
         def["discreet_receipt_when"] = json!("selected(${nulle_part}, 'VBG')");

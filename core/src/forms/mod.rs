@@ -143,6 +143,49 @@ pub fn discreet_receipt(def: &FormDef, payload: &Answers, today: &str) -> bool {
         .is_some_and(|e| expr::eval(&e, &env, &Value::Null).truthy())
 }
 
+/// The parts of a place answer that describe where the user usually works (not the village,
+/// which changes from one record to the next).
+const USUAL_PARTS: [&str; 4] = ["region", "cercle", "commune", "commune_other"];
+
+/// The usual place to remember from a finalised record: the first place question's region,
+/// cercle and commune, if it has a region.
+pub fn usual_place_of(def: &FormDef, payload: &Answers) -> Option<Answers> {
+    let field = def
+        .sections
+        .iter()
+        .flat_map(|s| &s.fields)
+        .find(|f| f.kind == FieldType::Location)?;
+    let answer = payload.get(&field.name)?.as_object()?;
+    answer
+        .get("region")
+        .and_then(Json::as_str)
+        .filter(|r| !r.is_empty())?;
+    Some(
+        USUAL_PARTS
+            .iter()
+            .filter_map(|k| Some(((*k).to_owned(), answer.get(*k)?.clone())))
+            .collect(),
+    )
+}
+
+/// Offers the usual place in a new form: every unanswered place question (outside repeat
+/// groups) starts with it; the user changes it in one tap.
+pub fn prefill_place(def: &FormDef, answers: &mut Answers, place: &Answers) {
+    let place: Answers = place
+        .iter()
+        .filter(|(k, v)| USUAL_PARTS.contains(&k.as_str()) && v.is_string())
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if place.is_empty() {
+        return;
+    }
+    for f in def.sections.iter().flat_map(|s| &s.fields) {
+        if f.kind == FieldType::Location && !answered(answers.get(&f.name)) {
+            answers.insert(f.name.clone(), Json::Object(place.clone()));
+        }
+    }
+}
+
 /// Whether a section applies to these answers.
 pub fn section_relevant(section: &Section, answers: &Answers, today: &str) -> bool {
     let env = AnswersEnv {
