@@ -63,6 +63,10 @@ pub fn NotePage() -> impl IntoView {
     };
     let on_input = move |ev| {
         touched.set_value(true);
+        // The last "Enregistré" belongs to the note before: it does not follow the next one.
+        if result.with_untracked(|r| matches!(r, Some((true, Msg::Saved)))) {
+            result.set(None);
+        }
         let value = event_target_value(&ev);
         text.set(value.clone());
         draft.update_value(|d| {
@@ -98,7 +102,10 @@ pub fn NotePage() -> impl IntoView {
         };
         // No autosave may bring the draft back once it is queued.
         generation.update_value(|g| *g = g.wrapping_add(1));
+        // While it is being saved the field is read-only: text typed into a note that is
+        // leaving would be lost when the field empties for the next one.
         saving.set(true);
+        result.set(None);
         leptos::task::spawn_local(async move {
             let outcome = forms.finalise_note(&current).await;
             let _ = saving.try_set(false);
@@ -130,6 +137,7 @@ pub fn NotePage() -> impl IntoView {
                     rows="6"
                     aria-describedby="note-hint"
                     prop:value=move || text.get()
+                    readonly=move || saving.get()
                     on:input=on_input
                 ></textarea>
                 <button type="submit" class="btn" disabled=move || saving.get()>{crate::views::tr(Msg::Save)}</button>
