@@ -108,6 +108,8 @@ async function refusedNote(text) {
   await page.goto(server.url + '/note');
   await page.getByLabel('Ce que vous voulez signaler').fill(text);
   await page.getByRole('button', { name: 'Enregistrer' }).click();
+  // Leaving before "Enregistré" would keep the note as a draft (rescued, not queued).
+  await page.getByText('Enregistré sur le téléphone').waitFor();
   await page.goto(server.url + '/outbox');
   await page.getByText('Refusé : identifiants à vérifier dans Paramètres').waitFor({ timeout: 15_000 });
   assert.equal((await storedIds()).length, before);
