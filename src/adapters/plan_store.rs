@@ -81,3 +81,28 @@ pub async fn update(
     .await
     .map_err(|e| PlanEditError::Storage(IdbError::Unavailable(e.to_string())))?
 }
+
+/// What was typed in a plan item's editor and not saved, under `key`
+/// ([`vigie_core::keys::plan_edit`]), in the `meta` store.
+pub async fn read_unsaved(key: &str) -> Option<String> {
+    idb::get(idb::META, key).await.ok().flatten()
+}
+
+/// Keeps unsaved editor text; `Ok` once on disk.
+pub async fn keep_unsaved(key: &str, value: String) -> Result<(), IdbError> {
+    idb::write(&[Op::Put {
+        store: idb::META,
+        key: key.to_owned(),
+        value,
+    }])
+    .await
+}
+
+/// Drops unsaved editor text (saved, deleted or abandoned).
+pub async fn forget_unsaved(key: &str) -> Result<(), IdbError> {
+    idb::write(&[Op::Delete {
+        store: idb::META,
+        key: key.to_owned(),
+    }])
+    .await
+}

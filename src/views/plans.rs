@@ -15,7 +15,7 @@ use vigie_core::plans::schema::{self, FieldKind, FieldSpec, ListSpec};
 use vigie_core::plans::sync::{PlanCopy, PlanState};
 use vigie_core::plans::{Item, Plan, PlanKind, Stamped, DELETED, HEADER};
 
-use crate::adapters::idb;
+use crate::adapters::plan_store;
 use crate::plans::use_plans;
 use crate::state::use_app_state;
 use crate::views::tr;
@@ -786,7 +786,7 @@ struct Unsaved {
 
 impl Unsaved {
     async fn load(key: String) -> Option<Unsaved> {
-        let text = idb::get(idb::META, &key).await.ok()??;
+        let text = plan_store::read_unsaved(&key).await?;
         let found: Unsaved = serde_json::from_str(&text).ok()?;
         Some(Unsaved { key, ..found })
     }
@@ -815,12 +815,7 @@ impl Unsaved {
                     let Ok(value) = serde_json::to_string(&u) else {
                         return;
                     };
-                    let op = idb::Op::Put {
-                        store: idb::META,
-                        key: u.key.clone(),
-                        value,
-                    };
-                    match idb::write(&[op]).await {
+                    match plan_store::keep_unsaved(&u.key, value).await {
                         Ok(()) => {
                             let _ = kept.try_set(true);
                         }
@@ -833,12 +828,9 @@ impl Unsaved {
     }
 
     fn forget(&self) {
-        let op = idb::Op::Delete {
-            store: idb::META,
-            key: self.key.clone(),
-        };
+        let key = self.key.clone();
         leptos::task::spawn_local(async move {
-            if let Err(e) = idb::write(&[op]).await {
+            if let Err(e) = plan_store::forget_unsaved(&key).await {
                 leptos::logging::warn!("unsaved plan edit: {e}");
             }
         });
