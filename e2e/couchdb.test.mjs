@@ -72,14 +72,16 @@ test('records land in CouchDB as documents with their ids, and a replay adds non
   await page.goto(app.url + '/outbox');
   await ctx.setOffline(false);
   await page.waitForFunction(() => document.querySelectorAll('.rec-ok').length === 3, null, { timeout: 20_000 });
-  const local = (await idbAll(page, 'outbox')).map(({ key }) => key);
+  // Delivered: each record's receipt has left the outbox store for the receipts store.
+  assert.deepEqual(await idbAll(page, 'outbox'), []);
+  const local = (await outboxEntries(page)).map((e) => e.envelope.id);
   assert.deepEqual((await docIds()).sort(), local.sort());
   const doc = await (await fetch(`${couchUrl}/vigie/${local[0]}`)).json();
   assert.equal(doc.id, local[0]);
   assert.equal(doc.kind, 'note');
 
   // As if the receipt had been lost: the record goes back to the queue and is sent again.
-  const lost = JSON.parse((await idbAll(page, 'outbox')).find(({ key }) => key === local[0]).value);
+  const lost = (await outboxEntries(page)).find((e) => e.envelope.id === local[0]);
   lost.state = { state: 'queued' };
   lost.envelope.payload = { texte: 'Conflit foncier à Kolondiéba' };
   await idbPut(page, 'outbox', local[0], JSON.stringify(lost));

@@ -107,27 +107,28 @@ function idb(page, op, store, key, value) {
   return page.evaluate(
     ({ op, store, key, value }) =>
       new Promise((ok, fail) => {
-        const open = indexedDB.open('vigie', 2);
+        const open = indexedDB.open('vigie', 3);
         open.onupgradeneeded = () => {
-          for (const s of ['outbox', 'drafts', 'meta', 'plans']) {
+          for (const s of ['outbox', 'drafts', 'meta', 'plans', 'receipts']) {
             if (!open.result.objectStoreNames.contains(s)) open.result.createObjectStore(s);
           }
         };
         open.onerror = () => fail(open.error);
         open.onsuccess = () => {
           const db = open.result;
-          const tx = db.transaction(store, op === 'put' ? 'readwrite' : 'readonly');
+          const tx = db.transaction(store, op === 'all' ? 'readonly' : 'readwrite');
           const os = tx.objectStore(store);
           let keys;
           let values;
           if (op === 'put') os.put(value, key);
+          else if (op === 'putMany') for (const [k, v] of value) os.put(v, k);
           else {
             keys = os.getAllKeys();
             values = os.getAll();
           }
           tx.oncomplete = () => {
             db.close();
-            ok(op === 'put' ? undefined : keys.result.map((k, i) => ({ key: k, value: values.result[i] })));
+            ok(op === 'all' ? keys.result.map((k, i) => ({ key: k, value: values.result[i] })) : undefined);
           };
           tx.onerror = () => {
             db.close();
@@ -149,9 +150,15 @@ export function idbPut(page, store, key, value) {
   return idb(page, 'put', store, key, value);
 }
 
-/** The app's outbox entries, decoded. */
+/** Writes every `[key, text]` of `pairs` in an object store of the app's IndexedDB, in one transaction. */
+export function idbPutMany(page, store, pairs) {
+  return idb(page, 'putMany', store, undefined, pairs);
+}
+
+/** The app's outbox entries, decoded: records still to send, then delivered ones' receipts. */
 export async function outboxEntries(page) {
-  return (await idbAll(page, 'outbox')).map(({ value }) => JSON.parse(value));
+  const stored = [...(await idbAll(page, 'outbox')), ...(await idbAll(page, 'receipts'))];
+  return stored.map(({ value }) => JSON.parse(value));
 }
 
 /** A phone (360×640) set up by a coordinator's link for `backend`, the app cached for offline. */

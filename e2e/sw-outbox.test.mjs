@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { ROOT } from './harness.mjs';
 
 await import(join(ROOT, 'public/sw-outbox.js'));
-const { classify, requestFor, delayMs, apply, upgrade } = globalThis.VigieOutbox;
+const { classify, requestFor, delayMs, apply, upgrade, receiptKey } = globalThis.VigieOutbox;
 
 /** The table's short ids as the UUIDs the Rust test uses (Uuid::from_u128(0x5000 + byte)). */
 const id = (s) => '00000000-0000-0000-0000-' + (0x5000 + s.charCodeAt(0)).toString(16).padStart(12, '0');
@@ -87,4 +87,12 @@ test('a discreet receipt keeps only the day, as the core keeps it', () => {
   assert.deepEqual([plain.envelope.form_id, plain.envelope.created_at], ['incident', at]);
   const waiting = apply({ envelope, state: { state: 'queued' }, discreet: true }, { kind: 'needs_auth', status: 401 }, 9, 0.5);
   assert.deepEqual([waiting.discreet, waiting.envelope], [true, envelope], 'nothing is dropped before delivery');
+});
+
+test('receipt keys sort newest first, as the core builds them', () => {
+  // The same values as core's receipt_keys_sort_newest_first.
+  const e = (at) => ({ envelope: { id: '00000000-0000-0000-0000-000000000007', created_at: at } });
+  assert.equal(receiptKey(e(1795451825000)), '998204548174999-00000000-0000-0000-0000-000000000007');
+  assert.ok(receiptKey(e(1795451825001)) < receiptKey(e(1795451825000)));
+  assert.equal(receiptKey(e(-5)), '999999999999999-00000000-0000-0000-0000-000000000007');
 });

@@ -10,7 +10,7 @@
 'use strict';
 
 (function (root) {
-  const BATCH_SIZE = 20;
+  const BATCH_SIZE = 100;
   const MAX_BATCH_BYTES = 256 * 1024;
   const BASE_MS = 2000;
   const CAP_MS = 300000;
@@ -19,6 +19,8 @@
   const MAX_SERVER_TEXT = 300;
   const MAX_RECEIPT_TEXT = 120;
   const DAY_MS = 86400000;
+  // Receipt keys sort newest first: this constant minus the creation time, zero-padded.
+  const RECEIPT_KEY_EPOCH = 999999999999999;
   const LOCK = 'vigie-outbox-flush';
 
   const CODE_STATUS = {
@@ -270,9 +272,9 @@
   function idbOpen() {
     return new Promise((ok, fail) => {
       // Version and stores as the page's (src/adapters/idb.rs).
-      const req = indexedDB.open('vigie', 2);
+      const req = indexedDB.open('vigie', 3);
       req.onupgradeneeded = () => {
-        for (const s of ['outbox', 'drafts', 'meta', 'plans']) if (!req.result.objectStoreNames.contains(s)) req.result.createObjectStore(s);
+        for (const s of ['outbox', 'drafts', 'meta', 'plans', 'receipts']) if (!req.result.objectStoreNames.contains(s)) req.result.createObjectStore(s);
       };
       req.onsuccess = () => {
         // A newer build upgrading the database must not wait for this connection.
@@ -302,10 +304,22 @@
     });
   }
 
+  /** The receipts-store key, newest first, as OutboxEntry::receipt_key builds it. */
+  function receiptKey(e) {
+    const at = Math.min(Math.max(e.envelope.created_at, 0), RECEIPT_KEY_EPOCH);
+    return String(RECEIPT_KEY_EPOCH - at).padStart(15, '0') + '-' + e.envelope.id;
+  }
+
+  /** Writes `entries`; a delivered one moves from the outbox to the receipts. */
   function idbSave(db, entries) {
     return new Promise((ok, fail) => {
-      const tx = db.transaction('outbox', 'readwrite', { durability: 'strict' });
-      for (const e of entries) tx.objectStore('outbox').put(JSON.stringify(e), e.envelope.id);
+      const tx = db.transaction(['outbox', 'receipts'], 'readwrite', { durability: 'strict' });
+      for (const e of entries) {
+        if (e.state.state === 'delivered') {
+          tx.objectStore('receipts').put(JSON.stringify(e), receiptKey(e));
+          tx.objectStore('outbox').delete(e.envelope.id);
+        } else tx.objectStore('outbox').put(JSON.stringify(e), e.envelope.id);
+      }
       tx.oncomplete = () => ok();
       tx.onerror = () => fail(tx.error);
       tx.onabort = () => fail(tx.error);
@@ -355,7 +369,13 @@
       const due = entries
         .filter((e) => isDue(e.state, now))
         .map((e) => ({ ...e, envelope: upgrade(e.envelope) }))
-        .sort((a, b) => a.envelope.created_at - b.envelope.created_at || (a.envelope.id < b.envelope.id ? -1 : 1));
+        // Urgent records (red and orange alerts) first, then oldest first, as the core.
+        .sort(
+          (a, b) =>
+            (a.urgent === true ? 0 : 1) - (b.urgent === true ? 0 : 1) ||
+            a.envelope.created_at - b.envelope.created_at ||
+            (a.envelope.id < b.envelope.id ? -1 : 1)
+        );
       const queue = batches(due);
       while (queue.length) {
         const batch = queue.shift();
@@ -391,5 +411,5 @@
     return flushNow();
   }
 
-  root.VigieOutbox = { classify, requestFor, delayMs, apply, upgrade, flush };
+  root.VigieOutbox = { classify, requestFor, delayMs, apply, upgrade, flush, receiptKey };
 })(typeof self !== 'undefined' ? self : globalThis);

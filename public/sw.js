@@ -88,8 +88,11 @@ self.addEventListener('sync', (event) => {
   if (event.tag !== 'outbox') return;
   event.waitUntil(
     self.VigieOutbox.flush().then(async (report) => {
-      const pages = await self.clients.matchAll({ includeUncontrolled: true, type: 'window' });
-      for (const page of pages) page.postMessage('outbox-changed');
+      // Open pages re-read the outbox only when this flush changed it.
+      if (report.delivered || report.retrying || report.rejected || report.needsAuth) {
+        const pages = await self.clients.matchAll({ includeUncontrolled: true, type: 'window' });
+        for (const page of pages) page.postMessage('outbox-changed');
+      }
       if (report.retry) throw new Error('outbox: records left to retry');
     })
   );

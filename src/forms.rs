@@ -271,8 +271,9 @@ impl Forms {
         let payload = envelope.payload.as_object();
         let discreet =
             payload.is_some_and(|p| vigie_core::forms::discreet_receipt(&def, p, &today()));
+        let urgent = payload.is_some_and(|p| vigie_core::forms::urgent(&def, p, &today()));
         let usual = payload.and_then(|p| vigie_core::forms::usual_place_of(&def, p));
-        self.queue_from_draft(OutboxEntry::queued_discreet(envelope, discreet))
+        self.queue_from_draft(OutboxEntry::queued_with(envelope, discreet, urgent))
             .await?;
         // Remembered for the next form (a preference: a failure only costs a tap).
         if let (Some(place), Some(store)) = (usual, self.store.get_value()) {
@@ -296,6 +297,11 @@ impl Forms {
                 .await
                 .map_err(FinaliseError::Storage)?;
             self.drafts.update(|list| list.retain(|d| d.id != id));
+        }
+        // A copy kept when the page was hidden must not come back as a draft once the
+        // record has left (its receipt is no longer beside the drafts to rule it out).
+        if let Some(store) = self.store.get_value() {
+            store.remove(&vigie_core::keys::draft(&id));
         }
         Ok(())
     }

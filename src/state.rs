@@ -156,6 +156,9 @@ pub fn apply_setup(outbox: Outbox, link: SetupLink) -> Msg {
     if let Some(name) = link.author {
         settings.author.name = name;
     }
+    if link.keep_receipts_days.is_some() {
+        settings.keep_receipts_days = link.keep_receipts_days;
+    }
     match outbox.save_settings(settings) {
         Ok(()) => Msg::SetupImported,
         Err(e) => e.user_message(),

@@ -20,8 +20,10 @@ use crate::adapters::{
 use vigie_core::i18n::Msg;
 use vigie_core::keys::SETTINGS as SETTINGS_KEY;
 use vigie_core::outbox::backend::{Backend, ProbeResult};
+use vigie_core::outbox::receipts::{self, MonthCounts};
 use vigie_core::outbox::{
     apply_to_stored, flush, state::Event, FlushOptions, FlushReport, OutboxCounts, OutboxEntry,
+    OutboxStore,
 };
 use vigie_core::prefs::Settings;
 
@@ -29,12 +31,17 @@ use vigie_core::prefs::Settings;
 pub const FLUSH_LOCK: &str = "vigie-outbox-flush";
 /// The `meta` key under which the settings are mirrored for the service worker.
 pub const SETTINGS_MIRROR: &str = "settings";
+/// Receipts read at a time for the lists ("Voir plus" reads the next ones).
+pub const RECEIPT_PAGE: usize = 50;
 
 /// Outbox signals, provided as context.
 #[derive(Clone, Copy)]
 pub struct Outbox {
     entries: RwSignal<Vec<OutboxEntry>>,
     unreadable: RwSignal<Vec<Unreadable>>,
+    receipts: RwSignal<Vec<OutboxEntry>>,
+    receipt_total: RwSignal<usize>,
+    months: RwSignal<MonthCounts>,
     loaded: RwSignal<bool>,
     progress: RwSignal<Option<(usize, usize)>>,
     last_report: RwSignal<Option<FlushReport>>,
@@ -69,9 +76,13 @@ impl Outbox {
         }
         let entries = RwSignal::new(Vec::<OutboxEntry>::new());
         let damaged = RwSignal::new(Vec::<Unreadable>::new());
+        let receipts = RwSignal::new(Vec::<OutboxEntry>::new());
         let outbox = Outbox {
             entries,
             unreadable: damaged,
+            receipts,
+            receipt_total: RwSignal::new(0),
+            months: RwSignal::new(MonthCounts::new()),
             stored_bytes: Memo::new(move |_| {
                 entries.with(|e| e.iter().map(OutboxEntry::stored_len).sum::<usize>())
                     + damaged.with(|u| u.iter().map(|u| u.raw.len()).sum::<usize>())
@@ -102,6 +113,7 @@ impl Outbox {
                 }
                 outbox.mirror_settings().await;
             }
+            outbox.compact_receipts().await;
             outbox.reload().await;
             outbox.loaded.set(true);
             service_worker::request_background_sync();
@@ -119,9 +131,41 @@ impl Outbox {
         outbox
     }
 
-    /// Readable entries, newest first.
+    /// Readable records not yet delivered, newest first.
     pub fn entries(&self) -> ReadSignal<Vec<OutboxEntry>> {
         self.entries.read_only()
+    }
+
+    /// The receipts read so far, newest first (a page at start, more on request).
+    pub fn receipts(&self) -> ReadSignal<Vec<OutboxEntry>> {
+        self.receipts.read_only()
+    }
+
+    /// How many receipts the phone keeps whole (loaded or not).
+    pub fn receipt_total(&self) -> ReadSignal<usize> {
+        self.receipt_total.read_only()
+    }
+
+    /// Older receipts, counted per month.
+    pub fn months(&self) -> ReadSignal<MonthCounts> {
+        self.months.read_only()
+    }
+
+    /// Reads the next page of receipts.
+    pub fn load_more_receipts(&self) {
+        let this = *self;
+        leptos::task::spawn_local(async move {
+            let last = this
+                .receipts
+                .with_untracked(|r| r.last().map(OutboxEntry::receipt_key));
+            match IdbOutbox
+                .receipts(last.as_deref(), RECEIPT_PAGE as u32)
+                .await
+            {
+                Ok(more) => this.receipts.update(|r| r.extend(more)),
+                Err(e) => leptos::logging::warn!("receipts: {e}"),
+            }
+        });
     }
 
     /// Entries that could not be decoded (kept, shown apart).
@@ -165,6 +209,7 @@ impl Outbox {
             .entries
             .with(|e| OutboxCounts::of(e.iter().map(|e| &e.state)));
         counts.waiting += self.unreadable.with(Vec::len);
+        counts.delivered += self.receipt_total.get();
         counts
     }
 
@@ -174,17 +219,53 @@ impl Outbox {
         self.stored_bytes.get()
     }
 
+    /// Re-reads the records still to send, the number of receipts and the receipts shown:
+    /// a cost that grows with what is unsent, not with a year of receipts.
     async fn reload(&self) {
-        match IdbOutbox.load_split().await {
-            Ok((good, bad)) => {
-                self.entries.set(good);
-                self.unreadable.set(bad);
+        match IdbOutbox.load().await {
+            Ok(loaded) => {
+                if !loaded.stray_receipts.is_empty() {
+                    // An older build kept receipts with the records: move them.
+                    if let Err(e) = IdbOutbox.save(&loaded.stray_receipts).await {
+                        leptos::logging::warn!("moving receipts: {e}");
+                    }
+                }
+                self.entries.set(loaded.pending);
+                self.unreadable.set(loaded.unreadable);
                 self.problem.set(None);
             }
             Err(e) => {
                 leptos::logging::warn!("outbox: {e}");
                 self.problem
                     .set(Some(OutboxStoreError::from(e).user_message()));
+            }
+        }
+        let shown = self.receipts.with_untracked(Vec::len).max(RECEIPT_PAGE) as u32;
+        match (
+            IdbOutbox.receipt_count().await,
+            IdbOutbox.receipts(None, shown).await,
+        ) {
+            (Ok(total), Ok(page)) => {
+                self.receipt_total.set(total);
+                self.receipts.set(page);
+            }
+            (Err(e), _) | (_, Err(e)) => leptos::logging::warn!("receipts: {e}"),
+        }
+    }
+
+    /// Turns receipts older than the deployment's limit into counts per month.
+    async fn compact_receipts(&self) {
+        let days = self
+            .settings
+            .with_untracked(|s| s.keep_receipts_days)
+            .unwrap_or(receipts::DEFAULT_KEEP_DAYS);
+        match IdbOutbox.compact(receipts::cutoff(now_ms(), days)).await {
+            Ok(counts) => self.months.set(counts),
+            Err(e) => {
+                leptos::logging::warn!("compacting receipts: {e}");
+                if let Ok(counts) = IdbOutbox.month_counts().await {
+                    self.months.set(counts);
+                }
             }
         }
     }

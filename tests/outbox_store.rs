@@ -11,9 +11,9 @@ use leptos::prelude::*;
 use serde_json::json;
 use uuid::Uuid;
 use vigie::adapters::draft_store;
-use vigie::adapters::idb::{self, Op, DRAFTS, META, OUTBOX};
+use vigie::adapters::idb::{self, Op, DRAFTS, META, OUTBOX, RECEIPTS};
 use vigie::adapters::migrate::{self, MIGRATED_MARK};
-use vigie::adapters::outbox_store::IdbOutbox;
+use vigie::adapters::outbox_store::{IdbOutbox, Unreadable};
 use vigie::adapters::storage::LocalStore;
 use vigie_core::drafts::Draft;
 use vigie_core::keys;
@@ -39,10 +39,19 @@ async fn reset() -> LocalStore {
     for key in store.keys_with_prefix("vigie/").expect("keys") {
         store.remove(&key);
     }
-    for s in [OUTBOX, DRAFTS, META] {
+    for s in [OUTBOX, DRAFTS, META, RECEIPTS] {
         idb::clear(s).await.expect("clear");
     }
     store
+}
+
+/// Everything stored: records to send, receipts (wherever they are), damaged entries.
+async fn stored() -> (Vec<OutboxEntry>, Vec<Unreadable>) {
+    let loaded = IdbOutbox.load().await.expect("load");
+    let mut good = loaded.pending;
+    good.extend(loaded.stray_receipts);
+    good.extend(IdbOutbox.receipts(None, 10_000).await.expect("receipts"));
+    (good, loaded.unreadable)
 }
 
 fn note(n: u128) -> Envelope {
@@ -105,7 +114,7 @@ async fn a_stored_schema_1_record_is_upgraded_on_read() {
         "state": {"state": "queued"}
     });
     put_raw(OUTBOX, id, &v1.to_string()).await;
-    let (good, bad) = IdbOutbox.load_split().await.expect("load");
+    let (good, bad) = stored().await;
     assert!(bad.is_empty());
     assert_eq!(good.len(), 1);
     let env = &good[0].envelope;
@@ -130,7 +139,7 @@ async fn a_corrupt_entry_is_quarantined_and_does_not_block_the_others() {
     let broken = Uuid::from_u128(3);
     put_raw(OUTBOX, broken, "{\"envelope\": tronqué").await;
 
-    let (good, bad) = IdbOutbox.load_split().await.expect("load");
+    let (good, bad) = stored().await;
     assert_eq!(good.len(), 2);
     assert_eq!(bad.len(), 1);
     assert_eq!(bad[0].id, broken);
@@ -163,11 +172,81 @@ async fn a_corrupt_entry_is_quarantined_and_does_not_block_the_others() {
             .as_deref(),
         Some("{\"envelope\": tronqué")
     );
-    // Delivered ones keep their receipt, without their payload.
-    let (good, _) = IdbOutbox.load_split().await.expect("load");
+    // Delivered ones keep their receipt, without their payload, in the receipts store:
+    // the outbox store holds only the damaged entry.
+    let (good, _) = stored().await;
+    assert_eq!(good.len(), 2);
     assert!(good
         .iter()
         .all(|e| matches!(e.state, DeliveryState::Delivered(_)) && e.envelope.payload.is_null()));
+    assert_eq!(idb::get_all(OUTBOX).await.expect("all").len(), 1);
+    assert_eq!(IdbOutbox.receipt_count().await.expect("count"), 2);
+}
+
+fn delivered_at(n: u128, at: i64) -> OutboxEntry {
+    let mut e = OutboxEntry::queued(note(n));
+    e.envelope.created_at = at;
+    e.envelope.payload = serde_json::Value::Null;
+    e.state = DeliveryState::Delivered(Receipt {
+        at,
+        status: 201,
+        server: String::new(),
+    });
+    e
+}
+
+/// Receipts are read a page at a time, newest first, and once older than the kept days
+/// become counts per month; records still to send are never counted away, however old.
+#[wasm_bindgen_test]
+async fn receipts_page_newest_first_and_old_ones_become_month_counts() {
+    reset().await;
+    const DAY: i64 = 86_400_000;
+    let now = 1_795_451_825_000; // 2026-11-23
+    let receipts: Vec<OutboxEntry> = (0..120)
+        .map(|n| delivered_at(1_000 + n as u128, now - n * DAY))
+        .collect();
+    IdbOutbox.save(&receipts).await.expect("receipts");
+    // A refused record and a queued one, both older than any receipt.
+    let mut refused = OutboxEntry::queued(note(7));
+    refused.envelope.created_at = now - 400 * DAY;
+    refused.state = DeliveryState::Rejected {
+        status: 400,
+        reason: "champ manquant".into(),
+    };
+    let mut old_queued = OutboxEntry::queued(note(8));
+    old_queued.envelope.created_at = now - 500 * DAY;
+    IdbOutbox
+        .save(&[refused.clone(), old_queued.clone()])
+        .await
+        .expect("pending");
+
+    let first = IdbOutbox.receipts(None, 50).await.expect("page 1");
+    assert_eq!(first.len(), 50);
+    assert_eq!(first[0], receipts[0], "newest first");
+    let key = first[49].receipt_key();
+    let second = IdbOutbox.receipts(Some(&key), 50).await.expect("page 2");
+    assert_eq!(
+        second[0], receipts[50],
+        "the next page starts after the last one"
+    );
+    assert_eq!(IdbOutbox.receipt_count().await.expect("count"), 120);
+
+    // Keep 90 days: receipts 91..=119 days old (29 of them) become counts.
+    let counts = IdbOutbox
+        .compact(vigie_core::outbox::receipts::cutoff(now, 90))
+        .await
+        .expect("compact");
+    assert_eq!(counts.values().sum::<u32>(), 29);
+    assert_eq!(IdbOutbox.receipt_count().await.expect("count"), 91);
+    assert_eq!(IdbOutbox.month_counts().await.expect("stored"), counts);
+    let loaded = IdbOutbox.load().await.expect("load");
+    assert_eq!(loaded.pending.len(), 2, "the refused and the queued stay");
+    // Again: nothing more to compact, the counts stay.
+    let again = IdbOutbox
+        .compact(vigie_core::outbox::receipts::cutoff(now, 90))
+        .await
+        .expect("again");
+    assert_eq!(again, counts);
 }
 
 #[wasm_bindgen_test]
@@ -212,7 +291,7 @@ async fn an_earlier_builds_local_storage_moves_over_once() {
         migrate::from_local_storage(&store).await.expect("migrate"),
         4
     );
-    let (good, bad) = IdbOutbox.load_split().await.expect("load");
+    let (good, bad) = stored().await;
     assert_eq!(good.len(), 2);
     assert_eq!(
         bad.len(),
@@ -239,7 +318,7 @@ async fn an_earlier_builds_local_storage_moves_over_once() {
     sent.state = delivered.state.clone();
     IdbOutbox.save(&[sent.clone()]).await.expect("newer state");
     assert_eq!(migrate::from_local_storage(&store).await.expect("again"), 0);
-    let (good, _) = IdbOutbox.load_split().await.expect("load");
+    let (good, _) = stored().await;
     assert_eq!(good.len(), 2);
     assert!(good.contains(&sent), "the newer state in IndexedDB wins");
     assert!(store.keys_with_prefix("vigie/").expect("keys").is_empty());
@@ -258,13 +337,13 @@ async fn a_migration_interrupted_before_its_commit_leaves_everything_in_place() 
         .unwrap();
     // A kill during the copy: the transaction never committed, so IndexedDB holds nothing
     // and the mark is absent. The next start copies it, exactly once.
-    assert!(IdbOutbox.load_split().await.expect("load").0.is_empty());
+    assert!(stored().await.0.is_empty());
     assert_eq!(
         migrate::from_local_storage(&store).await.expect("migrate"),
         1
     );
     assert_eq!(migrate::from_local_storage(&store).await.expect("again"), 0);
-    assert_eq!(IdbOutbox.load_split().await.expect("load").0, vec![queued]);
+    assert_eq!(stored().await.0, vec![queued]);
 }
 
 #[wasm_bindgen_test]
@@ -281,10 +360,10 @@ async fn finalising_queues_the_record_and_drops_its_draft_in_one_write() {
         .await
         .expect("queue");
     assert!(draft_store::load_all().await.expect("drafts").0.is_empty());
-    assert_eq!(IdbOutbox.load_split().await.expect("load").0.len(), 1);
+    assert_eq!(stored().await.0.len(), 1);
     // Deleting is one operation: nothing left that a repair could bring back.
     IdbOutbox.delete(&draft.id).await.expect("delete");
-    assert!(IdbOutbox.load_split().await.expect("load").0.is_empty());
+    assert!(stored().await.0.is_empty());
     assert!(idb::get_all(OUTBOX).await.expect("all").is_empty());
 }
 
@@ -327,7 +406,7 @@ async fn send_now_cannot_undo_a_delivery_made_by_another_tab() {
     IdbOutbox.save(&[done.clone()]).await.expect("other tab");
     owner.with(|| outbox.send_now());
     sleep(500).await;
-    let (good, _) = IdbOutbox.load_split().await.expect("load");
+    let (good, _) = stored().await;
     assert_eq!(good, vec![done]);
     owner.cleanup();
 }

@@ -19,10 +19,10 @@ fn plan(n: u128) -> Plan {
 
 #[wasm_bindgen_test]
 async fn the_plans_store_sits_beside_the_outbox_and_drafts() {
-    assert_eq!(DB_VERSION, 2);
+    assert_eq!(DB_VERSION, 3);
     let db = idb::db().await.expect("open");
     let names = db.object_store_names();
-    for store in ["outbox", "drafts", "meta", "plans"] {
+    for store in ["outbox", "drafts", "meta", "plans", "receipts"] {
         assert!(names.contains(store), "{store}");
     }
 }

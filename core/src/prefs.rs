@@ -20,6 +20,10 @@ pub struct Settings {
     /// Time limit of one request in ms (`None`: the default, 45 s). Raised for very slow
     /// links; tests lower it.
     pub request_timeout_ms: Option<u32>,
+    /// Days a delivered record's receipt is kept whole before it becomes a count per month
+    /// (`None`: [`crate::outbox::receipts::DEFAULT_KEEP_DAYS`]); set by a setup link.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keep_receipts_days: Option<u32>,
 }
 
 /// Preferences chosen on this device.

@@ -16,6 +16,9 @@ pub struct SetupLink {
     /// Suggested author name, if any.
     #[serde(default)]
     pub author: Option<String>,
+    /// Days a delivered record's receipt is kept on the phone, if the deployment sets it.
+    #[serde(default)]
+    pub keep_receipts_days: Option<u32>,
 }
 
 /// Why a setup link is refused.
@@ -91,6 +94,7 @@ mod tests {
         SetupLink {
             backend,
             author: None,
+            keep_receipts_days: None,
         }
     }
 
@@ -133,6 +137,7 @@ mod tests {
                 token: Some("s3cret".into()),
             },
             author: Some("Aminata".into()),
+            keep_receipts_days: Some(30),
         };
         let frag = format!("#{}", encode(&link));
         assert_eq!(parse_fragment(&frag), Some(Ok(link)));
@@ -152,6 +157,7 @@ mod tests {
                 token: None,
             },
             author: None,
+            keep_receipts_days: None,
         };
         assert_eq!(
             parse_fragment(&encode(&remote_http)),

@@ -71,6 +71,10 @@ enum Fault {
 struct Server {
     rows: HashMap<Uuid, Value>,
     inserts: HashMap<Uuid, usize>,
+    /// Ids in the order they were first stored.
+    order: Vec<Uuid>,
+    /// Requests received.
+    requests: usize,
 }
 
 impl Server {
@@ -98,6 +102,7 @@ impl Server {
                 json!({"id": id, "error": "different_content", "status": 409, "reason": "other content"}),
             ),
             None => {
+                self.order.push(id);
                 self.rows.insert(id, rec);
                 *self.inserts.entry(id).or_default() += 1;
                 (201, json!({"id": id, "ok": true, "rev": "1-a"}))
@@ -106,6 +111,7 @@ impl Server {
     }
 
     fn handle(&mut self, req: &HttpRequest) -> HttpResult {
+        self.requests += 1;
         let body: Value = serde_json::from_str(&req.body).expect("json body");
         let (status, answer) = if req.url.ends_with("/_bulk_docs") {
             let docs: Vec<Value> = body["docs"]
@@ -458,4 +464,49 @@ fn a_401_stops_the_flush_and_new_credentials_resume_it() {
     let report = flush_once(&mut store, &mut t, &mut clock, &backend, opts);
     assert_eq!(report.delivered, 3);
     assert_eq!(server.borrow().rows.len(), 3);
+}
+
+/// A red alert queued after 499 activity logs reaches the backend in the first request,
+/// before all of them; the 500 records need only a handful of round trips.
+#[test]
+fn urgent_records_go_first_in_few_requests() {
+    let backend = Backend::GenericJson {
+        base: "http://127.0.0.1:1".into(),
+        token: None,
+    };
+    let server = Rc::new(RefCell::new(Server::default()));
+    let mut store = MemStore::default();
+    let mut clock = FakeClock {
+        now: 1_000,
+        seed: 1,
+    };
+    let text = "Causerie sur la cohésion sociale avec 25 femmes du quartier".repeat(3);
+    for n in 0..500u128 {
+        let env = Envelope::new(
+            Uuid::from_u128(n + 1),
+            "activity",
+            ("activite", "1"),
+            n as i64,
+            "d",
+            Author::default(),
+            json!({ "texte": text }),
+        );
+        // The newest record is the alert.
+        store.put(&OutboxEntry::queued_with(env, false, n == 499));
+    }
+    let mut t = FaultyTransport {
+        server: server.clone(),
+        faults: vec![],
+    };
+    let opts = FlushOptions::default();
+    let report = flush_once(&mut store, &mut t, &mut clock, &backend, opts);
+    assert_eq!(report.delivered, 500);
+    let server = server.borrow();
+    assert_eq!(server.order[0], Uuid::from_u128(500), "the alert first");
+    assert_eq!(server.order[1], Uuid::from_u128(1), "then the oldest");
+    assert!(
+        server.requests <= 5,
+        "{} requests for 500 records",
+        server.requests
+    );
 }

@@ -297,6 +297,7 @@ fn setup_link(addr: &SocketAddr, token: &str) -> String {
             token: Some(token.to_owned()),
         },
         author: None,
+        keep_receipts_days: None,
     };
     format!(
         "http://{addr}/settings#{}",

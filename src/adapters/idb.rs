@@ -5,8 +5,10 @@
 //! Values are JSON text, keys are strings (record and draft ids), so the service worker
 //! (`public/sw-outbox.js`) reads the same data without any Rust.
 //!
-//! Stores: `outbox` (one record per id), `drafts` (one draft per id), `meta` (settings
-//! mirrored for the service worker, migration marks).
+//! Stores: `outbox` (records not yet delivered, by id), `receipts` (delivered records'
+//! receipts, keyed newest first: see `OutboxEntry::receipt_key`), `drafts` (one draft per
+//! id), `meta` (settings mirrored for the service worker, migration marks, receipt counts
+//! per month), `plans`.
 
 use std::cell::RefCell;
 
@@ -19,7 +21,7 @@ use web_sys::{IdbDatabase, IdbFactory, IdbOpenDbRequest, IdbRequest, IdbTransact
 /// The database's name (one per origin).
 pub const DB_NAME: &str = "vigie";
 /// Its schema version; `upgrade` below brings older ones up to it.
-pub const DB_VERSION: u32 = 2;
+pub const DB_VERSION: u32 = 3;
 /// Outbox records, by id.
 pub const OUTBOX: &str = "outbox";
 /// Drafts, by id.
@@ -28,6 +30,9 @@ pub const DRAFTS: &str = "drafts";
 pub const META: &str = "meta";
 /// Action plans on this phone, by plan id (since version 2).
 pub const PLANS: &str = "plans";
+/// Delivered records' receipts, newest first (since version 3): a save, a flush and a
+/// start read the few records still to send, never a year of receipts.
+pub const RECEIPTS: &str = "receipts";
 
 /// Why IndexedDB did not do what was asked.
 #[derive(Clone, Debug, Error, PartialEq, Eq)]
@@ -153,7 +158,7 @@ async fn committed(tx: &IdbTransaction) -> Result<(), IdbError> {
 
 fn upgrade(db: &IdbDatabase) {
     let names = db.object_store_names();
-    for store in [OUTBOX, DRAFTS, META, PLANS] {
+    for store in [OUTBOX, DRAFTS, META, PLANS, RECEIPTS] {
         if !names.contains(store) {
             // The upgrade transaction fails as a whole if this fails; open() reports it.
             let _ = db.create_object_store(store);
@@ -310,6 +315,61 @@ pub async fn get_all(store: &str) -> Result<Vec<(String, String)>, IdbError> {
         .zip(values.iter())
         .filter_map(|(k, v)| Some((k.as_string()?, v.as_string().unwrap_or_default())))
         .collect())
+}
+
+/// Up to `limit` `(key, value)` of `store` in key order, starting after `after` (or at
+/// `from`, inclusive), read in one transaction: one page of a long list.
+pub async fn get_page(
+    store: &str,
+    start: Start<'_>,
+    limit: u32,
+) -> Result<Vec<(String, String)>, IdbError> {
+    let db = db().await?;
+    let tx = transaction(&db, &[store], false)?;
+    let read = |e: JsValue| IdbError::ReadFailed(super::js_text(&e));
+    let os = tx.object_store(store).map_err(read)?;
+    let range: JsValue = match start {
+        Start::First => JsValue::NULL,
+        Start::After(k) => web_sys::IdbKeyRange::lower_bound_with_open(&k.into(), true)
+            .map_err(read)?
+            .into(),
+        Start::At(k) => web_sys::IdbKeyRange::lower_bound(&k.into())
+            .map_err(read)?
+            .into(),
+    };
+    let keys = os
+        .get_all_keys_with_key_and_limit(&range, limit)
+        .map_err(read)?;
+    let values = os.get_all_with_key_and_limit(&range, limit).map_err(read)?;
+    let keys: Array = request(&keys, false).await?.unchecked_into();
+    let values: Array = request(&values, false).await?.unchecked_into();
+    Ok(keys
+        .iter()
+        .zip(values.iter())
+        .filter_map(|(k, v)| Some((k.as_string()?, v.as_string().unwrap_or_default())))
+        .collect())
+}
+
+/// Where [`get_page`] starts.
+#[derive(Clone, Copy, Debug)]
+pub enum Start<'a> {
+    /// At the first key.
+    First,
+    /// After this key.
+    After(&'a str),
+    /// At this key or the next one.
+    At(&'a str),
+}
+
+/// How many values `store` holds (without reading them).
+pub async fn count(store: &str) -> Result<usize, IdbError> {
+    let db = db().await?;
+    let tx = transaction(&db, &[store], false)?;
+    let req = tx
+        .object_store(store)
+        .and_then(|s| s.count())
+        .map_err(|e| IdbError::ReadFailed(super::js_text(&e)))?;
+    Ok(request(&req, false).await?.as_f64().unwrap_or(0.0) as usize)
 }
 
 /// Removes everything from `store` (tests and the user's "erase this phone's data").

@@ -9,7 +9,7 @@
 //! transactions of an unloading page, so that copy goes to localStorage under the draft
 //! key): it replaces the stored draft when it is newer.
 
-use super::idb::{self, IdbError, Op, DRAFTS, META, OUTBOX};
+use super::idb::{self, IdbError, Op, DRAFTS, META, OUTBOX, RECEIPTS};
 use super::storage::LocalStore;
 use vigie_core::keys;
 
@@ -62,6 +62,13 @@ pub async fn from_local_storage(store: &LocalStore) -> Result<usize, IdbError> {
         for target in [OUTBOX, DRAFTS] {
             for (key, _) in idb::get_all(target).await? {
                 ids.push((target.to_owned(), key));
+            }
+        }
+        // A record delivered since has its receipt in the receipts store, keyed by time
+        // then id: it is there too.
+        for (key, _) in idb::get_all(RECEIPTS).await? {
+            if let Some((_, id)) = key.split_once('-') {
+                ids.push((OUTBOX.to_owned(), id.to_owned()));
             }
         }
         ids

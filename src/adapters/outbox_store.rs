@@ -1,12 +1,16 @@
 //! The outbox on IndexedDB: one record per id in the `outbox` store, written in strict
 //! transactions. A save touches only the records it names; a record and its draft leave or
 //! arrive together; an entry that cannot be decoded is kept as it is and shown apart.
+//! Delivered records move to the `receipts` store in the same transaction as their
+//! receipt, so what is read to save, flush or start is only what is still to send;
+//! receipts are read a page at a time and, once old, become counts per month.
 
 use thiserror::Error;
 use uuid::Uuid;
 
-use super::idb::{self, IdbError, Op, DRAFTS, OUTBOX};
+use super::idb::{self, IdbError, Op, Start, DRAFTS, META, OUTBOX, RECEIPTS};
 use vigie_core::i18n::Msg;
+use vigie_core::outbox::receipts::{self, MonthCounts};
 use vigie_core::outbox::state::DeliveryState;
 use vigie_core::outbox::{OutboxEntry, OutboxStore};
 use vigie_core::record::Envelope;
@@ -68,20 +72,67 @@ pub fn decode(key: &str, raw: &str) -> Result<OutboxEntry, Unreadable> {
             .unwrap_or_default(),
     )
     .map_err(|e| damaged(e.to_string()))?;
-    let discreet = value.get("discreet").and_then(serde_json::Value::as_bool) == Some(true);
+    let flag = |name: &str| value.get(name).and_then(serde_json::Value::as_bool) == Some(true);
     Ok(OutboxEntry {
         envelope,
         state,
-        discreet,
+        discreet: flag("discreet"),
+        urgent: flag("urgent"),
     })
 }
 
-fn put(entry: &OutboxEntry) -> Result<Op, OutboxStoreError> {
-    Ok(Op::Put {
-        store: OUTBOX,
-        key: entry.envelope.id.to_string(),
-        value: serde_json::to_string(entry).map_err(|e| OutboxStoreError::Encode(e.to_string()))?,
-    })
+/// The `meta` key of the receipts compacted into counts per month.
+pub const RECEIPT_MONTHS: &str = "receipt_months";
+
+/// Receipts read per round of compaction (bounds memory on a phone back after months).
+const COMPACT_ROUND: u32 = 500;
+
+fn encode(entry: &OutboxEntry) -> Result<String, OutboxStoreError> {
+    serde_json::to_string(entry).map_err(|e| OutboxStoreError::Encode(e.to_string()))
+}
+
+/// The writes that store `entry`: a record still to send stays in `outbox`; a delivered one
+/// moves to `receipts` (both in the caller's one transaction).
+fn put(entry: &OutboxEntry, ops: &mut Vec<Op>) -> Result<(), OutboxStoreError> {
+    let id = entry.envelope.id.to_string();
+    if matches!(entry.state, DeliveryState::Delivered(_)) {
+        ops.push(Op::Put {
+            store: RECEIPTS,
+            key: entry.receipt_key(),
+            value: encode(entry)?,
+        });
+        ops.push(Op::Delete {
+            store: OUTBOX,
+            key: id,
+        });
+    } else {
+        ops.push(Op::Put {
+            store: OUTBOX,
+            key: id,
+            value: encode(entry)?,
+        });
+    }
+    Ok(())
+}
+
+fn puts(entries: &[OutboxEntry]) -> Result<Vec<Op>, OutboxStoreError> {
+    let mut ops = Vec::with_capacity(entries.len() * 2);
+    for e in entries {
+        put(e, &mut ops)?;
+    }
+    Ok(ops)
+}
+
+/// What the `outbox` store holds: records to send (newest first), receipts an older build
+/// left there (to be moved), and the entries that cannot be read.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// Records not yet delivered, newest first.
+    pub pending: Vec<OutboxEntry>,
+    /// Delivered records still in the `outbox` store (written by an older build).
+    pub stray_receipts: Vec<OutboxEntry>,
+    /// Damaged entries.
+    pub unreadable: Vec<Unreadable>,
 }
 
 /// The outbox in IndexedDB.
@@ -92,33 +143,112 @@ impl IdbOutbox {
     /// Queues a new record. `Ok` only once it is on disk; on error nothing changed and the
     /// caller keeps the data on screen.
     pub async fn enqueue(&self, entry: &OutboxEntry) -> Result<(), OutboxStoreError> {
-        idb::write(&[put(entry)?]).await?;
+        idb::write(&puts(std::slice::from_ref(entry))?).await?;
         Ok(())
     }
 
     /// Queues a finalised record and removes its draft in one transaction: a kill leaves
     /// either the draft or the record, never both and never neither.
     pub async fn enqueue_from_draft(&self, entry: &OutboxEntry) -> Result<(), OutboxStoreError> {
-        let draft = Op::Delete {
+        let mut ops = puts(std::slice::from_ref(entry))?;
+        ops.push(Op::Delete {
             store: DRAFTS,
             key: entry.envelope.id.to_string(),
-        };
-        idb::write(&[put(entry)?, draft]).await?;
+        });
+        idb::write(&ops).await?;
         Ok(())
     }
 
-    /// Every readable entry (newest first) and the unreadable ones apart.
-    pub async fn load_split(&self) -> Result<(Vec<OutboxEntry>, Vec<Unreadable>), IdbError> {
-        let mut good = Vec::new();
-        let mut bad = Vec::new();
+    /// Every entry of the `outbox` store, sorted out.
+    pub async fn load(&self) -> Result<Loaded, IdbError> {
+        let mut loaded = Loaded::default();
         for (key, raw) in idb::get_all(OUTBOX).await? {
             match decode(&key, &raw) {
-                Ok(e) => good.push(e),
-                Err(u) => bad.push(u),
+                Ok(e) if matches!(e.state, DeliveryState::Delivered(_)) => {
+                    loaded.stray_receipts.push(e)
+                }
+                Ok(e) => loaded.pending.push(e),
+                Err(u) => loaded.unreadable.push(u),
             }
         }
-        good.sort_by_key(|e| std::cmp::Reverse(e.envelope.created_at));
-        Ok((good, bad))
+        loaded
+            .pending
+            .sort_by_key(|e| std::cmp::Reverse(e.envelope.created_at));
+        Ok(loaded)
+    }
+
+    /// Up to `limit` receipts, newest first, after the one whose key is `after`. A damaged
+    /// receipt is skipped (the record is at the backend) and left as it is.
+    pub async fn receipts(
+        &self,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<OutboxEntry>, IdbError> {
+        let start = after.map_or(Start::First, Start::After);
+        Ok(idb::get_page(RECEIPTS, start, limit)
+            .await?
+            .into_iter()
+            .filter_map(|(key, raw)| match decode(&key, &raw) {
+                Ok(e) => Some(e),
+                Err(u) => {
+                    leptos::logging::warn!("receipt {key}: {}", u.reason);
+                    None
+                }
+            })
+            .collect())
+    }
+
+    /// How many receipts the phone keeps whole.
+    pub async fn receipt_count(&self) -> Result<usize, IdbError> {
+        idb::count(RECEIPTS).await
+    }
+
+    /// The receipts compacted so far, counted per month.
+    pub async fn month_counts(&self) -> Result<MonthCounts, IdbError> {
+        Ok(receipts::parse_counts(
+            idb::get(META, RECEIPT_MONTHS).await?.as_deref(),
+        ))
+    }
+
+    /// Turns the receipts of records created before `cutoff` into counts per month, a round
+    /// of at most [`COMPACT_ROUND`] at a time, each round one transaction (the counts and
+    /// the removals together). Only the `receipts` store is touched: a record still to
+    /// send, or refused, is never counted away. Returns the counts.
+    pub async fn compact(
+        &self,
+        cutoff: vigie_core::record::Millis,
+    ) -> Result<MonthCounts, IdbError> {
+        // Strictly before: a receipt of exactly `cutoff` is kept.
+        let from = vigie_core::outbox::receipt_key_prefix(cutoff.saturating_sub(1));
+        let mut counts = self.month_counts().await?;
+        loop {
+            let old = idb::get_page(RECEIPTS, Start::At(&from), COMPACT_ROUND).await?;
+            if old.is_empty() {
+                return Ok(counts);
+            }
+            let round = old.len();
+            let decoded: Vec<OutboxEntry> = old
+                .iter()
+                .filter_map(|(key, raw)| decode(key, raw).ok())
+                .collect();
+            receipts::tally(&mut counts, &decoded);
+            let mut ops: Vec<Op> = old
+                .into_iter()
+                .map(|(key, _)| Op::Delete {
+                    store: RECEIPTS,
+                    key,
+                })
+                .collect();
+            ops.push(Op::Put {
+                store: META,
+                key: RECEIPT_MONTHS.into(),
+                value: serde_json::to_string(&counts).unwrap_or_else(|_| "{}".into()),
+            });
+            idb::write(&ops).await?;
+            if round < COMPACT_ROUND as usize {
+                return Ok(counts);
+            }
+        }
     }
 
     /// Deletes one record (after the user confirmed): one operation, nothing to repair.
@@ -146,8 +276,7 @@ impl OutboxStore for IdbOutbox {
     }
 
     async fn save(&mut self, entries: &[OutboxEntry]) -> Result<(), OutboxStoreError> {
-        let ops = entries.iter().map(put).collect::<Result<Vec<_>, _>>()?;
-        match idb::write(&ops).await {
+        match idb::write(&puts(entries)?).await {
             // The disk is full and cannot even take the receipts: the backend has those
             // records, so they leave the phone rather than be sent again for ever.
             Err(IdbError::QuotaExceeded)
@@ -155,16 +284,16 @@ impl OutboxStore for IdbOutbox {
                     .iter()
                     .any(|e| matches!(e.state, DeliveryState::Delivered(_))) =>
             {
-                let ops = entries
-                    .iter()
-                    .map(|e| match e.state {
-                        DeliveryState::Delivered(_) => Ok(Op::Delete {
+                let mut ops = Vec::new();
+                for e in entries {
+                    match e.state {
+                        DeliveryState::Delivered(_) => ops.push(Op::Delete {
                             store: OUTBOX,
                             key: e.envelope.id.to_string(),
                         }),
-                        _ => put(e),
-                    })
-                    .collect::<Result<Vec<_>, _>>()?;
+                        _ => put(e, &mut ops)?,
+                    }
+                }
                 Ok(idb::write(&ops).await?)
             }
             other => Ok(other?),

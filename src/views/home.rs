@@ -138,11 +138,12 @@ pub fn FormChooser() -> impl IntoView {
 pub fn MyReports() -> impl IntoView {
     let state = use_app_state();
     let outbox = use_outbox();
+    let shown = RwSignal::new(crate::views::outbox::LIST_PAGE);
     view! {
         <section class="page">
             <h1>{crate::views::tr(Msg::MyReports)}</h1>
             {move || {
-                let entries = outbox.entries().get();
+                let entries = crate::views::outbox::window(outbox, shown.get());
                 if entries.is_empty() {
                     return view! { <p class="hint">{crate::views::tr(Msg::NoReports)}</p> }.into_any();
                 }
@@ -172,6 +173,8 @@ pub fn MyReports() -> impl IntoView {
                     </ul>
                 }.into_any()
             }}
+            <crate::views::outbox::MoreRows shown=shown />
+            <crate::views::outbox::MonthCounts />
             <crate::views::pages::BackHome />
         </section>
     }

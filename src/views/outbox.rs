@@ -61,6 +61,7 @@ pub fn OutboxPage() -> impl IntoView {
     // The browser's storage estimate, read again whenever the outbox changes. A plain signal
     // and a task rather than a LocalResource: the resource machinery cost 7.5 KB of wasm
     // (brotli) for this one line of text.
+    let shown = RwSignal::new(LIST_PAGE);
     let usage = RwSignal::new(None::<(f64, f64)>);
     let persisted = RwSignal::new(None::<bool>);
     Effect::new(move || {
@@ -125,7 +126,7 @@ pub fn OutboxPage() -> impl IntoView {
             </button>
             <ul class="records">
                 <For
-                    each=move || outbox.entries().get()
+                    each=move || window(outbox, shown.get())
                     key=|e| (e.envelope.id, e.state.clone())
                     children=move |entry| view! { <RecordRow entry=entry /> }
                 />
@@ -143,9 +144,14 @@ pub fn OutboxPage() -> impl IntoView {
                     }
                 />
             </ul>
-            <Show when=move || outbox.entries().with(Vec::is_empty) && outbox.unreadable().with(Vec::is_empty)>
+            <MoreRows shown=shown />
+            <Show when=move || {
+                outbox.entries().with(Vec::is_empty) && outbox.unreadable().with(Vec::is_empty)
+                    && outbox.receipt_total().get() == 0
+            }>
                 <p>{crate::views::tr(Msg::OutboxEmpty)}</p>
             </Show>
+            <MonthCounts />
             <p class="hint" data-testid="storage-usage">{usage_line}</p>
             {move || persisted.get().map(|kept| view! {
                 <p class="hint" data-testid="storage-persisted">
@@ -166,11 +172,14 @@ fn RecordRow(entry: OutboxEntry) -> impl IntoView {
     let st = entry.state.clone();
     // Indented for reading. Through a JSON tree, whose pretty printer is already in the wasm,
     // rather than a second serializer of the envelope types.
-    let json = StoredValue::new(
+    // Only refused rows offer "Voir" and "Exporter": the others keep no copy.
+    let json = StoredValue::new(if rejected {
         serde_json::to_value(&entry.envelope)
             .map(|v| format!("{v:#}"))
-            .unwrap_or_default(),
-    );
+            .unwrap_or_default()
+    } else {
+        String::new()
+    });
     let title = entry
         .envelope
         .payload
@@ -249,6 +258,91 @@ fn RecordActions(id: uuid::Uuid, text: String, resend: bool) -> impl IntoView {
         </div>
         <Show when=move || showing.get()>
             <pre class="rec-json">{move || text.get_value()}</pre>
+        </Show>
+    }
+}
+
+/// Rows a list shows at first and adds at each "Voir plus": a phone with a year of reports
+/// renders a page, not thousands of rows.
+pub const LIST_PAGE: usize = 50;
+
+/// The first `shown` records of the phone's list: those still to send (newest first), then
+/// the receipts (newest first). Tracked.
+pub fn window(outbox: crate::sync::Outbox, shown: usize) -> Vec<OutboxEntry> {
+    let pending = outbox
+        .entries()
+        .with(|e| e.iter().take(shown).cloned().collect::<Vec<_>>());
+    let rest = shown - pending.len();
+    let mut rows = pending;
+    outbox
+        .receipts()
+        .with(|r| rows.extend(r.iter().take(rest).cloned()));
+    rows
+}
+
+/// "Voir plus" under a windowed list, with how many of how many are shown; reads the next
+/// receipts from storage when the ones read so far run out.
+#[component]
+pub fn MoreRows(shown: RwSignal<usize>) -> impl IntoView {
+    let state = use_app_state();
+    let outbox = use_outbox();
+    let total = move || outbox.entries().with(Vec::len) + outbox.receipt_total().get();
+    let more = move |_| {
+        shown.update(|n| *n += LIST_PAGE);
+        let loaded =
+            outbox.entries().with_untracked(Vec::len) + outbox.receipts().with_untracked(Vec::len);
+        if loaded < shown.get_untracked() {
+            outbox.load_more_receipts();
+        }
+    };
+    view! {
+        <Show when=move || { total() > shown.get() }>
+            <div class="more-rows">
+                <span class="hint">
+                    {move || {
+                        state
+                            .t(Msg::ShownOf)
+                            .replace("{shown}", &shown.get().to_string())
+                            .replace("{total}", &total().to_string())
+                    }}
+                </span>
+                <button class="btn btn-secondary" data-testid="show-more" on:click=more>
+                    {crate::views::tr(Msg::ShowMore)}
+                </button>
+            </div>
+        </Show>
+    }
+}
+
+/// The receipts compacted into counts, one line per month, newest first.
+#[component]
+pub fn MonthCounts() -> impl IntoView {
+    let state = use_app_state();
+    let outbox = use_outbox();
+    view! {
+        <Show when=move || !outbox.months().with(|m| m.is_empty())>
+            <h2 class="older">{crate::views::tr(Msg::OlderReceipts)}</h2>
+            <ul class="month-counts" data-testid="month-counts">
+                {move || {
+                    let lang = state.lang.get();
+                    outbox.months().with(|m| {
+                        m.iter()
+                            .rev()
+                            .map(|(month, n)| {
+                                let shown = month
+                                    .split_once('-')
+                                    .map_or_else(|| month.clone(), |(y, m)| format!("{m}/{y}"));
+                                let msg = if *n == 1 { Msg::MonthSentOne } else { Msg::MonthSent };
+                                let line = msg
+                                    .text(lang)
+                                    .replace("{month}", &shown)
+                                    .replace("{n}", &n.to_string());
+                                view! { <li>{line}</li> }
+                            })
+                            .collect_view()
+                    })
+                }}
+            </ul>
         </Show>
     }
 }

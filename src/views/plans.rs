@@ -740,9 +740,12 @@ fn field_input(
         }
         FieldKind::Record(form) => {
             // The reports of that form on this phone, sent or waiting, newest first.
-            let options = crate::sync::use_outbox().entries().with_untracked(|entries| {
+            let outbox = crate::sync::use_outbox();
+            let receipts = outbox.receipts().get_untracked();
+            let options = outbox.entries().with_untracked(|entries| {
                 entries
                     .iter()
+                    .chain(&receipts)
                     .filter(|e| e.envelope.form_id == form)
                     .map(|e| {
                         let when = crate::adapters::clock::short_time(e.envelope.created_at);

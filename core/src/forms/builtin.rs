@@ -69,6 +69,23 @@ mod tests {
         ));
     }
 
+    /// Red and orange alerts go before older records; green ones and other forms in order.
+    #[test]
+    fn red_and_orange_alerts_are_urgent() {
+        use crate::forms::urgent;
+        let incident = form("incident");
+        let of = |v: serde_json::Value| urgent(&incident, &answers(v), TODAY);
+        assert!(of(json!({"alert_level": "rouge"})));
+        assert!(of(json!({"alert_level": "orange"})));
+        assert!(!of(json!({"alert_level": "jaune"})));
+        assert!(!of(json!({})));
+        assert!(!urgent(
+            &form("activite"),
+            &answers(json!({"alert_level": "rouge"})),
+            TODAY
+        ));
+    }
+
     #[test]
     fn the_usual_place_is_remembered_and_offered_without_the_village() {
         use crate::forms::{prefill_place, usual_place_of};

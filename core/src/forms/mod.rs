@@ -132,14 +132,24 @@ pub fn holds(rule: Option<&str>, env: &AnswersEnv<'_>) -> bool {
 /// Whether a record with this payload gets a discreet receipt (see
 /// [`FormDef::discreet_receipt_when`]); a form without the rule gives ordinary receipts.
 pub fn discreet_receipt(def: &FormDef, payload: &Answers, today: &str) -> bool {
+    form_rule(def.discreet_receipt_when.as_deref(), payload, today)
+}
+
+/// Whether a record with this payload is sent before older ones (see
+/// [`FormDef::urgent_when`]); a form without the rule sends in order.
+pub fn urgent(def: &FormDef, payload: &Answers, today: &str) -> bool {
+    form_rule(def.urgent_when.as_deref(), payload, today)
+}
+
+/// Whether a form-level rule holds for `payload`; no rule (or one that does not parse,
+/// which validation refuses) means no.
+fn form_rule(rule: Option<&str>, payload: &Answers, today: &str) -> bool {
     let env = AnswersEnv {
         root: payload,
         entry: None,
         today,
     };
-    def.discreet_receipt_when
-        .as_deref()
-        .and_then(|s| expr::parse(s).ok())
+    rule.and_then(|s| expr::parse(s).ok())
         .is_some_and(|e| expr::eval(&e, &env, &Value::Null).truthy())
 }
 

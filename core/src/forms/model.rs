@@ -195,6 +195,11 @@ pub struct FormDef {
     /// deployment decides by publishing its own version of the form.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discreet_receipt_when: Option<String>,
+    /// When this expression holds for a record's answers (a red or orange alert), the
+    /// record is sent before every older one that does not: on a slow link, the first
+    /// alert does not wait behind a week of activity logs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub urgent_when: Option<String>,
 }
 
 impl FormDef {

@@ -417,6 +417,9 @@ pub fn validate(def: &FormDef) -> Result<(), Invalid> {
     if let Some(src) = &def.discreet_receipt_when {
         c.expression("form", "discreet_receipt_when", src, false);
     }
+    if let Some(src) = &def.urgent_when {
+        c.expression("form", "urgent_when", src, false);
+    }
     c.cycles();
     if c.errors.is_empty() {
         Ok(())

@@ -3,6 +3,7 @@
 
 pub mod backend;
 pub mod policy;
+pub mod receipts;
 pub mod state;
 
 use std::future::Future;
@@ -36,6 +37,10 @@ pub struct OutboxEntry {
     /// report). Set at queue time from the form's `discreet_receipt_when`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub discreet: bool,
+    /// Sent before older records that are not (a red or orange alert). Set at queue time
+    /// from the form's `urgent_when`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub urgent: bool,
 }
 
 impl OutboxEntry {
@@ -45,16 +50,25 @@ impl OutboxEntry {
             envelope,
             state: DeliveryState::Queued,
             discreet: false,
+            urgent: false,
         }
     }
 
-    /// A freshly queued record whose receipt will keep only its day (see
-    /// [`OutboxEntry::discreet`]).
-    pub fn queued_discreet(envelope: Envelope, discreet: bool) -> OutboxEntry {
+    /// A freshly queued record with the flags its form's rules gave it (see
+    /// [`OutboxEntry::discreet`] and [`OutboxEntry::urgent`]).
+    pub fn queued_with(envelope: Envelope, discreet: bool, urgent: bool) -> OutboxEntry {
         OutboxEntry {
             discreet,
+            urgent,
             ..OutboxEntry::queued(envelope)
         }
+    }
+
+    /// The key of this record's receipt in the receipts store: sorted newest first (the
+    /// time is subtracted from a constant and zero-padded), then by id. The service worker
+    /// (`public/sw-outbox.js`) builds the same key.
+    pub fn receipt_key(&self) -> String {
+        receipt_key(self.envelope.created_at, &self.envelope.id)
     }
 
     /// A delivered record whose receipt shows only "Rapport envoyé" and its day.
@@ -108,6 +122,24 @@ impl OutboxEntry {
     pub fn stored_len(&self) -> usize {
         serde_json::to_string(self).map_or(0, |s| s.len())
     }
+}
+
+/// The largest time a receipt key can hold (year 33658); later times sort as this one.
+const RECEIPT_KEY_EPOCH: Millis = 999_999_999_999_999;
+
+/// The receipts-store key of a record created at `created_at` (see
+/// [`OutboxEntry::receipt_key`]).
+pub fn receipt_key(created_at: Millis, id: &Uuid) -> String {
+    format!("{}-{id}", receipt_key_prefix(created_at))
+}
+
+/// The part of a receipt key that orders it: every receipt created at or before
+/// `created_at` has a key at or after this one.
+pub fn receipt_key_prefix(created_at: Millis) -> String {
+    format!(
+        "{:015}",
+        RECEIPT_KEY_EPOCH - created_at.clamp(0, RECEIPT_KEY_EPOCH)
+    )
 }
 
 /// Durable storage of outbox entries, one per id. Asynchronous: the browser's store
@@ -177,7 +209,9 @@ pub struct FlushOptions {
 impl Default for FlushOptions {
     fn default() -> Self {
         FlushOptions {
-            batch_size: 20,
+            // Few round trips on a slow link (500 notes in 5 requests); the byte limit
+            // keeps each request within what the receivers accept.
+            batch_size: 100,
             max_batch_bytes: 256 * 1024,
             policy: RetryPolicy::default(),
         }
@@ -287,7 +321,8 @@ pub async fn flush<S: OutboxStore, T: Transport, C: Clock>(
         report.needs_auth = true;
         return report;
     }
-    due.sort_by_key(|e| (e.envelope.created_at, e.envelope.id));
+    // Urgent records (red and orange alerts) first, then oldest first.
+    due.sort_by_key(|e| (!e.urgent, e.envelope.created_at, e.envelope.id));
     let total = due.len();
     let mut queue: std::collections::VecDeque<Vec<OutboxEntry>> = batches(due, &opts).into();
     while let Some(mut batch) = queue.pop_front() {
@@ -486,6 +521,23 @@ mod tests {
         let text = serde_json::to_string(&e).unwrap();
         assert_eq!(serde_json::from_str::<OutboxEntry>(&text).unwrap(), e);
         assert!(!serde_json::to_string(&plain).unwrap().contains("discreet"));
+    }
+
+    #[test]
+    fn receipt_keys_sort_newest_first() {
+        let id = Uuid::from_u128(7);
+        // The service worker's test checks the same values (e2e/sw-outbox.test.mjs).
+        assert_eq!(
+            receipt_key(1_795_451_825_000, &id),
+            "998204548174999-00000000-0000-0000-0000-000000000007"
+        );
+        assert!(receipt_key(1_795_451_825_001, &id) < receipt_key(1_795_451_825_000, &id));
+        assert!(receipt_key(5, &Uuid::from_u128(1)) < receipt_key(4, &Uuid::from_u128(0)));
+        assert_eq!(&receipt_key(-5, &id)[..15], "999999999999999");
+        // Every receipt created at or before an instant sorts at or after its prefix.
+        assert!(receipt_key(100, &id).as_str() >= receipt_key_prefix(100).as_str());
+        assert!(receipt_key(99, &id).as_str() > receipt_key_prefix(100).as_str());
+        assert!(receipt_key(101, &id).as_str() < receipt_key_prefix(100).as_str());
     }
 
     /// Bug: "Envoyer maintenant" in a second tab applied the event to that tab's copies in
