@@ -2,7 +2,9 @@
 # Benchmarks (figures, not tests): builds the release bundle and prints its size per file,
 # failing loudly when the compressed first load exceeds the budget; then the time to flush
 # 100 queued records from the app, the first and later load times on emulated EDGE and 3G,
-# the app's memory (wasm and JS heap), and a load test of
+# the app's memory (wasm and JS heap), the field-performance table (saves with 0/1,000/5,000
+# waiting, lists and memory with 5,000, a flush over a 300 ms round trip, an offline start,
+# all at 4x CPU throttling), and a load test of
 # the receiver (records/s, p95 latency, peak memory).
 #   scripts/bench.sh            budget 460000 B brotli (see README: how it was set)
 #   VIGIE_BUDGET=340000 scripts/bench.sh
@@ -40,6 +42,9 @@ echo "== waiting time on a slow network (headless Chromium, DevTools network emu
 echo
 echo "== memory of the app (headless Chromium, 360x640)"
 (cd e2e && node bench-memory.mjs 500 3)
+echo
+echo "== field performance: saves, lists, slow-link flush, offline start (4x CPU, 360x640)"
+(cd e2e && node bench-field.mjs 3)
 echo
 echo "== load on the embedded receiver: 20 devices x 100 records, retries and replays (loopback)"
 load_status=0

@@ -1,0 +1,149 @@
+// Benchmark (figures, not a test): the field-performance table of issue 15, in headless
+// Chromium at 360×640 with the CPU slowed 4× (DevTools throttling), each row the median of
+// several runs. Records are seeded into the app's IndexedDB as the app stores them.
+//   node e2e/bench-field.mjs [runs=3]
+// Rows: a save with 0 / 1,000 / 5,000 records waiting (click to "Enregistré" painted), the
+// memory and DOM nodes of the outbox page, "Mes rapports" and Home with 5,000, a flush of
+// 100 and 500 records over a 300 ms round trip, and an offline start to the incident form.
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { startServer, launchBrowser, waitForWorker, idbPutMany, ROOT } from './harness.mjs';
+
+await import(join(ROOT, 'public/sw-outbox.js'));
+const RUNS = Number(process.argv[2] || 3);
+const TOKEN = 'bench-token';
+const server = await startServer(undefined, ['--token', TOKEN]);
+const { browser, close } = await launchBrowser();
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const p95 = (xs) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.95))];
+const row = (label, value) => console.log(`${label.padEnd(58)} ${value}`);
+
+function queued(n, text = 'Tension signalée au marché de Kadiolo entre éleveurs et cultivateurs') {
+  const now = Date.now();
+  return Array.from({ length: n }, (_, i) => {
+    const id = randomUUID();
+    const env = {
+      id, kind: 'note', form_id: 'note', form_version: '1', created_at: now - n + i, updated_at: now - n + i,
+      device_id: 'bench', author: { name: 'Banc', role: '' }, payload: { texte: `${text} n° ${i}` }, schema_version: 2,
+    };
+    return [id, JSON.stringify({ envelope: env, state: { state: 'queued' } })];
+  });
+}
+
+async function phone({ seed = 0, cpu = 4, backend = null } = {}) {
+  const ctx = await browser.newContext({ viewport: { width: 360, height: 640 } });
+  await ctx.addInitScript(() => addEventListener('TrunkApplicationStarted', (e) => (window.__vigieWasm = e.detail.wasm)));
+  const page = await ctx.newPage();
+  const cdp = await ctx.newCDPSession(page);
+  if (backend) {
+    // Set up first (a link arriving with records waiting asks for confirmation).
+    await page.goto(`${server.url}/settings#setup=${Buffer.from(JSON.stringify({ backend })).toString('base64url')}`);
+    await page.getByText('Configuration reçue par lien et enregistrée.').waitFor();
+  } else await page.goto(server.url + '/');
+  await page.locator('.app-header').waitFor();
+  const records = queued(seed);
+  for (let i = 0; i < records.length; i += 1000) await idbPutMany(page, 'outbox', records.slice(i, i + 1000));
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: cpu });
+  await cdp.send('Performance.enable');
+  return { ctx, page, cdp };
+}
+
+async function memory(page, cdp) {
+  await cdp.send('HeapProfiler.collectGarbage');
+  const { metrics } = await cdp.send('Performance.getMetrics');
+  const get = (n) => metrics.find((m) => m.name === n)?.value ?? NaN;
+  const wasm = await page.evaluate(() => window.__vigieWasm?.memory?.buffer?.byteLength ?? NaN);
+  return { total: wasm + get('JSHeapUsedSize'), nodes: get('Nodes') };
+}
+
+/** Saves `count` notes; each time from the click to the frame that shows "Enregistré". */
+async function saves(page, count) {
+  const times = [];
+  for (let i = 0; i < count; i++) {
+    await page.getByLabel('Ce que vous voulez signaler').fill(`Note de mesure ${i}`);
+    await page.getByText('Enregistré sur le téléphone').waitFor({ state: 'hidden' });
+    times.push(
+      await page.evaluate(
+        () =>
+          new Promise((done) => {
+            const button = [...document.querySelectorAll('button')].find((b) => b.textContent.trim() === 'Enregistrer');
+            const t0 = performance.now();
+            button.click();
+            const check = () =>
+              document.body.innerText.includes('Enregistré sur le téléphone')
+                ? requestAnimationFrame(() => done(performance.now() - t0))
+                : requestAnimationFrame(check);
+            check();
+          })
+      )
+    );
+  }
+  return times;
+}
+
+try {
+  console.log(`(headless Chromium, 360×640, CPU 4× slower; medians of ${RUNS} runs)`);
+  for (const n of [0, 1000, 5000]) {
+    const all = [];
+    for (let r = 0; r < RUNS; r++) {
+      const { ctx, page } = await phone({ seed: n });
+      await page.goto(server.url + '/note');
+      await page.getByLabel('Ce que vous voulez signaler').waitFor();
+      all.push(...(await saves(page, 10)));
+      await ctx.close();
+    }
+    row(`save to outbox, ${n} waiting (click → painted), ms`, `median ${median(all).toFixed(0)}, p95 ${p95(all).toFixed(0)}`);
+  }
+
+  const mem = { outbox: [], mine: [], home: [] };
+  for (let r = 0; r < RUNS; r++) {
+    const { ctx, page, cdp } = await phone({ seed: 5000, cpu: 1 });
+    await page.goto(server.url + '/outbox');
+    await page.getByText('50 sur 5000').waitFor({ timeout: 60_000 });
+    mem.outbox.push(await memory(page, cdp));
+    await page.goto(server.url + '/mine');
+    await page.getByText('50 sur 5000').waitFor({ timeout: 60_000 });
+    mem.mine.push(await memory(page, cdp));
+    await page.goto(server.url + '/');
+    await page.locator('.app-header').waitFor();
+    mem.home.push(await memory(page, cdp));
+    await ctx.close();
+  }
+  for (const [k, label] of [['outbox', 'outbox page'], ['mine', '"Mes rapports"'], ['home', 'Home']]) {
+    const mb = median(mem[k].map((m) => m.total)) / 1e6;
+    row(`memory, ${label} with 5,000 waiting (wasm + JS heap)`, `${mb.toFixed(1)} MB, ${median(mem[k].map((m) => m.nodes))} DOM nodes`);
+  }
+
+  for (const n of [100, 500]) {
+    const times = [];
+    for (let r = 0; r < RUNS; r++) {
+      const backend = { mode: 'generic_json', base: server.url + '/api', token: TOKEN };
+      const { ctx, page, cdp } = await phone({ seed: n, cpu: 1, backend });
+      await cdp.send('Network.enable');
+      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 300, downloadThroughput: -1, uploadThroughput: -1 });
+      const start = Date.now();
+      await page.goto(`${server.url}/outbox`);
+      await page.waitForFunction((n) => /\d+/.test(document.querySelector('[data-testid=counts] .ok strong')?.textContent) &&
+        Number(document.querySelector('[data-testid=counts] .ok strong').textContent) === n, n, { timeout: 120_000, polling: 50 });
+      times.push(Date.now() - start);
+      await ctx.close();
+    }
+    row(`flush ${n} waiting, 300 ms round trip (page load included), ms`, `median ${median(times)}`);
+  }
+
+  const starts = [];
+  for (let r = 0; r < RUNS; r++) {
+    const { ctx, page } = await phone({ seed: 0 });
+    await waitForWorker(page);
+    await ctx.setOffline(true);
+    const start = Date.now();
+    await page.goto(server.url + '/new/incident');
+    await page.locator('.form-page .choice').first().waitFor();
+    starts.push(Date.now() - start);
+    await ctx.close();
+  }
+  row('offline start to the incident form (4× CPU), ms', `median ${median(starts)}, max ${Math.max(...starts)}`);
+} finally {
+  await close();
+  await server.stop();
+}
