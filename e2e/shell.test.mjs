@@ -83,6 +83,30 @@ test('the language choice persists across a reload', async () => {
   await ctx.close();
 });
 
+test('index.html paints Home before the wasm, and its tiles are the app\'s', async () => {
+  const tiles = (page, root) =>
+    page.locator(`${root} .tiles a`).evaluateAll((links) => links.map((a) => [a.getAttribute('href'), a.textContent.trim()]));
+  // No script at all: what a phone shows while the wasm is still on its way.
+  const bare = await browser.newContext({ ...phone, javaScriptEnabled: false });
+  const first = await bare.newPage();
+  await first.goto(server.url + '/');
+  assert.ok(await first.getByRole('heading', { level: 1, name: 'Signaler, prévenir, agir — même sans réseau' }).isVisible());
+  assert.ok(await first.getByRole('link', { name: 'Signaler un incident' }).isVisible());
+  assert.ok(await first.getByText('Vigie se charge…').isVisible());
+  const painted = await tiles(first, '#boot');
+  await bare.close();
+  // The app's Home replaces it: the same links with the same words, one h1, the copy hidden.
+  const ctx = await browser.newContext(phone);
+  const page = await ctx.newPage();
+  await page.goto(server.url + '/');
+  await page.getByTestId('pending').getByText('Tout est envoyé', { exact: true }).waitFor();
+  assert.deepEqual(await tiles(page, 'body > main'), painted);
+  assert.equal(painted.length, 4);
+  assert.ok(await page.locator('#boot').isHidden());
+  assert.equal(await page.getByRole('heading', { level: 1 }).count(), 1);
+  await ctx.close();
+});
+
 test('a first load that is cut off or garbled says so, and "Réessayer" starts the app', async () => {
   const ctx = await browser.newContext(phone);
   const page = await ctx.newPage();

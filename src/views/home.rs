@@ -24,7 +24,7 @@ pub fn Home() -> impl IntoView {
     };
     view! {
         <section class="home">
-            <p class="tagline">{crate::views::tr(Msg::Tagline)}</p>
+            <h1 class="tagline">{crate::views::tr(Msg::Tagline)}</h1>
             <nav class="tiles">
                 {link("/report", Icon::Alert, Msg::ReportIncident, "tile tile-alert")}
                 {link("/activity", Icon::Activity, Msg::LogActivity, "tile")}
