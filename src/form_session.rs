@@ -62,6 +62,7 @@ impl FormSession {
                 {
                     vigie_core::forms::prefill_place(&def, &mut fresh, &place);
                 }
+                vigie_core::forms::prefill_defaults(&def, &mut fresh, &today());
                 fresh
             },
             |d| d.answers.clone(),

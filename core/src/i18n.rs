@@ -220,6 +220,7 @@ catalogue! {
     Previous => ("Précédent", "Back"),
     Next => ("Suivant", "Next"),
     Finish => ("Terminer et envoyer", "Finish and send"),
+    OptionalLeft => ("Tout l'essentiel est rempli. Les écrans suivants sont facultatifs.", "Everything required is filled in. The next screens are optional."),
     DraftSaved => ("Brouillon enregistré sur le téléphone", "Draft saved on the phone"),
     FixProblems => ("Corrigez les réponses signalées en rouge avant de terminer.", "Fix the answers marked in red before finishing."),
     Finalised => ("Enregistré : le rapport partira dès qu'il y aura du réseau.", "Saved: the report will be sent as soon as there is a network."),

@@ -69,6 +69,29 @@ mod tests {
         ));
     }
 
+    /// A new incident report starts dated today; a default the app does not know is refused.
+    #[test]
+    fn the_incident_date_starts_as_today() {
+        use crate::forms::prefill_defaults;
+        let incident = form("incident");
+        let mut fresh = answers(json!({}));
+        prefill_defaults(&incident, &mut fresh, TODAY);
+        assert_eq!(fresh["incident_date"], json!(TODAY));
+        let mut given = answers(json!({"incident_date": "2026-11-01"}));
+        prefill_defaults(&incident, &mut given, TODAY);
+        assert_eq!(
+            given["incident_date"],
+            json!("2026-11-01"),
+            "an answer stays"
+        );
+        let mut def: serde_json::Value = serde_json::from_str(SOURCES[0].1).unwrap();
+        def["sections"][0]["fields"][9]["default"] = json!("hier");
+        let err = crate::forms::validate::load(&def.to_string())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("'default'"), "{err}");
+    }
+
     /// Red and orange alerts go before older records; green ones and other forms in order.
     #[test]
     fn red_and_orange_alerts_are_urgent() {

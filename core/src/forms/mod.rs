@@ -196,6 +196,19 @@ pub fn prefill_place(def: &FormDef, answers: &mut Answers, place: &Answers) {
     }
 }
 
+/// Fills the questions of a new form that have a `default` and no answer yet (a date
+/// question with `"today"` gets `today`).
+pub fn prefill_defaults(def: &FormDef, answers: &mut Answers, today: &str) {
+    for f in def.sections.iter().flat_map(|s| &s.fields) {
+        if f.kind == FieldType::Date
+            && f.default.as_deref() == Some("today")
+            && !answered(answers.get(&f.name))
+        {
+            answers.insert(f.name.clone(), Json::String(today.to_owned()));
+        }
+    }
+}
+
 /// Whether a section applies to these answers.
 pub fn section_relevant(section: &Section, answers: &Answers, today: &str) -> bool {
     let env = AnswersEnv {

@@ -151,6 +151,10 @@ pub struct Field {
     /// Most entries of a repeat group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_count: Option<u32>,
+    /// The answer a new form starts with (one tap to change it): `"today"` for a date
+    /// question (the phone's day), nothing else for now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
 }
 
 /// A group of questions shown together (one screen on a small phone).

@@ -178,6 +178,16 @@ impl<'a> Checker<'a> {
             (Some(Choices::Inline(list)), true) => self.choice_list(&place, list),
             _ => {}
         }
+        let known_default = f
+            .default
+            .as_deref()
+            .is_none_or(|d| d == "today" && f.kind == FieldType::Date && !in_repeat);
+        if !known_default {
+            self.error(
+                &place,
+                "'default' is only \"today\", on a date question outside a repeat group",
+            );
+        }
         if !numeric && (f.min.is_some() || f.max.is_some()) {
             self.error(&place, "'min'/'max' apply to numbers only");
         }

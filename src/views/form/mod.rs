@@ -158,6 +158,7 @@ fn FormFill(
             }
         });
     };
+    let finish_early = finish.clone();
     let confirming = RwSignal::new(false);
     let discard = move |_| {
         session.discard();
@@ -201,6 +202,17 @@ fn FormFill(
                     view! { <button type="button" class="btn" on:click=move |_| session.go(true)>{crate::views::tr(Msg::Next)}</button> }.into_any()
                 }}
             </div>
+            // Every required answer given: send now, the optional screens stay reachable.
+            {move || {
+                let early = !session.at_edge(true) && session.problems().with(Vec::is_empty);
+                let finish = finish_early.clone();
+                early.then(|| view! {
+                    <button type="button" class="btn btn-finish btn-early" data-testid="finish-early" on:click=finish disabled=move || finishing.get()>
+                        {crate::views::tr(Msg::Finish)}
+                    </button>
+                    <p class="hint">{crate::views::tr(Msg::OptionalLeft)}</p>
+                })
+            }}
             <div class="form-discard">
                 <Show
                     when=move || confirming.get()
