@@ -137,7 +137,7 @@ test('two tabs: only one flushes', async () => {
     await page.goto(server.url + '/outbox');
     const other = await ctx.newPage();
     await other.goto(server.url + '/outbox');
-    await other.getByText("Boîte d'envoi", { exact: true }).first().waitFor();
+    await other.getByRole('heading', { name: "Boîte d'envoi" }).waitFor();
     await ctx.setOffline(false); // both tabs get `online` and both try
     await page.waitForFunction(() => document.querySelectorAll('.rec-ok').length === 4, null, { timeout: 20_000 });
     const sent = proxy.log.flatMap((l) => l.ids);
