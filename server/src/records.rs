@@ -264,8 +264,21 @@ pub fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
             let cells: Vec<String> = items.iter().map(cell).collect();
             out.push((prefix.to_owned(), cells.join(" | ")));
         }
+        Value::String(code) if is_place_key(prefix) => {
+            out.push((prefix.to_owned(), cell(value)));
+            // The same names as the app's picker and the coordinator pages (one table).
+            if let Some(name) = vigie_core::admin::name_of(code) {
+                out.push((format!("{prefix}_nom"), defuse(name.to_owned())));
+            }
+        }
         other => out.push((prefix.to_owned(), cell(other))),
     }
+}
+
+/// Whether a flattened column holds an administrative P-code (`location.commune`, …).
+fn is_place_key(column: &str) -> bool {
+    let last = column.rsplit('.').next().unwrap_or(column);
+    column.contains('.') && matches!(last, "region" | "cercle" | "commune")
 }
 
 fn cell(v: &Value) -> String {
@@ -441,7 +454,7 @@ mod tests {
         flatten(
             "",
             &json!({
-                "location": {"region": "ML01", "village": "Diéma"},
+                "location": {"region": "ML01", "cercle": "ML0302", "commune": "ML030204", "village": "Diéma"},
                 "themes": ["paix", "vbg"],
                 "participants": [{"sexe": "F", "n": 3}, {"sexe": "M", "n": 2}],
                 "note": null
@@ -450,6 +463,13 @@ mod tests {
         );
         let get = |k: &str| out.iter().find(|(c, _)| c == k).map(|(_, v)| v.as_str());
         assert_eq!(get("location.region"), Some("ML01"));
+        assert_eq!(
+            get("location.region_nom"),
+            Some("Kayes"),
+            "named from the same table"
+        );
+        assert_eq!(get("location.commune_nom"), Some("Kadiolo"));
+        assert_eq!(get("location.village_nom"), None);
         assert_eq!(get("location.village"), Some("Diéma"));
         assert_eq!(get("themes"), Some("paix | vbg"));
         assert_eq!(get("participants[1].sexe"), Some("F"));
