@@ -62,7 +62,7 @@ test('five notes written offline survive reloads and are delivered exactly once 
   const again = await ctx.newPage();
   await again.goto(server.url + '/outbox');
   await again.getByTestId('unsent-banner').waitFor();
-  assert.match(await again.getByTestId('unsent-banner').innerText(), /^5 rapport\(s\) non envoyé\(s\)/);
+  assert.match(await again.getByTestId('unsent-banner').innerText(), /5 rapports ne sont pas encore partis\./);
   await again.waitForFunction(() => document.querySelectorAll('[data-testid=record-state]').length === 5);
   assert.equal(await again.getByText("En attente d'envoi").count(), 5);
   assert.deepEqual(await storedIds(), []);

@@ -22,6 +22,8 @@ pub struct AppState {
     pub online: ReadSignal<bool>,
     /// Records not yet at the backend (waiting, blocked, refused or damaged).
     pub pending: Signal<usize>,
+    /// Of which refused by the backend (waiting for the user, not for the network).
+    pub refused: Signal<usize>,
     /// Whether the outbox has been read since start (until then `pending` is not known).
     pub outbox_loaded: ReadSignal<bool>,
     /// The service worker's update and error state.
@@ -64,6 +66,7 @@ impl AppState {
             lang: RwSignal::new(prefs.lang),
             online: connectivity::watch_online(),
             pending: Signal::derive(move || outbox.counts().unsent()),
+            refused: Signal::derive(move || outbox.counts().rejected),
             outbox_loaded: outbox.loaded(),
             worker: service_worker::register(),
             storage_problem,

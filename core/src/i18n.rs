@@ -76,6 +76,8 @@ catalogue! {
     PendingOne => ("1 en attente", "1 waiting"),
     PendingMany => ("{n} en attente", "{n} waiting"),
     PendingNone => ("Tout est envoyé", "All sent"),
+    RefusedOne => ("1 refusé", "1 refused"),
+    RefusedMany => ("{n} refusés", "{n} refused"),
     ReportIncident => ("Signaler un incident", "Report an incident"),
     LogActivity => ("Noter une activité", "Log an activity"),
     ActionPlans => ("Plans d'action", "Action plans"),
@@ -109,16 +111,24 @@ catalogue! {
         "A stored item is unreadable; it is kept aside."
     ),
     // Outbox
+    UnsentBannerOne => (
+        "Ne désinstallez pas l'application et ne videz pas son stockage : 1 rapport n'est pas encore parti.",
+        "Do not uninstall the app or clear its storage: 1 report has not left yet."
+    ),
     UnsentBanner => (
-        "{n} rapport(s) non envoyé(s) — ne videz pas les données du navigateur",
-        "{n} report(s) not sent — do not clear the browser's data"
+        "Ne désinstallez pas l'application et ne videz pas son stockage : {n} rapports ne sont pas encore partis.",
+        "Do not uninstall the app or clear its storage: {n} reports have not left yet."
+    ),
+    SendNowOffline => (
+        "Pas de réseau : rien ne peut partir maintenant. Les rapports partiront tout seuls dès que le téléphone sera connecté.",
+        "No network: nothing can leave now. The reports will leave by themselves as soon as the phone is connected."
     ),
     PlansUnsentBanner => (
         "Ne désinstallez pas l'application et ne videz pas son stockage : plans modifiés pas encore envoyés : {n}.",
         "Do not uninstall the app or clear its storage: changed plans not sent yet: {n}."
     ),
     SendNow => ("Envoyer maintenant", "Send now"),
-    Sending => ("Envoi {done}/{total}", "Sending {done}/{total}"),
+    Sending => ("{done} sur {total} envoyés", "{done} of {total} sent"),
     CountWaiting => ("En attente", "Waiting"),
     CountDelivered => ("Envoyés", "Sent"),
     CountRejected => ("Refusés", "Refused"),
@@ -322,12 +332,34 @@ catalogue! {
     ),
 }
 
-/// The header's count of records waiting to be sent, in `lang`.
-pub fn pending_label(lang: Lang, count: usize) -> String {
-    match count {
-        0 => Msg::PendingNone.text(lang).to_owned(),
-        1 => Msg::PendingOne.text(lang).to_owned(),
-        n => Msg::PendingMany.text(lang).replace("{n}", &n.to_string()),
+/// The header's count of records waiting to be sent and of records the backend refused
+/// (a refused record is not "en attente": it waits for the user), in `lang`.
+pub fn pending_label(lang: Lang, waiting: usize, refused: usize) -> String {
+    let waiting_text = match waiting {
+        0 => None,
+        1 => Some(Msg::PendingOne.text(lang).to_owned()),
+        n => Some(Msg::PendingMany.text(lang).replace("{n}", &n.to_string())),
+    };
+    let refused_text = match refused {
+        0 => None,
+        1 => Some(Msg::RefusedOne.text(lang).to_owned()),
+        n => Some(Msg::RefusedMany.text(lang).replace("{n}", &n.to_string())),
+    };
+    match (waiting_text, refused_text) {
+        (None, None) => Msg::PendingNone.text(lang).to_owned(),
+        (Some(w), Some(r)) => format!("{w} · {r}"),
+        (Some(one), None) | (None, Some(one)) => one,
+    }
+}
+
+/// The banner that warns while records have not left the phone, in `lang`.
+pub fn unsent_banner(lang: Lang, unsent: usize) -> String {
+    if unsent == 1 {
+        Msg::UnsentBannerOne.text(lang).to_owned()
+    } else {
+        Msg::UnsentBanner
+            .text(lang)
+            .replace("{n}", &unsent.to_string())
     }
 }
 
@@ -410,9 +442,25 @@ mod tests {
 
     #[test]
     fn pending_label_pluralises() {
-        assert_eq!(pending_label(Lang::Fr, 0), "Tout est envoyé");
-        assert_eq!(pending_label(Lang::Fr, 1), "1 en attente");
-        assert_eq!(pending_label(Lang::Fr, 12), "12 en attente");
-        assert_eq!(pending_label(Lang::En, 3), "3 waiting");
+        assert_eq!(pending_label(Lang::Fr, 0, 0), "Tout est envoyé");
+        assert_eq!(pending_label(Lang::Fr, 1, 0), "1 en attente");
+        assert_eq!(pending_label(Lang::Fr, 12, 0), "12 en attente");
+        assert_eq!(pending_label(Lang::En, 3, 0), "3 waiting");
+        assert_eq!(pending_label(Lang::Fr, 0, 1), "1 refusé");
+        assert_eq!(pending_label(Lang::Fr, 2, 3), "2 en attente · 3 refusés");
+        assert_eq!(
+            unsent_banner(Lang::Fr, 1),
+            "Ne désinstallez pas l'application et ne videz pas son stockage : 1 rapport n'est pas encore parti."
+        );
+        assert!(unsent_banner(Lang::Fr, 4).contains(": 4 rapports ne sont pas encore partis."));
+        // Plain French: no "(s)" nor "·e" in the catalogue's outbox words.
+        for m in [
+            Msg::UnsentBanner,
+            Msg::UnsentBannerOne,
+            Msg::Sending,
+            Msg::SendNowOffline,
+        ] {
+            assert!(!m.text(Lang::Fr).contains("(s)") && !m.text(Lang::Fr).contains("·e"));
+        }
     }
 }

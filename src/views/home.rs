@@ -7,7 +7,7 @@ use crate::forms::use_forms;
 use crate::state::use_app_state;
 use crate::sync::use_outbox;
 use crate::views::icons::{Icon, IconSvg};
-use crate::views::outbox::{state_label, time_label};
+use crate::views::outbox::{form_title, state_label, time_label};
 use vigie_core::i18n::Msg;
 
 /// The home screen.
@@ -36,24 +36,6 @@ pub fn Home() -> impl IntoView {
             {link("/note", Icon::Activity, Msg::QuickNote, "settings-link")}
             {link("/settings", Icon::Settings, Msg::Settings, "settings-link")}
         </section>
-    }
-}
-
-/// The title of form `id` in the current language (the id itself if unknown).
-fn form_title(id: &str) -> impl Fn() -> String + Send + Sync + 'static {
-    let state = use_app_state();
-    let forms = use_forms();
-    let id = id.to_owned();
-    move || {
-        let lang = state.lang.get();
-        forms
-            .current()
-            .with(|c| {
-                c.iter()
-                    .find(|f| f.id == id)
-                    .map(|f| f.title.get(lang).to_owned())
-            })
-            .unwrap_or_else(|| id.clone())
     }
 }
 
@@ -163,7 +145,7 @@ pub fn MyReports() -> impl IntoView {
                             }
                             let title = form_title(&e.envelope.form_id);
                             view! {
-                                <li class="record" data-testid="my-report">
+                                <li class="record my-report" data-testid="my-report">
                                     <strong>{title}</strong>
                                     <span class="when">{time_label(e.envelope.created_at)}</span>
                                     <span class:rec-ok=delivered class="rec-state">{move || state.t(label)}</span>

@@ -44,6 +44,51 @@ fn detail(state: &DeliveryState, lang: Lang) -> Option<String> {
 
 pub use crate::adapters::clock::short_time as time_label;
 
+/// The title of form `id` in the current language ("Note libre" for a note; the id itself
+/// if the form is unknown). Tracked.
+pub fn form_title(id: &str) -> impl Fn() -> String + Send + Sync + 'static {
+    let state = use_app_state();
+    let forms = crate::forms::use_forms();
+    let id = id.to_owned();
+    move || {
+        let lang = state.lang.get();
+        if id == "note" {
+            return Msg::QuickNote.text(lang).to_owned();
+        }
+        forms
+            .current()
+            .with(|c| {
+                c.iter()
+                    .find(|f| f.id == id)
+                    .map(|f| f.title.get(lang).to_owned())
+            })
+            .unwrap_or_else(|| id.clone())
+    }
+}
+
+/// The alert level (code and the start of its label) and the place of a record, as its
+/// form reads them.
+fn level_and_place(entry: &OutboxEntry, lang: Lang) -> (Option<(String, String)>, Option<String>) {
+    let env = &entry.envelope;
+    let Some(def) = crate::forms::use_forms().version(&env.form_id, &env.form_version) else {
+        return (None, None);
+    };
+    let level = env
+        .payload
+        .get("alert_level")
+        .and_then(|v| v.as_str())
+        .map(|code| {
+            let label = def
+                .field("alert_level")
+                .and_then(|f| def.choices_of(f).iter().find(|c| c.code == code))
+                .map_or(code, |c| c.label.get(lang));
+            let short = label.split(" — ").next().unwrap_or(label);
+            (code.to_owned(), short.to_owned())
+        });
+    let place = vigie_core::forms::readable::record_place(&def, &env.payload);
+    (level, place)
+}
+
 /// The outbox page.
 #[component]
 pub fn OutboxPage() -> impl IntoView {
@@ -124,6 +169,9 @@ pub fn OutboxPage() -> impl IntoView {
             <button class="btn" on:click=move |_| outbox.send_now() disabled=move || outbox.progress().get().is_some()>
                 {crate::views::tr(Msg::SendNow)}
             </button>
+            <Show when=move || { !state.online.get() && outbox.counts().unsent() > 0 }>
+                <p class="notice" role="status" data-testid="send-offline">{crate::views::tr(Msg::SendNowOffline)}</p>
+            </Show>
             <ul class="records">
                 <For
                     each=move || window(outbox, shown.get())
@@ -180,12 +228,35 @@ fn RecordRow(entry: OutboxEntry) -> impl IntoView {
     } else {
         String::new()
     });
-    let title = entry
+    let excerpt = entry
         .envelope
         .payload
         .get("texte")
         .and_then(|v| v.as_str())
         .map(|t| t.chars().take(60).collect::<String>());
+    let title = form_title(&entry.envelope.form_id);
+    let meta = StoredValue::new(entry.clone());
+    let meta_line = move || {
+        let (level, place) = meta.with_value(|e| level_and_place(e, state.lang.get()));
+        (level.is_some() || place.is_some()).then(|| {
+            view! {
+                <p class="rec-meta">
+                    {level.map(|(code, label)| view! { <span class="lvl" data-level=code>{label}</span> })}
+                    {place.map(|p| view! { <span class="rec-place">{p}</span> })}
+                </p>
+            }
+        })
+    };
+    let readable = StoredValue::new(if rejected {
+        let env = &entry.envelope;
+        crate::forms::use_forms()
+            .version(&env.form_id, &env.form_version)
+            .map(|def| {
+                vigie_core::forms::readable::answers(&def, &env.payload, state.lang.get_untracked())
+            })
+    } else {
+        None
+    });
     view! {
         <li class="record" class:rec-ok=delivered class:rec-bad=rejected data-id=id.to_string()>
             <div class="rec-head">
@@ -196,16 +267,17 @@ fn RecordRow(entry: OutboxEntry) -> impl IntoView {
                     }.into_any()
                 } else {
                     view! {
-                        <span class="rec-kind">{entry.envelope.kind.clone()}</span>
+                        <strong class="rec-kind">{title}</strong>
                         <span class="rec-time">{time_label(entry.envelope.created_at)}</span>
                     }.into_any()
                 }}
             </div>
-            {title.map(|t| view! { <p class="rec-title">{t}</p> })}
+            {(!entry.is_discreet_receipt()).then(meta_line)}
+            {excerpt.map(|t| view! { <p class="rec-title">{t}</p> })}
             <p class="rec-state" data-testid="record-state">{move || state.t(label)}</p>
             {move || detail(&st, state.lang.get()).map(|d| view! { <small class="rec-detail">{d}</small> })}
             <Show when=move || rejected>
-                <RecordActions id=id text=json.get_value() resend=true />
+                <RecordActions id=id text=json.get_value() resend=true readable=readable.get_value() />
             </Show>
         </li>
     }
@@ -214,7 +286,14 @@ fn RecordRow(entry: OutboxEntry) -> impl IntoView {
 /// What a person can do with a record the server refused or that cannot be read: look at
 /// it, save it as a file, send it again (a refused one), or delete it after confirming.
 #[component]
-fn RecordActions(id: uuid::Uuid, text: String, resend: bool) -> impl IntoView {
+fn RecordActions(
+    id: uuid::Uuid,
+    text: String,
+    resend: bool,
+    /// The answers with their questions, when the record's form is known.
+    #[prop(default = None)]
+    readable: Option<Vec<(String, String)>>,
+) -> impl IntoView {
     let state = use_app_state();
     let outbox = use_outbox();
     let confirming = RwSignal::new(false);
@@ -257,7 +336,14 @@ fn RecordActions(id: uuid::Uuid, text: String, resend: bool) -> impl IntoView {
             </Show>
         </div>
         <Show when=move || showing.get()>
-            <pre class="rec-json">{move || text.get_value()}</pre>
+            {match readable.clone() {
+                Some(rows) => view! {
+                    <dl class="rec-answers">
+                        {rows.into_iter().map(|(q, a)| view! { <dt>{q}</dt><dd>{a}</dd> }).collect_view()}
+                    </dl>
+                }.into_any(),
+                None => view! { <pre class="rec-json">{move || text.get_value()}</pre> }.into_any(),
+            }}
         </Show>
     }
 }

@@ -6,7 +6,7 @@ use leptos_router::components::A;
 use crate::adapters::service_worker;
 use crate::state::use_app_state;
 use crate::views::icons::{Icon, IconSvg};
-use vigie_core::i18n::{pending_label, Msg};
+use vigie_core::i18n::{pending_label, unsent_banner, Msg};
 
 /// Header: app name (link home), connectivity, records waiting.
 #[component]
@@ -34,7 +34,8 @@ pub fn Header() -> impl IntoView {
                 </span>
                 <A href="/outbox" attr:class="pending" attr:data-testid="pending">
                     {move || if state.outbox_loaded.get() {
-                        pending_label(state.lang.get(), state.pending.get())
+                        let refused = state.refused.get();
+                        pending_label(state.lang.get(), state.pending.get() - refused, refused)
                     } else {
                         // Not read yet: saying "all sent" here could be a lie.
                         "…".to_owned()
@@ -122,7 +123,7 @@ pub fn UnsentBanner() -> impl IntoView {
     view! {
         <Show when=move || { state.pending.get() > 0 }>
             <div class="banner banner-unsent" data-testid="unsent-banner">
-                {move || state.t(Msg::UnsentBanner).replace("{n}", &state.pending.get().to_string())}
+                {move || unsent_banner(state.lang.get(), state.pending.get())}
             </div>
         </Show>
         <Show when=move || { unsent_plans.get() > 0 }>

@@ -11,6 +11,7 @@ pub mod builtin;
 pub mod counts;
 pub mod expr;
 pub mod model;
+pub mod readable;
 pub mod remote;
 pub mod validate;
 
