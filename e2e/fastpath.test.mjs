@@ -82,3 +82,37 @@ test(`a red alert offline takes at most ${GOAL} gestures, dated today and placed
   assert.deepEqual(problems.consoleErrors, []);
   await ctx.close();
 });
+
+test('GBV: consent first; "Non" says what is sent and sends no account; quick exit leaves', async () => {
+  const { ctx, page } = await configuredPhone(browser, server.url, {
+    mode: 'generic_json', base: server.url + '/api', token: 'jeton-rapide',
+  });
+  await ctx.setOffline(true);
+  await page.goto(server.url + '/report');
+  assert.equal(await page.getByTestId('quick-exit').count(), 0, 'not on an ordinary report');
+  await page.getByLabel('Violences basées sur le genre (VBG)').click();
+  await page.getByTestId('quick-exit').waitFor();
+  await page.getByLabel('Région').selectOption({ label: 'Sikasso' });
+  await page.getByLabel('Cercle').selectOption({ label: 'Kadiolo' });
+  await page.getByLabel('Commune', { exact: true }).selectOption({ label: 'Kadiolo' });
+  await page.getByLabel(/^Orange/).click();
+  await page.getByRole('button', { name: 'Suivant' }).click();
+  // The next screen is consent, before any account.
+  const consent = page.getByRole('group', { name: /accord pour ce signalement/ });
+  await consent.waitFor();
+  await consent.getByLabel('Non').check();
+  await page.getByText(/Sans son accord, seuls le type d'incident, la gravité, le lieu, la date et les nombres seront envoyés/).waitFor();
+  // Quick exit: a neutral Home, and "back" does not bring the report up again.
+  await page.getByTestId('quick-exit').click();
+  await page.waitForURL((u) => new URL(u).pathname === '/');
+  await page.getByRole('link', { name: 'Signaler un incident' }).waitFor();
+  // The draft was kept: finish it from Home.
+  await page.getByTestId('drafts').getByRole('link').first().click();
+  await page.getByTestId('finish-early').click();
+  await page.getByText("Enregistré : le rapport partira dès qu'il y aura du réseau.").waitFor();
+  const [record] = (await outboxEntries(page)).filter((e) => e.envelope.payload?.category?.includes('VBG'));
+  assert.equal(record.envelope.payload.vbg_consent, false);
+  for (const gone of ['description', 'perpetrator_types', 'source']) assert.ok(!(gone in record.envelope.payload), gone);
+  assert.equal(record.envelope.payload.alert_level, 'orange');
+  await ctx.close();
+});

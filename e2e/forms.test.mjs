@@ -90,6 +90,11 @@ test('the four built-in forms filled offline are queued, then delivered once onl
   assert.equal(await page.getByLabel('Village / quartier').inputValue(), 'Loulouni, quartier du marché');
   assert.ok(await page.getByLabel(/^Jaune/).isChecked());
   await next(page);
+  // The VBG screen comes right after the essentials, before any account: it asks no name.
+  await page.getByText("N'écrivez aucun nom ni aucun détail qui permette de reconnaître la survivante.").waitFor();
+  await page.getByRole('group', { name: /accord pour ce signalement/ }).getByLabel('Oui').check();
+  await page.getByLabel('Soutien psychosocial').check();
+  await next(page);
   await page.getByLabel('Description courte').fill('Une jeune femme agressée en rentrant du meeting, de nuit.');
   await next(page);
   // The sex × age grid adds up.
@@ -102,11 +107,6 @@ test('the four built-in forms filled offline are queued, then delivered once onl
   await page.getByText('Écrivez un nombre.', { exact: true }).waitFor();
   await page.getByLabel('Nombre de blessés').fill('2');
   await next(page);
-  await next(page);
-  // The VBG screen appears because a VBG category was chosen; it asks no name.
-  await page.getByText("N'écrivez aucun nom ni aucun détail qui permette de reconnaître la survivante.").waitFor();
-  await page.getByRole('group', { name: /accord pour ce signalement/ }).getByLabel('Oui').check();
-  await page.getByLabel('Soutien psychosocial').check();
   await next(page);
   await finish(page);
   // Blocked: back on the first screen with the rule in words.

@@ -230,6 +230,7 @@ catalogue! {
     Previous => ("Précédent", "Back"),
     Next => ("Suivant", "Next"),
     Finish => ("Terminer et envoyer", "Finish and send"),
+    QuickExit => ("Sortie rapide", "Quick exit"),
     OptionalLeft => ("Tout l'essentiel est rempli. Les écrans suivants sont facultatifs.", "Everything required is filled in. The next screens are optional."),
     DraftSaved => ("Brouillon enregistré sur le téléphone", "Draft saved on the phone"),
     FixProblems => ("Corrigez les réponses signalées en rouge avant de terminer.", "Fix the answers marked in red before finishing."),

@@ -66,11 +66,22 @@ pub fn form_title(id: &str) -> impl Fn() -> String + Send + Sync + 'static {
     }
 }
 
+/// The definition a record was filled with, else its form's current one (a record from
+/// before an update still reads by its questions).
+fn record_def(env: &vigie_core::record::Envelope) -> Option<vigie_core::forms::FormDef> {
+    let forms = crate::forms::use_forms();
+    forms.version(&env.form_id, &env.form_version).or_else(|| {
+        forms
+            .current()
+            .with_untracked(|c| c.iter().find(|f| f.id == env.form_id).cloned())
+    })
+}
+
 /// The alert level (code and the start of its label) and the place of a record, as its
 /// form reads them.
 fn level_and_place(entry: &OutboxEntry, lang: Lang) -> (Option<(String, String)>, Option<String>) {
     let env = &entry.envelope;
-    let Some(def) = crate::forms::use_forms().version(&env.form_id, &env.form_version) else {
+    let Some(def) = record_def(env) else {
         return (None, None);
     };
     let level = env
@@ -249,11 +260,9 @@ fn RecordRow(entry: OutboxEntry) -> impl IntoView {
     };
     let readable = StoredValue::new(if rejected {
         let env = &entry.envelope;
-        crate::forms::use_forms()
-            .version(&env.form_id, &env.form_version)
-            .map(|def| {
-                vigie_core::forms::readable::answers(&def, &env.payload, state.lang.get_untracked())
-            })
+        record_def(env).map(|def| {
+            vigie_core::forms::readable::answers(&def, &env.payload, state.lang.get_untracked())
+        })
     } else {
         None
     });

@@ -69,6 +69,63 @@ mod tests {
         ));
     }
 
+    /// Consent comes before the account; without it only the type, level, place, date and
+    /// numbers leave the phone, whatever was typed before the answer changed.
+    #[test]
+    fn a_gbv_report_without_consent_sends_no_account() {
+        use crate::forms::relevant_answers;
+        let incident = form("incident");
+        let order: Vec<&str> = incident.sections.iter().map(|s| s.name.as_str()).collect();
+        let at = |n: &str| order.iter().position(|x| *x == n).unwrap();
+        assert!(
+            at("vbg") < at("details") && at("vbg") < at("victimes"),
+            "{order:?}"
+        );
+        let typed = json!({
+            "category": ["VBG"], "sub_vbg": ["VBG-01"], "incident_date": "2026-11-20",
+            "location": {"region": "ML03", "cercle": "ML0302", "commune": "ML030204"},
+            "alert_level": "rouge", "description": "Récit détaillé avec des noms",
+            "place_type": "domicile", "victims": {"f_18_24": 1}, "injured": 1,
+            "perpetrator_types": ["civil"], "perpetrator_sex": "m", "motive": "autre",
+            "source": "temoin", "responses": "Plainte déposée",
+            "vbg_referral": ["sante"],
+        });
+        let mut answers = answers(typed);
+        answers.insert("vbg_consent".into(), json!(false));
+        let sent = relevant_answers(&incident, &answers, TODAY);
+        for gone in [
+            "description",
+            "place_type",
+            "perpetrator_types",
+            "perpetrator_sex",
+            "motive",
+            "source",
+            "responses",
+        ] {
+            assert!(
+                !sent.contains_key(gone),
+                "{gone} must not leave without consent"
+            );
+        }
+        for kept in [
+            "category",
+            "sub_vbg",
+            "incident_date",
+            "location",
+            "alert_level",
+            "victims",
+            "injured",
+            "vbg_consent",
+            "vbg_referral",
+        ] {
+            assert!(sent.contains_key(kept), "{kept} is kept");
+        }
+        answers.insert("vbg_consent".into(), json!(true));
+        let sent = relevant_answers(&incident, &answers, TODAY);
+        assert_eq!(sent["description"], json!("Récit détaillé avec des noms"));
+        assert!(sent.contains_key("perpetrator_types"));
+    }
+
     /// A new incident report starts dated today; a default the app does not know is refused.
     #[test]
     fn the_incident_date_starts_as_today() {

@@ -165,8 +165,34 @@ fn FormFill(
         navigate_away("/", Default::default());
     };
     let step = move || session.step();
+    // On a report the form marks as sensitive (its discreet-receipt rule: GBV), one tap
+    // leaves for a neutral Home, replacing this page in the history so that "back" does
+    // not bring it up again. The draft is kept, as on any other exit.
+    let sensitive = move || {
+        session.with_answers(|a| {
+            session.def().with_value(|d| {
+                vigie_core::forms::discreet_receipt(d, a, &crate::adapters::clock::today())
+            })
+        })
+    };
+    let navigate_exit = use_navigate();
+    let quick_exit = move |_| {
+        session.save_now();
+        navigate_exit(
+            "/",
+            leptos_router::NavigateOptions {
+                replace: true,
+                ..Default::default()
+            },
+        );
+    };
     view! {
         <section class="page form-page">
+            <Show when=sensitive>
+                <button type="button" class="quick-exit" data-testid="quick-exit" on:click=quick_exit.clone()>
+                    {crate::views::tr(Msg::QuickExit)}
+                </button>
+            </Show>
             <h1>{move || title.get(state.lang.get()).to_owned()}</h1>
             <div class="progress" aria-live="polite">
                 <span>{move || {
