@@ -54,8 +54,15 @@ test(`a red alert offline takes at most ${GOAL} gestures, dated today and placed
   const { ctx, page, problems } = await configuredPhone(browser, server.url, {
     mode: 'generic_json', base: server.url + '/api', token: 'jeton-rapide',
   });
+  // The setup notice's "×" is a full touch target (48 × 48 CSS px), like Home's tiles.
+  const box = await page.locator('.banner-info button').boundingBox();
+  assert.ok(box.width >= 48 && box.height >= 48, JSON.stringify(box));
   await ctx.setOffline(true);
   await page.goto(server.url + '/');
+  for (const tile of await page.locator('.tiles a').all()) {
+    const b = await tile.boundingBox();
+    assert.ok(b.width >= 48 && b.height >= 48, JSON.stringify(b));
+  }
   let start = Date.now();
   const first = await redAlert(page, true);
   console.log(`first red alert: ${first} gestures, ${Date.now() - start} ms`);
