@@ -123,3 +123,48 @@ test('GBV: consent first; "Non" says what is sent and sends no account; quick ex
   assert.equal(record.envelope.payload.alert_level, 'orange');
   await ctx.close();
 });
+
+test('offline, a red alert offers an SMS whose text the receiver turns into the same alert', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 360, height: 640 } });
+  const page = await ctx.newPage();
+  const link = Buffer.from(JSON.stringify({
+    backend: { mode: 'generic_json', base: server.url + '/api', token: 'jeton-rapide' }, sms_number: '+223 76 00 00 00',
+  })).toString('base64url');
+  await page.goto(`${server.url}/settings#setup=${link}`);
+  await page.getByText('Configuration reçue par lien et enregistrée.').waitFor();
+  assert.equal(await page.getByLabel(/Numéro SMS de la coordination/).inputValue(), '+223 76 00 00 00');
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await ctx.setOffline(true);
+  await page.goto(server.url + '/report');
+  await page.getByLabel('Violence physique').click();
+  await page.getByLabel('Région').selectOption({ label: 'Sikasso' });
+  await page.getByLabel('Cercle').selectOption({ label: 'Kadiolo' });
+  await page.getByLabel('Commune', { exact: true }).selectOption({ label: 'Kadiolo' });
+  await page.getByLabel(/^Rouge/).click();
+  await page.getByTestId('finish-early').click();
+  const offer = page.getByTestId('sms-offer');
+  await offer.waitFor();
+  const href = await offer.getByRole('link', { name: "Envoyer l'alerte par SMS" }).getAttribute('href');
+  assert.match(href, /^sms:\+22376000000\?body=/);
+  const text = decodeURIComponent(href.split('body=')[1]);
+  const [record] = await outboxEntries(page);
+  const short = record.envelope.id.replace(/-/g, '').slice(0, 8);
+  const day = record.envelope.payload.incident_date.split('-');
+  assert.equal(text, `VIGIE ROUGE ${day[2]}/${day[1]} Kadiolo PHY #${short}`);
+  // The SMS reaches the gateway first; the record follows by data: one alert.
+  const sent = await fetch(server.url + '/api/sms', {
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer jeton-rapide' },
+    body: JSON.stringify({ from: '+22365000000', text }),
+  });
+  assert.equal(sent.status, 201);
+  assert.deepEqual((await sent.json()).completed, false);
+  await ctx.setOffline(false);
+  await page.goto(server.url + '/outbox');
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=counts] .ok strong')?.textContent) === 1, null, { timeout: 20_000 });
+  const again = await fetch(server.url + '/api/sms', {
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer jeton-rapide' },
+    body: JSON.stringify({ from: '+22365000000', text }),
+  });
+  assert.equal((await again.json()).completed, true, 'completed by the record');
+  await ctx.close();
+});

@@ -68,3 +68,39 @@ test('outbox rows read as words; a refused record is counted apart and shown wit
   assert.deepEqual(problems.consoleErrors, []);
   await ctx.close();
 });
+
+test('a first start welcomes the user: name, role, language, usual commune, how to install', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 360, height: 640 } });
+  const page = await ctx.newPage();
+  await page.goto(server.url + '/');
+  const welcome = page.getByTestId('welcome');
+  await welcome.getByRole('heading', { name: 'Bienvenue dans Vigie' }).waitFor();
+  // Home stays usable below it.
+  assert.ok(await page.getByRole('link', { name: 'Signaler un incident' }).isVisible());
+  await welcome.getByTestId('install-howto').getByText('Ajouter à l\'écran d\'accueil', { exact: false }).waitFor();
+  await welcome.getByLabel('Votre nom ou pseudonyme').fill('Awa Traoré');
+  await welcome.getByLabel('Votre rôle').fill('Observatrice électorale');
+  await welcome.getByLabel('Région').selectOption({ label: 'Sikasso' });
+  await welcome.getByLabel('Cercle').selectOption({ label: 'Kadiolo' });
+  await welcome.getByLabel('Commune', { exact: true }).selectOption({ label: 'Kadiolo' });
+  await welcome.getByRole('button', { name: 'Commencer' }).click();
+  await welcome.waitFor({ state: 'detached' });
+  await page.reload();
+  await page.getByRole('link', { name: 'Signaler un incident' }).waitFor();
+  assert.equal(await page.getByTestId('welcome').count(), 0, 'welcomed once');
+  // The name is in Settings; a new report starts in the usual commune.
+  await page.goto(server.url + '/settings');
+  assert.equal(await page.getByLabel('Votre nom ou pseudonyme').inputValue(), 'Awa Traoré');
+  await page.goto(server.url + '/report');
+  assert.equal(await page.getByLabel('Commune', { exact: true }).inputValue(), 'ML030204');
+  // "Plus tard" on another phone puts it away too.
+  const other = await browser.newContext({ viewport: { width: 320, height: 640 } });
+  const second = await other.newPage();
+  await second.goto(server.url + '/');
+  await second.getByTestId('welcome').getByRole('button', { name: 'Plus tard' }).click();
+  await second.reload();
+  await second.getByRole('link', { name: 'Signaler un incident' }).waitFor();
+  assert.equal(await second.getByTestId('welcome').count(), 0);
+  await other.close();
+  await ctx.close();
+});

@@ -41,6 +41,9 @@ pub struct Forms {
     fetched: StoredValue<Vec<FormDef>>,
     store: StoredValue<Option<LocalStore>>,
     outbox: Outbox,
+    /// An `sms:` link for the alert just saved with no network (red or orange, with a
+    /// coordination number set), until the user uses or dismisses it.
+    sms_offer: RwSignal<Option<String>>,
 }
 
 /// Why finalising did not happen.
@@ -60,6 +63,11 @@ impl Forms {
     /// The version of each form new records use, in menu order.
     pub fn current(&self) -> ReadSignal<Vec<FormDef>> {
         self.current.read_only()
+    }
+
+    /// The SMS link offered for the alert just saved offline, if any.
+    pub fn sms_offer(&self) -> RwSignal<Option<String>> {
+        self.sms_offer
     }
 
     /// Drafts, most recently changed first.
@@ -132,6 +140,7 @@ impl Forms {
             fetched: StoredValue::new(fetched),
             store: StoredValue::new(store),
             outbox,
+            sms_offer: RwSignal::new(None),
         };
         forms.recompute_current();
         // Drafts are read once the outbox is (after moving an older build's data).
@@ -273,8 +282,17 @@ impl Forms {
             payload.is_some_and(|p| vigie_core::forms::discreet_receipt(&def, p, &today()));
         let urgent = payload.is_some_and(|p| vigie_core::forms::urgent(&def, p, &today()));
         let usual = payload.and_then(|p| vigie_core::forms::usual_place_of(&def, p));
+        let sms = (urgent && !crate::adapters::connectivity::is_online())
+            .then(|| settings.sms_number.clone())
+            .flatten()
+            .filter(|n: &String| !n.trim().is_empty())
+            .and_then(|number| {
+                vigie_core::sms::for_record(&def, &envelope.payload, &envelope.id, &today())
+                    .map(|text| vigie_core::sms::href(&number, &text))
+            });
         self.queue_from_draft(OutboxEntry::queued_with(envelope, discreet, urgent))
             .await?;
+        self.sms_offer.set(sms);
         // Remembered for the next form (a preference: a failure only costs a tap).
         if let (Some(place), Some(store)) = (usual, self.store.get_value()) {
             let _ = store.set(vigie_core::keys::USUAL_PLACE, &place);

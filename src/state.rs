@@ -162,6 +162,9 @@ pub fn apply_setup(outbox: Outbox, link: SetupLink) -> Msg {
     if link.keep_receipts_days.is_some() {
         settings.keep_receipts_days = link.keep_receipts_days;
     }
+    if link.sms_number.is_some() {
+        settings.sms_number = link.sms_number;
+    }
     match outbox.save_settings(settings) {
         Ok(()) => Msg::SetupImported,
         Err(e) => e.user_message(),

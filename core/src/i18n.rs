@@ -230,6 +230,26 @@ catalogue! {
     Previous => ("Précédent", "Back"),
     Next => ("Suivant", "Next"),
     Finish => ("Terminer et envoyer", "Finish and send"),
+    WelcomeTitle => ("Bienvenue dans Vigie", "Welcome to Vigie"),
+    WelcomeIntro => (
+        "Trois réglages et vous êtes prêt. Tout reste sur le téléphone jusqu'à l'envoi.",
+        "Three settings and you are ready. Everything stays on the phone until it is sent."
+    ),
+    UsualCommune => ("Votre commune habituelle", "Your usual commune"),
+    InstallApp => ("Installer sur l'écran d'accueil", "Install on the home screen"),
+    InstallHowTo => (
+        "Pour l'installer : ouvrez le menu ⋮ du navigateur, puis « Ajouter à l'écran d'accueil ». Vigie s'ouvrira alors comme une application, même sans réseau.",
+        "To install it: open the browser's ⋮ menu, then \"Add to Home screen\". Vigie then opens like an app, even with no network."
+    ),
+    Start => ("Commencer", "Start"),
+    Later => ("Plus tard", "Later"),
+    SmsOffer => (
+        "Pas de réseau : prévenez aussi la coordination par SMS. Le rapport complet partira dès qu'il y aura du réseau.",
+        "No network: also tell the coordination by SMS. The full report will leave as soon as there is a network."
+    ),
+    SmsSend => ("Envoyer l'alerte par SMS", "Send the alert by SMS"),
+    SmsNumber => ("Numéro SMS de la coordination (alertes sans réseau)", "Coordination's SMS number (alerts with no network)"),
+    Dismiss => ("Fermer", "Close"),
     QuickExit => ("Sortie rapide", "Quick exit"),
     OptionalLeft => ("Tout l'essentiel est rempli. Les écrans suivants sont facultatifs.", "Everything required is filled in. The next screens are optional."),
     DraftSaved => ("Brouillon enregistré sur le téléphone", "Draft saved on the phone"),

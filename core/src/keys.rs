@@ -18,6 +18,8 @@ pub const PROBE: &str = "vigie/probe";
 pub const FORMS_CACHE: &str = "vigie/forms/cache";
 /// The place of the user's last record (region, cercle, commune), offered in new forms.
 pub const USUAL_PLACE: &str = "vigie/usual-place";
+/// Set once the first-run welcome was completed or put off.
+pub const WELCOMED: &str = "vigie/welcomed";
 /// The flush lease of browsers without Web Locks.
 pub const FLUSH_LEASE: &str = "vigie/lease/outbox-flush";
 /// The list of outbox record ids (local-storage outbox).

@@ -11,3 +11,4 @@ pub mod prefs;
 pub mod protocol;
 pub mod record;
 pub mod setup_link;
+pub mod sms;

@@ -24,6 +24,9 @@ pub struct Settings {
     /// (`None`: [`crate::outbox::receipts::DEFAULT_KEEP_DAYS`]); set by a setup link.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub keep_receipts_days: Option<u32>,
+    /// The coordination's number for alerts by SMS when there is no data network.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sms_number: Option<String>,
 }
 
 /// Preferences chosen on this device.

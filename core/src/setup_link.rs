@@ -19,6 +19,9 @@ pub struct SetupLink {
     /// Days a delivered record's receipt is kept on the phone, if the deployment sets it.
     #[serde(default)]
     pub keep_receipts_days: Option<u32>,
+    /// The coordination's number for alerts by SMS, if the deployment has one.
+    #[serde(default)]
+    pub sms_number: Option<String>,
 }
 
 /// Why a setup link is refused.
@@ -95,6 +98,7 @@ mod tests {
             backend,
             author: None,
             keep_receipts_days: None,
+            sms_number: None,
         }
     }
 
@@ -138,6 +142,7 @@ mod tests {
             },
             author: Some("Aminata".into()),
             keep_receipts_days: Some(30),
+            sms_number: Some("+22376000000".into()),
         };
         let frag = format!("#{}", encode(&link));
         assert_eq!(parse_fragment(&frag), Some(Ok(link)));
@@ -158,6 +163,7 @@ mod tests {
             },
             author: None,
             keep_receipts_days: None,
+            sms_number: None,
         };
         assert_eq!(
             parse_fragment(&encode(&remote_http)),

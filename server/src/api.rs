@@ -102,6 +102,47 @@ fn json_body<T: serde::de::DeserializeOwned>(
         .map_err(|e| ApiError::new(ErrorCode::Invalid, format!("body is not valid: {e}")))
 }
 
+/// An SMS gateway's webhook: one received message, `{"from": "+223…", "text": "VIGIE …"}`,
+/// with a device token. Every text is kept; an alert completes, or is completed by, the
+/// record it names (docs/PROTOCOL.md, "Alerts by SMS").
+async fn receive_sms(
+    State(recv): State<Receiver>,
+    DeviceToken(label): DeviceToken,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let msg: Value = json_body(body)?;
+    let text = msg.get("text").and_then(Value::as_str).ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::Invalid,
+            "field 'text' is missing or not a string",
+        )
+    })?;
+    let sender = msg
+        .get("from")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned();
+    let text = text.to_owned();
+    allowance(&recv, &label, 1)?;
+    let got = tokio::task::spawn_blocking(move || {
+        recv.with_db(|db| crate::sms::receive(db, &sender, &text, &label, crate::db::now_ms()))
+    })
+    .await
+    .map_err(ApiError::storage)?
+    .map_err(ApiError::storage)?;
+    let status = if got.duplicate {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((
+        status,
+        Json(serde_json::json!({
+            "ok": true, "parsed": got.parsed, "completed": got.completed, "duplicate": got.duplicate,
+        })),
+    ))
+}
+
 /// Decodes and stores one record; the status it would have alone, and its result.
 fn one(recv: &Receiver, record: &Value, token_label: &str) -> (StatusCode, ItemResult) {
     let sent_id = record.get("id").and_then(Value::as_str);
@@ -332,6 +373,7 @@ pub fn routes(recv: Receiver, allowed_origins: &[HeaderValue]) -> Router {
         .route("/api/forms", get(forms))
         .route("/api/plans", get(list_plans))
         .route("/api/plans/{id}", axum::routing::put(put_plan))
+        .route("/api/sms", post(receive_sms))
         // Unknown API addresses are a wrong base URL, never the app's HTML shell.
         .route("/api", axum::routing::any(not_found))
         .route("/api/{*rest}", axum::routing::any(not_found))

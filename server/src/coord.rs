@@ -224,12 +224,12 @@ async fn list(
                 rows,
                 [forms?, regions?, cercles?, communes?],
                 records::count(db)?,
-                labels,
+                (labels, crate::sms::provisional(db, PAGE_ROWS as usize)?),
             ))
         })
     })
     .await;
-    let (rows, [forms, regions, cercles, communes], total, labels) = match found {
+    let (rows, [forms, regions, cercles, communes], total, (labels, by_sms)) = match found {
         Ok(Ok(v)) => v,
         Ok(Err(e)) => return storage_error(e),
         Err(e) => return storage_error(e),
@@ -281,12 +281,45 @@ async fn list(
                 (if lang == Lang::En { "Action plans" } else { "Plans d'action" })
             }
         }
+        (sms_section(lang, t, &by_sms))
         @if rows.is_empty() { p.empty { (t.none) } }
         ol.records {
             @for row in &rows { (card(lang, row, &labels)) }
         }
     };
     Html(page(lang, t.title, body).into_string()).into_response()
+}
+
+/// Alerts received by SMS whose full record has not arrived yet, and texts that are not
+/// alerts (kept as received, flagged). Escaped like everything else: SMS text is foreign.
+fn sms_section(lang: Lang, t: &Texts, rows: &[crate::sms::SmsRow]) -> Markup {
+    let en = lang == Lang::En;
+    html! {
+        @if !rows.is_empty() {
+            section.sms data-testid="sms-alerts" {
+                h2 { (if en { "Alerts received by SMS, waiting for the full report" } else { "Alertes reçues par SMS, en attente du rapport complet" }) }
+                ol.records {
+                    @for r in rows {
+                        li.card.sms-alert data-parsed=(r.parsed) {
+                            @if r.parsed {
+                                p {
+                                    span.badge { (level_name(t, &r.level)) } " "
+                                    bdi { (r.place) } " · " (r.day) " · " (r.codes)
+                                }
+                            } @else {
+                                p.garbled { (if en { "Unreadable SMS: kept as received" } else { "SMS illisible : gardé tel quel" }) }
+                            }
+                            p { code { bdi { (r.text) } } }
+                            p.meta {
+                                (if en { "From " } else { "De " }) bdi { (r.sender) }
+                                " · " (crate::coord_plans::utc_minutes(r.received_at)) " UTC"
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// The form's title in `lang` when a definition gives one, else its id.

@@ -27,7 +27,7 @@ fn tr(lang: Lang, fr: &'static str, en: &'static str) -> &'static str {
 }
 
 /// `YYYY-MM-DD HH:MM` (UTC, Mali's time) of a receiver timestamp in ms.
-fn utc_minutes(ms: i64) -> String {
+pub(crate) fn utc_minutes(ms: i64) -> String {
     let days = ms.div_euclid(86_400_000);
     let minutes = ms.rem_euclid(86_400_000) / 60_000;
     // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).

@@ -5,7 +5,7 @@ use std::path::Path;
 use rusqlite::Connection;
 
 /// Schema version written to `PRAGMA user_version` once the migrations below have run.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// Why the database cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -102,6 +102,22 @@ pub fn migrate(db: &mut Connection) -> Result<(), DbError> {
                PRIMARY KEY (plan_id, rev));
              CREATE INDEX plan_revisions_commune ON plan_revisions (commune);
              PRAGMA user_version = 3;",
+        )?;
+        tx.commit()?;
+    }
+    if version < 4 {
+        // Alerts received by SMS: kept as text whatever it says; `record_id` is the record
+        // that completed it (the same alert arriving by data), NULL while provisional.
+        let tx = db.transaction()?;
+        tx.execute_batch(
+            "CREATE TABLE sms_alerts (
+               id INTEGER PRIMARY KEY AUTOINCREMENT,
+               received_at INTEGER NOT NULL, sender TEXT NOT NULL, text TEXT NOT NULL,
+               parsed INTEGER NOT NULL, level TEXT NOT NULL DEFAULT '', day TEXT NOT NULL DEFAULT '',
+               place TEXT NOT NULL DEFAULT '', codes TEXT NOT NULL DEFAULT '',
+               short_id TEXT NOT NULL DEFAULT '', record_id TEXT, token_label TEXT NOT NULL);
+             CREATE INDEX sms_alerts_short ON sms_alerts (short_id);
+             PRAGMA user_version = 4;",
         )?;
         tx.commit()?;
     }

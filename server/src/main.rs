@@ -19,6 +19,7 @@ mod listen;
 mod plans;
 mod published;
 mod records;
+mod sms;
 mod store;
 mod tokens;
 
@@ -298,6 +299,7 @@ fn setup_link(addr: &SocketAddr, token: &str) -> String {
         },
         author: None,
         keep_receipts_days: None,
+        sms_number: None,
     };
     format!(
         "http://{addr}/settings#{}",

@@ -146,6 +146,8 @@ impl Receiver {
                     token_label
                 ],
             )?;
+            // An alert announced by SMS is now complete: one alert, not two.
+            crate::sms::complete(db, &id)?;
             Ok(Stored::New(now))
         })
     }

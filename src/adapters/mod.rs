@@ -11,6 +11,7 @@ pub mod draft_store;
 pub mod geolocation;
 pub mod http;
 pub mod idb;
+pub mod install;
 pub mod locks;
 pub mod migrate;
 pub mod outbox_store;

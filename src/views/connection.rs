@@ -59,6 +59,7 @@ pub fn ConnectionSettings() -> impl IntoView {
     let password = RwSignal::new(pass0);
     let name = RwSignal::new(current.author.name.clone());
     let role = RwSignal::new(current.author.role.clone());
+    let sms = RwSignal::new(current.sms_number.clone().unwrap_or_default());
     let result: RwSignal<Option<(bool, Msg)>> = RwSignal::new(None);
 
     let opt = |s: RwSignal<String>| Some(s.get_untracked()).filter(|v| !v.trim().is_empty());
@@ -112,6 +113,8 @@ pub fn ConnectionSettings() -> impl IntoView {
         settings.backend = backend;
         settings.author.name = name.get_untracked().trim().to_owned();
         settings.author.role = role.get_untracked().trim().to_owned();
+        let number = sms.get_untracked().trim().to_owned();
+        settings.sms_number = (!number.is_empty()).then_some(number);
         result.set(Some(match outbox.save_settings(settings) {
             Ok(()) => (true, Msg::SettingsSaved),
             Err(e) => (false, e.user_message()),
@@ -154,6 +157,7 @@ pub fn ConnectionSettings() -> impl IntoView {
             </Show>
             {text_field("author-name", Msg::AuthorName, name, "text")}
             {text_field("author-role", Msg::AuthorRole, role, "text")}
+            {text_field("sms-number", Msg::SmsNumber, sms, "tel")}
             <div class="rec-actions">
                 <button type="submit" class="btn">{crate::views::tr(Msg::Save)}</button>
                 <Show when=move || mode.get() != Mode::None>

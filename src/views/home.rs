@@ -31,11 +31,35 @@ pub fn Home() -> impl IntoView {
                 {link("/plans", Icon::Plan, Msg::ActionPlans, "tile")}
                 {link("/outbox", Icon::Outbox, Msg::Outbox, "tile")}
             </nav>
+            <SmsOffer />
+            // Below the tiles: a first red alert is never pushed off the screen.
+            <crate::views::welcome::Welcome />
             <DraftList />
             {link("/mine", Icon::Outbox, Msg::MyReports, "settings-link")}
             {link("/note", Icon::Activity, Msg::QuickNote, "settings-link")}
             {link("/settings", Icon::Settings, Msg::Settings, "settings-link")}
         </section>
+    }
+}
+
+/// After an alert saved with no network: the SMS to the coordination, one tap away.
+#[component]
+fn SmsOffer() -> impl IntoView {
+    let offer = use_forms().sms_offer();
+    move || {
+        offer.get().map(|href| {
+            view! {
+                <div class="sms-offer" role="status" data-testid="sms-offer">
+                    <p>{crate::views::tr(Msg::SmsOffer)}</p>
+                    <div class="rec-actions">
+                        <a class="btn" href=href on:click=move |_| offer.set(None)>{crate::views::tr(Msg::SmsSend)}</a>
+                        <button type="button" class="btn btn-secondary" on:click=move |_| offer.set(None)>
+                            {crate::views::tr(Msg::Dismiss)}
+                        </button>
+                    </div>
+                </div>
+            }
+        })
     }
 }
 

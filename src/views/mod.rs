@@ -10,6 +10,7 @@ pub mod outbox;
 pub mod pages;
 pub mod plans;
 pub mod shell;
+pub mod welcome;
 
 use leptos::prelude::*;
 use leptos_router::{

@@ -13,6 +13,25 @@ pub fn Settings() -> impl IntoView {
     view! {
         <section class="page">
             <h1>{crate::views::tr(Msg::Settings)}</h1>
+            <LanguageChoice />
+            // Built again when a setup link was just imported (it comes with a notice),
+            // so that the fields show what was saved rather than what was there before.
+            {move || {
+                state.notice.track();
+                view! { <crate::views::connection::ConnectionSettings /> }
+            }}
+            <ReplacedForms />
+            <RefusedForms />
+            <BackHome />
+        </section>
+    }
+}
+
+/// The interface language, saved as soon as it is chosen.
+#[component]
+pub fn LanguageChoice() -> impl IntoView {
+    let state = use_app_state();
+    view! {
             <fieldset class="field">
                 <legend>{crate::views::tr(Msg::Language)}</legend>
                 {Lang::ALL
@@ -34,11 +53,6 @@ pub fn Settings() -> impl IntoView {
                     .collect_view()}
                 <p class="hint">{crate::views::tr(Msg::LanguageHint)}</p>
             </fieldset>
-            <crate::views::connection::ConnectionSettings />
-            <ReplacedForms />
-            <RefusedForms />
-            <BackHome />
-        </section>
     }
 }
 
