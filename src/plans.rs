@@ -140,13 +140,25 @@ impl Plans {
         id: Uuid,
         edit: impl FnOnce(&mut Plan, i64, &str) -> Result<(), PlanError> + 'static,
     ) -> Result<(), PlanEditError> {
+        self.edit_forgetting(id, None, edit).await
+    }
+
+    /// [`Plans::edit`], also dropping the editor's unsaved text under `forget` in the same
+    /// write.
+    pub async fn edit_forgetting(
+        &self,
+        id: Uuid,
+        forget: Option<String>,
+        edit: impl FnOnce(&mut Plan, i64, &str) -> Result<(), PlanError> + 'static,
+    ) -> Result<(), PlanEditError> {
         let device = self.outbox.settings().get_untracked().device_id;
-        let stored = update(id, None, move |copy| {
+        let change = move |copy: &mut vigie_core::plans::sync::PlanCopy| {
             edit(&mut copy.mine, now_ms(), &device)?;
             copy.edited_at = now_ms();
             Ok(())
-        })
-        .await?;
+        };
+        let stored =
+            crate::adapters::plan_store::update_forgetting(id, None, change, forget).await?;
         self.show(stored);
         self.sync_soon();
         Ok(())

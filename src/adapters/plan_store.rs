@@ -69,13 +69,31 @@ pub async fn update(
     fresh: Option<PlanCopy>,
     change: impl FnOnce(&mut PlanCopy) -> Result<(), PlanEditError> + 'static,
 ) -> Result<PlanCopy, PlanEditError> {
+    update_forgetting(id, fresh, change, None).await
+}
+
+/// [`update`], dropping the unsaved editor text under `forget` in the same transaction: a
+/// kill right after the save cannot bring back as "unsaved" what was saved.
+pub async fn update_forgetting(
+    id: Uuid,
+    fresh: Option<PlanCopy>,
+    change: impl FnOnce(&mut PlanCopy) -> Result<(), PlanEditError> + 'static,
+    forget: Option<String>,
+) -> Result<PlanCopy, PlanEditError> {
     locks::run_waiting(WRITE_LOCK, move || async move {
         let mut copy = match read(id).await? {
             Some(c) => c,
             None => fresh.ok_or(PlanEditError::Missing)?,
         };
         change(&mut copy)?;
-        idb::write(&[encode(&copy)?]).await?;
+        let mut ops = vec![encode(&copy)?];
+        if let Some(key) = forget {
+            ops.push(Op::Delete {
+                store: idb::META,
+                key,
+            });
+        }
+        idb::write(&ops).await?;
         Ok(copy)
     })
     .await

@@ -578,8 +578,9 @@ fn ItemEditor(
             let (list, item_id, navigate, back) =
                 (spec.name, item_id.clone(), navigate.clone(), back.clone());
             leptos::task::spawn_local(async move {
+                let forget = pending.with_value(|u| u.key.clone());
                 let result = plans
-                    .edit(plan_id, move |p, at, by| {
+                    .edit_forgetting(plan_id, Some(forget), move |p, at, by| {
                         for (field, value) in changes {
                             p.set(list, &item_id, field, value, at, by)?;
                         }
@@ -607,8 +608,9 @@ fn ItemEditor(
         move |_| {
             let (item_id, navigate, back) = (item_id.clone(), navigate.clone(), back.clone());
             leptos::task::spawn_local(async move {
+                let forget = pending.with_value(|u| u.key.clone());
                 let result = plans
-                    .edit(plan_id, move |p, at, by| {
+                    .edit_forgetting(plan_id, Some(forget), move |p, at, by| {
                         p.delete(spec.name, &item_id, at, by)
                     })
                     .await;
