@@ -44,6 +44,10 @@ pub struct Forms {
     /// An `sms:` link for the alert just saved with no network (red or orange, with a
     /// coordination number set), until the user uses or dismisses it.
     sms_offer: RwSignal<Option<String>>,
+    /// The referral directory (cached copy until the backend sends a new one).
+    referrals: RwSignal<Vec<vigie_core::referrals::Referral>>,
+    /// A report the form marks as sensitive (GBV) was just saved: Home shows where to find help.
+    after_sensitive: RwSignal<bool>,
 }
 
 /// Why finalising did not happen.
@@ -68,6 +72,16 @@ impl Forms {
     /// The SMS link offered for the alert just saved offline, if any.
     pub fn sms_offer(&self) -> RwSignal<Option<String>> {
         self.sms_offer
+    }
+
+    /// The referral directory as last received (cached for offline use).
+    pub fn referrals(&self) -> ReadSignal<Vec<vigie_core::referrals::Referral>> {
+        self.referrals.read_only()
+    }
+
+    /// Whether a sensitive (GBV) report was just saved; Home clears it once shown.
+    pub fn after_sensitive(&self) -> RwSignal<bool> {
+        self.after_sensitive
     }
 
     /// Drafts, most recently changed first.
@@ -141,6 +155,13 @@ impl Forms {
             store: StoredValue::new(store),
             outbox,
             sms_offer: RwSignal::new(None),
+            referrals: RwSignal::new(
+                store
+                    .as_ref()
+                    .and_then(|s| s.get(vigie_core::keys::REFERRALS).ok().flatten())
+                    .unwrap_or_default(),
+            ),
+            after_sensitive: RwSignal::new(false),
         };
         forms.recompute_current();
         // Drafts are read once the outbox is (after moving an older build's data).
@@ -293,6 +314,7 @@ impl Forms {
         self.queue_from_draft(OutboxEntry::queued_with(envelope, discreet, urgent))
             .await?;
         self.sms_offer.set(sms);
+        self.after_sensitive.set(discreet);
         // Remembered for the next form (a preference: a failure only costs a tap).
         if let (Some(place), Some(store)) = (usual, self.store.get_value()) {
             let _ = store.set(vigie_core::keys::USUAL_PLACE, &place);
@@ -333,6 +355,9 @@ impl Forms {
             return;
         };
         let this = *self;
+        if let Some(directory) = vigie_core::referrals::request(&backend) {
+            leptos::task::spawn_local(async move { this.fetch_referrals(directory).await });
+        }
         leptos::task::spawn_local(async move {
             let result = crate::adapters::http::fetch(request, 30_000).await;
             // A failed or garbled answer changes nothing.
@@ -344,6 +369,22 @@ impl Forms {
                 this.store_fetched(update.forms);
             }
         });
+    }
+
+    /// Reads the referral directory; a failed or garbled answer keeps the cached one.
+    async fn fetch_referrals(&self, request: vigie_core::outbox::backend::HttpRequest) {
+        let result = crate::adapters::http::fetch(request, 30_000).await;
+        match vigie_core::referrals::read(&result) {
+            Ok((list, _)) => {
+                if let Some(store) = self.store.get_value() {
+                    if let Err(e) = store.set(vigie_core::keys::REFERRALS, &list) {
+                        leptos::logging::warn!("referral directory: {e}");
+                    }
+                }
+                self.referrals.set(list);
+            }
+            Err(e) => leptos::logging::warn!("referral directory: {e}"),
+        }
     }
 
     fn store_fetched(&self, fetched: Vec<FormDef>) {

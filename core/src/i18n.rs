@@ -250,6 +250,16 @@ catalogue! {
     SmsSend => ("Envoyer l'alerte par SMS", "Send the alert by SMS"),
     SmsNumber => ("Numéro SMS de la coordination (alertes sans réseau)", "Coordination's SMS number (alerts with no network)"),
     Dismiss => ("Fermer", "Close"),
+    Referrals => ("Services d'aide", "Support services"),
+    ReferralsIntro => (
+        "Santé, soutien psychosocial, aide juridique, sécurité : proposez ces contacts à la personne si elle le souhaite.",
+        "Health, psychosocial support, legal aid, safety: offer these contacts to the person if they wish."
+    ),
+    ReferralsNone => (
+        "Aucun service n'a encore été reçu de la coordination. Il apparaîtra ici après une connexion.",
+        "No service has been received from the coordination yet. It will appear here after a connection."
+    ),
+    ReferralsAfterReport => ("Voir les services d'aide à proposer", "See the support services to offer"),
     QuickExit => ("Sortie rapide", "Quick exit"),
     OptionalLeft => ("Tout l'essentiel est rempli. Les écrans suivants sont facultatifs.", "Everything required is filled in. The next screens are optional."),
     DraftSaved => ("Brouillon enregistré sur le téléphone", "Draft saved on the phone"),

@@ -20,6 +20,8 @@ pub const FORMS_CACHE: &str = "vigie/forms/cache";
 pub const USUAL_PLACE: &str = "vigie/usual-place";
 /// Set once the first-run welcome was completed or put off.
 pub const WELCOMED: &str = "vigie/welcomed";
+/// The referral directory last received from the backend.
+pub const REFERRALS: &str = "vigie/referrals";
 /// The flush lease of browsers without Web Locks.
 pub const FLUSH_LEASE: &str = "vigie/lease/outbox-flush";
 /// The list of outbox record ids (local-storage outbox).

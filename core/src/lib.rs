@@ -10,5 +10,6 @@ pub mod plans;
 pub mod prefs;
 pub mod protocol;
 pub mod record;
+pub mod referrals;
 pub mod setup_link;
 pub mod sms;

@@ -250,6 +250,14 @@ async fn forms(State(recv): State<Receiver>, _device: DeviceToken) -> Response {
     .into_response()
 }
 
+/// The referral directory for phones (cached there for offline use).
+async fn referrals(State(recv): State<Receiver>, _device: DeviceToken) -> Response {
+    let list = tokio::task::spawn_blocking(move || recv.referrals())
+        .await
+        .unwrap_or_default();
+    Json(serde_json::json!({ "referrals": list })).into_response()
+}
+
 #[derive(serde::Deserialize)]
 struct PlansQuery {
     commune: Option<String>,
@@ -374,6 +382,7 @@ pub fn routes(recv: Receiver, allowed_origins: &[HeaderValue]) -> Router {
         .route("/api/plans", get(list_plans))
         .route("/api/plans/{id}", axum::routing::put(put_plan))
         .route("/api/sms", post(receive_sms))
+        .route("/api/referrals", get(referrals))
         // Unknown API addresses are a wrong base URL, never the app's HTML shell.
         .route("/api", axum::routing::any(not_found))
         .route("/api/{*rest}", axum::routing::any(not_found))

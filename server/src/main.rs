@@ -106,6 +106,10 @@ struct ServeArgs {
     /// Folder of form definitions (*.json) served at /api/forms.
     #[arg(long, env = "VIGIE_FORMS_DIR", default_value = "forms")]
     forms_dir: PathBuf,
+    /// The referral directory (JSON: {"referrals": [{service, name, commune, phone,
+    /// hours}]}) served at /api/referrals; read again at each request.
+    #[arg(long, env = "VIGIE_REFERRALS")]
+    referrals: Option<PathBuf>,
     /// Origins allowed to call /api from a browser (CORS), e.g. https://vigie.example.org;
     /// repeat the flag or separate with commas. The app's own origin needs none.
     #[arg(
@@ -233,7 +237,8 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         forms,
         store::Quota::new(args.max_records_per_hour),
     )
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| e.to_string())?
+    .with_referrals(args.referrals.as_deref());
     reload_forms_on_hangup(recv.clone());
     let api = api::routes(recv.clone(), &origins).merge(coord::routes(recv));
     let router = app::router(&args.dist, api).map_err(|e| e.to_string())?;

@@ -19,6 +19,7 @@ pub struct Receiver {
     pub(crate) extra: Arc<[ExtraToken]>,
     forms: Arc<FormsFolder>,
     quota: Arc<Quota>,
+    referrals: Option<Arc<Path>>,
 }
 
 /// Records accepted per device token and hour: one token (a stolen or buggy phone) cannot
@@ -82,7 +83,38 @@ impl Receiver {
             extra: extra.into(),
             forms: Arc::new(forms),
             quota: Arc::new(quota),
+            referrals: None,
         })
+    }
+
+    /// Serves the referral directory in `file` (JSON, docs/PROTOCOL.md) at /api/referrals.
+    pub fn with_referrals(mut self, file: Option<&Path>) -> Receiver {
+        self.referrals = file.map(Arc::from);
+        self
+    }
+
+    /// The referral directory's valid entries (none without a file; a file that cannot be
+    /// read or parsed is logged and gives none).
+    pub fn referrals(&self) -> Vec<vigie_core::referrals::Referral> {
+        let Some(path) = &self.referrals else {
+            return Vec::new();
+        };
+        let parsed = std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
+            .and_then(|v| vigie_core::referrals::parse(&v));
+        match parsed {
+            Ok((good, left_out)) => {
+                if left_out > 0 {
+                    tracing::warn!(left_out, "referral directory: entries left out");
+                }
+                good
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "referral directory unreadable");
+                Vec::new()
+            }
+        }
     }
 
     /// The per-token allowance of records.

@@ -13,6 +13,7 @@ use vigie_core::i18n::Msg;
 /// The home screen.
 #[component]
 pub fn Home() -> impl IntoView {
+    let after_sensitive = use_forms().after_sensitive();
     // One link shape for the big tiles and the smaller links under them.
     let link = |href: &'static str, icon: Icon, msg: Msg, class: &'static str| {
         view! {
@@ -32,11 +33,19 @@ pub fn Home() -> impl IntoView {
                 {link("/outbox", Icon::Outbox, Msg::Outbox, "tile")}
             </nav>
             <SmsOffer />
+            <Show when=move || after_sensitive.get()>
+                <p class="sms-offer" data-testid="after-sensitive">
+                    <A href="/aide" on:click=move |_| after_sensitive.set(false)>
+                        {crate::views::tr(Msg::ReferralsAfterReport)}
+                    </A>
+                </p>
+            </Show>
             // Below the tiles: a first red alert is never pushed off the screen.
             <crate::views::welcome::Welcome />
             <DraftList />
             {link("/mine", Icon::Outbox, Msg::MyReports, "settings-link")}
             {link("/note", Icon::Activity, Msg::QuickNote, "settings-link")}
+            {link("/aide", Icon::Alert, Msg::Referrals, "settings-link")}
             {link("/settings", Icon::Settings, Msg::Settings, "settings-link")}
         </section>
     }

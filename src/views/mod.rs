@@ -62,6 +62,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/plans/:id/print") view=plans::PlanPrintPage />
                     <Route path=path!("/plans/:id/:list/:item") view=plans::PlanItemPage />
                     <Route path=path!("/outbox") view=OutboxPage />
+                    <Route path=path!("/aide") view=pages::ReferralsPage />
                     <Route path=path!("/note") view=NotePage />
                 </Routes>
             </main>

@@ -56,6 +56,42 @@ pub fn LanguageChoice() -> impl IntoView {
     }
 }
 
+/// The referral directory: services to offer a survivor, each number a `tel:` link.
+#[component]
+pub fn ReferralsPage() -> impl IntoView {
+    let state = use_app_state();
+    let forms = crate::forms::use_forms();
+    view! {
+        <section class="page">
+            <h1>{crate::views::tr(Msg::Referrals)}</h1>
+            <p class="hint">{crate::views::tr(Msg::ReferralsIntro)}</p>
+            {move || {
+                let list = forms.referrals().get();
+                if list.is_empty() {
+                    return view! { <p data-testid="referrals-none">{move || state.t(Msg::ReferralsNone)}</p> }.into_any();
+                }
+                view! {
+                    <ul class="records referrals" data-testid="referrals">
+                        {list.into_iter().map(|r| {
+                            let href = r.tel_href();
+                            let place = r.commune_name().map(str::to_owned);
+                            view! {
+                                <li class="record">
+                                    <p class="rec-head"><span>{r.service.clone()}</span>{place.map(|p| view! { <span>{p}</span> })}</p>
+                                    <strong>{r.name.clone()}</strong>
+                                    <p><a class="btn btn-secondary" href=href>{r.phone.clone()}</a></p>
+                                    {(!r.hours.is_empty()).then(|| view! { <p class="hint">{r.hours.clone()}</p> })}
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+            <BackHome />
+        </section>
+    }
+}
+
 /// Unknown address.
 #[component]
 pub fn NotFound() -> impl IntoView {

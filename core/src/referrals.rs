@@ -1,0 +1,173 @@
+//! The referral directory: the services a survivor of violence can be sent to (health,
+//! psychosocial, legal, safety), published by the backend like form definitions, cached on
+//! the phone for offline use, shown after a GBV report and from Home.
+//!
+//! Generic JSON: `GET {base}/referrals` → `{"referrals": [ {…}, … ]}`; CouchDB: one document
+//! per service in `{db}-referrals`. Each entry is checked; a bad one is left out and counted.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+
+use crate::outbox::backend::{Backend, HttpRequest, HttpResult};
+
+/// Most entries kept (a directory is a page, not a database).
+pub const MAX_ENTRIES: usize = 500;
+
+/// One service.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Referral {
+    /// Kind of service, in words (`Santé`, `Aide juridique`).
+    pub service: String,
+    /// Who (`Centre de santé de référence de Kadiolo`).
+    pub name: String,
+    /// Commune P-code, or empty.
+    #[serde(default)]
+    pub commune: String,
+    /// Phone number as dialled (digits, spaces, a leading `+`).
+    pub phone: String,
+    /// Opening hours in words.
+    #[serde(default)]
+    pub hours: String,
+}
+
+impl Referral {
+    /// The `tel:` link of its number.
+    pub fn tel_href(&self) -> String {
+        let digits: String = self
+            .phone
+            .chars()
+            .filter(|c| c.is_ascii_digit() || *c == '+')
+            .collect();
+        format!("tel:{digits}")
+    }
+
+    /// The commune's name, if the entry names a known one.
+    pub fn commune_name(&self) -> Option<&'static str> {
+        crate::admin::name_of(&self.commune)
+    }
+}
+
+/// The request for the directory; None without a backend.
+pub fn request(backend: &Backend) -> Option<HttpRequest> {
+    let mut req = backend.probe_request()?;
+    req.url = match backend {
+        Backend::None => return None,
+        Backend::GenericJson { base, .. } => format!("{base}/referrals"),
+        Backend::CouchDb { base, db, .. } => {
+            format!("{base}/{db}-referrals/_all_docs?include_docs=true")
+        }
+    };
+    Some(req)
+}
+
+fn text(v: &Json, key: &str, max: usize) -> Option<String> {
+    let s = v.get(key)?.as_str()?.trim();
+    (s.chars().count() <= max).then(|| s.to_owned())
+}
+
+/// One entry, checked: a name, a phone number with at least 4 digits, bounded texts.
+pub fn entry(v: &Json) -> Option<Referral> {
+    let phone = text(v, "phone", 30)?;
+    let digits = phone.chars().filter(char::is_ascii_digit).count();
+    let plain = phone
+        .chars()
+        .enumerate()
+        .all(|(i, c)| c.is_ascii_digit() || c == ' ' || (c == '+' && i == 0));
+    if digits < 4 || !plain {
+        return None;
+    }
+    let name = text(v, "name", 120).filter(|n| !n.is_empty())?;
+    Some(Referral {
+        service: text(v, "service", 60).unwrap_or_default(),
+        name,
+        commune: text(v, "commune", 12).unwrap_or_default(),
+        phone,
+        hours: text(v, "hours", 80).unwrap_or_default(),
+    })
+}
+
+/// Reads the backend's answer: the valid entries and how many were left out. `Err` when
+/// the answer as a whole is unusable (the cached directory stays).
+pub fn read(result: &HttpResult) -> Result<(Vec<Referral>, usize), String> {
+    let body = match result {
+        HttpResult::Response { status, body, .. } if (200..300).contains(status) => body,
+        HttpResult::Response { status, .. } => return Err(format!("HTTP {status}")),
+        HttpResult::Network(e) => return Err(e.clone()),
+        HttpResult::Timeout => return Err("timeout".into()),
+    };
+    let value: Json = serde_json::from_str(body).map_err(|e| format!("not JSON: {e}"))?;
+    parse(&value)
+}
+
+/// The entries of a directory document (`{"referrals": […]}` or CouchDB's `rows`).
+pub fn parse(value: &Json) -> Result<(Vec<Referral>, usize), String> {
+    let items: Vec<&Json> = if let Some(list) = value.get("referrals").and_then(Json::as_array) {
+        list.iter().collect()
+    } else if let Some(rows) = value.get("rows").and_then(Json::as_array) {
+        rows.iter()
+            .filter_map(|r| r.get("doc"))
+            .filter(|d| {
+                !d.get("_id")
+                    .and_then(Json::as_str)
+                    .is_some_and(|id| id.starts_with("_design/"))
+            })
+            .collect()
+    } else {
+        return Err("the answer has neither 'referrals' nor 'rows'".into());
+    };
+    let good: Vec<Referral> = items
+        .iter()
+        .filter_map(|v| entry(v))
+        .take(MAX_ENTRIES)
+        .collect();
+    let left_out = items.len().saturating_sub(good.len());
+    Ok((good, left_out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn good_entries_are_kept_and_bad_ones_counted() {
+        let doc = json!({"referrals": [
+            {"service": "Santé", "name": "CSRéf de Kadiolo", "commune": "ML030204", "phone": "+223 20 00 00 00", "hours": "24 h / 24"},
+            {"service": "Juridique", "name": "", "phone": "+223 20 00 00 01"},
+            {"name": "Clinique", "phone": "javascript:alert(1)"},
+            {"name": "Trop court", "phone": "12"},
+            "pas un objet",
+        ]});
+        let (good, left_out) = parse(&doc).unwrap();
+        assert_eq!(good.len(), 1);
+        assert_eq!(left_out, 4);
+        assert_eq!(good[0].tel_href(), "tel:+22320000000");
+        assert_eq!(good[0].commune_name(), Some("Kadiolo"));
+        assert!(parse(&json!({"autre": 1})).is_err());
+    }
+
+    #[test]
+    fn couchdb_rows_and_requests() {
+        let rows = json!({"rows": [
+            {"doc": {"_id": "a", "_rev": "1-x", "name": "Écoute", "phone": "80 00 11 14"}},
+            {"doc": {"_id": "_design/v", "name": "x", "phone": "1234"}},
+        ]});
+        let (good, left_out) = parse(&rows).unwrap();
+        assert_eq!((good.len(), left_out), (1, 0));
+        let g = Backend::GenericJson {
+            base: "https://r.example.org/api".into(),
+            token: None,
+        };
+        assert_eq!(
+            request(&g).unwrap().url,
+            "https://r.example.org/api/referrals"
+        );
+        assert!(request(&Backend::None).is_none());
+        let bad = HttpResult::Response {
+            status: 200,
+            body: "<html>".into(),
+            retry_after: None,
+        };
+        assert!(read(&bad).is_err());
+    }
+}
