@@ -49,15 +49,7 @@ impl Referral {
 
 /// The request for the directory; None without a backend.
 pub fn request(backend: &Backend) -> Option<HttpRequest> {
-    let mut req = backend.probe_request()?;
-    req.url = match backend {
-        Backend::None => return None,
-        Backend::GenericJson { base, .. } => format!("{base}/referrals"),
-        Backend::CouchDb { base, db, .. } => {
-            format!("{base}/{db}-referrals/_all_docs?include_docs=true")
-        }
-    };
-    Some(req)
+    crate::forms::remote::published_request(backend, "referrals")
 }
 
 fn text(v: &Json, key: &str, max: usize) -> Option<String> {
@@ -89,32 +81,12 @@ pub fn entry(v: &Json) -> Option<Referral> {
 /// Reads the backend's answer: the valid entries and how many were left out. `Err` when
 /// the answer as a whole is unusable (the cached directory stays).
 pub fn read(result: &HttpResult) -> Result<(Vec<Referral>, usize), String> {
-    let body = match result {
-        HttpResult::Response { status, body, .. } if (200..300).contains(status) => body,
-        HttpResult::Response { status, .. } => return Err(format!("HTTP {status}")),
-        HttpResult::Network(e) => return Err(e.clone()),
-        HttpResult::Timeout => return Err("timeout".into()),
-    };
-    let value: Json = serde_json::from_str(body).map_err(|e| format!("not JSON: {e}"))?;
-    parse(&value)
+    parse(&crate::forms::remote::answer_json(result)?)
 }
 
 /// The entries of a directory document (`{"referrals": […]}` or CouchDB's `rows`).
 pub fn parse(value: &Json) -> Result<(Vec<Referral>, usize), String> {
-    let items: Vec<&Json> = if let Some(list) = value.get("referrals").and_then(Json::as_array) {
-        list.iter().collect()
-    } else if let Some(rows) = value.get("rows").and_then(Json::as_array) {
-        rows.iter()
-            .filter_map(|r| r.get("doc"))
-            .filter(|d| {
-                !d.get("_id")
-                    .and_then(Json::as_str)
-                    .is_some_and(|id| id.starts_with("_design/"))
-            })
-            .collect()
-    } else {
-        return Err("the answer has neither 'referrals' nor 'rows'".into());
-    };
+    let items = crate::forms::remote::items(value, "referrals")?;
     let good: Vec<Referral> = items
         .iter()
         .filter_map(|v| entry(v))

@@ -300,21 +300,7 @@ pub async fn get(store: &str, key: &str) -> Result<Option<String>, IdbError> {
 
 /// Every `(key, value)` of `store`, in key order, read in one transaction.
 pub async fn get_all(store: &str) -> Result<Vec<(String, String)>, IdbError> {
-    let db = db().await?;
-    let tx = transaction(&db, &[store], false)?;
-    let os = tx
-        .object_store(store)
-        .map_err(|e| IdbError::ReadFailed(super::js_text(&e)))?;
-    let read = |e: JsValue| IdbError::ReadFailed(super::js_text(&e));
-    let keys = os.get_all_keys().map_err(read)?;
-    let values = os.get_all().map_err(read)?;
-    let keys: Array = request(&keys, false).await?.unchecked_into();
-    let values: Array = request(&values, false).await?.unchecked_into();
-    Ok(keys
-        .iter()
-        .zip(values.iter())
-        .filter_map(|(k, v)| Some((k.as_string()?, v.as_string().unwrap_or_default())))
-        .collect())
+    read_range(store, Start::First, None).await
 }
 
 /// Up to `limit` `(key, value)` of `store` in key order, starting after `after` (or at
@@ -323,6 +309,14 @@ pub async fn get_page(
     store: &str,
     start: Start<'_>,
     limit: u32,
+) -> Result<Vec<(String, String)>, IdbError> {
+    read_range(store, start, Some(limit)).await
+}
+
+async fn read_range(
+    store: &str,
+    start: Start<'_>,
+    limit: Option<u32>,
 ) -> Result<Vec<(String, String)>, IdbError> {
     let db = db().await?;
     let tx = transaction(&db, &[store], false)?;
@@ -337,12 +331,20 @@ pub async fn get_page(
             .map_err(read)?
             .into(),
     };
-    let keys = os
-        .get_all_keys_with_key_and_limit(&range, limit)
-        .map_err(read)?;
-    let values = os.get_all_with_key_and_limit(&range, limit).map_err(read)?;
-    let keys: Array = request(&keys, false).await?.unchecked_into();
-    let values: Array = request(&values, false).await?.unchecked_into();
+    let (keys, values) = match limit {
+        Some(n) => (
+            os.get_all_keys_with_key_and_limit(&range, n),
+            os.get_all_with_key_and_limit(&range, n),
+        ),
+        None => (
+            os.get_all_keys_with_key(&range),
+            os.get_all_with_key(&range),
+        ),
+    };
+    let keys: Array = request(&keys.map_err(read)?, false).await?.unchecked_into();
+    let values: Array = request(&values.map_err(read)?, false)
+        .await?
+        .unchecked_into();
     Ok(keys
         .iter()
         .zip(values.iter())

@@ -10,15 +10,52 @@ use crate::outbox::backend::{Backend, HttpRequest, HttpResult};
 /// The request listing the backend's forms: generic JSON `GET {base}/forms`, CouchDB
 /// `GET {base}/{db}-forms/_all_docs?include_docs=true`. None without a backend.
 pub fn forms_request(backend: &Backend) -> Option<HttpRequest> {
+    published_request(backend, "forms")
+}
+
+/// The request for something a backend publishes under `name`: generic JSON
+/// `GET {base}/{name}`, CouchDB every document of `{db}-{name}`.
+pub(crate) fn published_request(backend: &Backend, name: &str) -> Option<HttpRequest> {
     let mut req = backend.probe_request()?;
     req.url = match backend {
         Backend::None => return None,
-        Backend::GenericJson { base, .. } => format!("{base}/forms"),
+        Backend::GenericJson { base, .. } => format!("{base}/{name}"),
         Backend::CouchDb { base, db, .. } => {
-            format!("{base}/{db}-forms/_all_docs?include_docs=true")
+            format!("{base}/{db}-{name}/_all_docs?include_docs=true")
         }
     };
     Some(req)
+}
+
+/// The JSON of a successful answer, or why there is none.
+pub(crate) fn answer_json(result: &HttpResult) -> Result<Json, String> {
+    let body = match result {
+        HttpResult::Response { status, body, .. } if (200..300).contains(status) => body,
+        HttpResult::Response { status, .. } => return Err(format!("HTTP {status}")),
+        HttpResult::Network(e) => return Err(e.clone()),
+        HttpResult::Timeout => return Err("timeout".into()),
+    };
+    serde_json::from_str(body).map_err(|e| format!("not JSON: {e}"))
+}
+
+/// The items of a published list: `value[key]`, or the documents of CouchDB's `rows`
+/// (design documents left out).
+pub(crate) fn items<'a>(value: &'a Json, key: &str) -> Result<Vec<&'a Json>, String> {
+    if let Some(list) = value.get(key).and_then(Json::as_array) {
+        Ok(list.iter().collect())
+    } else if let Some(rows) = value.get("rows").and_then(Json::as_array) {
+        Ok(rows
+            .iter()
+            .filter_map(|r| r.get("doc"))
+            .filter(|d| {
+                !d.get("_id")
+                    .and_then(Json::as_str)
+                    .is_some_and(|id| id.starts_with("_design/"))
+            })
+            .collect())
+    } else {
+        Err(format!("the answer has neither '{key}' nor 'rows'"))
+    }
 }
 
 /// What a form update brought.
@@ -33,27 +70,8 @@ pub struct Update {
 /// Reads the backend's answer. `Err` when the answer as a whole is unusable (offline, not
 /// JSON, an error status): the cached forms stay as they are.
 pub fn read_update(result: &HttpResult) -> Result<Update, String> {
-    let body = match result {
-        HttpResult::Response { status, body, .. } if (200..300).contains(status) => body,
-        HttpResult::Response { status, .. } => return Err(format!("HTTP {status}")),
-        HttpResult::Network(e) => return Err(e.clone()),
-        HttpResult::Timeout => return Err("timeout".into()),
-    };
-    let value: Json = serde_json::from_str(body).map_err(|e| format!("not JSON: {e}"))?;
-    let items: Vec<Json> = if let Some(forms) = value.get("forms").and_then(Json::as_array) {
-        forms.clone()
-    } else if let Some(rows) = value.get("rows").and_then(Json::as_array) {
-        rows.iter()
-            .filter_map(|r| r.get("doc").cloned())
-            .filter(|d| {
-                !d.get("_id")
-                    .and_then(Json::as_str)
-                    .is_some_and(|id| id.starts_with("_design/"))
-            })
-            .collect()
-    } else {
-        return Err("the answer has neither 'forms' nor 'rows'".into());
-    };
+    let value = answer_json(result)?;
+    let items: Vec<Json> = items(&value, "forms")?.into_iter().cloned().collect();
     let mut update = Update::default();
     for mut item in items {
         // CouchDB's own fields are not part of the definition.
