@@ -1,7 +1,7 @@
 // Benchmark (figures, not a test): the field-performance table of issue 15, in headless
 // Chromium at 360×640 with the CPU slowed 4× (DevTools throttling), each row the median of
 // several runs. Records are seeded into the app's IndexedDB as the app stores them.
-//   node e2e/bench-field.mjs [runs=3]
+//   node e2e/bench-field.mjs [runs=3] [rows=save,memory,flush,start]
 // Rows: a save with 0 / 1,000 / 5,000 records waiting (click to "Enregistré" painted), the
 // memory and DOM nodes of the outbox page, "Mes rapports" and Home with 5,000, a flush of
 // 100 and 500 records over a 300 ms round trip, and an offline start to the incident form.
@@ -11,6 +11,9 @@ import { startServer, launchBrowser, waitForWorker, idbPutMany, ROOT } from './h
 
 await import(join(ROOT, 'public/sw-outbox.js'));
 const RUNS = Number(process.argv[2] || 3);
+// Only some rows: `save`, `memory`, `flush`, `start` (all by default).
+const ONLY = process.argv[3] || 'save,memory,flush,start';
+const want = (row) => ONLY.split(',').includes(row);
 const TOKEN = 'bench-token';
 const server = await startServer(undefined, ['--token', TOKEN]);
 const { browser, close } = await launchBrowser();
@@ -83,7 +86,7 @@ async function saves(page, count) {
 
 try {
   console.log(`(headless Chromium, 360×640, CPU 4× slower; medians of ${RUNS} runs)`);
-  for (const n of [0, 1000, 5000]) {
+  for (const n of want('save') ? [0, 1000, 5000] : []) {
     const all = [];
     for (let r = 0; r < RUNS; r++) {
       const { ctx, page } = await phone({ seed: n });
@@ -96,7 +99,7 @@ try {
   }
 
   const mem = { outbox: [], mine: [], home: [] };
-  for (let r = 0; r < RUNS; r++) {
+  for (let r = 0; r < (want('memory') ? RUNS : 0); r++) {
     const { ctx, page, cdp } = await phone({ seed: 5000, cpu: 1 });
     await page.goto(server.url + '/outbox');
     await page.getByText('50 sur 5000').waitFor({ timeout: 60_000 });
@@ -109,18 +112,21 @@ try {
     mem.home.push(await memory(page, cdp));
     await ctx.close();
   }
-  for (const [k, label] of [['outbox', 'outbox page'], ['mine', '"Mes rapports"'], ['home', 'Home']]) {
+  for (const [k, label] of want('memory') ? [['outbox', 'outbox page'], ['mine', '"Mes rapports"'], ['home', 'Home']] : []) {
     const mb = median(mem[k].map((m) => m.total)) / 1e6;
     row(`memory, ${label} with 5,000 waiting (wasm + JS heap)`, `${mb.toFixed(1)} MB, ${median(mem[k].map((m) => m.nodes))} DOM nodes`);
   }
 
-  for (const n of [100, 500]) {
+  for (const n of want('flush') ? [100, 500] : []) {
     const times = [];
     for (let r = 0; r < RUNS; r++) {
       const backend = { mode: 'generic_json', base: server.url + '/api', token: TOKEN };
       const { ctx, page, cdp } = await phone({ seed: n, cpu: 1, backend });
-      await cdp.send('Network.enable');
-      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 300, downloadThroughput: -1, uploadThroughput: -1 });
+      // 300 ms added to every request to the receiver (from the page or its worker).
+      await ctx.route('**/api/**', async (route) => {
+        await new Promise((ok) => setTimeout(ok, 300));
+        await route.continue();
+      });
       const start = Date.now();
       await page.goto(`${server.url}/outbox`);
       await page.waitForFunction((n) => /\d+/.test(document.querySelector('[data-testid=counts] .ok strong')?.textContent) &&
@@ -132,7 +138,7 @@ try {
   }
 
   const starts = [];
-  for (let r = 0; r < RUNS; r++) {
+  for (let r = 0; r < (want('start') ? RUNS : 0); r++) {
     const { ctx, page } = await phone({ seed: 0 });
     await waitForWorker(page);
     await ctx.setOffline(true);
@@ -142,7 +148,7 @@ try {
     starts.push(Date.now() - start);
     await ctx.close();
   }
-  row('offline start to the incident form (4× CPU), ms', `median ${median(starts)}, max ${Math.max(...starts)}`);
+  if (starts.length) row('offline start to the incident form (4× CPU), ms', `median ${median(starts)}, max ${Math.max(...starts)}`);
 } finally {
   await close();
   await server.stop();
