@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { startServer, launchBrowser, configuredPhone, idbPut } from './harness.mjs';
+import { startServer, launchBrowser, configuredPhone, idbPut, outboxEntries } from './harness.mjs';
 
 let server;
 let browser;
@@ -65,6 +65,17 @@ test('outbox rows read as words; a refused record is counted apart and shown wit
   // No network: the button says why nothing leaves.
   await page.getByRole('button', { name: 'Envoyer maintenant' }).click();
   await page.getByTestId('send-offline').getByText('Pas de réseau').waitFor();
+  // "Corriger" opens the refused record in its form (same id), to finish and queue again.
+  await bad.getByTestId('correct').click();
+  await page.waitForURL((u) => new URL(u).pathname === `/fill/${refused.envelope.id}`);
+  await page.getByRole('heading', { name: "Signalement d'incident / alerte précoce" }).waitFor();
+  assert.ok(await page.getByLabel(/^Orange/).isChecked(), 'its answers are back');
+  await page.getByTestId('finish-early').click();
+  await page.getByText("Enregistré : le rapport partira dès qu'il y aura du réseau.").waitFor();
+  await page.getByTestId('pending').getByText('2 en attente', { exact: true }).waitFor();
+  const again = (await outboxEntries(page)).find((e) => e.envelope.id === refused.envelope.id);
+  assert.equal(again.state.state, 'queued', 'queued again under the same id');
+  assert.equal(again.envelope.payload.alert_level, 'orange');
   assert.deepEqual(problems.consoleErrors, []);
   await ctx.close();
 });

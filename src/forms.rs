@@ -281,6 +281,25 @@ impl Forms {
         });
     }
 
+    /// Opens a refused record again as a draft to correct it; `None` when the record is not
+    /// a form's (a free note) or could not be moved (the reason is logged, the record stays).
+    pub async fn reopen(&self, entry: &OutboxEntry) -> Option<Uuid> {
+        if entry.envelope.form_id == vigie_core::drafts::NOTE_FORM.0 {
+            return None;
+        }
+        let draft = Draft::from_record(&entry.envelope, now_ms())?;
+        if let Err(e) = self.outbox.reopen(&draft).await {
+            leptos::logging::warn!("reopening a refused record: {e}");
+            return None;
+        }
+        let id = draft.id;
+        self.drafts.update(|list| {
+            list.retain(|d| d.id != id);
+            list.insert(0, draft);
+        });
+        Some(id)
+    }
+
     /// Validates `draft`, then queues its record (same id) and removes the draft in one
     /// transaction: a kill leaves one or the other, never both, never neither. A record
     /// already queued is not queued again.

@@ -342,6 +342,14 @@ impl Outbox {
         self.reload().await;
     }
 
+    /// Turns a refused record back into its draft (see [`IdbOutbox::reopen`]).
+    pub async fn reopen(&self, draft: &vigie_core::drafts::Draft) -> Result<(), OutboxStoreError> {
+        IdbOutbox.reopen(draft).await?;
+        self.entries
+            .update(|l| l.retain(|e| e.envelope.id != draft.id));
+        Ok(())
+    }
+
     /// Deletes a record the user confirmed deleting.
     pub async fn delete(&self, id: &Uuid) -> Result<(), OutboxStoreError> {
         IdbOutbox.delete(id).await?;

@@ -46,6 +46,21 @@ impl Draft {
         }
     }
 
+    /// A refused record opened again to be corrected: same id (the receiver's rules on ids
+    /// still hold), same form version and answers, started at its creation time.
+    pub fn from_record(record: &Envelope, now: Millis) -> Option<Draft> {
+        let answers = record.payload.as_object()?.clone();
+        Some(Draft {
+            id: record.id,
+            form_id: record.form_id.clone(),
+            form_version: record.form_version.clone(),
+            created_at: record.created_at,
+            updated_at: now,
+            answers,
+            section: 0,
+        })
+    }
+
     /// The record this draft becomes, or every problem that blocks finalising.
     pub fn finalise(
         &self,
@@ -187,6 +202,32 @@ mod tests {
             .filter_map(Result::ok)
             .find(|f| f.id == "activite")
             .unwrap()
+    }
+
+    #[test]
+    fn a_refused_record_reopens_as_its_draft_with_the_same_id() {
+        let env = Envelope::new(
+            Uuid::from_u128(9),
+            "report",
+            ("incident", "2"),
+            5,
+            "tel",
+            Author::default(),
+            json!({"alert_level": "orange", "category": ["MEN"]}),
+        );
+        let d = Draft::from_record(&env, 77).expect("a form's record");
+        assert_eq!(
+            (d.id, d.form_id.as_str(), d.form_version.as_str()),
+            (env.id, "incident", "2")
+        );
+        assert_eq!((d.created_at, d.updated_at, d.section), (5, 77, 0));
+        assert_eq!(d.answers["alert_level"], json!("orange"));
+        let mut purged = env.clone();
+        purged.payload = Json::Null;
+        assert!(
+            Draft::from_record(&purged, 1).is_none(),
+            "nothing to correct"
+        );
     }
 
     #[test]

@@ -260,6 +260,7 @@ catalogue! {
         "No service has been received from the coordination yet. It will appear here after a connection."
     ),
     ReferralsAfterReport => ("Voir les services d'aide à proposer", "See the support services to offer"),
+    Correct => ("Corriger", "Correct"),
     QuickExit => ("Sortie rapide", "Quick exit"),
     OptionalLeft => ("Tout l'essentiel est rempli. Les écrans suivants sont facultatifs.", "Everything required is filled in. The next screens are optional."),
     DraftSaved => ("Brouillon enregistré sur le téléphone", "Draft saved on the phone"),

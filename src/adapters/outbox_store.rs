@@ -251,6 +251,26 @@ impl IdbOutbox {
         }
     }
 
+    /// Takes a refused record back into a draft to correct it: the draft written and the
+    /// record removed in one transaction (a kill leaves one or the other).
+    pub async fn reopen(&self, draft: &vigie_core::drafts::Draft) -> Result<(), OutboxStoreError> {
+        let value =
+            serde_json::to_string(draft).map_err(|e| OutboxStoreError::Encode(e.to_string()))?;
+        idb::write(&[
+            Op::Put {
+                store: DRAFTS,
+                key: draft.id.to_string(),
+                value,
+            },
+            Op::Delete {
+                store: OUTBOX,
+                key: draft.id.to_string(),
+            },
+        ])
+        .await?;
+        Ok(())
+    }
+
     /// Deletes one record (after the user confirmed): one operation, nothing to repair.
     pub async fn delete(&self, id: &Uuid) -> Result<(), OutboxStoreError> {
         idb::write(&[Op::Delete {

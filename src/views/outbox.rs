@@ -247,6 +247,8 @@ fn RecordRow(entry: OutboxEntry) -> impl IntoView {
         .map(|t| t.chars().take(60).collect::<String>());
     let title = form_title(&entry.envelope.form_id);
     let meta = StoredValue::new(entry.clone());
+    let forms = crate::forms::use_forms();
+    let navigate = StoredValue::new(leptos_router::hooks::use_navigate());
     let meta_line = move || {
         let (level, place) = meta.with_value(|e| level_and_place(e, state.lang.get()));
         (level.is_some() || place.is_some()).then(|| {
@@ -285,6 +287,22 @@ fn RecordRow(entry: OutboxEntry) -> impl IntoView {
             {excerpt.map(|t| view! { <p class="rec-title">{t}</p> })}
             <p class="rec-state" data-testid="record-state">{move || state.t(label)}</p>
             {move || detail(&st, state.lang.get()).map(|d| view! { <small class="rec-detail">{d}</small> })}
+            <Show when=move || rejected && meta.with_value(|e| e.envelope.form_id != "note")>
+                <button class="btn-small" data-testid="correct" on:click=move |_| {
+                    let entry = meta.get_value();
+                    let navigate = navigate.get_value();
+                    leptos::task::spawn_local(async move {
+                        match forms.reopen(&entry).await {
+                            Some(id) => navigate(&format!("/fill/{id}"), Default::default()),
+                            None => {
+                                let _ = state.storage_problem.try_set(Some(Msg::StorageWriteFailed));
+                            }
+                        }
+                    });
+                }>
+                    {crate::views::tr(Msg::Correct)}
+                </button>
+            </Show>
             <Show when=move || rejected>
                 <RecordActions id=id text=json.get_value() resend=true readable=readable.get_value() />
             </Show>
