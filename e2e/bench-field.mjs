@@ -1,7 +1,7 @@
 // Benchmark (figures, not a test): the field-performance table of issue 15, in headless
 // Chromium at 360×640 with the CPU slowed 4× (DevTools throttling), each row the median of
 // several runs. Records are seeded into the app's IndexedDB as the app stores them.
-//   node e2e/bench-field.mjs [runs=3] [rows=save,memory,flush,start]
+//   node e2e/bench-field.mjs [runs=3] [rows=save,memory,flush,capacity,start]
 // Rows: a save with 0 / 1,000 / 5,000 records waiting (click to "Enregistré" painted), the
 // memory and DOM nodes of the outbox page, "Mes rapports" and Home with 5,000, a flush of
 // 100 and 500 records over a 300 ms round trip, and an offline start to the incident form.
@@ -11,8 +11,8 @@ import { startServer, launchBrowser, waitForWorker, idbPutMany, ROOT } from './h
 
 await import(join(ROOT, 'public/sw-outbox.js'));
 const RUNS = Number(process.argv[2] || 3);
-// Only some rows: `save`, `memory`, `flush`, `start` (all by default).
-const ONLY = process.argv[3] || 'save,memory,flush,start';
+// Only some rows: `save`, `memory`, `flush`, `capacity`, `start` (all by default).
+const ONLY = process.argv[3] || 'save,memory,flush,capacity,start';
 const want = (row) => ONLY.split(',').includes(row);
 const TOKEN = 'bench-token';
 const server = await startServer(undefined, ['--token', TOKEN]);
@@ -135,6 +135,31 @@ try {
       await ctx.close();
     }
     row(`flush ${n} waiting, 300 ms round trip (page load included), ms`, `median ${median(times)}`);
+  }
+
+  if (want('capacity')) {
+    // 5,000 realistic incident reports (about 2,300 characters each) queued on one phone.
+    const { ctx, page } = await phone({ seed: 0, cpu: 1 });
+    const text = 'Affrontement entre partisans au bureau de vote, jets de pierres, deux blessés. '.repeat(28);
+    const now = Date.now();
+    for (let i = 0; i < 5000; i += 500) {
+      const chunk = Array.from({ length: 500 }, (_, j) => {
+        const id = randomUUID();
+        const env = {
+          id, kind: 'report', form_id: 'incident', form_version: '3', created_at: now - i - j, updated_at: now - i - j,
+          device_id: 'bench', author: { name: 'Banc', role: '' }, schema_version: 2,
+          payload: { category: ['PHY'], alert_level: 'orange', incident_date: '2026-11-20', description: text,
+            location: { region: 'ML03', cercle: 'ML0302', commune: 'ML030204', village: 'Marché' } },
+        };
+        return [id, JSON.stringify({ envelope: env, state: { state: 'queued' } })];
+      });
+      await idbPutMany(page, 'outbox', chunk);
+    }
+    await page.goto(server.url + '/outbox');
+    await page.getByText('50 sur 5000').waitFor({ timeout: 120_000 });
+    const { usage, quota } = await page.evaluate(() => navigator.storage.estimate());
+    row('capacity: 5,000 incident reports (~2,300 chars) queued', `stored and listed; ${(usage / 1e6).toFixed(1)} MB used of ${(quota / 1e6).toFixed(0)} MB quota`);
+    await ctx.close();
   }
 
   const starts = [];

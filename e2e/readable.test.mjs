@@ -55,6 +55,8 @@ test('outbox rows read as words; a refused record is counted apart and shown wit
   assert.equal(await alert.locator('.rec-place').innerText(), 'Kadiolo');
   const bad = page.locator('.rec-bad');
   assert.equal(await bad.locator('.rec-place').innerText(), 'Nafanga');
+  // The server's reason names the question in the user's words.
+  assert.match(await bad.locator('.rec-detail').innerText(), /^400 — « Description courte » : is too long$/);
   await bad.getByRole('button', { name: 'Voir' }).click();
   const answers = bad.locator('.rec-answers');
   await answers.waitFor();

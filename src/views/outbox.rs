@@ -286,7 +286,19 @@ fn RecordRow(entry: OutboxEntry) -> impl IntoView {
             {(!entry.is_discreet_receipt()).then(meta_line)}
             {excerpt.map(|t| view! { <p class="rec-title">{t}</p> })}
             <p class="rec-state" data-testid="record-state">{move || state.t(label)}</p>
-            {move || detail(&st, state.lang.get()).map(|d| view! { <small class="rec-detail">{d}</small> })}
+            {move || {
+                let lang = state.lang.get();
+                let text = match &st {
+                    // The server's reason, with the question it names in the user's words.
+                    DeliveryState::Rejected { status, reason } => Some(format!(
+                        "{status} — {}",
+                        meta.with_value(|e| record_def(&e.envelope))
+                            .map_or_else(|| reason.clone(), |def| vigie_core::forms::readable::refusal_reason(&def, reason, lang))
+                    )),
+                    other => detail(other, lang),
+                };
+                text.map(|d| view! { <small class="rec-detail">{d}</small> })
+            }}
             <Show when=move || rejected && meta.with_value(|e| e.envelope.form_id != "note")>
                 <button class="btn-small" data-testid="correct" on:click=move |_| {
                     let entry = meta.get_value();

@@ -76,6 +76,23 @@ pub fn answers(def: &FormDef, payload: &Json, lang: Lang) -> Vec<(String, String
     out
 }
 
+/// The server's reason for refusing a record, in the user's words where it names a
+/// question of the form (`field 'description' is too long` → `Description courte : is too
+/// long`); otherwise as the server said it.
+pub fn refusal_reason(def: &FormDef, reason: &str, lang: Lang) -> String {
+    let named = reason
+        .split_once("field '")
+        .and_then(|(_, rest)| rest.split_once('\''));
+    let Some((name, rest)) = named else {
+        return reason.to_owned();
+    };
+    let key = name.rsplit('.').next().unwrap_or(name);
+    match def.field(key) {
+        Some(f) => format!("« {} » :{}", f.label.get(lang), rest),
+        None => reason.to_owned(),
+    }
+}
+
 /// A value with no definition to read it by: text as it is, the rest compact.
 fn plain(v: &Json) -> String {
     match v {
@@ -128,6 +145,28 @@ mod tests {
         );
         assert!(rows.iter().any(|r| r.1 == "Non"));
         assert!(!rows.iter().any(|r| r.1.contains('{')), "no JSON: {rows:?}");
+    }
+
+    #[test]
+    fn a_refusal_names_the_question_in_words() {
+        let def = incident();
+        assert_eq!(
+            refusal_reason(
+                &def,
+                "field 'payload.alert_level' is not one of the choices",
+                Lang::Fr
+            ),
+            "« Gravité » : is not one of the choices"
+        );
+        assert_eq!(
+            refusal_reason(&def, "quota exceeded", Lang::Fr),
+            "quota exceeded"
+        );
+        assert_eq!(
+            refusal_reason(&def, "field 'inconnu' is missing", Lang::Fr),
+            "field 'inconnu' is missing"
+        );
+        assert_eq!(refusal_reason(&def, "field 'x", Lang::En), "field 'x");
     }
 
     #[test]
