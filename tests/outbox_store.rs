@@ -443,3 +443,39 @@ async fn a_draft_kept_on_pagehide_comes_back_when_newer() {
     );
     assert!(store.keys_with_prefix("vigie/").expect("keys").is_empty());
 }
+
+/// A phone upgraded from a build that kept receipts beside the records: at the first start
+/// they move to the receipts store (in one write with their removal), the records still to
+/// send stay, and the counts include both.
+#[wasm_bindgen_test]
+async fn receipts_an_older_build_left_in_the_outbox_move_at_start() {
+    reset().await;
+    let old = delivered_at(60, 1_795_000_000_000);
+    let waiting = OutboxEntry::queued(note(61));
+    for e in [&old, &waiting] {
+        put_raw(OUTBOX, e.envelope.id, &serde_json::to_string(e).unwrap()).await;
+    }
+    browser::start_executor();
+    let owner = Owner::new();
+    let outbox = owner.with(|| vigie::sync::Outbox::provide(None));
+    for _ in 0..50 {
+        if outbox.loaded().get_untracked() {
+            break;
+        }
+        sleep(20).await;
+    }
+    let keys: Vec<String> = idb::get_all(OUTBOX)
+        .await
+        .expect("outbox")
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(keys, vec![waiting.envelope.id.to_string()]);
+    assert_eq!(
+        IdbOutbox.receipts(None, 10).await.expect("receipts"),
+        vec![old.clone()]
+    );
+    let counts = owner.with(|| outbox.counts());
+    assert_eq!((counts.waiting, counts.delivered), (1, 1));
+    owner.cleanup();
+}
