@@ -1,7 +1,7 @@
 // Benchmark (figures, not a test): the field-performance table of issue 15, in headless
 // Chromium at 360×640 with the CPU slowed 4× (DevTools throttling), each row the median of
 // several runs. Records are seeded into the app's IndexedDB as the app stores them.
-//   node e2e/bench-field.mjs [runs=3] [rows=save,memory,flush,capacity,start]
+//   node e2e/bench-field.mjs [runs=3] [rows=save,memory,flush,capacity,paint,start]
 // Rows: a save with 0 / 1,000 / 5,000 records waiting (click to "Enregistré" painted), the
 // memory and DOM nodes of the outbox page, "Mes rapports" and Home with 5,000, a flush of
 // 100 and 500 records over a 300 ms round trip, and an offline start to the incident form.
@@ -11,8 +11,8 @@ import { startServer, launchBrowser, waitForWorker, idbPutMany, ROOT } from './h
 
 await import(join(ROOT, 'public/sw-outbox.js'));
 const RUNS = Number(process.argv[2] || 3);
-// Only some rows: `save`, `memory`, `flush`, `capacity`, `start` (all by default).
-const ONLY = process.argv[3] || 'save,memory,flush,capacity,start';
+// Only some rows: `save`, `memory`, `flush`, `capacity`, `paint`, `start` (all by default).
+const ONLY = process.argv[3] || 'save,memory,flush,capacity,paint,start';
 const want = (row) => ONLY.split(',').includes(row);
 const TOKEN = 'bench-token';
 const server = await startServer(undefined, ['--token', TOKEN]);
@@ -160,6 +160,35 @@ try {
     const { usage, quota } = await page.evaluate(() => navigator.storage.estimate());
     row('capacity: 5,000 incident reports (~2,300 chars) queued', `stored and listed; ${(usage / 1e6).toFixed(1)} MB used of ${(quota / 1e6).toFixed(0)} MB quota`);
     await ctx.close();
+  }
+
+  const paints = [];
+  for (let r = 0; r < (want('paint') ? RUNS : 0); r++) {
+    // First visit, 4× CPU: when the largest paint happens and how long the main thread is
+    // blocked (long tasks over 50 ms, as Lighthouse's TBT counts them) until Home reacts.
+    const ctx = await browser.newContext({ viewport: { width: 360, height: 640 } });
+    await ctx.addInitScript(() => {
+      window.__lcp = 0;
+      window.__blocked = 0;
+      new PerformanceObserver((l) => l.getEntries().forEach((e) => (window.__lcp = e.startTime))).observe({ type: 'largest-contentful-paint', buffered: true });
+      new PerformanceObserver((l) => l.getEntries().forEach((e) => (window.__blocked += Math.max(0, e.duration - 50)))).observe({ type: 'longtask', buffered: true });
+    });
+    const page = await ctx.newPage();
+    const cdp = await ctx.newCDPSession(page);
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+    await page.goto(server.url + '/');
+    await page.getByTestId('pending').getByText('Tout est envoyé').waitFor();
+    const [lcp, blocked, fcp] = await page.evaluate(() => [
+      window.__lcp, window.__blocked, performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN,
+    ]);
+    const ready = await page.evaluate(() => performance.now());
+    paints.push({ lcp, blocked, fcp, ready });
+    await ctx.close();
+  }
+  if (paints.length) {
+    const m = (k) => median(paints.map((p) => p[k])).toFixed(0);
+    row('first visit (loopback, 4× CPU): FCP / LCP / Home reacting, ms', `${m('fcp')} / ${m('lcp')} / ${m('ready')}`);
+    row('  main thread blocked over 50 ms (TBT-like), ms', m('blocked'));
   }
 
   const starts = [];
