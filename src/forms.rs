@@ -48,6 +48,10 @@ pub struct Forms {
     referrals: RwSignal<Vec<vigie_core::referrals::Referral>>,
     /// A report the form marks as sensitive (GBV) was just saved: Home shows where to find help.
     after_sensitive: RwSignal<bool>,
+    /// Changes each time a published translation is installed (the language list follows).
+    translation_installed: RwSignal<u32>,
+    /// Why the published translation was refused, if it was.
+    translation_refused: RwSignal<Option<String>>,
 }
 
 /// Why finalising did not happen.
@@ -77,6 +81,16 @@ impl Forms {
     /// The referral directory as last received (cached for offline use).
     pub fn referrals(&self) -> ReadSignal<Vec<vigie_core::referrals::Referral>> {
         self.referrals.read_only()
+    }
+
+    /// Bumped when a published translation is installed.
+    pub fn translation_installed(&self) -> ReadSignal<u32> {
+        self.translation_installed.read_only()
+    }
+
+    /// Why the published translation was refused, if it was.
+    pub fn translation_refused(&self) -> ReadSignal<Option<String>> {
+        self.translation_refused.read_only()
     }
 
     /// Whether a sensitive (GBV) report was just saved; Home clears it once shown.
@@ -162,6 +176,8 @@ impl Forms {
                     .unwrap_or_default(),
             ),
             after_sensitive: RwSignal::new(false),
+            translation_installed: RwSignal::new(0),
+            translation_refused: RwSignal::new(None),
         };
         forms.recompute_current();
         // Drafts are read once the outbox is (after moving an older build's data).
@@ -171,7 +187,17 @@ impl Forms {
             }
         });
         provide_context(forms);
-        forms.fetch_updates();
+        // At start, and whenever the backend changes (a setup link just imported): what it
+        // publishes (forms, referral directory, translation) arrives right away.
+        Effect::new(
+            move |previous: Option<vigie_core::outbox::backend::Backend>| {
+                let backend = outbox.settings().with(|s| s.backend.clone());
+                if previous.as_ref() != Some(&backend) {
+                    forms.fetch_updates();
+                }
+                backend
+            },
+        );
         let _ = window_event_listener(leptos::ev::online, move |_| forms.fetch_updates());
         forms
     }
@@ -377,6 +403,12 @@ impl Forms {
         if let Some(directory) = vigie_core::referrals::request(&backend) {
             leptos::task::spawn_local(async move { this.fetch_referrals(directory).await });
         }
+        if let Some(mut req) = backend.probe_request() {
+            if let vigie_core::outbox::backend::Backend::GenericJson { base, .. } = &backend {
+                req.url = format!("{base}/translation");
+                leptos::task::spawn_local(async move { this.fetch_translation(req).await });
+            }
+        }
         leptos::task::spawn_local(async move {
             let result = crate::adapters::http::fetch(request, 30_000).await;
             // A failed or garbled answer changes nothing.
@@ -388,6 +420,42 @@ impl Forms {
                 this.store_fetched(update.forms);
             }
         });
+    }
+
+    /// Reads the published translation: a valid one is kept and installed, a refused one
+    /// is reported (Settings) and changes nothing; no answer keeps what was there.
+    async fn fetch_translation(&self, request: vigie_core::outbox::backend::HttpRequest) {
+        let result = crate::adapters::http::fetch(request, 30_000).await;
+        let vigie_core::outbox::backend::HttpResult::Response {
+            status: 200, body, ..
+        } = result
+        else {
+            return;
+        };
+        let Ok(answer) = serde_json::from_str::<serde_json::Value>(&body) else {
+            return;
+        };
+        // None published: what was received before stays.
+        let Some(published) = answer.get("translation").filter(|t| !t.is_null()) else {
+            return;
+        };
+        let body = published.to_string();
+        match vigie_core::translation::parse(published) {
+            Ok(t) => {
+                if vigie_core::translation::installed().is_some_and(|old| *old == t) {
+                    return;
+                }
+                if let Some(store) = self.store.get_value() {
+                    if let Err(e) = store.set_raw(vigie_core::keys::TRANSLATION, &body) {
+                        leptos::logging::warn!("translation: {e}");
+                    }
+                }
+                vigie_core::translation::install(t);
+                self.translation_refused.set(None);
+                self.translation_installed.update(|n| *n += 1);
+            }
+            Err(why) => self.translation_refused.set(Some(why.to_string())),
+        }
     }
 
     /// Reads the referral directory; a failed or garbled answer keeps the cached one.

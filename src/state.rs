@@ -42,6 +42,16 @@ impl AppState {
     pub fn provide() -> AppState {
         let store = LocalStore::open();
         let storage_problem = RwSignal::new(None);
+        // A translation received earlier, checked again (storage is outside).
+        if let Some(t) = store
+            .as_ref()
+            .ok()
+            .and_then(|s| s.get_raw(vigie_core::keys::TRANSLATION).ok().flatten())
+            .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+            .and_then(|v| vigie_core::translation::parse(&v).ok())
+        {
+            vigie_core::translation::install(t);
+        }
         let prefs = match &store {
             Ok(store) => load_prefs(store, storage_problem),
             Err(e) => {

@@ -14,17 +14,31 @@ pub enum Lang {
     /// English.
     #[serde(rename = "en")]
     En,
+    /// The language a deployment published (see [`crate::translation`]); French wherever
+    /// none is installed.
+    #[serde(rename = "local")]
+    Local,
 }
 
 impl Lang {
-    /// Every language, in the order the switcher shows them.
+    /// The built-in languages, in the order the switcher shows them.
     pub const ALL: [Lang; 2] = [Lang::Fr, Lang::En];
+
+    /// The languages the switcher offers now: the built-in ones, then a published one.
+    pub fn available() -> Vec<Lang> {
+        let mut all = Lang::ALL.to_vec();
+        if crate::translation::installed().is_some() {
+            all.push(Lang::Local);
+        }
+        all
+    }
 
     /// The BCP 47 tag, for `<html lang>`.
     pub fn code(self) -> &'static str {
         match self {
             Lang::Fr => "fr",
             Lang::En => "en",
+            Lang::Local => crate::translation::installed().map_or("fr", |t| t.code.as_str()),
         }
     }
 
@@ -34,6 +48,7 @@ impl Lang {
         match primary.as_str() {
             "fr" => Some(Lang::Fr),
             "en" => Some(Lang::En),
+            p if crate::translation::installed().is_some_and(|t| t.code == p) => Some(Lang::Local),
             _ => None,
         }
     }
@@ -43,6 +58,7 @@ impl Lang {
         match self {
             Lang::Fr => "Français",
             Lang::En => "English",
+            Lang::Local => crate::translation::installed().map_or("Français", |t| t.name.as_str()),
         }
     }
 }
@@ -57,10 +73,19 @@ macro_rules! catalogue {
             /// Every message, so tests can check the catalogue is complete.
             pub const ALL: &'static [Msg] = &[$(Msg::$key,)*];
 
-            /// The message in `lang`.
+            /// The message in `lang` (a published language falls back to French for a
+            /// message it does not have, which validation does not let happen).
             pub fn text(self, lang: Lang) -> &'static str {
                 match (self, lang) {
+                    (m, Lang::Local) => crate::translation::text(m.key()).unwrap_or(m.text(Lang::Fr)),
                     $((Msg::$key, Lang::Fr) => $fr, (Msg::$key, Lang::En) => $en,)*
+                }
+            }
+
+            /// The message's name, the key a published translation uses.
+            pub fn key(self) -> &'static str {
+                match self {
+                    $(Msg::$key => stringify!($key),)*
                 }
             }
         }
@@ -261,6 +286,10 @@ catalogue! {
     ),
     ReferralsAfterReport => ("Voir les services d'aide à proposer", "See the support services to offer"),
     Correct => ("Corriger", "Correct"),
+    TranslationRefused => (
+        "La traduction publiée par la coordination a été refusée : {why}",
+        "The translation the coordination published was refused: {why}"
+    ),
     QuickExit => ("Sortie rapide", "Quick exit"),
     OptionalLeft => ("Tout l'essentiel est rempli. Les écrans suivants sont facultatifs.", "Everything required is filled in. The next screens are optional."),
     DraftSaved => ("Brouillon enregistré sur le téléphone", "Draft saved on the phone"),
@@ -399,7 +428,7 @@ pub fn unsent_banner(lang: Lang, unsent: usize) -> String {
 /// Integer arithmetic only: float formatting would add ~10 KB to the wasm.
 pub fn format_bytes(lang: Lang, bytes: f64) -> String {
     let (units, sep) = match lang {
-        Lang::Fr => (["o", "Ko", "Mo", "Go"], ','),
+        Lang::Fr | Lang::Local => (["o", "Ko", "Mo", "Go"], ','),
         Lang::En => (["B", "KB", "MB", "GB"], '.'),
     };
     // `as` saturates: negative and NaN become 0.

@@ -22,6 +22,8 @@ pub const USUAL_PLACE: &str = "vigie/usual-place";
 pub const WELCOMED: &str = "vigie/welcomed";
 /// The referral directory last received from the backend.
 pub const REFERRALS: &str = "vigie/referrals";
+/// The interface translation last received from the backend (its JSON text).
+pub const TRANSLATION: &str = "vigie/translation";
 /// The flush lease of browsers without Web Locks.
 pub const FLUSH_LEASE: &str = "vigie/lease/outbox-flush";
 /// The list of outbox record ids (local-storage outbox).

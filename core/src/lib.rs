@@ -13,3 +13,4 @@ pub mod record;
 pub mod referrals;
 pub mod setup_link;
 pub mod sms;
+pub mod translation;

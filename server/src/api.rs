@@ -250,6 +250,16 @@ async fn forms(State(recv): State<Receiver>, _device: DeviceToken) -> Response {
     .into_response()
 }
 
+/// The published interface translation: `{"translation": {…}}`, or `null` when there is
+/// none (an answer, not an error: phones ask at every start).
+async fn translation(State(recv): State<Receiver>, _device: DeviceToken) -> Response {
+    let t = tokio::task::spawn_blocking(move || recv.translation())
+        .await
+        .ok()
+        .flatten();
+    Json(serde_json::json!({ "translation": t })).into_response()
+}
+
 /// The referral directory for phones (cached there for offline use).
 async fn referrals(State(recv): State<Receiver>, _device: DeviceToken) -> Response {
     let list = tokio::task::spawn_blocking(move || recv.referrals())
@@ -383,6 +393,7 @@ pub fn routes(recv: Receiver, allowed_origins: &[HeaderValue]) -> Router {
         .route("/api/plans/{id}", axum::routing::put(put_plan))
         .route("/api/sms", post(receive_sms))
         .route("/api/referrals", get(referrals))
+        .route("/api/translation", get(translation))
         // Unknown API addresses are a wrong base URL, never the app's HTML shell.
         .route("/api", axum::routing::any(not_found))
         .route("/api/{*rest}", axum::routing::any(not_found))

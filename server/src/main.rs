@@ -52,10 +52,13 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the app, receive reports and show the coordinator pages (the default).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Create, list and revoke access tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Print a translation template (every interface message with its French text) for a
+    /// fluent reviewer to fill in, then serve it with --translation.
+    TranslationTemplate,
 }
 
 #[derive(Debug, Args)]
@@ -110,6 +113,10 @@ struct ServeArgs {
     /// hours}]}) served at /api/referrals; read again at each request.
     #[arg(long, env = "VIGIE_REFERRALS")]
     referrals: Option<PathBuf>,
+    /// An interface translation (JSON, see `translation-template`) served at
+    /// /api/translation; checked at each request like the app checks it.
+    #[arg(long, env = "VIGIE_TRANSLATION")]
+    translation: Option<PathBuf>,
     /// Origins allowed to call /api from a browser (CORS), e.g. https://vigie.example.org;
     /// repeat the flag or separate with commas. The app's own origin needs none.
     #[arg(
@@ -157,7 +164,11 @@ async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Token(cmd)) => token_command(cmd),
-        Some(Command::Serve(args)) => serve(args).await,
+        Some(Command::TranslationTemplate) => {
+            println!("{:#}", vigie_core::translation::template());
+            Ok(())
+        }
+        Some(Command::Serve(args)) => serve(*args).await,
         None => serve(cli.serve).await,
     };
     match result {
@@ -238,7 +249,8 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         store::Quota::new(args.max_records_per_hour),
     )
     .map_err(|e| e.to_string())?
-    .with_referrals(args.referrals.as_deref());
+    .with_referrals(args.referrals.as_deref())
+    .with_translation(args.translation.as_deref());
     reload_forms_on_hangup(recv.clone());
     let api = api::routes(recv.clone(), &origins).merge(coord::routes(recv));
     let router = app::router(&args.dist, api).map_err(|e| e.to_string())?;

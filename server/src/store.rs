@@ -20,6 +20,7 @@ pub struct Receiver {
     forms: Arc<FormsFolder>,
     quota: Arc<Quota>,
     referrals: Option<Arc<Path>>,
+    translation: Option<Arc<Path>>,
 }
 
 /// Records accepted per device token and hour: one token (a stolen or buggy phone) cannot
@@ -84,6 +85,7 @@ impl Receiver {
             forms: Arc::new(forms),
             quota: Arc::new(quota),
             referrals: None,
+            translation: None,
         })
     }
 
@@ -91,6 +93,35 @@ impl Receiver {
     pub fn with_referrals(mut self, file: Option<&Path>) -> Receiver {
         self.referrals = file.map(Arc::from);
         self
+    }
+
+    /// Serves the interface translation in `file` at /api/translation.
+    pub fn with_translation(mut self, file: Option<&Path>) -> Receiver {
+        self.translation = file.map(Arc::from);
+        self
+    }
+
+    /// The published translation, if its file is there and the app would accept it (a
+    /// refused one is logged with the reason and not served).
+    pub fn translation(&self) -> Option<serde_json::Value> {
+        let path = self.translation.as_ref()?;
+        let value: serde_json::Value = match std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
+        {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::warn!(error = %e, "translation unreadable");
+                return None;
+            }
+        };
+        match vigie_core::translation::parse(&value) {
+            Ok(_) => Some(value),
+            Err(e) => {
+                tracing::warn!(error = %e, "translation refused");
+                None
+            }
+        }
     }
 
     /// The referral directory's valid entries (none without a file; a file that cannot be

@@ -31,10 +31,13 @@ pub fn Settings() -> impl IntoView {
 #[component]
 pub fn LanguageChoice() -> impl IntoView {
     let state = use_app_state();
+    let forms = crate::forms::use_forms();
     view! {
             <fieldset class="field">
                 <legend>{crate::views::tr(Msg::Language)}</legend>
-                {Lang::ALL
+                {move || {
+                    forms.translation_installed().track();
+                    Lang::available()
                     .into_iter()
                     .map(|lang| {
                         view! {
@@ -50,8 +53,14 @@ pub fn LanguageChoice() -> impl IntoView {
                             </label>
                         }
                     })
-                    .collect_view()}
+                    .collect_view()
+                }}
                 <p class="hint">{crate::views::tr(Msg::LanguageHint)}</p>
+                {move || forms.translation_refused().get().map(|why| view! {
+                    <p class="result result-bad" role="status" data-testid="translation-refused">
+                        {move || state.t(Msg::TranslationRefused).replace("{why}", &why)}
+                    </p>
+                })}
             </fieldset>
     }
 }

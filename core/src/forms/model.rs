@@ -25,7 +25,7 @@ impl Text {
     pub fn get(&self, lang: Lang) -> &str {
         match lang {
             Lang::En => self.en.as_deref().filter(|s| !s.is_empty()),
-            Lang::Fr => None,
+            Lang::Fr | Lang::Local => None,
         }
         .unwrap_or(&self.fr)
     }

@@ -1,0 +1,229 @@
+//! Interface translations published by a deployment, like form definitions, so that a
+//! fluent reviewer can supply a language (Bambara, …) without a developer. A translation
+//! must give every message of the catalogue, no unknown one, and keep each message's
+//! placeholders (`{n}`, `{total}`…); anything else is refused with the reason, and the
+//! interface stays in French and English. None ships with the app.
+//!
+//! ```json
+//! {"code": "bm", "name": "Bamanankan", "messages": {"SendNow": "…", …}}
+//! ```
+//!
+//! `vigie-server translation-template` prints one with every key and its French text.
+
+use std::collections::BTreeMap;
+use std::sync::RwLock;
+
+use serde_json::Value as Json;
+
+use crate::i18n::{Lang, Msg};
+
+/// A validated translation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Translation {
+    /// BCP 47 primary tag (`bm`).
+    pub code: String,
+    /// The language's own name (`Bamanankan`).
+    pub name: String,
+    /// Text by message key.
+    pub messages: BTreeMap<String, String>,
+}
+
+/// Why a translation is refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Refused {
+    /// Not an object with `code`, `name` and `messages`.
+    #[error("the translation must be an object with 'code', 'name' and 'messages'")]
+    Shape,
+    /// The code is not 2–3 lowercase letters, or is a built-in language.
+    #[error("'code' must be 2 or 3 lowercase letters and not fr or en: {0}")]
+    Code(String),
+    /// Messages the catalogue has that the translation lacks.
+    #[error("{} messages are missing, e.g. {}", .0.len(), .0.iter().take(5).cloned().collect::<Vec<_>>().join(", "))]
+    Missing(Vec<String>),
+    /// Keys the catalogue does not have.
+    #[error("unknown messages: {}", .0.iter().take(5).cloned().collect::<Vec<_>>().join(", "))]
+    Unknown(Vec<String>),
+    /// A message that drops or adds a placeholder.
+    #[error("message {0} must keep the placeholders {1}")]
+    Placeholders(String, String),
+    /// A message that is empty or too long.
+    #[error("message {0} is empty or too long")]
+    Length(String),
+}
+
+fn placeholders(text: &str) -> Vec<&str> {
+    let mut out: Vec<&str> = text
+        .match_indices('{')
+        .filter_map(|(i, _)| text[i..].find('}').map(|j| &text[i..=i + j]))
+        .collect();
+    out.sort_unstable();
+    out
+}
+
+/// Checks a published translation against the catalogue.
+pub fn parse(value: &Json) -> Result<Translation, Refused> {
+    let code = value
+        .get("code")
+        .and_then(Json::as_str)
+        .ok_or(Refused::Shape)?;
+    let name = value
+        .get("name")
+        .and_then(Json::as_str)
+        .ok_or(Refused::Shape)?;
+    let messages = value
+        .get("messages")
+        .and_then(Json::as_object)
+        .ok_or(Refused::Shape)?;
+    let good_code = (2..=3).contains(&code.len())
+        && code.chars().all(|c| c.is_ascii_lowercase())
+        && code != "fr"
+        && code != "en";
+    if !good_code {
+        return Err(Refused::Code(code.chars().take(10).collect()));
+    }
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 40 {
+        return Err(Refused::Shape);
+    }
+    let known: Vec<&str> = Msg::ALL.iter().map(|m| m.key()).collect();
+    let unknown: Vec<String> = messages
+        .keys()
+        .filter(|k| !known.contains(&k.as_str()))
+        .cloned()
+        .collect();
+    if !unknown.is_empty() {
+        return Err(Refused::Unknown(unknown));
+    }
+    let missing: Vec<String> = known
+        .iter()
+        .filter(|k| !messages.get(**k).is_some_and(Json::is_string))
+        .map(|k| (*k).to_owned())
+        .collect();
+    if !missing.is_empty() {
+        return Err(Refused::Missing(missing));
+    }
+    let mut out = BTreeMap::new();
+    for m in Msg::ALL {
+        let text = messages
+            .get(m.key())
+            .and_then(Json::as_str)
+            .unwrap_or_default();
+        let french = m.text(Lang::Fr);
+        if text.trim().is_empty() || text.chars().count() > 3 * french.chars().count() + 100 {
+            return Err(Refused::Length(m.key().to_owned()));
+        }
+        if placeholders(text) != placeholders(french) {
+            return Err(Refused::Placeholders(
+                m.key().to_owned(),
+                placeholders(french).join(" "),
+            ));
+        }
+        out.insert(m.key().to_owned(), text.to_owned());
+    }
+    Ok(Translation {
+        code: code.to_owned(),
+        name: name.to_owned(),
+        messages: out,
+    })
+}
+
+/// A template for translators: every key with its French text.
+pub fn template() -> Json {
+    let messages: serde_json::Map<String, Json> = Msg::ALL
+        .iter()
+        .map(|m| {
+            (
+                m.key().to_owned(),
+                Json::String(m.text(Lang::Fr).to_owned()),
+            )
+        })
+        .collect();
+    serde_json::json!({"code": "xx", "name": "…", "messages": messages})
+}
+
+static INSTALLED: RwLock<Option<&'static Translation>> = RwLock::new(None);
+
+/// Makes `t` the published language. Each installed translation stays in memory for the
+/// life of the page (texts are handed out as `&'static str`): install once per start and
+/// per update received, not in a loop.
+pub fn install(t: Translation) {
+    let leaked: &'static Translation = Box::leak(Box::new(t));
+    if let Ok(mut slot) = INSTALLED.write() {
+        *slot = Some(leaked);
+    }
+}
+
+/// The published language, if one is installed.
+pub fn installed() -> Option<&'static Translation> {
+    INSTALLED.read().ok().and_then(|s| *s)
+}
+
+/// The installed text of message `key`.
+pub fn text(key: &str) -> Option<&'static str> {
+    installed()
+        .and_then(|t| t.messages.get(key))
+        .map(String::as_str)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A complete translation for tests: "[xx] " before each French text. Not a language.
+    fn complete() -> Json {
+        let mut t = template();
+        t["code"] = "bm".into();
+        t["name"] = "Essai".into();
+        for (_, v) in t["messages"].as_object_mut().unwrap() {
+            *v = Json::String(format!("[xx] {}", v.as_str().unwrap()));
+        }
+        t
+    }
+
+    #[test]
+    fn a_complete_translation_is_installed_and_used() {
+        let t = parse(&complete()).expect("complete");
+        assert_eq!(t.messages.len(), Msg::ALL.len());
+        install(t);
+        assert_eq!(Msg::SendNow.text(Lang::Local), "[xx] Envoyer maintenant");
+        assert_eq!(Lang::Local.code(), "bm");
+        assert_eq!(Lang::Local.native_name(), "Essai");
+        assert_eq!(Lang::from_code("bm"), Some(Lang::Local));
+        assert!(Lang::available().contains(&Lang::Local));
+        assert_eq!(
+            Msg::SendNow.text(Lang::Fr),
+            "Envoyer maintenant",
+            "French unchanged"
+        );
+    }
+
+    #[test]
+    fn incomplete_unknown_or_broken_translations_are_refused_with_the_reason() {
+        let mut missing = complete();
+        missing["messages"]
+            .as_object_mut()
+            .unwrap()
+            .remove("SendNow");
+        assert!(
+            matches!(parse(&missing), Err(Refused::Missing(k)) if k == vec!["SendNow".to_owned()])
+        );
+        let mut unknown = complete();
+        unknown["messages"]["Bonjour"] = "x".into();
+        assert!(matches!(parse(&unknown), Err(Refused::Unknown(_))));
+        let mut holes = complete();
+        holes["messages"]["Sending"] = "envoi".into();
+        let err = parse(&holes).unwrap_err();
+        assert_eq!(
+            err,
+            Refused::Placeholders("Sending".into(), "{done} {total}".into())
+        );
+        assert!(err.to_string().contains("{done}"));
+        let mut french = complete();
+        french["code"] = "fr".into();
+        assert!(matches!(parse(&french), Err(Refused::Code(_))));
+        let mut empty = complete();
+        empty["messages"]["Save"] = " ".into();
+        assert_eq!(parse(&empty), Err(Refused::Length("Save".into())));
+        assert_eq!(parse(&serde_json::json!([])), Err(Refused::Shape));
+    }
+}
