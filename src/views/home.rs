@@ -26,12 +26,7 @@ pub fn Home() -> impl IntoView {
     view! {
         <section class="home">
             <h1 class="tagline">{crate::views::tr(Msg::Tagline)}</h1>
-            <nav class="tiles">
-                {link("/report", Icon::Alert, Msg::ReportIncident, "tile tile-alert")}
-                {link("/activity", Icon::Activity, Msg::LogActivity, "tile")}
-                {link("/plans", Icon::Plan, Msg::ActionPlans, "tile")}
-                {link("/outbox", Icon::Outbox, Msg::Outbox, "tile")}
-            </nav>
+            // Right after an alert or a GBV report: what to do next comes first.
             <SmsOffer />
             <Show when=move || after_sensitive.get()>
                 <p class="sms-offer" data-testid="after-sensitive">
@@ -40,6 +35,12 @@ pub fn Home() -> impl IntoView {
                     </A>
                 </p>
             </Show>
+            <nav class="tiles">
+                {link("/report", Icon::Alert, Msg::ReportIncident, "tile tile-alert")}
+                {link("/activity", Icon::Activity, Msg::LogActivity, "tile")}
+                {link("/plans", Icon::Plan, Msg::ActionPlans, "tile")}
+                {link("/outbox", Icon::Outbox, Msg::Outbox, "tile")}
+            </nav>
             // Below the tiles: a first red alert is never pushed off the screen.
             <crate::views::welcome::Welcome />
             <DraftList />
