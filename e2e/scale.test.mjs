@@ -93,6 +93,8 @@ test('with 400 receipts and 60 records to send, lists show 50 rows and a save re
   // A save writes one record; it reads no list back from storage.
   await page.goto(server.url + '/note');
   await page.getByLabel('Ce que vous voulez signaler').fill('Conflit entre éleveurs à Kadiolo');
+  // The start's own reads end with the drafts (read once the outbox is); only then count.
+  await page.waitForFunction(() => window.__reads.some((r) => r.store === 'drafts'));
   await page.evaluate(() => (window.__reads = []));
   await page.getByRole('button', { name: 'Enregistrer' }).click();
   await page.getByText('Enregistré sur le téléphone').waitFor();
