@@ -403,11 +403,8 @@ impl Forms {
         if let Some(directory) = vigie_core::referrals::request(&backend) {
             leptos::task::spawn_local(async move { this.fetch_referrals(directory).await });
         }
-        if let Some(mut req) = backend.probe_request() {
-            if let vigie_core::outbox::backend::Backend::GenericJson { base, .. } = &backend {
-                req.url = format!("{base}/translation");
-                leptos::task::spawn_local(async move { this.fetch_translation(req).await });
-            }
+        if let Some(req) = vigie_core::translation::request(&backend) {
+            leptos::task::spawn_local(async move { this.fetch_translation(req).await });
         }
         leptos::task::spawn_local(async move {
             let result = crate::adapters::http::fetch(request, 30_000).await;

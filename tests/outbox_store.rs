@@ -76,6 +76,20 @@ async fn put_raw(store: &'static str, id: Uuid, text: &str) {
     .expect("write");
 }
 
+/// The page's outbox, provided and read from storage (as at a start).
+async fn started_outbox() -> (Owner, vigie::sync::Outbox) {
+    browser::start_executor();
+    let owner = Owner::new();
+    let outbox = owner.with(|| vigie::sync::Outbox::provide(None));
+    for _ in 0..50 {
+        if outbox.loaded().get_untracked() {
+            break;
+        }
+        sleep(20).await;
+    }
+    (owner, outbox)
+}
+
 struct Accepting;
 
 impl Transport for Accepting {
@@ -381,15 +395,7 @@ async fn send_now_cannot_undo_a_delivery_made_by_another_tab() {
         last_error: vigie_core::outbox::state::RetryReason::Timeout,
     };
     IdbOutbox.save(&[waiting]).await.expect("store");
-    browser::start_executor();
-    let owner = Owner::new();
-    let outbox = owner.with(|| vigie::sync::Outbox::provide(None));
-    for _ in 0..50 {
-        if outbox.loaded().get_untracked() {
-            break;
-        }
-        sleep(20).await;
-    }
+    let (owner, outbox) = started_outbox().await;
     assert_eq!(
         outbox.entries().get_untracked().len(),
         1,
@@ -455,15 +461,7 @@ async fn receipts_an_older_build_left_in_the_outbox_move_at_start() {
     for e in [&old, &waiting] {
         put_raw(OUTBOX, e.envelope.id, &serde_json::to_string(e).unwrap()).await;
     }
-    browser::start_executor();
-    let owner = Owner::new();
-    let outbox = owner.with(|| vigie::sync::Outbox::provide(None));
-    for _ in 0..50 {
-        if outbox.loaded().get_untracked() {
-            break;
-        }
-        sleep(20).await;
-    }
+    let (owner, outbox) = started_outbox().await;
     let keys: Vec<String> = idb::get_all(OUTBOX)
         .await
         .expect("outbox")

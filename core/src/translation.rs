@@ -127,6 +127,19 @@ pub fn parse(value: &Json) -> Result<Translation, Refused> {
     })
 }
 
+/// The request for the published translation: generic JSON `GET {base}/translation`
+/// (`{"translation": … | null}`). None for other backends, which do not publish one.
+pub fn request(
+    backend: &crate::outbox::backend::Backend,
+) -> Option<crate::outbox::backend::HttpRequest> {
+    match backend {
+        crate::outbox::backend::Backend::GenericJson { .. } => {
+            crate::forms::remote::published_request(backend, "translation")
+        }
+        _ => None,
+    }
+}
+
 /// A template for translators: every key with its French text.
 pub fn template() -> Json {
     let messages: serde_json::Map<String, Json> = Msg::ALL

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use crate::adapters::download;
 use crate::state::use_app_state;
 use crate::sync::use_outbox;
+use vigie_core::forms::{readable, FormDef};
 use vigie_core::i18n::{format_bytes, Lang, Msg};
 use vigie_core::outbox::state::{DeliveryState, RetryReason};
 use vigie_core::outbox::OutboxEntry;
@@ -21,8 +22,9 @@ pub fn state_label(state: &DeliveryState) -> Msg {
     }
 }
 
-/// The detail line under a record's state: the last error in plain words, or the server's.
-fn detail(state: &DeliveryState, lang: Lang) -> Option<String> {
+/// The detail line under a record's state: the last error in plain words, or the server's
+/// reason with the question it names in the user's words (`def`: the record's form).
+fn detail(state: &DeliveryState, lang: Lang, def: Option<&FormDef>) -> Option<String> {
     match state {
         DeliveryState::RetryWait {
             last_error,
@@ -37,7 +39,13 @@ fn detail(state: &DeliveryState, lang: Lang) -> Option<String> {
             };
             Some(format!("{} (×{attempts})", why.text(lang)))
         }
-        DeliveryState::Rejected { status, reason } => Some(format!("{status} — {reason}")),
+        DeliveryState::Rejected { status, reason } => Some(format!(
+            "{status} — {}",
+            def.map_or_else(
+                || reason.clone(),
+                |d| readable::refusal_reason(d, reason, lang)
+            )
+        )),
         _ => None,
     }
 }
@@ -68,7 +76,7 @@ pub fn form_title(id: &str) -> impl Fn() -> String + Send + Sync + 'static {
 
 /// The definition a record was filled with, else its form's current one (a record from
 /// before an update still reads by its questions).
-fn record_def(env: &vigie_core::record::Envelope) -> Option<vigie_core::forms::FormDef> {
+fn record_def(env: &vigie_core::record::Envelope) -> Option<FormDef> {
     let forms = crate::forms::use_forms();
     forms.version(&env.form_id, &env.form_version).or_else(|| {
         forms
@@ -79,11 +87,11 @@ fn record_def(env: &vigie_core::record::Envelope) -> Option<vigie_core::forms::F
 
 /// The alert level (code and the start of its label) and the place of a record, as its
 /// form reads them.
-fn level_and_place(entry: &OutboxEntry, lang: Lang) -> (Option<(String, String)>, Option<String>) {
-    let env = &entry.envelope;
-    let Some(def) = record_def(env) else {
-        return (None, None);
-    };
+fn level_and_place(
+    env: &vigie_core::record::Envelope,
+    def: &FormDef,
+    lang: Lang,
+) -> (Option<(String, String)>, Option<String>) {
     let level = env
         .payload
         .get("alert_level")
@@ -96,7 +104,7 @@ fn level_and_place(entry: &OutboxEntry, lang: Lang) -> (Option<(String, String)>
             let short = label.split(" — ").next().unwrap_or(label);
             (code.to_owned(), short.to_owned())
         });
-    let place = vigie_core::forms::readable::record_place(&def, &env.payload);
+    let place = readable::record_place(def, &env.payload);
     (level, place)
 }
 
@@ -249,8 +257,15 @@ fn RecordRow(entry: OutboxEntry) -> impl IntoView {
     let meta = StoredValue::new(entry.clone());
     let forms = crate::forms::use_forms();
     let navigate = StoredValue::new(leptos_router::hooks::use_navigate());
+    // Looked up once per row, not at every render of its lines.
+    let def = StoredValue::new(record_def(&entry.envelope));
     let meta_line = move || {
-        let (level, place) = meta.with_value(|e| level_and_place(e, state.lang.get()));
+        let lang = state.lang.get();
+        let (level, place) = def.with_value(|d| {
+            d.as_ref().map_or((None, None), |d| {
+                meta.with_value(|e| level_and_place(&e.envelope, d, lang))
+            })
+        });
         (level.is_some() || place.is_some()).then(|| {
             view! {
                 <p class="rec-meta">
@@ -260,10 +275,10 @@ fn RecordRow(entry: OutboxEntry) -> impl IntoView {
             }
         })
     };
-    let readable = StoredValue::new(if rejected {
-        let env = &entry.envelope;
-        record_def(env).map(|def| {
-            vigie_core::forms::readable::answers(&def, &env.payload, state.lang.get_untracked())
+    let answers = StoredValue::new(if rejected {
+        def.with_value(|d| {
+            d.as_ref()
+                .map(|d| readable::answers(d, &entry.envelope.payload, state.lang.get_untracked()))
         })
     } else {
         None
@@ -287,16 +302,7 @@ fn RecordRow(entry: OutboxEntry) -> impl IntoView {
             {excerpt.map(|t| view! { <p class="rec-title">{t}</p> })}
             <p class="rec-state" data-testid="record-state">{move || state.t(label)}</p>
             {move || {
-                let lang = state.lang.get();
-                let text = match &st {
-                    // The server's reason, with the question it names in the user's words.
-                    DeliveryState::Rejected { status, reason } => Some(format!(
-                        "{status} — {}",
-                        meta.with_value(|e| record_def(&e.envelope))
-                            .map_or_else(|| reason.clone(), |def| vigie_core::forms::readable::refusal_reason(&def, reason, lang))
-                    )),
-                    other => detail(other, lang),
-                };
+                let text = def.with_value(|d| detail(&st, state.lang.get(), d.as_ref()));
                 text.map(|d| view! { <small class="rec-detail">{d}</small> })
             }}
             <Show when=move || rejected && meta.with_value(|e| e.envelope.form_id != "note")>
@@ -316,7 +322,7 @@ fn RecordRow(entry: OutboxEntry) -> impl IntoView {
                 </button>
             </Show>
             <Show when=move || rejected>
-                <RecordActions id=id text=json.get_value() resend=true readable=readable.get_value() />
+                <RecordActions id=id text=json.get_value() resend=true readable=answers.get_value() />
             </Show>
         </li>
     }
