@@ -50,6 +50,8 @@ pub struct Outbox {
     settings_unreadable: RwSignal<bool>,
     store: StoredValue<Option<LocalStore>>,
     timer: StoredValue<Option<TimeoutHandle>>,
+    /// Reloads started so far: only the latest one's reads are shown.
+    reloads: StoredValue<u64>,
     stored_bytes: Memo<usize>,
 }
 
@@ -95,6 +97,7 @@ impl Outbox {
             settings_unreadable: RwSignal::new(unreadable),
             store: StoredValue::new(store),
             timer: StoredValue::new(None),
+            reloads: StoredValue::new(0),
         };
         leptos::task::spawn_local(async move {
             if let Some(local) = store {
@@ -220,18 +223,32 @@ impl Outbox {
     }
 
     /// Re-reads the records still to send, the number of receipts and the receipts shown:
-    /// a cost that grows with what is unsent, not with a year of receipts.
+    /// a cost that grows with what is unsent, not with a year of receipts. All three come
+    /// from one read and are shown together; a reload overtaken by a later one (a flush
+    /// ending while a refresh reads) drops what it read.
     async fn reload(&self) {
-        match IdbOutbox.load().await {
-            Ok(loaded) => {
+        let generation = self.reloads.get_value() + 1;
+        self.reloads.set_value(generation);
+        let shown = self.receipts.with_untracked(Vec::len).max(RECEIPT_PAGE) as u32;
+        let view = IdbOutbox.view(shown).await;
+        if self.reloads.get_value() != generation {
+            return;
+        }
+        match view {
+            Ok(view) => {
+                let loaded = view.loaded;
                 if !loaded.stray_receipts.is_empty() {
-                    // An older build kept receipts with the records: move them.
-                    if let Err(e) = IdbOutbox.save(&loaded.stray_receipts).await {
-                        leptos::logging::warn!("moving receipts: {e}");
+                    // An older build kept receipts with the records: move them, then
+                    // read again to show them where they now are.
+                    match IdbOutbox.save(&loaded.stray_receipts).await {
+                        Ok(()) => return Box::pin(self.reload()).await,
+                        Err(e) => leptos::logging::warn!("moving receipts: {e}"),
                     }
                 }
                 self.entries.set(loaded.pending);
                 self.unreadable.set(loaded.unreadable);
+                self.receipt_total.set(view.receipt_total);
+                self.receipts.set(view.receipts);
                 self.problem.set(None);
             }
             Err(e) => {
@@ -239,17 +256,6 @@ impl Outbox {
                 self.problem
                     .set(Some(OutboxStoreError::from(e).user_message()));
             }
-        }
-        let shown = self.receipts.with_untracked(Vec::len).max(RECEIPT_PAGE) as u32;
-        match (
-            IdbOutbox.receipt_count().await,
-            IdbOutbox.receipts(None, shown).await,
-        ) {
-            (Ok(total), Ok(page)) => {
-                self.receipt_total.set(total);
-                self.receipts.set(page);
-            }
-            (Err(e), _) | (_, Err(e)) => leptos::logging::warn!("receipts: {e}"),
         }
     }
 

@@ -477,3 +477,39 @@ async fn receipts_an_older_build_left_in_the_outbox_move_at_start() {
     assert_eq!((counts.waiting, counts.delivered), (1, 1));
     owner.cleanup();
 }
+
+/// The views read the records to send and the receipts in one transaction: while a flush
+/// moves records to the receipts, every read sees each record in exactly one of the two.
+#[wasm_bindgen_test]
+async fn a_view_read_during_a_flush_sees_each_record_once() {
+    reset().await;
+    let queued: Vec<OutboxEntry> = (0..40)
+        .map(|n| OutboxEntry::queued(note(2_000 + n)))
+        .collect();
+    IdbOutbox.save(&queued).await.expect("queued");
+    let delivered: Vec<OutboxEntry> = queued
+        .iter()
+        .map(|e| delivered_at(e.envelope.id.as_u128(), e.envelope.created_at))
+        .collect();
+    // The "flush" writes in four transactions while the views read.
+    wasm_bindgen_futures::spawn_local(async move {
+        for chunk in delivered.chunks(10) {
+            IdbOutbox.save(chunk).await.expect("delivered");
+        }
+    });
+    let mut seen = Vec::new();
+    for _ in 0..200 {
+        let view = IdbOutbox.view(50).await.expect("view");
+        assert_eq!(
+            view.loaded.pending.len() + view.receipt_total,
+            40,
+            "each record is either to send or delivered"
+        );
+        assert_eq!(view.receipts.len(), view.receipt_total);
+        seen.push(view.receipt_total);
+        if view.receipt_total == 40 {
+            break;
+        }
+    }
+    assert_eq!(seen.last(), Some(&40), "the flush ended: {seen:?}");
+}

@@ -318,38 +318,128 @@ async fn read_range(
     start: Start<'_>,
     limit: Option<u32>,
 ) -> Result<Vec<(String, String)>, IdbError> {
-    let db = db().await?;
-    let tx = transaction(&db, &[store], false)?;
-    let read = |e: JsValue| IdbError::ReadFailed(super::js_text(&e));
-    let os = tx.object_store(store).map_err(read)?;
-    let range: JsValue = match start {
-        Start::First => JsValue::NULL,
-        Start::After(k) => web_sys::IdbKeyRange::lower_bound_with_open(&k.into(), true)
-            .map_err(read)?
-            .into(),
-        Start::At(k) => web_sys::IdbKeyRange::lower_bound(&k.into())
-            .map_err(read)?
-            .into(),
-    };
-    let (keys, values) = match limit {
-        Some(n) => (
-            os.get_all_keys_with_key_and_limit(&range, n),
-            os.get_all_with_key_and_limit(&range, n),
-        ),
-        None => (
-            os.get_all_keys_with_key(&range),
-            os.get_all_with_key(&range),
-        ),
-    };
-    let keys: Array = request(&keys.map_err(read)?, false).await?.unchecked_into();
-    let values: Array = request(&values.map_err(read)?, false)
-        .await?
-        .unchecked_into();
-    Ok(keys
+    match read_many(&[Read::Range {
+        store,
+        start,
+        limit,
+    }])
+    .await?
+    .pop()
+    {
+        Some(Found::Rows(rows)) => Ok(rows),
+        _ => Ok(Vec::new()),
+    }
+}
+
+/// One read inside [`read_many`].
+#[derive(Clone, Copy, Debug)]
+pub enum Read<'a> {
+    /// Up to `limit` `(key, value)` of `store` in key order from `start`.
+    Range {
+        /// Object store.
+        store: &'a str,
+        /// Where to start.
+        start: Start<'a>,
+        /// At most this many (all if `None`).
+        limit: Option<u32>,
+    },
+    /// How many values `store` holds.
+    Count(&'a str),
+}
+
+/// What one [`Read`] found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Found {
+    /// Rows of a [`Read::Range`].
+    Rows(Vec<(String, String)>),
+    /// The number of a [`Read::Count`].
+    Count(usize),
+}
+
+/// The requests of one read: queued together, awaited after.
+enum Queued {
+    Range(IdbRequest, IdbRequest),
+    Count(IdbRequest),
+}
+
+/// Runs `reads` in one readonly transaction, so that together they see one state of the
+/// database: a write that commits meanwhile is in all of them or in none (a list of
+/// records to send and the receipts next to it never disagree).
+pub async fn read_many(reads: &[Read<'_>]) -> Result<Vec<Found>, IdbError> {
+    let mut stores: Vec<&str> = reads
         .iter()
-        .zip(values.iter())
-        .filter_map(|(k, v)| Some((k.as_string()?, v.as_string().unwrap_or_default())))
-        .collect())
+        .map(|r| match r {
+            Read::Range { store, .. } | Read::Count(store) => *store,
+        })
+        .collect();
+    stores.sort_unstable();
+    stores.dedup();
+    if stores.is_empty() {
+        return Ok(Vec::new());
+    }
+    let db = db().await?;
+    let tx = transaction(&db, &stores, false)?;
+    let fail = |e: JsValue| IdbError::ReadFailed(super::js_text(&e));
+    // Every request is queued before the first is awaited: the transaction stays active
+    // until the last one has answered.
+    let mut queued = Vec::with_capacity(reads.len());
+    for read in reads {
+        queued.push(match *read {
+            Read::Range {
+                store,
+                start,
+                limit,
+            } => {
+                let os = tx.object_store(store).map_err(fail)?;
+                let range: JsValue = match start {
+                    Start::First => JsValue::NULL,
+                    Start::After(k) => web_sys::IdbKeyRange::lower_bound_with_open(&k.into(), true)
+                        .map_err(fail)?
+                        .into(),
+                    Start::At(k) => web_sys::IdbKeyRange::lower_bound(&k.into())
+                        .map_err(fail)?
+                        .into(),
+                };
+                let (keys, values) = match limit {
+                    Some(n) => (
+                        os.get_all_keys_with_key_and_limit(&range, n),
+                        os.get_all_with_key_and_limit(&range, n),
+                    ),
+                    None => (
+                        os.get_all_keys_with_key(&range),
+                        os.get_all_with_key(&range),
+                    ),
+                };
+                Queued::Range(keys.map_err(fail)?, values.map_err(fail)?)
+            }
+            Read::Count(store) => Queued::Count(
+                tx.object_store(store)
+                    .and_then(|s| s.count())
+                    .map_err(fail)?,
+            ),
+        });
+    }
+    let mut found = Vec::with_capacity(queued.len());
+    for q in queued {
+        found.push(match q {
+            Queued::Range(keys, values) => {
+                let keys: Array = request(&keys, false).await?.unchecked_into();
+                let values: Array = request(&values, false).await?.unchecked_into();
+                Found::Rows(
+                    keys.iter()
+                        .zip(values.iter())
+                        .filter_map(|(k, v)| {
+                            Some((k.as_string()?, v.as_string().unwrap_or_default()))
+                        })
+                        .collect(),
+                )
+            }
+            Queued::Count(req) => {
+                Found::Count(request(&req, false).await?.as_f64().unwrap_or(0.0) as usize)
+            }
+        });
+    }
+    Ok(found)
 }
 
 /// Where [`get_page`] starts.
@@ -365,13 +455,10 @@ pub enum Start<'a> {
 
 /// How many values `store` holds (without reading them).
 pub async fn count(store: &str) -> Result<usize, IdbError> {
-    let db = db().await?;
-    let tx = transaction(&db, &[store], false)?;
-    let req = tx
-        .object_store(store)
-        .and_then(|s| s.count())
-        .map_err(|e| IdbError::ReadFailed(super::js_text(&e)))?;
-    Ok(request(&req, false).await?.as_f64().unwrap_or(0.0) as usize)
+    match read_many(&[Read::Count(store)]).await?.pop() {
+        Some(Found::Count(n)) => Ok(n),
+        _ => Ok(0),
+    }
 }
 
 /// Removes everything from `store` (tests and the user's "erase this phone's data").

@@ -8,7 +8,7 @@
 use thiserror::Error;
 use uuid::Uuid;
 
-use super::idb::{self, IdbError, Op, Start, DRAFTS, META, OUTBOX, RECEIPTS};
+use super::idb::{self, Found, IdbError, Op, Read, Start, DRAFTS, META, OUTBOX, RECEIPTS};
 use vigie_core::i18n::Msg;
 use vigie_core::outbox::receipts::{self, MonthCounts};
 use vigie_core::outbox::state::DeliveryState;
@@ -135,6 +135,50 @@ pub struct Loaded {
     pub unreadable: Vec<Unreadable>,
 }
 
+impl Loaded {
+    fn sort_out(rows: Vec<(String, String)>) -> Loaded {
+        let mut loaded = Loaded::default();
+        for (key, raw) in rows {
+            match decode(&key, &raw) {
+                Ok(e) if matches!(e.state, DeliveryState::Delivered(_)) => {
+                    loaded.stray_receipts.push(e)
+                }
+                Ok(e) => loaded.pending.push(e),
+                Err(u) => loaded.unreadable.push(u),
+            }
+        }
+        loaded
+            .pending
+            .sort_by_key(|e| std::cmp::Reverse(e.envelope.created_at));
+        loaded
+    }
+}
+
+/// The outbox as its views show it, read at one instant (see [`IdbOutbox::view`]).
+#[derive(Debug, Default)]
+pub struct View {
+    /// The `outbox` store, sorted out.
+    pub loaded: Loaded,
+    /// How many receipts are kept whole.
+    pub receipt_total: usize,
+    /// The newest receipts.
+    pub receipts: Vec<OutboxEntry>,
+}
+
+/// Decodes receipts; a damaged one is skipped (the record is at the backend) and left as
+/// it is.
+fn decode_receipts(rows: Vec<(String, String)>) -> Vec<OutboxEntry> {
+    rows.into_iter()
+        .filter_map(|(key, raw)| match decode(&key, &raw) {
+            Ok(e) => Some(e),
+            Err(u) => {
+                leptos::logging::warn!("receipt {key}: {}", u.reason);
+                None
+            }
+        })
+        .collect()
+}
+
 /// The outbox in IndexedDB.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct IdbOutbox;
@@ -161,20 +205,37 @@ impl IdbOutbox {
 
     /// Every entry of the `outbox` store, sorted out.
     pub async fn load(&self) -> Result<Loaded, IdbError> {
-        let mut loaded = Loaded::default();
-        for (key, raw) in idb::get_all(OUTBOX).await? {
-            match decode(&key, &raw) {
-                Ok(e) if matches!(e.state, DeliveryState::Delivered(_)) => {
-                    loaded.stray_receipts.push(e)
-                }
-                Ok(e) => loaded.pending.push(e),
-                Err(u) => loaded.unreadable.push(u),
-            }
-        }
-        loaded
-            .pending
-            .sort_by_key(|e| std::cmp::Reverse(e.envelope.created_at));
-        Ok(loaded)
+        Ok(Loaded::sort_out(idb::get_all(OUTBOX).await?))
+    }
+
+    /// What the outbox's views show, read in one transaction so that the parts agree: the
+    /// records to send, the number of receipts and the newest `shown` of them. (Read apart,
+    /// a flush committing in between made a record both "en attente" and "envoyé".)
+    pub async fn view(&self, shown: u32) -> Result<View, IdbError> {
+        let reads = [
+            Read::Range {
+                store: OUTBOX,
+                start: Start::First,
+                limit: None,
+            },
+            Read::Count(RECEIPTS),
+            Read::Range {
+                store: RECEIPTS,
+                start: Start::First,
+                limit: Some(shown),
+            },
+        ];
+        let mut found = idb::read_many(&reads).await?.into_iter();
+        let (Some(Found::Rows(outbox)), Some(Found::Count(receipt_total)), Some(Found::Rows(rows))) =
+            (found.next(), found.next(), found.next())
+        else {
+            return Err(IdbError::ReadFailed("unexpected answer".into()));
+        };
+        Ok(View {
+            loaded: Loaded::sort_out(outbox),
+            receipt_total,
+            receipts: decode_receipts(rows),
+        })
     }
 
     /// Up to `limit` receipts, newest first, after the one whose key is `after`. A damaged
@@ -185,17 +246,9 @@ impl IdbOutbox {
         limit: u32,
     ) -> Result<Vec<OutboxEntry>, IdbError> {
         let start = after.map_or(Start::First, Start::After);
-        Ok(idb::get_page(RECEIPTS, start, limit)
-            .await?
-            .into_iter()
-            .filter_map(|(key, raw)| match decode(&key, &raw) {
-                Ok(e) => Some(e),
-                Err(u) => {
-                    leptos::logging::warn!("receipt {key}: {}", u.reason);
-                    None
-                }
-            })
-            .collect())
+        Ok(decode_receipts(
+            idb::get_page(RECEIPTS, start, limit).await?,
+        ))
     }
 
     /// How many receipts the phone keeps whole.
