@@ -358,6 +358,8 @@
       for (const [, text] of await idbAll(db, 'outbox')) {
         const e = parse(text);
         if (!isObject(e) || !isObject(e.envelope) || !isObject(e.state)) continue; // damaged: the page shows it
+        // Sealed by the PIN lock: only the unlocked page can read its answers and send it.
+        if (typeof e.sealed === 'string') continue;
         if (e.state.state === 'needs_auth') {
           report.needsAuth = true;
           return report;

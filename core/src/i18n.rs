@@ -291,6 +291,45 @@ catalogue! {
         "The translation the coordination published was refused: {why}"
     ),
     QuickExit => ("Sortie rapide", "Quick exit"),
+    PinSection => ("Code PIN", "PIN code"),
+    PinIntro => (
+        "Sur un téléphone partagé, un code PIN cache les brouillons, « Mes rapports » et la boîte d'envoi, et chiffre ce qui n'est pas encore parti. Sans le code, personne ne peut les lire. Les rapports partent quand l'application est ouverte et déverrouillée.",
+        "On a shared phone, a PIN hides drafts, \"My reports\" and the outbox, and encrypts what has not left yet. Without the PIN nobody can read them. Reports are sent while the app is open and unlocked."
+    ),
+    PinNew => ("Nouveau code (4 à 8 chiffres)", "New PIN (4 to 8 digits)"),
+    PinAgain => ("Le même code, encore une fois", "The same PIN again"),
+    PinSet => ("Activer le code", "Turn the PIN on"),
+    PinRemove => ("Retirer le code", "Turn the PIN off"),
+    PinIsOn => ("Le code PIN est activé.", "The PIN is on."),
+    PinSaved => ("Code PIN activé. Retenez-le : sans lui, les rapports non envoyés ne peuvent pas être lus.", "PIN turned on. Remember it: without it, unsent reports cannot be read."),
+    PinRemoved => ("Code PIN retiré.", "PIN turned off."),
+    PinShape => ("Le code doit avoir 4 à 8 chiffres.", "The PIN must be 4 to 8 digits."),
+    PinMismatch => ("Les deux codes ne sont pas les mêmes.", "The two PINs are not the same."),
+    PinWorking => ("Un instant…", "One moment…"),
+    PinFailed => ("Le code n'a pas pu être enregistré. Rien n'a changé.", "The PIN could not be saved. Nothing changed."),
+    LockTitle => ("Vigie est verrouillée", "Vigie is locked"),
+    LockPrompt => ("Code PIN", "PIN"),
+    Unlock => ("Déverrouiller", "Unlock"),
+    PinWrongOne => ("Code incorrect. Encore 1 essai.", "Wrong PIN. 1 try left."),
+    /// `{n}` is replaced by the tries left.
+    PinWrongMany => ("Code incorrect. Encore {n} essais.", "Wrong PIN. {n} tries left."),
+    PinTooMany => (
+        "Trop d'essais incorrects. Si vous avez oublié le code, vous pouvez effacer les données de ce téléphone.",
+        "Too many wrong PINs. If you have forgotten it, you can erase this phone's data."
+    ),
+    EraseWarnOne => (
+        "Attention : 1 rapport n'est pas encore parti et sera perdu.",
+        "Warning: 1 report has not left yet and will be lost."
+    ),
+    /// `{n}` is replaced by the number of records not sent.
+    EraseWarnMany => (
+        "Attention : {n} rapports ne sont pas encore partis et seront perdus.",
+        "Warning: {n} reports have not left yet and will be lost."
+    ),
+    EraseWarnNone => ("Tous les rapports sont déjà partis.", "Every report has already left."),
+    EraseData => ("Effacer les données de ce téléphone", "Erase this phone's data"),
+    EraseConfirm => ("Oui, tout effacer", "Yes, erase everything"),
+    LockNow => ("Verrouiller", "Lock"),
     OptionalLeft => ("Tout l'essentiel est rempli. Les écrans suivants sont facultatifs.", "Everything required is filled in. The next screens are optional."),
     DraftSaved => ("Brouillon enregistré sur le téléphone", "Draft saved on the phone"),
     FixProblems => ("Corrigez les réponses signalées en rouge avant de terminer.", "Fix the answers marked in red before finishing."),
@@ -393,19 +432,22 @@ catalogue! {
     ),
 }
 
+/// One of two messages by count: `one` for 1, `many` (with `{n}` replaced) otherwise.
+pub fn counted(lang: Lang, n: usize, one: Msg, many: Msg) -> String {
+    if n == 1 {
+        one.text(lang).to_owned()
+    } else {
+        many.text(lang).replace("{n}", &n.to_string())
+    }
+}
+
 /// The header's count of records waiting to be sent and of records the backend refused
 /// (a refused record is not "en attente": it waits for the user), in `lang`.
 pub fn pending_label(lang: Lang, waiting: usize, refused: usize) -> String {
-    let waiting_text = match waiting {
-        0 => None,
-        1 => Some(Msg::PendingOne.text(lang).to_owned()),
-        n => Some(Msg::PendingMany.text(lang).replace("{n}", &n.to_string())),
-    };
-    let refused_text = match refused {
-        0 => None,
-        1 => Some(Msg::RefusedOne.text(lang).to_owned()),
-        n => Some(Msg::RefusedMany.text(lang).replace("{n}", &n.to_string())),
-    };
+    let waiting_text =
+        (waiting > 0).then(|| counted(lang, waiting, Msg::PendingOne, Msg::PendingMany));
+    let refused_text =
+        (refused > 0).then(|| counted(lang, refused, Msg::RefusedOne, Msg::RefusedMany));
     match (waiting_text, refused_text) {
         (None, None) => Msg::PendingNone.text(lang).to_owned(),
         (Some(w), Some(r)) => format!("{w} · {r}"),
@@ -520,6 +562,8 @@ mod tests {
             Msg::UnsentBannerOne,
             Msg::Sending,
             Msg::SendNowOffline,
+            Msg::PinWrongMany,
+            Msg::EraseWarnMany,
         ] {
             assert!(!m.text(Lang::Fr).contains("(s)") && !m.text(Lang::Fr).contains("·e"));
         }

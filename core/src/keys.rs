@@ -24,6 +24,8 @@ pub const WELCOMED: &str = "vigie/welcomed";
 pub const REFERRALS: &str = "vigie/referrals";
 /// The interface translation last received from the backend (its JSON text).
 pub const TRANSLATION: &str = "vigie/translation";
+/// The PIN lock, if one is set (see [`crate::lock::LockConfig`]).
+pub const LOCK: &str = "vigie/lock";
 /// The flush lease of browsers without Web Locks.
 pub const FLUSH_LEASE: &str = "vigie/lease/outbox-flush";
 /// The list of outbox record ids (local-storage outbox).

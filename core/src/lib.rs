@@ -5,6 +5,7 @@ pub mod drafts;
 pub mod forms;
 pub mod i18n;
 pub mod keys;
+pub mod lock;
 pub mod outbox;
 pub mod plans;
 pub mod prefs;

@@ -5,20 +5,25 @@ use uuid::Uuid;
 
 use super::idb::{self, IdbError, Op, DRAFTS};
 use super::outbox_store::Unreadable;
+use super::vault;
 use vigie_core::drafts::Draft;
 
 /// Every readable draft (most recently changed first) and the unreadable ones apart.
 pub async fn load_all() -> Result<(Vec<Draft>, Vec<Unreadable>), IdbError> {
     let mut good = Vec::new();
     let mut bad = Vec::new();
-    for (key, raw) in idb::get_all(DRAFTS).await? {
-        match serde_json::from_str::<Draft>(&raw) {
-            Ok(d) => good.push(d),
-            Err(e) => bad.push(Unreadable {
-                id: Uuid::parse_str(&key).unwrap_or_default(),
-                raw,
-                reason: e.to_string(),
-            }),
+    for (key, opened) in vault::open_rows(idb::get_all(DRAFTS).await?, true).await {
+        let unreadable = |raw: String, reason: String| Unreadable {
+            id: Uuid::parse_str(&key).unwrap_or_default(),
+            raw,
+            reason,
+        };
+        match opened {
+            Ok(text) => match serde_json::from_str::<Draft>(&text) {
+                Ok(d) => good.push(d),
+                Err(e) => bad.push(unreadable(text, e.to_string())),
+            },
+            Err((e, raw)) => bad.push(unreadable(raw, e.to_string())),
         }
     }
     good.sort_by_key(|d| std::cmp::Reverse(d.updated_at));

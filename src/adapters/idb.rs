@@ -49,6 +49,10 @@ pub enum IdbError {
     /// A read failed.
     #[error("the read failed: {0}")]
     ReadFailed(String),
+    /// A PIN is set and a value could not be sealed (the app is locked, or WebCrypto
+    /// failed): nothing was written rather than writing it readable.
+    #[error("cannot seal: {0}")]
+    Sealing(String),
 }
 
 /// One change inside a write.
@@ -278,13 +282,45 @@ fn begin(
     })
 }
 
-/// Applies `ops` in one strict transaction: all or none, `Ok` once on disk.
+/// Applies `ops` in one strict transaction: all or none, `Ok` once on disk. With a PIN
+/// set, records, receipts and drafts are sealed first (see `vault`): every write of them
+/// passes here, so none can be stored readable by mistake.
 pub async fn write(ops: &[Op]) -> Result<(), IdbError> {
     if ops.is_empty() {
         return Ok(());
     }
+    let sealed;
+    let ops = if super::vault::is_sealing() || super::vault::is_locked() {
+        sealed = seal(ops).await?;
+        &sealed[..]
+    } else {
+        ops
+    };
     let db = db().await?;
     begin(&db, ops)?.await
+}
+
+async fn seal(ops: &[Op]) -> Result<Vec<Op>, IdbError> {
+    let mut out = Vec::with_capacity(ops.len());
+    for op in ops {
+        out.push(match op {
+            Op::Put { store, key, value } if [OUTBOX, RECEIPTS, DRAFTS].contains(store) => {
+                let value = if *store == DRAFTS {
+                    super::vault::seal_whole(value.clone()).await
+                } else {
+                    super::vault::seal_record(value.clone()).await
+                }
+                .map_err(|e| IdbError::Sealing(e.to_string()))?;
+                Op::Put {
+                    store,
+                    key: key.clone(),
+                    value,
+                }
+            }
+            other => other.clone(),
+        });
+    }
+    Ok(out)
 }
 
 /// The value under `key` in `store`.

@@ -18,6 +18,7 @@ pub mod outbox_store;
 pub mod plan_store;
 pub mod service_worker;
 pub mod storage;
+pub mod vault;
 
 use wasm_bindgen::{JsCast, JsValue};
 

@@ -9,6 +9,7 @@ use thiserror::Error;
 use uuid::Uuid;
 
 use super::idb::{self, Found, IdbError, Op, Read, Start, DRAFTS, META, OUTBOX, RECEIPTS};
+use super::vault;
 use vigie_core::i18n::Msg;
 use vigie_core::outbox::receipts::{self, MonthCounts};
 use vigie_core::outbox::state::DeliveryState;
@@ -135,11 +136,28 @@ pub struct Loaded {
     pub unreadable: Vec<Unreadable>,
 }
 
+/// Decodes stored rows, opening sealed ones first (see `vault`): one that cannot be
+/// opened is unreadable, never a record without its answers.
+async fn decode_rows(rows: Vec<(String, String)>) -> Vec<Result<OutboxEntry, Unreadable>> {
+    vault::open_rows(rows, false)
+        .await
+        .into_iter()
+        .map(|(key, opened)| match opened {
+            Ok(text) => decode(&key, &text),
+            Err((e, raw)) => Err(Unreadable {
+                id: Uuid::parse_str(&key).unwrap_or_default(),
+                raw,
+                reason: e.to_string(),
+            }),
+        })
+        .collect()
+}
+
 impl Loaded {
-    fn sort_out(rows: Vec<(String, String)>) -> Loaded {
+    async fn sort_out(rows: Vec<(String, String)>) -> Loaded {
         let mut loaded = Loaded::default();
-        for (key, raw) in rows {
-            match decode(&key, &raw) {
+        for decoded in decode_rows(rows).await {
+            match decoded {
                 Ok(e) if matches!(e.state, DeliveryState::Delivered(_)) => {
                     loaded.stray_receipts.push(e)
                 }
@@ -167,12 +185,14 @@ pub struct View {
 
 /// Decodes receipts; a damaged one is skipped (the record is at the backend) and left as
 /// it is.
-fn decode_receipts(rows: Vec<(String, String)>) -> Vec<OutboxEntry> {
-    rows.into_iter()
-        .filter_map(|(key, raw)| match decode(&key, &raw) {
+async fn decode_receipts(rows: Vec<(String, String)>) -> Vec<OutboxEntry> {
+    decode_rows(rows)
+        .await
+        .into_iter()
+        .filter_map(|decoded| match decoded {
             Ok(e) => Some(e),
             Err(u) => {
-                leptos::logging::warn!("receipt {key}: {}", u.reason);
+                leptos::logging::warn!("receipt {}: {}", u.id, u.reason);
                 None
             }
         })
@@ -205,7 +225,7 @@ impl IdbOutbox {
 
     /// Every entry of the `outbox` store, sorted out.
     pub async fn load(&self) -> Result<Loaded, IdbError> {
-        Ok(Loaded::sort_out(idb::get_all(OUTBOX).await?))
+        Ok(Loaded::sort_out(idb::get_all(OUTBOX).await?).await)
     }
 
     /// What the outbox's views show, read in one transaction so that the parts agree: the
@@ -232,9 +252,9 @@ impl IdbOutbox {
             return Err(IdbError::ReadFailed("unexpected answer".into()));
         };
         Ok(View {
-            loaded: Loaded::sort_out(outbox),
+            loaded: Loaded::sort_out(outbox).await,
             receipt_total,
-            receipts: decode_receipts(rows),
+            receipts: decode_receipts(rows).await,
         })
     }
 
@@ -246,9 +266,7 @@ impl IdbOutbox {
         limit: u32,
     ) -> Result<Vec<OutboxEntry>, IdbError> {
         let start = after.map_or(Start::First, Start::After);
-        Ok(decode_receipts(
-            idb::get_page(RECEIPTS, start, limit).await?,
-        ))
+        Ok(decode_receipts(idb::get_page(RECEIPTS, start, limit).await?).await)
     }
 
     /// How many receipts the phone keeps whole.
@@ -341,10 +359,10 @@ impl OutboxStore for IdbOutbox {
     async fn load_all(
         &self,
     ) -> Result<Vec<Result<OutboxEntry, OutboxStoreError>>, OutboxStoreError> {
-        Ok(idb::get_all(OUTBOX)
-            .await?
+        Ok(decode_rows(idb::get_all(OUTBOX).await?)
+            .await
             .into_iter()
-            .map(|(key, raw)| decode(&key, &raw).map_err(OutboxStoreError::Damaged))
+            .map(|decoded| decoded.map_err(OutboxStoreError::Damaged))
             .collect())
     }
 

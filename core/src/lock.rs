@@ -1,0 +1,237 @@
+//! The optional PIN lock for shared phones: what a PIN may be, when the app locks again,
+//! what wrong PINs lead to, and which parts of a stored record are sealed. The sealing
+//! itself (PBKDF2 then AES-GCM) is the browser's WebCrypto, in the app's `vault` adapter;
+//! this module is the policy, testable on the host.
+//!
+//! What is sealed: a draft as a whole, and a queued record's answers and author (the
+//! envelope's other fields — id, form, dates, delivery state — stay readable so that the
+//! outbox can be counted and a locked record is never sent by the service worker).
+//! Receipts keep no answers and are not sealed.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use thiserror::Error;
+
+use crate::i18n::Msg;
+use crate::record::{Author, Millis};
+
+/// Shortest PIN.
+pub const MIN_LEN: usize = 4;
+/// Longest PIN.
+pub const MAX_LEN: usize = 8;
+/// Wrong PINs in a row after which erasing the phone's data is offered.
+pub const MAX_ATTEMPTS: u32 = 5;
+/// Time in the background after which the PIN is asked again.
+pub const RELOCK_AFTER_MS: Millis = 3 * 60_000;
+/// PBKDF2-SHA-256 rounds: about half a second on a cheap phone, once per unlock.
+pub const KDF_ITERATIONS: u32 = 150_000;
+/// Salt length in bytes.
+pub const SALT_LEN: usize = 16;
+/// The text sealed with the key when the PIN is set: opening it proves a PIN right.
+pub const CHECK_TEXT: &str = "vigie-pin-v1";
+
+/// The stored lock (localStorage `vigie/lock`): never the PIN nor the key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LockConfig {
+    /// PBKDF2 salt, base64.
+    pub salt: String,
+    /// PBKDF2 rounds.
+    pub iterations: u32,
+    /// [`CHECK_TEXT`] sealed with the key.
+    pub check: String,
+    /// Wrong PINs in a row so far (kept across restarts).
+    #[serde(default)]
+    pub failed: u32,
+}
+
+/// Why a new PIN is refused.
+#[derive(Clone, Copy, Debug, Error, PartialEq, Eq)]
+pub enum PinError {
+    /// Not 4 to 8 digits.
+    #[error("a PIN is 4 to 8 digits")]
+    Shape,
+    /// The confirmation differs.
+    #[error("the two PINs differ")]
+    Mismatch,
+}
+
+impl PinError {
+    /// What to tell the user.
+    pub fn user_message(self) -> Msg {
+        match self {
+            PinError::Shape => Msg::PinShape,
+            PinError::Mismatch => Msg::PinMismatch,
+        }
+    }
+}
+
+/// Checks a new PIN and its confirmation.
+pub fn check_new_pin(pin: &str, again: &str) -> Result<(), PinError> {
+    if !(MIN_LEN..=MAX_LEN).contains(&pin.chars().count())
+        || !pin.chars().all(|c| c.is_ascii_digit())
+    {
+        return Err(PinError::Shape);
+    }
+    if pin != again {
+        return Err(PinError::Mismatch);
+    }
+    Ok(())
+}
+
+/// What a wrong PIN leads to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AfterWrong {
+    /// Try again; this many tries are left before erasing is offered.
+    TryAgain(u32),
+    /// Too many: offer to erase this phone's data (after saying what is unsent).
+    OfferErase,
+}
+
+impl LockConfig {
+    /// Counts one more wrong PIN.
+    pub fn wrong(&mut self) -> AfterWrong {
+        self.failed = self.failed.saturating_add(1);
+        self.after_wrong()
+    }
+
+    /// Where the count of wrong PINs stands.
+    pub fn after_wrong(&self) -> AfterWrong {
+        if self.failed >= MAX_ATTEMPTS {
+            AfterWrong::OfferErase
+        } else {
+            AfterWrong::TryAgain(MAX_ATTEMPTS - self.failed)
+        }
+    }
+}
+
+/// Whether coming back after being hidden since `hidden_at` asks for the PIN again. A
+/// clock that went backwards locks too: the time away is unknown.
+pub fn relock_due(hidden_at: Option<Millis>, now: Millis) -> bool {
+    match hidden_at {
+        Some(at) => now < at || now - at >= RELOCK_AFTER_MS,
+        None => false,
+    }
+}
+
+/// A queued record's secret parts, sealed together as one JSON text.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Secret {
+    /// The answers.
+    pub payload: Value,
+    /// Who filled it in.
+    pub author: Author,
+}
+
+/// The JSON member of a stored entry that holds its sealed parts.
+pub const SEALED: &str = "sealed";
+
+/// Takes the secret parts out of a stored record's JSON (`{"envelope": …}`): returns
+/// them, leaving a null payload and an empty author in their place.
+pub fn take_secret(stored: &mut Value) -> Option<Secret> {
+    let envelope = stored.get_mut("envelope")?.as_object_mut()?;
+    let payload = envelope.insert("payload".into(), Value::Null)?;
+    let author = envelope
+        .insert(
+            "author".into(),
+            serde_json::to_value(Author::default()).ok()?,
+        )
+        .and_then(|a| serde_json::from_value(a).ok())
+        .unwrap_or_default();
+    Some(Secret { payload, author })
+}
+
+/// Puts opened secret parts back into a stored record's JSON.
+pub fn put_secret(stored: &mut Value, secret: Secret) {
+    if let Some(obj) = stored.as_object_mut() {
+        obj.remove(SEALED);
+    }
+    if let Some(envelope) = stored.get_mut("envelope").and_then(Value::as_object_mut) {
+        envelope.insert("payload".into(), secret.payload);
+        if let Ok(author) = serde_json::to_value(secret.author) {
+            envelope.insert("author".into(), author);
+        }
+    }
+}
+
+/// The sealed text of a stored value, if it is sealed.
+pub fn sealed_text(stored: &Value) -> Option<&str> {
+    stored.get(SEALED).and_then(Value::as_str)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_pin_is_four_to_eight_digits_typed_twice_the_same() {
+        assert_eq!(check_new_pin("1234", "1234"), Ok(()));
+        assert_eq!(check_new_pin("12345678", "12345678"), Ok(()));
+        assert_eq!(check_new_pin("123", "123"), Err(PinError::Shape));
+        assert_eq!(
+            check_new_pin("123456789", "123456789"),
+            Err(PinError::Shape)
+        );
+        assert_eq!(check_new_pin("12a4", "12a4"), Err(PinError::Shape));
+        assert_eq!(
+            check_new_pin("١٢٣٤", "١٢٣٤"),
+            Err(PinError::Shape),
+            "ASCII digits only"
+        );
+        assert_eq!(check_new_pin("1234", "1243"), Err(PinError::Mismatch));
+        assert_eq!(PinError::Mismatch.user_message(), Msg::PinMismatch);
+    }
+
+    #[test]
+    fn five_wrong_pins_offer_erasing_and_the_count_survives_a_restart() {
+        let mut config = LockConfig {
+            salt: "c2Fs".into(),
+            iterations: KDF_ITERATIONS,
+            check: "x".into(),
+            failed: 0,
+        };
+        for left in (1..MAX_ATTEMPTS).rev() {
+            assert_eq!(config.wrong(), AfterWrong::TryAgain(left));
+        }
+        assert_eq!(config.wrong(), AfterWrong::OfferErase);
+        let text = serde_json::to_string(&config).unwrap();
+        let back: LockConfig = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.after_wrong(), AfterWrong::OfferErase);
+        assert_eq!(config.wrong(), AfterWrong::OfferErase, "and stays so");
+    }
+
+    #[test]
+    fn the_pin_is_asked_again_after_three_minutes_away_or_a_clock_jump_back() {
+        let t = 1_000_000;
+        assert!(!relock_due(None, t));
+        assert!(!relock_due(Some(t), t + RELOCK_AFTER_MS - 1));
+        assert!(relock_due(Some(t), t + RELOCK_AFTER_MS));
+        assert!(relock_due(Some(t), t - 1));
+    }
+
+    #[test]
+    fn the_secret_parts_leave_and_come_back_whole() {
+        let original = json!({
+            "envelope": {
+                "id": "0b9c", "form_id": "incident", "created_at": 5,
+                "author": {"name": "Awa Traoré", "role": "observatrice"},
+                "payload": {"narrative": "Une femme agressée près du marché"}
+            },
+            "state": {"state": "queued"}
+        });
+        let mut stored = original.clone();
+        let secret = take_secret(&mut stored).expect("secret");
+        let plain = stored.to_string();
+        assert!(
+            !plain.contains("Awa") && !plain.contains("agressée"),
+            "{plain}"
+        );
+        assert_eq!(stored["envelope"]["form_id"], "incident");
+        assert_eq!(secret.author.name, "Awa Traoré");
+        stored[SEALED] = json!("…");
+        assert_eq!(sealed_text(&stored), Some("…"));
+        put_secret(&mut stored, secret);
+        assert_eq!(stored, original);
+        assert_eq!(take_secret(&mut json!({"state": 1})), None, "not a record");
+    }
+}

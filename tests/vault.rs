@@ -1,0 +1,118 @@
+//! Browser tier: the PIN lock's WebCrypto vault — a PIN opens only its own seals; with a
+//! PIN set, the outbox and drafts are stored unreadable and read back whole; locked,
+//! nothing is written and a sealed record is never read as one without its answers.
+#![cfg(target_arch = "wasm32")]
+
+use serde_json::json;
+use uuid::Uuid;
+use vigie::adapters::draft_store;
+use vigie::adapters::idb::{self, DRAFTS, OUTBOX, RECEIPTS};
+use vigie::adapters::outbox_store::IdbOutbox;
+use vigie::adapters::vault::{self, Mode, VaultError};
+use vigie_core::drafts::Draft;
+use vigie_core::outbox::{OutboxEntry, OutboxStore};
+use vigie_core::record::{Author, Envelope};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const SECRET: &str = "Une femme agressée près du marché de Loulouni";
+
+fn record(n: u128) -> OutboxEntry {
+    OutboxEntry::queued(Envelope::new(
+        Uuid::from_u128(n),
+        "incident",
+        ("incident", "3"),
+        n as i64,
+        "dev",
+        Author {
+            name: "Awa Traoré".into(),
+            role: "observatrice".into(),
+        },
+        json!({ "narrative": SECRET }),
+    ))
+}
+
+async fn reset() {
+    vault::set_mode(Mode::Open);
+    for s in [OUTBOX, DRAFTS, RECEIPTS] {
+        idb::clear(s).await.expect("clear");
+    }
+}
+
+async fn raw_texts() -> String {
+    let mut all = String::new();
+    for s in [OUTBOX, DRAFTS, RECEIPTS] {
+        for (_, v) in idb::get_all(s).await.expect("read") {
+            all.push_str(&v);
+        }
+    }
+    all
+}
+
+#[wasm_bindgen_test]
+async fn a_pin_opens_its_own_seals_and_no_other() {
+    let (config, key) = vault::create("2580").await.expect("create");
+    assert!(!config.check.contains(vigie_core::lock::CHECK_TEXT));
+    let sealed = vault::seal_with(&key, SECRET).await.expect("seal");
+    assert!(!sealed.contains("Loulouni"));
+    assert_ne!(
+        sealed,
+        vault::seal_with(&key, SECRET).await.expect("seal"),
+        "a fresh IV each time"
+    );
+    assert_eq!(vault::open_with(&key, &sealed).await.as_deref(), Ok(SECRET));
+
+    let again = vault::unlock(&config, "2580").await.expect("right PIN");
+    assert_eq!(vault::open_with(&again, &sealed).await.as_deref(), Ok(SECRET));
+    assert_eq!(
+        vault::unlock(&config, "2581").await.err(),
+        Some(VaultError::WrongPin)
+    );
+    // One changed byte: refused, not garbage.
+    let mut bytes = sealed.into_bytes();
+    let last = bytes.len() - 3;
+    bytes[last] = if bytes[last] == b'A' { b'B' } else { b'A' };
+    let altered = String::from_utf8(bytes).expect("ascii");
+    assert!(vault::open_with(&key, &altered).await.is_err());
+}
+
+#[wasm_bindgen_test]
+async fn with_a_pin_the_outbox_and_drafts_are_stored_unreadable_and_read_back_whole() {
+    reset().await;
+    let (_, key) = vault::create("2580").await.expect("create");
+    vault::set_mode(Mode::Unlocked(key));
+
+    let entry = record(1);
+    IdbOutbox.enqueue(&entry).await.expect("enqueue");
+    let mut draft = Draft::note(Uuid::from_u128(2), 3);
+    draft.set_note_text(SECRET, 4);
+    draft_store::save(&draft).await.expect("draft");
+
+    let stored = raw_texts().await;
+    assert!(
+        !stored.contains("Loulouni") && !stored.contains("Awa"),
+        "{stored}"
+    );
+    assert!(
+        stored.contains(&entry.envelope.id.to_string()),
+        "the id stays readable"
+    );
+    let view = IdbOutbox.view(50).await.expect("view");
+    assert_eq!(view.loaded.pending, vec![entry.clone()]);
+    let (drafts, bad) = draft_store::load_all().await.expect("drafts");
+    assert_eq!((drafts, bad.len()), (vec![draft], 0));
+    let all = IdbOutbox.load_all().await.expect("load_all");
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].as_ref().ok(), Some(&entry));
+
+    // Locked: nothing can be written (rather than written readable)…
+    vault::set_mode(Mode::Locked);
+    assert!(IdbOutbox.enqueue(&record(3)).await.is_err());
+    // …and without the key a sealed record is unreadable, never a record with no answers.
+    vault::set_mode(Mode::Open);
+    let view = IdbOutbox.view(50).await.expect("view");
+    assert!(view.loaded.pending.is_empty());
+    assert_eq!(view.loaded.unreadable.len(), 1);
+    reset().await;
+}
