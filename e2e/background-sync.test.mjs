@@ -72,14 +72,21 @@ test('the service worker delivers queued records while every page of the app is 
     const until = Date.now() + 10_000;
     while (proxy.log.length < 1 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 500));
-    assert.equal(proxy.log.length, 1, 'one request, refused with 500');
-    assert.deepEqual(await storedIds(), before);
+    assert.equal(proxy.log[0].fault, 'error-500');
     // Read the outbox from a page of the origin that is not the app (no flush of its own).
     const probe = await ctx.newPage();
     await probe.goto(server.url + '/robots.txt');
-    const waiting = await outboxEntries(probe);
-    assert.equal(waiting.length, 2);
+    // The 500 left both records waiting for a retry. The browser may meanwhile have fired
+    // its own sync (the app registered one for going online) and delivered one: then a
+    // second request went, and the receiver has it. None is lost or doubled.
+    const entries = await outboxEntries(probe);
+    assert.equal(entries.length, 2, JSON.stringify(entries.map((e) => [e.envelope.id, e.state])));
+    const waiting = entries.filter((e) => e.state.state !== 'delivered');
     for (const e of waiting) assert.equal(e.state.state, 'retry_wait', JSON.stringify(e.state));
+    const early = entries.filter((e) => e.state.state === 'delivered').map((e) => e.envelope.id);
+    if (early.length) assert.ok(proxy.log.length > 1, 'delivered only by a later request');
+    const atReceiver = await storedIds();
+    for (const id of early) assert.ok(atReceiver.includes(id));
     await probe.close();
 
     // The browser tries the sync again later (its own backoff; here we fire it as soon as

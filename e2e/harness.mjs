@@ -155,10 +155,32 @@ export function idbPutMany(page, store, pairs) {
   return idb(page, 'putMany', store, undefined, pairs);
 }
 
-/** The app's outbox entries, decoded: records still to send, then delivered ones' receipts. */
+/**
+ * The app's outbox entries, decoded: records still to send, then delivered ones' receipts,
+ * read in one transaction (a flush moving a record between the two is seen whole or not).
+ */
 export async function outboxEntries(page) {
-  const stored = [...(await idbAll(page, 'outbox')), ...(await idbAll(page, 'receipts'))];
-  return stored.map(({ value }) => JSON.parse(value));
+  const stored = await page.evaluate(
+    () =>
+      new Promise((ok, fail) => {
+        const open = indexedDB.open('vigie', 3);
+        open.onerror = () => fail(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          const tx = db.transaction(['outbox', 'receipts'], 'readonly');
+          const reads = ['outbox', 'receipts'].map((s) => tx.objectStore(s).getAll());
+          tx.oncomplete = () => {
+            db.close();
+            ok(reads.flatMap((r) => r.result));
+          };
+          tx.onerror = () => {
+            db.close();
+            fail(tx.error);
+          };
+        };
+      })
+  );
+  return stored.map((value) => JSON.parse(value));
 }
 
 /** A phone (360×640) set up by a coordinator's link for `backend`, the app cached for offline. */

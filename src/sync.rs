@@ -33,6 +33,8 @@ pub const FLUSH_LOCK: &str = "vigie-outbox-flush";
 pub const SETTINGS_MIRROR: &str = "settings";
 /// Receipts read at a time for the lists ("Voir plus" reads the next ones).
 pub const RECEIPT_PAGE: usize = 50;
+/// When another flusher held the lock, the wait before looking again.
+const LOCK_BUSY_RETRY: Duration = Duration::from_millis(1_500);
 
 /// Outbox signals, provided as context.
 #[derive(Clone, Copy)]
@@ -443,15 +445,35 @@ impl Outbox {
                 )
                 .await
             };
-            match locks::run_exclusive(FLUSH_LOCK, job).await {
-                Ok(Some(report)) => this.last_report.set(Some(report)),
-                Ok(None) => {} // another tab or the service worker is flushing
-                Err(e) => leptos::logging::warn!("outbox lock: {e}"),
-            }
+            let busy = match locks::run_exclusive(FLUSH_LOCK, job).await {
+                Ok(Some(report)) => {
+                    this.last_report.set(Some(report));
+                    false
+                }
+                // Another tab or the service worker is flushing. What it leaves (the worker
+                // skips records sealed by a PIN) is this page's to send: look again soon.
+                Ok(None) => true,
+                Err(e) => {
+                    leptos::logging::warn!("outbox lock: {e}");
+                    false
+                }
+            };
             this.progress.set(None);
             this.reload().await;
-            this.arm_timer();
+            if busy && this.has_due() {
+                set_timeout(move || this.flush_soon(), LOCK_BUSY_RETRY);
+            } else {
+                this.arm_timer();
+            }
         });
+    }
+
+    /// Whether a record is due to be sent now.
+    fn has_due(&self) -> bool {
+        let now = now_ms();
+        let policy = FlushOptions::default().policy;
+        self.entries
+            .with_untracked(|e| e.iter().any(|e| e.state.is_due(now, &policy)))
     }
 
     /// Wakes up when the earliest retry is due (never later than the policy's longest
