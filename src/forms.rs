@@ -288,7 +288,13 @@ impl Forms {
     /// of a document that is unloading, so the copy goes to localStorage, whose write is
     /// synchronous and held by the browser process; the next start moves it into IndexedDB
     /// if it is newer than what is there (adapters/migrate.rs).
+    ///
+    /// With a PIN, nothing is kept this way: WebCrypto cannot seal synchronously, and a
+    /// draft in clear would defeat the lock. The autosave (at most 400 ms behind) has it.
     pub fn save_draft_on_exit(&self, draft: &Draft) {
+        if crate::adapters::vault::is_sealing() || crate::adapters::vault::is_locked() {
+            return;
+        }
         if let Some(store) = self.store.get_value() {
             if let Err(e) = store.set(&vigie_core::keys::draft(&draft.id), draft) {
                 leptos::logging::warn!("keeping a draft on exit: {e}");

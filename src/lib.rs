@@ -10,6 +10,7 @@
 pub mod adapters;
 pub mod form_session;
 pub mod forms;
+pub mod pin;
 pub mod plans;
 pub mod state;
 pub mod sync;

@@ -64,7 +64,10 @@ async fn a_pin_opens_its_own_seals_and_no_other() {
     assert_eq!(vault::open_with(&key, &sealed).await.as_deref(), Ok(SECRET));
 
     let again = vault::unlock(&config, "2580").await.expect("right PIN");
-    assert_eq!(vault::open_with(&again, &sealed).await.as_deref(), Ok(SECRET));
+    assert_eq!(
+        vault::open_with(&again, &sealed).await.as_deref(),
+        Ok(SECRET)
+    );
     assert_eq!(
         vault::unlock(&config, "2581").await.err(),
         Some(VaultError::WrongPin)

@@ -5,6 +5,7 @@ pub mod connection;
 pub mod form;
 pub mod home;
 pub mod icons;
+pub mod lock;
 pub mod note;
 pub mod outbox;
 pub mod pages;
@@ -35,9 +36,23 @@ pub fn tr(msg: Msg) -> impl IntoView + use<> {
     move || state.t(msg)
 }
 
-/// The whole app: state, shell, routes.
+/// The whole app: the PIN screen if a PIN is set, then state, shell and routes.
 #[component]
 pub fn App() -> impl IntoView {
+    let gate = crate::pin::Gate::start();
+    move || {
+        if gate.open.get() {
+            view! { <Unlocked /> }.into_any()
+        } else {
+            view! { <lock::LockScreen gate=gate lang=crate::pin::saved_lang() /> }.into_any()
+        }
+    }
+}
+
+/// The app behind the PIN (or with none): state, shell, routes. Nothing stored is read
+/// before this is built.
+#[component]
+fn Unlocked() -> impl IntoView {
     AppState::provide();
     view! {
         <Router>

@@ -1,0 +1,249 @@
+//! The PIN lock as the app lives it: the gate in front of everything, unlocking, setting
+//! and removing the PIN (re-sealing or opening what is stored), locking again after some
+//! time in the background, and erasing the phone's data after too many wrong PINs.
+//! The policy is the core's `lock` module; the cryptography is `adapters::vault`.
+
+use leptos::prelude::*;
+use vigie_core::i18n::{Lang, Msg};
+use vigie_core::keys;
+use vigie_core::lock::{self, AfterWrong, LockConfig};
+use vigie_core::prefs::Preferences;
+
+use crate::adapters::clock::now_ms;
+use crate::adapters::idb::{self, IdbError, Op, DRAFTS, META, OUTBOX, PLANS, RECEIPTS};
+use crate::adapters::storage::LocalStore;
+use crate::adapters::vault::{self, Mode, VaultError};
+
+/// The gate: whether the app may show and touch stored data now.
+#[derive(Clone, Copy)]
+pub struct Gate {
+    /// No PIN, or the right PIN was given.
+    pub open: RwSignal<bool>,
+    /// A PIN is set.
+    pub configured: RwSignal<bool>,
+}
+
+fn store() -> Option<LocalStore> {
+    LocalStore::open().ok()
+}
+
+/// The stored lock, if a PIN is set. An unreadable one counts as set: the data it seals
+/// must not be treated as readable.
+fn stored_config() -> Result<Option<LockConfig>, ()> {
+    match store().map(|s| s.get::<LockConfig>(keys::LOCK)) {
+        Some(Ok(c)) => Ok(c),
+        Some(Err(e)) => {
+            leptos::logging::warn!("PIN lock: {e}");
+            Err(())
+        }
+        None => Ok(None),
+    }
+}
+
+/// The language the user chose, for the PIN screen (shown before the app's state exists).
+pub fn saved_lang() -> Lang {
+    store()
+        .and_then(|s| s.get::<Preferences>(keys::PREFS).ok().flatten())
+        .map(|p| p.lang)
+        .unwrap_or_default()
+}
+
+impl Gate {
+    /// Reads whether a PIN is set; if so the vault starts locked and the gate closed.
+    pub fn start() -> Gate {
+        let configured = !matches!(stored_config(), Ok(None));
+        vault::set_mode(if configured { Mode::Locked } else { Mode::Open });
+        let gate = Gate {
+            open: RwSignal::new(!configured),
+            configured: RwSignal::new(configured),
+        };
+        provide_context(gate);
+        gate.relock_when_away();
+        gate
+    }
+
+    /// Asks for the PIN again after [`lock::RELOCK_AFTER_MS`] in the background.
+    fn relock_when_away(&self) {
+        let this = *self;
+        let hidden_at = StoredValue::new(None::<i64>);
+        let listener = window_event_listener(leptos::ev::visibilitychange, move |_| {
+            let hidden = document().visibility_state() == web_sys::VisibilityState::Hidden;
+            if hidden {
+                hidden_at.set_value(Some(now_ms()));
+            } else if this.configured.get_untracked()
+                && lock::relock_due(hidden_at.get_value(), now_ms())
+            {
+                this.lock_now();
+            } else {
+                hidden_at.set_value(None);
+            }
+        });
+        on_cleanup(move || listener.remove());
+    }
+
+    /// Forgets the key and starts again from the PIN screen: a fresh page, so nothing read
+    /// while unlocked stays in memory.
+    pub fn lock_now(&self) {
+        vault::set_mode(Mode::Locked);
+        if let Err(e) = window().location().reload() {
+            leptos::logging::warn!("locking: {}", crate::adapters::js_text(&e));
+            self.open.set(false);
+        }
+    }
+
+    /// Tries `pin`. Right: the gate opens (and anything stored in clear since, such as an
+    /// earlier build's data moved at start, is sealed). Wrong: what the count leads to.
+    pub async fn unlock(&self, pin: &str) -> Result<(), UnlockError> {
+        let Ok(Some(mut config)) = stored_config() else {
+            return Err(UnlockError::Unreadable);
+        };
+        match vault::unlock(&config, pin).await {
+            Ok(key) => {
+                vault::set_mode(Mode::Unlocked(key));
+                if config.failed > 0 {
+                    config.failed = 0;
+                    save_config(&config);
+                }
+                if let Err(e) = rewrite(&[OUTBOX, DRAFTS]).await {
+                    leptos::logging::warn!("sealing leftovers: {e}");
+                }
+                self.open.set(true);
+                Ok(())
+            }
+            Err(VaultError::WrongPin) => {
+                let after = config.wrong();
+                save_config(&config);
+                Err(UnlockError::Wrong(after))
+            }
+            Err(e) => {
+                leptos::logging::warn!("unlocking: {e}");
+                Err(UnlockError::Unavailable)
+            }
+        }
+    }
+
+    /// Where the count of wrong PINs stands (to offer erasing after a restart too).
+    pub fn after_wrong(&self) -> Option<AfterWrong> {
+        stored_config()
+            .ok()
+            .flatten()
+            .filter(|c| c.failed > 0)
+            .map(|c| c.after_wrong())
+    }
+
+    /// Sets a PIN (checked by the caller) and seals everything stored.
+    pub async fn set_pin(&self, pin: &str) -> Result<(), Msg> {
+        let (config, key) = vault::create(pin).await.map_err(|e| {
+            leptos::logging::warn!("PIN: {e}");
+            Msg::PinFailed
+        })?;
+        // The lock is saved first: stopped half-way, some values are still in clear
+        // (read as they are, sealed at the next unlock), never sealed with no lock to
+        // open them.
+        let Some(s) = store() else {
+            return Err(Msg::PinFailed);
+        };
+        s.set(keys::LOCK, &config).map_err(|_| Msg::PinFailed)?;
+        vault::set_mode(Mode::Unlocked(key));
+        self.configured.set(true);
+        if let Err(e) = rewrite(&[OUTBOX, RECEIPTS, DRAFTS]).await {
+            leptos::logging::warn!("sealing: {e}");
+        }
+        Ok(())
+    }
+
+    /// Removes the PIN: everything stored is opened and written in clear, then the lock
+    /// goes (stopped half-way, the PIN is still asked and opens what is still sealed).
+    pub async fn remove_pin(&self) -> Result<(), Msg> {
+        let mut opened = Vec::new();
+        for store_name in [OUTBOX, RECEIPTS, DRAFTS] {
+            let rows = idb::get_all(store_name).await.map_err(|_| Msg::PinFailed)?;
+            for (key, text) in vault::open_rows(rows, store_name == DRAFTS).await {
+                // One that cannot be opened stays as it is (shown as unreadable).
+                if let Ok(value) = text {
+                    opened.push(Op::Put {
+                        store: store_name,
+                        key,
+                        value,
+                    });
+                }
+            }
+        }
+        vault::set_mode(Mode::Open);
+        if let Err(e) = idb::write(&opened).await {
+            leptos::logging::warn!("opening: {e}");
+            // Still sealed: keep the PIN (the key is gone from memory: lock again).
+            self.lock_now();
+            return Err(Msg::PinFailed);
+        }
+        if let Some(s) = store() {
+            s.remove(keys::LOCK);
+        }
+        self.configured.set(false);
+        Ok(())
+    }
+
+    /// How many records have not left (readable while locked: only counted).
+    pub async fn unsent(&self) -> usize {
+        idb::count(OUTBOX).await.unwrap_or(0)
+    }
+
+    /// Erases everything Vigie keeps on this phone, then starts afresh.
+    pub async fn erase(&self) {
+        for s in [OUTBOX, RECEIPTS, DRAFTS, META, PLANS] {
+            if let Err(e) = idb::clear(s).await {
+                leptos::logging::warn!("erasing {s}: {e}");
+            }
+        }
+        if let Some(s) = store() {
+            for key in s.keys_with_prefix(keys::KEY_PREFIX).unwrap_or_default() {
+                s.remove(&key);
+            }
+        }
+        vault::set_mode(Mode::Open);
+        if let Err(e) = window().location().replace("/") {
+            leptos::logging::warn!("erase: {}", crate::adapters::js_text(&e));
+        }
+    }
+}
+
+/// Why unlocking did not open the gate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnlockError {
+    /// Wrong PIN.
+    Wrong(AfterWrong),
+    /// The stored lock cannot be read.
+    Unreadable,
+    /// WebCrypto failed.
+    Unavailable,
+}
+
+fn save_config(config: &LockConfig) {
+    if let Some(Err(e)) = store().map(|s| s.set(keys::LOCK, config)) {
+        leptos::logging::warn!("PIN lock: {e}");
+    }
+}
+
+/// Seals what `stores` still hold in clear (one transaction per store); values already
+/// sealed stay as they are.
+async fn rewrite(stores: &[&'static str]) -> Result<(), IdbError> {
+    for &store_name in stores {
+        let rows = idb::get_all(store_name).await?;
+        let ops: Vec<Op> = rows
+            .into_iter()
+            .filter(|(_, text)| !vault::is_sealed(text))
+            .map(|(key, value)| Op::Put {
+                store: store_name,
+                key,
+                value,
+            })
+            .collect();
+        idb::write(&ops).await?;
+    }
+    Ok(())
+}
+
+/// The gate provided by the app.
+pub fn use_gate() -> Gate {
+    expect_context::<Gate>()
+}

@@ -1,0 +1,178 @@
+//! The PIN screen in front of the app, and the PIN section of Settings.
+
+use leptos::prelude::*;
+use vigie_core::i18n::{counted, Lang, Msg};
+use vigie_core::lock::{check_new_pin, AfterWrong};
+
+use crate::pin::{use_gate, Gate, UnlockError};
+
+/// A PIN field: digits, hidden, never remembered by the browser.
+#[component]
+fn PinInput(id: &'static str, value: RwSignal<String>) -> impl IntoView {
+    view! {
+        <input
+            id=id
+            type="password"
+            inputmode="numeric"
+            pattern="[0-9]*"
+            autocomplete="off"
+            maxlength="8"
+            prop:value=move || value.get()
+            on:input=move |ev| value.set(event_target_value(&ev))
+        />
+    }
+}
+
+/// "Vigie est verrouillée": the PIN, then the app; after five wrong PINs, the offer to
+/// erase the phone's data, which first says how many reports have not left.
+#[component]
+pub fn LockScreen(gate: Gate, lang: Lang) -> impl IntoView {
+    let t = move |m: Msg| m.text(lang);
+    let pin = RwSignal::new(String::new());
+    let working = RwSignal::new(false);
+    let message = RwSignal::new(None::<String>);
+    let too_many = RwSignal::new(gate.after_wrong() == Some(AfterWrong::OfferErase));
+    let erase_warning = RwSignal::new(None::<String>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if working.get_untracked() {
+            return;
+        }
+        working.set(true);
+        message.set(Some(t(Msg::PinWorking).to_owned()));
+        let given = pin.get_untracked();
+        leptos::task::spawn_local(async move {
+            let outcome = gate.unlock(&given).await;
+            // Unlocked, this screen is gone: its signals with it (hence `try_set`).
+            pin.try_set(String::new());
+            working.try_set(false);
+            message.try_set(match outcome {
+                Ok(()) => None,
+                Err(UnlockError::Wrong(AfterWrong::TryAgain(left))) => Some(counted(
+                    lang,
+                    left as usize,
+                    Msg::PinWrongOne,
+                    Msg::PinWrongMany,
+                )),
+                Err(UnlockError::Wrong(AfterWrong::OfferErase)) => {
+                    // Said once, next to the offer below.
+                    too_many.try_set(true);
+                    None
+                }
+                Err(UnlockError::Unreadable | UnlockError::Unavailable) => {
+                    Some(t(Msg::PinFailed).to_owned())
+                }
+            });
+        });
+    };
+    let ask_erase = move |_| {
+        leptos::task::spawn_local(async move {
+            let unsent = gate.unsent().await;
+            erase_warning.try_set(Some(if unsent == 0 {
+                t(Msg::EraseWarnNone).to_owned()
+            } else {
+                counted(lang, unsent, Msg::EraseWarnOne, Msg::EraseWarnMany)
+            }));
+        });
+    };
+    let erase = move |_| leptos::task::spawn_local(async move { gate.erase().await });
+    view! {
+        <main>
+            <section class="page lock" data-testid="lock-screen">
+                <h1>{t(Msg::LockTitle)}</h1>
+                <form class="field" on:submit=submit novalidate>
+                    <label class="field-label" for="unlock-pin">{t(Msg::LockPrompt)}</label>
+                    <PinInput id="unlock-pin" value=pin />
+                    <button type="submit" class="btn" disabled=move || working.get()>{t(Msg::Unlock)}</button>
+                </form>
+                {move || message.get().map(|m| view! { <p class="result result-bad" role="alert">{m}</p> })}
+                <Show when=move || too_many.get()>
+                    <p class="result result-bad" role="alert">{t(Msg::PinTooMany)}</p>
+                    {move || match erase_warning.get() {
+                        None => view! {
+                            <button type="button" class="btn btn-danger" on:click=ask_erase>{t(Msg::EraseData)}</button>
+                        }.into_any(),
+                        Some(warning) => view! {
+                            <p class="notice" role="alert" data-testid="erase-warning">{warning}</p>
+                            <button type="button" class="btn btn-danger" on:click=erase>{t(Msg::EraseConfirm)}</button>
+                        }.into_any(),
+                    }}
+                </Show>
+            </section>
+        </main>
+    }
+}
+
+/// Settings' PIN section: turn it on (twice the same 4 to 8 digits), lock now, turn it off.
+#[component]
+pub fn PinSettings() -> impl IntoView {
+    let state = crate::state::use_app_state();
+    let gate = use_gate();
+    let pin = RwSignal::new(String::new());
+    let again = RwSignal::new(String::new());
+    let working = RwSignal::new(false);
+    let result = RwSignal::new(None::<(bool, Msg)>);
+    let set = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let (p, a) = (pin.get_untracked(), again.get_untracked());
+        if let Err(e) = check_new_pin(&p, &a) {
+            result.set(Some((false, e.user_message())));
+            return;
+        }
+        working.set(true);
+        result.set(Some((true, Msg::PinWorking)));
+        leptos::task::spawn_local(async move {
+            let outcome = gate.set_pin(&p).await;
+            pin.try_set(String::new());
+            again.try_set(String::new());
+            working.try_set(false);
+            result.try_set(Some(match outcome {
+                Ok(()) => (true, Msg::PinSaved),
+                Err(m) => (false, m),
+            }));
+        });
+    };
+    let remove = move |_| {
+        working.set(true);
+        leptos::task::spawn_local(async move {
+            let outcome = gate.remove_pin().await;
+            working.try_set(false);
+            result.try_set(Some(match outcome {
+                Ok(()) => (true, Msg::PinRemoved),
+                Err(m) => (false, m),
+            }));
+        });
+    };
+    view! {
+        <section class="field" data-testid="pin-settings">
+            <h2>{crate::views::tr(Msg::PinSection)}</h2>
+            <p class="hint">{crate::views::tr(Msg::PinIntro)}</p>
+            {move || if gate.configured.get() {
+                view! {
+                    <p>{crate::views::tr(Msg::PinIsOn)}</p>
+                    <div class="rec-actions">
+                        <button type="button" class="btn" on:click=move |_| gate.lock_now()>{crate::views::tr(Msg::LockNow)}</button>
+                        <button type="button" class="btn btn-secondary" on:click=remove disabled=move || working.get()>
+                            {crate::views::tr(Msg::PinRemove)}
+                        </button>
+                    </div>
+                }.into_any()
+            } else {
+                view! {
+                    <form on:submit=set novalidate>
+                        <label class="field-label" for="new-pin">{crate::views::tr(Msg::PinNew)}</label>
+                        <PinInput id="new-pin" value=pin />
+                        <label class="field-label" for="new-pin-again">{crate::views::tr(Msg::PinAgain)}</label>
+                        <PinInput id="new-pin-again" value=again />
+                        <div class="rec-actions">
+                            <button type="submit" class="btn" disabled=move || working.get()>{crate::views::tr(Msg::PinSet)}</button>
+                        </div>
+                    </form>
+                }.into_any()
+            }}
+            {move || result.get().map(|(good, m)| view! {
+                <p class="result" class:result-ok=good class:result-bad=!good role="status">{move || state.t(m)}</p>
+            })}
+        </section>
+    }
+}
