@@ -103,6 +103,9 @@ test('with a PIN, stored reports are unreadable, the app opens locked, and repor
   await page.getByRole('heading', { name: 'Vigie est verrouillée' }).waitFor();
   assert.equal(await page.getByTestId('my-report').count(), 0);
   assert.equal(await page.getByTestId('pending').count(), 0);
+  // A slip is not a wrong PIN.
+  await unlock(page, '');
+  await page.getByText('Le code doit avoir 4 à 8 chiffres.').waitFor();
   await unlock(page, '1111');
   await page.getByText('Code incorrect. Encore 4 essais.').waitFor();
   await unlock(page, '2580');

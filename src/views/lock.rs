@@ -38,9 +38,14 @@ pub fn LockScreen(gate: Gate, lang: Lang) -> impl IntoView {
         if working.get_untracked() {
             return;
         }
-        working.set(true);
-        message.set(Some(t(Msg::PinWorking).to_owned()));
         let given = pin.get_untracked();
+        // A slip (empty, a letter, too short) is not a wrong PIN: it does not count.
+        if check_new_pin(&given, &given).is_err() {
+            message.set(Some(t(Msg::PinShape).to_owned()));
+            return;
+        }
+        working.set(true);
+        message.set(None);
         leptos::task::spawn_local(async move {
             let outcome = gate.unlock(&given).await;
             // Unlocked, this screen is gone: its signals with it (hence `try_set`).
@@ -85,6 +90,9 @@ pub fn LockScreen(gate: Gate, lang: Lang) -> impl IntoView {
                     <PinInput id="unlock-pin" value=pin />
                     <button type="submit" class="btn" disabled=move || working.get()>{t(Msg::Unlock)}</button>
                 </form>
+                <Show when=move || working.get()>
+                    <p class="hint" role="status">{t(Msg::PinWorking)}</p>
+                </Show>
                 {move || message.get().map(|m| view! { <p class="result result-bad" role="alert">{m}</p> })}
                 <Show when=move || too_many.get()>
                     <p class="result result-bad" role="alert">{t(Msg::PinTooMany)}</p>
