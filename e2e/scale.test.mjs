@@ -127,3 +127,40 @@ test('receipts older than 90 days become counts per month; records to send never
   assert.equal(Object.values(counts).reduce((a, b) => a + b, 0), 5);
   await ctx.close();
 });
+
+test('a plan activity links any activity report the phone keeps, not only the newest page', async () => {
+  const now = Date.now();
+  const activity = (at) => {
+    const e = {
+      envelope: { ...envelope(at, null), kind: 'activity', form_id: 'activite' },
+      state: { state: 'delivered', at, status: 201, server: '' },
+    };
+    return [receiptKey(e), JSON.stringify(e)];
+  };
+  // 70 activity reports over 70 days, among 60 newer notes: most are past the first page.
+  const receipts = [
+    ...Array.from({ length: 60 }, (_, i) => receipt(now - i * HOUR)),
+    ...Array.from({ length: 70 }, (_, i) => activity(now - 3 * DAY - i * DAY)),
+  ];
+  const { ctx, page, problems } = await phoneWith(receipts, []);
+  await page.goto(server.url + '/plans');
+  await page.getByText('Nouveau plan').click();
+  await page.getByLabel("Nom du mécanisme ou de l'alliance").fill('Mécanisme communal de Sikasso');
+  await page.getByLabel('Région').selectOption({ label: 'Sikasso' });
+  await page.getByLabel('Cercle').selectOption({ label: 'Sikasso' });
+  await page.getByRole('button', { name: 'Créer le plan' }).click();
+  await page.getByRole('heading', { name: 'Mécanisme communal de Sikasso' }).waitFor();
+  await page.locator('[data-list=activities]').getByRole('link', { name: '+ Ajouter' }).click();
+  const picker = page.getByLabel("Rapport d'activité envoyé");
+  await page.waitForFunction(
+    (id) => document.getElementById(id)?.options.length === 71,
+    await picker.getAttribute('id'),
+    { timeout: 10_000 }
+  );
+  // The oldest one can be chosen.
+  const oldest = JSON.parse(receipts.at(-1)[1]).envelope.id;
+  await picker.selectOption(oldest);
+  assert.equal(await picker.inputValue(), oldest);
+  assert.deepEqual(problems.consoleErrors, []);
+  await ctx.close();
+});

@@ -734,37 +734,57 @@ fn field_input(
         }
         .into_any(),
         FieldKind::Choice(codes) => {
-            let options = codes
+            let options: Vec<(String, String)> = codes
                 .iter()
                 .map(|c| (c.0.to_owned(), label(lang, c.1, c.2).to_owned()))
                 .collect();
-            choose_one(dom_id.clone(), options, get, set).into_any()
+            choose_one(dom_id.clone(), move || options.clone(), get, set).into_any()
         }
         FieldKind::Record(form) => {
-            // The reports of that form on this phone, sent or waiting, newest first.
+            // The reports of that form on this phone, sent or waiting, newest first: at
+            // once those in memory, then every receipt kept (not only the newest page).
             let outbox = crate::sync::use_outbox();
-            let receipts = outbox.receipts().get_untracked();
-            let options = outbox.entries().with_untracked(|entries| {
-                entries
+            let pending = outbox.entries().get_untracked();
+            let of_form = move |receipts: &[vigie_core::outbox::OutboxEntry]| {
+                let mut options: Vec<(String, String)> = pending
                     .iter()
-                    .chain(&receipts)
+                    .chain(receipts)
                     .filter(|e| e.envelope.form_id == form)
                     .map(|e| {
                         let when = crate::adapters::clock::short_time(e.envelope.created_at);
                         (e.envelope.id.to_string(), when)
                     })
-                    .collect()
+                    .collect();
+                // A report linked earlier and no longer on this phone stays shown.
+                let linked = get();
+                if !linked.is_empty() && !options.iter().any(|(id, _)| *id == linked) {
+                    let short: String = linked.chars().take(8).collect();
+                    options.push((linked, format!("#{short}")));
+                }
+                options
+            };
+            let options = RwSignal::new(of_form(&outbox.receipts().get_untracked()));
+            leptos::task::spawn_local(async move {
+                match crate::adapters::outbox_store::IdbOutbox
+                    .receipts(None, u32::MAX)
+                    .await
+                {
+                    Ok(all) => {
+                        options.try_set(of_form(&all));
+                    }
+                    Err(e) => leptos::logging::warn!("reports to link: {e}"),
+                }
             });
-            choose_one(dom_id.clone(), options, get, set).into_any()
+            choose_one(dom_id.clone(), move || options.get(), get, set).into_any()
         }
         FieldKind::Ref(list) => {
             let p = plan.get_value();
             let title = schema::list(p.kind, list).map_or("title", |l| l.title_field);
-            let options = p
+            let options: Vec<(String, String)> = p
                 .live(list)
                 .map(|(id, i)| (id.clone(), i.text(title).to_owned()))
                 .collect();
-            choose_one(dom_id.clone(), options, get, set).into_any()
+            choose_one(dom_id.clone(), move || options.clone(), get, set).into_any()
         }
     };
     view! {
@@ -845,20 +865,22 @@ impl Unsaved {
 /// A select of `(value, text)` options, "— Choisir —" first.
 fn choose_one(
     dom_id: String,
-    options: Vec<(String, String)>,
+    options: impl Fn() -> Vec<(String, String)> + Send + Sync + 'static,
     get: impl Fn() -> String + Copy + Send + Sync + 'static,
     set: impl Fn(leptos::ev::Event) + 'static,
 ) -> impl IntoView {
-    let options = options
-        .into_iter()
-        .map(|(value, text)| {
-            let selected = {
-                let value = value.clone();
-                move || get() == value
-            };
-            view! { <option value=value selected=selected>{text}</option> }
-        })
-        .collect_view();
+    let options = move || {
+        options()
+            .into_iter()
+            .map(|(value, text)| {
+                let selected = {
+                    let value = value.clone();
+                    move || get() == value
+                };
+                view! { <option value=value selected=selected>{text}</option> }
+            })
+            .collect_view()
+    };
     view! {
         <select id=dom_id on:change=set>
             <option value="">{tr(Msg::Choose)}</option>
