@@ -188,3 +188,15 @@ test('after three minutes in the background the PIN is asked again; a short abse
   await page.getByRole('heading', { name: 'Vigie est verrouillée' }).waitFor();
   await ctx.close();
 });
+
+test('a PIN set in one tab locks the other tabs too', async () => {
+  const { ctx, page } = await configuredPhone(browser, server.url, {
+    mode: 'generic_json', base: server.url + '/api', token: TOKEN,
+  });
+  const other = await ctx.newPage();
+  await other.goto(server.url + '/mine');
+  await other.getByRole('heading', { name: 'Mes rapports' }).waitFor();
+  await setPin(page, '3690');
+  await other.getByRole('heading', { name: 'Vigie est verrouillée' }).waitFor();
+  await ctx.close();
+});

@@ -59,6 +59,7 @@ impl Gate {
         };
         provide_context(gate);
         gate.relock_when_away();
+        follow_other_tabs();
         gate
     }
 
@@ -205,6 +206,24 @@ impl Gate {
             leptos::logging::warn!("erase: {}", crate::adapters::js_text(&e));
         }
     }
+}
+
+/// A PIN set, removed or erased in another tab changes how this one must store: it starts
+/// again (sealing with a key that was just removed would make its writes unreadable).
+fn follow_other_tabs() {
+    let listener = window_event_listener(leptos::ev::storage, move |ev| {
+        if ev.key().as_deref() == Some(keys::LOCK)
+            && ev.old_value().is_some() != ev.new_value().is_some()
+        {
+            if let Err(e) = window().location().reload() {
+                leptos::logging::warn!(
+                    "another tab changed the PIN: {}",
+                    crate::adapters::js_text(&e)
+                );
+            }
+        }
+    });
+    on_cleanup(move || listener.remove());
 }
 
 /// Why unlocking did not open the gate.
