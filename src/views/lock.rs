@@ -28,6 +28,10 @@ fn PinInput(id: &'static str, value: RwSignal<String>) -> impl IntoView {
 #[component]
 pub fn LockScreen(gate: Gate, lang: Lang) -> impl IntoView {
     let t = move |m: Msg| m.text(lang);
+    if let Some(root) = document().document_element() {
+        // Read aloud in the language it is written in.
+        let _ = root.set_attribute("lang", lang.code());
+    }
     let pin = RwSignal::new(String::new());
     let working = RwSignal::new(false);
     let message = RwSignal::new(None::<String>);
