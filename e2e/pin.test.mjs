@@ -147,8 +147,10 @@ test('five wrong PINs offer to erase the phone, after saying what has not left',
   await setPin(page, '97531');
   await note(page, 'Un rapport qui ne partira pas', '97531');
   await page.reload();
-  for (let i = 0; i < 4; i++) await unlock(page, '00000');
-  await page.getByText('Code incorrect. Encore 1 essai.').waitFor();
+  for (const left of ['4 essais', '3 essais', '2 essais', '1 essai']) {
+    await unlock(page, '00000');
+    await page.getByText(`Code incorrect. Encore ${left}.`).waitFor();
+  }
   assert.equal(await page.getByRole('button', { name: 'Effacer les données de ce téléphone' }).count(), 0);
   await unlock(page, '00000');
   await page.getByText("Trop d'essais incorrects.", { exact: false }).first().waitFor();
@@ -198,5 +200,18 @@ test('a PIN set in one tab locks the other tabs too', async () => {
   await other.getByRole('heading', { name: 'Mes rapports' }).waitFor();
   await setPin(page, '3690');
   await other.getByRole('heading', { name: 'Vigie est verrouillée' }).waitFor();
+  await ctx.close();
+});
+
+test('a damaged lock is said in words and erasing is offered at once', async () => {
+  const { ctx, page } = await configuredPhone(browser, server.url, {
+    mode: 'generic_json', base: server.url + '/api', token: TOKEN,
+  });
+  await page.evaluate(() => localStorage.setItem('vigie/lock', '{"salt": tronqu'));
+  await page.reload();
+  await page.getByRole('heading', { name: 'Vigie est verrouillée' }).waitFor();
+  await page.getByText('Le verrou enregistré sur ce téléphone est illisible', { exact: false }).waitFor();
+  await page.getByRole('button', { name: 'Effacer les données de ce téléphone' }).click();
+  await page.getByText('Tous les rapports sont déjà partis.').waitFor();
   await ctx.close();
 });

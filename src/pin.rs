@@ -123,13 +123,14 @@ impl Gate {
         }
     }
 
-    /// Where the count of wrong PINs stands (to offer erasing after a restart too).
-    pub fn after_wrong(&self) -> Option<AfterWrong> {
-        stored_config()
-            .ok()
-            .flatten()
-            .filter(|c| c.failed > 0)
-            .map(|c| c.after_wrong())
+    /// Why erasing is offered now, if it is: too many wrong PINs (counted across
+    /// restarts), or a lock that cannot be read and so can never be opened.
+    pub fn erase_offer(&self) -> Option<Msg> {
+        match stored_config() {
+            Ok(Some(c)) if c.after_wrong() == AfterWrong::OfferErase => Some(Msg::PinTooMany),
+            Ok(_) => None,
+            Err(()) => Some(Msg::LockUnreadable),
+        }
     }
 
     /// Sets a PIN (checked by the caller) and seals everything stored.

@@ -308,6 +308,11 @@ catalogue! {
     PinWorking => ("Un instant…", "One moment…"),
     PinFailed => ("Le code n'a pas pu être enregistré. Rien n'a changé.", "The PIN could not be saved. Nothing changed."),
     LockTitle => ("Vigie est verrouillée", "Vigie is locked"),
+    PinCheckFailed => ("Le code n'a pas pu être vérifié sur ce téléphone. Réessayez.", "The PIN could not be checked on this phone. Try again."),
+    LockUnreadable => (
+        "Le verrou enregistré sur ce téléphone est illisible : le code ne peut plus être vérifié. Vous pouvez effacer les données de ce téléphone.",
+        "The lock stored on this phone cannot be read: the PIN can no longer be checked. You can erase this phone's data."
+    ),
     LockPrompt => ("Code PIN", "PIN"),
     Unlock => ("Déverrouiller", "Unlock"),
     PinWrongOne => ("Code incorrect. Encore 1 essai.", "Wrong PIN. 1 try left."),

@@ -35,7 +35,7 @@ pub fn LockScreen(gate: Gate, lang: Lang) -> impl IntoView {
     let pin = RwSignal::new(String::new());
     let working = RwSignal::new(false);
     let message = RwSignal::new(None::<String>);
-    let too_many = RwSignal::new(gate.after_wrong() == Some(AfterWrong::OfferErase));
+    let offer = RwSignal::new(gate.erase_offer());
     let erase_warning = RwSignal::new(None::<String>);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -63,14 +63,16 @@ pub fn LockScreen(gate: Gate, lang: Lang) -> impl IntoView {
                     Msg::PinWrongOne,
                     Msg::PinWrongMany,
                 )),
+                // Said once, next to the offer below.
                 Err(UnlockError::Wrong(AfterWrong::OfferErase)) => {
-                    // Said once, next to the offer below.
-                    too_many.try_set(true);
+                    offer.try_set(Some(Msg::PinTooMany));
                     None
                 }
-                Err(UnlockError::Unreadable | UnlockError::Unavailable) => {
-                    Some(t(Msg::PinFailed).to_owned())
+                Err(UnlockError::Unreadable) => {
+                    offer.try_set(Some(Msg::LockUnreadable));
+                    None
                 }
+                Err(UnlockError::Unavailable) => Some(t(Msg::PinCheckFailed).to_owned()),
             });
         });
     };
@@ -98,8 +100,8 @@ pub fn LockScreen(gate: Gate, lang: Lang) -> impl IntoView {
                     <p class="hint" role="status">{t(Msg::PinWorking)}</p>
                 </Show>
                 {move || message.get().map(|m| view! { <p class="result result-bad" role="alert">{m}</p> })}
-                <Show when=move || too_many.get()>
-                    <p class="result result-bad" role="alert">{t(Msg::PinTooMany)}</p>
+                <Show when=move || offer.get().is_some()>
+                    <p class="result result-bad" role="alert">{move || offer.get().map(t)}</p>
                     {move || match erase_warning.get() {
                         None => view! {
                             <button type="button" class="btn btn-danger" on:click=ask_erase>{t(Msg::EraseData)}</button>
