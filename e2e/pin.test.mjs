@@ -188,6 +188,10 @@ test('after three minutes in the background the PIN is asked again; a short abse
   assert.equal(await page.getByRole('heading', { name: 'Vigie est verrouillée' }).count(), 0);
   await away(4);
   await page.getByRole('heading', { name: 'Vigie est verrouillée' }).waitFor();
+  // Home offers to lock before handing the phone over.
+  await unlock(page, '4826');
+  await page.getByRole('button', { name: 'Verrouiller' }).click();
+  await page.getByRole('heading', { name: 'Vigie est verrouillée' }).waitFor();
   await ctx.close();
 });
 

@@ -23,6 +23,7 @@ pub fn Home() -> impl IntoView {
             </A>
         }
     };
+    let gate = crate::pin::use_gate();
     view! {
         <section class="home">
             <h1 class="tagline">{crate::views::tr(Msg::Tagline)}</h1>
@@ -48,6 +49,12 @@ pub fn Home() -> impl IntoView {
             {link("/note", Icon::Activity, Msg::QuickNote, "settings-link")}
             {link("/aide", Icon::Alert, Msg::Referrals, "settings-link")}
             {link("/settings", Icon::Settings, Msg::Settings, "settings-link")}
+            // On a shared phone: lock before handing it over.
+            {move || gate.configured.get().then(|| view! {
+                <button type="button" class="btn btn-secondary lock-now" on:click=move |_| gate.lock_now()>
+                    {crate::views::tr(Msg::LockNow)}
+                </button>
+            })}
         </section>
     }
 }
