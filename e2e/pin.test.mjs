@@ -51,8 +51,8 @@ async function note(page, text, pin) {
 
 async function setPin(page, pin) {
   await page.goto(server.url + '/settings');
-  await page.getByLabel('Nouveau code (4 à 8 chiffres)').fill(pin);
-  await page.getByLabel('Le même code, encore une fois').fill(pin);
+  await page.getByLabel('Nouveau code PIN (4 à 8 chiffres)').fill(pin);
+  await page.getByLabel('Confirmez : le même code, encore une fois').fill(pin);
   await page.getByRole('button', { name: 'Activer le code' }).click();
   await page.getByText('Code PIN activé.', { exact: false }).waitFor();
 }
@@ -82,8 +82,8 @@ test('with a PIN, stored reports are unreadable, the app opens locked, and repor
 
   // A mismatch is refused in words; then the PIN is set.
   await page.goto(server.url + '/settings');
-  await page.getByLabel('Nouveau code (4 à 8 chiffres)').fill('2580');
-  await page.getByLabel('Le même code, encore une fois').fill('2581');
+  await page.getByLabel('Nouveau code PIN (4 à 8 chiffres)').fill('2580');
+  await page.getByLabel('Confirmez : le même code, encore une fois').fill('2581');
   await page.getByRole('button', { name: 'Activer le code' }).click();
   await page.getByText('Les deux codes ne sont pas les mêmes.').waitFor();
   await setPin(page, '2580');

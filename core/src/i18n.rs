@@ -296,8 +296,8 @@ catalogue! {
         "Sur un téléphone partagé, un code PIN cache les brouillons, « Mes rapports » et la boîte d'envoi, et chiffre ce qui n'est pas encore parti. Sans le code, personne ne peut les lire. Les rapports partent quand l'application est ouverte et déverrouillée.",
         "On a shared phone, a PIN hides drafts, \"My reports\" and the outbox, and encrypts what has not left yet. Without the PIN nobody can read them. Reports are sent while the app is open and unlocked."
     ),
-    PinNew => ("Nouveau code (4 à 8 chiffres)", "New PIN (4 to 8 digits)"),
-    PinAgain => ("Le même code, encore une fois", "The same PIN again"),
+    PinNew => ("Nouveau code PIN (4 à 8 chiffres)", "New PIN (4 to 8 digits)"),
+    PinAgain => ("Confirmez : le même code, encore une fois", "Confirm: the same PIN again"),
     PinSet => ("Activer le code", "Turn the PIN on"),
     PinRemove => ("Retirer le code", "Turn the PIN off"),
     PinIsOn => ("Le code PIN est activé.", "The PIN is on."),
