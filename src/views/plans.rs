@@ -745,6 +745,9 @@ fn field_input(
             // once those in memory, then every receipt kept (not only the newest page).
             let outbox = crate::sync::use_outbox();
             let pending = outbox.entries().get_untracked();
+            // Read now: the list is completed after an await, when this editor may be gone
+            // (reading its value then would touch a disposed signal).
+            let linked = untrack(get);
             let of_form = move |receipts: &[vigie_core::outbox::OutboxEntry]| {
                 let mut options: Vec<(String, String)> = pending
                     .iter()
@@ -756,10 +759,9 @@ fn field_input(
                     })
                     .collect();
                 // A report linked earlier and no longer on this phone stays shown.
-                let linked = get();
                 if !linked.is_empty() && !options.iter().any(|(id, _)| *id == linked) {
                     let short: String = linked.chars().take(8).collect();
-                    options.push((linked, format!("#{short}")));
+                    options.push((linked.clone(), format!("#{short}")));
                 }
                 options
             };
@@ -769,9 +771,10 @@ fn field_input(
                     .receipts(None, u32::MAX)
                     .await
                 {
-                    Ok(all) => {
+                    Ok(all) if !options.is_disposed() => {
                         options.try_set(of_form(&all));
                     }
+                    Ok(_) => {}
                     Err(e) => leptos::logging::warn!("reports to link: {e}"),
                 }
             });
