@@ -74,7 +74,11 @@ impl FormSession {
         let session = FormSession {
             def,
             answers,
-            section: RwSignal::new(draft.as_ref().map_or(0, |d| d.section)),
+            section: RwSignal::new(
+                draft
+                    .as_ref()
+                    .map_or(0, |d| def.with_value(|def| d.resume_section(def))),
+            ),
             status: RwSignal::new(None),
             draft_id: StoredValue::new(draft.as_ref().map(|d| d.id)),
             created: StoredValue::new(draft.as_ref().map_or(0, |d| d.created_at)),

@@ -46,6 +46,16 @@ impl Draft {
         }
     }
 
+    /// The screen to resume on with `def`: where the user was, within the screens `def`
+    /// has; the first screen when `def` is another version than the one the draft was
+    /// started with (its screens may be laid out differently).
+    pub fn resume_section(&self, def: &FormDef) -> usize {
+        if def.version != self.form_version {
+            return 0;
+        }
+        self.section.min(def.sections.len().saturating_sub(1))
+    }
+
     /// A refused record opened again to be corrected: same id (the receiver's rules on ids
     /// still hold), same form version and answers, started at its creation time.
     pub fn from_record(record: &Envelope, now: Millis) -> Option<Draft> {
@@ -231,6 +241,18 @@ mod tests {
     }
 
     #[test]
+    fn a_draft_resumes_on_its_screen_or_the_first_of_another_version() {
+        let def = activity();
+        let mut d = Draft::new(Uuid::from_u128(3), &def, 1);
+        d.section = 2;
+        assert_eq!(d.resume_section(&def), 2);
+        d.section = 99;
+        assert_eq!(d.resume_section(&def), def.sections.len() - 1);
+        d.form_version = "0-retired".into();
+        assert_eq!(d.resume_section(&def), 0);
+    }
+
+    #[test]
     fn a_note_draft_finalises_into_the_note_record() {
         let mut d = Draft::note(Uuid::from_u128(3), 10);
         assert!(d.is_note());
@@ -273,7 +295,7 @@ mod tests {
         assert_eq!(env.kind, "activity");
         assert_eq!(
             (env.form_id.as_str(), env.form_version.as_str()),
-            ("activite", "1")
+            ("activite", "2")
         );
         assert_eq!((env.created_at, env.updated_at), (100, 200));
         let p = &env.payload;
