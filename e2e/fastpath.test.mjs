@@ -33,6 +33,7 @@ async function redAlert(page, firstTime) {
   };
   await tap(page.getByRole('link', { name: 'Signaler un incident' }));
   await tap(page.getByLabel('Violence physique'));
+  await tap(page.getByRole('button', { name: 'Suivant' }));
   if (firstTime) {
     await choose('Région', { label: 'Sikasso' });
     await choose('Cercle', { label: 'Kadiolo' });
@@ -99,6 +100,7 @@ test('GBV: consent first; "Non" says what is sent and sends no account; quick ex
   assert.equal(await page.getByTestId('quick-exit').count(), 0, 'not on an ordinary report');
   await page.getByLabel('Violences basées sur le genre (VBG)').click();
   await page.getByTestId('quick-exit').waitFor();
+  await page.getByRole('button', { name: 'Suivant' }).click();
   await page.getByLabel('Région').selectOption({ label: 'Sikasso' });
   await page.getByLabel('Cercle').selectOption({ label: 'Kadiolo' });
   await page.getByLabel('Commune', { exact: true }).selectOption({ label: 'Kadiolo' });
@@ -137,6 +139,7 @@ test('offline, a red alert offers an SMS whose text the receiver turns into the 
   await ctx.setOffline(true);
   await page.goto(server.url + '/report');
   await page.getByLabel('Violence physique').click();
+  await page.getByRole('button', { name: 'Suivant' }).click();
   await page.getByLabel('Région').selectOption({ label: 'Sikasso' });
   await page.getByLabel('Cercle').selectOption({ label: 'Kadiolo' });
   await page.getByLabel('Commune', { exact: true }).selectOption({ label: 'Kadiolo' });

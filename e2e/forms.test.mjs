@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, launchBrowser, configuredPhone, idbPut, outboxEntries, ROOT } from './harness.mjs';
+import { startServer, launchBrowser, configuredPhone, idbPut, outboxEntries, screenHeights, ROOT } from './harness.mjs';
 
 const TOKEN = 'e2e-forms-token';
 const COORD = 'e2e-forms-coordinator';
@@ -75,6 +75,9 @@ test('the four built-in forms filled offline are queued, then delivered once onl
   assert.equal(await page.getByText('Précisez : Violences basées sur le genre (VBG)').count(), 0);
   await page.getByLabel('Violences basées sur le genre (VBG)').check();
   await page.getByLabel('Viol', { exact: true }).check();
+  // Each screen holds about two phone screens: what happened, then when, where, how serious.
+  await next(page);
+  await heading(page, 'Quand, où, quelle gravité');
   await page.getByLabel(/^Quand \?/).fill('2026-11-20');
   await place(page, 'Sikasso', 'Kadiolo', 'Loulouni, quartier du marché');
   await page.getByLabel(/^Jaune/).check();
@@ -86,16 +89,23 @@ test('the four built-in forms filled offline are queued, then delivered once onl
   await page.reload();
   await heading(page, "Signalement d'incident / alerte précoce");
   assert.equal(page.url(), draftUrl);
-  assert.ok(await page.getByLabel('Viol', { exact: true }).isChecked());
+  // It resumes on the screen the user was on, and the screen before kept its answers.
   assert.equal(await page.getByLabel('Village / quartier').inputValue(), 'Loulouni, quartier du marché');
   assert.ok(await page.getByLabel(/^Jaune/).isChecked());
+  await page.getByRole('button', { name: 'Précédent' }).click();
+  assert.ok(await page.getByLabel('Viol', { exact: true }).isChecked());
+  await next(page);
   await next(page);
   // The VBG screen comes right after the essentials, before any account: it asks no name.
   await page.getByText("N'écrivez aucun nom ni aucun détail qui permette de reconnaître la survivante.").waitFor();
   await page.getByRole('group', { name: /accord pour ce signalement/ }).getByLabel('Oui').check();
   await page.getByLabel('Soutien psychosocial').check();
   await next(page);
+  await heading(page, 'Détails (facultatif)');
+  await next(page);
   await page.getByLabel('Description courte').fill('Une jeune femme agressée en rentrant du meeting, de nuit.');
+  await next(page);
+  await heading(page, 'Victimes');
   await next(page);
   // The sex × age grid adds up.
   await page.getByLabel('Femmes 18-24', { exact: true }).fill('1');
@@ -106,36 +116,41 @@ test('the four built-in forms filled offline are queued, then delivered once onl
   await page.getByLabel('Nombre de blessés').blur();
   await page.getByText('Écrivez un nombre.', { exact: true }).waitFor();
   await page.getByLabel('Nombre de blessés').fill('2');
-  await next(page);
-  await next(page);
+  for (let i = 0; i < 5; i++) await next(page);
+  await heading(page, 'Suites données');
   await finish(page);
-  // Blocked: back on the first screen with the rule in words.
+  // Blocked: back on the screen of the rule, in words.
   await page.getByText('Corrigez les réponses signalées en rouge avant de terminer.').waitFor();
   await page.getByText('Un viol ou une agression sexuelle est au moins Orange.').waitFor();
   // …scrolled to, with the focus on it.
   await page.waitForFunction(() => document.activeElement?.closest('.field-bad')?.id === 'f-alert_level-group');
   await page.getByLabel(/^Orange/).check();
-  for (let i = 0; i < 5; i++) await next(page);
+  for (let i = 0; i < 10; i++) await next(page);
   await finaliseQueued(page, '1 en attente');
 
   // 2. Prevention activity: participants grid and a repeat group of follow-up steps.
   await page.getByRole('link', { name: 'Noter une activité' }).click();
   await page.getByRole('link', { name: /^Activité de prévention/ }).click();
+  await page.getByLabel(/^Structure \/ groupement/).fill('Groupement Benkadi des femmes de Kati');
+  await page.getByLabel('Causerie-débat').check();
+  await next(page);
+  await page.getByLabel('Élections apaisées').check();
+  await next(page);
   // The incident's commune is offered in the next form, one tap to change; not the village.
   assert.equal(await page.getByLabel('Région').inputValue(), 'ML03');
   assert.equal(await page.getByLabel('Cercle').inputValue(), 'ML0302');
   assert.equal(await page.getByLabel('Commune', { exact: true }).inputValue(), 'ML030201');
   assert.equal(await page.getByLabel('Village / quartier').inputValue(), '');
-  await page.getByLabel(/^Structure \/ groupement/).fill('Groupement Benkadi des femmes de Kati');
-  await page.getByLabel('Causerie-débat').check();
-  await page.getByLabel('Élections apaisées').check();
   await page.getByLabel(/^Date/).fill('2026-11-18');
   await place(page, 'Koulikoro', 'Kati', 'Kati Malibougou');
+  await next(page);
+  await heading(page, 'Public visé');
   await next(page);
   await page.getByLabel('Femmes 18-24', { exact: true }).fill('14');
   await page.getByLabel('Femmes 25-35', { exact: true }).fill('9');
   await page.getByLabel('Hommes 18-24', { exact: true }).fill('6');
   assert.equal(await page.getByTestId('total-all').innerText(), '29');
+  await next(page);
   await page.getByLabel('Animatrices (femmes)').fill('2');
   await next(page);
   await page.getByRole('button', { name: '+ Ajouter' }).click();
@@ -152,9 +167,10 @@ test('the four built-in forms filled offline are queued, then delivered once onl
   await page.getByLabel('Médiation menée').check();
   await page.getByLabel(/^Date/).fill('2026-11-15');
   await place(page, 'Mopti', 'Bankass', 'Diallassagou');
-  await page.getByLabel('Agriculteurs-éleveurs').check();
-  await page.getByLabel(/^Ce qui se passe/).fill('Des animaux ont détruit un champ de mil ; les deux familles se menacent.');
   await next(page);
+  await page.getByLabel('Agriculteurs-éleveurs').check();
+  await next(page);
+  await page.getByLabel(/^Ce qui se passe/).fill('Des animaux ont détruit un champ de mil ; les deux familles se menacent.');
   await page.getByRole('button', { name: '+ Ajouter' }).click();
   await page.getByLabel(/^Partie/).fill('Famille de cultivateurs');
   await next(page);
@@ -168,9 +184,11 @@ test('the four built-in forms filled offline are queued, then delivered once onl
   await page.getByRole('link', { name: /^Questionnaire préparatoire/ }).click();
   await page.getByLabel(/^Nom de l'organisation/).fill('Réseau Paix et Sécurité des Femmes (REPSFECO)');
   await page.getByLabel('Groupement féminin').check();
+  await next(page);
   await place(page, 'Ségou', 'San', 'Somo');
   await next(page);
   await page.getByLabel(/^Principales dynamiques/).fill('Conflits fonciers entre agriculteurs et éleveurs après les récoltes.');
+  await next(page);
   for (const p of ['Cohésion sociale', 'Élections apaisées', 'VBG', 'Participation politique des femmes (Loi 052)']) {
     await page.getByLabel(p, { exact: true }).check();
   }
@@ -215,6 +233,7 @@ test('communes are picked by name; one known by name only is kept in words with 
   const page = await ctx.newPage();
   await page.goto(server.url + '/report');
   await heading(page, "Signalement d'incident / alerte précoce");
+  await next(page);
   await page.getByLabel('Région').selectOption({ label: 'Sikasso' });
   await page.getByLabel('Cercle').selectOption({ label: 'Kadiolo' });
   const commune = page.getByLabel('Commune', { exact: true });
@@ -231,7 +250,7 @@ test('communes are picked by name; one known by name only is kept in words with 
 
 test('a new form version from the backend is used for new records; a malformed one is refused', async () => {
   const { ctx, page } = await phone();
-  // A draft started with the built-in questionnaire (version 1).
+  // A draft started with the built-in questionnaire (version 2).
   await page.goto(server.url + '/new/questionnaire_preparatoire');
   await page.getByLabel(/^Nom de l'organisation/).fill('Association Kounda');
   await page.getByText('Brouillon enregistré sur le téléphone').waitFor();
@@ -242,8 +261,8 @@ test('a new form version from the backend is used for new records; a malformed o
   // the problem); another backend might, so the answer is doctored on the way to check that
   // the phone refuses it too.
   const q = JSON.parse(readFileSync(join(ROOT, 'forms/questionnaire_preparatoire.json'), 'utf8'));
-  q.version = '2';
-  q.title.fr = 'Questionnaire préparatoire (version 2)';
+  q.version = '3';
+  q.title.fr = 'Questionnaire préparatoire (version 3)';
   q.sections[0].fields.push({ name: 'women_members', type: 'integer', label: { fr: 'Nombre de femmes membres' } });
   writeFileSync(join(formsDir, 'questionnaire_preparatoire.json'), JSON.stringify(q));
   const broken = JSON.parse(readFileSync(join(ROOT, 'forms/incident.json'), 'utf8'));
@@ -258,7 +277,7 @@ test('a new form version from the backend is used for new records; a malformed o
   });
 
   await page.goto(server.url + '/activity'); // start-up fetches the forms
-  await page.getByRole('link', { name: 'Questionnaire préparatoire (version 2)' }).waitFor();
+  await page.getByRole('link', { name: 'Questionnaire préparatoire (version 3)' }).waitFor();
   await page.goto(server.url + '/settings');
   const refused = page.getByTestId('forms-refused');
   await refused.waitFor();
@@ -267,8 +286,8 @@ test('a new form version from the backend is used for new records; a malformed o
   // The built-in form the server replaced is named, with the server's host.
   const replaced = await page.getByTestId('forms-replaced').innerText();
   assert.ok(replaced.includes(`remplacés par ceux du serveur ${new URL(server.url).host}`), replaced);
-  assert.match(replaced, /Questionnaire préparatoire \(version 2\) \(version 2\)/);
-  assert.deepEqual(served.forms.map((f) => `${f.id} ${f.version}`), ['questionnaire_preparatoire 2']);
+  assert.match(replaced, /Questionnaire préparatoire \(version 3\) \(version 3\)/);
+  assert.deepEqual(served.forms.map((f) => `${f.id} ${f.version}`), ['questionnaire_preparatoire 3']);
   await ctx.unroute('**/api/forms');
 
   // The old incident form keeps working.
@@ -276,10 +295,10 @@ test('a new form version from the backend is used for new records; a malformed o
   await heading(page, "Signalement d'incident / alerte précoce");
   await page.getByLabel('Violence physique').check();
   await page.getByText('Précisez : Violence physique').waitFor();
-  // New questionnaires use version 2, offline too (the forms are cached on the phone)…
+  // New questionnaires use version 3, offline too (the forms are cached on the phone)…
   await ctx.setOffline(true);
   await page.goto(server.url + '/new/questionnaire_preparatoire');
-  await heading(page, 'Questionnaire préparatoire (version 2)');
+  await heading(page, 'Questionnaire préparatoire (version 3)');
   await page.getByLabel('Nombre de femmes membres').waitFor();
   // …while the draft started before keeps the version it was started with.
   await page.goto(draftUrl);
@@ -307,10 +326,44 @@ test('a new form version from the backend is used for new records; a malformed o
   await page.goto(`${server.url}/fill/${orphan}`);
   await page.getByTestId('form-note').waitFor();
   assert.match(await page.getByTestId('form-note').innerText(), /continue avec la version actuelle/);
+  await next(page);
+  await next(page);
   assert.equal(await page.getByLabel(/^Ce qui se passe/).inputValue(), "Litige sur un point d'eau à Ouéléssébougou");
   await ctx.close();
   rmSync(join(formsDir, 'questionnaire_preparatoire.json'));
   rmSync(join(formsDir, 'incident.json'));
+});
+
+// About two phone screens (640 px each) of scrolling at most: the tallest screen measures
+// 1,479 px on the reference machine (`node e2e/bench-screens.mjs` prints them all).
+const MAX_SCREEN = 1536;
+
+test(`every screen of the built-in forms fits in about two phone screens (${MAX_SCREEN} px)`, async () => {
+  const ctx = await browser.newContext(PHONE);
+  const page = await ctx.newPage();
+  const category = (label) => async (p, i) => {
+    if (i === 0) await p.getByLabel(label, { exact: true }).check();
+  };
+  const walks = [
+    ['incident', category('Violence physique')],
+    ['incident', category('Violences basées sur le genre (VBG)')],
+    ['mediation', category('Médiation menée')], ['activite'], ['questionnaire_preparatoire'],
+  ];
+  const seen = new Set();
+  for (const [id, fill] of walks) {
+    const screens = await screenHeights(page, server.url, id, fill);
+    assert.ok(screens.length >= 3, `${id}: ${screens.length} screens`);
+    for (const s of screens) {
+      seen.add(`${id}/${s.title}`);
+      assert.ok(s.height <= MAX_SCREEN, `${id} "${s.title}" is ${s.height} px tall: ${JSON.stringify(s.fields)}`);
+    }
+  }
+  // Every screen was measured.
+  const defs = ['incident', 'mediation', 'activite', 'questionnaire_preparatoire']
+    .map((f) => JSON.parse(readFileSync(join(ROOT, `forms/${f}.json`), 'utf8')));
+  const all = defs.flatMap((d) => d.sections.map((s) => `${d.id}/${s.title.fr}`));
+  assert.deepEqual(all.filter((s) => !seen.has(s)), []);
+  await ctx.close();
 });
 
 test('screenshots of the incident form at 360×640', async () => {
@@ -321,6 +374,7 @@ test('screenshots of the incident form at 360×640', async () => {
   await page.screenshot({ path: join(ROOT, '.scratch/incident-1.png') });
   await page.getByLabel('Violences basées sur le genre (VBG)').check();
   await page.getByLabel('Viol', { exact: true }).check();
+  await next(page);
   await page.getByLabel(/^Rouge/).check();
   await page.getByLabel(/^Rouge/).scrollIntoViewIfNeeded();
   await page.screenshot({ path: join(ROOT, '.scratch/incident-2.png') });
@@ -337,7 +391,7 @@ test('the optional GPS point: taken when allowed, "continue without" when refuse
   const page = await allowed.newPage();
   await page.goto(server.url + '/report');
   await heading(page, "Signalement d'incident / alerte précoce");
-  await next(page);
+  for (let i = 0; i < 3; i++) await next(page);
   await page.getByRole('button', { name: 'Prendre ma position' }).click();
   await page.getByText('12.63920, -8.00290').waitFor();
   await allowed.close();
@@ -346,7 +400,7 @@ test('the optional GPS point: taken when allowed, "continue without" when refuse
   const other = await refused.newPage();
   await other.goto(server.url + '/report');
   await heading(other, "Signalement d'incident / alerte précoce");
-  await next(other);
+  for (let i = 0; i < 3; i++) await next(other);
   await other.getByRole('button', { name: 'Prendre ma position' }).click();
   await other.getByText('Position indisponible : continuez sans.').waitFor();
   await refused.close();

@@ -194,3 +194,29 @@ export async function configuredPhone(browser, origin, backend) {
   await waitForWorker(page);
   return { ctx, page, problems };
 }
+
+/**
+ * Walks the form `formId` screen by screen from a new record and returns each screen's
+ * `{ title, height, fields }` (document height in CSS px; each field's id and height).
+ * `fill(page, i)` answers screen i first, to show the questions an answer makes relevant.
+ */
+export async function screenHeights(page, origin, formId, fill = async () => {}) {
+  await page.goto(`${origin}/new/${formId}`);
+  await page.locator('.form-nav').waitFor();
+  const screens = [];
+  for (let i = 0; i < 30; i++) {
+    await fill(page, i);
+    const title = (await page.locator('.section-title').innerText()).trim();
+    screens.push({
+      title,
+      height: await page.evaluate(() => document.documentElement.scrollHeight),
+      fields: await page.$$eval('.fields > *', (els) =>
+        els.map((e) => [e.id || e.querySelector('[id]')?.id || '?', Math.round(e.getBoundingClientRect().height)])),
+    });
+    const next = page.getByRole('button', { name: 'Suivant' });
+    if (!(await next.isVisible())) break;
+    await next.click();
+    await page.waitForFunction((t) => document.querySelector('.section-title')?.innerText.trim() !== t, title);
+  }
+  return screens;
+}

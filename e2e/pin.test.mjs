@@ -77,6 +77,7 @@ test('with a PIN, stored reports are unreadable, the app opens locked, and repor
   // A report started before the PIN, too (a draft).
   await page.goto(server.url + '/report');
   await page.getByLabel('Violence physique').click();
+  await page.getByRole('button', { name: 'Suivant' }).click();
   await page.getByLabel('Village / quartier').fill('Loulouni, quartier du marché');
   await page.getByText('Brouillon enregistré sur le téléphone').waitFor();
 

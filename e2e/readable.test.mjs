@@ -26,6 +26,7 @@ test('outbox rows read as words; a refused record is counted apart and shown wit
   await ctx.setOffline(true);
   await page.goto(server.url + '/report');
   await page.getByLabel('Violence physique').click();
+  await page.getByRole('button', { name: 'Suivant' }).click();
   await page.getByLabel('Région').selectOption({ label: 'Sikasso' });
   await page.getByLabel('Cercle').selectOption({ label: 'Kadiolo' });
   await page.getByLabel('Commune', { exact: true }).selectOption({ label: 'Kadiolo' });
@@ -71,7 +72,9 @@ test('outbox rows read as words; a refused record is counted apart and shown wit
   await bad.getByTestId('correct').click();
   await page.waitForURL((u) => new URL(u).pathname === `/fill/${refused.envelope.id}`);
   await page.getByRole('heading', { name: "Signalement d'incident / alerte précoce" }).waitFor();
-  assert.ok(await page.getByLabel(/^Orange/).isChecked(), 'its answers are back');
+  assert.ok(await page.getByLabel('Menaces, intimidation').isChecked(), 'its answers are back');
+  await page.getByRole('button', { name: 'Suivant' }).click();
+  assert.ok(await page.getByLabel(/^Orange/).isChecked());
   await page.getByTestId('finish-early').click();
   await page.getByText("Enregistré : le rapport partira dès qu'il y aura du réseau.").waitFor();
   await page.getByTestId('pending').getByText('2 en attente', { exact: true }).waitFor();
@@ -105,6 +108,7 @@ test('a first start welcomes the user: name, role, language, usual commune, how 
   await page.goto(server.url + '/settings');
   assert.equal(await page.getByLabel('Votre nom ou pseudonyme').inputValue(), 'Awa Traoré');
   await page.goto(server.url + '/report');
+  await page.getByRole('button', { name: 'Suivant' }).click();
   assert.equal(await page.getByLabel('Commune', { exact: true }).inputValue(), 'ML030204');
   // "Plus tard" on another phone puts it away too.
   const other = await browser.newContext({ viewport: { width: 320, height: 640 } });

@@ -49,6 +49,7 @@ test('support services are cached for offline use and offered after a GBV report
   assert.ok(await page.getByRole('link', { name: "Services d'aide" }).isVisible());
   await page.goto(server.url + '/report');
   await page.getByLabel('Violences basées sur le genre (VBG)').click();
+  await page.getByRole('button', { name: 'Suivant' }).click();
   await page.getByLabel('Région').selectOption({ label: 'Sikasso' });
   await page.getByLabel('Cercle').selectOption({ label: 'Kadiolo' });
   await page.getByLabel('Commune', { exact: true }).selectOption({ label: 'Kadiolo' });

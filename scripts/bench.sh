@@ -46,6 +46,9 @@ echo
 echo "== field performance: saves, lists, slow-link flush, offline start (4x CPU, 360x640)"
 (cd e2e && node bench-field.mjs 3)
 echo
+echo "== height of each form screen at 360x640 (CSS px; goal: about two phone screens)"
+(cd e2e && node bench-screens.mjs)
+echo
 echo "== load on the embedded receiver: 20 devices x 100 records, retries and replays (loopback)"
 load_status=0
 (cd e2e && node bench-load.mjs 20 100) || load_status=$?

@@ -104,7 +104,7 @@ async fn typing_autosaves_a_draft_that_a_reload_restores() {
     assert_eq!(drafts.len(), 1, "one draft after typing");
     let draft = &drafts[0];
     assert_eq!(draft.form_id, "questionnaire_preparatoire");
-    assert_eq!(draft.form_version, "1");
+    assert_eq!(draft.form_version, "2");
     assert_eq!(
         draft.answers.get("organisation"),
         Some(&json!("Association des femmes de Kati"))
