@@ -55,3 +55,28 @@ impl Clock for BrowserClock {
         js_sys::Math::random()
     }
 }
+
+/// Rows handled between two [`yield_to_input`] calls in a long loop: about 10 ms of work on
+/// a slow phone.
+pub const ROWS_PER_SLICE: usize = 250;
+
+/// Lets the browser handle a tap or a key press waiting behind a long loop (reading or
+/// decoding thousands of stored records): resumes on the next task. Only while the page is
+/// shown; a hidden page's timers are slowed to one a second, and nobody is tapping it.
+pub async fn yield_to_input() {
+    if !super::connectivity::is_visible() {
+        return;
+    }
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        if window
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0)
+            .is_err()
+        {
+            let _ = resolve.call0(&wasm_bindgen::JsValue::UNDEFINED);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}

@@ -461,14 +461,18 @@ pub async fn read_many(reads: &[Read<'_>]) -> Result<Vec<Found>, IdbError> {
             Queued::Range(keys, values) => {
                 let keys: Array = request(&keys, false).await?.unchecked_into();
                 let values: Array = request(&values, false).await?.unchecked_into();
-                Found::Rows(
-                    keys.iter()
-                        .zip(values.iter())
-                        .filter_map(|(k, v)| {
-                            Some((k.as_string()?, v.as_string().unwrap_or_default()))
-                        })
-                        .collect(),
-                )
+                // Copied into the app a slice at a time: thousands of records must not hold
+                // up a tap (a save waiting behind the outbox being read at start-up).
+                let mut rows = Vec::with_capacity(keys.length() as usize);
+                for (i, (k, v)) in keys.iter().zip(values.iter()).enumerate() {
+                    if i > 0 && i % super::clock::ROWS_PER_SLICE == 0 {
+                        super::clock::yield_to_input().await;
+                    }
+                    if let Some(k) = k.as_string() {
+                        rows.push((k, v.as_string().unwrap_or_default()));
+                    }
+                }
+                Found::Rows(rows)
             }
             Queued::Count(req) => {
                 Found::Count(request(&req, false).await?.as_f64().unwrap_or(0.0) as usize)

@@ -9,7 +9,7 @@ use thiserror::Error;
 use uuid::Uuid;
 
 use super::idb::{self, Found, IdbError, Op, Read, Start, DRAFTS, META, OUTBOX, RECEIPTS};
-use super::vault;
+use super::{clock, vault};
 use vigie_core::i18n::Msg;
 use vigie_core::outbox::receipts::{self, MonthCounts};
 use vigie_core::outbox::state::DeliveryState;
@@ -139,18 +139,23 @@ pub struct Loaded {
 /// Decodes stored rows, opening sealed ones first (see `vault`): one that cannot be
 /// opened is unreadable, never a record without its answers.
 async fn decode_rows(rows: Vec<(String, String)>) -> Vec<Result<OutboxEntry, Unreadable>> {
-    vault::open_rows(rows, false)
-        .await
-        .into_iter()
-        .map(|(key, opened)| match opened {
+    let opened = vault::open_rows(rows, false).await;
+    let mut decoded = Vec::with_capacity(opened.len());
+    for (i, (key, opened)) in opened.into_iter().enumerate() {
+        // A slice at a time, so that a tap is not held up by thousands of records.
+        if i > 0 && i % clock::ROWS_PER_SLICE == 0 {
+            clock::yield_to_input().await;
+        }
+        decoded.push(match opened {
             Ok(text) => decode(&key, &text),
             Err((e, raw)) => Err(Unreadable {
                 id: Uuid::parse_str(&key).unwrap_or_default(),
                 raw,
                 reason: e.to_string(),
             }),
-        })
-        .collect()
+        });
+    }
+    decoded
 }
 
 impl Loaded {
