@@ -4,14 +4,24 @@
 use super::model::FormDef;
 use super::validate::{load, Invalid};
 
-/// The built-in definitions, as text, in the order Home lists them.
+/// The built-in definitions, as text, in the order Home lists them (compacted by
+/// `build.rs`: the same JSON without its indentation).
 pub const SOURCES: [(&str, &str); 4] = [
-    ("incident", include_str!("../../../forms/incident.json")),
-    ("activite", include_str!("../../../forms/activite.json")),
-    ("mediation", include_str!("../../../forms/mediation.json")),
+    (
+        "incident",
+        include_str!(concat!(env!("OUT_DIR"), "/incident.json")),
+    ),
+    (
+        "activite",
+        include_str!(concat!(env!("OUT_DIR"), "/activite.json")),
+    ),
+    (
+        "mediation",
+        include_str!(concat!(env!("OUT_DIR"), "/mediation.json")),
+    ),
     (
         "questionnaire_preparatoire",
-        include_str!("../../../forms/questionnaire_preparatoire.json"),
+        include_str!(concat!(env!("OUT_DIR"), "/questionnaire_preparatoire.json")),
     ),
 ];
 
@@ -229,6 +239,19 @@ mod tests {
 
     fn answers(v: serde_json::Value) -> Answers {
         v.as_object().unwrap().clone()
+    }
+
+    /// The embedded text is the repository's file, compacted: the same JSON value.
+    #[test]
+    fn the_embedded_forms_are_the_repository_files() {
+        for (id, embedded) in SOURCES {
+            let path = format!("{}/../forms/{id}.json", env!("CARGO_MANIFEST_DIR"));
+            let file = std::fs::read_to_string(&path).unwrap();
+            let parse = |t: &str| serde_json::from_str::<serde_json::Value>(t).unwrap();
+            assert_eq!(parse(embedded), parse(&file), "{id}");
+            assert!(embedded.len() < file.len() * 3 / 4, "{id} is compacted");
+            assert!(!embedded.contains("\n "), "{id}");
+        }
     }
 
     #[test]
