@@ -1,8 +1,9 @@
 // Trunk post_build hook: runs on the staging folder before it becomes dist/.
 //
 // 1. Replaces trunk's inline bootstrap <script> with a file that reports a failed start.
-// 2. Stamps sw.js with the list of files to precache and a build id derived from their bytes.
-// 3. Writes .br and .gz twins of compressible files for the server to send as they are.
+// 2. Drops the comment lines of the two worker scripts.
+// 3. Stamps sw.js with the list of files to precache and a build id derived from their bytes.
+// 4. Writes .br and .gz twins of compressible files for the server to send as they are.
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync, unlinkSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
@@ -65,7 +66,28 @@ if (moved !== 1 || !html.includes('id="boot-retry"')) {
 html = html.replace(/\snonce="[^"]*"/g, '');
 writeFileSync(indexPath, html);
 
-// 2. Stamp the service worker.
+// 2. The workers without their comment lines (whole lines only: `//` lines and `/* … */`
+//    blocks that start a line), before their bytes are hashed: every phone downloads them,
+//    and the comments are for the repository's readers.
+for (const name of ['sw.js', 'sw-outbox.js']) {
+  const p = join(dir, name);
+  let block = false;
+  const kept = readFileSync(p, 'utf8').split('\n').filter((line) => {
+    const t = line.trim();
+    if (block) {
+      block = !t.includes('*/');
+      return false;
+    }
+    if (t.startsWith('/*')) {
+      block = !t.includes('*/');
+      return false;
+    }
+    return !t.startsWith('//');
+  });
+  writeFileSync(p, kept.join('\n'));
+}
+
+// 3. Stamp the service worker.
 for (const p of walk(dir)) if (/\.(br|gz)$/.test(p)) unlinkSync(p); // stale twins
 const swPath = join(dir, 'sw.js');
 const files = walk(dir)
@@ -88,7 +110,7 @@ sw = sw
   .replace("['/index.html' /* __VIGIE_PRECACHE__ */]", JSON.stringify(files));
 writeFileSync(swPath, sw);
 
-// 3. Precompressed twins.
+// 4. Precompressed twins.
 const compressible = /\.(html|js|mjs|css|wasm|json|webmanifest|svg|txt)$/;
 for (const p of walk(dir)) {
   if (!compressible.test(p)) continue;
