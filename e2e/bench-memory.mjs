@@ -67,7 +67,7 @@ try {
     await page.goto(server.url + '/new/incident');
     await page.locator('.form-page').waitFor();
     await page.locator('.choice').first().click();
-    for (let i = 0; i < 10 && (await page.getByRole('button', { name: 'Suivant' }).count()); i++) {
+    for (let i = 0; i < 30 && (await page.getByRole('button', { name: 'Suivant' }).count()); i++) {
       await page.getByRole('button', { name: 'Suivant' }).click();
     }
     await page.locator('.btn-finish').waitFor();
