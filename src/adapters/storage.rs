@@ -110,6 +110,11 @@ fn classify_write(key: &str, err: GlooError) -> StorageError {
     }
 }
 
+thread_local! {
+    /// Whether `localStorage` has accepted a write since the page loaded.
+    static PROVEN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// Handle on the origin's `localStorage`, proven usable.
 #[derive(Debug, Clone, Copy)]
 pub struct LocalStore {
@@ -127,12 +132,18 @@ impl LocalStore {
             Err(e) => return Err(StorageError::Unavailable(super::js_text(&e))),
         }
         let store = LocalStore { _proven: () };
+        // Proven once per page: the probe is a write and a removal (each seen by the other
+        // tabs as a storage event), and start-up opens the store several times.
+        if PROVEN.get() {
+            return Ok(store);
+        }
         // A full disk must not make the app unusable for reading: only Unavailable is fatal.
         match store.set_raw(PROBE_KEY, "1") {
             Ok(()) | Err(StorageError::QuotaExceeded { .. }) => {}
             Err(e) => return Err(StorageError::Unavailable(e.to_string())),
         }
         store.remove(PROBE_KEY);
+        PROVEN.set(true);
         Ok(store)
     }
 
