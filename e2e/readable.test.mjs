@@ -38,9 +38,10 @@ test('outbox rows read as words; a refused record is counted apart and shown wit
   const at = Date.now() - 60_000;
   const refused = {
     envelope: {
-      id: randomUUID(), kind: 'report', form_id: 'incident', form_version: '2', created_at: at, updated_at: at,
+      id: randomUUID(), kind: 'report', form_id: 'incident', form_version: '4', created_at: at, updated_at: at,
       device_id: 'tel', author: { name: 'Awa', role: '' }, schema_version: 2,
-      payload: { category: ['MEN'], alert_level: 'orange', incident_date: '2026-11-20', location: { region: 'ML03', cercle: 'ML0302', commune_other: 'Nafanga' } },
+      payload: { category: ['MEN'], alert_level: 'orange', incident_date: '2026-11-20', location: { region: 'ML03', cercle: 'ML0302', commune_other: 'Nafanga' },
+        description: 'Un récit bien trop long pour ce serveur' },
     },
     state: { state: 'rejected', status: 400, reason: "field 'description' is too long" },
   };
@@ -68,19 +69,21 @@ test('outbox rows read as words; a refused record is counted apart and shown wit
   // No network: the button says why nothing leaves.
   await page.getByRole('button', { name: 'Envoyer maintenant' }).click();
   await page.getByTestId('send-offline').getByText('Pas de réseau').waitFor();
-  // "Corriger" opens the refused record in its form (same id), to finish and queue again.
+  // "Corriger" opens the refused record in its form (same id), on the screen of the question
+  // the server named, to correct it and queue it again.
   await bad.getByTestId('correct').click();
   await page.waitForURL((u) => new URL(u).pathname === `/fill/${refused.envelope.id}`);
-  await page.getByRole('heading', { name: "Signalement d'incident / alerte précoce" }).waitFor();
-  assert.ok(await page.getByLabel('Menaces, intimidation').isChecked(), 'its answers are back');
-  await page.getByRole('button', { name: 'Suivant' }).click();
-  assert.ok(await page.getByLabel(/^Orange/).isChecked());
+  await page.getByRole('heading', { name: 'Récit (facultatif)', exact: true }).waitFor();
+  const description = page.getByLabel('Description courte');
+  assert.equal(await description.inputValue(), 'Un récit bien trop long pour ce serveur', 'its answers are back');
+  await description.fill('Un récit court');
   await page.getByTestId('finish-early').click();
   await page.getByText("Enregistré : le rapport partira dès qu'il y aura du réseau.").waitFor();
   await page.getByTestId('pending').getByText('2 en attente', { exact: true }).waitFor();
   const again = (await outboxEntries(page)).find((e) => e.envelope.id === refused.envelope.id);
   assert.equal(again.state.state, 'queued', 'queued again under the same id');
   assert.equal(again.envelope.payload.alert_level, 'orange');
+  assert.equal(again.envelope.payload.description, 'Un récit court');
   assert.deepEqual(problems.consoleErrors, []);
   await ctx.close();
 });

@@ -13,6 +13,7 @@ use crate::adapters::storage::LocalStore;
 use crate::sync::Outbox;
 use vigie_core::drafts::Draft;
 use vigie_core::forms::{builtin, load, remote, FormDef, Located};
+use vigie_core::outbox::state::DeliveryState;
 use vigie_core::outbox::OutboxEntry;
 
 /// Storage key of the definitions fetched from the backend.
@@ -319,7 +320,16 @@ impl Forms {
         if entry.envelope.form_id == vigie_core::drafts::NOTE_FORM.0 {
             return None;
         }
-        let draft = Draft::from_record(&entry.envelope, now_ms())?;
+        let mut draft = Draft::from_record(&entry.envelope, now_ms())?;
+        // It opens on the screen of the question the server named, when it named one.
+        if let DeliveryState::Rejected { reason, .. } = &entry.state {
+            if let Some(section) = self
+                .version(&draft.form_id, &draft.form_version)
+                .and_then(|def| vigie_core::forms::readable::refused_section(&def, reason))
+            {
+                draft.section = section;
+            }
+        }
         if let Err(e) = self.outbox.reopen(&draft).await {
             leptos::logging::warn!("reopening a refused record: {e}");
             return None;

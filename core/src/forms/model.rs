@@ -227,6 +227,16 @@ impl FormDef {
         self.all_fields().into_iter().find(|f| f.name == name)
     }
 
+    /// The index of the section (screen) that holds the field `name`, at any depth.
+    pub fn section_of(&self, name: &str) -> Option<usize> {
+        fn holds(fields: &[Field], name: &str) -> bool {
+            fields
+                .iter()
+                .any(|f| f.name == name || holds(&f.fields, name))
+        }
+        self.sections.iter().position(|s| holds(&s.fields, name))
+    }
+
     /// The choices of `field` (a named list resolved), empty if none.
     pub fn choices_of<'a>(&'a self, field: &'a Field) -> &'a [Choice] {
         match &field.choices {

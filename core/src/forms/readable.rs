@@ -80,17 +80,27 @@ pub fn answers(def: &FormDef, payload: &Json, lang: Lang) -> Vec<(String, String
 /// question of the form (`field 'description' is too long` → `Description courte : is too
 /// long`); otherwise as the server said it.
 pub fn refusal_reason(def: &FormDef, reason: &str, lang: Lang) -> String {
-    let named = reason
-        .split_once("field '")
-        .and_then(|(_, rest)| rest.split_once('\''));
-    let Some((name, rest)) = named else {
+    let Some((key, rest)) = named_field(reason) else {
         return reason.to_owned();
     };
-    let key = name.rsplit('.').next().unwrap_or(name);
     match def.field(key) {
         Some(f) => format!("« {} » :{}", f.label.get(lang), rest),
         None => reason.to_owned(),
     }
+}
+
+/// The screen of `def` holding the question a refusal reason names, if it names one: where
+/// "Corriger" opens the refused record.
+pub fn refused_section(def: &FormDef, reason: &str) -> Option<usize> {
+    named_field(reason).and_then(|(key, _)| def.section_of(key))
+}
+
+/// The field a receiver's reason names (`field 'payload.x' …`: `x`), and the rest of it.
+fn named_field(reason: &str) -> Option<(&str, &str)> {
+    let (name, rest) = reason
+        .split_once("field '")
+        .and_then(|(_, rest)| rest.split_once('\''))?;
+    Some((name.rsplit('.').next().unwrap_or(name), rest))
 }
 
 /// A value with no definition to read it by: text as it is, the rest compact.
@@ -167,6 +177,21 @@ mod tests {
             "field 'inconnu' is missing"
         );
         assert_eq!(refusal_reason(&def, "field 'x", Lang::En), "field 'x");
+    }
+
+    #[test]
+    fn a_refusal_points_at_the_screen_of_its_question() {
+        let def = incident();
+        let at = |reason: &str| refused_section(&def, reason);
+        let screen = |name: &str| def.sections.iter().position(|s| s.name == name);
+        assert_eq!(
+            at("field 'payload.description' is too long"),
+            screen("recit")
+        );
+        assert_eq!(at("field 'alert_level' is missing"), screen("essentiel"));
+        assert_eq!(at("field 'inconnu' is missing"), None);
+        assert_eq!(at("quota exceeded"), None);
+        assert!(screen("recit").is_some_and(|i| i > 0));
     }
 
     #[test]
