@@ -13,6 +13,8 @@ pub struct Unit {
     pub name: &'static str,
 }
 
+use std::collections::BTreeMap;
+
 const DATA: &str = include_str!("../assets/mali_admin.csv");
 const UNMATCHED: &str = include_str!("../assets/mali_communes_unresolved.csv");
 
@@ -86,19 +88,25 @@ pub fn unmatched_communes(cercle: &str) -> Vec<&'static str> {
         .collect()
 }
 
-/// The name of a region, cercle or (named) commune P-code.
+/// The name of a region, cercle or (named) commune P-code. Lists and exports ask this for
+/// every row shown: the table is indexed by code once, not scanned at each call.
 pub fn name_of(code: &str) -> Option<&'static str> {
-    rows().find_map(|r| {
-        if r[0] == code {
-            Some(r[1])
-        } else if r[2] == code {
-            Some(r[3])
-        } else if r[4] == code && !r[5].is_empty() {
-            Some(r[5])
-        } else {
-            None
-        }
-    })
+    static NAMES: std::sync::OnceLock<BTreeMap<&'static str, &'static str>> =
+        std::sync::OnceLock::new();
+    NAMES
+        .get_or_init(|| {
+            let mut names = BTreeMap::new();
+            for r in rows() {
+                for (code, name) in [(r[0], r[1]), (r[2], r[3]), (r[4], r[5])] {
+                    if !name.is_empty() {
+                        names.entry(code).or_insert(name);
+                    }
+                }
+            }
+            names
+        })
+        .get(code)
+        .copied()
 }
 
 #[cfg(test)]
@@ -129,7 +137,23 @@ mod tests {
             .sum();
         assert_eq!(total, 701);
         assert_eq!(name_of("ML0102"), Some("Diéma"));
+        assert_eq!(name_of("ML01"), Some("Kayes"));
         assert_eq!(name_of("ML9999"), None);
+        // A commune whose name is not known has none (its code is shown instead).
+        assert!(communes("ML0201")
+            .iter()
+            .any(|c| c.code == "ML020101" && c.name.is_empty()));
+        assert_eq!(name_of("ML020101"), None);
+        // Every named unit is found under its code.
+        for r in regions() {
+            assert_eq!(name_of(r.code), Some(r.name));
+            for c in cercles(r.code) {
+                assert_eq!(name_of(c.code), Some(c.name));
+                for m in communes(c.code).iter().filter(|m| !m.name.is_empty()) {
+                    assert_eq!(name_of(m.code), Some(m.name));
+                }
+            }
+        }
     }
 
     #[test]
