@@ -36,6 +36,8 @@ pub struct Forms {
     loaded: RwSignal<bool>,
     /// Definitions the backend sent that were refused, one line each (shown in Settings).
     refused: RwSignal<Vec<String>>,
+    /// Whether the definitions below have been read (see [`Forms::parse_definitions`]).
+    parsed: StoredValue<bool>,
     /// The built-in definitions.
     builtins: StoredValue<Vec<FormDef>>,
     /// Definitions fetched from the backend (any version still needed), after the built-in.
@@ -71,6 +73,7 @@ pub use crate::adapters::clock::{now_ms, today};
 impl Forms {
     /// The version of each form new records use, in menu order.
     pub fn current(&self) -> ReadSignal<Vec<FormDef>> {
+        self.parse_definitions();
         self.current.read_only()
     }
 
@@ -116,6 +119,7 @@ impl Forms {
 
     /// Built-in forms the backend replaced with its own version: `(title, version)`.
     pub fn replaced_builtins(&self) -> Vec<(String, String)> {
+        self.parse_definitions();
         let builtin: Vec<String> = self
             .builtins
             .with_value(|b| b.iter().map(|f| f.id.clone()).collect());
@@ -151,22 +155,15 @@ impl Forms {
     /// Loads forms and drafts, removes drafts already finalised (a finalise interrupted
     /// after the record was queued), fetches updates when online; provides the context.
     pub fn provide(store: Option<LocalStore>, outbox: Outbox) -> Forms {
-        let builtins: Vec<FormDef> = builtin::all().into_iter().filter_map(Result::ok).collect();
-        // Each cached definition is read straight from its stored text (no intermediate
-        // JSON tree) and validated again: it was valid when stored, but storage is outside.
-        let cached: Vec<Box<RawValue>> = store
-            .as_ref()
-            .and_then(|s| s.get(FORMS_CACHE_KEY).ok().flatten())
-            .unwrap_or_default();
-        let fetched: Vec<FormDef> = cached.iter().filter_map(|v| load(v.get()).ok()).collect();
         let forms = Forms {
             current: RwSignal::new(Vec::new()),
             drafts: RwSignal::new(Vec::new()),
             unreadable_drafts: RwSignal::new(Vec::new()),
             loaded: RwSignal::new(false),
             refused: RwSignal::new(Vec::new()),
-            builtins: StoredValue::new(builtins),
-            fetched: StoredValue::new(fetched),
+            parsed: StoredValue::new(false),
+            builtins: StoredValue::new(Vec::new()),
+            fetched: StoredValue::new(Vec::new()),
             store: StoredValue::new(store),
             outbox,
             sms_offer: RwSignal::new(None),
@@ -180,7 +177,18 @@ impl Forms {
             translation_installed: RwSignal::new(0),
             translation_refused: RwSignal::new(None),
         };
-        forms.recompute_current();
+        // Parsed on first use, or in a task of their own just after the first screen: not
+        // inside the start-up's long task (the first run of the validator and expression
+        // parser also compiles them).
+        set_timeout(
+            move || {
+                // Unless the app was torn down meanwhile (locked).
+                if forms.parsed.try_get_value().is_some() {
+                    forms.parse_definitions();
+                }
+            },
+            std::time::Duration::ZERO,
+        );
         // Drafts are read once the outbox is (after moving an older build's data).
         Effect::new(move |_| {
             if outbox.loaded().get() && !forms.loaded.get_untracked() {
@@ -203,6 +211,26 @@ impl Forms {
         forms
     }
 
+    /// Reads the built-in definitions and those cached from the backend, once.
+    fn parse_definitions(&self) {
+        if self.parsed.get_value() {
+            return;
+        }
+        self.parsed.set_value(true);
+        let builtins: Vec<FormDef> = builtin::all().into_iter().filter_map(Result::ok).collect();
+        // Each cached definition is read straight from its stored text (no intermediate
+        // JSON tree) and validated again: it was valid when stored, but storage is outside.
+        let cached: Vec<Box<RawValue>> = self
+            .store
+            .get_value()
+            .and_then(|s| s.get(FORMS_CACHE_KEY).ok().flatten())
+            .unwrap_or_default();
+        let fetched: Vec<FormDef> = cached.iter().filter_map(|v| load(v.get()).ok()).collect();
+        self.builtins.set_value(builtins);
+        self.fetched.set_value(fetched);
+        self.recompute_current();
+    }
+
     /// For each form id the newest known version: a fetched definition replaces the
     /// built-in one (the backend is the authority); built-in order first.
     fn recompute_current(&self) {
@@ -219,12 +247,14 @@ impl Forms {
 
     /// The current definition of `id`.
     pub fn form(&self, id: &str) -> Option<FormDef> {
+        self.parse_definitions();
         self.current
             .with_untracked(|c| c.iter().find(|f| f.id == id).cloned())
     }
 
     /// Every known definition: built-in, then fetched.
     fn known(&self) -> Vec<FormDef> {
+        self.parse_definitions();
         let mut all = self.builtins.get_value();
         all.extend(self.fetched.get_value());
         all
@@ -232,6 +262,7 @@ impl Forms {
 
     /// The definition `id` at `version` (for a draft started with it); a fetched copy wins.
     pub fn version(&self, id: &str, version: &str) -> Option<FormDef> {
+        self.parse_definitions();
         let find = |defs: &Vec<FormDef>| {
             defs.iter()
                 .rev()
@@ -488,6 +519,7 @@ impl Forms {
     }
 
     fn store_fetched(&self, fetched: Vec<FormDef>) {
+        self.parse_definitions();
         // Keep fetched versions still used by a draft, then the new ones.
         let in_use: Vec<(String, String)> = self.drafts.with_untracked(|d| {
             d.iter()
