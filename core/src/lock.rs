@@ -125,6 +125,13 @@ pub struct Secret {
 /// The JSON member of a stored entry that holds its sealed parts.
 pub const SEALED: &str = "sealed";
 
+/// Whether stored text may hold sealed parts: the [`SEALED`] member's name, quoted, appears
+/// in it. Cheap, and never false for a sealed value; most stored values are not sealed, and
+/// this spares parsing them.
+pub fn may_be_sealed(text: &str) -> bool {
+    text.contains(&format!("\"{SEALED}\""))
+}
+
 /// Takes the secret parts out of a stored record's JSON (`{"envelope": …}`): returns
 /// them, leaving a null payload and an empty author in their place.
 pub fn take_secret(stored: &mut Value) -> Option<Secret> {
@@ -162,6 +169,16 @@ pub fn sealed_text(stored: &Value) -> Option<&str> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_sealed_value_is_told_from_its_text() {
+        let sealed = json!({"envelope": {"id": "x"}, SEALED: "…"}).to_string();
+        assert!(may_be_sealed(&sealed));
+        assert!(!may_be_sealed(
+            r#"{"envelope":{"payload":{"texte":"unsealed note"}}}"#
+        ));
+        assert!(!may_be_sealed("sealed"));
+    }
 
     #[test]
     fn a_pin_is_four_to_eight_digits_typed_twice_the_same() {

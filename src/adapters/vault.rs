@@ -276,8 +276,7 @@ pub async fn open_whole(text: String) -> Result<String, VaultError> {
 
 /// Whether a stored value is sealed.
 pub fn is_sealed(text: &str) -> bool {
-    // Most values are not: a substring test spares parsing them.
-    text.contains("\"sealed\"")
+    lock::may_be_sealed(text)
         && serde_json::from_str::<Value>(text).is_ok_and(|v| lock::sealed_text(&v).is_some())
 }
 
@@ -289,9 +288,9 @@ pub async fn open_rows(
 ) -> Vec<(String, Result<String, (VaultError, String)>)> {
     let mut out = Vec::with_capacity(rows.len());
     for (key, text) in rows {
-        // Most values are not sealed: the substring test spares parsing them; the others are
-        // parsed once, by the opening (which passes an unsealed value through as it is).
-        if !text.contains("\"sealed\"") {
+        // The others are parsed once, by the opening (which passes an unsealed value
+        // through as it is).
+        if !lock::may_be_sealed(&text) {
             out.push((key, Ok(text)));
             continue;
         }
