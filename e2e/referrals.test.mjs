@@ -35,6 +35,9 @@ test('support services are cached for offline use and offered after a GBV report
   // Received at start (with the forms), then kept.
   await page.goto(server.url + '/aide');
   await page.getByTestId('referrals').waitFor();
+  // The start-up's other requests (forms, translation, plans) end first: cut off in flight,
+  // Chromium logs each as a console error, and this test wants none from the app offline.
+  await page.waitForLoadState('networkidle');
   await ctx.setOffline(true);
   await page.reload();
   const list = page.getByTestId('referrals');
