@@ -4,7 +4,8 @@
 # 100 queued records from the app, the first and later load times on emulated EDGE and 3G,
 # the app's memory (wasm and JS heap), the field-performance table (saves with 0/1,000/5,000
 # waiting, lists and memory with 5,000, a flush over a 300 ms round trip, an offline start,
-# all at 4x CPU throttling), and a load test of
+# all at 4x CPU throttling), Lighthouse's mobile performance audit of Home and the incident
+# form, and a load test of
 # the receiver (records/s, p95 latency, peak memory).
 #   scripts/bench.sh            budget 515000 B brotli (see README: how it was set)
 #   VIGIE_BUDGET=340000 scripts/bench.sh
@@ -45,6 +46,9 @@ echo "== memory of the app (headless Chromium, 360x640)"
 echo
 echo "== field performance: saves, lists, slow-link flush, offline start (4x CPU, 360x640)"
 (cd e2e && node bench-field.mjs 3)
+echo
+echo "== Lighthouse mobile performance, first visit (its simulated slow 4G and 4x CPU)"
+(cd bench/lighthouse && npm ci --silent --no-audit --no-fund >/dev/null && node run.mjs 3)
 echo
 echo "== height of each form screen at 360x640 (CSS px; goal: about two phone screens)"
 (cd e2e && node bench-screens.mjs)

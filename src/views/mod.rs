@@ -44,8 +44,20 @@ pub fn App() -> impl IntoView {
         if gate.open.get() {
             view! { <Unlocked /> }.into_any()
         } else {
+            reveal();
             view! { <lock::LockScreen gate=gate lang=crate::pin::saved_lang() /> }.into_any()
         }
+    }
+}
+
+/// Takes index.html's static first screen away, which shows the app (the stylesheet hides
+/// what follows `#boot`): one copy of each link and heading in the document, never a twin.
+fn reveal() {
+    if let Some(boot) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("boot"))
+    {
+        boot.remove();
     }
 }
 
@@ -54,6 +66,18 @@ pub fn App() -> impl IntoView {
 #[component]
 fn Unlocked() -> impl IntoView {
     AppState::provide();
+    // The page under the shell is built in a task of its own, and shown with it: at start
+    // the state and shell, then the page, are two shorter tasks instead of one long one
+    // (the static first screen stays on show meanwhile).
+    let page = RwSignal::new(false);
+    set_timeout(
+        move || {
+            if page.try_set(true).is_none() {
+                reveal();
+            }
+        },
+        std::time::Duration::ZERO,
+    );
     view! {
         <Router>
             <Header />
@@ -63,6 +87,7 @@ fn Unlocked() -> impl IntoView {
             <NoticeBanner />
             <UnsentBanner />
             <main>
+                <Show when=move || page.get()>
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=Home />
                     <Route path=path!("/settings") view=Settings />
@@ -80,6 +105,7 @@ fn Unlocked() -> impl IntoView {
                     <Route path=path!("/aide") view=pages::ReferralsPage />
                     <Route path=path!("/note") view=NotePage />
                 </Routes>
+                </Show>
             </main>
         </Router>
     }
