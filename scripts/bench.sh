@@ -47,7 +47,7 @@ echo
 echo "== field performance: saves, lists, slow-link flush, offline start (4x CPU, 360x640)"
 (cd e2e && node bench-field.mjs 3)
 echo
-echo "== Lighthouse mobile performance, first visit (its simulated slow 4G and 4x CPU)"
+echo "== Lighthouse mobile performance, first and repeat visit (its simulated slow 4G, 4x CPU)"
 (cd bench/lighthouse && npm ci --silent --no-audit --no-fund >/dev/null && node run.mjs 3)
 echo
 echo "== height of each form screen at 360x640 (CSS px; goal: about two phone screens)"
