@@ -156,7 +156,19 @@ async fn headers(
     let path = req.uri().path().to_owned();
     let method = req.method().clone();
     let started = std::time::Instant::now();
+    // A date is no validator for the files served under a fixed name (index.html, sw.js,
+    // the manifest): a deployment whose files are older than what a phone last saw (a
+    // rollback, files copied with their build machine's dates) would get "304 Not
+    // Modified" and the phone would never update. They are small; they are sent whole.
+    let dated = hashed.contains(&path);
+    let mut req = req;
+    if !dated {
+        req.headers_mut().remove(header::IF_MODIFIED_SINCE);
+    }
     let mut res = next.run(req).await;
+    if !dated {
+        res.headers_mut().remove(header::LAST_MODIFIED);
+    }
     // One structured line per request: method, path (no query, no headers, no body: never a
     // token or a record's content), status and time.
     let ms = started.elapsed().as_millis() as u64;

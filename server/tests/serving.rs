@@ -44,6 +44,31 @@ fn the_shell_and_worker_are_revalidated_and_types_are_right() {
     assert!(csp.starts_with("default-src 'self'") && csp.contains("frame-ancestors 'none'"));
 }
 
+/// A deployment whose files are older than the ones a phone last saw (a rollback, or files
+/// copied with their build machine's dates) must still reach it: a date is no validator for
+/// the revalidated files. With `If-Modified-Since` honoured, the browser's update check of
+/// `sw.js` got "304 Not Modified" and the phone kept the old version for good.
+#[test]
+fn revalidated_files_are_sent_whatever_date_the_phone_gives() {
+    let srv = Server::start(&[]);
+    let later = "Fri, 01 Jan 2100 00:00:00 GMT";
+    for path in [
+        "/",
+        "/index.html",
+        "/sw.js",
+        "/manifest.webmanifest",
+        "/outbox",
+    ] {
+        let a = srv.request("GET", path, &[("If-Modified-Since", later)], b"");
+        assert_eq!(a.status, 200, "{path}");
+        assert!(!a.body.is_empty(), "{path}");
+        assert_eq!(a.header("last-modified"), None, "{path}");
+    }
+    // Files whose name changes with their bytes keep their date: same name, same bytes.
+    let hashed = srv.request("GET", "/app-0123456789abcdef.js", &[], b"");
+    assert!(hashed.header("last-modified").is_some());
+}
+
 #[test]
 fn deep_links_get_the_shell_and_missing_files_or_api_addresses_do_not() {
     let srv = Server::start(&[]);
