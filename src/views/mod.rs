@@ -18,6 +18,7 @@ use leptos_router::{
     components::{Route, Router, Routes},
     path,
 };
+use wasm_bindgen::JsCast;
 
 use crate::state::AppState;
 use form::{NewForm, ReportPage, ResumeForm};
@@ -44,20 +45,48 @@ pub fn App() -> impl IntoView {
         if gate.open.get() {
             view! { <Unlocked /> }.into_any()
         } else {
-            reveal();
             view! { <lock::LockScreen gate=gate lang=crate::pin::saved_lang() /> }.into_any()
         }
     }
 }
 
-/// Takes index.html's static first screen away, which shows the app (the stylesheet hides
-/// what follows `#boot`): one copy of each link and heading in the document, never a twin.
+thread_local! {
+    /// Where the app is built, out of the document, until [`reveal`] moves it in.
+    static STAGE: std::cell::RefCell<Option<web_sys::Element>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Starts the app in short tasks rather than one long one, so that a tap on index.html's
+/// static first screen is not kept waiting: this task builds the state and the shell out of
+/// the document, the next the first page (see [`Unlocked`]), the one after puts the app in
+/// the document in the static screen's place. The two are never in the document together.
+pub fn start() {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let Ok(stage) = doc.create_element("div") else {
+        return;
+    };
+    STAGE.with(|s| *s.borrow_mut() = Some(stage.clone()));
+    leptos::mount::mount_to(stage.unchecked_into(), App).forget();
+    set_timeout(reveal, std::time::Duration::ZERO);
+}
+
+/// Takes index.html's static first screen away and moves the app's nodes, in their order,
+/// into the document's body.
 fn reveal() {
-    if let Some(boot) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id("boot"))
-    {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    if let Some(boot) = doc.get_element_by_id("boot") {
         boot.remove();
+    }
+    let (Some(stage), Some(body)) = (STAGE.with(|s| s.borrow_mut().take()), doc.body()) else {
+        return;
+    };
+    while let Some(node) = stage.first_child() {
+        if body.append_child(&node).is_err() {
+            return;
+        }
     }
 }
 
@@ -66,18 +95,19 @@ fn reveal() {
 #[component]
 fn Unlocked() -> impl IntoView {
     AppState::provide();
-    // The page under the shell is built in a task of its own, and shown with it: at start
-    // the state and shell, then the page, are two shorter tasks instead of one long one
-    // (the static first screen stays on show meanwhile).
+    // The page under the shell is built in a task of its own.
     let page = RwSignal::new(false);
     set_timeout(
         move || {
-            if page.try_set(true).is_none() {
-                reveal();
-            }
+            page.try_set(true);
         },
         std::time::Duration::ZERO,
     );
+    shell(page)
+}
+
+/// The shell, and the routes once `page` is set.
+fn shell(page: RwSignal<bool>) -> impl IntoView {
     view! {
         <Router>
             <Header />
