@@ -37,7 +37,10 @@ fn compact(json: &str) -> String {
 
 fn main() {
     let out_dir = env::var("OUT_DIR").expect("cargo sets OUT_DIR");
-    let forms = Path::new(env!("CARGO_MANIFEST_DIR")).join("../forms");
+    // Read when the script runs, not when it was compiled: one compiled script serves every
+    // checkout sharing a target directory, and must read its own checkout's forms.
+    let manifest_dir = env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let forms = Path::new(&manifest_dir).join("../forms");
     for name in FORMS {
         let source = forms.join(format!("{name}.json"));
         println!("cargo:rerun-if-changed={}", source.display());
