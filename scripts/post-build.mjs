@@ -1,7 +1,7 @@
 // Trunk post_build hook: runs on the staging folder before it becomes dist/.
 //
 // 1. Replaces trunk's inline bootstrap <script> with a file that reports a failed start.
-// 2. Drops the comment lines of the two worker scripts.
+// 2. Drops the comment lines of the two worker scripts (and index.html's comments, in 1).
 // 3. Stamps sw.js with the list of files to precache and a build id derived from their bytes.
 // 4. Writes .br and .gz twins of compressible files for the server to send as they are.
 import { createHash } from 'node:crypto';
@@ -64,11 +64,27 @@ if (moved !== 1 || !html.includes('id="boot-retry"')) {
 }
 // A nonce baked into a static file protects nothing (trunk-rs/trunk#853): drop it.
 html = html.replace(/\snonce="[^"]*"/g, '');
+// Its comments are for the repository's readers; every phone downloads the page.
+html = html.replace(/\n[ \t]*<!--[\s\S]*?-->/g, '');
+// The stylesheet too loses its comments and indentation (it has no string holding "/*"),
+// and the page's integrity hash for it follows.
+for (const link of html.matchAll(/<link rel="stylesheet" href="\/([^"]+\.css)" integrity="(sha384-[^"]+)"/g)) {
+  const cssPath = join(dir, link[1]);
+  const css = readFileSync(cssPath, 'utf8')
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '')
+    .join('\n');
+  writeFileSync(cssPath, css);
+  const integrity = 'sha384-' + createHash('sha384').update(css).digest('base64');
+  html = html.replace(link[2], integrity);
+}
 writeFileSync(indexPath, html);
 
 // 2. The workers without their comment lines (whole lines only: `//` lines and `/* … */`
-//    blocks that start a line), before their bytes are hashed: every phone downloads them,
-//    and the comments are for the repository's readers.
+//    blocks that start a line), blank lines and indentation, before their bytes are hashed:
+//    every phone downloads them, and the layout and comments are for the repository's readers.
 for (const name of ['sw.js', 'sw-outbox.js']) {
   const p = join(dir, name);
   let block = false;
@@ -82,9 +98,10 @@ for (const name of ['sw.js', 'sw-outbox.js']) {
       block = !t.includes('*/');
       return false;
     }
-    return !t.startsWith('//');
+    return t !== '' && !t.startsWith('//');
   });
-  writeFileSync(p, kept.join('\n'));
+  // Indentation goes too (neither has a template literal over several lines).
+  writeFileSync(p, kept.map((line) => line.trimStart()).join('\n'));
 }
 
 // 3. Stamp the service worker.

@@ -117,7 +117,7 @@ fn shell(page: RwSignal<bool>) -> impl IntoView {
             <NoticeBanner />
             <UnsentBanner />
             <main>
-                <Show when=move || page.get()>
+                {move || page.get().then(|| view! {
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=Home />
                     <Route path=path!("/settings") view=Settings />
@@ -135,7 +135,7 @@ fn shell(page: RwSignal<bool>) -> impl IntoView {
                     <Route path=path!("/aide") view=pages::ReferralsPage />
                     <Route path=path!("/note") view=NotePage />
                 </Routes>
-                </Show>
+                })}
             </main>
         </Router>
     }
