@@ -97,6 +97,7 @@ test('GBV: consent first; "Non" says what is sent and sends no account; quick ex
   });
   await ctx.setOffline(true);
   await page.goto(server.url + '/report');
+  await page.getByLabel('Violences basées sur le genre (VBG)').waitFor();
   assert.equal(await page.getByTestId('quick-exit').count(), 0, 'not on an ordinary report');
   await page.getByLabel('Violences basées sur le genre (VBG)').click();
   await page.getByTestId('quick-exit').waitFor();

@@ -49,7 +49,8 @@ test('support services are cached for offline use and offered after a GBV report
   assert.ok(await list.getByText('Clinique juridique <b>Sikasso</b>').isVisible(), 'text, never markup');
   // From Home, and after a GBV report.
   await page.goto(server.url + '/');
-  assert.ok(await page.getByRole('link', { name: "Services d'aide" }).isVisible());
+  // The app builds its first page in a task after the page's load event.
+  await page.getByRole('link', { name: "Services d'aide" }).waitFor();
   await page.goto(server.url + '/report');
   await page.getByLabel('Violences basées sur le genre (VBG)').click();
   await page.getByRole('button', { name: 'Suivant' }).click();
