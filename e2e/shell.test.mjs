@@ -100,6 +100,10 @@ test('index.html paints Home before the wasm, and its tiles are the app\'s', asy
   // The app's elements arrive in the same task as the static screen goes: at no mutation
   // are both in the document (a locator would find two headers, two h1).
   await ctx.addInitScript(() => {
+    // Trunk's "started" event means the app is on screen, in #boot's place.
+    addEventListener('TrunkApplicationStarted', () => {
+      window.__startedWith = [!!document.getElementById('boot'), !!document.querySelector('main .tagline')];
+    });
     window.__together = 0;
     new MutationObserver(() => {
       const boot = document.getElementById('boot');
@@ -110,6 +114,7 @@ test('index.html paints Home before the wasm, and its tiles are the app\'s', asy
   await page.goto(server.url + '/');
   await page.getByTestId('pending').getByText('Tout est envoyé', { exact: true }).waitFor();
   assert.equal(await page.evaluate(() => window.__together), 0, 'never both in the document');
+  assert.deepEqual(await page.evaluate(() => window.__startedWith), [false, true], 'started: #boot gone, Home there');
   assert.deepEqual(await tiles(page, 'body > main'), painted);
   assert.equal(painted.length, 4);
   assert.equal(await page.locator('#boot').count(), 0, 'removed, not hidden: no twin links');
