@@ -218,7 +218,7 @@ impl Plans {
                         let id = rev.plan.id;
                         let fresh = PlanCopy::from_server(rev.clone());
                         let result = update(id, Some(fresh), move |c| {
-                            c.take_in(rev);
+                            c.take_in_listed(rev);
                             Ok(())
                         })
                         .await;

@@ -78,6 +78,20 @@ impl PlanCopy {
         self.base.as_ref().is_none_or(|b| b.plan != self.mine)
     }
 
+    /// Takes in a revision from a listing, as [`take_in`](Self::take_in), unless it is older
+    /// than the base (a late answer, or a CouchDB node not yet in step): merged, it would
+    /// undo what came since, and this phone would then send that as an edit. The answer to
+    /// a write is the server's word and always taken in (a server restored from a backup
+    /// counts from lower numbers).
+    pub fn take_in_listed(&mut self, listed: Revision) {
+        let older = self.base.as_ref().is_some_and(|b| {
+            matches!((generation(&listed.rev), generation(&b.rev)), (Some(l), Some(b)) if l < b)
+        });
+        if !older {
+            self.take_in(listed);
+        }
+    }
+
     /// Takes in the server's current revision (from a listing or a `409`): merged with the
     /// edits made here since the base.
     pub fn take_in(&mut self, current: Revision) {
@@ -98,6 +112,11 @@ impl PlanCopy {
         self.base = Some(Revision { rev, plan: sent });
         self.state = PlanState::Idle;
     }
+}
+
+/// A revision's number: the receiver's `"3"`, the `3` of CouchDB's `"3-9f1c…"`.
+fn generation(rev: &str) -> Option<u64> {
+    rev.split('-').next()?.parse().ok()
 }
 
 /// What a `PUT` of a plan came to.
@@ -449,6 +468,48 @@ mod tests {
             interpret_put(&backend(), id, &resp(409, "{}")),
             PutOutcome::Rejected(_)
         ));
+    }
+
+    #[test]
+    fn a_listed_revision_older_than_the_base_changes_nothing() {
+        let older = plan();
+        let mut newer = older.clone();
+        newer
+            .set("swot", "s2", "text", json!("added"), 2, "B")
+            .unwrap();
+        for (old_rev, new_rev) in [("2", "10"), ("2-aa", "3-bb")] {
+            let mut copy = PlanCopy::from_server(Revision {
+                rev: new_rev.into(),
+                plan: newer.clone(),
+            });
+            copy.take_in_listed(Revision {
+                rev: old_rev.into(),
+                plan: older.clone(),
+            });
+            assert_eq!(copy.base.as_ref().unwrap().rev, new_rev);
+            assert!(
+                copy.mine.item("swot", "s2").is_some(),
+                "{old_rev} after {new_rev}"
+            );
+            assert!(!copy.has_changes());
+            // The server's answer to a write is taken in whatever its number.
+            let mut answered = copy.clone();
+            answered.take_in(Revision {
+                rev: old_rev.into(),
+                plan: older.clone(),
+            });
+            assert_eq!(answered.base.as_ref().unwrap().rev, old_rev);
+            // A newer one is merged in as before.
+            let mut newest = newer.clone();
+            newest
+                .set("swot", "s3", "text", json!("later"), 3, "C")
+                .unwrap();
+            copy.take_in_listed(Revision {
+                rev: format!("{new_rev}0"),
+                plan: newest,
+            });
+            assert!(copy.mine.item("swot", "s3").is_some());
+        }
     }
 
     #[test]
