@@ -40,15 +40,11 @@ html = html.replace(inline, (whole, attrs, body) => {
     console.error('post-build: trunk\'s bootstrap script has an unknown shape:\n' + body);
     process.exit(1);
   }
-  // TrunkApplicationStarted once the app is on screen: it starts in a few tasks after
-  // instantiation, and takes #boot's place in the last (src/views/mod.rs).
   const boot = `const box = document.getElementById('boot');
-const shown = new Promise((ok) => new MutationObserver((_, o) => box.isConnected || (o.disconnect(), ok())).observe(document.body, { childList: true }));
 try {
   const bindings = await import(${JSON.stringify(glue[1])});
   const wasm = await bindings.default({ module_or_path: ${JSON.stringify(wasm[1])} });
   window.wasmBindings = bindings;
-  await shown;
   dispatchEvent(new CustomEvent('TrunkApplicationStarted', { detail: { wasm } }));
 } catch (e) {
   console.error('Vigie could not start:', e);

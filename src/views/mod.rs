@@ -18,7 +18,6 @@ use leptos_router::{
     components::{Route, Router, Routes},
     path,
 };
-use wasm_bindgen::JsCast;
 
 use crate::state::AppState;
 use form::{NewForm, ReportPage, ResumeForm};
@@ -50,64 +49,11 @@ pub fn App() -> impl IntoView {
     }
 }
 
-thread_local! {
-    /// Where the app is built, out of the document, until [`reveal`] moves it in.
-    static STAGE: std::cell::RefCell<Option<web_sys::Element>> = const { std::cell::RefCell::new(None) };
-}
-
-/// Starts the app in short tasks rather than one long one, so that a tap on index.html's
-/// static first screen is not kept waiting: this task builds the state and the shell out of
-/// the document, the next the first page (see [`Unlocked`]), the one after puts the app in
-/// the document in the static screen's place. The two are never in the document together.
-pub fn start() {
-    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
-        return;
-    };
-    let Ok(stage) = doc.create_element("div") else {
-        return;
-    };
-    STAGE.with(|s| *s.borrow_mut() = Some(stage.clone()));
-    leptos::mount::mount_to(stage.unchecked_into(), App).forget();
-    set_timeout(reveal, std::time::Duration::ZERO);
-}
-
-/// Takes index.html's static first screen away and moves the app's nodes, in their order,
-/// into the document's body.
-fn reveal() {
-    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
-        return;
-    };
-    if let Some(boot) = doc.get_element_by_id("boot") {
-        boot.remove();
-    }
-    let (Some(stage), Some(body)) = (STAGE.with(|s| s.borrow_mut().take()), doc.body()) else {
-        return;
-    };
-    while let Some(node) = stage.first_child() {
-        if body.append_child(&node).is_err() {
-            return;
-        }
-    }
-}
-
 /// The app behind the PIN (or with none): state, shell, routes. Nothing stored is read
 /// before this is built.
 #[component]
 fn Unlocked() -> impl IntoView {
     AppState::provide();
-    // The page under the shell is built in a task of its own.
-    let page = RwSignal::new(false);
-    set_timeout(
-        move || {
-            page.try_set(true);
-        },
-        std::time::Duration::ZERO,
-    );
-    shell(page)
-}
-
-/// The shell, and the routes once `page` is set.
-fn shell(page: RwSignal<bool>) -> impl IntoView {
     view! {
         <Router>
             <Header />
@@ -117,7 +63,6 @@ fn shell(page: RwSignal<bool>) -> impl IntoView {
             <NoticeBanner />
             <UnsentBanner />
             <main>
-                {move || page.get().then(|| view! {
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=Home />
                     <Route path=path!("/settings") view=Settings />
@@ -135,7 +80,6 @@ fn shell(page: RwSignal<bool>) -> impl IntoView {
                     <Route path=path!("/aide") view=pages::ReferralsPage />
                     <Route path=path!("/note") view=NotePage />
                 </Routes>
-                })}
             </main>
         </Router>
     }
