@@ -49,7 +49,7 @@ test('support services are cached for offline use and offered after a GBV report
   assert.ok(await list.getByText('Clinique juridique <b>Sikasso</b>').isVisible(), 'text, never markup');
   // From Home, and after a GBV report.
   await page.goto(server.url + '/');
-  // The app builds its first page in a task after the page's load event.
+  // Waited for, not looked at once: nothing promises the app is on screen at `load`.
   await page.getByRole('link', { name: "Services d'aide" }).waitFor();
   await page.goto(server.url + '/report');
   await page.getByLabel('Violences basées sur le genre (VBG)').click();

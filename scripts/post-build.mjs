@@ -1,7 +1,8 @@
 // Trunk post_build hook: runs on the staging folder before it becomes dist/.
 //
 // 1. Replaces trunk's inline bootstrap <script> with a file that reports a failed start.
-// 2. Drops the comment lines of the two worker scripts (and index.html's comments, in 1).
+// 2. Drops the comments and indentation of the two worker scripts (index.html's comments and
+//    the stylesheet's comments and indentation go in 1, with the stylesheet's integrity hash).
 // 3. Stamps sw.js with the list of files to precache and a build id derived from their bytes.
 // 4. Writes .br and .gz twins of compressible files for the server to send as they are.
 import { createHash } from 'node:crypto';

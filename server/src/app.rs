@@ -148,7 +148,7 @@ fn cache_policy(path: &str, success: bool, hashed: &HashSet<String>) -> &'static
 }
 
 async fn headers(
-    req: Request,
+    mut req: Request,
     next: Next,
     policy: HeaderValue,
     hashed: &HashSet<String>,
@@ -161,7 +161,6 @@ async fn headers(
     // rollback, files copied with their build machine's dates) would get "304 Not
     // Modified" and the phone would never update. They are small; they are sent whole.
     let dated = hashed.contains(&path);
-    let mut req = req;
     if !dated {
         req.headers_mut().remove(header::IF_MODIFIED_SINCE);
     }
