@@ -122,6 +122,58 @@ test('index.html paints Home before the wasm, and its tiles are the app\'s', asy
   await ctx.close();
 });
 
+test('the first screen is what the app then shows: the welcome on a first run, a form at its address', async () => {
+  const forms = [
+    ['incident', "Signalement d'incident / alerte précoce"],
+    ['activite', 'Activité de prévention'],
+    ['mediation', 'Journal du médiateur / comité de veille'],
+    ['questionnaire_preparatoire', "Questionnaire préparatoire à l'atelier"],
+  ];
+  const cases = [
+    { path: '/', welcomed: false, static: '.boot-welcome', app: 'body > main [data-testid=welcome]', parts: ['h2', 'p.hint'], largest: true },
+    { path: '/', welcomed: true, static: '.tagline', app: 'body > main .tagline', parts: [], largest: true },
+    // The title only: the incident form's first screen has nothing larger, others may.
+    ...forms.map(([id]) => ({ path: `/new/${id}`, welcomed: true, static: `.boot-form[data-form=${id}]`, app: 'body > main .form-page', parts: ['h1'], largest: id === 'incident' })),
+  ];
+  for (const c of cases) {
+    const ctx = await browser.newContext(phone);
+    await ctx.addInitScript((welcomed) => {
+      if (welcomed) localStorage.setItem('vigie/welcomed', 'true');
+      window.__largest = [];
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) window.__largest.push({ size: e.size, static: !!e.element?.closest('#boot') });
+      }).observe({ type: 'largest-contentful-paint', buffered: true });
+    }, c.welcomed);
+    // The wasm waits until the static screen has been looked at, as on 2G.
+    let release;
+    const held = new Promise((r) => (release = r));
+    await ctx.route(/\.wasm$/, async (route) => {
+      await held;
+      await route.continue();
+    });
+    const page = await ctx.newPage();
+    await page.goto(server.url + c.path);
+    const shown = page.locator(`#boot ${c.static}`);
+    assert.ok(await shown.isVisible(), `${c.path}: ${c.static} on the first screen`);
+    const visible = await page.locator('#boot main > section').evaluateAll((all) => all.filter((s) => s.offsetParent).length);
+    assert.equal(visible, 1, `${c.path}: one first screen at a time`);
+    assert.equal(await page.locator('#boot .boot-welcome').isVisible(), !c.welcomed && c.path === '/');
+    const words = await Promise.all(c.parts.map((p) => shown.locator(p).innerText()));
+    release();
+    const app = page.locator(c.app);
+    await app.waitFor();
+    assert.deepEqual(await Promise.all(c.parts.map((p) => app.locator(p).first().innerText())), words, `${c.path}: same words`);
+    for (const [id, title] of forms) if (c.path === `/new/${id}`) assert.equal(words[0], title);
+    // The app paints the same thing in the same place: the largest paint stays the static one.
+    if (c.largest) {
+      await page.evaluate(() => new Promise((r) => setTimeout(r, 500)));
+      const largest = await page.evaluate(() => window.__largest);
+      assert.ok(largest.length > 0 && largest.at(-1).static, `${c.path}: ${JSON.stringify(largest)}`);
+    }
+    await ctx.close();
+  }
+});
+
 test('a first load that is cut off or garbled says so, and "Réessayer" starts the app', async () => {
   const ctx = await browser.newContext(phone);
   const page = await ctx.newPage();

@@ -14,6 +14,7 @@ if [ "${1:-}" = "--next" ]; then
   # Same crate (cargo has nothing to rebuild), one extra stylesheet: a byte-different build.
   sed -e 's#href="style/main.css"#href="../../style/main.css"#' \
       -e 's#href="public"#href="../../public"#' \
+      -e 's#src="boot/#src="../../boot/#' \
       -e 's#rel="rust"#rel="rust" href="../../Cargo.toml"#' \
       -e 's#\(<link data-trunk rel="css"[^>]*>\)#\1<link data-trunk rel="css" href="next.css">#' \
       index.html > "$next/index.html"

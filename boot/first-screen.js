@@ -1,0 +1,18 @@
+// Runs in <head>, before the first paint: tells index.html's static first screen what the app
+// is about to show, so that screen matches it instead of being replaced by something else a
+// few seconds later (on 2G the wasm takes that long). It only reads; on any failure the
+// static screen keeps its defaults (Home's title and tiles).
+//  - data-first-run: the welcome card will be on Home (src/views/welcome.rs, key
+//    vigie/welcomed unset), so its title and introduction are painted now;
+//  - data-boot-form: the address is a form (/new/<id>), so that form's title replaces Home's
+//    tiles (style/main.css shows the titles of the built-in forms).
+(function () {
+  var root = document.documentElement;
+  var form = /^\/new\/([A-Za-z0-9_-]+)\/?$/.exec(location.pathname);
+  if (form) root.setAttribute('data-boot-form', form[1]);
+  try {
+    if (localStorage.getItem('vigie/welcomed') !== 'true') root.setAttribute('data-first-run', '');
+  } catch (e) {
+    // No storage: the app shows no welcome either.
+  }
+})();
