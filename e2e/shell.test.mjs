@@ -164,6 +164,12 @@ test('the first screen is what the app then shows: the welcome on a first run, a
     await app.waitFor();
     assert.deepEqual(await Promise.all(c.parts.map((p) => app.locator(p).first().innerText())), words, `${c.path}: same words`);
     for (const [id, title] of forms) if (c.path === `/new/${id}`) assert.equal(words[0], title);
+    // A first visit: the wasm's download began after the first screen's paint, not beside it.
+    const [paint, download] = await page.evaluate(() => [
+      performance.getEntriesByName('first-contentful-paint')[0]?.startTime,
+      performance.getEntriesByType('resource').find((r) => r.name.endsWith('.wasm'))?.startTime,
+    ]);
+    assert.ok(paint > 0 && download > paint, `${c.path}: paint ${paint}, download ${download}`);
     // The app paints the same thing in the same place: the largest paint stays the static one.
     if (c.largest) {
       await page.evaluate(() => new Promise((r) => setTimeout(r, 500)));
