@@ -36,8 +36,8 @@ pub struct Forms {
     loaded: RwSignal<bool>,
     /// Definitions the backend sent that were refused, one line each (shown in Settings).
     refused: RwSignal<Vec<String>>,
-    /// Whether the definitions below have been read (see [`Forms::parse_definitions`]).
-    parsed: StoredValue<bool>,
+    /// How far reading the definitions below has got (see [`Forms::read_step`]).
+    read: StoredValue<usize>,
     /// The built-in definitions.
     builtins: StoredValue<Vec<FormDef>>,
     /// Definitions fetched from the backend (any version still needed), after the built-in.
@@ -161,7 +161,7 @@ impl Forms {
             unreadable_drafts: RwSignal::new(Vec::new()),
             loaded: RwSignal::new(false),
             refused: RwSignal::new(Vec::new()),
-            parsed: StoredValue::new(false),
+            read: StoredValue::new(0),
             builtins: StoredValue::new(Vec::new()),
             fetched: StoredValue::new(Vec::new()),
             store: StoredValue::new(store),
@@ -177,18 +177,10 @@ impl Forms {
             translation_installed: RwSignal::new(0),
             translation_refused: RwSignal::new(None),
         };
-        // Parsed on first use, or in a task of their own just after the first screen: not
+        // Parsed on first use, or one definition per task just after the first screen: not
         // inside the start-up's long task (the first run of the validator and expression
-        // parser also compiles them).
-        set_timeout(
-            move || {
-                // Unless the app was torn down meanwhile (locked).
-                if forms.parsed.try_get_value().is_some() {
-                    forms.parse_definitions();
-                }
-            },
-            std::time::Duration::ZERO,
-        );
+        // parser also compiles them), and not in another long one.
+        forms.read_later();
         // Drafts are read once the outbox is (after moving an older build's data).
         Effect::new(move |_| {
             if outbox.loaded().get() && !forms.loaded.get_untracked() {
@@ -211,13 +203,40 @@ impl Forms {
         forms
     }
 
-    /// Reads the built-in definitions and those cached from the backend, once.
+    /// Reads the built-in definitions and those cached from the backend, once: what the
+    /// tasks of [`Forms::read_later`] have not read yet.
     fn parse_definitions(&self) {
-        if self.parsed.get_value() {
-            return;
+        while !self.read_step() {}
+    }
+
+    /// Reads the rest in tasks of their own, one step each, unless it is needed sooner.
+    fn read_later(self) {
+        set_timeout(
+            move || {
+                // Unless the app was torn down meanwhile (locked).
+                if self.read.try_get_value().is_some() && !self.read_step() {
+                    self.read_later();
+                }
+            },
+            std::time::Duration::ZERO,
+        );
+    }
+
+    /// One step of reading the definitions: the next built-in one, then (last step) those
+    /// cached from the backend. Whether everything is read.
+    fn read_step(&self) -> bool {
+        let step = self.read.get_value();
+        if step > builtin::SOURCES.len() {
+            return true;
         }
-        self.parsed.set_value(true);
-        let builtins: Vec<FormDef> = builtin::all().into_iter().filter_map(Result::ok).collect();
+        self.read.set_value(step + 1);
+        if let Some((_, source)) = builtin::SOURCES.get(step) {
+            // A broken built-in one is skipped (tests guarantee they are valid).
+            if let Ok(def) = load(source) {
+                self.builtins.update_value(|b| b.push(def));
+            }
+            return false;
+        }
         // Each cached definition is read straight from its stored text (no intermediate
         // JSON tree) and validated again: it was valid when stored, but storage is outside.
         let cached: Vec<Box<RawValue>> = self
@@ -226,9 +245,9 @@ impl Forms {
             .and_then(|s| s.get(FORMS_CACHE_KEY).ok().flatten())
             .unwrap_or_default();
         let fetched: Vec<FormDef> = cached.iter().filter_map(|v| load(v.get()).ok()).collect();
-        self.builtins.set_value(builtins);
         self.fetched.set_value(fetched);
         self.recompute_current();
+        true
     }
 
     /// For each form id the newest known version: a fetched definition replaces the
