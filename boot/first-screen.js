@@ -5,14 +5,21 @@
 //  - data-first-run: the welcome card will be on Home (src/views/welcome.rs, key
 //    vigie/welcomed unset), so its title and introduction are painted now;
 //  - data-boot-form: the address is a form (/new/<id>), so that form's title replaces Home's
-//    tiles (style/main.css shows the titles of the built-in forms).
+//    tiles (style/main.css shows the titles of the built-in forms);
+//  - data-lang="en" (and the page's lang): English was chosen (key vigie/prefs), so the
+//    English words show; any other language keeps the French ones, as the app does where a
+//    published translation has no word.
 (function () {
   var root = document.documentElement;
   var form = /^\/new\/([A-Za-z0-9_-]+)\/?$/.exec(location.pathname);
   if (form) root.setAttribute('data-boot-form', form[1]);
   try {
     if (localStorage.getItem('vigie/welcomed') !== 'true') root.setAttribute('data-first-run', '');
+    if (JSON.parse(localStorage.getItem('vigie/prefs') || '{}').lang === 'en') {
+      root.setAttribute('data-lang', 'en');
+      root.lang = 'en';
+    }
   } catch (e) {
-    // No storage: the app shows no welcome either.
+    // No storage (or no readable preferences): the defaults, as in the app.
   }
 })();

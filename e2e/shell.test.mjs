@@ -85,7 +85,7 @@ test('the language choice persists across a reload', async () => {
 
 test('index.html paints Home before the wasm, and its tiles are the app\'s', async () => {
   const tiles = (page, root) =>
-    page.locator(`${root} .tiles a`).evaluateAll((links) => links.map((a) => [a.getAttribute('href'), a.textContent.trim()]));
+    page.locator(`${root} .tiles a`).evaluateAll((links) => links.map((a) => [a.getAttribute('href'), a.innerText.trim()]));
   // No script at all: what a phone shows while the wasm is still on its way.
   const bare = await browser.newContext({ ...phone, javaScriptEnabled: false });
   const first = await bare.newPage();
@@ -131,19 +131,24 @@ test('the first screen is what the app then shows: the welcome on a first run, a
   ];
   const cases = [
     { path: '/', welcomed: false, static: '.boot-welcome', app: 'body > main [data-testid=welcome]', parts: ['h2', 'p.hint'], largest: true },
-    { path: '/', welcomed: true, static: '.tagline', app: 'body > main .tagline', parts: [], largest: true },
+    { path: '/', welcomed: true, static: '.home', app: 'body > main .home', parts: ['.tagline', '.tiles a >> nth=0', '.tiles a >> nth=3'], largest: true },
+    // In English when English was chosen (the static screen carries both languages).
+    { path: '/', welcomed: true, lang: 'en', static: '.home', app: 'body > main .home', parts: ['.tagline', '.tiles a >> nth=0', '.tiles a >> nth=3'] },
+    { path: '/', welcomed: false, lang: 'en', static: '.boot-welcome', app: 'body > main [data-testid=welcome]', parts: ['h2', 'p.hint'] },
+    { path: '/new/incident', welcomed: true, lang: 'en', static: '.boot-form[data-form=incident]', app: 'body > main .form-page', parts: ['h1'] },
     // The title only: the incident form's first screen has nothing larger, others may.
     ...forms.map(([id]) => ({ path: `/new/${id}`, welcomed: true, static: `.boot-form[data-form=${id}]`, app: 'body > main .form-page', parts: ['h1'], largest: id === 'incident' })),
   ];
   for (const c of cases) {
     const ctx = await browser.newContext(phone);
-    await ctx.addInitScript((welcomed) => {
+    await ctx.addInitScript(([welcomed, lang]) => {
       if (welcomed) localStorage.setItem('vigie/welcomed', 'true');
+      if (lang) localStorage.setItem('vigie/prefs', JSON.stringify({ lang }));
       window.__largest = [];
       new PerformanceObserver((list) => {
         for (const e of list.getEntries()) window.__largest.push({ size: e.size, static: !!e.element?.closest('#boot') });
       }).observe({ type: 'largest-contentful-paint', buffered: true });
-    }, c.welcomed);
+    }, [c.welcomed, c.lang]);
     // The wasm waits until the static screen has been looked at, as on 2G.
     let release;
     const held = new Promise((r) => (release = r));
@@ -159,11 +164,13 @@ test('the first screen is what the app then shows: the welcome on a first run, a
     assert.equal(visible, 1, `${c.path}: one first screen at a time`);
     assert.equal(await page.locator('#boot .boot-welcome').isVisible(), !c.welcomed && c.path === '/');
     const words = await Promise.all(c.parts.map((p) => shown.locator(p).innerText()));
+    assert.equal(await page.locator('html').getAttribute('lang'), c.lang ?? 'fr', `${c.path}: the page's language`);
     release();
     const app = page.locator(c.app);
     await app.waitFor();
     assert.deepEqual(await Promise.all(c.parts.map((p) => app.locator(p).first().innerText())), words, `${c.path}: same words`);
-    for (const [id, title] of forms) if (c.path === `/new/${id}`) assert.equal(words[0], title);
+    for (const [id, title] of forms) if (c.path === `/new/${id}` && !c.lang) assert.equal(words[0], title);
+    if (c.lang === 'en') assert.match(words.join(' '), /Report|Welcome|Incident/);
     // A first visit: the wasm's download began after the first screen's paint, not beside it.
     const [paint, download] = await page.evaluate(() => [
       performance.getEntriesByName('first-contentful-paint')[0]?.startTime,
