@@ -188,6 +188,32 @@ test('the first screen is what the app then shows: the welcome on a first run, a
   }
 });
 
+test('a tile tapped on the first screen opens its page when the app runs, without loading again', async () => {
+  const ctx = await browser.newContext(phone);
+  let release;
+  const held = new Promise((r) => (release = r));
+  let wasm = 0;
+  await ctx.route(/\.wasm$/, async (route) => {
+    wasm += 1;
+    await held;
+    await route.continue();
+  });
+  const page = await ctx.newPage();
+  await page.goto(server.url + '/');
+  await page.evaluate(() => { window.__samePage = true; });
+  // On 2G the wait is seconds: the person taps "Signaler un incident" on the static tiles.
+  await page.locator('#boot').getByRole('link', { name: 'Signaler un incident' }).click();
+  await page.waitForURL((u) => new URL(u).pathname === '/report');
+  assert.ok(await page.locator('#boot .boot-form[data-form=incident]').isVisible(), 'the form\'s title shows at once');
+  assert.equal(await page.locator('#boot .home').isVisible(), false);
+  release();
+  await page.getByRole('heading', { level: 1, name: "Signalement d'incident / alerte précoce" }).waitFor();
+  await page.getByTestId('connectivity').waitFor();
+  assert.equal(await page.evaluate(() => window.__samePage), true, 'no new page load');
+  assert.equal(wasm, 1, 'one download of the wasm');
+  await ctx.close();
+});
+
 test('a first load that is cut off or garbled says so, and "Réessayer" starts the app', async () => {
   const ctx = await browser.newContext(phone);
   const page = await ctx.newPage();

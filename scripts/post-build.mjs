@@ -94,9 +94,23 @@ const painted = new Promise((r) => {
 const download = (navigator.serviceWorker?.controller ? Promise.resolve() : painted)
   .then(() => fetch(${JSON.stringify(wasm[1])}));
 download.catch(() => {}); // reported below, once awaited
+// A link of the first screen followed before the app runs: the address changes in place and
+// the app opens there, instead of a new page load that would start the download over (on 2G
+// a tile tapped during a first visit's long wait). After a failed start they are plain links.
+const early = (e) => {
+  const a = e.target instanceof Element ? e.target.closest('#boot a[href^="/"]') : null;
+  if (!a || box?.classList.contains('boot-failed') || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+  e.preventDefault();
+  history.pushState(null, '', a.getAttribute('href'));
+  window.vigieFirstScreen?.(location.pathname);
+  for (const other of box.querySelectorAll('a[aria-current]')) other.removeAttribute('aria-current');
+  a.setAttribute('aria-current', 'page'); // seen: style/main.css marks it
+};
+document.addEventListener('click', early);
 try {
   const bindings = await import(${JSON.stringify(glue[1])});
   const wasm = await bindings.default({ module_or_path: Promise.all([download, painted]).then(([r]) => r) });
+  document.removeEventListener('click', early);
   window.wasmBindings = bindings;
   dispatchEvent(new CustomEvent('TrunkApplicationStarted', { detail: { wasm } }));
 } catch (e) {
