@@ -14,7 +14,7 @@
 (function () {
   var root = document.documentElement;
   function place(path) {
-    var form = /^\/report\/?$/.test(path) ? [path, 'incident'] : /^\/new\/([A-Za-z0-9_-]+)\/?$/.exec(path);
+    var form = /^\/report\/?$/.test(path) ? [path, 'incident'] : /^\/new\/([\w-]+)\/?$/.exec(path);
     if (form) root.setAttribute('data-boot-form', form[1]);
     else root.removeAttribute('data-boot-form');
   }

@@ -75,6 +75,10 @@ html = html.replace(inline, (whole, attrs, body) => {
   // simulated throttling replays one) sees the order a phone sees. Trunk's preload of the wasm
   // is removed for this. The fetch carries no integrity hash, as before: the browser would hold
   // the whole body to check it, and compiling could no longer overlap the download.
+  // A link of the first screen followed before the app runs changes the address in place
+  // (marking the tile; style/main.css shows it) and the app opens there, instead of a new page
+  // load that would start the download over: on 2G a tile tapped during a first visit's long
+  // wait. After a failed start they are plain links.
   if (!preload || preload[1] !== wasm[1]) {
     console.error('post-build: trunk\'s preload of the wasm has an unknown shape');
     process.exit(1);
@@ -83,7 +87,7 @@ html = html.replace(inline, (whole, attrs, body) => {
 const painted = new Promise((r) => {
   setTimeout(r, 200);
   const left = new Set([...document.querySelectorAll('#boot [elementtiming]')].filter((e) => e.offsetParent));
-  if (left.size === 0) r(); // a form the static screen has no title for
+  if (left.size === 0) r();
   try {
     new PerformanceObserver((list, seen) => {
       for (const e of list.getEntries()) left.delete(e.element);
@@ -93,18 +97,15 @@ const painted = new Promise((r) => {
 });
 const download = (navigator.serviceWorker?.controller ? Promise.resolve() : painted)
   .then(() => fetch(${JSON.stringify(wasm[1])}));
-download.catch(() => {}); // reported below, once awaited
-// A link of the first screen followed before the app runs: the address changes in place and
-// the app opens there, instead of a new page load that would start the download over (on 2G
-// a tile tapped during a first visit's long wait). After a failed start they are plain links.
+download.catch(() => {});
 const early = (e) => {
-  const a = e.target instanceof Element ? e.target.closest('#boot a[href^="/"]') : null;
+  const a = e.target.closest?.('#boot a[href^="/"]');
   if (!a || box?.classList.contains('boot-failed') || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
   e.preventDefault();
   history.pushState(null, '', a.getAttribute('href'));
   window.vigieFirstScreen?.(location.pathname);
   for (const other of box.querySelectorAll('a[aria-current]')) other.removeAttribute('aria-current');
-  a.setAttribute('aria-current', 'page'); // seen: style/main.css marks it
+  a.setAttribute('aria-current', 'page');
 };
 document.addEventListener('click', early);
 try {
@@ -121,7 +122,7 @@ try {
 `;
   const hash = createHash('sha256').update(boot).digest('hex').slice(0, 16);
   const name = `boot-${hash}.js`;
-  writeFileSync(join(dir, name), boot);
+  writeFileSync(join(dir, name), withoutComments(boot));
   moved += 1;
   return `<script type="module" src="/${name}"></script>`;
 });
