@@ -301,6 +301,12 @@ impl Forms {
             if fetched.is_some() {
                 return fetched;
             }
+            if let Some(def) = self
+                .ahead
+                .with_value(|a| a.as_ref().filter(|d| d.id == id).cloned())
+            {
+                return Some(def);
+            }
             let (_, source) = builtin::SOURCES.iter().find(|(b, _)| *b == id)?;
             let def = load(source).ok()?;
             self.ahead.set_value(Some(def.clone()));
