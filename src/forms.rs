@@ -40,10 +40,6 @@ pub struct Forms {
     read: StoredValue<usize>,
     /// The built-in definitions.
     builtins: StoredValue<Vec<FormDef>>,
-    /// A built-in definition read ahead of its turn, for a form opened at start.
-    ahead: StoredValue<Option<FormDef>>,
-    /// Whether the definitions cached from the backend have been read into `fetched`.
-    cached_read: StoredValue<bool>,
     /// Definitions fetched from the backend (any version still needed), after the built-in.
     fetched: StoredValue<Vec<FormDef>>,
     store: StoredValue<Option<LocalStore>>,
@@ -167,8 +163,6 @@ impl Forms {
             refused: RwSignal::new(Vec::new()),
             read: StoredValue::new(0),
             builtins: StoredValue::new(Vec::new()),
-            ahead: StoredValue::new(None),
-            cached_read: StoredValue::new(false),
             fetched: StoredValue::new(Vec::new()),
             store: StoredValue::new(store),
             outbox,
@@ -236,27 +230,13 @@ impl Forms {
             return true;
         }
         self.read.set_value(step + 1);
-        if let Some((id, source)) = builtin::SOURCES.get(step) {
-            let ahead = self
-                .ahead
-                .with_value(|a| a.as_ref().filter(|d| d.id == *id).cloned());
+        if let Some((_, source)) = builtin::SOURCES.get(step) {
             // A broken built-in one is skipped (tests guarantee they are valid).
-            if let Some(def) = ahead.or_else(|| load(source).ok()) {
+            if let Ok(def) = load(source) {
                 self.builtins.update_value(|b| b.push(def));
             }
             return false;
         }
-        self.read_cached();
-        self.recompute_current();
-        true
-    }
-
-    /// Reads the definitions cached from the backend into `fetched`, once.
-    fn read_cached(&self) {
-        if self.cached_read.get_value() {
-            return;
-        }
-        self.cached_read.set_value(true);
         // Each cached definition is read straight from its stored text (no intermediate
         // JSON tree) and validated again: it was valid when stored, but storage is outside.
         let cached: Vec<Box<RawValue>> = self
@@ -266,6 +246,8 @@ impl Forms {
             .unwrap_or_default();
         let fetched: Vec<FormDef> = cached.iter().filter_map(|v| load(v.get()).ok()).collect();
         self.fetched.set_value(fetched);
+        self.recompute_current();
+        true
     }
 
     /// For each form id the newest known version: a fetched definition replaces the
@@ -282,36 +264,9 @@ impl Forms {
         self.current.set(current);
     }
 
-    /// How many of the built-in definitions have been read in turn so far (the cached
-    /// ones, the last step, make it one more): what start-up has paid for.
-    pub fn read_so_far(&self) -> usize {
-        self.read.get_value()
-    }
-
     /// The current definition of `id`.
     pub fn form(&self, id: &str) -> Option<FormDef> {
-        if self.read.get_value() <= builtin::SOURCES.len() {
-            // Opened at start (a reload on /new/<id>): that definition alone, the others are
-            // left to the tasks of `read_later`. The newest cached copy from the backend wins,
-            // as in `recompute_current`.
-            self.read_cached();
-            let fetched = self
-                .fetched
-                .with_value(|k| k.iter().rev().find(|f| f.id == id).cloned());
-            if fetched.is_some() {
-                return fetched;
-            }
-            if let Some(def) = self
-                .ahead
-                .with_value(|a| a.as_ref().filter(|d| d.id == id).cloned())
-            {
-                return Some(def);
-            }
-            let (_, source) = builtin::SOURCES.iter().find(|(b, _)| *b == id)?;
-            let def = load(source).ok()?;
-            self.ahead.set_value(Some(def.clone()));
-            return Some(def);
-        }
+        self.parse_definitions();
         self.current
             .with_untracked(|c| c.iter().find(|f| f.id == id).cloned())
     }

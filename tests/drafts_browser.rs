@@ -185,54 +185,6 @@ async fn a_draft_keeps_its_form_version_and_an_already_queued_one_is_dropped() {
     reset().await;
 }
 
-/// A form opened at start (a reload on `/new/<id>`) reads that one definition, not all of
-/// them: the newest copy cached from the backend if there is one, else the built-in one. The
-/// others are read in later tasks, and the list of current forms ends the same as ever.
-#[wasm_bindgen_test]
-async fn a_form_opened_at_start_is_the_cached_copy_and_the_rest_follows() {
-    let store = reset().await;
-    let (_, source) = vigie_core::forms::builtin::SOURCES[0];
-    let mut newer: serde_json::Value = serde_json::from_str(source).expect("built-in JSON");
-    assert_eq!(newer["id"], "incident");
-    newer["version"] = json!("9-backend");
-    store.set(keys::FORMS_CACHE, &vec![newer]).expect("cache");
-
-    browser::start_executor();
-    let owner = Owner::new();
-    let forms = owner.with(|| {
-        let outbox = vigie::sync::Outbox::provide(Some(store));
-        vigie::forms::Forms::provide(Some(store), outbox)
-    });
-    let version = |id: &str| forms.form(id).map(|f| f.version);
-    assert_eq!(version("incident").as_deref(), Some("9-backend"));
-    let builtin_mediation = vigie_core::forms::builtin::all()
-        .into_iter()
-        .filter_map(Result::ok)
-        .find(|f| f.id == "mediation")
-        .map(|f| f.version);
-    assert_eq!(version("mediation"), builtin_mediation);
-    assert_eq!(version("no-such-form"), None);
-    assert_eq!(forms.read_so_far(), 0, "nothing else read yet");
-    for _ in 0..100 {
-        if forms.current().get_untracked().len() == 4 {
-            break;
-        }
-        sleep(20).await;
-    }
-    let current: Vec<(String, String)> = forms
-        .current()
-        .get_untracked()
-        .into_iter()
-        .map(|f| (f.id, f.version))
-        .collect();
-    assert_eq!(current.len(), 4, "{current:?}");
-    assert_eq!(forms.read_so_far(), 5);
-    assert_eq!(current[0], ("incident".to_owned(), "9-backend".to_owned()));
-    assert_eq!(version("incident").as_deref(), Some("9-backend"));
-    owner.cleanup();
-    reset().await;
-}
-
 /// Bug: unreadable settings were replaced by defaults and a new device id was saved over
 /// them, losing the backend and token without a word. They are now kept and reported.
 #[wasm_bindgen_test]
