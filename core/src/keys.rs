@@ -8,7 +8,7 @@ use uuid::Uuid;
 /// Every key starts with this, so Vigie never collides with another app on the origin.
 pub const KEY_PREFIX: &str = "vigie";
 
-/// The user's preferences (language).
+/// The user's preferences (language). Also read, before the wasm, by `boot/first-screen.js`.
 pub const PREFS: &str = "vigie/prefs";
 /// Connection settings (backend, identity).
 pub const SETTINGS: &str = "vigie/settings";
@@ -18,7 +18,8 @@ pub const PROBE: &str = "vigie/probe";
 pub const FORMS_CACHE: &str = "vigie/forms/cache";
 /// The place of the user's last record (region, cercle, commune), offered in new forms.
 pub const USUAL_PLACE: &str = "vigie/usual-place";
-/// Set once the first-run welcome was completed or put off.
+/// Set once the first-run welcome was completed or put off. Also read, before the wasm, by
+/// `boot/first-screen.js`.
 pub const WELCOMED: &str = "vigie/welcomed";
 /// The referral directory last received from the backend.
 pub const REFERRALS: &str = "vigie/referrals";
