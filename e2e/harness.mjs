@@ -72,7 +72,39 @@ export async function launchBrowser() {
     await browser.close();
     rmSync(scratch, { recursive: true, force: true });
   };
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (...options) => {
+    const ctx = await newContext(...options);
+    const newPage = ctx.newPage.bind(ctx);
+    ctx.newPage = async () => appPage(await newPage());
+    return ctx;
+  };
+  const newPage = browser.newPage.bind(browser);
+  browser.newPage = async (...options) => appPage(await newPage(...options));
   return { browser, close };
+}
+
+/**
+ * The page's `load` event comes before the app is on screen: index.html's static first screen
+ * shows until the wasm has arrived and the app has started in its few short tasks. So `goto`
+ * and `reload` here also wait until the app has taken the static screen's place (or said it
+ * cannot start), as a person waits for it; a test looking at the static screen itself asks
+ * for a `waitUntil` of its own.
+ */
+function appPage(page) {
+  for (const [method, at] of [['goto', 1], ['reload', 0]]) {
+    const plain = page[method].bind(page);
+    page[method] = async (...args) => {
+      const response = await plain(...args);
+      if (!args[at]?.waitUntil) {
+        await page
+          .waitForFunction(() => !document.getElementById('boot') || document.querySelector('#boot.boot-failed'), null, { timeout: 60_000 })
+          .catch(() => {}); // A page that never starts fails on the test's own checks.
+      }
+      return response;
+    };
+  }
+  return page;
 }
 
 /** Records console errors, uncaught exceptions and requests to any origin but `origin`. */

@@ -90,7 +90,7 @@ test('index.html paints Home before the wasm, and its tiles are the app\'s', asy
   // No script at all: what a phone shows while the wasm is still on its way.
   const bare = await browser.newContext({ ...phone, javaScriptEnabled: false });
   const first = await bare.newPage();
-  await first.goto(server.url + '/');
+  await first.goto(server.url + '/', { waitUntil: 'load' });
   assert.ok(await first.getByRole('heading', { level: 1, name: 'Signaler, prévenir, agir — même sans réseau' }).isVisible());
   assert.ok(await first.getByRole('link', { name: 'Signaler un incident' }).isVisible());
   assert.ok(await first.getByText('Vigie se charge…').isVisible());
@@ -160,7 +160,7 @@ test('the first screen is what the app then shows: the welcome on a first run, a
       await route.continue();
     });
     const page = await ctx.newPage();
-    await page.goto(server.url + c.path);
+    await page.goto(server.url + c.path, { waitUntil: 'load' });
     const shown = page.locator(`#boot ${c.static}`);
     assert.ok(await shown.isVisible(), `${c.path}: ${c.static} on the first screen`);
     const visible = await page.locator('#boot main > section').evaluateAll((all) => all.filter((s) => s.offsetParent).length);
@@ -202,7 +202,7 @@ test('a tile tapped on the first screen opens its page when the app runs, withou
     await route.continue();
   });
   const page = await ctx.newPage();
-  await page.goto(server.url + '/');
+  await page.goto(server.url + '/', { waitUntil: 'load' });
   await page.evaluate(() => { window.__samePage = true; });
   // On 2G the wait is seconds: the person taps "Signaler un incident" on the static tiles.
   await page.locator('#boot').getByRole('link', { name: 'Signaler un incident' }).click();
