@@ -78,7 +78,10 @@ html = html.replace(inline, (whole, attrs, body) => {
   // A link of the first screen followed before the app runs changes the address in place
   // (marking the tile; style/main.css shows it) and the app opens there, instead of a new page
   // load that would start the download over: on 2G a tile tapped during a first visit's long
-  // wait. After a failed start they are plain links.
+  // wait. After a failed start they are plain links. Once instantiated, the app starts in a
+  // few short tasks (src/views/mod.rs) and takes the static screen's place in the last: a link
+  // followed meanwhile is announced to its router (popstate), and TrunkApplicationStarted
+  // fires once the app is on screen.
   if (!preload || preload[1] !== wasm[1]) {
     console.error('post-build: trunk\'s preload of the wasm has an unknown shape');
     process.exit(1);
@@ -106,13 +109,16 @@ const early = (e) => {
   window.vigieFirstScreen?.(location.pathname);
   for (const other of box.querySelectorAll('a[aria-current]')) other.removeAttribute('aria-current');
   a.setAttribute('aria-current', 'page');
+  dispatchEvent(new PopStateEvent('popstate'));
 };
+const shown = new Promise((ok) => new MutationObserver((_, o) => box?.isConnected || (o.disconnect(), ok())).observe(document.body, { childList: true }));
 document.addEventListener('click', early);
 try {
   const bindings = await import(${JSON.stringify(glue[1])});
   const wasm = await bindings.default({ module_or_path: Promise.all([download, painted]).then(([r]) => r) });
-  document.removeEventListener('click', early);
   window.wasmBindings = bindings;
+  await shown;
+  document.removeEventListener('click', early);
   dispatchEvent(new CustomEvent('TrunkApplicationStarted', { detail: { wasm } }));
 } catch (e) {
   console.error('Vigie could not start:', e);

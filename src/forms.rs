@@ -73,7 +73,7 @@ pub use crate::adapters::clock::{now_ms, today};
 impl Forms {
     /// The version of each form new records use, in menu order.
     pub fn current(&self) -> ReadSignal<Vec<FormDef>> {
-        self.parse_definitions();
+        self.read_all();
         self.current.read_only()
     }
 
@@ -119,7 +119,7 @@ impl Forms {
 
     /// Built-in forms the backend replaced with its own version: `(title, version)`.
     pub fn replaced_builtins(&self) -> Vec<(String, String)> {
-        self.parse_definitions();
+        self.read_all();
         let builtin: Vec<String> = self
             .builtins
             .with_value(|b| b.iter().map(|f| f.id.clone()).collect());
@@ -205,7 +205,8 @@ impl Forms {
 
     /// Reads the built-in definitions and those cached from the backend, once: what the
     /// tasks of [`Forms::read_later`] have not read yet.
-    fn parse_definitions(&self) {
+    /// Reads every definition not read yet.
+    pub fn read_all(&self) {
         while !self.read_step() {}
     }
 
@@ -266,14 +267,14 @@ impl Forms {
 
     /// The current definition of `id`.
     pub fn form(&self, id: &str) -> Option<FormDef> {
-        self.parse_definitions();
+        self.read_all();
         self.current
             .with_untracked(|c| c.iter().find(|f| f.id == id).cloned())
     }
 
     /// Every known definition: built-in, then fetched.
     fn known(&self) -> Vec<FormDef> {
-        self.parse_definitions();
+        self.read_all();
         let mut all = self.builtins.get_value();
         all.extend(self.fetched.get_value());
         all
@@ -281,7 +282,7 @@ impl Forms {
 
     /// The definition `id` at `version` (for a draft started with it); a fetched copy wins.
     pub fn version(&self, id: &str, version: &str) -> Option<FormDef> {
-        self.parse_definitions();
+        self.read_all();
         let find = |defs: &Vec<FormDef>| {
             defs.iter()
                 .rev()
@@ -538,7 +539,7 @@ impl Forms {
     }
 
     fn store_fetched(&self, fetched: Vec<FormDef>) {
-        self.parse_definitions();
+        self.read_all();
         // Keep fetched versions still used by a draft, then the new ones.
         let in_use: Vec<(String, String)> = self.drafts.with_untracked(|d| {
             d.iter()

@@ -24,6 +24,7 @@ pub fn Home() -> impl IntoView {
         }
     };
     let gate = crate::pin::use_gate();
+    let below = crate::views::built_later();
     view! {
         <section class="home">
             <h1 class="tagline">{crate::views::tr(Msg::Tagline)}</h1>
@@ -42,18 +43,21 @@ pub fn Home() -> impl IntoView {
                 {link("/plans", Icon::Plan, Msg::ActionPlans, "tile")}
                 {link("/outbox", Icon::Outbox, Msg::Outbox, "tile")}
             </nav>
-            // Below the tiles: a first red alert is never pushed off the screen.
-            <crate::views::welcome::Welcome />
-            <DraftList />
-            {link("/mine", Icon::Outbox, Msg::MyReports, "settings-link")}
-            {link("/note", Icon::Activity, Msg::QuickNote, "settings-link")}
-            {link("/aide", Icon::Alert, Msg::Referrals, "settings-link")}
-            {link("/settings", Icon::Settings, Msg::Settings, "settings-link")}
-            // On a shared phone: lock before handing it over.
-            {move || gate.configured.get().then(|| view! {
-                <button type="button" class="btn btn-secondary lock-now" on:click=move |_| gate.lock_now()>
-                    {crate::views::tr(Msg::LockNow)}
-                </button>
+            // Below the tiles (a first red alert is never pushed off the screen), built in a
+            // start-up task of its own.
+            {move || below.get().then(|| view! {
+                <crate::views::welcome::Welcome />
+                <DraftList />
+                {link("/mine", Icon::Outbox, Msg::MyReports, "settings-link")}
+                {link("/note", Icon::Activity, Msg::QuickNote, "settings-link")}
+                {link("/aide", Icon::Alert, Msg::Referrals, "settings-link")}
+                {link("/settings", Icon::Settings, Msg::Settings, "settings-link")}
+                // On a shared phone: lock before handing it over.
+                {move || gate.configured.get().then(|| view! {
+                    <button type="button" class="btn btn-secondary lock-now" on:click=move |_| gate.lock_now()>
+                        {crate::views::tr(Msg::LockNow)}
+                    </button>
+                })}
             })}
         </section>
     }

@@ -18,6 +18,7 @@ use leptos_router::{
     components::{Route, Router, Routes},
     path,
 };
+use wasm_bindgen::JsCast;
 
 use crate::state::AppState;
 use form::{NewForm, ReportPage, ResumeForm};
@@ -49,38 +50,118 @@ pub fn App() -> impl IntoView {
     }
 }
 
+thread_local! {
+    /// Where the app is built, out of the document, until [`reveal`] moves it in.
+    static STAGE: std::cell::RefCell<Option<web_sys::Element>> = const { std::cell::RefCell::new(None) };
+    /// Parts of the first screen still waiting for their task (see [`built_later`]).
+    static PENDING: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// Starts the app in short tasks rather than one long one, so that a tap on index.html's
+/// static first screen is not kept waiting: this task builds the state out of the document,
+/// the next the shell, the next the first page (see [`Unlocked`]), pages may build what is
+/// under their first lines in one more ([`built_later`]), and the last puts the app in the
+/// document in the static screen's place. The two are never in the document together.
+pub fn start() {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let Ok(stage) = doc.create_element("div") else {
+        return;
+    };
+    STAGE.with(|s| *s.borrow_mut() = Some(stage.clone()));
+    leptos::mount::mount_to(stage.unchecked_into(), App).forget();
+    set_timeout(reveal, std::time::Duration::ZERO);
+}
+
+/// A switch for a part of a view that can wait: on at once when the app is already on
+/// screen, and one task later while the app is being built out of the document, which is
+/// then shown only once the switch is on. A long first start-up task is split so, without
+/// a half-built page ever being on screen.
+pub fn built_later() -> ReadSignal<bool> {
+    let staging = STAGE.with(|s| s.borrow().is_some());
+    let (on, set) = signal(!staging);
+    if staging {
+        PENDING.with(|p| p.set(p.get() + 1));
+        set_timeout(
+            move || {
+                set.try_set(true);
+                PENDING.with(|p| p.set(p.get().saturating_sub(1)));
+            },
+            std::time::Duration::ZERO,
+        );
+    }
+    on
+}
+
+/// Takes index.html's static first screen away and moves the app's nodes, in their order,
+/// into the document's body, once every part of the first screen is built.
+fn reveal() {
+    if PENDING.with(|p| p.get()) > 0 {
+        set_timeout(reveal, std::time::Duration::ZERO);
+        return;
+    }
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    if let Some(boot) = doc.get_element_by_id("boot") {
+        boot.remove();
+    }
+    let (Some(stage), Some(body)) = (STAGE.with(|s| s.borrow_mut().take()), doc.body()) else {
+        return;
+    };
+    while let Some(node) = stage.first_child() {
+        if body.append_child(&node).is_err() {
+            return;
+        }
+    }
+}
+
 /// The app behind the PIN (or with none): state, shell, routes. Nothing stored is read
-/// before this is built.
+/// before this is built. At start, the shell and the page each come in a task of their own.
 #[component]
 fn Unlocked() -> impl IntoView {
     AppState::provide();
+    let shell = built_later();
+    move || {
+        shell.get().then(|| {
+            let page = built_later();
+            view! {
+                <Router>
+                    <Header />
+                    <UpdateBanner />
+                    <SetupConfirm />
+                    <StorageBanner />
+                    <NoticeBanner />
+                    <UnsentBanner />
+                    <main>
+                        {move || page.get().then(routes)}
+                    </main>
+                </Router>
+            }
+        })
+    }
+}
+
+/// Every page, by its address.
+fn routes() -> impl IntoView {
     view! {
-        <Router>
-            <Header />
-            <UpdateBanner />
-            <SetupConfirm />
-            <StorageBanner />
-            <NoticeBanner />
-            <UnsentBanner />
-            <main>
-                <Routes fallback=NotFound>
-                    <Route path=path!("/") view=Home />
-                    <Route path=path!("/settings") view=Settings />
-                    <Route path=path!("/report") view=ReportPage />
-                    <Route path=path!("/activity") view=FormChooser />
-                    <Route path=path!("/new/:form") view=NewForm />
-                    <Route path=path!("/fill/:id") view=ResumeForm />
-                    <Route path=path!("/mine") view=MyReports />
-                    <Route path=path!("/plans") view=plans::PlansPage />
-                    <Route path=path!("/plans/:id") view=plans::PlanPage />
-                    <Route path=path!("/plans/:id/review") view=plans::PlanReviewPage />
-                    <Route path=path!("/plans/:id/print") view=plans::PlanPrintPage />
-                    <Route path=path!("/plans/:id/:list/:item") view=plans::PlanItemPage />
-                    <Route path=path!("/outbox") view=OutboxPage />
-                    <Route path=path!("/aide") view=pages::ReferralsPage />
-                    <Route path=path!("/note") view=NotePage />
-                </Routes>
-            </main>
-        </Router>
+        <Routes fallback=NotFound>
+            <Route path=path!("/") view=Home />
+            <Route path=path!("/settings") view=Settings />
+            <Route path=path!("/report") view=ReportPage />
+            <Route path=path!("/activity") view=FormChooser />
+            <Route path=path!("/new/:form") view=NewForm />
+            <Route path=path!("/fill/:id") view=ResumeForm />
+            <Route path=path!("/mine") view=MyReports />
+            <Route path=path!("/plans") view=plans::PlansPage />
+            <Route path=path!("/plans/:id") view=plans::PlanPage />
+            <Route path=path!("/plans/:id/review") view=plans::PlanReviewPage />
+            <Route path=path!("/plans/:id/print") view=plans::PlanPrintPage />
+            <Route path=path!("/plans/:id/:list/:item") view=plans::PlanItemPage />
+            <Route path=path!("/outbox") view=OutboxPage />
+            <Route path=path!("/aide") view=pages::ReferralsPage />
+            <Route path=path!("/note") view=NotePage />
+        </Routes>
     }
 }

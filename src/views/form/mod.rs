@@ -31,17 +31,27 @@ use vigie_core::i18n::Msg;
 #[component]
 pub fn NewForm() -> impl IntoView {
     let params = use_params_map();
-    let forms = use_forms();
-    move || {
-        let id = params.with(|p| p.get("form").unwrap_or_default());
-        start_form(&id, forms)
-    }
+    blank_form(move || params.with(|p| p.get("form").unwrap_or_default()))
 }
 
 /// `/report`: a new incident report, straight away.
 #[component]
 pub fn ReportPage() -> impl IntoView {
-    start_form("incident", use_forms())
+    blank_form(|| "incident".to_owned())
+}
+
+/// The blank form `id`. At start-up the definitions are read in one task and the form is
+/// built in the next (see [`crate::views::built_later`]).
+fn blank_form(id: impl Fn() -> String + Send + Sync + 'static) -> impl IntoView {
+    let forms = use_forms();
+    let ready = crate::views::built_later();
+    move || {
+        if !ready.get() {
+            forms.read_all();
+            return ().into_any();
+        }
+        start_form(&id(), forms)
+    }
 }
 
 fn start_form(id: &str, forms: crate::forms::Forms) -> AnyView {
