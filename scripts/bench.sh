@@ -28,7 +28,7 @@ rm -rf "$floor_out"
 wasm-bindgen --target web --out-dir "$floor_out" \
   "$VIGIE_ROOT/target/floor/wasm32-unknown-unknown/release/vigie-size-floor.wasm"
 # The flags that give the same bytes as trunk's own wasm-opt step on Vigie.
-wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+wasm-opt -Os --strip-producers --strip-target-features --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types --enable-multivalue \
   "$floor_out/vigie-size-floor_bg.wasm" -o "$floor_out/vigie-size-floor_bg.wasm"
 node scripts/bench-floor.mjs "$floor_out" dist

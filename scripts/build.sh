@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the release bundle into dist/ (trunk, wasm-opt -Oz, post-build hook) and the server.
+# Builds the release bundle into dist/ (trunk, wasm-opt -Os, post-build hook) and the server.
 #   scripts/build.sh            app + server (release)
 #   scripts/build.sh --next     also dist-next/: the same app with one style change, which the
 #                               end-to-end update test deploys as "the next version"

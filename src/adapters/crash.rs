@@ -23,10 +23,11 @@ pub enum CrashNoticeError {
     Refused,
 }
 
-/// Logs panics to the console (with their message and place) and shows the notice.
+/// Logs panics to the console (with their message and place) and shows the notice. The
+/// message and place are what a report needs: a release build's stack names nothing.
 pub fn install_panic_notice() {
     std::panic::set_hook(Box::new(|info| {
-        console_error_panic_hook::hook(info);
+        leptos::logging::error!("{info}");
         // Nothing more can be done if the page lacks the notice.
         let _ = show_crash_notice();
     }));
