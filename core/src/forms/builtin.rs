@@ -25,6 +25,16 @@ pub const SOURCES: [(&str, &str); 4] = [
     ),
 ];
 
+/// The built-in form at `index` of [`SOURCES`], decoded only: the tests below load and
+/// check every one of them (`every_builtin_form_loads_with_its_file_name_as_id`) and the
+/// embedded text is the repository's file, so the app does not check them again at each
+/// start (the validator's run and its first compilation were a long task at start-up).
+pub fn decode(index: usize) -> Option<FormDef> {
+    SOURCES
+        .get(index)
+        .and_then(|(_, src)| super::validate::decode(src).ok())
+}
+
 /// Every built-in form, decoded and validated (tests guarantee they are valid; a broken
 /// one would be reported and skipped, never crash the app).
 pub fn all() -> Vec<Result<FormDef, (&'static str, Invalid)>> {
@@ -252,6 +262,16 @@ mod tests {
             assert!(embedded.len() < file.len() * 3 / 4, "{id} is compacted");
             assert!(!embedded.contains("\n "), "{id}");
         }
+    }
+
+    /// The app decodes the built-in forms without checking them: what it gets is what the
+    /// checked load gives, for each one, and nothing past the end.
+    #[test]
+    fn the_app_decodes_each_builtin_form_as_the_checked_load_does() {
+        for (i, (id, src)) in SOURCES.iter().enumerate() {
+            assert_eq!(decode(i), Some(load(src).unwrap()), "{id}");
+        }
+        assert_eq!(decode(SOURCES.len()), None);
     }
 
     #[test]
