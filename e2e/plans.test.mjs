@@ -187,3 +187,32 @@ for (const order of ['A then B', 'B then A']) test(`two phones edit one plan off
   await a.ctx.close();
   await b.ctx.close();
 });
+
+test('an item being typed stays as typed while a sync ends under it', async () => {
+  const a = await phone();
+  const name = 'Mécanisme communal de Sikasso';
+  await a.page.goto(server.url + '/plans');
+  await a.page.getByText('Nouveau plan').click();
+  await a.page.getByLabel("Nom du mécanisme ou de l'alliance").fill(name);
+  await a.page.getByLabel('Région').selectOption({ label: 'Sikasso' });
+  await a.page.getByLabel('Cercle').selectOption({ label: 'Kadiolo' });
+  await a.page.getByRole('button', { name: 'Créer le plan' }).click();
+  await a.page.getByRole('heading', { name }).waitFor();
+  await synced(a.page);
+  await section(a.page, 'activities').getByRole('link', { name: '+ Ajouter' }).click();
+  const field = a.page.getByLabel('Activité', { exact: true });
+  await field.fill('Causerie pendant la synchronisation');
+  await field.evaluate((e) => { e.dataset.same = 'yes'; });
+  // The connection comes back: a sync runs and the phone's plans are read again.
+  const listed = a.page.waitForResponse((r) => new URL(r.url()).pathname === '/api/plans');
+  await a.page.evaluate(() => dispatchEvent(new Event('online')));
+  await listed;
+  await a.page.evaluate(() => new Promise((r) => setTimeout(r, 500)));
+  assert.equal(await field.getAttribute('data-same'), 'yes', 'the same field, not a new empty one');
+  assert.equal(await field.inputValue(), 'Causerie pendant la synchronisation');
+  assert.equal(await field.evaluate((e) => e === document.activeElement), true, 'still focused');
+  await a.page.getByRole('button', { name: 'Enregistrer' }).click();
+  await section(a.page, 'activities').getByText('Causerie pendant la synchronisation').waitFor();
+  assert.deepEqual(a.problems.consoleErrors, []);
+  await a.ctx.close();
+});

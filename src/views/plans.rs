@@ -287,12 +287,47 @@ fn with_copy<V: IntoView + 'static>(
         });
         match found {
             Some(c) => render(c).into_any(),
-            None if !plans.loaded().get() => ().into_any(),
-            None => view! {
-                <p class="hint">{tr(Msg::PlanNotFound)}</p>
-                <A href="/plans" attr:class="btn btn-secondary">{tr(Msg::BackToPlans)}</A>
-            }
-            .into_any(),
+            None => not_found(plans),
+        }
+    }
+}
+
+/// Nothing while the stored plans are being read, then "not found" with the way back.
+fn not_found(plans: crate::plans::Plans) -> AnyView {
+    if !plans.loaded().get() {
+        return ().into_any();
+    }
+    view! {
+        <p class="hint">{tr(Msg::PlanNotFound)}</p>
+        <A href="/plans" attr:class="btn btn-secondary">{tr(Msg::BackToPlans)}</A>
+    }
+    .into_any()
+}
+
+/// Like [`with_copy`], but built once per plan, not again at each change of the stored
+/// copies: an editor must not be rebuilt under the person typing in it (a sync ending, the
+/// other tab's save), which would empty the fields they are filling.
+fn copy_once<V: IntoView + 'static>(
+    id: Memo<Option<Uuid>>,
+    render: impl Fn(PlanCopy) -> V + Send + Sync + 'static,
+) -> impl IntoView {
+    let plans = use_plans();
+    let present = Memo::new(move |_| {
+        let id = id.get()?;
+        plans
+            .copies()
+            .with(|list| list.iter().any(|c| c.mine.id == id))
+            .then_some(id)
+    });
+    move || {
+        let found = present.get().and_then(|id| {
+            plans
+                .copies()
+                .with_untracked(|list| list.iter().find(|c| c.mine.id == id).cloned())
+        });
+        match found {
+            Some(c) => render(c).into_any(),
+            None => not_found(plans),
         }
     }
 }
@@ -446,7 +481,7 @@ pub fn PlanItemPage() -> impl IntoView {
     let item = Memo::new(move |_| params.with(|p| p.get("item").unwrap_or_default()));
     view! {
         <section class="page plan-item">
-            {with_copy(id, move |copy| {
+            {copy_once(id, move |copy| {
                 let name = list.get();
                 match schema::list(copy.mine.kind, &name) {
                     Some(spec) => view! { <ItemEditorLoader copy=copy spec=spec item=item.get() /> }.into_any(),
