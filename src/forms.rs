@@ -205,7 +205,6 @@ impl Forms {
 
     /// Reads the built-in definitions and those cached from the backend, once: what the
     /// tasks of [`Forms::read_later`] have not read yet.
-    /// Reads every definition not read yet.
     pub fn read_all(&self) {
         while !self.read_step() {}
     }

@@ -278,30 +278,7 @@ fn with_copy<V: IntoView + 'static>(
     id: Memo<Option<Uuid>>,
     render: impl Fn(PlanCopy) -> V + Send + Sync + 'static,
 ) -> impl IntoView {
-    let plans = use_plans();
-    move || {
-        let found = id.get().and_then(|id| {
-            plans
-                .copies()
-                .with(|list| list.iter().find(|c| c.mine.id == id).cloned())
-        });
-        match found {
-            Some(c) => render(c).into_any(),
-            None => not_found(plans),
-        }
-    }
-}
-
-/// Nothing while the stored plans are being read, then "not found" with the way back.
-fn not_found(plans: crate::plans::Plans) -> AnyView {
-    if !plans.loaded().get() {
-        return ().into_any();
-    }
-    view! {
-        <p class="hint">{tr(Msg::PlanNotFound)}</p>
-        <A href="/plans" attr:class="btn btn-secondary">{tr(Msg::BackToPlans)}</A>
-    }
-    .into_any()
+    copy_view(id, true, render)
 }
 
 /// Like [`with_copy`], but built once per plan, not again at each change of the stored
@@ -319,15 +296,34 @@ fn copy_once<V: IntoView + 'static>(
             .with(|list| list.iter().any(|c| c.mine.id == id))
             .then_some(id)
     });
+    copy_view(present, false, render)
+}
+
+/// The plan `id` rendered by `render`, again at each change of its copy when `live`; nothing
+/// while the stored plans are being read, then "not found" with the way back.
+fn copy_view<V: IntoView + 'static>(
+    id: Memo<Option<Uuid>>,
+    live: bool,
+    render: impl Fn(PlanCopy) -> V + Send + Sync + 'static,
+) -> impl IntoView {
+    let plans = use_plans();
     move || {
-        let found = present.get().and_then(|id| {
-            plans
-                .copies()
-                .with_untracked(|list| list.iter().find(|c| c.mine.id == id).cloned())
+        let find = |list: &Vec<PlanCopy>, id: Uuid| list.iter().find(|c| c.mine.id == id).cloned();
+        let found = id.get().and_then(|id| {
+            if live {
+                plans.copies().with(|l| find(l, id))
+            } else {
+                plans.copies().with_untracked(|l| find(l, id))
+            }
         });
         match found {
             Some(c) => render(c).into_any(),
-            None => not_found(plans),
+            None if !plans.loaded().get() => ().into_any(),
+            None => view! {
+                <p class="hint">{tr(Msg::PlanNotFound)}</p>
+                <A href="/plans" attr:class="btn btn-secondary">{tr(Msg::BackToPlans)}</A>
+            }
+            .into_any(),
         }
     }
 }
