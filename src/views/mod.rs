@@ -41,9 +41,11 @@ pub fn tr(msg: Msg) -> impl IntoView + use<> {
 #[component]
 pub fn App() -> impl IntoView {
     let gate = crate::pin::Gate::start();
+    // At start, what lies behind the gate is built a task after the gate itself.
+    let behind = built_later();
     move || {
         if gate.open.get() {
-            view! { <Unlocked /> }.into_any()
+            behind.get().then(|| view! { <Unlocked /> }).into_any()
         } else {
             view! { <lock::LockScreen gate=gate lang=crate::pin::saved_lang() /> }.into_any()
         }
@@ -58,9 +60,11 @@ thread_local! {
 }
 
 /// Starts the app in short tasks rather than one long one, so that a tap on index.html's
-/// static first screen is not kept waiting: this task builds the state out of the document,
-/// the next the shell, the next the first page (see [`Unlocked`]), pages may build what is
-/// under their first lines in one more ([`built_later`]), and the last puts the app in the
+/// static first screen is not kept waiting. Each long part of the start (wasm functions
+/// run for the first time are compiled then, on this thread) gets a task of its own: this
+/// task builds the PIN gate out of the document, the next the state, the next the header,
+/// then the banners and the first page (see [`Unlocked`]); pages may build what is under
+/// their first lines in one more ([`built_later`]), and the last puts the app in the
 /// document in the static screen's place. The two are never in the document together.
 pub fn start() {
     let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
@@ -125,15 +129,18 @@ fn Unlocked() -> impl IntoView {
     let shell = built_later();
     move || {
         shell.get().then(|| {
+            let banners = built_later();
             let page = built_later();
             view! {
                 <Router>
                     <Header />
-                    <UpdateBanner />
-                    <SetupConfirm />
-                    <StorageBanner />
-                    <NoticeBanner />
-                    <UnsentBanner />
+                    {move || banners.get().then(|| view! {
+                        <UpdateBanner />
+                        <SetupConfirm />
+                        <StorageBanner />
+                        <NoticeBanner />
+                        <UnsentBanner />
+                    })}
                     <main>
                         {move || page.get().then(routes)}
                     </main>

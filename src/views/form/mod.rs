@@ -175,6 +175,7 @@ fn FormFill(
         navigate_away("/", Default::default());
     };
     let step = move || session.step();
+    let fields_ready = crate::views::built_later();
     // On a report the form marks as sensitive (its discreet-receipt rule: GBV), one tap
     // leaves for a neutral Home, replacing this page in the history so that "back" does
     // not bring it up again. The draft is kept, as on any other exit.
@@ -213,6 +214,10 @@ fn FormFill(
             </div>
             {note.map(|m| view! { <p class="notice" role="status" data-testid="form-note">{move || state.t(m)}</p> })}
             {move || {
+                // At start, the fields come a task after the rest of the page.
+                if !fields_ready.get() {
+                    return None;
+                }
                 let idx = session.section().get();
                 session.def().with_value(|d| d.sections.get(idx).cloned()).map(|s| {
                     let heading = s.title.clone();
