@@ -25,6 +25,7 @@ pub fn Home() -> impl IntoView {
     };
     let gate = crate::pin::use_gate();
     let below = crate::views::built_later();
+    let links = crate::views::built_later();
     view! {
         <section class="home">
             <h1 class="tagline">{crate::views::tr(Msg::Tagline)}</h1>
@@ -43,11 +44,13 @@ pub fn Home() -> impl IntoView {
                 {link("/plans", Icon::Plan, Msg::ActionPlans, "tile")}
                 {link("/outbox", Icon::Outbox, Msg::Outbox, "tile")}
             </nav>
-            // Below the tiles (a first red alert is never pushed off the screen), built in a
-            // start-up task of its own.
+            // Below the tiles (a first red alert is never pushed off the screen), built in
+            // start-up tasks of their own.
             {move || below.get().then(|| view! {
                 <crate::views::welcome::Welcome />
                 <DraftList />
+            })}
+            {move || links.get().then(|| view! {
                 {link("/mine", Icon::Outbox, Msg::MyReports, "settings-link")}
                 {link("/note", Icon::Activity, Msg::QuickNote, "settings-link")}
                 {link("/aide", Icon::Alert, Msg::Referrals, "settings-link")}

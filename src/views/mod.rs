@@ -62,8 +62,8 @@ thread_local! {
 /// Starts the app in short tasks rather than one long one, so that a tap on index.html's
 /// static first screen is not kept waiting. Each long part of the start (wasm functions
 /// run for the first time are compiled then, on this thread) gets a task of its own: this
-/// task builds the PIN gate out of the document, the next the state, the next the header,
-/// then the banners and the first page (see [`Unlocked`]); pages may build what is under
+/// task builds the PIN gate out of the document, the next the state, the next the router,
+/// then the header, the banners and the first page (see [`Unlocked`]); pages may build what is under
 /// their first lines in one more ([`built_later`]), and the last puts the app in the
 /// document in the static screen's place. The two are never in the document together.
 pub fn start() {
@@ -129,11 +129,12 @@ fn Unlocked() -> impl IntoView {
     let shell = built_later();
     move || {
         shell.get().then(|| {
+            let header = built_later();
             let banners = built_later();
             let page = built_later();
             view! {
                 <Router>
-                    <Header />
+                    {move || header.get().then(|| view! { <Header /> })}
                     {move || banners.get().then(|| view! {
                         <UpdateBanner />
                         <SetupConfirm />
