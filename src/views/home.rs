@@ -24,8 +24,6 @@ pub fn Home() -> impl IntoView {
         }
     };
     let gate = crate::pin::use_gate();
-    let below = crate::views::built_later();
-    let links = crate::views::built_later();
     view! {
         <section class="home">
             <h1 class="tagline">{crate::views::tr(Msg::Tagline)}</h1>
@@ -46,11 +44,11 @@ pub fn Home() -> impl IntoView {
             </nav>
             // Below the tiles (a first red alert is never pushed off the screen), built in
             // start-up tasks of their own.
-            {move || below.get().then(|| view! {
+            {crate::views::later(|| view! {
                 <crate::views::welcome::Welcome />
                 <DraftList />
             })}
-            {move || links.get().then(|| view! {
+            {crate::views::later(move || view! {
                 {link("/mine", Icon::Outbox, Msg::MyReports, "settings-link")}
                 {link("/note", Icon::Activity, Msg::QuickNote, "settings-link")}
                 {link("/aide", Icon::Alert, Msg::Referrals, "settings-link")}

@@ -63,8 +63,8 @@ thread_local! {
 /// static first screen is not kept waiting. Each long part of the start (wasm functions
 /// run for the first time are compiled then, on this thread) gets a task of its own: this
 /// task builds the PIN gate out of the document, the next the state, the next the router,
-/// then the header, the banners and the first page (see [`Unlocked`]); pages may build what is under
-/// their first lines in one more ([`built_later`]), and the last puts the app in the
+/// then the header, the banners and the first page (see [`Unlocked`]); pages may build what
+/// is under their first lines in one more ([`later`]), and the last puts the app in the
 /// document in the static screen's place. The two are never in the document together.
 pub fn start() {
     let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
@@ -98,6 +98,16 @@ pub fn built_later() -> ReadSignal<bool> {
     on
 }
 
+/// The view `build` makes, built when [`built_later`]'s switch comes on: in a task of its
+/// own at start-up, at once afterwards.
+pub fn later<V: IntoView + 'static>(
+    build: impl Fn() -> V + Send + Sync + 'static,
+) -> impl IntoView {
+    let on = built_later();
+    // Type-erased: one rendering of the switch for every use keeps the wasm small.
+    move || on.get().then(|| build().into_any())
+}
+
 /// Takes index.html's static first screen away and moves the app's nodes, in their order,
 /// into the document's body, once every part of the first screen is built.
 fn reveal() {
@@ -122,33 +132,26 @@ fn reveal() {
 }
 
 /// The app behind the PIN (or with none): state, shell, routes. Nothing stored is read
-/// before this is built. At start, the shell and the page each come in a task of their own.
+/// before this is built. At start, the router, the header, the banners and the page each
+/// come in a task of their own.
 #[component]
 fn Unlocked() -> impl IntoView {
     AppState::provide();
-    let shell = built_later();
-    move || {
-        shell.get().then(|| {
-            let header = built_later();
-            let banners = built_later();
-            let page = built_later();
-            view! {
-                <Router>
-                    {move || header.get().then(|| view! { <Header /> })}
-                    {move || banners.get().then(|| view! {
-                        <UpdateBanner />
-                        <SetupConfirm />
-                        <StorageBanner />
-                        <NoticeBanner />
-                        <UnsentBanner />
-                    })}
-                    <main>
-                        {move || page.get().then(routes)}
-                    </main>
-                </Router>
-            }
-        })
-    }
+    later(|| {
+        view! {
+            <Router>
+                {later(|| view! { <Header /> })}
+                {later(|| view! {
+                    <UpdateBanner />
+                    <SetupConfirm />
+                    <StorageBanner />
+                    <NoticeBanner />
+                    <UnsentBanner />
+                })}
+                <main>{later(routes)}</main>
+            </Router>
+        }
+    })
 }
 
 /// Every page, by its address.
