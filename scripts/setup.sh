@@ -60,6 +60,13 @@ if [ "$(wasm-opt --version 2>/dev/null || true)" != "wasm-opt version 132 (versi
   exit 1
 fi
 
+# A clean run of the test command writes about 3 GB under target/. Say so up front rather
+# than let cargo stop half-way with "No space left on device".
+free_kb=$(df -Pk "$VIGIE_ROOT" | awk 'NR == 2 { print $4 }')
+if [ -n "$free_kb" ] && [ "$free_kb" -lt $((4 * 1024 * 1024)) ]; then
+  echo "[setup] warning: $((free_kb / 1024)) MB free where Vigie builds; a clean build and test run needs about 4 GB" >&2
+fi
+
 # trunk builds offline (Trunk.toml), so every crate must be fetched beforehand.
 cargo fetch --quiet
 echo "[setup] ready: $(trunk --version), $(wasm-bindgen --version), wasm-opt 132, $(chromium --version 2>/dev/null | head -n1)"
