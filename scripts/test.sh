@@ -39,6 +39,13 @@ tier() { # name, command…
   fi
 }
 
+# The browsers the tests start (chromedriver's, Playwright's) keep a profile in the temporary
+# folder, and one that is killed or not closed leaves it there: 13-100 MB each, every run.
+# They get a folder of ours, removed at the end. Its path stays short: Chromium puts a Unix
+# socket in it, and a socket's path may not exceed 107 bytes.
+browser_tmp=$(mktemp -d "${TMPDIR:-/tmp}/vigie-test.XXXXXX")
+trap 'rm -rf "$browser_tmp"' EXIT
+
 banner "format and lints"
 check "cargo fmt" cargo fmt --all -- --check
 check "clippy (host)" cargo clippy --workspace --all-targets --quiet -- -D warnings
@@ -54,12 +61,12 @@ banner "tier 1: host tests"
 tier "host tests" cargo test --workspace
 
 banner "tier 2: browser adapter tests (wasm-bindgen-test, headless Chromium)"
-tier "browser tests" cargo test -p vigie --target wasm32-unknown-unknown
+tier "browser tests" env TMPDIR="$browser_tmp" cargo test -p vigie --target wasm32-unknown-unknown
 
 banner "tier 3: end-to-end (release build, real server, headless Chromium)"
 if check "release build" bash scripts/build.sh --next && check "server build" cargo build -p vigie-server --quiet; then
   cd e2e
-  tier "end-to-end" node --test --test-concurrency=1 --test-timeout=120000 --test-reporter=spec --test-reporter-destination=stdout \
+  tier "end-to-end" env TMPDIR="$browser_tmp" node --test --test-concurrency=1 --test-timeout=120000 --test-reporter=spec --test-reporter-destination=stdout \
     --test-reporter=tap --test-reporter-destination="$VIGIE_SCRATCH/e2e.tap" ./*.test.mjs
   cd "$VIGIE_ROOT"
 fi
