@@ -12,7 +12,7 @@ let browser;
 let close;
 
 before(async () => {
-  server = await startServer(undefined, ['--token', 'jeton-rapide']);
+  server = await startServer(undefined, ['--token', 'jeton-rapide', '--sms-gateway-token', 'jeton-passerelle']);
   ({ browser, close } = await launchBrowser());
 });
 after(async () => {
@@ -157,7 +157,7 @@ test('offline, a red alert offers an SMS whose text the receiver turns into the 
   assert.equal(text, `VIGIE ROUGE ${day[2]}/${day[1]} Kadiolo PHY #${short}`);
   // The SMS reaches the gateway first; the record follows by data: one alert.
   const sent = await fetch(server.url + '/api/sms', {
-    method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer jeton-rapide' },
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer jeton-passerelle' },
     body: JSON.stringify({ from: '+22365000000', text }),
   });
   assert.equal(sent.status, 201);
@@ -166,7 +166,7 @@ test('offline, a red alert offers an SMS whose text the receiver turns into the 
   await page.goto(server.url + '/outbox');
   await page.waitForFunction(() => Number(document.querySelector('[data-testid=counts] .ok strong')?.textContent) === 1, null, { timeout: 20_000 });
   const again = await fetch(server.url + '/api/sms', {
-    method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer jeton-rapide' },
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer jeton-passerelle' },
     body: JSON.stringify({ from: '+22365000000', text }),
   });
   assert.equal((await again.json()).completed, true, 'completed by the record');

@@ -12,6 +12,7 @@ pub mod prefs;
 pub mod protocol;
 pub mod record;
 pub mod referrals;
+pub mod scope;
 pub mod setup_link;
 pub mod sms;
 pub mod translation;

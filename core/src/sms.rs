@@ -105,6 +105,11 @@ pub fn href(number: &str, text: &str) -> String {
 /// The SMS text of a finalised record of `def`: its alert level, date, first place and
 /// incident codes (the precise ones when given, else the categories). `None` when the
 /// record names no alert level.
+///
+/// A report the form marks as sensitive (its discreet-receipt rule: gender-based
+/// violence) names no incident code at all: the text stays in the phone's messaging app,
+/// outside the PIN and outside the discreet receipt, so it says only that there is an
+/// alert of this level at this place. The coordination learns what it is from the record.
 pub fn for_record(
     def: &crate::forms::FormDef,
     payload: &serde_json::Value,
@@ -133,12 +138,56 @@ pub fn for_record(
         .iter()
         .flat_map(|c| strings(&format!("sub_{}", c.to_lowercase())))
         .collect();
-    let codes = if precise.is_empty() {
+    let answers = payload.as_object().cloned().unwrap_or_default();
+    let codes = if crate::forms::discreet_receipt(def, &answers, today)
+        || categories.iter().chain(&precise).any(|c| is_sensitive_code(c))
+    {
+        Vec::new()
+    } else if precise.is_empty() {
         categories
     } else {
         precise
     };
     Some(compose(level, date, &place, &codes, id))
+}
+
+/// Whether an incident code is of the gender-based-violence family (`VBG`, `VBG-01`):
+/// never written in an SMS, whatever a published form's rules say.
+pub fn is_sensitive_code(code: &str) -> bool {
+    code.get(..3).is_some_and(|h| h.eq_ignore_ascii_case("VBG"))
+}
+
+/// A text as it is compared with others: upper case, one space between words. A gateway
+/// retry, the same alert forwarded from another number or retyped in lower case is the
+/// same text.
+pub fn normalise(text: &str) -> String {
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_uppercase()
+}
+
+/// How an alert SMS disagrees with the record its short id names, if it does: another
+/// level, or a place that names none of the record's places (`places`: the names and
+/// codes of its region, cercle and commune). An SMS without a place agrees on place.
+pub fn contradiction(alert: &SmsAlert, level: &str, places: &[String]) -> Option<String> {
+    if !level.is_empty() && !alert.level.eq_ignore_ascii_case(level) {
+        return Some(format!("level {} ≠ {}", alert.level, level.to_lowercase()));
+    }
+    let said = alert.place.to_lowercase();
+    if said.is_empty() {
+        return None;
+    }
+    let known: Vec<String> = places
+        .iter()
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| p.to_lowercase())
+        .collect();
+    if known.is_empty() || known.iter().any(|p| said.contains(p.as_str())) {
+        None
+    } else {
+        Some(format!("place {} ≠ {}", alert.place, places.join(", ")))
+    }
 }
 
 fn is_code(token: &str) -> bool {
@@ -259,15 +308,59 @@ mod tests {
             for_record(&incident, &payload, &id(), "2026-11-24").as_deref(),
             Some("VIGIE ROUGE 23/11 Kadiolo PHY-04 #1a2b3c4d")
         );
-        let plain = serde_json::json!({"category": ["VBG"], "alert_level": "orange"});
+        let plain = serde_json::json!({"category": ["PHY"], "alert_level": "orange"});
         assert_eq!(
             for_record(&incident, &plain, &id(), "2026-11-24").as_deref(),
-            Some("VIGIE ORANGE 24/11 VBG #1a2b3c4d")
+            Some("VIGIE ORANGE 24/11 PHY #1a2b3c4d")
         );
         assert_eq!(
             for_record(&incident, &serde_json::json!({}), &id(), "x"),
             None
         );
+    }
+
+    #[test]
+    fn no_sms_names_gender_based_violence() {
+        let incident = crate::forms::builtin::all()
+            .into_iter()
+            .filter_map(Result::ok)
+            .find(|f| f.id == "incident")
+            .unwrap();
+        let rape = serde_json::json!({
+            "category": ["VBG"], "sub_vbg": ["VBG-01"], "alert_level": "orange",
+            "incident_date": "2026-11-20",
+            "location": {"region": "ML03", "cercle": "ML0302", "commune": "ML030204"},
+        });
+        let text = for_record(&incident, &rape, &id(), "2026-11-24").unwrap();
+        assert_eq!(text, "VIGIE ORANGE 20/11 Kadiolo #1a2b3c4d");
+        // Mixed with another category, and under a published form without the rule.
+        let mixed = serde_json::json!({
+            "category": ["PHY", "VBG"], "sub_phy": ["PHY-04"], "sub_vbg": ["VBG-02"],
+            "alert_level": "rouge",
+        });
+        let mut bare = incident.clone();
+        bare.discreet_receipt_when = None;
+        for def in [&incident, &bare] {
+            let text = for_record(def, &mixed, &id(), "2026-11-24").unwrap();
+            assert!(!text.contains("VBG") && !text.contains("PHY"), "{text}");
+        }
+        assert!(is_sensitive_code("vbg-01") && !is_sensitive_code("PHY-01"));
+    }
+
+    #[test]
+    fn retries_and_retypes_are_one_text_and_contradictions_are_named() {
+        assert_eq!(
+            normalise("  vigie rouge\n23/11  Kadiolo #1a2b3c4d "),
+            normalise("VIGIE ROUGE 23/11 Kadiolo #1A2B3C4D")
+        );
+        let alert = parse("VIGIE ROUGE 23/11 Kadiolo #1a2b3c4d").unwrap();
+        let places = ["Sikasso".to_owned(), "Kadiolo".to_owned(), "ML030204".to_owned()];
+        assert_eq!(contradiction(&alert, "rouge", &places), None);
+        assert!(contradiction(&alert, "jaune", &places).is_some());
+        let elsewhere = ["Kayes".to_owned(), "Diéma".to_owned()];
+        assert!(contradiction(&alert, "rouge", &elsewhere).is_some());
+        let nowhere = parse("VIGIE ROUGE #1a2b3c4d").unwrap();
+        assert_eq!(contradiction(&nowhere, "rouge", &elsewhere), None);
     }
 
     #[test]

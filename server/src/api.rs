@@ -20,7 +20,8 @@ use vigie_core::protocol::{
 };
 use vigie_core::record::{Envelope, MAX_SHORT_TEXT};
 
-use crate::auth::DeviceToken;
+use crate::auth::{DeviceToken, SmsGateway};
+use crate::tokens::Holder;
 use crate::plans::Put;
 use crate::store::{Receiver, Stored};
 
@@ -103,11 +104,12 @@ fn json_body<T: serde::de::DeserializeOwned>(
 }
 
 /// An SMS gateway's webhook: one received message, `{"from": "+223…", "text": "VIGIE …"}`,
-/// with a device token. Every text is kept; an alert completes, or is completed by, the
-/// record it names (docs/PROTOCOL.md, "Alerts by SMS").
+/// with a token of the `sms-gateway` role (a phone's device token cannot invent a sender).
+/// Every text is kept; an alert completes, or is completed by, the record it names
+/// (docs/PROTOCOL.md, "Alerts by SMS").
 async fn receive_sms(
     State(recv): State<Receiver>,
-    DeviceToken(label): DeviceToken,
+    SmsGateway(label): SmsGateway,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let msg: Value = json_body(body)?;
@@ -138,7 +140,8 @@ async fn receive_sms(
     Ok((
         status,
         Json(serde_json::json!({
-            "ok": true, "parsed": got.parsed, "completed": got.completed, "duplicate": got.duplicate,
+            "ok": true, "parsed": got.parsed, "completed": got.completed,
+            "duplicate": got.duplicate, "conflict": got.conflict,
         })),
     ))
 }
@@ -181,7 +184,7 @@ fn one(recv: &Receiver, record: &Value, token_label: &str) -> (StatusCode, ItemR
 
 async fn submit(
     State(recv): State<Receiver>,
-    DeviceToken(label): DeviceToken,
+    DeviceToken(Holder { label, .. }): DeviceToken,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
@@ -204,7 +207,7 @@ async fn submit(
 
 async fn submit_batch(
     State(recv): State<Receiver>,
-    DeviceToken(label): DeviceToken,
+    DeviceToken(Holder { label, .. }): DeviceToken,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<BatchResults>, ApiError> {
     let batch: Batch<Value> = serde_json::from_value(json_body(body)?).map_err(|_| {
@@ -273,22 +276,27 @@ struct PlansQuery {
     commune: Option<String>,
 }
 
+/// The current plans the token's scope holds (of one commune, when asked).
 async fn list_plans(
     State(recv): State<Receiver>,
-    _device: DeviceToken,
+    DeviceToken(holder): DeviceToken,
     Query(q): Query<PlansQuery>,
 ) -> Result<Json<PlanList>, ApiError> {
     let commune = q.commune.filter(|c| !c.is_empty());
-    let plans = tokio::task::spawn_blocking(move || recv.plans(commune.as_deref()))
+    let mut plans = tokio::task::spawn_blocking(move || recv.plans(commune.as_deref()))
         .await
         .map_err(ApiError::storage)?
         .map_err(ApiError::storage)?;
+    plans.retain(|p| holder.scope.contains(&p.plan.commune));
     Ok(Json(PlanList { plans }))
 }
 
+/// Stores a plan's next revision. The token's scope must hold the plan's commune, and a
+/// plan never changes commune (that would move it out of the scope that wrote it, or
+/// into another commune's list on every phone).
 async fn put_plan(
     State(recv): State<Receiver>,
-    DeviceToken(label): DeviceToken,
+    DeviceToken(Holder { label, scope }): DeviceToken,
     Path(id): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
@@ -303,6 +311,15 @@ async fn put_plan(
         return Err(ApiError::new(
             ErrorCode::Invalid,
             format!("field 'commune' must have 1 to {MAX_SHORT_TEXT} characters"),
+        ));
+    }
+    if !scope.contains(&put.plan.commune) {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            format!(
+                "this token's scope ({scope}) does not hold commune '{}'",
+                put.plan.commune
+            ),
         ));
     }
     put.plan
@@ -323,6 +340,16 @@ async fn put_plan(
             (status, Json(PlanSaved { rev: rev.rev })).into_response()
         }
         Put::Same(rev) => Json(PlanSaved { rev: rev.rev }).into_response(),
+        Put::Moved(from) if scope.contains(&from) => ApiError::new(
+            ErrorCode::Invalid,
+            format!("field 'commune': a plan stays in its commune ('{from}')"),
+        )
+        .into_response(),
+        Put::Moved(_) => ApiError::new(
+            ErrorCode::Forbidden,
+            format!("this token's scope ({scope}) does not hold this plan"),
+        )
+        .into_response(),
         Put::Stale(current) => (
             StatusCode::CONFLICT,
             Json(PlanStale {

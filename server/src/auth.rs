@@ -10,7 +10,8 @@ use vigie_core::protocol::ErrorCode;
 
 use crate::api::ApiError;
 use crate::store::Receiver;
-use crate::tokens::{self, Role};
+use crate::tokens::{self, Holder, Role};
+use vigie_core::scope::Scope;
 
 /// A token given on the command line (`--token`, `--coordinator-token`): accepted like a
 /// stored one, kept only as a hash in memory, forgotten when the process ends.
@@ -33,14 +34,18 @@ impl ExtraToken {
 }
 
 impl Receiver {
-    /// The label of the token `given` for `role`, if it is valid (command line or stored).
-    pub fn token_label(&self, given: &str, role: Role) -> Option<String> {
+    /// Who holds the token `given` for `role`, if it is valid (command line or stored).
+    /// Command-line tokens are national.
+    pub fn token_holder(&self, given: &str, role: Role) -> Option<Holder> {
         if given.is_empty() {
             return None;
         }
         let h = tokens::hash(given);
         if let Some(t) = self.extra.iter().find(|t| t.role == role && t.hash == h) {
-            return Some(t.label.clone());
+            return Some(Holder {
+                label: t.label.clone(),
+                scope: Scope::National,
+            });
         }
         match self.with_db(|db| tokens::check(db, given, role)) {
             Ok(label) => label,
@@ -52,32 +57,50 @@ impl Receiver {
     }
 }
 
-/// A request carrying a valid device token; holds the token's label.
-pub struct DeviceToken(pub String);
+/// A request carrying a valid device token: who holds it, and where they may act.
+pub struct DeviceToken(pub Holder);
+
+/// A request from an SMS gateway (a token with the `sms-gateway` role): holds its label.
+pub struct SmsGateway(pub String);
+
+/// The holder of the bearer token of `parts` for `role`.
+async fn bearer(parts: &Parts, recv: &Receiver, role: Role) -> Result<Holder, ApiError> {
+    let given = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    let recv = recv.clone();
+    let given = given.trim().to_owned();
+    tokio::task::spawn_blocking(move || recv.token_holder(&given, role))
+        .await
+        .ok()
+        .flatten()
+        .ok_or_else(|| {
+            let what = match role {
+                Role::SmsGateway => "missing, unknown or revoked SMS gateway token",
+                _ => "missing, unknown or revoked device token",
+            };
+            ApiError::new(ErrorCode::Unauthorized, what)
+        })
+}
 
 impl FromRequestParts<Receiver> for DeviceToken {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, recv: &Receiver) -> Result<Self, ApiError> {
-        let given = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .unwrap_or("");
-        let recv = recv.clone();
-        let given = given.trim().to_owned();
-        tokio::task::spawn_blocking(move || recv.token_label(&given, Role::Device))
+        bearer(parts, recv, Role::Device).await.map(DeviceToken)
+    }
+}
+
+impl FromRequestParts<Receiver> for SmsGateway {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, recv: &Receiver) -> Result<Self, ApiError> {
+        bearer(parts, recv, Role::SmsGateway)
             .await
-            .ok()
-            .flatten()
-            .map(DeviceToken)
-            .ok_or_else(|| {
-                ApiError::new(
-                    ErrorCode::Unauthorized,
-                    "missing, unknown or revoked device token",
-                )
-            })
+            .map(|h| SmsGateway(h.label))
     }
 }
 
@@ -116,7 +139,7 @@ impl FromRequestParts<Receiver> for Coordinator {
         let given = basic_password(&parts.headers).unwrap_or_default();
         let recv = recv.clone();
         let ok = tokio::task::spawn_blocking(move || {
-            recv.token_label(&given, Role::Coordinator).is_some()
+            recv.token_holder(&given, Role::Coordinator).is_some()
         })
         .await
         .unwrap_or(false);

@@ -309,6 +309,12 @@ fn sms_section(lang: Lang, t: &Texts, rows: &[crate::sms::SmsRow]) -> Markup {
                             } @else {
                                 p.garbled { (if en { "Unreadable SMS: kept as received" } else { "SMS illisible : gardé tel quel" }) }
                             }
+                            @if !r.conflict.is_empty() {
+                                p.conflict data-testid="sms-conflict" {
+                                    (if en { "Does not match the report it names: " } else { "Ne correspond pas au rapport qu'il désigne : " })
+                                    bdi { (r.conflict) }
+                                }
+                            }
                             p { code { bdi { (r.text) } } }
                             p.meta {
                                 (if en { "From " } else { "De " }) bdi { (r.sender) }

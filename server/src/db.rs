@@ -5,7 +5,7 @@ use std::path::Path;
 use rusqlite::Connection;
 
 /// Schema version written to `PRAGMA user_version` once the migrations below have run.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// Why the database cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -118,6 +118,33 @@ pub fn migrate(db: &mut Connection) -> Result<(), DbError> {
                short_id TEXT NOT NULL DEFAULT '', record_id TEXT, token_label TEXT NOT NULL);
              CREATE INDEX sms_alerts_short ON sms_alerts (short_id);
              PRAGMA user_version = 4;",
+        )?;
+        tx.commit()?;
+    }
+    if version < 5 {
+        // Tokens get a scope (empty: national, what every earlier token had) and a third
+        // role, the SMS gateway's. SQLite cannot change a CHECK: the table is rebuilt with
+        // its ids. SMS alerts get the normalised text they are deduplicated on and a flag
+        // for one that contradicts the record it names.
+        let tx = db.transaction()?;
+        tx.execute_batch(
+            "CREATE TABLE tokens_v5 (
+               id INTEGER PRIMARY KEY AUTOINCREMENT,
+               label TEXT NOT NULL,
+               role TEXT NOT NULL CHECK (role IN ('device', 'coordinator', 'sms-gateway')),
+               hash TEXT NOT NULL UNIQUE,
+               created_at INTEGER NOT NULL,
+               revoked_at INTEGER,
+               scope TEXT NOT NULL DEFAULT '');
+             INSERT INTO tokens_v5 (id, label, role, hash, created_at, revoked_at)
+               SELECT id, label, role, hash, created_at, revoked_at FROM tokens;
+             DROP TABLE tokens;
+             ALTER TABLE tokens_v5 RENAME TO tokens;
+             ALTER TABLE sms_alerts ADD COLUMN norm TEXT NOT NULL DEFAULT '';
+             ALTER TABLE sms_alerts ADD COLUMN conflict TEXT NOT NULL DEFAULT '';
+             UPDATE sms_alerts SET norm = upper(trim(text));
+             CREATE INDEX sms_alerts_norm ON sms_alerts (norm);
+             PRAGMA user_version = 5;",
         )?;
         tx.commit()?;
     }

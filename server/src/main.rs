@@ -32,6 +32,7 @@ use clap::{Args, Parser, Subcommand};
 
 use auth::ExtraToken;
 use tokens::Role;
+use vigie_core::scope::Scope;
 
 /// Vigie's embedded server: serves the app, receives its reports into SQLite, and shows
 /// coordinators what arrived.
@@ -76,9 +77,15 @@ enum TokenCommand {
         /// Who holds it, e.g. "Moniteur Bougouni 12".
         #[arg(long)]
         label: String,
-        /// What it opens: sending reports (device) or the coordinator pages (coordinator).
+        /// What it opens: sending reports and keeping plans (device), the coordinator
+        /// pages (coordinator), or posting received SMS to /api/sms (sms-gateway).
         #[arg(long, value_enum, default_value = "device")]
         role: Role,
+        /// Where it may act: `national` (the default) or P-codes of regions, cercles or
+        /// communes, comma-separated (`ML0302,ML040101`). A device token lists and
+        /// changes only the plans of communes inside its scope.
+        #[arg(long, default_value = "national", value_parser = parse_scope)]
+        scope: Scope,
         #[command(flatten)]
         data: DataArgs,
     },
@@ -132,6 +139,9 @@ struct ServeArgs {
     /// Also accept this coordinator token, for this run only.
     #[arg(long, env = "VIGIE_COORDINATOR_TOKEN", hide_env_values = true)]
     coordinator_token: Option<String>,
+    /// Also accept this SMS gateway token (for /api/sms only), for this run only.
+    #[arg(long, env = "VIGIE_SMS_GATEWAY_TOKEN", hide_env_values = true)]
+    sms_gateway_token: Option<String>,
     /// Stop by itself after this many seconds (tests use it so no server outlives them).
     #[arg(long, env = "VIGIE_LIFETIME_SECS")]
     lifetime_secs: Option<u64>,
@@ -180,14 +190,24 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
+fn parse_scope(text: &str) -> Result<Scope, String> {
+    Scope::parse(text).map_err(|e| e.to_string())
+}
+
 fn token_command(cmd: TokenCommand) -> Result<(), String> {
     match cmd {
-        TokenCommand::Add { label, role, data } => {
+        TokenCommand::Add {
+            label,
+            role,
+            scope,
+            data,
+        } => {
             let db = db::open(&data.data_dir).map_err(|e| e.to_string())?;
             let token = tokens::generate().map_err(|e| format!("no randomness: {e}"))?;
-            let id = tokens::add(&db, label.trim(), role, &token).map_err(|e| e.to_string())?;
+            let id = tokens::add(&db, label.trim(), role, &scope, &token)
+                .map_err(|e| e.to_string())?;
             eprintln!(
-                "token {id} created for \"{}\"; it is shown only now:",
+                "token {id} created for \"{}\" (scope: {scope}); it is shown only now:",
                 label.trim()
             );
             println!("{token}");
@@ -205,7 +225,10 @@ fn token_command(cmd: TokenCommand) -> Result<(), String> {
                 } else {
                     "active"
                 };
-                println!("{:>4}  {:<12} {:<8} {}", t.id, t.role, state, t.label);
+                println!(
+                    "{:>4}  {:<12} {:<8} {:<20} {}",
+                    t.id, t.role, state, t.scope, t.label
+                );
             }
             Ok(())
         }
@@ -240,6 +263,9 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     }
     if let Some(t) = args.coordinator_token.as_deref().filter(|t| !t.is_empty()) {
         extra.push(ExtraToken::new(t, "command line", Role::Coordinator));
+    }
+    if let Some(t) = args.sms_gateway_token.as_deref().filter(|t| !t.is_empty()) {
+        extra.push(ExtraToken::new(t, "command line", Role::SmsGateway));
     }
     let forms = published::FormsFolder::open(Some(&args.forms_dir))?;
     let recv = store::Receiver::open(

@@ -18,6 +18,8 @@ pub enum Put {
     Same(Revision),
     /// The base is not the current revision: here is the current one.
     Stale(Revision),
+    /// The stored plan is in another commune (given): a plan never moves.
+    Moved(String),
 }
 
 /// One stored revision, for the history.
@@ -97,7 +99,8 @@ impl Receiver {
         })
     }
 
-    /// Stores `put.plan` as the next revision if its base is the current one.
+    /// Stores `put.plan` as the next revision if its base is the current one and it is in
+    /// the same commune.
     pub fn put_plan(&self, put: &PlanPut, token_label: &str) -> Result<Put, DbError> {
         let id = put.plan.id.to_string();
         let doc = serde_json::to_string(&put.plan).map_err(|e| DbError::Encode(e.to_string()))?;
@@ -114,6 +117,11 @@ impl Receiver {
             let next = match &current {
                 Some((rev, text)) => {
                     let current = revision(*rev, text)?;
+                    // First: nothing of a plan in another commune is answered (the
+                    // caller's scope was checked against the commune it sent).
+                    if current.plan.commune != put.plan.commune {
+                        return Ok(Put::Moved(current.plan.commune));
+                    }
                     if current.plan == put.plan {
                         return Ok(Put::Same(current));
                     }

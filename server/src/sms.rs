@@ -17,10 +17,14 @@ const MAX_TEXT: usize = 1_000;
 pub struct Received {
     /// It reads as an alert.
     pub parsed: bool,
-    /// The record it names is already here.
+    /// The record it names is already here and agrees with it.
     pub completed: bool,
-    /// The same message had already been received (a gateway's retry): nothing added.
+    /// The same message had already been received (a gateway's retry, the same alert
+    /// forwarded from another number or retyped in other case): nothing added.
     pub duplicate: bool,
+    /// It names a record that says otherwise (another level or place): kept apart and
+    /// flagged for a coordinator, not attached.
+    pub conflict: bool,
 }
 
 /// One SMS alert, as the coordinator pages show it.
@@ -42,9 +46,38 @@ pub struct SmsRow {
     pub place: String,
     /// Incident codes, space-separated.
     pub codes: String,
+    /// How it contradicts the record it names (empty when it does not).
+    pub conflict: String,
 }
 
-/// Keeps one SMS; links it to its record when that is already here.
+/// The level and the place names (and codes) of a stored record, to hold an SMS against.
+fn record_facts(envelope: &str) -> (String, Vec<String>) {
+    let value: serde_json::Value = serde_json::from_str(envelope).unwrap_or_default();
+    let payload = &value["payload"];
+    let level = payload["alert_level"].as_str().unwrap_or("").to_owned();
+    let mut places = Vec::new();
+    if let Some(map) = payload.as_object() {
+        for v in map.values().filter_map(serde_json::Value::as_object) {
+            for key in ["region", "cercle", "commune", "village"] {
+                if let Some(code) = v.get(key).and_then(serde_json::Value::as_str) {
+                    places.push(code.to_owned());
+                    if let Some(name) = vigie_core::admin::name_of(code) {
+                        places.push(name.to_owned());
+                    }
+                }
+            }
+        }
+    }
+    (level, places)
+}
+
+/// How `alert` disagrees with the stored record `envelope`, if it does.
+fn disagreement(alert: &sms::SmsAlert, envelope: &str) -> Option<String> {
+    let (level, places) = record_facts(envelope);
+    sms::contradiction(alert, &level, &places)
+}
+
+/// Keeps one SMS; links it to its record when that is already here and agrees.
 pub fn receive(
     db: &Connection,
     sender: &str,
@@ -54,31 +87,52 @@ pub fn receive(
 ) -> Result<Received, DbError> {
     let text: String = text.chars().take(MAX_TEXT).collect();
     let sender: String = sender.chars().take(40).collect();
-    let seen: Option<Option<String>> = db
-        .query_row(
-            "SELECT record_id FROM sms_alerts WHERE sender = ?1 AND text = ?2",
-            params![sender, text],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let norm = sms::normalise(&text);
     let parsed = sms::parse(&text).ok();
-    if let Some(record) = seen {
+    // An alert is the same alert whoever forwards it; a text that is not one is the same
+    // text only from the same number.
+    let seen: Option<(Option<String>, String)> = match &parsed {
+        Some(a) => db
+            .query_row(
+                "SELECT record_id, conflict FROM sms_alerts WHERE short_id = ?1 AND norm = ?2
+                 ORDER BY id LIMIT 1",
+                params![a.short_id, norm],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?,
+        None => db
+            .query_row(
+                "SELECT record_id, conflict FROM sms_alerts WHERE sender = ?1 AND norm = ?2
+                 ORDER BY id LIMIT 1",
+                params![sender, norm],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?,
+    };
+    if let Some((record, conflict)) = seen {
         return Ok(Received {
             parsed: parsed.is_some(),
             completed: record.is_some(),
             duplicate: true,
+            conflict: !conflict.is_empty(),
         });
     }
-    let record: Option<String> = match &parsed {
+    let named: Option<(String, String)> = match &parsed {
         Some(a) => db
             .query_row(
-                "SELECT id FROM submissions WHERE substr(replace(id, '-', ''), 1, 8) = ?1 LIMIT 1",
+                "SELECT id, envelope FROM submissions
+                 WHERE substr(replace(id, '-', ''), 1, 8) = ?1 LIMIT 1",
                 [&a.short_id],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?,
         None => None,
     };
+    let conflict = match (&parsed, &named) {
+        (Some(a), Some((_, envelope))) => disagreement(a, envelope).unwrap_or_default(),
+        _ => String::new(),
+    };
+    let record = named.filter(|_| conflict.is_empty()).map(|(id, _)| id);
     let (level, day, place, codes, short) = parsed.as_ref().map_or_else(Default::default, |a| {
         (
             a.level.clone(),
@@ -89,31 +143,68 @@ pub fn receive(
         )
     });
     db.execute(
-        "INSERT INTO sms_alerts (received_at, sender, text, parsed, level, day, place, codes, short_id, record_id, token_label)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        params![now, sender, text, parsed.is_some(), level, day, place, codes, short, record, token_label],
+        "INSERT INTO sms_alerts (received_at, sender, text, parsed, level, day, place, codes,
+           short_id, record_id, token_label, norm, conflict)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        params![
+            now,
+            sender,
+            text,
+            parsed.is_some(),
+            level,
+            day,
+            place,
+            codes,
+            short,
+            record,
+            token_label,
+            norm,
+            conflict
+        ],
     )?;
     Ok(Received {
         parsed: parsed.is_some(),
         completed: record.is_some(),
         duplicate: false,
+        conflict: !conflict.is_empty(),
     })
 }
 
-/// A record has just been stored: the SMS alerts that announced it are now complete.
-pub fn complete(db: &Connection, record_id: &str) -> Result<usize, DbError> {
+/// A record has just been stored (`envelope`, as stored): the SMS alerts that announced it
+/// are now complete, and those that contradict it are flagged instead.
+pub fn complete(db: &Connection, record_id: &str, envelope: &str) -> Result<usize, DbError> {
     let short: String = record_id.replace('-', "").chars().take(8).collect();
-    Ok(db.execute(
-        "UPDATE sms_alerts SET record_id = ?1 WHERE short_id = ?2 AND record_id IS NULL",
-        params![record_id, short],
-    )?)
+    let waiting: Vec<(i64, String)> = db
+        .prepare("SELECT id, text FROM sms_alerts WHERE short_id = ?1 AND record_id IS NULL")?
+        .query_map([&short], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut completed = 0;
+    for (row, text) in waiting {
+        let conflict = sms::parse(&text)
+            .ok()
+            .and_then(|a| disagreement(&a, envelope));
+        match conflict {
+            Some(why) => db.execute(
+                "UPDATE sms_alerts SET conflict = ?2 WHERE id = ?1",
+                params![row, why],
+            )?,
+            None => {
+                completed += 1;
+                db.execute(
+                    "UPDATE sms_alerts SET record_id = ?2, conflict = '' WHERE id = ?1",
+                    params![row, record_id],
+                )?
+            }
+        };
+    }
+    Ok(completed)
 }
 
 /// The SMS alerts still waiting for their record, and the texts that are not alerts, newest
 /// first.
 pub fn provisional(db: &Connection, limit: usize) -> Result<Vec<SmsRow>, DbError> {
     let mut stmt = db.prepare(
-        "SELECT received_at, sender, text, parsed, level, day, place, codes FROM sms_alerts
+        "SELECT received_at, sender, text, parsed, level, day, place, codes, conflict FROM sms_alerts
          WHERE record_id IS NULL ORDER BY received_at DESC, id DESC LIMIT ?1",
     )?;
     let rows = stmt.query_map([limit as i64], |r| {
@@ -126,6 +217,7 @@ pub fn provisional(db: &Connection, limit: usize) -> Result<Vec<SmsRow>, DbError
             day: r.get(5)?,
             place: r.get(6)?,
             codes: r.get(7)?,
+            conflict: r.get(8)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

@@ -210,7 +210,7 @@ impl Receiver {
                 ],
             )?;
             // An alert announced by SMS is now complete: one alert, not two.
-            crate::sms::complete(db, &id)?;
+            crate::sms::complete(db, &id, &text)?;
             Ok(Stored::New(now))
         })
     }

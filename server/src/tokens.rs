@@ -7,7 +7,24 @@ use base64::Engine;
 use rusqlite::{params, Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 
+use vigie_core::scope::Scope;
+
 use crate::db::{now_ms, DbError};
+
+/// Who holds a valid token, as a request sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Holder {
+    /// The token's label (logs, stored rows).
+    pub label: String,
+    /// Its area.
+    pub scope: Scope,
+}
+
+/// A stored scope's text read back; one that no longer reads (edited by hand) is an empty
+/// local scope, which holds nothing: a damaged row never widens access.
+fn stored_scope(text: &str) -> Scope {
+    Scope::parse(text).unwrap_or_else(|_| Scope::Places(Vec::new()))
+}
 
 /// What a token opens.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -16,6 +33,8 @@ pub enum Role {
     Device,
     /// Reads what arrived (`/coord/…`, CSV export).
     Coordinator,
+    /// An SMS gateway: posts the messages it receives to `/api/sms`, nothing else.
+    SmsGateway,
 }
 
 impl Role {
@@ -23,6 +42,7 @@ impl Role {
         match self {
             Role::Device => "device",
             Role::Coordinator => "coordinator",
+            Role::SmsGateway => "sms-gateway",
         }
     }
 }
@@ -34,8 +54,10 @@ pub struct TokenInfo {
     pub id: i64,
     /// Who holds it ("Moniteur Bougouni 12").
     pub label: String,
-    /// `device` or `coordinator`.
+    /// `device`, `coordinator` or `sms-gateway`.
     pub role: String,
+    /// Where it may look and write (`national` or P-codes).
+    pub scope: Scope,
     /// Creation time, ms since the epoch.
     pub created_at: i64,
     /// Revocation time, if revoked.
@@ -57,9 +79,15 @@ pub fn generate() -> Result<String, getrandom::Error> {
     Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
 }
 
-/// Stores `token` (hashed) for `label`; returns its id. Adding the same token twice is a
-/// no-op that returns the existing id.
-pub fn add(db: &Connection, label: &str, role: Role, token: &str) -> Result<i64, DbError> {
+/// Stores `token` (hashed) for `label` with `scope`; returns its id. Adding the same token
+/// twice is a no-op that returns the existing id.
+pub fn add(
+    db: &Connection,
+    label: &str,
+    role: Role,
+    scope: &Scope,
+    token: &str,
+) -> Result<i64, DbError> {
     let h = hash(token);
     if let Some(id) = db
         .query_row("SELECT id FROM tokens WHERE hash = ?1", [&h], |r| r.get(0))
@@ -68,8 +96,8 @@ pub fn add(db: &Connection, label: &str, role: Role, token: &str) -> Result<i64,
         return Ok(id);
     }
     db.execute(
-        "INSERT INTO tokens (label, role, hash, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![label, role.as_str(), h, now_ms()],
+        "INSERT INTO tokens (label, role, hash, created_at, scope) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![label, role.as_str(), h, now_ms(), scope_text(scope)],
     )?;
     Ok(db.last_insert_rowid())
 }
@@ -77,7 +105,7 @@ pub fn add(db: &Connection, label: &str, role: Role, token: &str) -> Result<i64,
 /// Every token ever created, oldest first.
 pub fn list(db: &Connection) -> Result<Vec<TokenInfo>, DbError> {
     let mut stmt =
-        db.prepare("SELECT id, label, role, created_at, revoked_at FROM tokens ORDER BY id")?;
+        db.prepare("SELECT id, label, role, created_at, revoked_at, scope FROM tokens ORDER BY id")?;
     let rows = stmt.query_map([], |r| {
         Ok(TokenInfo {
             id: r.get(0)?,
@@ -85,6 +113,7 @@ pub fn list(db: &Connection) -> Result<Vec<TokenInfo>, DbError> {
             role: r.get(2)?,
             created_at: r.get(3)?,
             revoked_at: r.get(4)?,
+            scope: stored_scope(&r.get::<_, String>(5)?),
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -99,13 +128,27 @@ pub fn revoke(db: &Connection, id: i64) -> Result<bool, DbError> {
     Ok(n == 1)
 }
 
-/// The label of the active token `token` with `role`, if there is one.
-pub fn check(db: &Connection, token: &str, role: Role) -> Result<Option<String>, DbError> {
+/// How a scope is stored: empty for national (what rows made before scopes hold).
+fn scope_text(scope: &Scope) -> String {
+    if scope.is_national() {
+        String::new()
+    } else {
+        scope.to_string()
+    }
+}
+
+/// Who holds the active token `token` with `role`, if anyone.
+pub fn check(db: &Connection, token: &str, role: Role) -> Result<Option<Holder>, DbError> {
     Ok(db
         .query_row(
-            "SELECT label FROM tokens WHERE hash = ?1 AND role = ?2 AND revoked_at IS NULL",
+            "SELECT label, scope FROM tokens WHERE hash = ?1 AND role = ?2 AND revoked_at IS NULL",
             params![hash(token), role.as_str()],
-            |r| r.get(0),
+            |r| {
+                Ok(Holder {
+                    label: r.get(0)?,
+                    scope: stored_scope(&r.get::<_, String>(1)?),
+                })
+            },
         )
         .optional()?)
 }
@@ -125,25 +168,50 @@ mod tests {
         let db = db();
         let t = generate().unwrap();
         assert_eq!(t.len(), 43);
-        let id = add(&db, "Moniteur Bougouni 12", Role::Device, &t).unwrap();
+        let id = add(&db, "Moniteur Bougouni 12", Role::Device, &Scope::National, &t).unwrap();
         let stored: String = db
             .query_row("SELECT hash FROM tokens WHERE id = ?1", [id], |r| r.get(0))
             .unwrap();
         assert_ne!(stored, t);
         assert_eq!(stored, hash(&t));
         assert_eq!(
-            check(&db, &t, Role::Device).unwrap().as_deref(),
-            Some("Moniteur Bougouni 12")
+            check(&db, &t, Role::Device).unwrap(),
+            Some(Holder {
+                label: "Moniteur Bougouni 12".into(),
+                scope: Scope::National
+            })
         );
         assert_eq!(check(&db, &t, Role::Coordinator).unwrap(), None);
         assert_eq!(check(&db, "guess", Role::Device).unwrap(), None);
-        assert_eq!(add(&db, "again", Role::Device, &t).unwrap(), id);
+        assert_eq!(
+            add(&db, "again", Role::Device, &Scope::National, &t).unwrap(),
+            id
+        );
         assert!(revoke(&db, id).unwrap());
         assert!(!revoke(&db, id).unwrap());
         assert_eq!(check(&db, &t, Role::Device).unwrap(), None);
         let all = list(&db).unwrap();
         assert_eq!(all.len(), 1);
         assert!(all[0].revoked_at.is_some());
+    }
+
+    #[test]
+    fn a_token_keeps_its_scope_and_a_gateway_is_only_a_gateway() {
+        let db = db();
+        let local = Scope::parse("ML0302,ML040101").unwrap();
+        add(&db, "Médiateur Kadiolo", Role::Device, &local, "t-local").unwrap();
+        add(&db, "Passerelle", Role::SmsGateway, &Scope::National, "t-sms").unwrap();
+        assert_eq!(check(&db, "t-local", Role::Device).unwrap().unwrap().scope, local);
+        assert!(check(&db, "t-sms", Role::Device).unwrap().is_none());
+        assert!(check(&db, "t-sms", Role::SmsGateway).unwrap().is_some());
+        assert!(check(&db, "t-local", Role::SmsGateway).unwrap().is_none());
+        // A scope damaged by hand holds nothing rather than everything.
+        db.execute("UPDATE tokens SET scope = 'Kadiolo' WHERE label = 'Médiateur Kadiolo'", [])
+            .unwrap();
+        let damaged = check(&db, "t-local", Role::Device).unwrap().unwrap().scope;
+        assert!(!damaged.contains("ML030201") && !damaged.is_national());
+        let listed = list(&db).unwrap();
+        assert_eq!(listed[1].role, "sms-gateway");
     }
 
     #[test]

@@ -3,16 +3,18 @@
 
 mod common;
 
-use common::{envelope, Server};
+use common::{envelope, Server, DEVICE, SMS_GATEWAY};
 use serde_json::json;
 
 const FIRST: &str = "1a2b3c4d-5e6f-4a1b-8c2d-3e4f5a6b7c8d";
 const SECOND: &str = "9f8e7d6c-5b4a-4c3d-8e2f-1a0b9c8d7e6f";
 
-fn sms(srv: &Server, text: &str) -> serde_json::Value {
-    let r = srv.post_json(
+fn sms_from(srv: &Server, from: &str, text: &str) -> serde_json::Value {
+    let r = srv.with_token(
+        "POST",
         "/api/sms",
-        &json!({"from": "+22376000001", "text": text}).to_string(),
+        SMS_GATEWAY,
+        &json!({"from": from, "text": text}).to_string(),
     );
     assert!(
         r.status == 201 || r.status == 200,
@@ -23,8 +25,21 @@ fn sms(srv: &Server, text: &str) -> serde_json::Value {
     r.json()
 }
 
+fn sms(srv: &Server, text: &str) -> serde_json::Value {
+    sms_from(srv, "+22376000001", text)
+}
+
 fn record(srv: &Server, id: &str) {
-    let env = envelope(id, "incident", json!({"alert_level": "rouge"}));
+    record_at(srv, id, "rouge", "ML030204");
+}
+
+/// A record at `level` in commune `commune` (Kadiolo's is ML030204).
+fn record_at(srv: &Server, id: &str, level: &str, commune: &str) {
+    let env = envelope(
+        id,
+        "incident",
+        json!({"alert_level": level, "location": {"region": &commune[..4], "cercle": &commune[..6], "commune": commune}}),
+    );
     let r = srv.post_json("/api/submissions", &env.to_string());
     assert_eq!(r.status, 201, "{}", r.text());
 }
@@ -69,7 +84,7 @@ fn an_sms_then_its_record_is_one_alert() {
 fn a_record_then_its_sms_is_complete_at_once() {
     let srv = Server::start(&[]);
     record(&srv, SECOND);
-    let got = sms(&srv, "vigie orange 22/11 Loulouni VBG #9F8E7D6C");
+    let got = sms(&srv, "vigie rouge 22/11 Kadiolo #9F8E7D6C");
     assert_eq!(got["completed"], json!(true));
     assert_eq!(waiting(&srv), 0);
 }
@@ -84,7 +99,7 @@ fn a_garbled_sms_is_kept_as_text_and_flagged() {
     assert!(page.contains("&lt;script&gt;"), "escaped");
     assert!(!page.contains("<script>alert(1)"));
     // Bad requests are refused with the contract's error, never a crash.
-    let bad = srv.post_json("/api/sms", "{\"from\": 1}");
+    let bad = srv.with_token("POST", "/api/sms", SMS_GATEWAY, "{\"from\": 1}");
     assert_eq!(bad.status, 400);
     let unauth = srv.request(
         "POST",
@@ -93,4 +108,61 @@ fn a_garbled_sms_is_kept_as_text_and_flagged() {
         b"{\"text\":\"VIGIE\"}",
     );
     assert_eq!(unauth.status, 401);
+}
+
+#[test]
+fn only_a_gateway_token_posts_sms() {
+    let srv = Server::start(&[]);
+    let body = json!({"from": "+22300000000", "text": "VIGIE ROUGE 23/11 Kadiolo #1a2b3c4d"});
+    let by_phone = srv.with_token("POST", "/api/sms", DEVICE, &body.to_string());
+    assert_eq!(by_phone.status, 401, "a device token cannot invent a sender");
+    assert_eq!(waiting(&srv), 0);
+    let stored = srv.add_token("Passerelle Orange", "sms-gateway", "national");
+    let by_gateway = srv.with_token("POST", "/api/sms", &stored, &body.to_string());
+    assert_eq!(by_gateway.status, 201, "{}", by_gateway.text());
+    // And a gateway token sends no records.
+    let env = envelope(FIRST, "incident", json!({"alert_level": "rouge"}));
+    let r = srv.with_token("POST", "/api/submissions", &stored, &env.to_string());
+    assert_eq!(r.status, 401);
+}
+
+#[test]
+fn the_same_alert_from_another_number_or_case_is_one_alert() {
+    let srv = Server::start(&[]);
+    let text = "VIGIE ROUGE 23/11 Kadiolo PHY-04 #1a2b3c4d";
+    assert_eq!(sms_from(&srv, "+22376000001", text)["duplicate"], json!(false));
+    assert_eq!(sms_from(&srv, "+22366000002", text)["duplicate"], json!(true));
+    let lower = "vigie  rouge 23/11 kadiolo phy-04 #1A2B3C4D";
+    assert_eq!(sms_from(&srv, "+22376000003", lower)["duplicate"], json!(true));
+    assert_eq!(waiting(&srv), 1);
+    // An unreadable text is the same only from the same number.
+    sms_from(&srv, "+22370000000", "il y a des tirs");
+    sms_from(&srv, "+22370000000", "IL Y A  DES TIRS");
+    assert_eq!(waiting(&srv), 2);
+}
+
+#[test]
+fn an_sms_that_contradicts_its_record_is_kept_and_flagged_not_attached() {
+    let srv = Server::start(&[]);
+    record_at(&srv, SECOND, "jaune", "ML030204");
+    // Another level than the record's.
+    let got = sms(&srv, "VIGIE ROUGE 23/11 Kadiolo #9f8e7d6c");
+    assert_eq!(
+        (got["completed"].clone(), got["conflict"].clone()),
+        (json!(false), json!(true))
+    );
+    // Another place.
+    let got = sms(&srv, "VIGIE JAUNE 23/11 Kayes #9f8e7d6c");
+    assert_eq!(got["conflict"], json!(true));
+    let page = srv.coord_get("/coord/").text();
+    assert_eq!(page.matches("data-testid=\"sms-conflict\"").count(), 2, "{page}");
+    assert!(page.contains("Ne correspond pas au rapport"));
+    // The one that agrees completes it.
+    assert_eq!(sms(&srv, "VIGIE JAUNE 23/11 Kadiolo #9f8e7d6c")["completed"], json!(true));
+    // An SMS first, then a record that says otherwise: flagged when the record arrives.
+    let got = sms(&srv, "VIGIE ROUGE 23/11 Kadiolo #1a2b3c4d");
+    assert_eq!(got["conflict"], json!(false));
+    record_at(&srv, FIRST, "rouge", "ML010101");
+    let page = srv.coord_get("/coord/").text();
+    assert_eq!(page.matches("data-testid=\"sms-conflict\"").count(), 3, "{page}");
 }

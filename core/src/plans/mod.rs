@@ -158,6 +158,36 @@ pub enum PlanError {
 pub const MAX_ITEMS: usize = 5_000;
 /// Longest text in one field, in characters.
 pub const MAX_TEXT: usize = 5_000;
+/// Most conflicts waiting for review in one plan (each is one field two phones changed
+/// differently; a plan has far fewer).
+pub const MAX_REVIEWS: usize = MAX_ITEMS;
+/// Longest list name, item id, field name or author name, in characters.
+pub const MAX_NAME: usize = 200;
+
+/// The first text inside `value` (at any depth) longer than [`MAX_TEXT`].
+fn too_long(value: &Value) -> bool {
+    match value {
+        Value::String(s) => s.chars().count() > MAX_TEXT,
+        Value::Array(a) => a.iter().any(too_long),
+        Value::Object(o) => o.values().any(too_long),
+        _ => false,
+    }
+}
+
+/// Checks one stamped value of a document from elsewhere.
+fn check_stamped(what: &str, s: &Stamped) -> Result<(), PlanError> {
+    if too_long(&s.value) {
+        return Err(PlanError::TooLarge(format!(
+            "{what}: more than {MAX_TEXT} characters"
+        )));
+    }
+    if s.by.chars().count() > MAX_NAME {
+        return Err(PlanError::TooLarge(format!(
+            "{what}: an author name of more than {MAX_NAME} characters"
+        )));
+    }
+    Ok(())
+}
 
 impl Plan {
     /// A new, empty plan.
@@ -281,15 +311,43 @@ impl Plan {
     }
 
     /// Checks a document received from elsewhere (a server, another phone): known kind
-    /// and lists, bounded size. Unknown fields are kept (a newer build's), not refused.
+    /// and lists, bounded size — the same bounds an edit on the phone meets (texts of at
+    /// most [`MAX_TEXT`] characters, at most [`MAX_ITEMS`] items) and at most
+    /// [`MAX_REVIEWS`] conflicts. Unknown fields are kept (a newer build's), not refused.
     pub fn check(&self) -> Result<(), PlanError> {
         if self.item_count() > MAX_ITEMS {
             return Err(PlanError::TooLarge(format!("more than {MAX_ITEMS} items")));
         }
-        for name in self.lists.keys() {
+        if self.reviews.len() > MAX_REVIEWS {
+            return Err(PlanError::TooLarge(format!(
+                "more than {MAX_REVIEWS} conflicts to review"
+            )));
+        }
+        let long_name = |n: &str| n.chars().count() > MAX_NAME;
+        for (name, items) in &self.lists {
             if schema::list(self.kind, name).is_none() {
                 return Err(PlanError::UnknownList(name.clone()));
             }
+            for (id, item) in items {
+                if long_name(id) {
+                    return Err(PlanError::TooLarge(format!("{name}: an item id too long")));
+                }
+                for (field, stamped) in &item.fields {
+                    if long_name(field) {
+                        return Err(PlanError::TooLarge(format!("{name}: a field name too long")));
+                    }
+                    check_stamped(&format!("{name}.{field}"), stamped)?;
+                }
+            }
+        }
+        for review in self.reviews.values() {
+            if [&review.list, &review.item, &review.field]
+                .iter()
+                .any(|n| long_name(n))
+            {
+                return Err(PlanError::TooLarge("a review's names too long".into()));
+            }
+            check_stamped(&format!("review of {}.{}", review.list, review.field), &review.other)?;
         }
         Ok(())
     }
@@ -355,5 +413,57 @@ mod tests {
             list.insert(i.to_string(), Item::default());
         }
         assert!(matches!(big.check(), Err(PlanError::TooLarge(_))));
+    }
+
+    #[test]
+    fn a_document_from_elsewhere_meets_the_phones_limits() {
+        let stamped = |value: Value| Stamped {
+            value,
+            at: 1,
+            by: "A".into(),
+        };
+        let mut p = plan();
+        p.set("swot", "s1", "text", json!("ok"), 1, "A").unwrap();
+        assert_eq!(p.check(), Ok(()));
+        // A field written past the phone's check (900,000 characters).
+        let mut long = p.clone();
+        long.lists.get_mut("swot").unwrap().get_mut("s1").unwrap().fields.insert(
+            "text".into(),
+            stamped(json!("x".repeat(900_000))),
+        );
+        assert!(matches!(long.check(), Err(PlanError::TooLarge(_))));
+        // Nested too.
+        let mut nested = p.clone();
+        nested.lists.get_mut("swot").unwrap().get_mut("s1").unwrap().fields.insert(
+            "text".into(),
+            stamped(json!({"a": ["x".repeat(MAX_TEXT + 1)]})),
+        );
+        assert!(nested.check().is_err());
+        // Eight thousand reviews.
+        let mut many = p.clone();
+        for i in 0..8_000 {
+            let r = Review {
+                list: "swot".into(),
+                item: "s1".into(),
+                field: "text".into(),
+                other: Stamped {
+                    value: json!(i),
+                    at: i,
+                    by: "B".into(),
+                },
+            };
+            many.reviews.insert(r.key(), r);
+        }
+        assert!(matches!(many.check(), Err(PlanError::TooLarge(_))));
+        // A review carrying a long text.
+        let mut review = p.clone();
+        let r = Review {
+            list: "swot".into(),
+            item: "s1".into(),
+            field: "text".into(),
+            other: stamped(json!("y".repeat(MAX_TEXT + 1))),
+        };
+        review.reviews.insert(r.key(), r);
+        assert!(review.check().is_err());
     }
 }

@@ -13,6 +13,7 @@ use std::time::Duration;
 pub const BIN: &str = env!("CARGO_BIN_EXE_vigie-server");
 pub const DEVICE: &str = "device-token-for-tests";
 pub const COORD: &str = "coordinator-token-for-tests";
+pub const SMS_GATEWAY: &str = "sms-gateway-token-for-tests";
 
 /// A scratch folder removed on drop.
 pub struct Scratch(pub PathBuf);
@@ -100,6 +101,7 @@ impl Server {
             .arg("--forms-dir")
             .arg(forms)
             .args(["--token", DEVICE, "--coordinator-token", COORD])
+            .args(["--sms-gateway-token", SMS_GATEWAY])
             .args(extra)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
@@ -143,6 +145,31 @@ impl Server {
             ],
             body.as_bytes(),
         )
+    }
+
+    /// A request with bearer `token`, and a JSON body when one is given.
+    pub fn with_token(&self, method: &str, path: &str, token: &str, body: &str) -> Resp {
+        let auth = format!("Bearer {token}");
+        self.request(
+            method,
+            path,
+            &[
+                ("Content-Type", "application/json"),
+                ("Authorization", &auth),
+            ],
+            body.as_bytes(),
+        )
+    }
+
+    /// A stored token made with the `token add` command for this server's data.
+    pub fn add_token(&self, label: &str, role: &str, scope: &str) -> String {
+        let data = self.data.to_string_lossy().into_owned();
+        let (ok, out, err) = cli(&[
+            "token", "add", "--label", label, "--role", role, "--scope", scope, "--data-dir", &data,
+        ]);
+        assert!(ok, "token add: {err}");
+        assert!(err.contains(&format!("scope: {scope}")), "{err}");
+        out.trim().to_owned()
     }
 
     /// GET as the coordinator.
