@@ -79,8 +79,11 @@ test('a discreet receipt keeps only the day, as the core keeps it', () => {
   const at = 1795451825000;
   const envelope = { id: id('a'), kind: 'report', form_id: 'incident', form_version: '2', created_at: at, updated_at: at + 60000,
     author: { name: 'Awa', role: '' }, device_id: 'tel-12', payload: { category: ['VBG'] } };
-  const done = apply({ envelope, state: { state: 'queued' }, discreet: true }, { kind: 'delivered', status: 201, server: '' }, 9, 0.5);
-  assert.equal(done.discreet, true, 'the flag stays with the entry');
+  const done = apply({ envelope, state: { state: 'queued' }, discreet: true, urgent: true },
+    { kind: 'delivered', status: 201, server: '{"received_at": 1795455548000}' }, at + 3723456, 0.5);
+  assert.equal(done.discreet, undefined, 'no flag says it was discreet');
+  assert.equal(done.urgent, undefined, 'nor urgent');
+  assert.deepEqual([done.state.at, done.state.server], [1795392000000, ''], 'the day only, no server text');
   assert.deepEqual([done.envelope.kind, done.envelope.form_id, done.envelope.form_version], ['', '', '']);
   assert.deepEqual([done.envelope.created_at, done.envelope.updated_at], [1795392000000, 1795392000000]);
   const plain = apply({ envelope, state: { state: 'queued' } }, { kind: 'delivered', status: 201, server: '' }, 9, 0.5);

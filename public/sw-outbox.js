@@ -219,12 +219,18 @@
         const before = JSON.stringify(entry).length;
         // Sent records leave the phone: only what "Mes rapports" shows stays.
         next.envelope = { ...entry.envelope, payload: null, author: { name: '', role: '' }, device_id: '' };
-        if (entry.discreet === true) {
-          // A discreet receipt (a GBV report) keeps only its day: no form, no time.
-          const day = entry.envelope.created_at - (((entry.envelope.created_at % DAY_MS) + DAY_MS) % DAY_MS);
-          Object.assign(next.envelope, { kind: '', form_id: '', form_version: '', created_at: day, updated_at: day });
-        }
         next.state = { state: 'delivered', at: now, status: outcome.status, server };
+        if (entry.discreet === true) {
+          // A discreet receipt (a GBV report, or any report on a phone with a PIN) keeps
+          // only its id and day: no form, no time, no urgency, no flag, no server text.
+          const dayOf = (t) => t - (((t % DAY_MS) + DAY_MS) % DAY_MS);
+          const day = dayOf(entry.envelope.created_at);
+          Object.assign(next.envelope, { kind: '', form_id: '', form_version: '', created_at: day, updated_at: day });
+          delete next.discreet;
+          delete next.urgent;
+          Object.assign(next.state, { at: dayOf(now), server: '' });
+          return next;
+        }
         if (JSON.stringify(next).length > before) next.state.server = '';
         return next;
       }
@@ -310,15 +316,74 @@
     return String(RECEIPT_KEY_EPOCH - at).padStart(15, '0') + '-' + e.envelope.id;
   }
 
+  // Each draft and record is sealed with a key of its own, kept in a file of the
+  // origin-private file system (src/adapters/vault.rs, key_files.rs): `{"raw": …}` without
+  // a PIN, `{"pin": …}` (sealed with the PIN's key) with one. Deleting the file is what
+  // makes a delivered record's copies in IndexedDB's log unreadable.
+  const KEY_FOLDER = 'vigie-keys';
+  const IV_LEN = 12;
+
+  function bytesOf(b64) {
+    return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  }
+
+  async function keyFolder() {
+    const top = await root.navigator.storage.getDirectory();
+    return top.getDirectoryHandle(KEY_FOLDER, { create: true });
+  }
+
+  /**
+   * The answers and author of a record sealed with its own key (`{payload, author}`), or
+   * null when the worker cannot open it: the key is sealed with a PIN (only the unlocked
+   * page can send it), gone, or damaged.
+   */
+  async function openSealed(id, sealed) {
+    try {
+      const file = await (await (await keyFolder()).getFileHandle(id)).getFile();
+      const held = JSON.parse(await file.text());
+      if (typeof held.raw !== 'string') return null;
+      const key = await crypto.subtle.importKey('raw', bytesOf(held.raw), 'AES-GCM', false, ['decrypt']);
+      const bytes = bytesOf(sealed);
+      const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: bytes.slice(0, IV_LEN) }, key, bytes.slice(IV_LEN));
+      const secret = JSON.parse(new TextDecoder().decode(plain));
+      return isObject(secret) ? secret : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Deletes the key files of `ids` (delivered): the page's sweep catches any left. */
+  async function forgetKeys(ids) {
+    if (!ids.length) return;
+    try {
+      const dir = await keyFolder();
+      for (const id of ids) await dir.removeEntry(id).catch(() => {});
+    } catch {
+      // No file system here: nothing was sealed with a row key.
+    }
+  }
+
+  /** What is stored for `e`: sealed as it was read when it was read sealed. */
+  function storedForm(e, sealedAs) {
+    const was = sealedAs.get(e.envelope.id);
+    if (!was || e.state.state === 'delivered') return e;
+    return {
+      ...e,
+      envelope: { ...e.envelope, payload: was.envelope.payload, author: was.envelope.author },
+      sealed: was.sealed,
+      seal: was.seal,
+    };
+  }
+
   /** Writes `entries`; a delivered one moves from the outbox to the receipts. */
-  function idbSave(db, entries) {
+  function idbSave(db, entries, sealedAs) {
     return new Promise((ok, fail) => {
       const tx = db.transaction(['outbox', 'receipts'], 'readwrite', { durability: 'strict' });
       for (const e of entries) {
         if (e.state.state === 'delivered') {
           tx.objectStore('receipts').put(JSON.stringify(e), receiptKey(e));
           tx.objectStore('outbox').delete(e.envelope.id);
-        } else tx.objectStore('outbox').put(JSON.stringify(e), e.envelope.id);
+        } else tx.objectStore('outbox').put(JSON.stringify(storedForm(e, sealedAs)), e.envelope.id);
       }
       tx.oncomplete = () => ok();
       tx.onerror = () => fail(tx.error);
@@ -355,16 +420,24 @@
       if (!backend || !backend.mode || backend.mode === 'none') return report;
       const timeoutMs = Math.min(Math.max(settings.request_timeout_ms ?? DEFAULT_TIMEOUT_MS, 1000), 600000);
       const entries = [];
-      for (const [, text] of await idbAll(db, 'outbox')) {
-        const e = parse(text);
+      const sealedAs = new Map();
+      for (const [key, text] of await idbAll(db, 'outbox')) {
+        let e = parse(text);
         if (!isObject(e) || !isObject(e.envelope) || !isObject(e.state)) continue; // damaged: the page shows it
-        // Sealed by the PIN lock: only the unlocked page can read its answers and send it.
-        if (typeof e.sealed === 'string') continue;
         if (e.state.state === 'needs_auth') {
           report.needsAuth = true;
           return report;
         }
         if (e.state.state === 'sending') e.state = { state: 'queued' }; // a crash's leftover
+        if (typeof e.sealed === 'string') {
+          // Sealed with the PIN's key, or with its own key under a PIN: only the unlocked
+          // page can read its answers and send it.
+          const secret = e.seal === 'row' && isDue(e.state, Date.now()) ? await openSealed(key, e.sealed) : null;
+          if (!secret) continue;
+          sealedAs.set(e.envelope.id, e);
+          const { sealed: _s, seal: _k, ...rest } = e;
+          e = { ...rest, envelope: { ...e.envelope, payload: secret.payload, author: secret.author } };
+        }
         entries.push(e);
       }
       const now = Date.now();
@@ -391,7 +464,8 @@
         const outcomes = classify(backend, batch.map((e) => e.envelope.id), result);
         const at = Date.now();
         const updated = batch.map((e, i) => apply(e, outcomes[i], at, Math.random()));
-        await idbSave(db, updated);
+        await idbSave(db, updated, sealedAs);
+        await forgetKeys(updated.filter((u) => u.state.state === 'delivered').map((u) => u.envelope.id));
         for (const u of updated) {
           if (u.state.state === 'delivered') report.delivered++;
           else if (u.state.state === 'retry_wait') report.retrying++;

@@ -145,7 +145,11 @@ impl Forms {
         let settings = self.outbox.settings().get_untracked();
         match draft.finalise_note(&settings.device_id, settings.author, now_ms()) {
             Some(envelope) => self
-                .queue_from_draft(OutboxEntry::queued(envelope))
+                .queue_from_draft(OutboxEntry::queued_with(
+                    envelope,
+                    crate::adapters::vault::pin_set(),
+                    false,
+                ))
                 .await
                 .map(|()| true),
             None => Ok(false),
@@ -340,10 +344,18 @@ impl Forms {
     /// synchronous and held by the browser process; the next start moves it into IndexedDB
     /// if it is newer than what is there (adapters/migrate.rs).
     ///
-    /// With a PIN, nothing is kept this way: WebCrypto cannot seal synchronously, and a
-    /// draft in clear would defeat the lock. The autosave (at most 400 ms behind) has it.
+    /// Not for a form that may hold a sensitive report (one with a discreet-receipt rule:
+    /// the incident form, GBV), nor with a PIN: WebCrypto cannot seal synchronously, and a
+    /// copy in clear in localStorage's log would outlive the draft. The autosave (at most
+    /// 400 ms behind) has it.
     pub fn save_draft_on_exit(&self, draft: &Draft) {
-        if crate::adapters::vault::is_sealing() || crate::adapters::vault::is_locked() {
+        if crate::adapters::vault::pin_set() {
+            return;
+        }
+        let sensitive = self
+            .version(&draft.form_id, &draft.form_version)
+            .is_none_or(|def| def.discreet_receipt_when.is_some());
+        if sensitive && draft.form_id != vigie_core::drafts::NOTE_FORM.0 {
             return;
         }
         if let Some(store) = self.store.get_value() {
@@ -410,10 +422,16 @@ impl Forms {
             )
             .map_err(FinaliseError::Problems)?;
         let payload = envelope.payload.as_object();
-        let discreet =
+        // On a phone with a PIN (a shared phone) every receipt is discreet: a GBV report's
+        // receipt then looks like any other.
+        let sensitive =
             payload.is_some_and(|p| vigie_core::forms::discreet_receipt(&def, p, &today()));
+        let discreet = sensitive || crate::adapters::vault::pin_set();
         let urgent = payload.is_some_and(|p| vigie_core::forms::urgent(&def, p, &today()));
-        let usual = payload.and_then(|p| vigie_core::forms::usual_place_of(&def, p));
+        // A sensitive report's place is not remembered: the key would say where it was.
+        let usual = payload
+            .filter(|_| !sensitive)
+            .and_then(|p| vigie_core::forms::usual_place_of(&def, p));
         let sms = (urgent && !crate::adapters::connectivity::is_online())
             .then(|| settings.sms_number.clone())
             .flatten()
@@ -425,7 +443,7 @@ impl Forms {
         self.queue_from_draft(OutboxEntry::queued_with(envelope, discreet, urgent))
             .await?;
         self.sms_offer.set(sms);
-        self.after_sensitive.set(discreet);
+        self.after_sensitive.set(sensitive);
         // Remembered for the next form (a preference: a failure only costs a tap).
         if let (Some(place), Some(store)) = (usual, self.store.get_value()) {
             let _ = store.set(vigie_core::keys::USUAL_PLACE, &place);

@@ -146,8 +146,13 @@ impl Gate {
             return Err(Msg::PinFailed);
         };
         s.set(keys::LOCK, &config).map_err(|_| Msg::PinFailed)?;
-        vault::set_mode(Mode::Unlocked(key));
+        vault::set_mode(Mode::Unlocked(key.clone()));
         self.configured.set(true);
+        // Every draft's and record's key is sealed with the PIN's: what was written before
+        // the PIN is as closed as what comes after.
+        if let Err(e) = vault::rewrap(None, Some(&key)).await {
+            leptos::logging::warn!("sealing keys: {e}");
+        }
         if let Err(e) = rewrite(&[OUTBOX, RECEIPTS, DRAFTS]).await {
             leptos::logging::warn!("sealing: {e}");
         }
@@ -169,6 +174,14 @@ impl Gate {
                         value,
                     });
                 }
+            }
+        }
+        // The keys are opened before the mode changes (the PIN's key is needed for that);
+        // stopped half-way, a key in clear still opens with the PIN asked.
+        if let Some(pin) = vault::pin_key() {
+            if let Err(e) = vault::rewrap(Some(&pin), None).await {
+                leptos::logging::warn!("opening keys: {e}");
+                return Err(Msg::PinFailed);
             }
         }
         vault::set_mode(Mode::Open);
@@ -197,6 +210,7 @@ impl Gate {
                 leptos::logging::warn!("erasing {s}: {e}");
             }
         }
+        vault::forget_all().await;
         if let Some(s) = store() {
             for key in s.keys_with_prefix(keys::KEY_PREFIX).unwrap_or_default() {
                 s.remove(&key);
@@ -261,6 +275,24 @@ async fn rewrite(stores: &[&'static str]) -> Result<(), IdbError> {
         idb::write(&ops).await?;
     }
     Ok(())
+}
+
+/// Deletes the keys of drafts and records that are no longer stored (a page killed
+/// between a delivery and its key's deletion, a delivery by the service worker). Run once
+/// the app has started, off the first screen's path.
+pub async fn sweep_keys() {
+    if vault::is_locked() {
+        return;
+    }
+    let mut live = std::collections::HashSet::new();
+    for store in [OUTBOX, DRAFTS] {
+        match idb::keys(store).await {
+            Ok(keys) => live.extend(keys),
+            // Without the list nothing can be told dead: delete nothing.
+            Err(_) => return,
+        }
+    }
+    vault::sweep(&live).await;
 }
 
 /// The gate provided by the app.

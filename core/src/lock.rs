@@ -125,6 +125,17 @@ pub struct Secret {
 /// The JSON member of a stored entry that holds its sealed parts.
 pub const SEALED: &str = "sealed";
 
+/// The JSON member that says which key sealed a stored entry: [`ROW_SEAL`] for the
+/// entry's own key (absent: the PIN's key).
+pub const SEAL_KIND: &str = "seal";
+/// [`SEAL_KIND`]'s value for an entry sealed with its own key.
+pub const ROW_SEAL: &str = "row";
+
+/// Whether a stored entry is sealed with its own key.
+pub fn is_row_sealed(stored: &Value) -> bool {
+    stored.get(SEAL_KIND).and_then(Value::as_str) == Some(ROW_SEAL)
+}
+
 /// Whether stored text may hold sealed parts: the [`SEALED`] member's name, quoted, appears
 /// in it. Cheap, and never false for a sealed value; most stored values are not sealed, and
 /// this spares parsing them.
@@ -151,6 +162,7 @@ pub fn take_secret(stored: &mut Value) -> Option<Secret> {
 pub fn put_secret(stored: &mut Value, secret: Secret) {
     if let Some(obj) = stored.as_object_mut() {
         obj.remove(SEALED);
+        obj.remove(SEAL_KIND);
     }
     if let Some(envelope) = stored.get_mut("envelope").and_then(Value::as_object_mut) {
         envelope.insert("payload".into(), secret.payload);

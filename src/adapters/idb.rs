@@ -282,22 +282,40 @@ fn begin(
     })
 }
 
-/// Applies `ops` in one strict transaction: all or none, `Ok` once on disk. With a PIN
-/// set, records, receipts and drafts are sealed first (see `vault`): every write of them
-/// passes here, so none can be stored readable by mistake.
+/// Applies `ops` in one strict transaction: all or none, `Ok` once on disk. Drafts and
+/// records are sealed first, each with its own key, and receipts with the PIN's key when
+/// one is set (see `vault`): every write of them passes here, so none can be stored
+/// readable by mistake. Once the transaction is on disk, the keys of the drafts and
+/// records it deleted (and did not write again) are deleted too.
 pub async fn write(ops: &[Op]) -> Result<(), IdbError> {
     if ops.is_empty() {
         return Ok(());
     }
-    let sealed;
-    let ops = if super::vault::is_sealing() || super::vault::is_locked() {
-        sealed = seal(ops).await?;
-        &sealed[..]
-    } else {
-        ops
-    };
+    let sealed = seal(ops).await?;
     let db = db().await?;
-    begin(&db, ops)?.await
+    begin(&db, &sealed)?.await?;
+    super::vault::forget(&gone(ops)).await;
+    Ok(())
+}
+
+/// The draft and record ids that `ops` delete without writing them again under either
+/// store (a record reopened as a draft keeps its key).
+fn gone(ops: &[Op]) -> Vec<String> {
+    let sealed_store = |s: &str| s == OUTBOX || s == DRAFTS;
+    let mut out: Vec<String> = ops
+        .iter()
+        .filter_map(|op| match op {
+            Op::Delete { store, key } if sealed_store(store) => Some(key.clone()),
+            _ => None,
+        })
+        .filter(|k| {
+            !ops.iter()
+                .any(|op| matches!(op, Op::Put { store, key, .. } if sealed_store(store) && key == k))
+        })
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 async fn seal(ops: &[Op]) -> Result<Vec<Op>, IdbError> {
@@ -305,12 +323,14 @@ async fn seal(ops: &[Op]) -> Result<Vec<Op>, IdbError> {
     for op in ops {
         out.push(match op {
             Op::Put { store, key, value } if [OUTBOX, RECEIPTS, DRAFTS].contains(store) => {
-                let value = if *store == DRAFTS {
-                    super::vault::seal_whole(value.clone()).await
-                } else {
-                    super::vault::seal_record(value.clone()).await
-                }
-                .map_err(|e| IdbError::Sealing(e.to_string()))?;
+                let value = super::vault::seal(store, key, value.clone())
+                    .await
+                    .map_err(|e| match e {
+                        super::vault::VaultError::KeyFile(t) if t.contains("QuotaExceeded") => {
+                            IdbError::QuotaExceeded
+                        }
+                        e => IdbError::Sealing(e.to_string()),
+                    })?;
                 Op::Put {
                     store,
                     key: key.clone(),
@@ -321,6 +341,18 @@ async fn seal(ops: &[Op]) -> Result<Vec<Op>, IdbError> {
         });
     }
     Ok(out)
+}
+
+/// Every key of `store` (no values).
+pub async fn keys(store: &str) -> Result<Vec<String>, IdbError> {
+    let db = db().await?;
+    let tx = transaction(&db, &[store], false)?;
+    let req = tx
+        .object_store(store)
+        .and_then(|s| s.get_all_keys())
+        .map_err(|e| IdbError::ReadFailed(super::js_text(&e)))?;
+    let keys: Array = request(&req, false).await?.unchecked_into();
+    Ok(keys.iter().filter_map(|k| k.as_string()).collect())
 }
 
 /// The value under `key` in `store`.

@@ -12,6 +12,7 @@ pub mod geolocation;
 pub mod http;
 pub mod idb;
 pub mod install;
+pub mod key_files;
 pub mod locks;
 pub mod migrate;
 pub mod outbox_store;

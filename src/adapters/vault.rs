@@ -1,12 +1,25 @@
-//! The PIN lock's cryptography, through WebCrypto: PBKDF2-SHA-256 turns the PIN into a
-//! non-extractable AES-GCM key, held in memory only while the app is unlocked; stored
-//! drafts and records are sealed with it (a fresh 96-bit IV per seal, stored before the
-//! ciphertext, base64). The policy (what a PIN may be, what is sealed) is the core's
-//! `lock` module.
+//! Sealing what is stored, through WebCrypto (AES-GCM, a fresh 96-bit IV per seal, stored
+//! before the ciphertext, base64). The policy (what a PIN may be, what is sealed) is the
+//! core's `lock` module.
 //!
-//! The vault is in one of three modes: no PIN (values are stored as they are), unlocked
-//! (values are sealed on write and opened on read) or locked (nothing may be read or
-//! written: the app shows only the PIN screen).
+//! **Row keys.** Every draft and every queued record is sealed with a key of its own, with
+//! or without a PIN. The key lives in a file of its own (`key_files`, the origin-private
+//! file system), never in IndexedDB: IndexedDB is a LevelDB log in which a deleted or
+//! overwritten value stays readable on disk until a compaction. When a record is delivered
+//! or deleted, its key file is deleted, and every copy of it left in IndexedDB's log can no
+//! longer be opened by anyone. Without a PIN a key file holds the key itself; with a PIN it
+//! holds the key sealed with the PIN's key, so a copy of the profile alone opens nothing.
+//! Setting or removing a PIN rewrites the key files, not the records.
+//!
+//! **The PIN's key.** PBKDF2-SHA-256 turns the PIN into a non-extractable AES-GCM key, held
+//! in memory only while the app is unlocked. Receipts are sealed with it directly, and so
+//! is everything on a browser without the origin-private file system (where records are
+//! otherwise stored as they are).
+//!
+//! The vault is in one of three modes: no PIN, unlocked (the PIN's key is here) or locked
+//! (nothing sealed may be read or written: the app shows only the PIN screen).
+
+use std::collections::{HashMap, HashSet};
 
 use std::cell::RefCell;
 
@@ -14,10 +27,12 @@ use base64::{engine::general_purpose::STANDARD, Engine as _};
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use serde_json::Value;
 use thiserror::Error;
-use vigie_core::lock::{self, LockConfig, Secret, SEALED};
+use vigie_core::lock::{self, LockConfig, Secret, ROW_SEAL, SEALED, SEAL_KIND};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Crypto, CryptoKey, SubtleCrypto};
+
+use super::key_files::{self, KeyFileError};
 
 /// IV length for AES-GCM.
 const IV_LEN: usize = 12;
@@ -37,6 +52,12 @@ pub enum VaultError {
     /// A sealed value is damaged (or sealed with another key).
     #[error("sealed value cannot be opened: {0}")]
     Damaged(String),
+    /// The value's own key is gone (it was delivered or deleted, or its file was lost).
+    #[error("its key is gone")]
+    KeyGone,
+    /// Its key file could not be written (a full disk among others): nothing was stored.
+    #[error("its key could not be kept: {0}")]
+    KeyFile(String),
 }
 
 /// Where the vault stands.
@@ -51,8 +72,24 @@ pub enum Mode {
     Locked,
 }
 
+/// Whether row keys can be kept here (asked once).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RowKeys {
+    Unknown,
+    Yes,
+    No,
+}
+
 thread_local! {
     static MODE: RefCell<Mode> = const { RefCell::new(Mode::Open) };
+    static ROW_KEYS: RefCell<RowKeys> = const { RefCell::new(RowKeys::Unknown) };
+    /// Row keys already opened, by id.
+    static CACHE: RefCell<HashMap<String, CryptoKey>> = RefCell::new(HashMap::new());
+    /// Raw bytes of row keys being created, by id: two saves of a new draft at once seal
+    /// with the same key.
+    static CREATING: RefCell<HashMap<String, Vec<u8>>> = RefCell::new(HashMap::new());
+    /// Key files made by this page (the sweep leaves them alone).
+    static MADE_HERE: RefCell<HashSet<String>> = RefCell::new(HashSet::new());
 }
 
 /// Sets the vault's mode (at start from the stored lock, then on unlock, set or removal).
@@ -65,9 +102,14 @@ pub fn is_locked() -> bool {
     MODE.with(|m| matches!(*m.borrow(), Mode::Locked))
 }
 
-/// Whether values are sealed on write.
-pub fn is_sealing() -> bool {
-    MODE.with(|m| matches!(*m.borrow(), Mode::Unlocked(_)))
+/// The PIN's key while unlocked.
+pub fn pin_key() -> Option<CryptoKey> {
+    key().ok().flatten()
+}
+
+/// Whether a PIN is set (given or not).
+pub fn pin_set() -> bool {
+    MODE.with(|m| !matches!(*m.borrow(), Mode::Open))
 }
 
 fn key() -> Result<Option<CryptoKey>, VaultError> {
@@ -223,22 +265,216 @@ pub async fn unlock(config: &LockConfig, pin: &str) -> Result<CryptoKey, VaultEr
     }
 }
 
-/// What is stored for a record (`{"envelope": …}` as JSON text): with a PIN, its answers
-/// and author sealed; without, the text as it is.
-pub async fn seal_record(text: String) -> Result<String, VaultError> {
-    let Some(key) = key()? else { return Ok(text) };
-    let mut value: Value =
-        serde_json::from_str(&text).map_err(|e| VaultError::Damaged(e.to_string()))?;
-    let Some(secret) = lock::take_secret(&mut value) else {
-        return Ok(text);
+/// Whether row keys can be kept on this browser (asked once, then remembered).
+pub async fn row_keys_available() -> bool {
+    match ROW_KEYS.with(|r| *r.borrow()) {
+        RowKeys::Yes => true,
+        RowKeys::No => false,
+        RowKeys::Unknown => {
+            let yes = key_files::available().await;
+            if !yes {
+                leptos::logging::warn!("no origin-private file system: drafts and records are sealed only with a PIN");
+            }
+            ROW_KEYS.with(|r| *r.borrow_mut() = if yes { RowKeys::Yes } else { RowKeys::No });
+            yes
+        }
+    }
+}
+
+/// What a key file holds: the raw key (`{"raw": …}`) or, with a PIN, the raw key sealed
+/// with the PIN's key (`{"pin": …}`); base64 either way.
+async fn key_file_text(raw: &[u8]) -> Result<String, VaultError> {
+    let b64 = STANDARD.encode(raw);
+    Ok(match key()? {
+        None => serde_json::json!({ "raw": b64 }),
+        Some(pin) => serde_json::json!({ "pin": seal_with(&pin, &b64).await? }),
+    }
+    .to_string())
+}
+
+/// The raw key a key file holds; a PIN-sealed one needs `pin`.
+async fn raw_of(text: &str, pin: Option<&CryptoKey>) -> Result<Vec<u8>, VaultError> {
+    let v: Value = serde_json::from_str(text).map_err(|e| VaultError::Damaged(e.to_string()))?;
+    let b64 = if let Some(raw) = v.get("raw").and_then(Value::as_str) {
+        raw.to_owned()
+    } else if let Some(sealed) = v.get("pin").and_then(Value::as_str) {
+        open_with(pin.ok_or(VaultError::Locked)?, sealed).await?
+    } else {
+        return Err(VaultError::Damaged("not a key file".into()));
     };
-    let plain = serde_json::to_string(&secret).map_err(|e| VaultError::Damaged(e.to_string()))?;
-    value[SEALED] = Value::String(seal_with(&key, &plain).await?);
+    STANDARD
+        .decode(b64)
+        .map_err(|e| VaultError::Damaged(e.to_string()))
+}
+
+/// An AES-GCM key from raw bytes, not extractable.
+async fn import(raw: &[u8]) -> Result<CryptoKey, VaultError> {
+    let aes = object(&[("name", "AES-GCM".into())])?;
+    let promise = subtle()?
+        .import_key_with_object(
+            "raw",
+            &Uint8Array::from(raw),
+            &aes,
+            false,
+            &usages(&["encrypt", "decrypt"]),
+        )
+        .map_err(unavailable)?;
+    Ok(JsFuture::from(promise)
+        .await
+        .map_err(unavailable)?
+        .unchecked_into())
+}
+
+/// The row key of `id`: from memory, else from its file; `create` makes one when there is
+/// none (a new draft), and it is on disk before anything is sealed with it.
+async fn row_key(id: &str, create: bool) -> Result<CryptoKey, VaultError> {
+    if let Some(k) = CACHE.with(|c| c.borrow().get(id).cloned()) {
+        return Ok(k);
+    }
+    let raw = match key_files::read(id).await {
+        Ok(text) => raw_of(&text, key()?.as_ref()).await?,
+        Err(KeyFileError::Missing(_)) if create => {
+            let raw = match CREATING.with(|c| c.borrow().get(id).cloned()) {
+                Some(raw) => raw,
+                None => {
+                    let raw = random(32)?;
+                    CREATING.with(|c| c.borrow_mut().insert(id.to_owned(), raw.clone()));
+                    raw
+                }
+            };
+            let written = key_files::write(id, &key_file_text(&raw).await?).await;
+            CREATING.with(|c| c.borrow_mut().remove(id));
+            written.map_err(|e| VaultError::KeyFile(e.to_string()))?;
+            MADE_HERE.with(|m| m.borrow_mut().insert(id.to_owned()));
+            raw
+        }
+        Err(KeyFileError::Missing(_)) => return Err(VaultError::KeyGone),
+        Err(e) => return Err(VaultError::KeyFile(e.to_string())),
+    };
+    let k = import(&raw).await?;
+    CACHE.with(|c| c.borrow_mut().insert(id.to_owned(), k.clone()));
+    Ok(k)
+}
+
+/// Deletes the keys of `ids` (delivered or deleted): whatever copies of them IndexedDB's
+/// log still holds can no longer be opened. A key that cannot be deleted now is deleted by
+/// the next [`sweep`].
+pub async fn forget(ids: &[String]) {
+    if ids.is_empty() || !row_keys_available().await {
+        return;
+    }
+    for id in ids {
+        CACHE.with(|c| c.borrow_mut().remove(id));
+        if let Err(e) = key_files::remove(id).await {
+            leptos::logging::warn!("deleting a key: {e}");
+        }
+    }
+}
+
+/// Deletes key files whose draft or record is gone (`live`: the ids still stored), left by
+/// a page killed between a write and its key's deletion, or by the service worker. Files
+/// made by this page, or changed in the last ten minutes (another tab's new draft), stay.
+pub async fn sweep(live: &HashSet<String>) {
+    const RECENT_MS: f64 = 10.0 * 60_000.0;
+    if !row_keys_available().await {
+        return;
+    }
+    let Ok(files) = key_files::list().await else {
+        return;
+    };
+    let now = js_sys::Date::now();
+    for (name, modified) in files {
+        let mine = MADE_HERE.with(|m| m.borrow().contains(&name));
+        if !live.contains(&name) && !mine && now - modified > RECENT_MS {
+            CACHE.with(|c| c.borrow_mut().remove(&name));
+            let _ = key_files::remove(&name).await;
+        }
+    }
+}
+
+/// Rewrites every key file for a PIN being set (`to`: its key) or removed (`from`: the
+/// old PIN's key, `to` none). The records are not touched.
+pub async fn rewrap(from: Option<&CryptoKey>, to: Option<&CryptoKey>) -> Result<(), VaultError> {
+    if !row_keys_available().await {
+        return Ok(());
+    }
+    let files = key_files::list()
+        .await
+        .map_err(|e| VaultError::KeyFile(e.to_string()))?;
+    for (name, _) in files {
+        let text = match key_files::read(&name).await {
+            Ok(t) => t,
+            Err(KeyFileError::Missing(_)) => continue,
+            Err(e) => return Err(VaultError::KeyFile(e.to_string())),
+        };
+        let raw = match raw_of(&text, from).await {
+            Ok(raw) => raw,
+            // Not openable with the old key: left as it is (it opens nothing anyway).
+            Err(VaultError::WrongPin | VaultError::Damaged(_)) => continue,
+            Err(e) => return Err(e),
+        };
+        let b64 = STANDARD.encode(&raw);
+        let new = match to {
+            None => serde_json::json!({ "raw": b64 }),
+            Some(pin) => serde_json::json!({ "pin": seal_with(pin, &b64).await? }),
+        };
+        key_files::write(&name, &new.to_string())
+            .await
+            .map_err(|e| VaultError::KeyFile(e.to_string()))?;
+    }
+    Ok(())
+}
+
+/// Deletes every key (erasing the phone's data).
+pub async fn forget_all() {
+    CACHE.with(|c| c.borrow_mut().clear());
+    if let Err(e) = key_files::remove_all().await {
+        leptos::logging::warn!("erasing keys: {e}");
+    }
+}
+
+/// What is stored in `store` under `id` for `text` (JSON): drafts sealed whole, records
+/// with their answers and author sealed (the rest stays readable for counting and for the
+/// service worker), each with its own row key; receipts with the PIN's key when there is
+/// one. Without row keys here, the PIN's key seals drafts and records too, and without a
+/// PIN either they are stored as they are.
+pub async fn seal(store: &str, id: &str, text: String) -> Result<String, VaultError> {
+    if is_locked() {
+        return Err(VaultError::Locked);
+    }
+    let whole = store == super::idb::DRAFTS;
+    let by_row = store != super::idb::RECEIPTS && row_keys_available().await;
+    let k = if by_row {
+        row_key(id, true).await?
+    } else {
+        match key()? {
+            Some(k) => k,
+            None => return Ok(text),
+        }
+    };
+    let mut value = if whole {
+        let sealed = seal_with(&k, &text).await?;
+        serde_json::json!({ SEALED: sealed })
+    } else {
+        let mut value: Value =
+            serde_json::from_str(&text).map_err(|e| VaultError::Damaged(e.to_string()))?;
+        let Some(secret) = lock::take_secret(&mut value) else {
+            return Ok(text);
+        };
+        let plain =
+            serde_json::to_string(&secret).map_err(|e| VaultError::Damaged(e.to_string()))?;
+        value[SEALED] = Value::String(seal_with(&k, &plain).await?);
+        value
+    };
+    if by_row {
+        value[SEAL_KIND] = Value::String(ROW_SEAL.into());
+    }
     Ok(value.to_string())
 }
 
-/// A stored record's text with its sealed parts opened (unsealed text as it is).
-pub async fn open_record(text: String) -> Result<String, VaultError> {
+/// A stored value's text with its sealed parts opened (an unsealed one as it is); `id` is
+/// its key in the store, `whole` says it is a draft.
+pub async fn open(id: &str, text: String, whole: bool) -> Result<String, VaultError> {
     let mut value: Value = match serde_json::from_str(&text) {
         Ok(v) => v,
         Err(_) => return Ok(text), // damaged: decoding reports it
@@ -246,32 +482,22 @@ pub async fn open_record(text: String) -> Result<String, VaultError> {
     let Some(sealed) = lock::sealed_text(&value).map(str::to_owned) else {
         return Ok(text);
     };
-    let key = key()?.ok_or(VaultError::Locked)?;
-    let plain = open_with(&key, &sealed).await?;
+    let k = if lock::is_row_sealed(&value) {
+        row_key(id, false).await?
+    } else {
+        key()?.ok_or(VaultError::Locked)?
+    };
+    let plain = open_with(&k, &sealed).await?;
+    if whole {
+        return Ok(plain);
+    }
     let secret: Secret =
         serde_json::from_str(&plain).map_err(|e| VaultError::Damaged(e.to_string()))?;
+    if let Some(obj) = value.as_object_mut() {
+        obj.remove(SEAL_KIND);
+    }
     lock::put_secret(&mut value, secret);
     Ok(value.to_string())
-}
-
-/// What is stored for a draft: with a PIN, all of it sealed (`{"sealed": …}`).
-pub async fn seal_whole(text: String) -> Result<String, VaultError> {
-    let Some(key) = key()? else { return Ok(text) };
-    let sealed = seal_with(&key, &text).await?;
-    Ok(serde_json::json!({ SEALED: sealed }).to_string())
-}
-
-/// A stored draft's text, opened if sealed.
-pub async fn open_whole(text: String) -> Result<String, VaultError> {
-    let sealed = match serde_json::from_str::<Value>(&text) {
-        Ok(v) => match lock::sealed_text(&v) {
-            Some(s) => s.to_owned(),
-            None => return Ok(text),
-        },
-        Err(_) => return Ok(text),
-    };
-    let key = key()?.ok_or(VaultError::Locked)?;
-    open_with(&key, &sealed).await
 }
 
 /// Whether a stored value is sealed.
@@ -294,11 +520,7 @@ pub async fn open_rows(
             out.push((key, Ok(text)));
             continue;
         }
-        let opened = if whole {
-            open_whole(text.clone()).await
-        } else {
-            open_record(text.clone()).await
-        };
+        let opened = open(&key, text.clone(), whole).await;
         out.push((key, opened.map_err(|e| (e, text))));
     }
     out

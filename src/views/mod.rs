@@ -137,6 +137,11 @@ fn reveal() {
 #[component]
 fn Unlocked() -> impl IntoView {
     AppState::provide();
+    // Keys of drafts and records that are gone, once the start is over.
+    set_timeout(
+        || leptos::task::spawn_local(crate::pin::sweep_keys()),
+        std::time::Duration::from_secs(5),
+    );
     later(|| {
         view! {
             <Router>

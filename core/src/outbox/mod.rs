@@ -71,9 +71,10 @@ impl OutboxEntry {
         receipt_key(self.envelope.created_at, &self.envelope.id)
     }
 
-    /// A delivered record whose receipt shows only "Rapport envoyé" and its day.
+    /// A delivered record whose receipt shows only "Rapport envoyé" and its day: one that
+    /// kept no form. The receipt itself carries no flag saying it was discreet.
     pub fn is_discreet_receipt(&self) -> bool {
-        self.discreet && matches!(self.state, DeliveryState::Delivered(_))
+        matches!(self.state, DeliveryState::Delivered(_)) && self.envelope.form_id.is_empty()
     }
 
     /// Applies `event`. On delivery the payload leaves the device and the receipt stays,
@@ -96,11 +97,18 @@ impl OutboxEntry {
                 self.envelope.author = crate::record::Author::default();
                 self.envelope.device_id.clear();
                 if self.discreet {
+                    // Only what the outbox needs: the id (a replay is still known) and the
+                    // day. No form, no time, no level or urgency, no flag, no server text
+                    // (it holds the server's time of receipt).
                     self.envelope.kind.clear();
                     self.envelope.form_id.clear();
                     self.envelope.form_version.clear();
                     self.envelope.created_at = start_of_day(self.envelope.created_at);
                     self.envelope.updated_at = self.envelope.created_at;
+                    self.discreet = false;
+                    self.urgent = false;
+                    receipt.at = start_of_day(receipt.at);
+                    receipt.server.clear();
                 }
                 receipt.server.truncate(
                     receipt
@@ -488,6 +496,7 @@ mod tests {
         e.envelope.created_at = at;
         e.envelope.updated_at = at + 60_000;
         e.discreet = true;
+        e.urgent = true;
         let queued = e.clone();
         e.apply(&Event::SendStarted, &p);
         e.apply(&Event::Restarted, &p);
@@ -497,8 +506,21 @@ mod tests {
         );
         assert!(!e.is_discreet_receipt());
         e.apply(&Event::SendStarted, &p);
-        e.apply(&delivered("ok"), &p);
+        e.apply(
+            &Event::Acknowledged(Receipt {
+                at: at + 3_723_456,
+                status: 201,
+                server: r#"{"received_at": 1795455548000}"#.into(),
+            }),
+            &p,
+        );
         assert!(e.is_discreet_receipt());
+        let DeliveryState::Delivered(r) = &e.state else {
+            panic!("delivered")
+        };
+        assert_eq!(r.at, 1_795_392_000_000, "delivered that day, no time");
+        assert!(r.server.is_empty(), "nor the server's time of receipt");
+        assert!(!e.urgent && !e.discreet, "no level, no urgency, no flag");
         assert!(e.envelope.form_id.is_empty() && e.envelope.kind.is_empty());
         assert!(e.envelope.form_version.is_empty());
         assert_eq!(
@@ -517,10 +539,14 @@ mod tests {
         plain.apply(&delivered("ok"), &p);
         assert_eq!(plain.envelope.form_id, "note");
         assert_eq!(plain.envelope.created_at, at);
-        // Stored and read back, the flag stays; an ordinary entry does not write it.
+        assert!(!plain.is_discreet_receipt());
+        // Stored and read back, it is still told apart by its missing form alone.
         let text = serde_json::to_string(&e).unwrap();
-        assert_eq!(serde_json::from_str::<OutboxEntry>(&text).unwrap(), e);
-        assert!(!serde_json::to_string(&plain).unwrap().contains("discreet"));
+        assert!(!text.contains("discreet") && !text.contains("urgent"), "{text}");
+        assert!(!text.contains("received_at"), "{text}");
+        let back = serde_json::from_str::<OutboxEntry>(&text).unwrap();
+        assert_eq!(back, e);
+        assert!(back.is_discreet_receipt());
     }
 
     #[test]
