@@ -192,27 +192,49 @@ export function idbPutMany(page, store, pairs) {
  * read in one transaction (a flush moving a record between the two is seen whole or not).
  */
 export async function outboxEntries(page) {
-  const stored = await page.evaluate(
-    () =>
-      new Promise((ok, fail) => {
-        const open = indexedDB.open('vigie', 3);
-        open.onerror = () => fail(open.error);
-        open.onsuccess = () => {
-          const db = open.result;
-          const tx = db.transaction(['outbox', 'receipts'], 'readonly');
-          const reads = ['outbox', 'receipts'].map((s) => tx.objectStore(s).getAll());
-          tx.oncomplete = () => {
-            db.close();
-            ok(reads.flatMap((r) => r.result));
-          };
-          tx.onerror = () => {
-            db.close();
-            fail(tx.error);
-          };
+  const stored = await page.evaluate(async () => {
+    const rows = await new Promise((ok, fail) => {
+      const open = indexedDB.open('vigie', 3);
+      open.onerror = () => fail(open.error);
+      open.onsuccess = () => {
+        const db = open.result;
+        const tx = db.transaction(['outbox', 'receipts'], 'readonly');
+        const reads = ['outbox', 'receipts'].map((s) => tx.objectStore(s).getAll());
+        tx.oncomplete = () => {
+          db.close();
+          ok(reads.flatMap((r) => r.result));
         };
-      })
-  );
-  return stored.map((value) => JSON.parse(value));
+        tx.onerror = () => {
+          db.close();
+          fail(tx.error);
+        };
+      };
+    });
+    // A record sealed with its own key (no PIN) is opened as the service worker opens it.
+    const bytes = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const out = [];
+    for (const text of rows) {
+      const e = JSON.parse(text);
+      if (e.seal === 'row' && typeof e.sealed === 'string') {
+        try {
+          const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('vigie-keys');
+          const held = JSON.parse(await (await (await dir.getFileHandle(e.envelope.id)).getFile()).text());
+          const key = await crypto.subtle.importKey('raw', bytes(held.raw), 'AES-GCM', false, ['decrypt']);
+          const b = bytes(e.sealed);
+          const secret = JSON.parse(new TextDecoder().decode(
+            await crypto.subtle.decrypt({ name: 'AES-GCM', iv: b.slice(0, 12) }, key, b.slice(12))));
+          Object.assign(e.envelope, secret);
+          delete e.sealed;
+          delete e.seal;
+        } catch (err) {
+          e.openError = String(err);
+        }
+      }
+      out.push(e);
+    }
+    return out;
+  });
+  return stored;
 }
 
 /** A phone (360×640) set up by a coordinator's link for `backend`, the app cached for offline. */

@@ -51,7 +51,7 @@ async function note(page, text, pin) {
 
 async function setPin(page, pin) {
   await page.goto(server.url + '/settings');
-  await page.getByLabel('Nouveau code PIN (4 à 8 chiffres)').fill(pin);
+  await page.getByLabel('Nouveau code PIN (6 à 8 chiffres)').fill(pin);
   await page.getByLabel('Confirmez : le même code, encore une fois').fill(pin);
   await page.getByRole('button', { name: 'Activer le code' }).click();
   await page.getByText('Code PIN activé.', { exact: false }).waitFor();
@@ -83,12 +83,12 @@ test('with a PIN, stored reports are unreadable, the app opens locked, and repor
 
   // A mismatch is refused in words; then the PIN is set.
   await page.goto(server.url + '/settings');
-  await page.getByLabel('Nouveau code PIN (4 à 8 chiffres)').fill('2580');
-  await page.getByLabel('Confirmez : le même code, encore une fois').fill('2581');
+  await page.getByLabel('Nouveau code PIN (6 à 8 chiffres)').fill('258013');
+  await page.getByLabel('Confirmez : le même code, encore une fois').fill('258014');
   await page.getByRole('button', { name: 'Activer le code' }).click();
   await page.getByText('Les deux codes ne sont pas les mêmes.').waitFor();
-  await setPin(page, '2580');
-  await note(page, 'Après le code : une femme agressée près du marché', '2580');
+  await setPin(page, '258013');
+  await note(page, 'Après le code : une femme agressée près du marché', '258013');
 
   // What was there before and what came after: none of it readable at rest.
   const raw = await stored(page);
@@ -106,14 +106,14 @@ test('with a PIN, stored reports are unreadable, the app opens locked, and repor
   assert.equal(await page.getByTestId('pending').count(), 0);
   // A slip is not a wrong PIN.
   await unlock(page, '');
-  await page.getByText('Le code doit avoir 4 à 8 chiffres.').waitFor();
-  await unlock(page, '1111');
+  await page.getByText('Tapez votre code : des chiffres seulement.').waitFor();
+  await unlock(page, '111111');
   await page.getByText('Code incorrect. Encore 4 essais.').waitFor();
-  await unlock(page, '2580');
+  await unlock(page, '258013');
   await page.getByRole('heading', { name: 'Mes rapports' }).waitFor();
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=my-report]').length === 2);
   // The draft comes back whole.
-  await open(page, '/', '2580');
+  await open(page, '/', '258013');
   await page.getByTestId('drafts').getByRole('link', { name: /Signalement d'incident/ }).click();
   assert.equal(await page.getByLabel('Village / quartier').inputValue(), 'Loulouni, quartier du marché');
 
@@ -127,15 +127,19 @@ test('with a PIN, stored reports are unreadable, the app opens locked, and repor
   assert.equal(text.split('Après le code : une femme agressée près du marché').length - 1, 1);
 
   // "Verrouiller" in Settings; then the PIN is removed and the app opens without it.
-  await open(page, '/settings', '2580');
+  await open(page, '/settings', '258013');
   await page.getByRole('button', { name: 'Verrouiller' }).click();
   await page.getByRole('heading', { name: 'Vigie est verrouillée' }).waitFor();
-  await unlock(page, '2580');
+  await unlock(page, '258013');
   await page.getByRole('button', { name: 'Retirer le code' }).click();
   await page.getByText('Code PIN retiré.').waitFor();
   await page.reload();
   await page.getByRole('heading', { name: 'Paramètres' }).waitFor();
-  assert.ok((await stored(page)).includes('Loulouni'), 'the draft is stored in clear again');
+  // The draft is read back without a PIN, yet still not stored in clear: every draft and
+  // record is sealed with a key of its own.
+  await page.goto(server.url + '/');
+  await page.getByTestId('drafts').getByRole('link', { name: /Signalement d'incident/ }).waitFor();
+  assert.ok(!(await stored(page)).includes('Loulouni'), 'the draft is not stored in clear');
   assert.deepEqual(problems.consoleErrors, []);
   await ctx.close();
 });
@@ -145,15 +149,15 @@ test('five wrong PINs offer to erase the phone, after saying what has not left',
     mode: 'generic_json', base: server.url + '/api', token: TOKEN,
   });
   await ctx.setOffline(true);
-  await setPin(page, '97531');
-  await note(page, 'Un rapport qui ne partira pas', '97531');
+  await setPin(page, '975310');
+  await note(page, 'Un rapport qui ne partira pas', '975310');
   await page.reload();
   for (const left of ['4 essais', '3 essais', '2 essais', '1 essai']) {
-    await unlock(page, '00000');
+    await unlock(page, '000000');
     await page.getByText(`Code incorrect. Encore ${left}.`).waitFor();
   }
   assert.equal(await page.getByRole('button', { name: 'Effacer les données de ce téléphone' }).count(), 0);
-  await unlock(page, '00000');
+  await unlock(page, '000000');
   await page.getByText("Trop d'essais incorrects.", { exact: false }).first().waitFor();
   // The count survives a restart.
   await page.reload();
@@ -170,8 +174,8 @@ test('after three minutes in the background the PIN is asked again; a short abse
   const { ctx, page } = await configuredPhone(browser, server.url, {
     mode: 'generic_json', base: server.url + '/api', token: TOKEN,
   });
-  await setPin(page, '4826');
-  await open(page, '/', '4826');
+  await setPin(page, '482610');
+  await open(page, '/', '482610');
   await page.getByRole('link', { name: 'Signaler un incident' }).waitFor();
   // The phone goes to the background, then comes back `minutes` later.
   const away = (minutes) =>
@@ -190,7 +194,7 @@ test('after three minutes in the background the PIN is asked again; a short abse
   await away(4);
   await page.getByRole('heading', { name: 'Vigie est verrouillée' }).waitFor();
   // Home offers to lock before handing the phone over.
-  await unlock(page, '4826');
+  await unlock(page, '482610');
   await page.getByRole('button', { name: 'Verrouiller' }).click();
   await page.getByRole('heading', { name: 'Vigie est verrouillée' }).waitFor();
   await ctx.close();
@@ -203,7 +207,7 @@ test('a PIN set in one tab locks the other tabs too', async () => {
   const other = await ctx.newPage();
   await other.goto(server.url + '/mine');
   await other.getByRole('heading', { name: 'Mes rapports' }).waitFor();
-  await setPin(page, '3690');
+  await setPin(page, '369021');
   await other.getByRole('heading', { name: 'Vigie est verrouillée' }).waitFor();
   await ctx.close();
 });

@@ -6,7 +6,8 @@
 use serde_json::json;
 use uuid::Uuid;
 use vigie::adapters::draft_store;
-use vigie::adapters::idb::{self, DRAFTS, OUTBOX, RECEIPTS};
+use vigie::adapters::idb::{self, Op, DRAFTS, OUTBOX, RECEIPTS};
+use vigie::adapters::key_files;
 use vigie::adapters::outbox_store::IdbOutbox;
 use vigie::adapters::vault::{self, Mode, VaultError};
 use vigie_core::drafts::Draft;
@@ -38,6 +39,7 @@ async fn reset() {
     for s in [OUTBOX, DRAFTS, RECEIPTS] {
         idb::clear(s).await.expect("clear");
     }
+    vault::forget_all().await;
 }
 
 async fn raw_texts() -> String {
@@ -117,5 +119,99 @@ async fn with_a_pin_the_outbox_and_drafts_are_stored_unreadable_and_read_back_wh
     let view = IdbOutbox.view(50).await.expect("view");
     assert!(view.loaded.pending.is_empty());
     assert_eq!(view.loaded.unreadable.len(), 1);
+    reset().await;
+}
+
+#[wasm_bindgen_test]
+async fn without_a_pin_each_record_has_its_own_key_and_delivery_destroys_it() {
+    reset().await;
+    let entry = record(11);
+    let id = entry.envelope.id.to_string();
+    IdbOutbox.enqueue(&entry).await.expect("enqueue");
+    let mut draft = Draft::note(Uuid::from_u128(12), 3);
+    draft.set_note_text(SECRET, 4);
+    draft_store::save(&draft).await.expect("draft");
+    // Nothing readable in IndexedDB, with or without a PIN.
+    let stored = raw_texts().await;
+    assert!(
+        !stored.contains("Loulouni") && !stored.contains("Awa"),
+        "{stored}"
+    );
+    let sealed_copy = idb::get(OUTBOX, &id).await.expect("get").expect("stored");
+    assert!(key_files::read(&id).await.expect("its key").contains("raw"));
+    // Read back whole.
+    let view = IdbOutbox.view(50).await.expect("view");
+    assert_eq!(view.loaded.pending, vec![entry.clone()]);
+    // Delivered: the record leaves the outbox, and its key goes with it…
+    idb::write(&[
+        Op::Delete {
+            store: OUTBOX,
+            key: id.clone(),
+        },
+        Op::Put {
+            store: RECEIPTS,
+            key: entry.receipt_key(),
+            value: "{}".into(),
+        },
+    ])
+    .await
+    .expect("deliver");
+    assert!(matches!(
+        key_files::read(&id).await,
+        Err(key_files::KeyFileError::Missing(_))
+    ));
+    // …so a copy of what was stored (as IndexedDB's log keeps it) opens for no one.
+    assert_eq!(
+        vault::open(&id, sealed_copy, false).await.err(),
+        Some(VaultError::KeyGone)
+    );
+    // A record reopened as a draft keeps its key: one id, moved between stores.
+    let draft_id = draft.id.to_string();
+    idb::write(&[
+        Op::Delete {
+            store: DRAFTS,
+            key: draft_id.clone(),
+        },
+        Op::Put {
+            store: OUTBOX,
+            key: draft_id.clone(),
+            value: serde_json::to_string(&record(12)).expect("json"),
+        },
+    ])
+    .await
+    .expect("finalise");
+    assert!(key_files::read(&draft_id).await.is_ok());
+    reset().await;
+}
+
+#[wasm_bindgen_test]
+async fn a_pin_set_later_closes_what_was_written_before_it() {
+    reset().await;
+    let entry = record(21);
+    let id = entry.envelope.id.to_string();
+    IdbOutbox
+        .enqueue(&entry)
+        .await
+        .expect("enqueue before the PIN");
+    let (_, key) = vault::create("258013").await.expect("create");
+    vault::set_mode(Mode::Unlocked(key.clone()));
+    vault::rewrap(None, Some(&key)).await.expect("rewrap");
+    let file = key_files::read(&id).await.expect("key file");
+    assert!(file.contains("\"pin\"") && !file.contains("raw"), "{file}");
+    // Without the PIN's key (a copy of the profile), the record written before does not open.
+    vault::set_mode(Mode::Open);
+    let view = IdbOutbox.view(50).await.expect("view");
+    assert!(view.loaded.pending.is_empty());
+    assert_eq!(view.loaded.unreadable.len(), 1);
+    // With it, it does; and removing the PIN gives the key back in clear.
+    vault::set_mode(Mode::Unlocked(key.clone()));
+    let view = IdbOutbox.view(50).await.expect("view");
+    assert_eq!(view.loaded.pending, vec![entry]);
+    vault::rewrap(Some(&key), None).await.expect("unwrap");
+    vault::set_mode(Mode::Open);
+    assert_eq!(
+        IdbOutbox.view(50).await.expect("view").loaded.pending.len(),
+        1
+    );
     reset().await;
 }

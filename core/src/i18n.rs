@@ -285,6 +285,16 @@ catalogue! {
         "No service has been received from the coordination yet. It will appear here after a connection."
     ),
     ReferralsAfterReport => ("Voir les services d'aide à proposer", "See the support services to offer"),
+    ReferralsHere => ("Services d'aide à proposer ici", "Support services to offer here"),
+    ReferralsHereCercle => (
+        "Aucun service publié pour cette commune : voici ceux du cercle.",
+        "No service published for this commune: here are the cercle's."
+    ),
+    ReferralsHereAll => (
+        "Aucun service publié près d'ici : voici tous les services connus.",
+        "No service published near here: here are all the known services."
+    ),
+    ReferralsCall => ("Appeler", "Call"),
     Correct => ("Corriger", "Correct"),
     TranslationRefused => (
         "La traduction publiée par la coordination a été refusée : {why}",
@@ -296,14 +306,15 @@ catalogue! {
         "Sur un téléphone partagé, un code PIN cache les brouillons, « Mes rapports » et la boîte d'envoi, et chiffre ce qui n'est pas encore parti. Sans le code, personne ne peut les lire. Les rapports partent quand l'application est ouverte et déverrouillée.",
         "On a shared phone, a PIN hides drafts, \"My reports\" and the outbox, and encrypts what has not left yet. Without the PIN nobody can read them. Reports are sent while the app is open and unlocked."
     ),
-    PinNew => ("Nouveau code PIN (4 à 8 chiffres)", "New PIN (4 to 8 digits)"),
+    PinNew => ("Nouveau code PIN (6 à 8 chiffres)", "New PIN (6 to 8 digits)"),
     PinAgain => ("Confirmez : le même code, encore une fois", "Confirm: the same PIN again"),
     PinSet => ("Activer le code", "Turn the PIN on"),
     PinRemove => ("Retirer le code", "Turn the PIN off"),
     PinIsOn => ("Le code PIN est activé.", "The PIN is on."),
     PinSaved => ("Code PIN activé. Retenez-le : sans lui, les rapports non envoyés ne peuvent pas être lus.", "PIN turned on. Remember it: without it, unsent reports cannot be read."),
     PinRemoved => ("Code PIN retiré.", "PIN turned off."),
-    PinShape => ("Le code doit avoir 4 à 8 chiffres.", "The PIN must be 4 to 8 digits."),
+    PinShape => ("Le code doit avoir 6 à 8 chiffres.", "The PIN must be 6 to 8 digits."),
+    PinSlip => ("Tapez votre code : des chiffres seulement.", "Type your PIN: digits only."),
     PinMismatch => ("Les deux codes ne sont pas les mêmes.", "The two PINs are not the same."),
     PinWorking => ("Un instant…", "One moment…"),
     PinFailed => ("Le code n'a pas pu être enregistré. Rien n'a changé.", "The PIN could not be saved. Nothing changed."),

@@ -78,6 +78,47 @@ pub fn entry(v: &Json) -> Option<Referral> {
     })
 }
 
+/// How near to a report's place the services [`near`] gives are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Nearness {
+    /// In the report's commune.
+    Commune,
+    /// In its cercle (none in the commune itself).
+    Cercle,
+    /// Anywhere (none in its cercle, or no place given): the whole directory.
+    Anywhere,
+}
+
+/// The services to offer for a report in `commune` (a P-code, or empty): those of the
+/// commune if there are any, else of its cercle, else all of them; services published for
+/// no commune (national lines) come with each.
+pub fn near<'a>(list: &'a [Referral], commune: &str) -> (Vec<&'a Referral>, Nearness) {
+    let national = |r: &&Referral| r.commune.is_empty();
+    let pick = |prefix: &str| -> Vec<&'a Referral> {
+        let mut local: Vec<&Referral> = list
+            .iter()
+            .filter(|r| !r.commune.is_empty() && r.commune.starts_with(prefix))
+            .collect();
+        if !local.is_empty() {
+            local.extend(list.iter().filter(national));
+        }
+        local
+    };
+    if commune.len() >= 8 {
+        let here = pick(commune);
+        if !here.is_empty() {
+            return (here, Nearness::Commune);
+        }
+    }
+    if commune.len() >= 6 {
+        let cercle = pick(&commune[..6]);
+        if !cercle.is_empty() {
+            return (cercle, Nearness::Cercle);
+        }
+    }
+    (list.iter().collect(), Nearness::Anywhere)
+}
+
 /// Reads the backend's answer: the valid entries and how many were left out. `Err` when
 /// the answer as a whole is unusable (the cached directory stays).
 pub fn read(result: &HttpResult) -> Result<(Vec<Referral>, usize), String> {
@@ -116,6 +157,51 @@ mod tests {
         assert_eq!(good[0].tel_href(), "tel:+22320000000");
         assert_eq!(good[0].commune_name(), Some("Kadiolo"));
         assert!(parse(&json!({"autre": 1})).is_err());
+    }
+
+    #[test]
+    fn the_services_nearest_the_report_come_first() {
+        let r = |name: &str, commune: &str| Referral {
+            service: "Santé".into(),
+            name: name.into(),
+            commune: commune.into(),
+            phone: "+223 20 00 00 00".into(),
+            hours: String::new(),
+        };
+        let list = vec![
+            r("CSRéf Kadiolo", "ML030204"),
+            r("CSCom Loulouni", "ML030203"),
+            r("Hôpital Kayes", "ML010101"),
+            r("Ligne nationale", ""),
+        ];
+        let names = |(found, how): (Vec<&Referral>, Nearness)| {
+            (
+                found.iter().map(|r| r.name.clone()).collect::<Vec<_>>(),
+                how,
+            )
+        };
+        assert_eq!(
+            names(near(&list, "ML030204")),
+            (
+                vec!["CSRéf Kadiolo".into(), "Ligne nationale".into()],
+                Nearness::Commune
+            )
+        );
+        // Another commune of the cercle: the cercle's services.
+        assert_eq!(
+            names(near(&list, "ML030201")),
+            (
+                vec![
+                    "CSRéf Kadiolo".into(),
+                    "CSCom Loulouni".into(),
+                    "Ligne nationale".into()
+                ],
+                Nearness::Cercle
+            )
+        );
+        assert_eq!(near(&list, "ML050101").1, Nearness::Anywhere);
+        assert_eq!(near(&list, "").0.len(), 4);
+        assert_eq!(near(&[], "ML030204"), (vec![], Nearness::Anywhere));
     }
 
     #[test]

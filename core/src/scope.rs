@@ -119,7 +119,14 @@ mod tests {
 
     #[test]
     fn anything_but_p_codes_is_refused() {
-        for bad in ["ML1", "ML01010", "ML0101010101", "FR01", "ML01,Kadiolo", "ML0x"] {
+        for bad in [
+            "ML1",
+            "ML01010",
+            "ML0101010101",
+            "FR01",
+            "ML01,Kadiolo",
+            "ML0x",
+        ] {
             assert!(
                 matches!(Scope::parse(bad), Err(ScopeError::NotACode(_))),
                 "{bad}"

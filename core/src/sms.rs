@@ -140,7 +140,10 @@ pub fn for_record(
         .collect();
     let answers = payload.as_object().cloned().unwrap_or_default();
     let codes = if crate::forms::discreet_receipt(def, &answers, today)
-        || categories.iter().chain(&precise).any(|c| is_sensitive_code(c))
+        || categories
+            .iter()
+            .chain(&precise)
+            .any(|c| is_sensitive_code(c))
     {
         Vec::new()
     } else if precise.is_empty() {
@@ -354,7 +357,11 @@ mod tests {
             normalise("VIGIE ROUGE 23/11 Kadiolo #1A2B3C4D")
         );
         let alert = parse("VIGIE ROUGE 23/11 Kadiolo #1a2b3c4d").unwrap();
-        let places = ["Sikasso".to_owned(), "Kadiolo".to_owned(), "ML030204".to_owned()];
+        let places = [
+            "Sikasso".to_owned(),
+            "Kadiolo".to_owned(),
+            "ML030204".to_owned(),
+        ];
         assert_eq!(contradiction(&alert, "rouge", &places), None);
         assert!(contradiction(&alert, "jaune", &places).is_some());
         let elsewhere = ["Kayes".to_owned(), "Diéma".to_owned()];

@@ -21,9 +21,9 @@ use vigie_core::protocol::{
 use vigie_core::record::{Envelope, MAX_SHORT_TEXT};
 
 use crate::auth::{DeviceToken, SmsGateway};
-use crate::tokens::Holder;
 use crate::plans::Put;
 use crate::store::{Receiver, Stored};
+use crate::tokens::Holder;
 
 /// Every refusal of the API: an [`ErrorBody`] with the code's status.
 #[derive(Debug)]

@@ -204,8 +204,8 @@ fn token_command(cmd: TokenCommand) -> Result<(), String> {
         } => {
             let db = db::open(&data.data_dir).map_err(|e| e.to_string())?;
             let token = tokens::generate().map_err(|e| format!("no randomness: {e}"))?;
-            let id = tokens::add(&db, label.trim(), role, &scope, &token)
-                .map_err(|e| e.to_string())?;
+            let id =
+                tokens::add(&db, label.trim(), role, &scope, &token).map_err(|e| e.to_string())?;
             eprintln!(
                 "token {id} created for \"{}\" (scope: {scope}); it is shown only now:",
                 label.trim()

@@ -104,8 +104,8 @@ pub fn add(
 
 /// Every token ever created, oldest first.
 pub fn list(db: &Connection) -> Result<Vec<TokenInfo>, DbError> {
-    let mut stmt =
-        db.prepare("SELECT id, label, role, created_at, revoked_at, scope FROM tokens ORDER BY id")?;
+    let mut stmt = db
+        .prepare("SELECT id, label, role, created_at, revoked_at, scope FROM tokens ORDER BY id")?;
     let rows = stmt.query_map([], |r| {
         Ok(TokenInfo {
             id: r.get(0)?,
@@ -168,7 +168,14 @@ mod tests {
         let db = db();
         let t = generate().unwrap();
         assert_eq!(t.len(), 43);
-        let id = add(&db, "Moniteur Bougouni 12", Role::Device, &Scope::National, &t).unwrap();
+        let id = add(
+            &db,
+            "Moniteur Bougouni 12",
+            Role::Device,
+            &Scope::National,
+            &t,
+        )
+        .unwrap();
         let stored: String = db
             .query_row("SELECT hash FROM tokens WHERE id = ?1", [id], |r| r.get(0))
             .unwrap();
@@ -200,14 +207,27 @@ mod tests {
         let db = db();
         let local = Scope::parse("ML0302,ML040101").unwrap();
         add(&db, "Médiateur Kadiolo", Role::Device, &local, "t-local").unwrap();
-        add(&db, "Passerelle", Role::SmsGateway, &Scope::National, "t-sms").unwrap();
-        assert_eq!(check(&db, "t-local", Role::Device).unwrap().unwrap().scope, local);
+        add(
+            &db,
+            "Passerelle",
+            Role::SmsGateway,
+            &Scope::National,
+            "t-sms",
+        )
+        .unwrap();
+        assert_eq!(
+            check(&db, "t-local", Role::Device).unwrap().unwrap().scope,
+            local
+        );
         assert!(check(&db, "t-sms", Role::Device).unwrap().is_none());
         assert!(check(&db, "t-sms", Role::SmsGateway).unwrap().is_some());
         assert!(check(&db, "t-local", Role::SmsGateway).unwrap().is_none());
         // A scope damaged by hand holds nothing rather than everything.
-        db.execute("UPDATE tokens SET scope = 'Kadiolo' WHERE label = 'Médiateur Kadiolo'", [])
-            .unwrap();
+        db.execute(
+            "UPDATE tokens SET scope = 'Kadiolo' WHERE label = 'Médiateur Kadiolo'",
+            [],
+        )
+        .unwrap();
         let damaged = check(&db, "t-local", Role::Device).unwrap().unwrap().scope;
         assert!(!damaged.contains("ML030201") && !damaged.is_national());
         let listed = list(&db).unwrap();

@@ -14,12 +14,7 @@ fn put_as(srv: &Server, token: &str, base: Option<&str>, plan: &Value) -> common
     let body = json!({"base_rev": base, "plan": plan, "device_id": "tel",
         "author": {"name": "Awa Traoré", "role": "secrétaire"}});
     let id = plan["id"].as_str().unwrap_or_default();
-    srv.with_token(
-        "PUT",
-        &format!("/api/plans/{id}"),
-        token,
-        &body.to_string(),
-    )
+    srv.with_token("PUT", &format!("/api/plans/{id}"), token, &body.to_string())
 }
 
 fn plan(id: &str, commune: &str, conflict: &str) -> Value {
@@ -96,7 +91,13 @@ fn a_scoped_token_sees_and_changes_only_its_own_communes_plans() {
     );
     // Its own token goes on as before.
     assert_eq!(
-        put_as(&srv, &kadiolo, Some("1"), &plan(A, "ML030201", "Conflit réglé")).status,
+        put_as(
+            &srv,
+            &kadiolo,
+            Some("1"),
+            &plan(A, "ML030201", "Conflit réglé")
+        )
+        .status,
         200
     );
 }
@@ -106,7 +107,14 @@ fn a_bad_scope_is_refused_at_creation_and_tokens_are_listed_with_theirs() {
     let srv = Server::start(&[]);
     let data = srv.data.to_string_lossy().into_owned();
     let (ok, _, err) = common::cli(&[
-        "token", "add", "--label", "x", "--scope", "Kadiolo", "--data-dir", &data,
+        "token",
+        "add",
+        "--label",
+        "x",
+        "--scope",
+        "Kadiolo",
+        "--data-dir",
+        &data,
     ]);
     assert!(!ok);
     assert!(err.contains("P-code"), "{err}");

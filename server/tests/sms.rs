@@ -115,7 +115,10 @@ fn only_a_gateway_token_posts_sms() {
     let srv = Server::start(&[]);
     let body = json!({"from": "+22300000000", "text": "VIGIE ROUGE 23/11 Kadiolo #1a2b3c4d"});
     let by_phone = srv.with_token("POST", "/api/sms", DEVICE, &body.to_string());
-    assert_eq!(by_phone.status, 401, "a device token cannot invent a sender");
+    assert_eq!(
+        by_phone.status, 401,
+        "a device token cannot invent a sender"
+    );
     assert_eq!(waiting(&srv), 0);
     let stored = srv.add_token("Passerelle Orange", "sms-gateway", "national");
     let by_gateway = srv.with_token("POST", "/api/sms", &stored, &body.to_string());
@@ -130,10 +133,19 @@ fn only_a_gateway_token_posts_sms() {
 fn the_same_alert_from_another_number_or_case_is_one_alert() {
     let srv = Server::start(&[]);
     let text = "VIGIE ROUGE 23/11 Kadiolo PHY-04 #1a2b3c4d";
-    assert_eq!(sms_from(&srv, "+22376000001", text)["duplicate"], json!(false));
-    assert_eq!(sms_from(&srv, "+22366000002", text)["duplicate"], json!(true));
+    assert_eq!(
+        sms_from(&srv, "+22376000001", text)["duplicate"],
+        json!(false)
+    );
+    assert_eq!(
+        sms_from(&srv, "+22366000002", text)["duplicate"],
+        json!(true)
+    );
     let lower = "vigie  rouge 23/11 kadiolo phy-04 #1A2B3C4D";
-    assert_eq!(sms_from(&srv, "+22376000003", lower)["duplicate"], json!(true));
+    assert_eq!(
+        sms_from(&srv, "+22376000003", lower)["duplicate"],
+        json!(true)
+    );
     assert_eq!(waiting(&srv), 1);
     // An unreadable text is the same only from the same number.
     sms_from(&srv, "+22370000000", "il y a des tirs");
@@ -155,14 +167,25 @@ fn an_sms_that_contradicts_its_record_is_kept_and_flagged_not_attached() {
     let got = sms(&srv, "VIGIE JAUNE 23/11 Kayes #9f8e7d6c");
     assert_eq!(got["conflict"], json!(true));
     let page = srv.coord_get("/coord/").text();
-    assert_eq!(page.matches("data-testid=\"sms-conflict\"").count(), 2, "{page}");
+    assert_eq!(
+        page.matches("data-testid=\"sms-conflict\"").count(),
+        2,
+        "{page}"
+    );
     assert!(page.contains("Ne correspond pas au rapport"));
     // The one that agrees completes it.
-    assert_eq!(sms(&srv, "VIGIE JAUNE 23/11 Kadiolo #9f8e7d6c")["completed"], json!(true));
+    assert_eq!(
+        sms(&srv, "VIGIE JAUNE 23/11 Kadiolo #9f8e7d6c")["completed"],
+        json!(true)
+    );
     // An SMS first, then a record that says otherwise: flagged when the record arrives.
     let got = sms(&srv, "VIGIE ROUGE 23/11 Kadiolo #1a2b3c4d");
     assert_eq!(got["conflict"], json!(false));
     record_at(&srv, FIRST, "rouge", "ML010101");
     let page = srv.coord_get("/coord/").text();
-    assert_eq!(page.matches("data-testid=\"sms-conflict\"").count(), 3, "{page}");
+    assert_eq!(
+        page.matches("data-testid=\"sms-conflict\"").count(),
+        3,
+        "{page}"
+    );
 }

@@ -309,8 +309,9 @@ fn gone(ops: &[Op]) -> Vec<String> {
             _ => None,
         })
         .filter(|k| {
-            !ops.iter()
-                .any(|op| matches!(op, Op::Put { store, key, .. } if sealed_store(store) && key == k))
+            !ops.iter().any(
+                |op| matches!(op, Op::Put { store, key, .. } if sealed_store(store) && key == k),
+            )
         })
         .collect();
     out.sort_unstable();

@@ -62,7 +62,9 @@ async fn folder() -> Result<JsValue, KeyFileError> {
     if storage.is_undefined()
         || !Reflect::get(&storage, &"getDirectory".into()).is_ok_and(|f| f.is_function())
     {
-        return Err(KeyFileError::Unavailable("navigator.storage.getDirectory".into()));
+        return Err(KeyFileError::Unavailable(
+            "navigator.storage.getDirectory".into(),
+        ));
     }
     let root = call(&storage, "getDirectory", &[])
         .await

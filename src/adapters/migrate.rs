@@ -79,6 +79,12 @@ pub async fn from_local_storage(store: &LocalStore) -> Result<usize, IdbError> {
     if done {
         for (_, target, id, raw) in found.iter().filter(|f| f.1 == DRAFTS) {
             if let Some(stored) = idb::get(target, id).await? {
+                // Stored sealed: its time is read from the opened draft. One that cannot
+                // be opened is not replaced.
+                let stored = match super::vault::open(id, stored, true).await {
+                    Ok(text) => text,
+                    Err(_) => continue,
+                };
                 if updated_at(raw) > updated_at(&stored) {
                     newer_drafts.push(id.clone());
                 }

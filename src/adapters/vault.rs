@@ -93,8 +93,10 @@ thread_local! {
 }
 
 /// Sets the vault's mode (at start from the stored lock, then on unlock, set or removal).
+/// Row keys opened so far are forgotten: each is read again under the new mode.
 pub fn set_mode(mode: Mode) {
     MODE.with(|m| *m.borrow_mut() = mode);
+    CACHE.with(|c| c.borrow_mut().clear());
 }
 
 /// Whether a PIN is set and not given.
@@ -273,7 +275,9 @@ pub async fn row_keys_available() -> bool {
         RowKeys::Unknown => {
             let yes = key_files::available().await;
             if !yes {
-                leptos::logging::warn!("no origin-private file system: drafts and records are sealed only with a PIN");
+                leptos::logging::warn!(
+                    "no origin-private file system: drafts and records are sealed only with a PIN"
+                );
             }
             ROW_KEYS.with(|r| *r.borrow_mut() = if yes { RowKeys::Yes } else { RowKeys::No });
             yes
@@ -456,8 +460,10 @@ pub async fn seal(store: &str, id: &str, text: String) -> Result<String, VaultEr
         let sealed = seal_with(&k, &text).await?;
         serde_json::json!({ SEALED: sealed })
     } else {
-        let mut value: Value =
-            serde_json::from_str(&text).map_err(|e| VaultError::Damaged(e.to_string()))?;
+        // What is not a record (damaged text) has no answers to seal: as it is.
+        let Ok(mut value) = serde_json::from_str::<Value>(&text) else {
+            return Ok(text);
+        };
         let Some(secret) = lock::take_secret(&mut value) else {
             return Ok(text);
         };

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 use vigie_core::i18n::{counted, Lang, Msg};
-use vigie_core::lock::{check_new_pin, AfterWrong};
+use vigie_core::lock::{check_new_pin, may_be_pin, AfterWrong};
 
 use crate::pin::{use_gate, Gate, UnlockError};
 
@@ -44,8 +44,8 @@ pub fn LockScreen(gate: Gate, lang: Lang) -> impl IntoView {
         }
         let given = pin.get_untracked();
         // A slip (empty, a letter, too short) is not a wrong PIN: it does not count.
-        if check_new_pin(&given, &given).is_err() {
-            message.set(Some(t(Msg::PinShape).to_owned()));
+        if !may_be_pin(&given) {
+            message.set(Some(t(Msg::PinSlip).to_owned()));
             return;
         }
         working.set(true);
@@ -117,7 +117,7 @@ pub fn LockScreen(gate: Gate, lang: Lang) -> impl IntoView {
     }
 }
 
-/// Settings' PIN section: turn it on (twice the same 4 to 8 digits), lock now, turn it off.
+/// Settings' PIN section: turn it on (twice the same 6 to 8 digits), lock now, turn it off.
 #[component]
 pub fn PinSettings() -> impl IntoView {
     let state = crate::state::use_app_state();

@@ -132,7 +132,7 @@ pub fn NotePage() -> impl IntoView {
             <form on:submit=save novalidate>
                 <label class="field-label" for="note-text">{crate::views::tr(Msg::NoteLabel)}</label>
                 <p class="hint" id="note-hint">{crate::views::tr(Msg::NoteHint)}</p>
-                <textarea
+                <textarea autocomplete="off"
                     id="note-text"
                     rows="6"
                     aria-describedby="note-hint"

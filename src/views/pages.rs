@@ -82,23 +82,63 @@ pub fn ReferralsPage() -> impl IntoView {
                 }
                 view! {
                     <ul class="records referrals" data-testid="referrals">
-                        {list.into_iter().map(|r| {
-                            let href = r.tel_href();
-                            let place = r.commune_name().map(str::to_owned);
-                            view! {
-                                <li class="record">
-                                    <p class="rec-head"><span>{r.service.clone()}</span>{place.map(|p| view! { <span>{p}</span> })}</p>
-                                    <strong>{r.name.clone()}</strong>
-                                    <p><a class="btn btn-secondary" href=href>{r.phone.clone()}</a></p>
-                                    {(!r.hours.is_empty()).then(|| view! { <p class="hint">{r.hours.clone()}</p> })}
-                                </li>
-                            }
-                        }).collect_view()}
+                        {list.into_iter().map(referral_item).collect_view()}
                     </ul>
                 }.into_any()
             }}
             <BackHome />
         </section>
+    }
+}
+
+/// One service of the referral directory: what, who, where, its number as a `tel:` link.
+pub fn referral_item(r: vigie_core::referrals::Referral) -> impl IntoView {
+    let href = r.tel_href();
+    let place = r.commune_name().map(str::to_owned);
+    view! {
+        <li class="record">
+            <p class="rec-head"><span>{r.service}</span>{place.map(|p| view! { <span>{p}</span> })}</p>
+            <strong>{r.name}</strong>
+            <p><a class="btn btn-secondary" href=href>{r.phone}</a></p>
+            {(!r.hours.is_empty()).then(|| view! { <p class="hint">{r.hours}</p> })}
+        </li>
+    }
+}
+
+/// The services to offer a survivor for a report in `commune`, shown right on the consent
+/// screen: the commune's, else the cercle's, else all (saying which), each one tap to call.
+#[component]
+pub fn ReferralsHere(#[prop(into)] commune: Signal<String>) -> impl IntoView {
+    use vigie_core::referrals::{near, Nearness};
+    let state = use_app_state();
+    let forms = crate::forms::use_forms();
+    move || {
+        let list = forms.referrals().get();
+        let commune = commune.get();
+        let (found, how) = near(&list, &commune);
+        let found: Vec<_> = found.into_iter().cloned().collect();
+        view! {
+            <section class="referrals-here" data-testid="referrals-here">
+                <h3>{move || state.t(Msg::ReferralsHere)}</h3>
+                {if found.is_empty() {
+                    view! {
+                        <p data-testid="referrals-none">{move || state.t(Msg::ReferralsNone)}</p>
+                    }.into_any()
+                } else {
+                    let note = match how {
+                        Nearness::Commune => None,
+                        Nearness::Cercle => Some(Msg::ReferralsHereCercle),
+                        Nearness::Anywhere => Some(Msg::ReferralsHereAll),
+                    };
+                    view! {
+                        {note.map(|m| view! { <p class="hint">{move || state.t(m)}</p> })}
+                        <ul class="records referrals">
+                            {found.into_iter().map(referral_item).collect_view()}
+                        </ul>
+                    }.into_any()
+                }}
+            </section>
+        }
     }
 }
 

@@ -238,28 +238,28 @@ fn NewPlanForm() -> impl IntoView {
             <summary class="btn">{tr(Msg::NewPlan)}</summary>
             <fieldset class="field">
                 <label class="choice">
-                    <input type="radio" name="plan-kind" checked=true on:change=move |_| kind.set(PlanKind::PlanCommunal) />
+                    <input autocomplete="off" type="radio" name="plan-kind" checked=true on:change=move |_| kind.set(PlanKind::PlanCommunal) />
                     {tr(Msg::PlanKindCommunal)}
                 </label>
                 <label class="choice">
-                    <input type="radio" name="plan-kind" on:change=move |_| kind.set(PlanKind::FeuilleDeRoute) />
+                    <input autocomplete="off" type="radio" name="plan-kind" on:change=move |_| kind.set(PlanKind::FeuilleDeRoute) />
                     {tr(Msg::PlanKindRoadmap)}
                 </label>
             </fieldset>
             <label class="field" for="plan-name">{tr(Msg::PlanNameLabel)}</label>
-            <input id="plan-name" type="text" maxlength="200" prop:value=name on:input=move |ev| name.set(event_target_value(&ev)) />
+            <input autocomplete="off" id="plan-name" type="text" maxlength="200" prop:value=name on:input=move |ev| name.set(event_target_value(&ev)) />
             <label for="plan-region">{tr(Msg::Region)}</label>
-            <select id="plan-region" on:change=move |ev| { region.set(event_target_value(&ev)); cercle.set(String::new()); commune.set(String::new()); }>
+            <select autocomplete="off" id="plan-region" on:change=move |ev| { region.set(event_target_value(&ev)); cercle.set(String::new()); commune.set(String::new()); }>
                 <option value="">{tr(Msg::Choose)}</option>
                 {units(vigie_core::admin::regions())}
             </select>
             <label for="plan-cercle">{tr(Msg::Cercle)}</label>
-            <select id="plan-cercle" on:change=move |ev| { cercle.set(event_target_value(&ev)); commune.set(String::new()); }>
+            <select autocomplete="off" id="plan-cercle" on:change=move |ev| { cercle.set(event_target_value(&ev)); commune.set(String::new()); }>
                 <option value="">{tr(Msg::Choose)}</option>
                 {move || units(vigie_core::admin::cercles(&region.get()))}
             </select>
             <label for="plan-commune">{tr(Msg::Commune)}</label>
-            <select id="plan-commune" on:change=move |ev| commune.set(event_target_value(&ev))>
+            <select autocomplete="off" id="plan-commune" on:change=move |ev| commune.set(event_target_value(&ev))>
                 <option value="">{tr(Msg::Choose)}</option>
                 {move || units(vigie_core::admin::communes(&cercle.get()))}
             </select>
@@ -749,19 +749,19 @@ fn field_input(
     let caption = label(lang, f.fr, f.en);
     let input = match f.kind {
         FieldKind::LongText => view! {
-            <textarea id=dom_id.clone() rows="3" maxlength="5000" prop:value=get on:input=set></textarea>
+            <textarea autocomplete="off" id=dom_id.clone() rows="3" maxlength="5000" prop:value=get on:input=set></textarea>
         }
         .into_any(),
         FieldKind::Date => view! {
-            <input id=dom_id.clone() type="date" prop:value=get on:input=set />
+            <input autocomplete="off" id=dom_id.clone() type="date" prop:value=get on:input=set />
         }
         .into_any(),
         FieldKind::Number => view! {
-            <input id=dom_id.clone() type="text" inputmode="numeric" prop:value=get on:input=set />
+            <input autocomplete="off" id=dom_id.clone() type="text" inputmode="numeric" prop:value=get on:input=set />
         }
         .into_any(),
         FieldKind::Text => view! {
-            <input id=dom_id.clone() type="text" maxlength="5000" prop:value=get on:input=set />
+            <input autocomplete="off" id=dom_id.clone() type="text" maxlength="5000" prop:value=get on:input=set />
         }
         .into_any(),
         FieldKind::Choice(codes) => {
@@ -916,7 +916,7 @@ fn choose_one(
             .collect_view()
     };
     view! {
-        <select id=dom_id on:change=set>
+        <select autocomplete="off" id=dom_id on:change=set>
             <option value="">{tr(Msg::Choose)}</option>
             {options}
         </select>

@@ -542,7 +542,10 @@ mod tests {
         assert!(!plain.is_discreet_receipt());
         // Stored and read back, it is still told apart by its missing form alone.
         let text = serde_json::to_string(&e).unwrap();
-        assert!(!text.contains("discreet") && !text.contains("urgent"), "{text}");
+        assert!(
+            !text.contains("discreet") && !text.contains("urgent"),
+            "{text}"
+        );
         assert!(!text.contains("received_at"), "{text}");
         let back = serde_json::from_str::<OutboxEntry>(&text).unwrap();
         assert_eq!(back, e);

@@ -334,7 +334,9 @@ impl Plan {
                 }
                 for (field, stamped) in &item.fields {
                     if long_name(field) {
-                        return Err(PlanError::TooLarge(format!("{name}: a field name too long")));
+                        return Err(PlanError::TooLarge(format!(
+                            "{name}: a field name too long"
+                        )));
                     }
                     check_stamped(&format!("{name}.{field}"), stamped)?;
                 }
@@ -347,7 +349,10 @@ impl Plan {
             {
                 return Err(PlanError::TooLarge("a review's names too long".into()));
             }
-            check_stamped(&format!("review of {}.{}", review.list, review.field), &review.other)?;
+            check_stamped(
+                &format!("review of {}.{}", review.list, review.field),
+                &review.other,
+            )?;
         }
         Ok(())
     }
@@ -427,17 +432,27 @@ mod tests {
         assert_eq!(p.check(), Ok(()));
         // A field written past the phone's check (900,000 characters).
         let mut long = p.clone();
-        long.lists.get_mut("swot").unwrap().get_mut("s1").unwrap().fields.insert(
-            "text".into(),
-            stamped(json!("x".repeat(900_000))),
-        );
+        long.lists
+            .get_mut("swot")
+            .unwrap()
+            .get_mut("s1")
+            .unwrap()
+            .fields
+            .insert("text".into(), stamped(json!("x".repeat(900_000))));
         assert!(matches!(long.check(), Err(PlanError::TooLarge(_))));
         // Nested too.
         let mut nested = p.clone();
-        nested.lists.get_mut("swot").unwrap().get_mut("s1").unwrap().fields.insert(
-            "text".into(),
-            stamped(json!({"a": ["x".repeat(MAX_TEXT + 1)]})),
-        );
+        nested
+            .lists
+            .get_mut("swot")
+            .unwrap()
+            .get_mut("s1")
+            .unwrap()
+            .fields
+            .insert(
+                "text".into(),
+                stamped(json!({"a": ["x".repeat(MAX_TEXT + 1)]})),
+            );
         assert!(nested.check().is_err());
         // Eight thousand reviews.
         let mut many = p.clone();

@@ -165,7 +165,16 @@ impl Server {
     pub fn add_token(&self, label: &str, role: &str, scope: &str) -> String {
         let data = self.data.to_string_lossy().into_owned();
         let (ok, out, err) = cli(&[
-            "token", "add", "--label", label, "--role", role, "--scope", scope, "--data-dir", &data,
+            "token",
+            "add",
+            "--label",
+            label,
+            "--role",
+            role,
+            "--scope",
+            scope,
+            "--data-dir",
+            &data,
         ]);
         assert!(ok, "token add: {err}");
         assert!(err.contains(&format!("scope: {scope}")), "{err}");

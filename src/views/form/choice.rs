@@ -51,7 +51,7 @@ pub(super) fn choices_view(
             let kind = if multiple { "checkbox" } else { "radio" };
             view! {
                 <label class="choice" data-choice=c.code.clone()>
-                    <input type=kind name=name.clone() value=c.code.clone() prop:checked=checked on:change=change />
+                    <input autocomplete="off" type=kind name=name.clone() value=c.code.clone() prop:checked=checked on:change=change />
                     {icon.map(|icon| view! { <IconSvg icon=icon /> })}
                     <span>{move || text_of(&label, ctx.lang())}</span>
                 </label>
@@ -75,7 +75,7 @@ fn yes_no_view(ctx: Ctx, p: StoredValue<AnswerPath>, id: &str) -> AnyView {
             };
             view! {
                 <label class="choice choice-inline">
-                    <input type="radio" name=name.clone() prop:checked=checked on:change=change />
+                    <input autocomplete="off" type="radio" name=name.clone() prop:checked=checked on:change=change />
                     <span>{move || ctx.state.t(msg)}</span>
                 </label>
             }

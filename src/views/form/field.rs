@@ -206,11 +206,11 @@ fn input_view(
     let id = id.to_owned();
     match field.kind {
         FieldType::Text => view! {
-            <input type="text" id=id aria-describedby=described prop:value=value on:input=on_text on:blur=blur />
+            <input autocomplete="off" type="text" id=id aria-describedby=described prop:value=value on:input=on_text on:blur=blur />
         }
         .into_any(),
         FieldType::LongText => view! {
-            <textarea id=id rows="4" aria-describedby=described prop:value=value on:input=on_text on:blur=blur></textarea>
+            <textarea autocomplete="off" id=id rows="4" aria-describedby=described prop:value=value on:input=on_text on:blur=blur></textarea>
         }
         .into_any(),
         FieldType::Integer | FieldType::Decimal => {
@@ -221,11 +221,11 @@ fn input_view(
             .into_any()
         }
         FieldType::Date => view! {
-            <input type="date" id=id aria-describedby=described prop:value=value on:input=on_text on:change=on_text on:blur=blur />
+            <input autocomplete="off" type="date" id=id aria-describedby=described prop:value=value on:input=on_text on:change=on_text on:blur=blur />
         }
         .into_any(),
         FieldType::Time => view! {
-            <input type="time" id=id aria-describedby=described prop:value=value on:input=on_text on:blur=blur />
+            <input autocomplete="off" type="time" id=id aria-describedby=described prop:value=value on:input=on_text on:blur=blur />
         }
         .into_any(),
         FieldType::SelectOne | FieldType::SelectMultiple | FieldType::YesNo => {

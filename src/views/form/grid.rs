@@ -44,7 +44,7 @@ pub(super) fn counts_view(ctx: Ctx, p: StoredValue<AnswerPath>, id: &str) -> imp
                         let iid = format!("{id}-{sex}-{age}");
                         view! {
                             <td>
-                                <input type="text" inputmode="numeric" class="num" id=iid.clone()
+                                <input autocomplete="off" type="text" inputmode="numeric" class="num" id=iid.clone()
                                     aria-label=move || format!("{} {}", t(if sex == "F" { Msg::Women } else { Msg::Men }), label())
                                     prop:value=move || cell(sex, age)
                                     on:input=move |ev| set(sex, age, event_target_value(&ev)) />

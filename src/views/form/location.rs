@@ -48,7 +48,7 @@ pub(super) fn location_view(ctx: Ctx, p: StoredValue<AnswerPath>, id: &str) -> i
         let sid = format!("{id}-{key}");
         view! {
             <label class="sub-label" for=sid.clone()>{move || t(msg)}</label>
-            <select id=sid prop:value=move || shown_value(ctx, p, key) on:change=move |ev| {
+            <select autocomplete="off" id=sid prop:value=move || shown_value(ctx, p, key) on:change=move |ev| {
                 let value = event_target_value(&ev);
                 // A commune known by name only: stored as "another commune" in words,
                 // with the cercle's code.
@@ -108,7 +108,7 @@ pub(super) fn location_view(ctx: Ctx, p: StoredValue<AnswerPath>, id: &str) -> i
         let tid = format!("{id}-{key}");
         view! {
             <label class="sub-label" for=tid.clone()>{move || t(msg)}</label>
-            <input type="text" id=tid prop:value=move || part(ctx, p, key)
+            <input autocomplete="off" type="text" id=tid prop:value=move || part(ctx, p, key)
                 on:input=move |ev| set_parts(ctx, p, &[(key, event_target_value(&ev))]) />
         }
     };

@@ -27,6 +27,18 @@ use vigie_core::drafts::Draft;
 use vigie_core::forms::FormDef;
 use vigie_core::i18n::Msg;
 
+/// The question that asks a survivor's consent (the incident form's GBV screen).
+const CONSENT_FIELD: &str = "vbg_consent";
+
+/// The commune P-code of a report's first place answer, or empty.
+fn report_commune(answers: &vigie_core::forms::Answers) -> String {
+    answers
+        .values()
+        .find_map(|v| v.get("commune").and_then(serde_json::Value::as_str))
+        .unwrap_or_default()
+        .to_owned()
+}
+
 /// `/new/<form>`: a blank form; the draft is created at the first change.
 #[component]
 pub fn NewForm() -> impl IntoView {
@@ -221,11 +233,16 @@ fn FormFill(
                 let idx = session.section().get();
                 session.def().with_value(|d| d.sections.get(idx).cloned()).map(|s| {
                     let heading = s.title.clone();
+                    // The consent screen of a GBV report offers the services of the
+                    // report's commune right there.
+                    let consent = s.fields.iter().any(|f| f.name == CONSENT_FIELD);
+                    let commune = Signal::derive(move || session.with_answers(report_commune));
                     view! {
                         <h2 class="section-title">{move || heading.get(state.lang.get()).to_owned()}</h2>
                         <div class="fields">
                             {s.fields.into_iter().map(|f| field_view(ctx, f, None)).collect_view()}
                         </div>
+                        {consent.then(|| view! { <crate::views::pages::ReferralsHere commune=commune /> })}
                     }
                 })
             }}
