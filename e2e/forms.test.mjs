@@ -136,11 +136,11 @@ test('the four built-in forms filled offline are queued, then delivered once onl
   await next(page);
   await page.getByLabel('Élections apaisées').check();
   await next(page);
-  // The incident's commune is offered in the next form, one tap to change; not the village.
-  assert.equal(await page.getByLabel('Région').inputValue(), 'ML03');
-  assert.equal(await page.getByLabel('Cercle').inputValue(), 'ML0302');
-  assert.equal(await page.getByLabel('Commune', { exact: true }).inputValue(), 'ML030201');
+  // A GBV report's commune is not remembered as the usual place: the key would say where
+  // it happened (ordinary reports' places are: fastpath.test.mjs).
+  assert.equal(await page.getByLabel('Région').inputValue(), '');
   assert.equal(await page.getByLabel('Village / quartier').inputValue(), '');
+  assert.equal(await page.evaluate(() => localStorage.getItem('vigie/usual-place')), null);
   await page.getByLabel(/^Date/).fill('2026-11-18');
   await place(page, 'Koulikoro', 'Kati', 'Kati Malibougou');
   await next(page);
@@ -212,10 +212,15 @@ test('the four built-in forms filled offline are queued, then delivered once onl
   assert.equal(await gbv.locator('.rec-state').count(), 0, 'no state line, nothing else');
   assert.equal(await page.getByText("Signalement d'incident / alerte précoce").count(), 0);
   const stored = await outboxEntries(page);
-  const receipt = stored.find((e) => e.discreet === true);
-  assert.ok(receipt, 'the GBV report was queued discreet');
+  const receipt = stored.find((e) => e.envelope.form_id === '');
+  assert.ok(receipt, 'the GBV report has a discreet receipt');
   assert.deepEqual([receipt.envelope.form_id, receipt.envelope.kind, receipt.envelope.payload], ['', '', null]);
   assert.equal(receipt.envelope.created_at % 86400000, 0, 'no time of day');
+  // Nothing in it says it was discreet, urgent, or when it reached the receiver.
+  assert.equal(receipt.discreet, undefined);
+  assert.equal(receipt.urgent, undefined);
+  assert.equal(receipt.state.at % 86400000, 0, 'delivered that day, no time');
+  assert.equal(receipt.state.server, '', "the server's answer (its received_at) is not kept");
   assert.equal(stored.filter((e) => e.envelope.form_id !== '').length, 3, 'the other receipts keep their form');
   const rows = await csv();
   for (const expected of ['VBG-01', 'orange', 'Loulouni, quartier du marché', 'Restitution au conseil communal',

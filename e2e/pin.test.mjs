@@ -97,6 +97,10 @@ test('with a PIN, stored reports are unreadable, the app opens locked, and repor
   }
   const outbox = (await idbAll(page, 'outbox')).map((r) => JSON.parse(r.value));
   assert.equal(outbox.length, 2);
+  // Nor the access token, in the settings or in the service worker's copy of them.
+  assert.ok(!(await page.evaluate(() => localStorage.getItem('vigie/settings'))).includes(TOKEN), 'token in clear in localStorage');
+  const meta = (await idbAll(page, 'meta')).map((r) => r.value).join('\n');
+  assert.ok(!meta.includes(TOKEN), 'token in clear in IndexedDB');
   assert.ok(outbox.every((e) => typeof e.sealed === 'string' && e.envelope.payload === null));
 
   // Opening again: the PIN screen, nothing else — not the outbox, not "Mes rapports".

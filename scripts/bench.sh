@@ -53,6 +53,9 @@ echo
 echo "== height of each form screen at 360x640 (CSS px; goal: about two phone screens)"
 (cd e2e && node bench-screens.mjs)
 echo
+echo "== PIN: an offline attacker's cost per guess (one core, node's PBKDF2)"
+(cd e2e && node bench-pin.mjs)
+echo
 echo "== load on the embedded receiver: 20 devices x 100 records, retries and replays (loopback)"
 load_status=0
 (cd e2e && node bench-load.mjs 20 100) || load_status=$?

@@ -38,6 +38,9 @@ pub struct FormSession {
     section: RwSignal<usize>,
     status: RwSignal<Option<(bool, Msg)>>,
     draft_id: StoredValue<Option<Uuid>>,
+    /// The id a new draft will get at its first change, chosen when the form opens so that
+    /// its key and exit pad are ready by then.
+    next_id: StoredValue<Uuid>,
     created: StoredValue<i64>,
     generation: StoredValue<u32>,
     /// Set once the user deleted the draft: nothing may save it again.
@@ -81,6 +84,7 @@ impl FormSession {
             ),
             status: RwSignal::new(None),
             draft_id: StoredValue::new(draft.as_ref().map(|d| d.id)),
+            next_id: StoredValue::new(Uuid::new_v4()),
             created: StoredValue::new(draft.as_ref().map_or(0, |d| d.created_at)),
             generation: StoredValue::new(0),
             discarded: StoredValue::new(false),
@@ -91,6 +95,12 @@ impl FormSession {
         };
         // Hidden (another app in front, soon maybe killed): the page still runs, so an
         // IndexedDB write completes. Left (navigation, tab closed): see `save_on_exit`.
+        // The draft's exit pad, before the first keystroke (a new draft's, for the id it
+        // will get).
+        match &draft {
+            Some(d) => forms.prepare_exit(d),
+            None => forms.prepare_exit(&session.current_draft_with(session.next_id.get_value())),
+        }
         let hide = window_event_listener(leptos::ev::pagehide, move |_| session.save_on_exit());
         let vis = window_event_listener(leptos::ev::visibilitychange, move |_| {
             if !crate::adapters::connectivity::is_visible() {
@@ -150,7 +160,7 @@ impl FormSession {
         if let Some(id) = self.draft_id.get_value() {
             return id;
         }
-        let id = Uuid::new_v4();
+        let id = self.next_id.get_value();
         self.draft_id.set_value(Some(id));
         self.created.set_value(now_ms());
         if let Some(h) = web_sys::window().and_then(|w| w.history().ok()) {
@@ -162,6 +172,10 @@ impl FormSession {
     /// The draft as it is on screen (copies the answers: only when saving).
     fn current_draft(&self) -> Draft {
         let id = self.ensure_id();
+        self.current_draft_with(id)
+    }
+
+    fn current_draft_with(&self, id: Uuid) -> Draft {
         self.def.with_value(|d| Draft {
             id,
             form_id: d.id.clone(),

@@ -332,6 +332,7 @@ impl Forms {
     /// the caller keeps it on screen.
     pub async fn save_draft(&self, draft: &Draft) -> Result<(), IdbError> {
         draft_store::save(draft).await?;
+        self.prepare_exit(draft);
         self.drafts.update(|list| {
             list.retain(|d| d.id != draft.id);
             list.insert(0, draft.clone());
@@ -344,25 +345,45 @@ impl Forms {
     /// synchronous and held by the browser process; the next start moves it into IndexedDB
     /// if it is newer than what is there (adapters/migrate.rs).
     ///
-    /// Not for a form that may hold a sensitive report (one with a discreet-receipt rule:
-    /// the incident form, GBV), nor with a PIN: WebCrypto cannot seal synchronously, and a
-    /// copy in clear in localStorage's log would outlive the draft. The autosave (at most
-    /// 400 ms behind) has it.
+    /// The copy is sealed with a pad prepared beforehand under the draft's own key
+    /// (`vault::seal_on_exit`: WebCrypto cannot seal synchronously): localStorage is a
+    /// LevelDB log too, and a copy in clear would outlive the draft. Without a pad (the first
+    /// instant of a new draft), only a form that can hold no sensitive report, with no PIN
+    /// set, is copied as it is; the autosave (at most 400 ms behind) has the rest.
     pub fn save_draft_on_exit(&self, draft: &Draft) {
-        if crate::adapters::vault::pin_set() {
+        let Some(store) = self.store.get_value() else {
             return;
-        }
-        let sensitive = self
-            .version(&draft.form_id, &draft.form_version)
-            .is_none_or(|def| def.discreet_receipt_when.is_some());
-        if sensitive && draft.form_id != vigie_core::drafts::NOTE_FORM.0 {
+        };
+        let Ok(text) = serde_json::to_string(draft) else {
             return;
-        }
-        if let Some(store) = self.store.get_value() {
-            if let Err(e) = store.set(&vigie_core::keys::draft(&draft.id), draft) {
-                leptos::logging::warn!("keeping a draft on exit: {e}");
+        };
+        let key = vigie_core::keys::draft(&draft.id);
+        let written = match crate::adapters::vault::seal_on_exit(&draft.id.to_string(), &text) {
+            Some(sealed) => store.set_raw(&key, &sealed),
+            None => {
+                let sensitive = draft.form_id != vigie_core::drafts::NOTE_FORM.0
+                    && self
+                        .version(&draft.form_id, &draft.form_version)
+                        .is_none_or(|def| def.discreet_receipt_when.is_some());
+                if sensitive || crate::adapters::vault::pin_set() {
+                    return;
+                }
+                store.set_raw(&key, &text)
             }
+        };
+        if let Err(e) = written {
+            leptos::logging::warn!("keeping a draft on exit: {e}");
         }
+    }
+
+    /// Makes sure draft `draft`'s next exit copy can be sealed (see
+    /// [`Forms::save_draft_on_exit`]): room for it twice over, and for some typing.
+    pub fn prepare_exit(&self, draft: &Draft) {
+        let len = serde_json::to_string(draft).map_or(0, |t| t.len());
+        let id = draft.id.to_string();
+        leptos::task::spawn_local(async move {
+            crate::adapters::vault::prepare_exit_pad(&id, len * 2 + 4096).await;
+        });
     }
 
     /// Removes a draft.

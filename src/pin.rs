@@ -105,7 +105,9 @@ impl Gate {
                     config.failed = 0;
                     save_config(&config);
                 }
-                if let Err(e) = rewrite(&[OUTBOX, DRAFTS]).await {
+                // The settings (author's name, token) are read by the app right after.
+                seal_settings().await;
+                if let Err(e) = rewrite(&[OUTBOX, DRAFTS, PLANS, META]).await {
                     leptos::logging::warn!("sealing leftovers: {e}");
                 }
                 self.open.set(true);
@@ -153,9 +155,10 @@ impl Gate {
         if let Err(e) = vault::rewrap(None, Some(&key)).await {
             leptos::logging::warn!("sealing keys: {e}");
         }
-        if let Err(e) = rewrite(&[OUTBOX, RECEIPTS, DRAFTS]).await {
+        if let Err(e) = rewrite(&[OUTBOX, RECEIPTS, DRAFTS, PLANS, META]).await {
             leptos::logging::warn!("sealing: {e}");
         }
+        seal_settings().await;
         Ok(())
     }
 
@@ -163,9 +166,14 @@ impl Gate {
     /// goes (stopped half-way, the PIN is still asked and opens what is still sealed).
     pub async fn remove_pin(&self) -> Result<(), Msg> {
         let mut opened = Vec::new();
-        for store_name in [OUTBOX, RECEIPTS, DRAFTS] {
+        for store_name in [OUTBOX, RECEIPTS, DRAFTS, PLANS, META] {
             let rows = idb::get_all(store_name).await.map_err(|_| Msg::PinFailed)?;
-            for (key, text) in vault::open_rows(rows, store_name == DRAFTS).await {
+            let rows = rows
+                .into_iter()
+                .filter(|(k, _)| store_name != META || vault::is_plan_text(META, k))
+                .collect();
+            let whole = store_name == DRAFTS || store_name == PLANS || store_name == META;
+            for (key, text) in vault::open_rows(rows, whole).await {
                 // One that cannot be opened stays as it is (shown as unreadable).
                 if let Ok(value) = text {
                     opened.push(Op::Put {
@@ -184,7 +192,12 @@ impl Gate {
                 return Err(Msg::PinFailed);
             }
         }
+        let settings = open_settings().await;
         vault::set_mode(Mode::Open);
+        if let Some((text, true)) = settings {
+            mirror(&text).await;
+            store_settings(text).await;
+        }
         if let Err(e) = idb::write(&opened).await {
             leptos::logging::warn!("opening: {e}");
             // Still sealed: keep the PIN (the key is gone from memory: lock again).
@@ -259,13 +272,15 @@ fn save_config(config: &LockConfig) {
 }
 
 /// Seals what `stores` still hold in clear (one transaction per store); values already
-/// sealed stay as they are.
+/// sealed stay as they are, and of `meta` only plan texts are sealed.
 async fn rewrite(stores: &[&'static str]) -> Result<(), IdbError> {
     for &store_name in stores {
         let rows = idb::get_all(store_name).await?;
         let ops: Vec<Op> = rows
             .into_iter()
-            .filter(|(_, text)| !vault::is_sealed(text))
+            .filter(|(key, text)| {
+                !vault::is_sealed(text) && (store_name != META || vault::is_plan_text(META, key))
+            })
             .map(|(key, value)| Op::Put {
                 store: store_name,
                 key,
@@ -275,6 +290,50 @@ async fn rewrite(stores: &[&'static str]) -> Result<(), IdbError> {
         idb::write(&ops).await?;
     }
     Ok(())
+}
+
+/// The stored settings' text, opened (with the PIN's key if they are sealed), and whether
+/// they were sealed. `None` when there are none or they cannot be opened (logged).
+async fn open_settings() -> Option<(String, bool)> {
+    let stored = store()?.get_raw(keys::SETTINGS).ok().flatten()?;
+    let was_sealed = vault::is_sealed(&stored);
+    match vault::open_settings(stored).await {
+        Ok(text) => Some((text, was_sealed)),
+        Err(e) => {
+            leptos::logging::warn!("settings: {e}");
+            None
+        }
+    }
+}
+
+/// Stores the settings' `text` as the vault's mode says: sealed with a PIN, in clear
+/// without. A failure is logged and leaves them as they were (never lost).
+async fn store_settings(text: String) {
+    let Some(s) = store() else { return };
+    match vault::seal_settings(text).await {
+        Ok(out) => {
+            if let Err(e) = s.set_raw(keys::SETTINGS, &out) {
+                leptos::logging::warn!("settings: {e}");
+            }
+        }
+        Err(e) => leptos::logging::warn!("settings: {e}"),
+    }
+}
+
+/// With a PIN: the settings opened for the app, and sealed if an earlier build (or a
+/// PIN just set) left them in clear, their copy for the service worker too.
+async fn seal_settings() {
+    if let Some((text, false)) = open_settings().await {
+        mirror(&text).await;
+        store_settings(text).await;
+    }
+}
+
+/// Rewrites the service worker's copy of the settings `text` for the vault's mode.
+async fn mirror(text: &str) {
+    if let Ok(settings) = serde_json::from_str(text) {
+        crate::sync::write_mirror(&settings).await;
+    }
 }
 
 /// Deletes the keys of drafts and records that are no longer stored (a page killed

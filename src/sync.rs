@@ -8,6 +8,7 @@ use std::time::Duration;
 use leptos::prelude::*;
 use uuid::Uuid;
 
+use crate::adapters::vault;
 use crate::adapters::{
     clock::{now_ms, BrowserClock},
     connectivity,
@@ -29,6 +30,31 @@ use vigie_core::prefs::Settings;
 
 /// The lock the page and the service worker both take to flush or to change states.
 pub const FLUSH_LOCK: &str = "vigie-outbox-flush";
+/// What the service worker's copy of `settings` holds: all of them, or with a PIN set,
+/// nothing that names or signs anyone in.
+fn mirror_of(settings: &Settings) -> Settings {
+    if vault::pin_set() {
+        settings.without_secrets()
+    } else {
+        settings.clone()
+    }
+}
+
+/// Copies `settings` where the service worker can read them (with a PIN, without the token
+/// and the author's name: the worker sends nothing then anyway).
+pub async fn write_mirror(settings: &Settings) {
+    if let Ok(text) = serde_json::to_string(&mirror_of(settings)) {
+        let op = idb::Op::Put {
+            store: idb::META,
+            key: SETTINGS_MIRROR.into(),
+            value: text,
+        };
+        if let Err(e) = idb::write(&[op]).await {
+            leptos::logging::warn!("settings mirror: {e}");
+        }
+    }
+}
+
 /// The `meta` key under which the settings are mirrored for the service worker.
 pub const SETTINGS_MIRROR: &str = "settings";
 /// Receipts read at a time for the lists ("Voir plus" reads the next ones).
@@ -64,15 +90,23 @@ impl Outbox {
         // Unreadable settings (a damaged write, a newer build's format) are kept as they
         // are and reported: replacing them with defaults would lose the backend and the
         // token without a word. Only the user, saving in Settings, overwrites them.
-        let (mut settings, unreadable) = match store.map(|s| s.get::<Settings>(SETTINGS_KEY)) {
-            Some(Ok(Some(s))) => (s, false),
+        // With a PIN they are sealed (the author's name, the token): the gate opened them.
+        let stored = store.map(|s| s.get_raw(SETTINGS_KEY).map(vault::settings_text));
+        let (mut settings, unreadable) = match stored {
+            Some(Ok(Some(text))) => match serde_json::from_str::<Settings>(&text) {
+                Ok(s) => (s, false),
+                Err(e) => {
+                    leptos::logging::warn!("settings: {e}");
+                    (Settings::default(), true)
+                }
+            },
             Some(Ok(None)) | None => (Settings::default(), false),
             Some(Err(e)) => {
                 leptos::logging::warn!("settings: {e}");
                 (Settings::default(), true)
             }
         };
-        if settings.device_id.is_empty() {
+        if settings.device_id.is_empty() && !vault::pin_set() {
             settings.device_id = Uuid::new_v4().to_string();
             if let (Some(s), false) = (store, unreadable) {
                 let _ = s.set(SETTINGS_KEY, &settings);
@@ -112,7 +146,8 @@ impl Outbox {
                 // follow-up writes (Chromium aborts a leaving page's transactions): a
                 // mirror that differs from the saved settings means records refused with
                 // the old credentials were never released. Release them now.
-                if outbox.mirrored_backend().await != Some(outbox.settings.get_untracked().backend)
+                if outbox.mirrored_backend().await
+                    != Some(mirror_of(&outbox.settings.get_untracked()).backend)
                 {
                     outbox.apply(Event::CredentialsChanged, None).await;
                 }
@@ -376,17 +411,7 @@ impl Outbox {
 
     /// Copies the settings where the service worker can read them.
     async fn mirror_settings(&self) {
-        let settings = self.settings.get_untracked();
-        if let Ok(text) = serde_json::to_string(&settings) {
-            let op = idb::Op::Put {
-                store: idb::META,
-                key: SETTINGS_MIRROR.into(),
-                value: text,
-            };
-            if let Err(e) = idb::write(&[op]).await {
-                leptos::logging::warn!("settings mirror: {e}");
-            }
-        }
+        write_mirror(&self.settings.get_untracked()).await;
     }
 
     /// Saves new settings; changed credentials let blocked records go again.
@@ -395,7 +420,25 @@ impl Outbox {
             .store
             .get_value()
             .ok_or_else(|| StorageError::Unavailable("no storage".into()))?;
-        store.set(SETTINGS_KEY, &new)?;
+        if vault::pin_set() {
+            // Sealed with the PIN's key, which takes a task: written a moment later.
+            let text = serde_json::to_string(&new).map_err(|e| StorageError::Encode {
+                key: SETTINGS_KEY.into(),
+                reason: e.to_string(),
+            })?;
+            leptos::task::spawn_local(async move {
+                match vault::seal_settings(text).await {
+                    Ok(sealed) => {
+                        if let Err(e) = store.set_raw(SETTINGS_KEY, &sealed) {
+                            leptos::logging::warn!("settings: {e}");
+                        }
+                    }
+                    Err(e) => leptos::logging::warn!("settings: {e}"),
+                }
+            });
+        } else {
+            store.set(SETTINGS_KEY, &new)?;
+        }
         self.settings_unreadable.set(false);
         let backend_changed = self.settings.with_untracked(|s| s.backend != new.backend);
         self.settings.set(new);

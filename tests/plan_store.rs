@@ -103,3 +103,34 @@ async fn futures_join<A: std::future::Future, B: std::future::Future>(
     })
     .await
 }
+
+#[wasm_bindgen_test]
+async fn with_a_pin_a_plans_texts_are_sealed_and_read_back_whole() {
+    use vigie::adapters::vault::{self, Mode};
+    idb::clear(PLANS).await.expect("clear");
+    let (_, key) = vault::create("258013").await.expect("create");
+    vault::set_mode(Mode::Unlocked(key.clone()));
+    let mut p = plan(7);
+    p.set(
+        "conflicts",
+        "c1",
+        "title",
+        json!("Conflit foncier — témoin : Moussa K."),
+        1,
+        "tel",
+    )
+    .unwrap();
+    let copy = PlanCopy::new(p, 5);
+    update(copy.mine.id, Some(copy.clone()), |_| Ok(()))
+        .await
+        .expect("stored");
+    let raw = idb::get_all(PLANS).await.expect("raw");
+    assert!(raw.iter().all(|(_, v)| !v.contains("Moussa")), "{raw:?}");
+    assert_eq!(read(copy.mine.id).await.expect("read"), Some(copy.clone()));
+    // Locked: nothing is read (never a plan half-read) and nothing written.
+    vault::set_mode(Mode::Locked);
+    assert_eq!(read(copy.mine.id).await.expect("read"), None);
+    assert!(update(copy.mine.id, None, |_| Ok(())).await.is_err());
+    vault::set_mode(Mode::Open);
+    idb::clear(PLANS).await.expect("clear");
+}

@@ -215,3 +215,36 @@ async fn a_pin_set_later_closes_what_was_written_before_it() {
     );
     reset().await;
 }
+
+#[wasm_bindgen_test]
+async fn a_draft_left_with_the_page_is_sealed_synchronously_and_opened_at_the_next_start() {
+    reset().await;
+    let id = Uuid::from_u128(31).to_string();
+    let text = format!("{{\"texte\":\"{SECRET}\"}}");
+    assert_eq!(vault::seal_on_exit(&id, &text), None, "no pad yet: no copy");
+    vault::prepare_exit_pad(&id, text.len() + 10).await;
+    let sealed = vault::seal_on_exit(&id, &text).expect("sealed with the pad");
+    assert!(vault::is_exit_copy(&sealed));
+    assert!(!sealed.contains("Loulouni"), "{sealed}");
+    assert_eq!(
+        vault::seal_on_exit(&id, &text),
+        None,
+        "a pad is used once: two copies never share a keystream"
+    );
+    // The next start opens it with the draft's key (read back from its file).
+    vault::set_mode(Mode::Open);
+    assert_eq!(
+        vault::open_exit_copy(&id, &sealed).await.as_deref(),
+        Ok(text.as_str())
+    );
+    // A pad too short for the text makes no copy.
+    vault::prepare_exit_pad(&id, 4).await;
+    assert_eq!(vault::seal_on_exit(&id, &text), None);
+    // Once the draft's key is gone, the copy opens for no one.
+    vault::forget(std::slice::from_ref(&id)).await;
+    assert_eq!(
+        vault::open_exit_copy(&id, &sealed).await.err(),
+        Some(VaultError::KeyGone)
+    );
+    reset().await;
+}

@@ -303,9 +303,14 @@ catalogue! {
     QuickExit => ("Sortie rapide", "Quick exit"),
     PinSection => ("Code PIN", "PIN code"),
     PinIntro => (
-        "Sur un téléphone partagé, un code PIN cache les brouillons, « Mes rapports » et la boîte d'envoi, et chiffre ce qui n'est pas encore parti. Sans le code, personne ne peut les lire. Les rapports partent quand l'application est ouverte et déverrouillée.",
-        "On a shared phone, a PIN hides drafts, \"My reports\" and the outbox, and encrypts what has not left yet. Without the PIN nobody can read them. Reports are sent while the app is open and unlocked."
+        "Sur un téléphone partagé, un code PIN cache les brouillons, « Mes rapports » et la boîte d'envoi. Sans code, un rapport envoyé ne peut plus être lu sur le téléphone, mais un rapport pas encore parti peut l'être par quelqu'un qui copie sa mémoire. Avec un code, aucun rapport ne peut être lu sans lui, même ceux écrits avant. Le code ne protège pas votre nom, le jeton de connexion ni les plans d'action. Choisissez un code difficile à deviner (pas une date de naissance). Les rapports partent quand l'application est ouverte et déverrouillée.",
+        "On a shared phone, a PIN hides drafts, \"My reports\" and the outbox. Without a PIN, a sent report can no longer be read on the phone, but one not yet sent can be by someone who copies its memory. With a PIN, no report can be read without it, even those written before. The PIN does not protect your name, the access token or action plans. Choose a PIN that is hard to guess (not a birth date). Reports are sent while the app is open and unlocked."
     ),
+    WelcomePin => (
+        "Téléphone partagé ? Protégez vos rapports par un code PIN, avant le premier rapport :",
+        "Shared phone? Protect your reports with a PIN, before the first report:"
+    ),
+    WelcomePinLink => ("choisir un code PIN", "choose a PIN"),
     PinNew => ("Nouveau code PIN (6 à 8 chiffres)", "New PIN (6 to 8 digits)"),
     PinAgain => ("Confirmez : le même code, encore une fois", "Confirm: the same PIN again"),
     PinSet => ("Activer le code", "Turn the PIN on"),

@@ -29,6 +29,35 @@ pub struct Settings {
     pub sms_number: Option<String>,
 }
 
+impl Settings {
+    /// The same settings without what identifies or authenticates anyone (token, CouchDB
+    /// user and password, the author's name): what may be stored in clear for the service
+    /// worker when a PIN is set.
+    pub fn without_secrets(&self) -> Settings {
+        let backend = match &self.backend {
+            Backend::None => Backend::None,
+            Backend::GenericJson { base, .. } => Backend::GenericJson {
+                base: base.clone(),
+                token: None,
+            },
+            Backend::CouchDb { base, db, .. } => Backend::CouchDb {
+                base: base.clone(),
+                db: db.clone(),
+                user: None,
+                password: None,
+            },
+        };
+        Settings {
+            backend,
+            author: Author {
+                name: String::new(),
+                role: self.author.role.clone(),
+            },
+            ..self.clone()
+        }
+    }
+}
+
 /// Preferences chosen on this device.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -40,6 +69,46 @@ pub struct Preferences {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn without_secrets_keeps_where_but_not_who_or_how_to_sign_in() {
+        let s = Settings {
+            backend: Backend::GenericJson {
+                base: "https://r.example.org/api".into(),
+                token: Some("secret-token".into()),
+            },
+            device_id: "dev".into(),
+            author: Author {
+                name: "Awa Traoré".into(),
+                role: "observatrice".into(),
+            },
+            ..Settings::default()
+        };
+        let text = serde_json::to_string(&s.without_secrets()).unwrap();
+        assert!(
+            !text.contains("secret-token") && !text.contains("Awa"),
+            "{text}"
+        );
+        assert!(text.contains("r.example.org") && text.contains("dev"));
+        let couch = Settings {
+            backend: Backend::CouchDb {
+                base: "https://c".into(),
+                db: "v".into(),
+                user: Some("u".into()),
+                password: Some("p".into()),
+            },
+            ..Settings::default()
+        };
+        assert_eq!(
+            couch.without_secrets().backend,
+            Backend::CouchDb {
+                base: "https://c".into(),
+                db: "v".into(),
+                user: None,
+                password: None
+            }
+        );
+    }
 
     #[test]
     fn missing_fields_fall_back_to_defaults() {

@@ -323,7 +323,10 @@ async fn seal(ops: &[Op]) -> Result<Vec<Op>, IdbError> {
     let mut out = Vec::with_capacity(ops.len());
     for op in ops {
         out.push(match op {
-            Op::Put { store, key, value } if [OUTBOX, RECEIPTS, DRAFTS].contains(store) => {
+            Op::Put { store, key, value }
+                if [OUTBOX, RECEIPTS, DRAFTS].contains(store)
+                    || super::vault::is_plan_text(store, key) =>
+            {
                 let value = super::vault::seal(store, key, value.clone())
                     .await
                     .map_err(|e| match e {

@@ -7,7 +7,8 @@
 //!
 //! The same path brings back a draft kept on `pagehide` (Chromium aborts IndexedDB
 //! transactions of an unloading page, so that copy goes to localStorage under the draft
-//! key): it replaces the stored draft when it is newer.
+//! key, sealed with a pad made under the draft's own key): it replaces the stored draft
+//! when it is newer.
 
 use super::idb::{self, IdbError, Op, DRAFTS, META, OUTBOX, RECEIPTS};
 use super::storage::LocalStore;
@@ -49,7 +50,20 @@ fn updated_at(draft_text: &str) -> i64 {
 
 /// Runs the migration if needed; the number of entries moved.
 pub async fn from_local_storage(store: &LocalStore) -> Result<usize, IdbError> {
-    let found = legacy(store);
+    let mut found = Vec::new();
+    for (key, target, id, raw) in legacy(store) {
+        if target != DRAFTS || !super::vault::is_exit_copy(&raw) {
+            found.push((key, target, id, raw));
+            continue;
+        }
+        // A copy sealed as the page was left: opened with the draft's own key. One whose
+        // key is gone (the draft was finished and sent since) opens for no one: dropped.
+        match super::vault::open_exit_copy(&id, &raw).await {
+            Ok(text) => found.push((key, target, id, text)),
+            Err(super::vault::VaultError::KeyGone) => store.remove(&key),
+            Err(e) => leptos::logging::warn!("a draft kept on exit: {e}"),
+        }
+    }
     if found.is_empty() {
         return Ok(0);
     }

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use crate::adapters::idb::{self, IdbError, Op, PLANS};
 use crate::adapters::locks;
+use crate::adapters::vault;
 use vigie_core::i18n::Msg;
 use vigie_core::plans::sync::PlanCopy;
 use vigie_core::plans::PlanError;
@@ -48,18 +49,39 @@ fn encode(copy: &PlanCopy) -> Result<Op, IdbError> {
     })
 }
 
+/// A stored plan text opened (sealed with the PIN's key when one is set); `None` when it
+/// cannot be (locked): never shown or changed half-read.
+async fn opened(key: &str, text: String) -> Option<String> {
+    match vault::open(key, text, true).await {
+        Ok(t) => Some(t),
+        Err(e) => {
+            leptos::logging::warn!("plan {key}: {e}");
+            None
+        }
+    }
+}
+
 pub async fn read(id: Uuid) -> Result<Option<PlanCopy>, IdbError> {
-    Ok(idb::get(PLANS, &id.to_string())
-        .await?
+    let key = id.to_string();
+    let Some(text) = idb::get(PLANS, &key).await? else {
+        return Ok(None);
+    };
+    Ok(opened(&key, text)
+        .await
         .and_then(|text| serde_json::from_str(&text).ok()))
 }
 
 pub async fn read_all() -> Result<Vec<PlanCopy>, IdbError> {
-    Ok(idb::get_all(PLANS)
-        .await?
-        .into_iter()
-        .filter_map(|(_, text)| serde_json::from_str(&text).ok())
-        .collect())
+    let mut out = Vec::new();
+    for (key, text) in idb::get_all(PLANS).await? {
+        if let Some(copy) = opened(&key, text)
+            .await
+            .and_then(|text| serde_json::from_str(&text).ok())
+        {
+            out.push(copy);
+        }
+    }
+    Ok(out)
 }
 
 /// Applies `change` to the stored copy of `id` (or to `fresh` if none is stored) under the
@@ -103,7 +125,8 @@ pub async fn update_forgetting(
 /// What was typed in a plan item's editor and not saved, under `key`
 /// ([`vigie_core::keys::plan_edit`]), in the `meta` store.
 pub async fn read_unsaved(key: &str) -> Option<String> {
-    idb::get(idb::META, key).await.ok().flatten()
+    let text = idb::get(idb::META, key).await.ok().flatten()?;
+    opened(key, text).await
 }
 
 /// Keeps unsaved editor text; `Ok` once on disk.

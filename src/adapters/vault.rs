@@ -72,6 +72,9 @@ pub enum Mode {
     Locked,
 }
 
+/// A one-time pad for a draft's exit copy: `(iv, keystream)`.
+type ExitPad = (Vec<u8>, Vec<u8>);
+
 /// Whether row keys can be kept here (asked once).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum RowKeys {
@@ -90,6 +93,38 @@ thread_local! {
     static CREATING: RefCell<HashMap<String, Vec<u8>>> = RefCell::new(HashMap::new());
     /// Key files made by this page (the sweep leaves them alone).
     static MADE_HERE: RefCell<HashSet<String>> = RefCell::new(HashSet::new());
+    /// One-time pads for sealing a draft synchronously as the page is left, by draft id:
+    /// `(iv, keystream)`, the keystream AES-GCM makes under the draft's own key.
+    static EXIT_PADS: RefCell<HashMap<String, ExitPad>> = RefCell::new(HashMap::new());
+    /// The settings' text, opened at unlock when a PIN seals them.
+    static OPENED_SETTINGS: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// The settings' text as the app reads it: `stored` itself, or, when a PIN seals it, the
+/// text opened at unlock (`None` while locked or if it could not be opened).
+pub fn settings_text(stored: Option<String>) -> Option<String> {
+    match stored {
+        Some(text) if is_sealed(&text) => OPENED_SETTINGS.with(|o| o.borrow().clone()),
+        other => other,
+    }
+}
+
+/// What to store for the settings' `text`: sealed with the PIN's key when one is set (the
+/// author's name and the access token are in them), else as it is. Remembers the text as
+/// the opened settings.
+pub async fn seal_settings(text: String) -> Result<String, VaultError> {
+    OPENED_SETTINGS.with(|o| *o.borrow_mut() = Some(text.clone()));
+    match key()? {
+        Some(k) => Ok(serde_json::json!({ SEALED: seal_with(&k, &text).await? }).to_string()),
+        None => Ok(text),
+    }
+}
+
+/// Opens the stored settings' text (at unlock); an unsealed one as it is.
+pub async fn open_settings(stored: String) -> Result<String, VaultError> {
+    let text = open("settings", stored, true).await?;
+    OPENED_SETTINGS.with(|o| *o.borrow_mut() = Some(text.clone()));
+    Ok(text)
 }
 
 /// Sets the vault's mode (at start from the stored lock, then on unlock, set or removal).
@@ -446,6 +481,14 @@ pub async fn seal(store: &str, id: &str, text: String) -> Result<String, VaultEr
     if is_locked() {
         return Err(VaultError::Locked);
     }
+    if is_plan_text(store, id) {
+        // Action plans and their unsaved editor texts (a conflict's witness, a mediator's
+        // notes): sealed whole with the PIN's key when there is one.
+        return match key()? {
+            Some(k) => Ok(serde_json::json!({ SEALED: seal_with(&k, &text).await? }).to_string()),
+            None => Ok(text),
+        };
+    }
     let whole = store == super::idb::DRAFTS;
     let by_row = store != super::idb::RECEIPTS && row_keys_available().await;
     let k = if by_row {
@@ -476,6 +519,87 @@ pub async fn seal(store: &str, id: &str, text: String) -> Result<String, VaultEr
         value[SEAL_KIND] = Value::String(ROW_SEAL.into());
     }
     Ok(value.to_string())
+}
+
+/// The AES-GCM keystream of `len` bytes for `iv` under `key`: the encryption of zeros
+/// (GCM is counter mode; its tag is left out).
+async fn keystream(key: &CryptoKey, iv: &[u8], len: usize) -> Result<Vec<u8>, VaultError> {
+    let params = object(&[
+        ("name", "AES-GCM".into()),
+        ("iv", Uint8Array::from(iv).into()),
+    ])?;
+    let zeros = vec![0u8; len];
+    let promise = subtle()?
+        .encrypt_with_object_and_u8_array(&params, key, &zeros)
+        .map_err(unavailable)?;
+    let mut out = Uint8Array::new(&JsFuture::from(promise).await.map_err(unavailable)?).to_vec();
+    out.truncate(len);
+    Ok(out)
+}
+
+/// Prepares what [`seal_on_exit`] needs for draft `id` of up to `len` bytes: WebCrypto
+/// cannot seal synchronously, and a page being left runs only synchronous code. A pad is
+/// used once; a longer draft needs a new one.
+pub async fn prepare_exit_pad(id: &str, len: usize) {
+    if !row_keys_available().await {
+        return;
+    }
+    if EXIT_PADS.with(|p| p.borrow().get(id).is_some_and(|(_, k)| k.len() >= len)) {
+        return;
+    }
+    let made = async {
+        let key = row_key(id, true).await?;
+        let iv = random(IV_LEN)?;
+        let stream = keystream(&key, &iv, len).await?;
+        Ok::<_, VaultError>((iv, stream))
+    };
+    match made.await {
+        Ok(pad) => EXIT_PADS.with(|p| {
+            p.borrow_mut().insert(id.to_owned(), pad);
+        }),
+        Err(e) => leptos::logging::warn!("preparing a draft's exit copy: {e}"),
+    }
+}
+
+/// `text` (draft `id`) sealed synchronously with its prepared pad, which is used up:
+/// `{"pad": iv, "ct": …}` (base64). `None` without a long enough pad.
+pub fn seal_on_exit(id: &str, text: &str) -> Option<String> {
+    let (iv, stream) = EXIT_PADS.with(|p| p.borrow_mut().remove(id))?;
+    if stream.len() < text.len() {
+        return None;
+    }
+    let ct: Vec<u8> = text.bytes().zip(stream).map(|(a, b)| a ^ b).collect();
+    Some(serde_json::json!({ "pad": STANDARD.encode(iv), "ct": STANDARD.encode(ct) }).to_string())
+}
+
+/// Whether a kept copy is one [`seal_on_exit`] made.
+pub fn is_exit_copy(text: &str) -> bool {
+    text.contains("\"pad\"")
+        && serde_json::from_str::<Value>(text)
+            .is_ok_and(|v| v.get("pad").is_some_and(Value::is_string) && v.get("ct").is_some())
+}
+
+/// Opens what [`seal_on_exit`] sealed for draft `id`.
+pub async fn open_exit_copy(id: &str, text: &str) -> Result<String, VaultError> {
+    let v: Value = serde_json::from_str(text).map_err(|e| VaultError::Damaged(e.to_string()))?;
+    let field = |k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .and_then(|t| STANDARD.decode(t).ok())
+            .ok_or_else(|| VaultError::Damaged(format!("no {k}")))
+    };
+    let (iv, ct) = (field("pad")?, field("ct")?);
+    let key = row_key(id, false).await?;
+    let stream = keystream(&key, &iv, ct.len()).await?;
+    let plain: Vec<u8> = ct.iter().zip(stream).map(|(a, b)| a ^ b).collect();
+    String::from_utf8(plain).map_err(|e| VaultError::Damaged(e.to_string()))
+}
+
+/// Whether `store`/`key` holds a plan's text: the plans store, and editors' unsaved texts
+/// in `meta`.
+pub fn is_plan_text(store: &str, key: &str) -> bool {
+    store == super::idb::PLANS
+        || (store == super::idb::META && key.starts_with(vigie_core::keys::PLAN_EDIT_PREFIX))
 }
 
 /// A stored value's text with its sealed parts opened (an unsealed one as it is); `id` is

@@ -158,7 +158,7 @@ pub fn PinSettings() -> impl IntoView {
         });
     };
     view! {
-        <section class="field" data-testid="pin-settings">
+        <section class="field" id="pin" data-testid="pin-settings">
             <h2>{crate::views::tr(Msg::PinSection)}</h2>
             <p class="hint">{crate::views::tr(Msg::PinIntro)}</p>
             {move || if gate.configured.get() {

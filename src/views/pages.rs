@@ -106,7 +106,8 @@ pub fn referral_item(r: vigie_core::referrals::Referral) -> impl IntoView {
 }
 
 /// The services to offer a survivor for a report in `commune`, shown right on the consent
-/// screen: the commune's, else the cercle's, else all (saying which), each one tap to call.
+/// screen, one line each with its number one tap away: the commune's, else the cercle's,
+/// else all (saying which); none published, a line saying so.
 #[component]
 pub fn ReferralsHere(#[prop(into)] commune: Signal<String>) -> impl IntoView {
     use vigie_core::referrals::{near, Nearness};
@@ -116,29 +117,37 @@ pub fn ReferralsHere(#[prop(into)] commune: Signal<String>) -> impl IntoView {
         let list = forms.referrals().get();
         let commune = commune.get();
         let (found, how) = near(&list, &commune);
-        let found: Vec<_> = found.into_iter().cloned().collect();
+        if found.is_empty() {
+            return view! {
+                <p class="hint" data-testid="referrals-here">{move || state.t(Msg::ReferralsNone)}</p>
+            }
+            .into_any();
+        }
+        let note = match how {
+            Nearness::Commune => None,
+            Nearness::Cercle => Some(Msg::ReferralsHereCercle),
+            Nearness::Anywhere => Some(Msg::ReferralsHereAll),
+        };
+        let rows: Vec<_> = found.into_iter().cloned().collect();
         view! {
             <section class="referrals-here" data-testid="referrals-here">
                 <h3>{move || state.t(Msg::ReferralsHere)}</h3>
-                {if found.is_empty() {
-                    view! {
-                        <p data-testid="referrals-none">{move || state.t(Msg::ReferralsNone)}</p>
-                    }.into_any()
-                } else {
-                    let note = match how {
-                        Nearness::Commune => None,
-                        Nearness::Cercle => Some(Msg::ReferralsHereCercle),
-                        Nearness::Anywhere => Some(Msg::ReferralsHereAll),
-                    };
-                    view! {
-                        {note.map(|m| view! { <p class="hint">{move || state.t(m)}</p> })}
-                        <ul class="records referrals">
-                            {found.into_iter().map(referral_item).collect_view()}
-                        </ul>
-                    }.into_any()
-                }}
+                {note.map(|m| view! { <p class="hint">{move || state.t(m)}</p> })}
+                <ul>
+                    {rows.into_iter().map(|r| {
+                        let href = r.tel_href();
+                        view! {
+                            <li>
+                                <span>{r.name}" ("{r.service}")"</span>
+                                " "
+                                <a href=href>{r.phone}</a>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
             </section>
         }
+        .into_any()
     }
 }
 

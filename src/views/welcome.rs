@@ -104,6 +104,10 @@ fn WelcomeCard(close: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView
                 {select("welcome-cercle", Msg::Cercle, cercle, cercles, None)}
                 {select("welcome-commune", Msg::Commune, commune, communes, None)}
             </fieldset>
+            <p class="hint" data-testid="welcome-pin">
+                {crate::views::tr(Msg::WelcomePin)} " "
+                <a href="/settings#pin">{crate::views::tr(Msg::WelcomePinLink)}</a>
+            </p>
             <Show
                 when=move || installable.get()
                 fallback=move || view! { <p class="hint" data-testid="install-howto">{crate::views::tr(Msg::InstallHowTo)}</p> }
