@@ -7,7 +7,7 @@
 # all at 4x CPU throttling), Lighthouse's mobile performance audit of Home and the incident
 # form, and a load test of
 # the receiver (records/s, p95 latency, peak memory).
-#   scripts/bench.sh            budget 515000 B brotli (see README: how it was set)
+#   scripts/bench.sh            budget 536000 B brotli (see README: how it was set)
 #   VIGIE_BUDGET=340000 scripts/bench.sh
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
@@ -16,7 +16,7 @@ bash scripts/setup.sh >/dev/null
 bash scripts/build.sh >/dev/null 2>&1 || bash scripts/build.sh
 echo "== bundle size (release build in dist/)"
 size_status=0
-node scripts/bench-size.mjs dist "${VIGIE_BUDGET:-515000}" || size_status=$?
+node scripts/bench-size.mjs dist "${VIGIE_BUDGET:-536000}" || size_status=$?
 echo
 echo "== size floor: the same stack and build settings with no features (bench/floor)"
 floor_out="$VIGIE_ROOT/target/floor/bindgen"

@@ -320,13 +320,13 @@ pub async fn row_keys_available() -> bool {
     }
 }
 
-/// What a key file holds: the raw key (`{"raw": …}`) or, with a PIN, the raw key sealed
-/// with the PIN's key (`{"pin": …}`); base64 either way.
-async fn key_file_text(raw: &[u8]) -> Result<String, VaultError> {
+/// What a key file holds: the raw key (`{"raw": …}`) or, with `pin` (the PIN's key), the
+/// raw key sealed with it (`{"pin": …}`); base64 either way.
+async fn key_file_text(raw: &[u8], pin: Option<&CryptoKey>) -> Result<String, VaultError> {
     let b64 = STANDARD.encode(raw);
-    Ok(match key()? {
+    Ok(match pin {
         None => serde_json::json!({ "raw": b64 }),
-        Some(pin) => serde_json::json!({ "pin": seal_with(&pin, &b64).await? }),
+        Some(pin) => serde_json::json!({ "pin": seal_with(pin, &b64).await? }),
     }
     .to_string())
 }
@@ -381,7 +381,7 @@ async fn row_key(id: &str, create: bool) -> Result<CryptoKey, VaultError> {
                     raw
                 }
             };
-            let written = key_files::write(id, &key_file_text(&raw).await?).await;
+            let written = key_files::write(id, &key_file_text(&raw, key()?.as_ref()).await?).await;
             CREATING.with(|c| c.borrow_mut().remove(id));
             written.map_err(|e| VaultError::KeyFile(e.to_string()))?;
             MADE_HERE.with(|m| m.borrow_mut().insert(id.to_owned()));
@@ -452,12 +452,7 @@ pub async fn rewrap(from: Option<&CryptoKey>, to: Option<&CryptoKey>) -> Result<
             Err(VaultError::WrongPin | VaultError::Damaged(_)) => continue,
             Err(e) => return Err(e),
         };
-        let b64 = STANDARD.encode(&raw);
-        let new = match to {
-            None => serde_json::json!({ "raw": b64 }),
-            Some(pin) => serde_json::json!({ "pin": seal_with(pin, &b64).await? }),
-        };
-        key_files::write(&name, &new.to_string())
+        key_files::write(&name, &key_file_text(&raw, to).await?)
             .await
             .map_err(|e| VaultError::KeyFile(e.to_string()))?;
     }
