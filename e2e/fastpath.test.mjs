@@ -112,6 +112,25 @@ test('GBV: consent first; "Non" says what is sent and sends no account; quick ex
   await consent.waitFor();
   await consent.getByLabel('Non').check();
   await page.getByText(/Sans son accord, seuls le type d'incident, la gravité, le lieu, la date et les nombres seront envoyés/).waitFor();
+  // The services to offer are right there (none published here: it says so).
+  await page.getByTestId('referrals-here').waitFor();
+  // "Sortie rapide" lies over no control, at the top and scrolled down: it is an opaque bar
+  // under the header that the page passes beneath, and no control below it is covered.
+  for (const y of [0, 200, 400, 800]) {
+    await page.evaluate((y) => window.scrollTo(0, y), y);
+    const covered = await page.evaluate(() => {
+      const bar = document.querySelector('.quick-exit-bar').getBoundingClientRect();
+      return [...document.querySelectorAll('input, label, select, textarea, a, button:not(.quick-exit)')]
+        .filter((el) => {
+          const r = el.getBoundingClientRect();
+          const [x, y] = [r.left + r.width / 2, r.top + r.height / 2];
+          if (!r.width || !r.height || y < bar.bottom || y > innerHeight) return false;
+          return document.elementFromPoint(x, y)?.closest('.quick-exit-bar') != null;
+        })
+        .map((el) => el.outerHTML.slice(0, 80));
+    });
+    assert.deepEqual(covered, [], `scrolled to ${y}`);
+  }
   // Quick exit: a neutral Home, and "back" does not bring the report up again.
   await page.getByTestId('quick-exit').click();
   await page.waitForURL((u) => new URL(u).pathname === '/');

@@ -59,6 +59,13 @@ test('support services are cached for offline use and offered after a GBV report
   await page.getByLabel('Commune', { exact: true }).selectOption({ label: 'Kadiolo' });
   await page.getByLabel(/^Orange/).click();
   await page.getByRole('button', { name: 'Suivant' }).click();
+  // The consent screen lists the services of the report's commune (and national lines),
+  // each one tap to call.
+  const here = page.getByTestId('referrals-here');
+  await here.waitFor();
+  assert.equal(await here.locator('li').count(), 2, `${await here.innerText()}`);
+  assert.equal(await here.getByRole('link', { name: '+223 21 00 00 01' }).getAttribute('href'), 'tel:+22321000001');
+  assert.ok(await here.getByText(/CSRéf de Kadiolo/).isVisible());
   await page.getByRole('group', { name: /accord pour ce signalement/ }).getByLabel('Oui').check();
   await page.getByTestId('finish-early').click();
   await page.getByTestId('after-sensitive').getByRole('link', { name: "Voir les services d'aide à proposer" }).click();

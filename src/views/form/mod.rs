@@ -212,9 +212,11 @@ fn FormFill(
     view! {
         <section class="page form-page">
             <Show when=sensitive>
-                <button type="button" class="quick-exit" data-testid="quick-exit" on:click=quick_exit.clone()>
-                    {crate::views::tr(Msg::QuickExit)}
-                </button>
+                <div class="quick-exit-bar">
+                    <button type="button" class="quick-exit" data-testid="quick-exit" on:click=quick_exit.clone()>
+                        {crate::views::tr(Msg::QuickExit)}
+                    </button>
+                </div>
             </Show>
             <h1>{move || title.get(state.lang.get()).to_owned()}</h1>
             <div class="progress" aria-live="polite">
