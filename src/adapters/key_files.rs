@@ -53,8 +53,22 @@ fn create_option() -> Result<JsValue, KeyFileError> {
     Ok(o.into())
 }
 
-/// The `vigie-keys` folder, created if needed.
+thread_local! {
+    /// The folder's handle, once opened.
+    static FOLDER_HANDLE: std::cell::RefCell<Option<JsValue>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The `vigie-keys` folder, created if needed (opened once per page).
 async fn folder() -> Result<JsValue, KeyFileError> {
+    if let Some(dir) = FOLDER_HANDLE.with(|f| f.borrow().clone()) {
+        return Ok(dir);
+    }
+    let dir = open_folder().await?;
+    FOLDER_HANDLE.with(|f| *f.borrow_mut() = Some(dir.clone()));
+    Ok(dir)
+}
+
+async fn open_folder() -> Result<JsValue, KeyFileError> {
     let navigator = Reflect::get(&js_sys::global(), &"navigator".into())
         .map_err(|e| KeyFileError::Unavailable(super::js_text(&e)))?;
     let storage = Reflect::get(&navigator, &"storage".into())
@@ -179,6 +193,7 @@ pub async fn list() -> Result<Vec<(String, f64)>, KeyFileError> {
 
 /// Deletes the whole folder (erasing the phone's data).
 pub async fn remove_all() -> Result<(), KeyFileError> {
+    FOLDER_HANDLE.with(|f| f.borrow_mut().take());
     let navigator = Reflect::get(&js_sys::global(), &"navigator".into()).map_err(failed)?;
     let storage = Reflect::get(&navigator, &"storage".into()).map_err(failed)?;
     let root = call(&storage, "getDirectory", &[])

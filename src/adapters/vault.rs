@@ -633,20 +633,29 @@ pub fn is_sealed(text: &str) -> bool {
 
 /// Stored `(key, text)` rows with sealed ones opened: records (`whole == false`) or
 /// drafts. A row that cannot be opened carries the error and its raw text.
+///
+/// Rows are opened a slice at a time, the rows of a slice at once: each reads its key file,
+/// and the browser answers those reads together rather than one after the other.
 pub async fn open_rows(
     rows: Vec<(String, String)>,
     whole: bool,
 ) -> Vec<(String, Result<String, (VaultError, String)>)> {
+    const AT_ONCE: usize = 64;
     let mut out = Vec::with_capacity(rows.len());
-    for (key, text) in rows {
-        // The others are parsed once, by the opening (which passes an unsealed value
-        // through as it is).
-        if !lock::may_be_sealed(&text) {
-            out.push((key, Ok(text)));
-            continue;
-        }
-        let opened = open(&key, text.clone(), whole).await;
-        out.push((key, opened.map_err(|e| (e, text))));
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let slice: Vec<(String, String)> = rows.by_ref().take(AT_ONCE).collect();
+        let opened = futures::future::join_all(slice.into_iter().map(|(key, text)| async move {
+            // The others are parsed once, by the opening (which passes an unsealed value
+            // through as it is).
+            if !lock::may_be_sealed(&text) {
+                return (key, Ok(text));
+            }
+            let opened = open(&key, text.clone(), whole).await;
+            (key, opened.map_err(|e| (e, text)))
+        }))
+        .await;
+        out.extend(opened);
     }
     out
 }
