@@ -104,7 +104,7 @@ fn WelcomeCard(close: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView
                 {select("welcome-cercle", Msg::Cercle, cercle, cercles, None)}
                 {select("welcome-commune", Msg::Commune, commune, communes, None)}
             </fieldset>
-            <p class="hint" data-testid="welcome-pin">
+            <p class="hint welcome-pin" data-testid="welcome-pin">
                 {crate::views::tr(Msg::WelcomePin)} " "
                 <a href="/settings#pin">{crate::views::tr(Msg::WelcomePinLink)}</a>
             </p>
