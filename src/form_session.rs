@@ -98,8 +98,8 @@ impl FormSession {
         // The draft's exit pad, before the first keystroke (a new draft's, for the id it
         // will get).
         match &draft {
-            Some(d) => forms.prepare_exit(d),
-            None => forms.prepare_exit(&session.current_draft_with(session.next_id.get_value())),
+            Some(d) => forms.prepare_exit(d.id, serde_json::to_string(d).map_or(0, |t| t.len())),
+            None => forms.prepare_exit(session.next_id.get_value(), 0),
         }
         let hide = window_event_listener(leptos::ev::pagehide, move |_| session.save_on_exit());
         let vis = window_event_listener(leptos::ev::visibilitychange, move |_| {

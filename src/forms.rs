@@ -331,8 +331,8 @@ impl Forms {
     /// Writes `draft` to storage (then to the list); `Ok` once it is on disk. On error
     /// the caller keeps it on screen.
     pub async fn save_draft(&self, draft: &Draft) -> Result<(), IdbError> {
-        draft_store::save(draft).await?;
-        self.prepare_exit(draft);
+        let len = draft_store::save(draft).await?;
+        self.prepare_exit(draft.id, len);
         self.drafts.update(|list| {
             list.retain(|d| d.id != draft.id);
             list.insert(0, draft.clone());
@@ -376,11 +376,10 @@ impl Forms {
         }
     }
 
-    /// Makes sure draft `draft`'s next exit copy can be sealed (see
-    /// [`Forms::save_draft_on_exit`]): room for it twice over, and for some typing.
-    pub fn prepare_exit(&self, draft: &Draft) {
-        let len = serde_json::to_string(draft).map_or(0, |t| t.len());
-        let id = draft.id.to_string();
+    /// Makes sure the next exit copy of draft `id`, now `len` bytes long, can be sealed
+    /// (see [`Forms::save_draft_on_exit`]): room for it twice over, and for some typing.
+    pub fn prepare_exit(&self, id: Uuid, len: usize) {
+        let id = id.to_string();
         leptos::task::spawn_local(async move {
             crate::adapters::vault::prepare_exit_pad(&id, len * 2 + 4096).await;
         });

@@ -30,15 +30,18 @@ pub async fn load_all() -> Result<(Vec<Draft>, Vec<Unreadable>), IdbError> {
     Ok((good, bad))
 }
 
-/// Writes `draft`; `Ok` once it is on disk.
-pub async fn save(draft: &Draft) -> Result<(), IdbError> {
+/// Writes `draft`; `Ok` once it is on disk, with the length of its stored text (before
+/// sealing), which sizes the pad of its next exit copy.
+pub async fn save(draft: &Draft) -> Result<usize, IdbError> {
     let value = serde_json::to_string(draft).map_err(|e| IdbError::WriteFailed(e.to_string()))?;
+    let len = value.len();
     idb::write(&[Op::Put {
         store: DRAFTS,
         key: draft.id.to_string(),
         value,
     }])
-    .await
+    .await?;
+    Ok(len)
 }
 
 /// Removes draft `id`.
