@@ -31,7 +31,7 @@ after(async () => {
 });
 
 /** Chromium on the persistent profile, in its own process group; resolves once CDP answers. */
-async function launch() {
+async function launch({ noWorker = false } = {}) {
   const child = spawn(
     process.env.CHROMIUM_BIN || '/usr/bin/chromium',
     [
@@ -59,6 +59,8 @@ async function launch() {
   });
   const browser = await chromium.connectOverCDP(ws);
   const context = browser.contexts()[0];
+  // A browser without service workers: only the page's own flush can send.
+  if (noWorker) await context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'serviceWorker', { get: () => undefined }));
   const page = context.pages()[0] ?? (await context.newPage());
   return { child, browser, page };
 }
@@ -169,5 +171,91 @@ test('a plan edit survives a browser kill: typed and unsaved, and right after sa
   await page.getByLabel('Activité', { exact: true }).waitFor();
   assert.equal(await page.getByTestId('plan-edit-restored').count(), 0);
   assert.equal(await page.getByLabel('Activité', { exact: true }).inputValue(), '');
+  await kill(child);
+});
+
+/** Sets the persistent profile's backend to this receiver, by a coordinator's link. */
+async function configure(page) {
+  const link = Buffer.from(JSON.stringify({ backend: { mode: 'generic_json', base: server.url + '/api', token: TOKEN } })).toString('base64url');
+  await page.goto(`${server.url}/settings#setup=${link}`);
+  const confirm = page.getByTestId('setup-confirm').getByRole('button', { name: 'Oui, changer de serveur' });
+  const done = page.getByText('Configuration reçue par lien et enregistrée.');
+  await done.or(confirm).waitFor();
+  if (await confirm.isVisible()) await confirm.click();
+  await done.waitFor();
+}
+
+/** Requests this page makes to the receiver's API, as "METHOD path". */
+function apiCalls(page) {
+  const calls = [];
+  page.context().on('request', (r) => {
+    const u = new URL(r.url());
+    if (u.pathname.startsWith('/api/')) calls.push(`${r.method()} ${u.pathname}`);
+  });
+  return calls;
+}
+
+test('plan edits saved before a browser kill are sent within seconds of the relaunch', async (t) => {
+  let { child, page } = await launch();
+  t.after(() => child.exitCode === null && child.signalCode === null && kill(child));
+  await configure(page);
+  await page.goto(server.url + '/plans');
+  await page.getByText('Nouveau plan').click();
+  await page.getByLabel("Nom du mécanisme ou de l'alliance").fill('Mécanisme communal de Koumantou');
+  await page.getByLabel('Région').selectOption({ label: 'Sikasso' });
+  await page.getByLabel('Cercle').selectOption({ label: 'Bougouni' });
+  await page.getByRole('button', { name: 'Créer le plan' }).click();
+  await page.getByRole('heading', { name: 'Mécanisme communal de Koumantou' }).waitFor();
+  await page.waitForFunction(() => !document.querySelector('[data-testid=plan-sync]'), null, { timeout: 20_000 });
+  // Offline, so that the edit can only leave after the relaunch; killed right after saving.
+  await page.context().setOffline(true);
+  await page.locator('[data-list=activities]').getByRole('link', { name: '+ Ajouter' }).click();
+  await page.getByLabel('Activité', { exact: true }).fill('Caravane de la paix de Koumantou');
+  await page.getByRole('button', { name: 'Enregistrer' }).click();
+  await page.locator('[data-list=activities]').getByText('Caravane de la paix de Koumantou').waitFor();
+  await kill(child);
+
+  ({ child, page } = await launch());
+  const calls = apiCalls(page);
+  const started = Date.now();
+  await page.goto(server.url + '/');
+  const headers = { Authorization: `Bearer ${TOKEN}` };
+  let sent = false;
+  while (!sent && Date.now() - started < 10_000) {
+    const res = await fetch(`${server.url}/api/plans`, { headers });
+    sent = res.ok && JSON.stringify(await res.json()).includes('Caravane de la paix de Koumantou');
+    if (!sent) await sleep(250);
+  }
+  console.log(`plan edit after a kill: ${sent ? `on the receiver ${Date.now() - started} ms after the relaunch` : 'not sent'}; requests: ${calls.join(', ')}`);
+  assert.ok(sent, `the plan edit never reached the receiver; the app made: ${calls.join(', ') || 'no API request'}`);
+  await kill(child);
+});
+
+test("without a service worker, the page's own flush sends a note saved before a kill", async (t) => {
+  let { child, page } = await launch({ noWorker: true });
+  t.after(() => child.exitCode === null && child.signalCode === null && kill(child));
+  await configure(page);
+  assert.equal(await page.evaluate(() => navigator.serviceWorker), undefined);
+  await page.context().setOffline(true);
+  await page.goto(server.url + '/note');
+  const text = 'Note sans service worker, tuée après enregistrement';
+  await page.getByLabel('Ce que vous voulez signaler').fill(text);
+  await page.getByRole('button', { name: 'Enregistrer' }).click();
+  await page.getByText('Enregistré sur le téléphone').waitFor();
+  await kill(child);
+
+  const headers = { Authorization: `Bearer ${TOKEN}` };
+  const delivered = async () => (await (await fetch(server.url + '/api/submissions', { headers })).json()).ids.length;
+  const before = await delivered();
+  ({ child, page } = await launch({ noWorker: true }));
+  const started = Date.now();
+  await page.goto(server.url + '/');
+  let sent = false;
+  while (!sent && Date.now() - started < 10_000) {
+    sent = (await delivered()) === before + 1;
+    if (!sent) await sleep(250);
+  }
+  console.log(`note after a kill, no service worker: ${sent ? `on the receiver ${Date.now() - started} ms after the relaunch` : 'not sent'}`);
+  assert.ok(sent, 'the note saved before the kill never reached the receiver');
   await kill(child);
 });

@@ -55,6 +55,12 @@ impl Plans {
             plans.loaded.set(true);
             plans.sync_soon();
         });
+        // New settings (a coordinator's link, another backend): sync with them at once.
+        let backend = Memo::new(move |_| outbox.settings().with(|s| s.backend.clone()));
+        Effect::new(move |_| {
+            backend.track();
+            plans.sync_soon();
+        });
         let _ = window_event_listener(leptos::ev::online, move |_| plans.sync_soon());
         let _ = window_event_listener(leptos::ev::visibilitychange, move |_| {
             if connectivity::is_visible() {

@@ -110,3 +110,83 @@ fn quota_failure_is_a_typed_error_and_nothing_partial_is_stored() {
         .expect("write after freeing space");
     clear("test/fill/");
 }
+
+/// What a browser kill does to `localStorage`: the last writes never reach the disk.
+fn lose_last_writes(key: &str, earlier: Option<&str>, seq: &str) {
+    let ls = web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .expect("localStorage");
+    match earlier {
+        Some(v) => ls.set_item(key, v).expect("set"),
+        None => ls.remove_item(key).expect("remove"),
+    }
+    ls.set_item(vigie_core::keys::DURABLE_SEQ, seq)
+        .expect("set");
+}
+
+#[wasm_bindgen_test]
+async fn durable_values_come_back_after_a_kill_and_newer_local_ones_win() {
+    use vigie::adapters::durable;
+    use vigie_core::keys::{SETTINGS, WELCOMED};
+    let store = LocalStore::open().expect("open");
+    durable::restore().await.expect("first restore");
+    let before = store.get_raw(vigie_core::keys::DURABLE_SEQ).expect("seq");
+    store.set(WELCOMED, &true).expect("set");
+    store
+        .set_raw(SETTINGS, r#"{"backend":{"mode":"none"},"device_id":"d1"}"#)
+        .expect("set");
+    // The copies are written in a task.
+    vigie::adapters::clock::sleep(200).await;
+    // Killed: localStorage is back where it was before both writes.
+    lose_last_writes(SETTINGS, None, before.as_deref().unwrap_or("{}"));
+    vigie::adapters::clock::sleep(0).await;
+    lose_last_writes(WELCOMED, None, before.as_deref().unwrap_or("{}"));
+    let restored = durable::restore().await.expect("restore");
+    assert!(
+        restored.contains(&SETTINGS) && restored.contains(&WELCOMED),
+        "{restored:?}"
+    );
+    assert_eq!(
+        store.get_raw(SETTINGS).expect("get").as_deref(),
+        Some(r#"{"backend":{"mode":"none"},"device_id":"d1"}"#)
+    );
+    assert_eq!(store.get::<bool>(WELCOMED).expect("get"), Some(true));
+    // Nothing to do the second time.
+    assert!(durable::restore().await.expect("again").is_empty());
+
+    // A value written in localStorage whose copy never landed (the page left at once) is
+    // kept, and copied.
+    let ls = web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .expect("localStorage");
+    let seqs = store
+        .get_raw(vigie_core::keys::DURABLE_SEQ)
+        .expect("seq")
+        .expect("some");
+    let mut map: std::collections::BTreeMap<String, u64> =
+        serde_json::from_str(&seqs).expect("map");
+    *map.get_mut(SETTINGS).expect("counted") += 1;
+    ls.set_item(
+        vigie_core::keys::DURABLE_SEQ,
+        &serde_json::to_string(&map).expect("json"),
+    )
+    .expect("set");
+    ls.set_item(SETTINGS, r#"{"backend":{"mode":"none"},"device_id":"d2"}"#)
+        .expect("set");
+    assert!(durable::restore().await.expect("restore").is_empty());
+    assert!(store
+        .get_raw(SETTINGS)
+        .expect("get")
+        .expect("some")
+        .contains("d2"));
+    // Then lost again: the copy now holds d2.
+    lose_last_writes(SETTINGS, None, "{}");
+    durable::restore().await.expect("restore");
+    assert!(store
+        .get_raw(SETTINGS)
+        .expect("get")
+        .expect("some")
+        .contains("d2"));
+    store.remove(SETTINGS);
+    store.remove(WELCOMED);
+}

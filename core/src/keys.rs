@@ -39,8 +39,20 @@ pub const DRAFT_PREFIX: &str = "vigie/drafts/";
 /// `meta` store).
 pub const PLAN_EDIT_PREFIX: &str = "vigie/plan-edit/";
 
+/// How many times each durable key (see [`DURABLE`]) was written in `localStorage`.
+pub const DURABLE_SEQ: &str = "vigie/durable-seq";
+/// The durable copy of a `localStorage` key, one per key (in IndexedDB's `meta` store).
+pub const DURABLE_COPY_PREFIX: &str = "vigie/durable/";
+
+/// The `localStorage` keys that must survive a browser kill. Chromium writes
+/// `localStorage` to disk a few seconds after the page does: a kill in between loses the
+/// write, and a phone that forgot its backend, its PIN lock or its welcome stops sending
+/// without a word. Each write of these is also copied to IndexedDB, which is on disk when
+/// its transaction completes; the copy with the higher write count wins at start.
+pub const DURABLE: [&str; 5] = [SETTINGS, LOCK, WELCOMED, USUAL_PLACE, PREFS];
+
 /// Single keys, then family prefixes: the table the overlap test checks.
-pub const SINGLE: [&str; 7] = [
+pub const SINGLE: [&str; 8] = [
     PREFS,
     SETTINGS,
     PROBE,
@@ -48,9 +60,42 @@ pub const SINGLE: [&str; 7] = [
     USUAL_PLACE,
     FLUSH_LEASE,
     OUTBOX_INDEX,
+    DURABLE_SEQ,
 ];
 /// Family prefixes.
-pub const FAMILIES: [&str; 3] = [OUTBOX_RECORD_PREFIX, DRAFT_PREFIX, PLAN_EDIT_PREFIX];
+pub const FAMILIES: [&str; 4] = [
+    OUTBOX_RECORD_PREFIX,
+    DRAFT_PREFIX,
+    PLAN_EDIT_PREFIX,
+    DURABLE_COPY_PREFIX,
+];
+
+/// The key of the durable copy of `key`.
+pub fn durable_copy(key: &str) -> String {
+    format!("{DURABLE_COPY_PREFIX}{key}")
+}
+
+/// What to do at start with a durable key, from the write count `local` that
+/// `localStorage` remembers and the durable copy's, if there is one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reconcile {
+    /// Both agree.
+    Nothing,
+    /// `localStorage` lost writes (a browser kill): the copy goes back into it.
+    TakeCopy,
+    /// The copy is missing or older (a page left before its copy was written, or an older
+    /// build): `localStorage` is copied again.
+    WriteCopy,
+}
+
+/// See [`Reconcile`].
+pub fn reconcile(local: u64, copy: Option<u64>) -> Reconcile {
+    match copy {
+        Some(c) if c > local => Reconcile::TakeCopy,
+        Some(c) if c == local => Reconcile::Nothing,
+        _ => Reconcile::WriteCopy,
+    }
+}
 
 /// Key of outbox record `id`.
 pub fn outbox_record(id: &Uuid) -> String {
@@ -99,6 +144,21 @@ mod tests {
             SINGLE.len() + FAMILIES.len(),
             "a key is listed twice"
         );
+    }
+
+    #[test]
+    fn the_copy_with_more_writes_wins() {
+        // Killed before localStorage reached the disk: it remembers fewer writes.
+        assert_eq!(reconcile(3, Some(4)), Reconcile::TakeCopy);
+        assert_eq!(reconcile(0, Some(1)), Reconcile::TakeCopy);
+        assert_eq!(reconcile(4, Some(4)), Reconcile::Nothing);
+        // Left before the copy was written, or a build that kept no copy.
+        assert_eq!(reconcile(5, Some(4)), Reconcile::WriteCopy);
+        assert_eq!(reconcile(0, None), Reconcile::WriteCopy);
+        assert!(DURABLE
+            .iter()
+            .all(|k| SINGLE.contains(k) || *k == LOCK || *k == WELCOMED));
+        assert!(durable_copy(SETTINGS).starts_with(DURABLE_COPY_PREFIX));
     }
 
     #[test]

@@ -67,12 +67,17 @@ pub async fn yield_to_input() {
     if !super::connectivity::is_visible() {
         return;
     }
+    sleep(0).await;
+}
+
+/// Resolves after `ms` milliseconds (at once where there is no window).
+pub async fn sleep(ms: i32) {
     let Some(window) = web_sys::window() else {
         return;
     };
     let promise = js_sys::Promise::new(&mut |resolve, _reject| {
         if window
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0)
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
             .is_err()
         {
             let _ = resolve.call0(&wasm_bindgen::JsValue::UNDEFINED);

@@ -8,6 +8,7 @@ pub mod connectivity;
 pub mod crash;
 pub mod download;
 pub mod draft_store;
+pub mod durable;
 pub mod geolocation;
 pub mod http;
 pub mod idb;

@@ -181,7 +181,10 @@ impl LocalStore {
         })?;
         LocalStorage::set(key, &raw).map_err(|e| classify_write(key, e))?;
         match self.get_raw(key)? {
-            Some(back) if back == json => Ok(()),
+            Some(back) if back == json => {
+                super::durable::written(key, Some(json));
+                Ok(())
+            }
             _ => Err(StorageError::VerifyFailed {
                 key: key.to_owned(),
             }),
@@ -200,6 +203,7 @@ impl LocalStore {
     /// Removes `key`; removing an absent key is not an error.
     pub fn remove(&self, key: &str) {
         LocalStorage::delete(key);
+        super::durable::written(key, None);
     }
 
     /// Every key that starts with `prefix`.
