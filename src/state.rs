@@ -61,15 +61,19 @@ impl AppState {
         };
         let outbox = Outbox::provide(store.clone().ok());
         // Shown until the user saves settings again (which also clears the flag).
-        Effect::new(move |_| {
-            let unreadable = outbox.settings_unreadable().get();
-            let shown = storage_problem.get_untracked() == Some(Msg::SettingsUnreadable);
-            if unreadable && storage_problem.get_untracked().is_none() {
-                storage_problem.set(Some(Msg::SettingsUnreadable));
-            } else if !unreadable && shown {
-                storage_problem.set(None);
+        let settings_problem = Memo::new(move |_| {
+            match (
+                outbox.settings_unreadable().get(),
+                outbox.settings_fallback().get(),
+            ) {
+                (false, _) => None,
+                (true, false) => Some(Msg::SettingsUnreadable),
+                (true, true) => Some(Msg::SettingsUnreadableKeptSending),
             }
         });
+        show_while(storage_problem, settings_problem.into());
+        // An outbox that cannot be read (a full disk at start) is said, not shown empty.
+        show_while(storage_problem, outbox.problem().into());
         crate::forms::Forms::provide(store.clone().ok(), outbox);
         crate::plans::Plans::provide(outbox);
         let state = AppState {
@@ -102,6 +106,24 @@ impl AppState {
 /// The state provided by the app shell.
 pub fn use_app_state() -> AppState {
     expect_context::<AppState>()
+}
+
+/// Shows `problem` in `banner` while it lasts, unless the banner already says something
+/// else; clears it when it is over.
+fn show_while(banner: RwSignal<Option<Msg>>, problem: Signal<Option<Msg>>) {
+    let shown = StoredValue::new(None::<Msg>);
+    Effect::new(move |_| {
+        let now = problem.get();
+        let current = banner.get_untracked();
+        let mine = shown.get_value();
+        if now.is_some() && (current.is_none() || current == mine) {
+            banner.set(now);
+            shown.set_value(now);
+        } else if now.is_none() && mine.is_some() && current == mine {
+            banner.set(None);
+            shown.set_value(None);
+        }
+    });
 }
 
 fn load_prefs(store: &LocalStore, problem: RwSignal<Option<Msg>>) -> Preferences {

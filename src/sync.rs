@@ -76,6 +76,9 @@ pub struct Outbox {
     problem: RwSignal<Option<Msg>>,
     settings: RwSignal<Settings>,
     settings_unreadable: RwSignal<bool>,
+    /// The stored settings are unreadable and the last valid ones (the service worker's
+    /// copy) are used meanwhile.
+    settings_fallback: RwSignal<bool>,
     store: StoredValue<Option<LocalStore>>,
     timer: StoredValue<Option<TimeoutHandle>>,
     /// Reloads started so far: only the latest one's reads are shown.
@@ -131,11 +134,22 @@ impl Outbox {
             problem: RwSignal::new(None),
             settings: RwSignal::new(settings),
             settings_unreadable: RwSignal::new(unreadable),
+            settings_fallback: RwSignal::new(false),
             store: StoredValue::new(store),
             timer: StoredValue::new(None),
             reloads: StoredValue::new(0),
         };
         leptos::task::spawn_local(async move {
+            if unreadable {
+                // The service worker still sends with its copy of the last valid settings:
+                // the page does the same, and says so, rather than claiming nothing is sent.
+                if let Some(last) = outbox.mirrored_settings().await {
+                    if last.backend != Backend::None {
+                        outbox.settings.set(last);
+                        outbox.settings_fallback.set(true);
+                    }
+                }
+            }
             if let Some(local) = store {
                 if let Err(e) = migrate::from_local_storage(&local).await {
                     leptos::logging::warn!("moving the outbox to IndexedDB: {e}");
@@ -228,7 +242,7 @@ impl Outbox {
         self.last_report.read_only()
     }
 
-    /// A storage problem met while reading or changing the outbox.
+    /// Why the outbox could not be read, if it could not (its counts are then unknown).
     pub fn problem(&self) -> ReadSignal<Option<Msg>> {
         self.problem.read_only()
     }
@@ -236,6 +250,11 @@ impl Outbox {
     /// Connection settings.
     pub fn settings(&self) -> ReadSignal<Settings> {
         self.settings.read_only()
+    }
+
+    /// Whether the last valid settings stand in for unreadable ones.
+    pub fn settings_fallback(&self) -> ReadSignal<bool> {
+        self.settings_fallback.read_only()
     }
 
     /// The stored settings could not be read; they are kept until the user saves new ones.
@@ -289,9 +308,10 @@ impl Outbox {
                 self.problem.set(None);
             }
             Err(e) => {
+                // Not "nothing to send": what is on the disk could not be read (a full
+                // disk at start, a damaged database). Said in the header and a banner.
                 leptos::logging::warn!("outbox: {e}");
-                self.problem
-                    .set(Some(OutboxStoreError::from(e).user_message()));
+                self.problem.set(Some(Msg::OutboxUnreadable));
             }
         }
     }
@@ -401,12 +421,15 @@ impl Outbox {
         Ok(())
     }
 
+    /// The settings last copied for the service worker, if any could be read.
+    async fn mirrored_settings(&self) -> Option<Settings> {
+        let text = idb::get(idb::META, SETTINGS_MIRROR).await.ok()??;
+        serde_json::from_str::<Settings>(&text).ok()
+    }
+
     /// The backend last copied for the service worker, if any could be read.
     async fn mirrored_backend(&self) -> Option<Backend> {
-        let text = idb::get(idb::META, SETTINGS_MIRROR).await.ok()??;
-        serde_json::from_str::<Settings>(&text)
-            .ok()
-            .map(|s| s.backend)
+        self.mirrored_settings().await.map(|s| s.backend)
     }
 
     /// Copies the settings where the service worker can read them.
@@ -440,6 +463,7 @@ impl Outbox {
             store.set(SETTINGS_KEY, &new)?;
         }
         self.settings_unreadable.set(false);
+        self.settings_fallback.set(false);
         let backend_changed = self.settings.with_untracked(|s| s.backend != new.backend);
         self.settings.set(new);
         let this = *self;

@@ -103,6 +103,14 @@ catalogue! {
     PendingNone => ("Tout est envoyé", "All sent"),
     RefusedOne => ("1 refusé", "1 refused"),
     RefusedMany => ("{n} refusés", "{n} refused"),
+    PlanUnsentOne => ("1 plan à envoyer", "1 plan to send"),
+    PlanUnsentMany => ("{n} plans à envoyer", "{n} plans to send"),
+    /// Header badge when the outbox could not be read.
+    OutboxUnreadableShort => ("Boîte d'envoi illisible", "Outbox unreadable"),
+    OutboxUnreadable => (
+        "La boîte d'envoi ne peut pas être lue : la mémoire du téléphone est peut-être pleine. Vos rapports ne sont pas effacés. Libérez de la place (photos, vidéos, applications inutiles), puis relancez Vigie.",
+        "The outbox cannot be read: the phone's memory may be full. Your reports are not deleted. Free some space (photos, videos, unused apps), then restart Vigie."
+    ),
     ReportIncident => ("Signaler un incident", "Report an incident"),
     LogActivity => ("Noter une activité", "Log an activity"),
     ActionPlans => ("Plans d'action", "Action plans"),
@@ -120,12 +128,12 @@ catalogue! {
     UpdateAvailable => ("Nouvelle version disponible", "New version available"),
     UpdateNow => ("Mettre à jour", "Update"),
     StorageUnavailable => (
-        "Le stockage du navigateur est indisponible : vos saisies ne peuvent pas être gardées. Quittez la navigation privée ou autorisez le stockage.",
-        "Browser storage is unavailable: your entries cannot be kept. Leave private browsing or allow storage."
+        "Le téléphone ne peut rien enregistrer : sa mémoire est peut-être pleine, ou le navigateur est en navigation privée. Libérez de la place (photos, vidéos, applications inutiles) ou quittez la navigation privée, puis réessayez.",
+        "The phone cannot save anything: its memory may be full, or the browser is in private mode. Free some space (photos, videos, unused apps) or leave private browsing, then try again."
     ),
     StorageFull => (
-        "Mémoire pleine : libérez de la place sur le téléphone. Votre saisie reste à l'écran.",
-        "Storage full: free some space on the phone. Your entry stays on screen."
+        "La mémoire du téléphone est pleine : rien n'a été enregistré. Libérez de la place (photos, vidéos, applications inutiles), puis réessayez. Votre saisie reste à l'écran.",
+        "The phone's memory is full: nothing was saved. Free some space (photos, videos, unused apps), then try again. Your entry stays on screen."
     ),
     StorageWriteFailed => (
         "L'enregistrement a échoué. Votre saisie reste à l'écran ; réessayez.",
@@ -376,6 +384,10 @@ catalogue! {
     Choose => ("— Choisir —", "— Choose —"),
     OtherCommune => ("Autre commune (préciser)", "Other commune (specify)"),
     Village => ("Village / quartier", "Village / neighbourhood"),
+    SettingsUnreadableKeptSending => (
+        "Les réglages de connexion de ce téléphone sont illisibles. Vigie continue d'envoyer avec les derniers réglages valides. Ouvrez Réglages pour les vérifier et enregistrez-les à nouveau.",
+        "This phone's connection settings cannot be read. Vigie keeps sending with the last valid settings. Open Settings to check them and save them again."
+    ),
     SettingsUnreadable => (
         "Les réglages de connexion de ce téléphone sont illisibles : rien n'est envoyé. Ils sont gardés tels quels ; ouvrez Réglages et enregistrez la connexion à nouveau.",
         "This phone's connection settings cannot be read: nothing is sent. They are kept as they are; open Settings and save the connection again."
@@ -476,6 +488,38 @@ pub fn pending_label(lang: Lang, waiting: usize, refused: usize) -> String {
     }
 }
 
+/// What the header says about what has not left the phone.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Unsent {
+    /// Whether the outbox could be read (if not, the counts below mean nothing).
+    pub readable: bool,
+    /// Records waiting to go.
+    pub waiting: usize,
+    /// Records the backend refused.
+    pub refused: usize,
+    /// Plans with changes not sent yet.
+    pub plans: usize,
+}
+
+/// The header's badge: "Tout est envoyé" only when the outbox was read and nothing, record
+/// or plan, is left to send.
+pub fn unsent_label(lang: Lang, u: Unsent) -> String {
+    if !u.readable {
+        return Msg::OutboxUnreadableShort.text(lang).to_owned();
+    }
+    let records = pending_label(lang, u.waiting, u.refused);
+    match u.plans {
+        0 => records,
+        n if u.waiting + u.refused == 0 => {
+            counted(lang, n, Msg::PlanUnsentOne, Msg::PlanUnsentMany)
+        }
+        n => format!(
+            "{records} · {}",
+            counted(lang, n, Msg::PlanUnsentOne, Msg::PlanUnsentMany)
+        ),
+    }
+}
+
 /// The banner that warns while records have not left the phone, in `lang`.
 pub fn unsent_banner(lang: Lang, unsent: usize) -> String {
     if unsent == 1 {
@@ -562,6 +606,31 @@ mod tests {
     fn lang_serialises_as_its_code() {
         assert_eq!(serde_json::to_string(&Lang::En).unwrap(), "\"en\"");
         assert_eq!(serde_json::from_str::<Lang>("\"fr\"").unwrap(), Lang::Fr);
+    }
+
+    #[test]
+    fn the_header_never_says_all_sent_when_something_is_not() {
+        let all = |u| unsent_label(Lang::Fr, u);
+        let read = Unsent {
+            readable: true,
+            ..Unsent::default()
+        };
+        assert_eq!(all(read), "Tout est envoyé");
+        assert_eq!(all(Unsent { plans: 1, ..read }), "1 plan à envoyer");
+        assert_eq!(
+            all(Unsent {
+                waiting: 2,
+                plans: 3,
+                ..read
+            }),
+            "2 en attente · 3 plans à envoyer"
+        );
+        // An outbox that could not be read (a full disk) is not an empty one.
+        assert_eq!(all(Unsent::default()), "Boîte d'envoi illisible");
+        assert_eq!(
+            unsent_label(Lang::En, Unsent { plans: 2, ..read }),
+            "2 plans to send"
+        );
     }
 
     #[test]

@@ -187,7 +187,11 @@ async fn open() -> Result<IdbDatabase, IdbError> {
     req.set_onupgradeneeded(None);
     drop(on_upgrade);
     let db: IdbDatabase = result
-        .map_err(|e| IdbError::Unavailable(e.to_string()))?
+        .map_err(|e| match e {
+            // A full disk at start: the database cannot write its log. Said as such.
+            IdbError::QuotaExceeded => IdbError::QuotaExceeded,
+            e => IdbError::Unavailable(e.to_string()),
+        })?
         .dyn_into()
         .map_err(|_| IdbError::Unavailable("not a database".into()))?;
     // A newer version of the app in another tab needs this connection closed to upgrade.

@@ -214,7 +214,7 @@ pub fn OutboxPage() -> impl IntoView {
             <MoreRows shown=shown />
             <Show when=move || {
                 outbox.entries().with(Vec::is_empty) && outbox.unreadable().with(Vec::is_empty)
-                    && outbox.receipt_total().get() == 0
+                    && outbox.receipt_total().get() == 0 && outbox.problem().get().is_none()
             }>
                 <p>{crate::views::tr(Msg::OutboxEmpty)}</p>
             </Show>

@@ -6,12 +6,14 @@ use leptos_router::components::A;
 use crate::adapters::service_worker;
 use crate::state::use_app_state;
 use crate::views::icons::{Icon, IconSvg};
-use vigie_core::i18n::{pending_label, unsent_banner, Msg};
+use vigie_core::i18n::{unsent_banner, unsent_label, Msg, Unsent};
 
 /// Header: app name (link home), connectivity, records waiting.
 #[component]
 pub fn Header() -> impl IntoView {
     let state = use_app_state();
+    let outbox = crate::sync::use_outbox();
+    let unsent_plans = unsent_plan_count();
     let online = state.online;
     view! {
         <header class="app-header">
@@ -35,7 +37,13 @@ pub fn Header() -> impl IntoView {
                 <A href="/outbox" attr:class="pending" attr:data-testid="pending">
                     {move || if state.outbox_loaded.get() {
                         let refused = state.refused.get();
-                        pending_label(state.lang.get(), state.pending.get() - refused, refused)
+                        let unsent = Unsent {
+                            readable: outbox.problem().get().is_none(),
+                            waiting: state.pending.get() - refused,
+                            refused,
+                            plans: unsent_plans.get(),
+                        };
+                        unsent_label(state.lang.get(), unsent)
                     } else {
                         // Not read yet: saying "all sent" here could be a lie.
                         "…".to_owned()
@@ -44,6 +52,16 @@ pub fn Header() -> impl IntoView {
             </div>
         </header>
     }
+}
+
+/// How many plans have changes not sent yet.
+fn unsent_plan_count() -> Memo<usize> {
+    let plans = crate::plans::use_plans();
+    Memo::new(move |_| {
+        plans
+            .copies()
+            .with(|l| l.iter().filter(|c| c.has_changes()).count())
+    })
 }
 
 /// "Nouvelle version disponible" with the button that applies it.
@@ -83,7 +101,7 @@ pub fn StorageBanner() -> impl IntoView {
                 .get()
                 .map(|msg| {
                     view! {
-                        <div class="banner banner-error" role="alert">
+                        <div class="banner banner-error" role="alert" data-testid="storage-problem">
                             {move || state.t(msg)}
                         </div>
                     }
@@ -114,12 +132,7 @@ pub fn NoticeBanner() -> impl IntoView {
 #[component]
 pub fn UnsentBanner() -> impl IntoView {
     let state = use_app_state();
-    let plans = crate::plans::use_plans();
-    let unsent_plans = Memo::new(move |_| {
-        plans
-            .copies()
-            .with(|l| l.iter().filter(|c| c.has_changes()).count())
-    });
+    let unsent_plans = unsent_plan_count();
     view! {
         <Show when=move || { state.pending.get() > 0 }>
             <div class="banner banner-unsent" data-testid="unsent-banner">
