@@ -4,7 +4,9 @@
 // time is printed, not asserted (the machine is shared).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, configuredPhone, outboxEntries } from './harness.mjs';
+import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { startServer, launchBrowser, configuredPhone, outboxEntries, ROOT } from './harness.mjs';
 
 const GOAL = 12;
 let server;
@@ -12,6 +14,7 @@ let browser;
 let close;
 
 before(async () => {
+  mkdirSync(join(ROOT, '.scratch'), { recursive: true });
   server = await startServer(undefined, ['--token', 'jeton-rapide', '--sms-gateway-token', 'jeton-passerelle']);
   ({ browser, close } = await launchBrowser());
 });
@@ -19,6 +22,16 @@ after(async () => {
   await close();
   await server.stop();
 });
+
+/** Picks the usual commune in Paramètres. */
+async function setUsualCommune(page, region, cercle, commune) {
+  await page.goto(server.url + '/settings');
+  const usual = page.getByTestId('usual-place-settings');
+  await usual.getByLabel('Région').selectOption({ label: region });
+  await usual.getByLabel('Cercle').selectOption({ label: cercle });
+  await usual.getByLabel('Commune', { exact: true }).selectOption({ label: commune });
+  await usual.getByText('Commune habituelle enregistrée.').waitFor();
+}
 
 /** One red alert from Home; returns the gestures it took. */
 async function redAlert(page, firstTime) {
@@ -67,6 +80,10 @@ test(`a red alert offline takes at most ${GOAL} gestures, dated today and placed
   let start = Date.now();
   const first = await redAlert(page, true);
   console.log(`first red alert: ${first} gestures, ${Date.now() - start} ms`);
+  // The usual commune is chosen once, in Paramètres (or the welcome); a report does not
+  // change it.
+  await setUsualCommune(page, 'Sikasso', 'Kadiolo', 'Kadiolo');
+  await page.goto(server.url + '/');
   start = Date.now();
   const practiced = await redAlert(page, false);
   console.log(`practiced red alert: ${practiced} gestures, ${Date.now() - start} ms`);
@@ -189,5 +206,38 @@ test('offline, a red alert offers an SMS whose text the receiver turns into the 
     body: JSON.stringify({ from: '+22365000000', text }),
   });
   assert.equal((await again.json()).completed, true, 'completed by the record');
+  await ctx.close();
+});
+
+test('a report made elsewhere does not change the usual commune, and a new form says it filled it in', async () => {
+  const { ctx, page } = await configuredPhone(browser, server.url, {
+    mode: 'generic_json', base: server.url + '/api', token: 'jeton-rapide',
+  });
+  await ctx.setOffline(true);
+  await setUsualCommune(page, 'Sikasso', 'Kadiolo', 'Kadiolo');
+  // An alert in Bankass, far from Kadiolo.
+  await page.goto(server.url + '/report');
+  await page.getByLabel('Violence physique').click();
+  await page.getByRole('button', { name: 'Suivant' }).click();
+  assert.equal(await page.getByLabel('Commune', { exact: true }).inputValue(), 'ML030204');
+  await page.getByTestId('usual-place-hint').waitFor();
+  await page.getByLabel('Région').selectOption({ label: 'Mopti' });
+  await page.getByLabel('Cercle').selectOption({ label: 'Bankass' });
+  await page.getByLabel('Commune', { exact: true }).selectOption({ index: 1 });
+  // Changed: the hint goes, this report is in Bankass.
+  assert.equal(await page.getByTestId('usual-place-hint').count(), 0);
+  await page.getByLabel(/^Rouge/).click();
+  const early = page.getByTestId('finish-early');
+  while (!(await early.isVisible())) await page.getByRole('button', { name: 'Suivant' }).click();
+  await early.click();
+  await page.getByText("Enregistré : le rapport partira dès qu'il y aura du réseau.").waitFor();
+  assert.equal((await outboxEntries(page))[0].envelope.payload.location.cercle, 'ML0502');
+  // The next report opens on Kadiolo again, and says so.
+  await page.goto(server.url + '/report');
+  await page.getByLabel('Violence physique').click();
+  await page.getByRole('button', { name: 'Suivant' }).click();
+  assert.equal(await page.getByLabel('Commune', { exact: true }).inputValue(), 'ML030204');
+  assert.match(await page.getByTestId('usual-place-hint').innerText(), /commune habituelle est remplie d'avance/);
+  await page.screenshot({ path: join(ROOT, '.scratch', 'usual-place-hint.png') });
   await ctx.close();
 });

@@ -45,6 +45,8 @@ pub struct FormSession {
     generation: StoredValue<u32>,
     /// Set once the user deleted the draft: nothing may save it again.
     discarded: StoredValue<bool>,
+    /// The usual place this new form was started in, if any.
+    usual: StoredValue<Option<Answers>>,
     /// Which sections and fields apply: one computation for screen, checks and finalise.
     relevance: Memo<Relevance>,
     problems: Memo<Vec<Located>>,
@@ -55,15 +57,18 @@ impl FormSession {
     /// Starts filling `def`, from `draft` if resuming one. Saves when the page is hidden or
     /// left, for as long as the calling component lives.
     pub fn new(def: FormDef, draft: Option<Draft>, forms: Forms) -> FormSession {
+        let mut usual = None;
         let answers = RwSignal::new(draft.as_ref().map_or_else(
             || {
-                // A new form starts in the user's usual place (one tap to change it).
+                // A new form starts in the usual place the user chose (one tap to change
+                // it; the place question says it was filled in).
                 let mut fresh = Answers::new();
                 if let Some(place) = crate::adapters::storage::LocalStore::open()
                     .ok()
                     .and_then(|s| s.get::<Answers>(USUAL_PLACE).ok().flatten())
                 {
                     vigie_core::forms::prefill_place(&def, &mut fresh, &place);
+                    usual = Some(place);
                 }
                 vigie_core::forms::prefill_defaults(&def, &mut fresh, &today());
                 fresh
@@ -88,6 +93,7 @@ impl FormSession {
             created: StoredValue::new(draft.as_ref().map_or(0, |d| d.created_at)),
             generation: StoredValue::new(0),
             discarded: StoredValue::new(false),
+            usual: StoredValue::new(usual),
             relevance,
             // On the answers the relevance already pruned: one pruning per keystroke.
             problems: Memo::new(move |_| relevance.with(|r| def.with_value(|d| r.problems(d)))),
@@ -112,6 +118,18 @@ impl FormSession {
             vis.remove();
         });
         session
+    }
+
+    /// Whether `place` (a place answer's `key` part) is still the usual place the form was
+    /// started in.
+    pub fn is_usual(&self, key: &str, value: &str) -> bool {
+        !value.is_empty()
+            && self.usual.with_value(|u| {
+                u.as_ref()
+                    .and_then(|u| u.get(key))
+                    .and_then(|v| v.as_str())
+                    .is_some_and(|v| v == value)
+            })
     }
 
     /// The definition being filled.

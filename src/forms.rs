@@ -448,10 +448,6 @@ impl Forms {
             payload.is_some_and(|p| vigie_core::forms::discreet_receipt(&def, p, &today()));
         let discreet = sensitive || crate::adapters::vault::pin_set();
         let urgent = payload.is_some_and(|p| vigie_core::forms::urgent(&def, p, &today()));
-        // A sensitive report's place is not remembered: the key would say where it was.
-        let usual = payload
-            .filter(|_| !sensitive)
-            .and_then(|p| vigie_core::forms::usual_place_of(&def, p));
         let sms = (urgent && !crate::adapters::connectivity::is_online())
             .then(|| settings.sms_number.clone())
             .flatten()
@@ -464,10 +460,6 @@ impl Forms {
             .await?;
         self.sms_offer.set(sms);
         self.after_sensitive.set(sensitive);
-        // Remembered for the next form (a preference: a failure only costs a tap).
-        if let (Some(place), Some(store)) = (usual, self.store.get_value()) {
-            let _ = store.set(vigie_core::keys::USUAL_PLACE, &place);
-        }
         Ok(())
     }
 

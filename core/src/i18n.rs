@@ -269,6 +269,15 @@ catalogue! {
         "Three settings and you are ready. Everything stays on the phone until it is sent."
     ),
     UsualCommune => ("Votre commune habituelle", "Your usual commune"),
+    UsualCommuneHint => (
+        "Elle est remplie d'avance dans chaque nouveau rapport. Un rapport fait ailleurs ne la change pas.",
+        "It is filled in on every new report. A report made elsewhere does not change it."
+    ),
+    UsualCommuneSaved => ("Commune habituelle enregistrée.", "Usual commune saved."),
+    UsualPlaceFilled => (
+        "Votre commune habituelle est remplie d'avance. Si cela s'est passé ailleurs, changez-la ici.",
+        "Your usual commune is filled in. If it happened elsewhere, change it here."
+    ),
     InstallApp => ("Installer sur l'écran d'accueil", "Install on the home screen"),
     InstallHowTo => (
         "Pour l'installer : ouvrez le menu ⋮ du navigateur, puis « Ajouter à l'écran d'accueil ». Vigie s'ouvrira alors comme une application, même sans réseau.",

@@ -11,6 +11,7 @@ pub mod outbox;
 pub mod pages;
 pub mod plans;
 pub mod shell;
+pub mod usual_place;
 pub mod welcome;
 
 use leptos::prelude::*;

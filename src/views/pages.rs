@@ -20,6 +20,7 @@ pub fn Settings() -> impl IntoView {
                 state.notice.track();
                 view! { <crate::views::connection::ConnectionSettings /> }
             }}
+            <crate::views::usual_place::UsualPlaceSettings />
             <crate::views::lock::PinSettings />
             <ReplacedForms />
             <RefusedForms />

@@ -187,27 +187,10 @@ mod tests {
     }
 
     #[test]
-    fn the_usual_place_is_remembered_and_offered_without_the_village() {
-        use crate::forms::{prefill_place, usual_place_of};
-        let incident = form("incident");
-        let place = incident
-            .all_fields()
-            .into_iter()
-            .find(|f| f.kind == crate::forms::FieldType::Location)
-            .unwrap()
-            .name
-            .clone();
-        let payload = answers(
-            json!({ place.clone(): {"region": "ML03", "cercle": "ML0302",
-            "commune": "ML030204", "village": "Loulouni, quartier du marché"}}),
-        );
-        let usual = usual_place_of(&incident, &payload).expect("a place");
-        assert_eq!(usual.get("commune"), Some(&json!("ML030204")));
-        assert!(
-            usual.get("village").is_none(),
-            "the village changes every time"
-        );
-        assert!(usual_place_of(&incident, &answers(json!({}))).is_none());
+    fn the_usual_place_is_offered_without_the_village() {
+        use crate::forms::prefill_place;
+        let usual = answers(json!({"region": "ML03", "cercle": "ML0302",
+            "commune": "ML030204", "village": "Loulouni, quartier du marché"}));
         // A new activity log starts in that commune; an answered place is left alone.
         let activity = form("activite");
         let mut fresh = Answers::new();
@@ -220,6 +203,10 @@ mod tests {
             .name
             .clone();
         assert_eq!(fresh[&loc]["cercle"], json!("ML0302"));
+        assert!(
+            fresh[&loc].get("village").is_none(),
+            "the village changes every time"
+        );
         let mut answered = answers(json!({ loc.clone(): {"region": "ML01"} }));
         prefill_place(&activity, &mut answered, &usual);
         assert_eq!(answered[&loc], json!({"region": "ML01"}));

@@ -158,27 +158,6 @@ fn form_rule(rule: Option<&str>, payload: &Answers, today: &str) -> bool {
 /// which changes from one record to the next).
 const USUAL_PARTS: [&str; 4] = ["region", "cercle", "commune", "commune_other"];
 
-/// The usual place to remember from a finalised record: the first place question's region,
-/// cercle and commune, if it has a region.
-pub fn usual_place_of(def: &FormDef, payload: &Answers) -> Option<Answers> {
-    let field = def
-        .sections
-        .iter()
-        .flat_map(|s| &s.fields)
-        .find(|f| f.kind == FieldType::Location)?;
-    let answer = payload.get(&field.name)?.as_object()?;
-    answer
-        .get("region")
-        .and_then(Json::as_str)
-        .filter(|r| !r.is_empty())?;
-    Some(
-        USUAL_PARTS
-            .iter()
-            .filter_map(|k| Some(((*k).to_owned(), answer.get(*k)?.clone())))
-            .collect(),
-    )
-}
-
 /// Offers the usual place in a new form: every unanswered place question (outside repeat
 /// groups) starts with it; the user changes it in one tap.
 pub fn prefill_place(def: &FormDef, answers: &mut Answers, place: &Answers) {

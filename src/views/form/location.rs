@@ -112,8 +112,19 @@ pub(super) fn location_view(ctx: Ctx, p: StoredValue<AnswerPath>, id: &str) -> i
                 on:input=move |ev| set_parts(ctx, p, &[(key, event_target_value(&ev))]) />
         }
     };
+    // The usual place filled in at start is easy to miss on a report made elsewhere.
+    let usual = move || {
+        let (key, value) = match part(ctx, p, "commune") {
+            c if c.is_empty() => ("cercle", part(ctx, p, "cercle")),
+            c => ("commune", c),
+        };
+        ctx.session.is_usual(key, &value)
+    };
     view! {
         <div class="location">
+            <Show when=usual>
+                <p class="hint hint-usual" data-testid="usual-place-hint">{move || t(Msg::UsualPlaceFilled)}</p>
+            </Show>
             {select("region", Msg::Region, regions, &["cercle", "commune"])}
             {select("cercle", Msg::Cercle, cercles, &["commune"])}
             {select("commune", Msg::Commune, communes, &[])}
