@@ -142,7 +142,7 @@ for (const order of ['A then B', 'B then A']) test(`two phones edit one plan off
   await a.page.screenshot({ path: join(SHOTS, 'plan-review.png') });
 
   // Phone A keeps its own text.
-  const mine = a.page.locator('.review-side').filter({ hasText: 'Votre version' });
+  const mine = a.page.locator('.review-side').filter({ hasText: 'ce téléphone' });
   assert.match(await mine.innerText(), /Femmes leaders très actives/);
   await mine.getByRole('button', { name: 'Garder celle-ci' }).click();
   await a.page.getByText('Rien à revoir.').waitFor();
@@ -216,3 +216,88 @@ test('an item being typed stays as typed while a sync ends under it', async () =
   assert.deepEqual(a.problems.consoleErrors, []);
   await a.ctx.close();
 });
+
+/** A phone set up by a link that also names its user. */
+async function namedPhone(author) {
+  const ctx = await browser.newContext({ viewport: { width: 360, height: 640 }, deviceScaleFactor: 1 });
+  const page = await ctx.newPage();
+  const link = Buffer.from(JSON.stringify({ backend: { mode: 'generic_json', base: server.url + '/api', token: TOKEN }, author })).toString('base64url');
+  await page.goto(`${server.url}/settings#setup=${link}`);
+  await page.getByText('Configuration reçue par lien et enregistrée.').waitFor();
+  return { ctx, page };
+}
+
+test('one field changed on three phones is one card with three versions, each saying whose and when', async () => {
+  const [a, b, c] = [await namedPhone('Awa Traoré'), await namedPhone('Bakary Coulibaly'), await namedPhone('Coumba Diarra')];
+  const name = 'Mécanisme communal de Zégoua';
+  await a.page.goto(server.url + '/plans');
+  await a.page.getByText('Nouveau plan').click();
+  await a.page.getByLabel("Nom du mécanisme ou de l'alliance").fill(name);
+  await a.page.getByLabel('Région').selectOption({ label: 'Sikasso' });
+  await a.page.getByLabel('Cercle').selectOption({ label: 'Kadiolo' });
+  await a.page.getByLabel('Commune', { exact: true }).selectOption({ index: 2 });
+  await a.page.getByRole('button', { name: 'Créer le plan' }).click();
+  await a.page.getByRole('heading', { name }).waitFor();
+  await addItem(a.page, 'swot', { Type: 'Force', Texte: 'Jeunes mobilisés' });
+  await synced(a.page);
+  const planUrl = a.page.url();
+  for (const p of [b, c]) {
+    await p.page.goto(server.url + '/plans');
+    await p.page.getByRole('link', { name }).click();
+    await section(p.page, 'swot').getByText('Jeunes mobilisés').waitFor();
+  }
+  // Offline, each changes the same text its own way, A first and C last.
+  const texts = { a: 'Jeunes mobilisés pour la paix', b: 'Jeunes et femmes mobilisés', c: 'Jeunes mobilisés dans chaque village' };
+  for (const [key, p] of Object.entries({ a, b, c })) {
+    await p.ctx.setOffline(true);
+    await openItem(p.page, 'swot', 'Jeunes mobilisés');
+    await fill(p.page, { Texte: texts[key] });
+  }
+  for (const p of [a, b, c]) {
+    await p.ctx.setOffline(false);
+    await synced(p.page);
+  }
+  for (const p of [a, b]) {
+    await p.page.goto(server.url + '/plans');
+    await p.page.getByRole('button', { name: 'Actualiser' }).click();
+    await p.page.getByText('2 à revoir').waitFor({ timeout: 20_000 });
+  }
+  for (const [key, p] of Object.entries({ a, b, c })) {
+    await p.page.goto(planUrl + '/review');
+    await p.page.getByTestId('review').first().waitFor();
+    assert.equal(await p.page.getByTestId('review').count(), 1, 'one card for one field');
+    const versions = p.page.getByTestId('review-version');
+    assert.equal(await versions.count(), 3);
+    // The one kept for now is the latest edit, C's, and says so.
+    const current = versions.first();
+    assert.match(await current.innerText(), /Version retenue pour l'instant/);
+    assert.match(await current.innerText(), new RegExp(texts.c));
+    assert.match(await current.innerText(), /Coumba Diarra/);
+    const all = (await versions.allInnerTexts()).join('\n');
+    for (const who of ['Awa Traoré', 'Bakary Coulibaly', 'Coumba Diarra']) assert.ok(all.includes(who), `${who} named on ${key}`);
+    // This phone's own version is marked as such, and only that one.
+    const mine = versions.filter({ hasText: 'ce téléphone' });
+    assert.equal(await mine.count(), 1);
+    assert.match(await mine.innerText(), new RegExp(texts[key]));
+    assert.match(await mine.innerText(), /\d\d\/\d\d \d\d:\d\d/, 'when it was written');
+  }
+  await a.page.screenshot({ path: join(SHOTS, 'plan-review-three.png'), fullPage: true });
+  // B keeps A's text: every version of the field is settled at once, on every phone.
+  await versions(b.page).filter({ hasText: 'Awa Traoré' }).getByRole('button', { name: 'Garder celle-ci' }).click();
+  await b.page.getByText('Rien à revoir.').waitFor();
+  await b.page.goto(planUrl.replace(/^https?:\/\/[^/]+/, server.url));
+  await synced(b.page);
+  for (const p of [a, c]) {
+    await p.page.goto(server.url + '/plans');
+    await p.page.getByRole('button', { name: 'Actualiser' }).click();
+    await p.page.waitForFunction(() => !document.body.innerText.includes('à revoir') && !document.body.innerText.includes('Synchronisation'), null, { timeout: 20_000 });
+  }
+  for (const p of [a, b, c]) {
+    const plan = (await storedPlans(p.page)).find((x) => planUrl.endsWith(x.mine.id)).mine;
+    assert.deepEqual(plan.reviews, {});
+    assert.equal(Object.values(plan.lists.swot)[0].fields.text.value, texts.a);
+  }
+  for (const p of [a, b, c]) await p.ctx.close();
+});
+
+const versions = (page) => page.getByTestId('review-version');

@@ -122,8 +122,10 @@ impl Plans {
         name: &str,
     ) -> Result<Uuid, PlanEditError> {
         let id = Uuid::new_v4();
-        let device = self.outbox.settings().get_untracked().device_id;
+        let settings = self.outbox.settings().get_untracked();
+        let device = settings.device_id;
         let mut plan = Plan::new(id, kind, commune.trim());
+        plan.note_editor(&device, &settings.author.name);
         plan.set(
             HEADER.0,
             HEADER.1,
@@ -157,9 +159,12 @@ impl Plans {
         forget: Option<String>,
         edit: impl FnOnce(&mut Plan, i64, &str) -> Result<(), PlanError> + 'static,
     ) -> Result<(), PlanEditError> {
-        let device = self.outbox.settings().get_untracked().device_id;
+        let settings = self.outbox.settings().get_untracked();
+        let (device, name) = (settings.device_id, settings.author.name);
         let change = move |copy: &mut vigie_core::plans::sync::PlanCopy| {
             edit(&mut copy.mine, now_ms(), &device)?;
+            // Named, so that a version to review says whose it is.
+            copy.mine.note_editor(&device, &name);
             copy.edited_at = now_ms();
             Ok(())
         };

@@ -13,8 +13,9 @@ use vigie_core::keys;
 use vigie_core::plans::derived::{progress, Progress};
 use vigie_core::plans::schema::{self, FieldKind, FieldSpec, ListSpec};
 use vigie_core::plans::sync::{PlanCopy, PlanState};
-use vigie_core::plans::{Item, Plan, PlanKind, Stamped, DELETED, HEADER};
+use vigie_core::plans::{Item, Keep, Plan, PlanKind, Stamped, DELETED, HEADER};
 
+use crate::adapters::clock::short_time;
 use crate::adapters::plan_store;
 use crate::plans::use_plans;
 use crate::state::use_app_state;
@@ -923,7 +924,9 @@ fn choose_one(
     }
 }
 
-/// `/plans/:id/review`: the true conflicts, side by side, one choice each.
+/// `/plans/:id/review`: one card per field changed differently on several phones, with
+/// every version: whose (name, phone) and when, the one kept for now marked as such, one
+/// choice for all of them.
 #[component]
 pub fn PlanReviewPage() -> impl IntoView {
     let state = use_app_state();
@@ -939,47 +942,71 @@ pub fn PlanReviewPage() -> impl IntoView {
                 let lang = state.lang.get();
                 let me = plans.device_id();
                 let plan = copy.mine.clone();
-                if plan.reviews.is_empty() {
+                let conflicts = plan.conflicts();
+                if conflicts.is_empty() {
                     return view! { <p class="hint">{tr(Msg::NothingToReview)}</p> }.into_any();
                 }
-                plan.reviews.iter().map(|(key, r)| {
-                    let spec = schema::list(plan.kind, &r.list);
-                    let fkind = spec.and_then(|s| s.field(&r.field)).map_or(FieldKind::Text, |f| f.kind);
-                    let where_ = spec.map(|s| {
-                        let item = plan.item(&r.list, &r.item).cloned().unwrap_or_default();
-                        let field = s.field(&r.field).map_or(Msg::ItemDeleted.text(lang), |f| label(lang, f.fr, f.en));
-                        format!("{} — {} — {}", label(lang, s.fr, s.en), item_title(&plan, s, &item, lang), field)
+                conflicts.into_iter().map(|c| {
+                    let spec = schema::list(plan.kind, &c.list);
+                    let item = plan.item(&c.list, &c.item).cloned().unwrap_or_default();
+                    let deletion = c.field == DELETED;
+                    let title = spec.map(|s| {
+                        let what = if deletion {
+                            Msg::ReviewDeleteOrKeep.text(lang)
+                        } else {
+                            s.field(&c.field).map_or("", |f| label(lang, f.fr, f.en))
+                        };
+                        format!("{} — {} — {}", label(lang, s.fr, s.en), item_title(&plan, s, &item, lang), what)
                     }).unwrap_or_default();
-                    let current: Option<Stamped> = plan.item(&r.list, &r.item).and_then(|i| i.fields.get(&r.field).cloned());
-                    let current_value = current.as_ref().map(|c| c.value.clone()).unwrap_or(if r.field == DELETED { Value::Bool(false) } else { Value::Null });
-                    let mine_is_current = current.as_ref().is_none_or(|c| c.by == me) || r.other.by != me;
-                    let (a_msg, b_msg) = if mine_is_current { (Msg::YourVersion, Msg::OtherVersion) } else { (Msg::OtherVersion, Msg::YourVersion) };
-                    let a = shown(&plan, fkind, &current_value, lang);
-                    let b = shown(&plan, fkind, &r.other.value, lang);
-                    let plan_id = plan.id;
-                    let side = |msg: Msg, value: String, take_other: bool| {
-                        let key = key.clone();
+                    let fkind = spec.and_then(|s| s.field(&c.field)).map_or(FieldKind::Text, |f| f.kind);
+                    let value_text = |v: &Value| if deletion {
+                        (if v == &Value::Bool(true) { Msg::ReviewDeleted } else { Msg::ReviewKept }).text(lang).to_owned()
+                    } else {
+                        shown(&plan, fkind, v, lang)
+                    };
+                    // A kept item has no "_deleted" stamp: its version is its last edit.
+                    let current = c.current.clone().or_else(|| {
+                        deletion.then(|| item.fields.values().max_by_key(|s| s.at).cloned()).flatten()
+                            .map(|s| Stamped { value: Value::Bool(false), ..s })
+                    });
+                    let (list, item_id, field, plan_id) = (c.list.clone(), c.item.clone(), c.field.clone(), plan.id);
+                    let version = |keep: Keep, stamp: Option<Stamped>, kept_now: bool| {
+                        let (list, item_id, field) = (list.clone(), item_id.clone(), field.clone());
+                        let who = stamp.as_ref().map(|s| {
+                            let name = plan.editors.get(&s.by).cloned().unwrap_or_else(|| Msg::ReviewUnnamed.text(lang).to_owned());
+                            let phone = if s.by == me {
+                                Msg::ReviewThisPhone.text(lang).to_owned()
+                            } else {
+                                Msg::ReviewPhone.text(lang).replace("{id}", &s.by.chars().take(4).collect::<String>())
+                            };
+                            format!("{name} · {phone} · {}", short_time(s.at))
+                        }).unwrap_or_default();
+                        let value = stamp.as_ref().map_or_else(|| value_text(&Value::Null), |s| value_text(&s.value));
                         let choose = move |_| {
-                            let key = key.clone();
+                            let (list, item_id, field, keep) = (list.clone(), item_id.clone(), field.clone(), keep.clone());
                             leptos::task::spawn_local(async move {
-                                let done = plans.edit(plan_id, move |p, at, by| p.resolve(&key, take_other, at, by)).await;
+                                let done = plans
+                                    .edit(plan_id, move |p, at, by| p.settle(&list, &item_id, &field, &keep, at, by))
+                                    .await;
                                 let _ = problem.try_set(done.err().map(|e| e.user_message()));
                             });
                         };
                         view! {
-                            <div class="review-side">
-                                <h3>{tr(msg)}</h3>
+                            <div class="review-side" class:review-current=kept_now data-testid="review-version">
+                                <h3>{tr(if kept_now { Msg::ReviewCurrent } else { Msg::ReviewOther })}</h3>
+                                <p class="review-who">{who}</p>
                                 <p class="review-value">{value}</p>
                                 <button class="btn" on:click=choose>{tr(Msg::KeepThis)}</button>
                             </div>
                         }
                     };
+                    let others = c.others.iter().map(|(key, s)| version(Keep::Other(key.clone()), Some(s.clone()), false)).collect_view();
                     view! {
                         <article class="review" data-testid="review">
-                            <h2>{where_}</h2>
+                            <h2>{title}</h2>
                             <div class="review-sides">
-                                {side(a_msg, a, false)}
-                                {side(b_msg, b, true)}
+                                {version(Keep::Current, current, true)}
+                                {others}
                             </div>
                         </article>
                     }

@@ -31,6 +31,12 @@ pub fn merge(base: Option<&Plan>, mine: &Plan, theirs: &Plan) -> Plan {
             &mine.reviews,
             &theirs.reviews,
         ),
+        editors: theirs
+            .editors
+            .iter()
+            .chain(&mine.editors)
+            .map(|(d, n)| (d.clone(), n.clone()))
+            .collect(),
         ..mine.clone()
     };
     for name in names {
@@ -165,7 +171,7 @@ fn merge_reviews(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plans::PlanKind;
+    use crate::plans::{Keep, PlanKind};
     use serde_json::json;
     use uuid::Uuid;
 
@@ -231,6 +237,61 @@ mod tests {
         );
         // The other phone merges the other way round and ends with the same document.
         assert_eq!(r, merge(Some(&b), &t, &a));
+    }
+
+    #[test]
+    fn one_field_changed_on_three_phones_is_one_conflict_with_every_version() {
+        let b = base();
+        let edit = |text: &str, at, by: &str, name: &str| {
+            let mut p = b.clone();
+            p.set("swot", "s1", "text", json!(text), at, by).unwrap();
+            p.note_editor(by, name);
+            p
+        };
+        let a = edit("Version de A", 10, "phone-a", "Awa");
+        let bb = edit("Version de B", 20, "phone-b", "Bakary");
+        let c = edit("Version de C", 30, "phone-c", "Coumba");
+        // A meets B on the server, then C meets the result (and the other order).
+        let ab = merge(Some(&b), &a, &bb);
+        let abc = merge(Some(&b), &c, &ab);
+        let cab = merge(Some(&b), &merge(Some(&b), &c, &a), &bb);
+        for r in [&abc, &cab] {
+            let conflicts = r.conflicts();
+            assert_eq!(conflicts.len(), 1, "one card per field: {conflicts:?}");
+            let one = &conflicts[0];
+            let current = one.current.as_ref().expect("a current version");
+            assert_eq!(
+                current.value,
+                json!("Version de C"),
+                "the later edit is kept"
+            );
+            let others: Vec<_> = one.others.iter().map(|(_, s)| s.value.clone()).collect();
+            assert_eq!(others, vec![json!("Version de A"), json!("Version de B")]);
+            assert_eq!(r.editors.get("phone-b").map(String::as_str), Some("Bakary"));
+            assert_eq!(r.editors.len(), 3);
+        }
+        // Keeping B's version settles the field on every version, as a new edit.
+        let mut settled = abc.clone();
+        let key_b = abc.conflicts()[0].others[1].0.clone();
+        settled
+            .settle("swot", "s1", "text", &Keep::Other(key_b), 40, "phone-a")
+            .unwrap();
+        assert!(settled.reviews.is_empty());
+        assert_eq!(
+            settled.item("swot", "s1").unwrap().text("text"),
+            "Version de B"
+        );
+        let mut kept = abc.clone();
+        kept.settle("swot", "s1", "text", &Keep::Current, 40, "phone-a")
+            .unwrap();
+        assert!(kept.reviews.is_empty());
+        assert_eq!(
+            kept.item("swot", "s1").unwrap().text("text"),
+            "Version de C"
+        );
+        assert!(kept
+            .settle("swot", "s1", "text", &Keep::Current, 41, "phone-a")
+            .is_err());
     }
 
     #[test]

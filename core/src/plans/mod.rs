@@ -122,6 +122,36 @@ pub struct Plan {
     /// True conflicts waiting for someone to choose, by [`Review::key`].
     #[serde(default)]
     pub reviews: BTreeMap<String, Review>,
+    /// Who edited from which phone: device id → the name set on that phone, so that a
+    /// version to review says whose it is.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub editors: BTreeMap<String, String>,
+}
+
+/// One field changed differently on several phones: every version, the one kept for now
+/// first.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Conflict {
+    /// List of the item.
+    pub list: String,
+    /// Item id.
+    pub item: String,
+    /// Field (`_deleted`: delete the item or keep it).
+    pub field: String,
+    /// The version in the plan now (`None`: a field never set, as `_deleted` on an item
+    /// that was kept).
+    pub current: Option<Stamped>,
+    /// The versions not kept, by [`Review::key`], oldest first.
+    pub others: Vec<(String, Stamped)>,
+}
+
+/// What a person settling a [`Conflict`] keeps.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Keep {
+    /// The version in the plan now.
+    Current,
+    /// The version of this review key.
+    Other(String),
 }
 
 /// A plan as a server holds it: the document and its revision.
@@ -198,7 +228,83 @@ impl Plan {
             commune: commune.to_owned(),
             lists: BTreeMap::new(),
             reviews: BTreeMap::new(),
+            editors: BTreeMap::new(),
         }
+    }
+
+    /// Records that phone `device` is used by `name` (nothing for an empty name).
+    pub fn note_editor(&mut self, device: &str, name: &str) {
+        let name = name.trim();
+        if name.is_empty() || device.is_empty() {
+            return;
+        }
+        let name: String = name.chars().take(MAX_NAME).collect();
+        if self.editors.get(device) != Some(&name) {
+            self.editors.insert(device.to_owned(), name);
+        }
+    }
+
+    /// The conflicts waiting for review, one per field, in list, item and field order.
+    pub fn conflicts(&self) -> Vec<Conflict> {
+        let mut out: Vec<Conflict> = Vec::new();
+        for (key, r) in &self.reviews {
+            let same = |c: &Conflict| c.list == r.list && c.item == r.item && c.field == r.field;
+            let at = match out.iter().position(same) {
+                Some(i) => i,
+                None => {
+                    out.push(Conflict {
+                        list: r.list.clone(),
+                        item: r.item.clone(),
+                        field: r.field.clone(),
+                        current: self
+                            .item(&r.list, &r.item)
+                            .and_then(|i| i.fields.get(&r.field))
+                            .cloned(),
+                        others: Vec::new(),
+                    });
+                    out.len() - 1
+                }
+            };
+            out[at].others.push((key.clone(), r.other.clone()));
+        }
+        for c in &mut out {
+            c.others
+                .sort_by(|a, b| (a.1.at, &a.1.by).cmp(&(b.1.at, &b.1.by)));
+        }
+        out.sort_by(|a, b| (&a.list, &a.item, &a.field).cmp(&(&b.list, &b.item, &b.field)));
+        out
+    }
+
+    /// Settles every version of one field at once: `keep` stays (a version not kept is
+    /// put in place as a new edit), and all of the field's reviews are gone.
+    pub fn settle(
+        &mut self,
+        list: &str,
+        item: &str,
+        field: &str,
+        keep: &Keep,
+        at: Millis,
+        by: &str,
+    ) -> Result<(), PlanError> {
+        let keys: Vec<String> = self
+            .reviews
+            .iter()
+            .filter(|(_, r)| r.list == list && r.item == item && r.field == field)
+            .map(|(k, _)| k.clone())
+            .collect();
+        if keys.is_empty() {
+            return Err(PlanError::NoReview(format!("{list}/{item}/{field}")));
+        }
+        if let Keep::Other(key) = keep {
+            if !keys.contains(key) {
+                return Err(PlanError::NoReview(key.clone()));
+            }
+        }
+        for key in keys {
+            let take = matches!(keep, Keep::Other(k) if *k == key);
+            self.resolve(&key, take, at, by)?;
+        }
+        Ok(())
     }
 
     /// An item, if present (deleted ones included).
@@ -341,6 +447,16 @@ impl Plan {
                     check_stamped(&format!("{name}.{field}"), stamped)?;
                 }
             }
+        }
+        if self.editors.len() > MAX_ITEMS
+            || self
+                .editors
+                .iter()
+                .any(|(d, n)| long_name(d) || long_name(n))
+        {
+            return Err(PlanError::TooLarge(
+                "too many editors or names too long".into(),
+            ));
         }
         for review in self.reviews.values() {
             if [&review.list, &review.item, &review.field]
