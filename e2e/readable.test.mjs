@@ -4,13 +4,16 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { startServer, launchBrowser, configuredPhone, idbPut, outboxEntries } from './harness.mjs';
+import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { startServer, launchBrowser, configuredPhone, idbPut, outboxEntries, ROOT } from './harness.mjs';
 
 let server;
 let browser;
 let close;
 
 before(async () => {
+  mkdirSync(join(ROOT, '.scratch'), { recursive: true });
   server = await startServer(undefined, ['--token', 'jeton-lisible']);
   ({ browser, close } = await launchBrowser());
 });
@@ -57,8 +60,11 @@ test('outbox rows read as words; a refused record is counted apart and shown wit
   assert.equal(await alert.locator('.rec-place').innerText(), 'Kadiolo');
   const bad = page.locator('.rec-bad');
   assert.equal(await bad.locator('.rec-place').innerText(), 'Nafanga');
-  // The server's reason names the question in the user's words.
-  assert.match(await bad.locator('.rec-detail').innerText(), /^400 — « Description courte » : is too long$/);
+  // The server's reason names the question, all in the user's words.
+  assert.match(await bad.locator('.rec-detail').innerText(), /^400 — « Description courte » : réponse trop longue\. Raccourcissez-la\.$/);
+  // Sent again as it is, it would be refused again: "Corriger" stands alone.
+  assert.equal(await bad.getByRole('button', { name: 'Renvoyer' }).count(), 0);
+  await bad.getByTestId('correct').waitFor();
   await bad.getByRole('button', { name: 'Voir' }).click();
   const answers = bad.locator('.rec-answers');
   await answers.waitFor();
@@ -74,6 +80,9 @@ test('outbox rows read as words; a refused record is counted apart and shown wit
   await bad.getByTestId('correct').click();
   await page.waitForURL((u) => new URL(u).pathname === `/fill/${refused.envelope.id}`);
   await page.getByRole('heading', { name: 'Récit (facultatif)', exact: true }).waitFor();
+  // What to change is said above the question.
+  assert.match(await page.getByTestId('refused-reason').innerText(), /Le serveur a refusé ce rapport\. Corrigez ceci[^]*« Description courte » : réponse trop longue/);
+  await page.screenshot({ path: join(ROOT, '.scratch', 'refused-correct.png') });
   const description = page.getByLabel('Description courte');
   assert.equal(await description.inputValue(), 'Un récit bien trop long pour ce serveur', 'its answers are back');
   await description.fill('Un récit court');

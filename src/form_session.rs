@@ -47,6 +47,8 @@ pub struct FormSession {
     discarded: StoredValue<bool>,
     /// The usual place this new form was started in, if any.
     usual: StoredValue<Option<Answers>>,
+    /// Why the backend refused the record this form was reopened from.
+    refused: StoredValue<Option<String>>,
     /// Which sections and fields apply: one computation for screen, checks and finalise.
     relevance: Memo<Relevance>,
     problems: Memo<Vec<Located>>,
@@ -94,6 +96,7 @@ impl FormSession {
             generation: StoredValue::new(0),
             discarded: StoredValue::new(false),
             usual: StoredValue::new(usual),
+            refused: StoredValue::new(draft.as_ref().and_then(|d| d.refused.clone())),
             relevance,
             // On the answers the relevance already pruned: one pruning per keystroke.
             problems: Memo::new(move |_| relevance.with(|r| def.with_value(|d| r.problems(d)))),
@@ -130,6 +133,11 @@ impl FormSession {
                     .and_then(|v| v.as_str())
                     .is_some_and(|v| v == value)
             })
+    }
+
+    /// Why the backend refused the record this form was reopened from, in its words.
+    pub fn refused(&self) -> Option<String> {
+        self.refused.get_value()
     }
 
     /// The definition being filled.
@@ -202,6 +210,7 @@ impl FormSession {
             updated_at: now_ms(),
             answers: self.answers.get_untracked(),
             section: self.section.get_untracked(),
+            refused: self.refused.get_value(),
         })
     }
 

@@ -405,6 +405,7 @@ impl Forms {
         let mut draft = Draft::from_record(&entry.envelope, now_ms())?;
         // It opens on the screen of the question the server named, when it named one.
         if let DeliveryState::Rejected { reason, .. } = &entry.state {
+            draft.refused = Some(reason.clone());
             if let Some(section) = self
                 .version(&draft.form_id, &draft.form_version)
                 .and_then(|def| vigie_core::forms::readable::refused_section(&def, reason))

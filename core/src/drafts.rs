@@ -30,6 +30,10 @@ pub struct Draft {
     /// Screen the user was on.
     #[serde(default)]
     pub section: usize,
+    /// Why the backend refused the record this draft was reopened from ("Corriger"), as
+    /// the backend said it: shown above the form until it is saved again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused: Option<String>,
 }
 
 impl Draft {
@@ -43,6 +47,7 @@ impl Draft {
             updated_at: now,
             answers: Answers::new(),
             section: 0,
+            refused: None,
         }
     }
 
@@ -68,6 +73,7 @@ impl Draft {
             updated_at: now,
             answers,
             section: 0,
+            refused: None,
         })
     }
 
@@ -117,6 +123,7 @@ impl Draft {
             updated_at: now,
             answers: Answers::new(),
             section: 0,
+            refused: None,
         }
     }
 

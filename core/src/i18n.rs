@@ -451,6 +451,19 @@ catalogue! {
     BudgetLine => ("Budget dépensé / prévu", "Budget spent / planned"),
     ReviewTitle => ("Points à revoir", "Points to review"),
     ReviewIntro => ("Plusieurs téléphones ont modifié la même chose différemment. Pour chaque point, lisez les versions et gardez la bonne.", "Several phones changed the same thing differently. For each point, read the versions and keep the right one."),
+    RefusedTooShort => ("réponse trop courte. Ajoutez des détails.", "answer too short. Add details."),
+    RefusedTooLong => ("réponse trop longue. Raccourcissez-la.", "answer too long. Shorten it."),
+    RefusedMissing => ("réponse manquante. Répondez à cette question.", "answer missing. Answer this question."),
+    RefusedNotAChoice => ("cette réponse ne fait pas partie des choix proposés.", "this answer is not one of the choices."),
+    RefusedNotANumber => ("un nombre est attendu.", "a number is expected."),
+    RefusedBadDate => ("la date n'est pas valable.", "the date is not valid."),
+    RefusedTooLarge => ("nombre trop grand.", "number too large."),
+    RefusedOther => ("refusée par le serveur", "refused by the server"),
+    /// Above a form reopened by "Corriger"; the reason follows.
+    RefusedFixThis => (
+        "Le serveur a refusé ce rapport. Corrigez ceci, puis enregistrez à nouveau :",
+        "The server refused this report. Correct this, then save again:"
+    ),
     ReviewCurrent => ("Version retenue pour l'instant", "Version kept for now"),
     ReviewOther => ("Autre version", "Other version"),
     ReviewDeleteOrKeep => ("supprimer ou garder ?", "delete or keep?"),

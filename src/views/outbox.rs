@@ -283,6 +283,17 @@ fn RecordRow(entry: OutboxEntry) -> impl IntoView {
     } else {
         None
     });
+    // A refusal naming a question is corrected, not sent again as it is (it would be
+    // refused again): "Corriger" then stands alone.
+    let correctable = move || {
+        meta.with_value(|e| match &e.state {
+            DeliveryState::Rejected { reason, .. } => def.with_value(|d| {
+                d.as_ref()
+                    .is_some_and(|d| vigie_core::forms::readable::names_a_question(d, reason))
+            }),
+            _ => false,
+        })
+    };
     view! {
         <li class="record" class:rec-ok=delivered class:rec-bad=rejected data-id=id.to_string()>
             <div class="rec-head">
@@ -322,7 +333,7 @@ fn RecordRow(entry: OutboxEntry) -> impl IntoView {
                 </button>
             </Show>
             <Show when=move || rejected>
-                <RecordActions id=id text=json.get_value() resend=true readable=answers.get_value() />
+                <RecordActions id=id text=json.get_value() resend=!correctable() readable=answers.get_value() />
             </Show>
         </li>
     }

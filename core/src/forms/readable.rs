@@ -84,9 +84,39 @@ pub fn refusal_reason(def: &FormDef, reason: &str, lang: Lang) -> String {
         return reason.to_owned();
     };
     match def.field(key) {
-        Some(f) => format!("« {} » :{}", f.label.get(lang), rest),
+        Some(f) => format!("« {} » : {}", f.label.get(lang), problem_words(rest, lang)),
         None => reason.to_owned(),
     }
+}
+
+/// What receivers commonly say is wrong with an answer (in English), and how to say it.
+const PROBLEMS: [(&str, Msg); 9] = [
+    ("too short", Msg::RefusedTooShort),
+    ("too long", Msg::RefusedTooLong),
+    ("missing", Msg::RefusedMissing),
+    ("required", Msg::RefusedMissing),
+    ("empty", Msg::RefusedMissing),
+    ("not one of", Msg::RefusedNotAChoice),
+    ("not a number", Msg::RefusedNotANumber),
+    ("not a date", Msg::RefusedBadDate),
+    ("too large", Msg::RefusedTooLarge),
+];
+
+/// A receiver's words about one answer, in `lang` where they are known; otherwise its own
+/// words, quoted, after "refused by the server".
+fn problem_words(rest: &str, lang: Lang) -> String {
+    let said = rest.trim().trim_start_matches(':').trim();
+    let lower = said.to_lowercase();
+    match PROBLEMS.iter().find(|(en, _)| lower.contains(en)) {
+        Some((_, msg)) => msg.text(lang).to_owned(),
+        None => format!("{} (« {said} »)", Msg::RefusedOther.text(lang)),
+    }
+}
+
+/// Whether a refusal is about the record's content (it names one of the form's
+/// questions): sending it again unchanged would be refused again; it must be corrected.
+pub fn names_a_question(def: &FormDef, reason: &str) -> bool {
+    named_field(reason).is_some_and(|(key, _)| def.field(key).is_some())
 }
 
 /// The screen of `def` holding the question a refusal reason names, if it names one: where
@@ -166,8 +196,26 @@ mod tests {
                 "field 'payload.alert_level' is not one of the choices",
                 Lang::Fr
             ),
-            "« Gravité » : is not one of the choices"
+            "« Gravité » : cette réponse ne fait pas partie des choix proposés."
         );
+        assert_eq!(
+            refusal_reason(&def, "field 'payload.description' is too short", Lang::Fr),
+            "« Description courte » : réponse trop courte. Ajoutez des détails."
+        );
+        assert_eq!(
+            refusal_reason(&def, "field 'description' is too short", Lang::En),
+            "« Short description » : answer too short. Add details."
+        );
+        // Words no table knows are the server's own, quoted, never half translated.
+        assert_eq!(
+            refusal_reason(&def, "field 'description' fails rule R7", Lang::Fr),
+            "« Description courte » : refusée par le serveur (« fails rule R7 »)"
+        );
+        assert!(names_a_question(
+            &def,
+            "field 'payload.description' is too short"
+        ));
+        assert!(!names_a_question(&def, "quota exceeded"));
         assert_eq!(
             refusal_reason(&def, "quota exceeded", Lang::Fr),
             "quota exceeded"

@@ -227,6 +227,16 @@ fn FormFill(
                 <progress max=move || step().1 value=move || step().0></progress>
             </div>
             {note.map(|m| view! { <p class="notice" role="status" data-testid="form-note">{move || state.t(m)}</p> })}
+            // Reopened by "Corriger": what the server refused, in words, above the question.
+            {session.refused().map(|reason| view! {
+                <div class="notice notice-refused" role="alert" data-testid="refused-reason">
+                    <p>{crate::views::tr(Msg::RefusedFixThis)}</p>
+                    <p><strong>{move || {
+                        let lang = state.lang.get();
+                        session.def().with_value(|d| vigie_core::forms::readable::refusal_reason(d, &reason, lang))
+                    }}</strong></p>
+                </div>
+            })}
             {move || {
                 // At start, the fields come a task after the rest of the page.
                 if !fields_ready.get() {
