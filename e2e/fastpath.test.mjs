@@ -104,6 +104,12 @@ test(`a red alert offline takes at most ${GOAL} gestures, dated today and placed
   await ctx.setOffline(false);
   await page.goto(server.url + '/outbox');
   await page.waitForFunction(() => Number(document.querySelector('[data-testid=counts] .ok strong')?.textContent) === 2, null, { timeout: 20_000 });
+  // Delivered, each still says its level and commune (and no word of the account).
+  await page.locator('.rec-ok').first().waitFor();
+  for (const row of await page.locator('.rec-ok').all()) {
+    assert.equal(await row.locator('.lvl').innerText(), 'Rouge');
+    assert.equal(await row.locator('.rec-place').innerText(), 'Kadiolo');
+  }
   assert.deepEqual(problems.consoleErrors, []);
   await ctx.close();
 });

@@ -150,6 +150,12 @@ test('the four built-in forms filled offline are queued, then delivered once onl
   await page.getByLabel('Femmes 25-35', { exact: true }).fill('9');
   await page.getByLabel('Hommes 18-24', { exact: true }).fill('6');
   assert.equal(await page.getByTestId('total-all').innerText(), '29');
+  // Typing in the grid's last rows, the Femmes / Hommes headings stay in view, below the
+  // app's header.
+  await page.getByTestId('total-all').evaluate((e) => { e.scrollIntoView({ block: 'start' }); window.scrollBy(0, -130); });
+  const gridHeading = await page.locator(".grid-counts thead th", { hasText: "Femmes" }).boundingBox();
+  const header = await page.locator('.app-header').boundingBox();
+  assert.ok(gridHeading.y >= header.y + header.height - 1 && gridHeading.y < 640, `Femmes at ${gridHeading.y}, header ends at ${header.y + header.height}`);
   await next(page);
   await page.getByLabel('Animatrices (femmes)').fill('2');
   await next(page);

@@ -61,6 +61,13 @@ test('states change as the core changes them, and a receipt purges the payload',
   const done = apply(entry, { kind: 'delivered', status: 201, server: 'x'.repeat(500) }, 7, 0.5);
   assert.deepEqual(done.state, { state: 'delivered', at: 7, status: 201, server: done.state.server });
   assert.equal(done.envelope.payload, null);
+  // An alert keeps its level and commune, as the core's receipt_summary keeps them.
+  const alert = apply({ ...entry, envelope: { ...entry.envelope, payload: { alert_level: 'rouge', description: 'Deux blessés',
+    location: { region: 'ML03', cercle: 'ML0302', commune: 'ML030204', village: 'Marché' } } } },
+  { kind: 'delivered', status: 201, server: '' }, 7, 0.5);
+  assert.deepEqual(alert.envelope.payload, { alert_level: 'rouge', location: { region: 'ML03', cercle: 'ML0302', commune: 'ML030204' } });
+  assert.equal(apply({ ...entry, discreet: true, envelope: { ...entry.envelope, payload: { alert_level: 'rouge' } } },
+    { kind: 'delivered', status: 201, server: '' }, 7, 0.5).envelope.payload, null, 'a discreet receipt keeps none of it');
   assert.deepEqual([done.envelope.author, done.envelope.device_id], [{ name: '', role: '' }, ''], 'nor who wrote it');
   assert.ok(JSON.stringify(done).length <= JSON.stringify(entry).length, 'a receipt takes no more room');
   const wait = apply({ ...entry, state: { state: 'retry_wait', attempts: 2, next_attempt_at: 0, last_error: { kind: 'timeout' } } },

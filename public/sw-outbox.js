@@ -209,6 +209,21 @@
     };
   }
 
+  /** What a receipt keeps of the answers: the alert level and each place's commune. */
+  function receiptSummary(payload) {
+    if (!payload || typeof payload !== 'object' || Array.isArray(payload)) return null;
+    const kept = {};
+    for (const [key, value] of Object.entries(payload)) {
+      if (key === 'alert_level' && typeof value === 'string') kept[key] = value;
+      else if (value && typeof value === 'object' && !Array.isArray(value) && 'region' in value) {
+        const place = {};
+        for (const part of ['region', 'cercle', 'commune', 'commune_other']) if (part in value) place[part] = value[part];
+        kept[key] = place;
+      }
+    }
+    return Object.keys(kept).length ? kept : null;
+  }
+
   /** The entry after `outcome` of an attempt that was its `attempts`-th. */
   function apply(entry, outcome, now, jitter) {
     const attempts = entry.state.attempts ?? 0;
@@ -217,15 +232,16 @@
       case 'delivered': {
         const server = Array.from(outcome.server).slice(0, MAX_RECEIPT_TEXT).join('');
         const before = JSON.stringify(entry).length;
-        // Sent records leave the phone: only what "Mes rapports" shows stays.
-        next.envelope = { ...entry.envelope, payload: null, author: { name: '', role: '' }, device_id: '' };
+        // Sent records leave the phone: only what "Mes rapports" shows stays (level and
+        // commune, as `receipt_summary` in core/src/outbox/mod.rs keeps them).
+        next.envelope = { ...entry.envelope, payload: receiptSummary(entry.envelope.payload), author: { name: '', role: '' }, device_id: '' };
         next.state = { state: 'delivered', at: now, status: outcome.status, server };
         if (entry.discreet === true) {
           // A discreet receipt (a GBV report, or any report on a phone with a PIN) keeps
           // only its id and day: no form, no time, no urgency, no flag, no server text.
           const dayOf = (t) => t - (((t % DAY_MS) + DAY_MS) % DAY_MS);
           const day = dayOf(entry.envelope.created_at);
-          Object.assign(next.envelope, { kind: '', form_id: '', form_version: '', created_at: day, updated_at: day });
+          Object.assign(next.envelope, { kind: '', form_id: '', form_version: '', created_at: day, updated_at: day, payload: null });
           delete next.discreet;
           delete next.urgent;
           Object.assign(next.state, { at: dayOf(now), server: '' });

@@ -1,8 +1,28 @@
+use std::cell::Cell;
+use std::rc::Rc;
+
 fn main() {
     vigie::adapters::crash::install_panic_notice();
     // The mount runs in a task after the wasm's instantiation (see `views::start`), once
-    // what a browser kill took from `localStorage` is back (see `adapters::durable`).
-    wasm_bindgen_futures::spawn_local(async {
+    // what a browser kill took from `localStorage` is back (see `adapters::durable`), or
+    // after a while without it.
+    let started = Rc::new(Cell::new(false));
+    let start = move |started: &Cell<bool>| {
+        if !started.replace(true) {
+            leptos::prelude::set_timeout(vigie::views::start, std::time::Duration::ZERO);
+        }
+    };
+    let waited = started.clone();
+    leptos::prelude::set_timeout(
+        move || {
+            if !waited.get() {
+                leptos::logging::warn!("durable copy: IndexedDB did not answer in time");
+            }
+            start(&waited);
+        },
+        std::time::Duration::from_millis(vigie::adapters::durable::RESTORE_WAIT_MS as u64),
+    );
+    wasm_bindgen_futures::spawn_local(async move {
         match vigie::adapters::durable::restore().await {
             Ok(keys) if !keys.is_empty() => {
                 leptos::logging::log!("restored after a kill: {keys:?}")
@@ -10,6 +30,6 @@ fn main() {
             Ok(_) => {}
             Err(e) => leptos::logging::warn!("{e}"),
         }
-        leptos::prelude::set_timeout(vigie::views::start, std::time::Duration::ZERO);
+        start(&started);
     });
 }

@@ -92,14 +92,16 @@ impl OutboxEntry {
         if delivering {
             if let DeliveryState::Delivered(receipt) = &mut self.state {
                 // Sent records leave the phone: what stays is what "Mes rapports" shows
-                // (form, times, state), not who wrote it on which device.
-                self.envelope.payload = Value::Null;
+                // (form, times, state, level and commune), not who wrote it on which
+                // device nor what it said.
+                self.envelope.payload = receipt_summary(&self.envelope.payload);
                 self.envelope.author = crate::record::Author::default();
                 self.envelope.device_id.clear();
                 if self.discreet {
                     // Only what the outbox needs: the id (a replay is still known) and the
                     // day. No form, no time, no level or urgency, no flag, no server text
-                    // (it holds the server's time of receipt).
+                    // (it holds the server's time of receipt), no place.
+                    self.envelope.payload = Value::Null;
                     self.envelope.kind.clear();
                     self.envelope.form_id.clear();
                     self.envelope.form_version.clear();
@@ -129,6 +131,37 @@ impl OutboxEntry {
     /// Length of the stored form.
     pub fn stored_len(&self) -> usize {
         serde_json::to_string(self).map_or(0, |s| s.len())
+    }
+}
+
+/// The answers a delivered record's receipt keeps so that "Mes rapports" still tells
+/// incidents apart: its alert level, and the region, cercle and commune of its places (not
+/// the village, not a word of the account). `public/sw-outbox.js` keeps the same.
+pub fn receipt_summary(payload: &Value) -> Value {
+    const PLACE: [&str; 4] = ["region", "cercle", "commune", "commune_other"];
+    let Some(answers) = payload.as_object() else {
+        return Value::Null;
+    };
+    let mut kept = serde_json::Map::new();
+    for (key, value) in answers {
+        match value {
+            Value::String(_) if key == "alert_level" => {
+                kept.insert(key.clone(), value.clone());
+            }
+            Value::Object(place) if place.contains_key("region") => {
+                let parts: serde_json::Map<String, Value> = PLACE
+                    .iter()
+                    .filter_map(|k| Some(((*k).to_owned(), place.get(*k)?.clone())))
+                    .collect();
+                kept.insert(key.clone(), Value::Object(parts));
+            }
+            _ => {}
+        }
+    }
+    if kept.is_empty() {
+        Value::Null
+    } else {
+        Value::Object(kept)
     }
 }
 
@@ -485,6 +518,34 @@ mod tests {
             assert!(e.envelope.device_id.is_empty());
             assert!(e.stored_len() <= queued, "{} > {queued}", e.stored_len());
         }
+    }
+
+    #[test]
+    fn a_receipt_keeps_the_level_and_commune_but_no_word_of_the_account() {
+        let p = RetryPolicy::default();
+        let mut e = note(1, "");
+        e.envelope.payload = json!({
+            "alert_level": "rouge",
+            "description": "Deux blessés au marché",
+            "location": {"region": "ML03", "cercle": "ML0302", "commune": "ML030204",
+                "village": "Marché de Kadiolo", "gps": {"lat": 10.5, "lon": -5.7}},
+            "category": ["PHY"],
+        });
+        e.apply(&Event::SendStarted, &p);
+        e.apply(&delivered("ok"), &p);
+        assert_eq!(
+            e.envelope.payload,
+            json!({"alert_level": "rouge", "location":
+                {"region": "ML03", "cercle": "ML0302", "commune": "ML030204"}})
+        );
+        // A discreet one keeps none of it.
+        let mut d = note(2, "");
+        d.discreet = true;
+        d.envelope.payload = json!({"alert_level": "orange", "location": {"region": "ML03"}});
+        d.apply(&Event::SendStarted, &p);
+        d.apply(&delivered("ok"), &p);
+        assert_eq!(d.envelope.payload, Value::Null);
+        assert_eq!(receipt_summary(&json!("text")), Value::Null);
     }
 
     #[test]

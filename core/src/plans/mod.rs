@@ -244,34 +244,30 @@ impl Plan {
         }
     }
 
-    /// The conflicts waiting for review, one per field, in list, item and field order.
+    /// The conflicts waiting for review, one per field, in list, item and field order, the
+    /// versions not kept oldest first (the order of the review keys).
     pub fn conflicts(&self) -> Vec<Conflict> {
         let mut out: Vec<Conflict> = Vec::new();
         for (key, r) in &self.reviews {
-            let same = |c: &Conflict| c.list == r.list && c.item == r.item && c.field == r.field;
-            let at = match out.iter().position(same) {
-                Some(i) => i,
-                None => {
-                    out.push(Conflict {
-                        list: r.list.clone(),
-                        item: r.item.clone(),
-                        field: r.field.clone(),
-                        current: self
-                            .item(&r.list, &r.item)
-                            .and_then(|i| i.fields.get(&r.field))
-                            .cloned(),
-                        others: Vec::new(),
-                    });
-                    out.len() - 1
-                }
-            };
-            out[at].others.push((key.clone(), r.other.clone()));
+            let same = out
+                .last()
+                .is_some_and(|c| c.list == r.list && c.item == r.item && c.field == r.field);
+            if !same {
+                out.push(Conflict {
+                    list: r.list.clone(),
+                    item: r.item.clone(),
+                    field: r.field.clone(),
+                    current: self
+                        .item(&r.list, &r.item)
+                        .and_then(|i| i.fields.get(&r.field))
+                        .cloned(),
+                    others: Vec::new(),
+                });
+            }
+            if let Some(c) = out.last_mut() {
+                c.others.push((key.clone(), r.other.clone()));
+            }
         }
-        for c in &mut out {
-            c.others
-                .sort_by(|a, b| (a.1.at, &a.1.by).cmp(&(b.1.at, &b.1.by)));
-        }
-        out.sort_by(|a, b| (&a.list, &a.item, &a.field).cmp(&(&b.list, &b.item, &b.field)));
         out
     }
 
