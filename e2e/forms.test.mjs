@@ -296,7 +296,7 @@ test('a new form version from the backend is used for new records; a malformed o
   assert.match(await refused.innerText(), /incident: .*nulle_part/);
   // The built-in form the server replaced is named, with the server's host.
   const replaced = await page.getByTestId('forms-replaced').innerText();
-  assert.ok(replaced.includes(`remplacés par ceux du serveur ${new URL(server.url).host}`), replaced);
+  assert.ok(replaced.includes(`La coordination (${new URL(server.url).host}) a envoyé ses propres formulaires`), replaced);
   assert.match(replaced, /Questionnaire préparatoire \(version 3\) \(version 3\)/);
   assert.deepEqual(served.forms.map((f) => `${f.id} ${f.version}`), ['questionnaire_preparatoire 3']);
   await ctx.unroute('**/api/forms');

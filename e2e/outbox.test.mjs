@@ -100,9 +100,9 @@ async function refusedNote(text) {
   const page = await ctx.newPage();
   const before = (await storedIds()).length;
   await page.goto(server.url + '/settings');
-  await page.getByLabel('Vigie / JSON').check();
+  await page.getByLabel('Serveur Vigie de la coordination').check();
   await page.getByLabel('Adresse du serveur').fill(server.url + '/api');
-  await page.getByLabel("Jeton d'accès").fill('wrong-token');
+  await page.getByLabel('Code d\'accès (donné par la coordination)').fill('wrong-token');
   await page.getByRole('button', { name: 'Enregistrer' }).click();
   await page.getByText('Paramètres enregistrés.').waitFor();
   await page.goto(server.url + '/note');
@@ -120,7 +120,7 @@ test('a refused token stops sending and new credentials resume it', async () => 
   const { ctx, page, before } = await refusedNote('Réunion de médiation à Bougouni');
 
   await page.goto(server.url + '/settings');
-  await page.getByLabel("Jeton d'accès").fill(TOKEN);
+  await page.getByLabel('Code d\'accès (donné par la coordination)').fill(TOKEN);
   await page.getByRole('button', { name: 'Enregistrer' }).click();
   await page.goto(server.url + '/outbox');
   await page.waitForFunction(() => document.querySelectorAll('.rec-ok').length === 1, null, { timeout: 15_000 });
@@ -147,7 +147,7 @@ test('an invalid server address is refused with a message in French', async () =
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
   await page.goto(server.url + '/settings');
-  await page.getByLabel('Vigie / JSON').check();
+  await page.getByLabel('Serveur Vigie de la coordination').check();
   await page.getByLabel('Adresse du serveur').fill('http://exemple.ml/api');
   await page.getByRole('button', { name: 'Enregistrer' }).click();
   await page.getByText('Adresse refusée').waitFor();
@@ -158,13 +158,13 @@ test('"Tester la connexion" explains the answer in plain words', async () => {
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
   await page.goto(server.url + '/settings');
-  await page.getByLabel('Vigie / JSON').check();
+  await page.getByLabel('Serveur Vigie de la coordination').check();
   const test = page.getByRole('button', { name: 'Tester la connexion' });
   await page.getByLabel('Adresse du serveur').fill(server.url + '/api');
-  await page.getByLabel("Jeton d'accès").fill('pas-le-bon');
+  await page.getByLabel('Code d\'accès (donné par la coordination)').fill('pas-le-bon');
   await test.click();
-  await page.getByText('Identifiants refusés').waitFor();
-  await page.getByLabel("Jeton d'accès").fill(TOKEN);
+  await page.getByText('Code d\'accès ou mot de passe refusé').waitFor();
+  await page.getByLabel('Code d\'accès (donné par la coordination)').fill(TOKEN);
   await test.click();
   await page.getByText('Connexion réussie').waitFor();
   await page.getByLabel('Adresse du serveur').fill(server.url + '/api/mauvais');
@@ -174,7 +174,9 @@ test('"Tester la connexion" explains the answer in plain words', async () => {
   await test.click();
   await page.getByText('Serveur injoignable').waitFor();
   await page.goto(server.url + '/outbox');
-  await page.waitForFunction(() => /Stockage : .* utilisés par la boîte d'envoi/.test(document.querySelector('[data-testid=storage-usage]')?.innerText ?? ''));
+  await page.waitForFunction(() => /Place prise par Vigie sur le téléphone : .*, dont .* pour la boîte d'envoi/.test(document.querySelector('[data-testid=storage-usage]')?.innerText ?? ''));
+  // In words people use: no bytes ("801 o"), no bare unit.
+  assert.doesNotMatch(await page.getByTestId('storage-usage').innerText(), /\d o\b/);
   // Whether the browser will keep the data under disk pressure is said in words.
   assert.match(await page.getByTestId('storage-persisted').innerText(), /^Stockage (non )?protégé/);
   await ctx.close();

@@ -112,7 +112,7 @@ for (const order of ['A then B', 'B then A']) test(`two phones edit one plan off
 
   // B: changes another activity's status and the same SWOT item differently (later).
   await openItem(b.page, 'activities', 'Forum intercommunautaire');
-  await fill(b.page, { Statut: 'En cours', "Taux d'exécution (%)": '40' });
+  await fill(b.page, { Statut: 'En cours', 'Part déjà faite, en % (taux d\'exécution)': '40' });
   await openItem(b.page, 'swot', 'Femmes leaders actives');
   await fill(b.page, { Texte: 'Femmes et jeunes leaders actifs' });
   await b.page.screenshot({ path: join(SHOTS, 'plan-page.png'), fullPage: false });

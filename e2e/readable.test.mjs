@@ -119,6 +119,19 @@ test('a first start welcomes the user: name, role, language, usual commune, how 
   // The name is in Settings; a new report starts in the usual commune.
   await page.goto(server.url + '/settings');
   assert.equal(await page.getByLabel('Votre nom ou pseudonyme').inputValue(), 'Awa Traoré');
+  // Every field is a full-size touch target in readable type, the SMS number's too.
+  for (const id of ['#author-name', '#sms-number']) {
+    const box = await page.locator(id).boundingBox();
+    const size = await page.locator(id).evaluate((e) => parseFloat(getComputedStyle(e).fontSize));
+    assert.ok(box.height >= 44 && box.width >= 280 && size >= 16, `${id}: ${JSON.stringify(box)}, ${size}px`);
+  }
+  // No technical words where people set the phone up.
+  await page.getByLabel('Serveur Vigie de la coordination').check();
+  const words = await page.locator('main, .page').first().innerText();
+  for (const jargon of ['Jeton', 'JSON', 'Identifiants']) assert.ok(!words.includes(jargon), `"${jargon}" on Paramètres`);
+  // The usual commune set in the welcome is there, and can be changed.
+  assert.equal(await page.getByTestId('usual-place-settings').getByLabel('Commune', { exact: true }).inputValue(), 'ML030204');
+  await page.screenshot({ path: join(ROOT, '.scratch', 'settings.png'), fullPage: true });
   await page.goto(server.url + '/report');
   await page.getByRole('button', { name: 'Suivant' }).click();
   assert.equal(await page.getByLabel('Commune', { exact: true }).inputValue(), 'ML030204');

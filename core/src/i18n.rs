@@ -145,27 +145,27 @@ catalogue! {
     ),
     // Outbox
     UnsentBannerOne => (
-        "Ne désinstallez pas l'application et ne videz pas son stockage : 1 rapport n'est pas encore parti.",
-        "Do not uninstall the app or clear its storage: 1 report has not left yet."
+        "Ne désinstallez pas l'application et n'effacez pas ses données : 1 rapport n'est pas encore parti.",
+        "Do not uninstall the app or erase its data: 1 report has not left yet."
     ),
     UnsentBanner => (
-        "Ne désinstallez pas l'application et ne videz pas son stockage : {n} rapports ne sont pas encore partis.",
-        "Do not uninstall the app or clear its storage: {n} reports have not left yet."
+        "Ne désinstallez pas l'application et n'effacez pas ses données : {n} rapports ne sont pas encore partis.",
+        "Do not uninstall the app or erase its data: {n} reports have not left yet."
     ),
     SendNowOffline => (
         "Pas de réseau : rien ne peut partir maintenant. Les rapports partiront tout seuls dès que le téléphone sera connecté.",
         "No network: nothing can leave now. The reports will leave by themselves as soon as the phone is connected."
     ),
     PlansUnsentBanner => (
-        "Ne désinstallez pas l'application et ne videz pas son stockage : plans modifiés pas encore envoyés : {n}.",
-        "Do not uninstall the app or clear its storage: changed plans not sent yet: {n}."
+        "Ne désinstallez pas l'application et n'effacez pas ses données : plans modifiés pas encore envoyés : {n}.",
+        "Do not uninstall the app or erase its data: changed plans not sent yet: {n}."
     ),
     SendNow => ("Envoyer maintenant", "Send now"),
     Sending => ("{done} sur {total} envoyés", "{done} of {total} sent"),
     CountWaiting => ("En attente", "Waiting"),
     CountDelivered => ("Envoyés", "Sent"),
     CountRejected => ("Refusés", "Refused"),
-    CountNeedsAuth => ("Identifiants requis", "Credentials needed"),
+    CountNeedsAuth => ("Code d'accès à vérifier", "Access code to check"),
     StateQueued => ("En attente d'envoi", "Waiting to be sent"),
     StateSending => ("Envoi en cours", "Sending"),
     StateRetry => ("Nouvel essai prévu", "Retry scheduled"),
@@ -207,10 +207,10 @@ catalogue! {
     // Connection settings
     Connection => ("Serveur de réception", "Receiving server"),
     ModeNone => ("Aucun (garder sur le téléphone)", "None (keep on the phone)"),
-    ModeGeneric => ("Vigie / JSON", "Vigie / JSON"),
-    ModeCouch => ("CouchDB", "CouchDB"),
+    ModeGeneric => ("Serveur Vigie de la coordination", "The coordination's Vigie server"),
+    ModeCouch => ("Base CouchDB (si la coordination vous l'a indiqué)", "CouchDB database (if the coordination told you so)"),
     ServerUrl => ("Adresse du serveur", "Server address"),
-    Token => ("Jeton d'accès", "Access token"),
+    Token => ("Code d'accès (donné par la coordination)", "Access code (given by the coordination)"),
     Database => ("Base de données", "Database"),
     User => ("Utilisateur", "User"),
     Password => ("Mot de passe", "Password"),
@@ -224,7 +224,7 @@ catalogue! {
         "Server unreachable: no network, wrong address, or the server refuses this app (CORS)."
     ),
     ProbeWrongUrl => ("Le serveur répond, mais cette adresse n'est pas un serveur Vigie (404). Vérifiez l'adresse.", "The server answers, but this address is not a Vigie receiver (404). Check the address."),
-    ProbeBadCredentials => ("Identifiants refusés : vérifiez le jeton ou le mot de passe.", "Credentials refused: check the token or password."),
+    ProbeBadCredentials => ("Code d'accès ou mot de passe refusé : vérifiez-le auprès de la coordination.", "Access code or password refused: check it with the coordination."),
     ProbeServerError => ("Le serveur a un problème ; réessayez plus tard.", "The server has a problem; try again later."),
     ProbeUnexpected => ("Réponse inattendue (page de connexion Wi-Fi ?).", "Unexpected answer (Wi-Fi login page?)."),
     StoragePersisted => (
@@ -235,7 +235,7 @@ catalogue! {
         "Stockage non protégé : si le téléphone manque de place, le navigateur pourrait l'effacer. Installez l'application sur l'écran d'accueil.",
         "Storage not protected: if the phone runs out of space, the browser might erase it. Install the app on the home screen."
     ),
-    StorageUsage => ("Stockage : {outbox} utilisés par la boîte d'envoi ; {used} sur {quota} pour l'application.", "Storage: {outbox} used by the outbox; {used} of {quota} for the app."),
+    StorageUsage => ("Place prise par Vigie sur le téléphone : {used}, dont {outbox} pour la boîte d'envoi (il lui reste de la place jusqu'à {quota}).", "Room Vigie takes on the phone: {used}, of which {outbox} for the outbox (it has room up to {quota})."),
     SettingsSaved => ("Paramètres enregistrés.", "Settings saved."),
     UrlInvalid => (
         "Adresse refusée : elle doit commencer par https:// (http:// seulement pour cet appareil).",
@@ -243,7 +243,7 @@ catalogue! {
     ),
     SetupImported => ("Configuration reçue par lien et enregistrée.", "Setup received by link and saved."),
     FormVersion => ("{title} (version {version})", "{title} (version {version})"),
-    FormsReplaced => ("Formulaires de l'application remplacés par ceux du serveur {host} :", "App forms replaced by those of the server {host}:"),
+    FormsReplaced => ("La coordination ({host}) a envoyé ses propres formulaires ; ils remplacent ceux de l'application :", "The coordination ({host}) sent its own forms; they replace the app's:"),
     SetupConfirmTitle => ("Changer de serveur ?", "Change server?"),
     SetupConfirmHost => ("Avec ce lien, les rapports iront à :", "With this link, reports will go to:"),
     SetupConfirmNone => ("Ce lien arrête l'envoi : les rapports resteront sur le téléphone.", "This link stops sending: reports will stay on the phone."),
@@ -320,8 +320,8 @@ catalogue! {
     QuickExit => ("Sortie rapide", "Quick exit"),
     PinSection => ("Code PIN", "PIN code"),
     PinIntro => (
-        "Sur un téléphone partagé, un code PIN cache les brouillons, « Mes rapports » et la boîte d'envoi. Sans code, un rapport envoyé ne peut plus être lu sur le téléphone, mais un rapport pas encore parti peut l'être par quelqu'un qui copie sa mémoire. Avec un code, aucun rapport ne peut être lu sans lui, même ceux écrits avant. Le code ne protège pas votre nom, le jeton de connexion ni les plans d'action. Choisissez un code difficile à deviner (pas une date de naissance). Les rapports partent quand l'application est ouverte et déverrouillée.",
-        "On a shared phone, a PIN hides drafts, \"My reports\" and the outbox. Without a PIN, a sent report can no longer be read on the phone, but one not yet sent can be by someone who copies its memory. With a PIN, no report can be read without it, even those written before. The PIN does not protect your name, the access token or action plans. Choose a PIN that is hard to guess (not a birth date). Reports are sent while the app is open and unlocked."
+        "Sur un téléphone partagé, un code PIN cache les brouillons, « Mes rapports » et la boîte d'envoi. Sans code, un rapport envoyé ne peut plus être lu sur le téléphone, mais un rapport pas encore parti peut l'être par quelqu'un qui copie sa mémoire. Avec un code, aucun rapport ne peut être lu sans lui, même ceux écrits avant ; vos plans d'action, votre nom et le code d'accès au serveur sont cachés aussi. Choisissez un code difficile à deviner (pas une date de naissance). Les rapports partent quand l'application est ouverte et déverrouillée.",
+        "On a shared phone, a PIN hides drafts, \"My reports\" and the outbox. Without a PIN, a sent report can no longer be read on the phone, but one not yet sent can be by someone who copies its memory. With a PIN, no report can be read without it, even those written before; your action plans, your name and the server access code are hidden too. Choose a PIN that is hard to guess (not a birth date). Reports are sent while the app is open and unlocked."
     ),
     WelcomePin => (
         "Téléphone partagé ? Protégez vos rapports par un code PIN, avant le premier rapport :",
@@ -446,7 +446,7 @@ catalogue! {
     MarkDone => ("Marquer réalisée aujourd'hui", "Mark done today"),
     AddMediationStep => ("+ Étape de médiation", "+ Mediation step"),
     StageLabel => ("Étape :", "Stage:"),
-    ExecutionRate => ("Taux d'exécution", "Execution rate"),
+    ExecutionRate => ("Part déjà faite (taux d'exécution)", "Share already done (execution rate)"),
     NextReview => ("Prochaine revue", "Next review"),
     BudgetLine => ("Budget dépensé / prévu", "Budget spent / planned"),
     ReviewTitle => ("Points à revoir", "Points to review"),
@@ -559,7 +559,7 @@ pub fn unsent_banner(lang: Lang, unsent: usize) -> String {
     }
 }
 
-/// A byte count for people: "820 o", "12,4 Ko", "5,1 Mo" (French) / "12.4 KB" (English).
+/// A byte count for people: "moins de 1 Ko", "12,4 Ko", "5,1 Mo" (French) / "12.4 KB" (English).
 /// Integer arithmetic only: float formatting would add ~10 KB to the wasm.
 pub fn format_bytes(lang: Lang, bytes: f64) -> String {
     let (units, sep) = match lang {
@@ -575,7 +575,11 @@ pub fn format_bytes(lang: Lang, bytes: f64) -> String {
         unit += 1;
     }
     if unit == 0 {
-        return format!("{bytes} {}", units[0]);
+        // "801 o" means nothing to most people: under a kilobyte is "less than 1 KB".
+        return match lang {
+            Lang::Fr | Lang::Local => "moins de 1 Ko".to_owned(),
+            Lang::En => "less than 1 KB".to_owned(),
+        };
     }
     let tenths = (bytes * 10 + scale / 2) / scale;
     format!("{}{sep}{} {}", tenths / 10, tenths % 10, units[unit])
@@ -587,10 +591,10 @@ mod tests {
 
     #[test]
     fn bytes_are_formatted_for_people() {
-        assert_eq!(format_bytes(Lang::Fr, 820.0), "820 o");
+        assert_eq!(format_bytes(Lang::Fr, 820.0), "moins de 1 Ko");
         assert_eq!(format_bytes(Lang::Fr, 12_400.0), "12,4 Ko");
         assert_eq!(format_bytes(Lang::En, 5_100_000.0), "5.1 MB");
-        assert_eq!(format_bytes(Lang::En, -3.0), "0 B");
+        assert_eq!(format_bytes(Lang::En, -3.0), "less than 1 KB");
     }
 
     #[test]
@@ -671,7 +675,7 @@ mod tests {
         assert_eq!(pending_label(Lang::Fr, 2, 3), "2 en attente · 3 refusés");
         assert_eq!(
             unsent_banner(Lang::Fr, 1),
-            "Ne désinstallez pas l'application et ne videz pas son stockage : 1 rapport n'est pas encore parti."
+            "Ne désinstallez pas l'application et n'effacez pas ses données : 1 rapport n'est pas encore parti."
         );
         assert!(unsent_banner(Lang::Fr, 4).contains(": 4 rapports ne sont pas encore partis."));
         // Plain French: no "(s)" nor "·e" in the catalogue's outbox words.

@@ -173,8 +173,8 @@ const COMMUNAL: &[ListSpec] = &[
     MEMBERS,
     ListSpec {
         name: "swot",
-        fr: "Analyse FFOM",
-        en: "SWOT analysis",
+        fr: "Analyse FFOM (forces, faiblesses, opportunités, menaces)",
+        en: "SWOT analysis (strengths, weaknesses, opportunities, threats)",
         title_field: "text",
         fields: &[
             f("quadrant", "Type", "Type", Choice(SWOT)),
@@ -219,11 +219,16 @@ const COMMUNAL: &[ListSpec] = &[
             f("trend", "Tendance", "Trend", Choice(TREND)),
             f(
                 "connectors",
-                "Connecteurs (capacités locales de paix)",
-                "Connectors (local peace capacities)",
+                "Connecteurs : ce qui rapproche les gens (capacités locales de paix)",
+                "Connectors: what brings people together (local peace capacities)",
                 LongText,
             ),
-            f("dividers", "Diviseurs", "Dividers", LongText),
+            f(
+                "dividers",
+                "Diviseurs : ce qui oppose les gens",
+                "Dividers: what sets people apart",
+                LongText,
+            ),
             f(
                 "previous",
                 "Tentatives de règlement antérieures",
@@ -295,20 +300,25 @@ const COMMUNAL: &[ListSpec] = &[
                 Choice(FUNDING),
             ),
             f("indicator", "Indicateur", "Indicator", Text),
-            f("baseline", "Valeur de base", "Baseline", Text),
+            f(
+                "baseline",
+                "Situation au départ (valeur de base)",
+                "Starting point (baseline)",
+                Text,
+            ),
             f("target", "Cible", "Target", Text),
             f(
                 "verification",
-                "Moyen de vérification",
-                "Means of verification",
+                "Comment le vérifier (moyen de vérification)",
+                "How to check it (means of verification)",
                 Text,
             ),
             f("status", "Statut", "Status", Choice(STATUS)),
             f("done_on", "Réalisée le", "Done on", Date),
             f(
                 "execution",
-                "Taux d'exécution (%)",
-                "Execution rate (%)",
+                "Part déjà faite, en % (taux d'exécution)",
+                "Share already done, in % (execution rate)",
                 Number,
             ),
             f(
@@ -373,8 +383,8 @@ const ROADMAP: &[ListSpec] = &[
             f("done_on", "Réalisée le", "Done on", Date),
             f(
                 "execution",
-                "Taux d'exécution (%)",
-                "Execution rate (%)",
+                "Part déjà faite, en % (taux d'exécution)",
+                "Share already done, in % (execution rate)",
                 Number,
             ),
             f("notes", "Observations", "Observations", LongText),
