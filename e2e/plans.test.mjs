@@ -301,3 +301,52 @@ test('one field changed on three phones is one card with three versions, each sa
 });
 
 const versions = (page) => page.getByTestId('review-version');
+
+test('an activity is marked done in one tap; the page fits a phone; the print carries every part of the plan', async () => {
+  const a = await phone();
+  const name = 'Mécanisme communal de Fakola';
+  await a.page.goto(server.url + '/plans');
+  await a.page.getByText('Nouveau plan').click();
+  await a.page.getByLabel("Nom du mécanisme ou de l'alliance").fill(name);
+  await a.page.getByLabel('Région').selectOption({ label: 'Sikasso' });
+  await a.page.getByLabel('Cercle').selectOption({ label: 'Kolondiéba' });
+  await a.page.getByRole('button', { name: 'Créer le plan' }).click();
+  await a.page.getByRole('heading', { name }).waitFor();
+  await addItem(a.page, 'swot', { Type: 'Menace', Texte: 'Rumeurs sur les réseaux sociaux' });
+  await addItem(a.page, 'activities', { Activité: 'Caravane de la paix', 'Budget prévu (FCFA)': '85 000', 'Source de financement': 'Contribution locale', 'Date de fin': '2026-10-31' });
+  await addItem(a.page, 'activities', { Activité: 'Forum des femmes', 'Date de fin': '2027-02-28' });
+  await addItem(a.page, 'risks', { Risque: 'Saison des pluies : routes coupées', "Mesure d'atténuation": 'Tenir le forum avant juin' });
+  await addItem(a.page, 'conflicts', { Intitulé: 'Conflit de pâturage de Fakola' });
+
+  // Labels above values on a phone: no value squeezed to a few letters a line.
+  for (const dd of await a.page.locator('.plan-figures dd, .plan-section dd').all()) {
+    const box = await dd.boundingBox();
+    if (box) assert.ok(box.width >= 250, `a value ${box.width} px wide`);
+  }
+  // The activity editor's "Enregistrer" is on screen without scrolling down.
+  await openItem(a.page, 'activities', 'Caravane de la paix');
+  const save = await a.page.locator('.save-bar').getByRole('button', { name: 'Enregistrer' }).boundingBox();
+  assert.ok(save.y + save.height <= 640, `Enregistrer at ${save.y}`);
+  // One tap marks it done, saves it, and says so.
+  await a.page.getByTestId('mark-done').click();
+  await a.page.locator('.plan-page').waitFor();
+  await a.page.getByText("Activité marquée réalisée aujourd'hui, et enregistrée.").waitFor();
+  const stored = (await storedPlans(a.page)).find((p) => p.mine.header?.name === name || Object.values(p.mine.lists.header?.plan?.fields ?? {}).some((f) => f.value === name));
+  const done = Object.values(stored.mine.lists.activities).find((x) => x.fields.title.value === 'Caravane de la paix');
+  assert.equal(done.fields.status.value, 'realisee');
+
+  // The printed summary: every list, amounts spent by source, dates as written in Mali.
+  await a.page.goto(a.page.url().replace(/\/?$/, '') + '/print');
+  await a.page.getByRole('button', { name: 'Imprimer' }).waitFor();
+  const text = await a.page.locator('.plan-print').innerText();
+  for (const expected of ['Rumeurs sur les réseaux sociaux', 'Saison des pluies : routes coupées', 'Tenir le forum avant juin',
+    'Conflit de pâturage de Fakola', '31/10/2026', 'Réalisée', 'Planifiée', 'Contribution locale', '85 000', 'Dépensé (FCFA)']) {
+    assert.ok(text.replace(/\u00a0/g, ' ').includes(expected), `${expected} missing from the print`);
+  }
+  assert.ok(!text.includes('2026-10-31'), 'no ISO date');
+  await a.page.emulateMedia({ media: 'print' });
+  await a.page.pdf({ path: join(SHOTS, 'plan-print-full.pdf'), format: 'A4' });
+  await a.page.setViewportSize({ width: 794, height: 1123 });
+  await a.page.screenshot({ path: join(SHOTS, 'plan-print-full.png'), fullPage: true });
+  await a.ctx.close();
+});

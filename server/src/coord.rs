@@ -75,7 +75,7 @@ const FR: Texts = Texts {
     created: "Saisi",
     author: "Auteur",
     device: "Appareil",
-    token: "Jeton",
+    token: "Reçu par l'accès",
     back: "← Tous les rapports",
     content: "Contenu",
     not_found: "Ce rapport n'existe pas.",
@@ -103,7 +103,7 @@ const EN: Texts = Texts {
     created: "Entered",
     author: "Author",
     device: "Device",
-    token: "Token",
+    token: "Received through",
     back: "← All reports",
     content: "Content",
     not_found: "This report does not exist.",
@@ -394,7 +394,7 @@ impl Naming<'_> {
     /// A field's question, with its name after it for whoever reads the CSV columns.
     fn field(&self, name: &str) -> Markup {
         match self.form.and_then(|f| f.field(name, self.english)) {
-            Some(label) => html! { (label) " " small.code { (name) } },
+            Some(label) => html! { (label) },
             None => html! { (name) },
         }
     }
@@ -408,13 +408,31 @@ impl Naming<'_> {
     }
 }
 
+/// The name of a part of a place answer, in words (unknown parts as they are).
+fn place_part(key: &str, english: bool) -> Markup {
+    let words = match (key, english) {
+        ("region", false) => "Région",
+        ("region", true) => "Region",
+        ("cercle", _) => "Cercle",
+        ("commune", _) => "Commune",
+        ("commune_other", false) => "Commune (nommée)",
+        ("commune_other", true) => "Commune (by name)",
+        ("village", false) => "Village / quartier",
+        ("village", true) => "Village / quarter",
+        ("gps", false) => "Point GPS",
+        ("gps", true) => "GPS point",
+        _ => return html! { bdi { (key) } },
+    };
+    html! { (words) }
+}
+
 /// A JSON value as nested lists (escaped text only). `field` is the name of the field the
 /// value answers (for choice labels); `location` objects show place names.
 fn value_view(v: &serde_json::Value, field: &str, naming: Naming) -> Markup {
     use serde_json::Value;
     match v {
         Value::Object(map) if field == "location" || map.contains_key("region") => html! {
-            dl { @for (k, x) in map { dt { bdi { (k) } } dd { bdi { (x.as_str().map_or_else(|| x.to_string(), place_label)) } } } }
+            dl { @for (k, x) in map { dt { (place_part(k, naming.english)) } dd { bdi { (x.as_str().map_or_else(|| x.to_string(), place_label)) } } } }
         },
         Value::Object(map) => {
             // In the order the form asks (a map alone would be alphabetical).
@@ -435,6 +453,16 @@ fn value_view(v: &serde_json::Value, field: &str, naming: Naming) -> Markup {
         Value::Bool(b) => html! { (if *b { "✓" } else { "✗" }) },
         Value::Null => html! { "—" },
         other => html! { (other.to_string()) },
+    }
+}
+
+/// Which access a record came through, in words: a token given when the server was
+/// started has no name of its own.
+fn token_words(label: &str, lang: Lang) -> &str {
+    match (label, lang) {
+        ("command line", Lang::Fr) => "accès donné au démarrage du serveur",
+        ("command line", Lang::En) => "access given when the server was started",
+        (other, _) => other,
     }
 }
 
@@ -484,7 +512,7 @@ async fn detail(
                 dt { (t.created) } dd { (row.created) " UTC" }
                 dt { (t.author) } dd { bdi { (author(&row)) } }
                 dt { (t.device) } dd { bdi { (row.field("device_id")) } }
-                dt { (t.token) } dd { bdi { (row.token_label) } }
+                dt { (t.token) } dd { bdi { (token_words(&row.token_label, lang)) } }
             }
             h2 { (t.content) }
             (value_view(

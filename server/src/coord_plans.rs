@@ -10,6 +10,7 @@ use axum::{
 };
 use maud::{html, Markup};
 use vigie_core::plans::derived::{progress, Progress};
+use vigie_core::plans::display;
 use vigie_core::plans::schema::{self, FieldKind};
 use vigie_core::plans::{Item, Plan, PlanKind, Revision};
 
@@ -123,26 +124,32 @@ pub async fn list(
     Html(page(lang, tr(lang, "Plans d'action", "Action plans"), body).into_string()).into_response()
 }
 
-fn value_text(lang: Lang, plan: &Plan, kind: FieldKind, item: &Item, field: &str) -> String {
-    let v = item.get(field);
-    match kind {
-        FieldKind::Choice(codes) => {
-            let code = v.as_str().unwrap_or("");
-            codes
-                .iter()
-                .find(|c| c.0 == code)
-                .map_or(code.to_owned(), |c| tr(lang, c.1, c.2).to_owned())
-        }
-        FieldKind::Ref(list) => plan
-            .item(list, v.as_str().unwrap_or(""))
-            .map(|i| i.text("title").to_owned())
-            .unwrap_or_default(),
-        _ => match v {
-            serde_json::Value::String(s) => s.clone(),
-            serde_json::Value::Null => String::new(),
-            other => other.to_string(),
-        },
+/// The core's language for `lang`.
+fn core_lang(lang: Lang) -> vigie_core::i18n::Lang {
+    match lang {
+        Lang::Fr => vigie_core::i18n::Lang::Fr,
+        Lang::En => vigie_core::i18n::Lang::En,
     }
+}
+
+/// How field `field` of `item` reads (the phone's own wording, dates as `31/10/2026`).
+fn value_text(lang: Lang, plan: &Plan, kind: FieldKind, item: &Item, field: &str) -> String {
+    display::value_text(plan, kind, item.get(field), core_lang(lang))
+}
+
+/// A funding source's label (its code if the schema does not know it).
+fn funding_label(lang: Lang, plan: &Plan, source: &str) -> String {
+    schema::list(plan.kind, "activities")
+        .and_then(|l| l.field("funding"))
+        .map(|f| {
+            display::value_text(
+                plan,
+                f.kind,
+                &serde_json::Value::String(source.to_owned()),
+                core_lang(lang),
+            )
+        })
+        .unwrap_or_else(|| source.to_owned())
 }
 
 /// `/coord/plans/{id}`: one plan.
@@ -181,20 +188,30 @@ pub async fn detail(
             dt { (tr(lang, "Taux d'exécution", "Execution rate")) } dd { (p.execution.map_or("—".to_owned(), |e| format!("{e} %"))) }
             dt { (tr(lang, "En retard", "Overdue")) } dd { (p.overdue) }
             dt { (tr(lang, "Conflits à revoir", "Conflicts to review")) } dd { (p.to_review) }
-            dt { (tr(lang, "Prochaine revue", "Next review")) } dd { (p.next_review.clone().unwrap_or_else(|| "—".into())) }
+            dt { (tr(lang, "Prochaine revue", "Next review")) } dd { (p.next_review.as_deref().map_or_else(|| "—".to_owned(), display::date)) }
             @for (source, (planned, spent)) in &p.budget {
-                dt { (tr(lang, "Budget", "Budget")) " " (source) } dd { (spent) " / " (planned) " FCFA" }
+                dt { (tr(lang, "Budget", "Budget")) " — " (funding_label(lang, &plan, source)) }
+                dd { (display::amount(*spent)) (tr(lang, " dépensés sur ", " spent of ")) (display::amount(*planned)) " FCFA" }
             }
         }
+        // One card per item with the fields it has, not a table as wide as the schema.
         @for spec in schema::lists(plan.kind) {
             @let items: Vec<_> = plan.live(spec.name).collect();
             @if !items.is_empty() {
                 h2 { (tr(lang, spec.fr, spec.en)) }
-                table.plan-list {
-                    thead { tr { @for f in spec.fields { th { (tr(lang, f.fr, f.en)) } } } }
-                    tbody { @for (_, item) in &items { tr {
-                        @for f in spec.fields { td { bdi { (value_text(lang, &plan, f.kind, item, f.name)) } } }
-                    } } }
+                @for (_, item) in &items {
+                    @let title = value_text(lang, &plan, spec.field(spec.title_field).map_or(FieldKind::Text, |f| f.kind), item, spec.title_field);
+                    section.plan-item {
+                        @if !title.trim().is_empty() { h3 { bdi { (title) } } }
+                        dl.meta {
+                            @for f in spec.fields.iter().filter(|f| f.name != spec.title_field) {
+                                @let v = value_text(lang, &plan, f.kind, item, f.name);
+                                @if !v.trim().is_empty() {
+                                    dt { (tr(lang, f.fr, f.en)) } dd { bdi { (v) } }
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }

@@ -180,8 +180,21 @@ fn reports_read_with_the_forms_labels_in_the_pages_language() {
     }
     // Fields come in the form's order: what happened before severity (alphabetical would not).
     let pos = |s: &str| page.find(s).unwrap_or_else(|| panic!("{s} missing"));
-    assert!(pos("category</small>") < pos("alert_level</small>"));
-    assert!(pos("alert_level</small>") < pos("victims</small>"));
+    assert!(pos("est-il passé ?") < pos("Gravité"));
+    assert!(pos("Gravité") < pos("Nombre de victimes"));
+    // Questions and place parts in words: no field name, no key of the stored answer.
+    for key in [
+        "alert_level",
+        "<dt><bdi>region",
+        "<dt><bdi>commune",
+        "command line",
+    ] {
+        assert!(!page.contains(key), "{key} shown in {page}");
+    }
+    assert!(
+        page.contains("Région") && page.contains("Village / quartier"),
+        "{page}"
+    );
     let en = srv
         .coord_get(&format!("/coord/records/{}?lang=en", id(9)))
         .text();

@@ -94,6 +94,31 @@ fn plans_keep_every_revision_and_a_stale_copy_gets_the_current_one() {
 }
 
 #[test]
+fn the_coordinators_plan_page_reads_as_words_and_fits_the_screen() {
+    let srv = Server::start(&[]);
+    let mut doc = plan("Femmes actives");
+    doc["lists"]["activities"] = json!({"a1": {"fields": {
+        "title": field("Forum des jeunes", 3, "A"),
+        "end": field("2026-10-31", 3, "A"),
+        "status": field("en_cours", 3, "A"),
+        "funding": field("locale", 3, "A"),
+        "budget": {"value": 85000, "at": 3, "by": "A"},
+    }}});
+    assert_eq!(put(&srv, None, &doc).status, 201);
+    let text = srv.coord_get(&format!("/coord/plans/{PLAN}")).text();
+    // Values as the phone shows them: dates, amounts, choices in words.
+    for expected in ["31/10/2026", "85\u{a0}000", "En cours", "Forum des jeunes"] {
+        assert!(text.contains(expected), "{expected} missing in {text}");
+    }
+    for raw in ["2026-10-31", "en_cours", "85000", "Budget locale"] {
+        assert!(!text.contains(raw), "{raw} shown raw in {text}");
+    }
+    // Items as cards with the fields they have, not one column per field of the schema.
+    assert!(!text.contains("plan-list"), "{text}");
+    assert!(text.contains("class=\"plan-item\""), "{text}");
+}
+
+#[test]
 fn a_malformed_plan_is_refused_with_the_reason() {
     let srv = Server::start(&[]);
     let mut bad = plan("x");

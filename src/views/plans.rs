@@ -21,13 +21,7 @@ use crate::plans::use_plans;
 use crate::state::use_app_state;
 use crate::views::tr;
 
-fn label(lang: Lang, fr: &'static str, en: &'static str) -> &'static str {
-    if lang == Lang::En {
-        en
-    } else {
-        fr
-    }
-}
+use vigie_core::plans::display::{amount as fcfa, label};
 
 fn plan_name(plan: &Plan, lang: Lang) -> String {
     let name = plan.header("name").as_str().unwrap_or("").trim();
@@ -60,22 +54,6 @@ fn place(commune: &str, lang: Lang) -> String {
     }
 }
 
-/// `150 000` for 150000: thousands apart, as written in Mali.
-fn fcfa(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push('\u{a0}');
-        }
-        out.push(c);
-    }
-    if n < 0 {
-        out.insert(0, '-');
-    }
-    out
-}
-
 fn kind_msg(kind: PlanKind) -> Msg {
     match kind {
         PlanKind::PlanCommunal => Msg::PlanKindCommunal,
@@ -83,25 +61,12 @@ fn kind_msg(kind: PlanKind) -> Msg {
     }
 }
 
-/// How a value reads on screen.
+/// How a value reads on screen (a deletion to review reads as words).
 fn shown(plan: &Plan, kind: FieldKind, v: &Value, lang: Lang) -> String {
-    match (kind, v) {
-        (_, Value::Null) => String::new(),
-        (_, Value::Bool(true)) => Msg::ItemDeleted.text(lang).to_owned(),
-        (_, Value::Bool(false)) => Msg::ItemKept.text(lang).to_owned(),
-        (FieldKind::Choice(codes), Value::String(code)) => codes
-            .iter()
-            .find(|c| c.0 == code)
-            .map_or(code.clone(), |c| label(lang, c.1, c.2).to_owned()),
-        (FieldKind::Ref(list), Value::String(id)) => {
-            let title = schema::list(plan.kind, list).map_or("title", |l| l.title_field);
-            plan.item(list, id)
-                .map(|i| i.text(title).to_owned())
-                .unwrap_or_default()
-        }
-        (FieldKind::Number, Value::Number(n)) => n.as_i64().map_or(n.to_string(), fcfa),
-        (_, Value::String(s)) => s.clone(),
-        (_, other) => other.to_string(),
+    match v {
+        Value::Bool(true) => Msg::ItemDeleted.text(lang).to_owned(),
+        Value::Bool(false) => Msg::ItemKept.text(lang).to_owned(),
+        v => vigie_core::plans::display::value_text(plan, kind, v, lang),
     }
 }
 
@@ -658,13 +623,17 @@ fn ItemEditor(
             });
         }
     };
-    let mark_done = move |_| {
+    // One tap does it: the three fields are set and saved at once (with anything else
+    // typed), and the plan page says so.
+    let save_done = save.clone();
+    let mark_done = move |ev| {
         values.update(|v| {
             v.insert("status", "realisee".into());
             v.insert("done_on", crate::adapters::clock::today());
             v.insert("execution", "100".into());
         });
-        Unsaved::keep(pending, values, kept);
+        state.notice.set(Some(Msg::MarkedDone));
+        save_done(ev);
     };
     let discard = move |_| {
         pending.with_value(Unsaved::forget);
@@ -699,8 +668,8 @@ fn ItemEditor(
     });
     view! {
         <h1>{label(lang, spec.fr, spec.en)}</h1>
-        {(spec.name == "activities").then(|| view! {
-            <button class="btn btn-secondary" on:click=mark_done>{tr(Msg::MarkDone)}</button>
+        {(spec.name == "activities" && !is_new).then(|| view! {
+            <button class="btn btn-secondary" data-testid="mark-done" on:click=mark_done>{tr(Msg::MarkDone)}</button>
         })}
         <Show when=move || restored.get()>
             <div class="notice" role="status" data-testid="plan-edit-restored">
@@ -716,7 +685,8 @@ fn ItemEditor(
         <Show when=move || kept.get() && !saved.get()>
             <p class="hint" role="status" data-testid="plan-edit-kept">{tr(Msg::DraftSaved)}</p>
         </Show>
-        <button class="btn" on:click=save>{tr(Msg::Save)}</button>
+        // Always in reach: an activity's form is several screens long.
+        <div class="save-bar"><button class="btn" on:click=save>{tr(Msg::Save)}</button></div>
         {steps}
         {(!is_new && spec.name != HEADER.0).then(|| view! {
             <Show when=move || confirming.get() fallback=move || view! {
@@ -1029,31 +999,78 @@ pub fn PlanPrintPage() -> impl IntoView {
                 let lang = state.lang.get();
                 let plan = copy.mine;
                 let p = progress(&plan, &plans.today());
-                let activities = schema::list(plan.kind, "activities");
-                let columns: Vec<&'static FieldSpec> = activities
-                    .map(|l| l.fields.iter().filter(|f| matches!(f.name, "title" | "responsible" | "start" | "end" | "budget" | "status" | "execution")).collect())
-                    .unwrap_or_default();
-                let head = columns.iter().map(|f| view! { <th>{label(lang, f.fr, f.en)}</th> }).collect_view();
-                let rows = plan.live("activities").map(|(_, a)| {
-                    let cells = columns.iter().map(|f| view! { <td>{shown(&plan, f.kind, a.get(f.name), lang)}</td> }).collect_view();
-                    view! { <tr>{cells}</tr> }
+                // Everything the appraisal is made on: every list of the plan, activities as
+                // a table, the others item by item; budget by source with what was spent.
+                let columns = ["title", "responsible", "end", "budget", "spent", "funding", "status", "execution"];
+                let lists = schema::lists(plan.kind).iter().filter(|spec| spec.name != HEADER.0).map(|spec| {
+                    let items: Vec<(&String, &Item)> = plan.live(spec.name).collect();
+                    let body = if spec.name == "activities" {
+                        let fields: Vec<&'static FieldSpec> = columns.iter().filter_map(|c| spec.field(c)).collect();
+                        let head = fields.iter().map(|f| view! { <th>{label(lang, f.fr, f.en)}</th> }).collect_view();
+                        let rows = items.iter().map(|(_, a)| {
+                            let cells = fields.iter().map(|f| {
+                                let mut text = shown(&plan, f.kind, a.get(f.name), lang);
+                                if f.name == "status" && text.is_empty() {
+                                    // Not set yet: planned, as the progress counts it.
+                                    text = shown(&plan, f.kind, &Value::String("planifiee".into()), lang);
+                                }
+                                view! { <td>{text}</td> }
+                            }).collect_view();
+                            view! { <tr>{cells}</tr> }
+                        }).collect_view();
+                        view! { <table class="print-table"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table> }.into_any()
+                    } else {
+                        items.iter().map(|(_, item)| {
+                            let rows = spec.fields.iter().filter_map(|f| {
+                                let v = shown(&plan, f.kind, item.get(f.name), lang);
+                                (!v.trim().is_empty()).then(|| view! { <dt>{label(lang, f.fr, f.en)}</dt><dd>{v}</dd> })
+                            }).collect_view();
+                            view! { <dl class="print-item">{rows}</dl> }
+                        }).collect_view().into_any()
+                    };
+                    (!items.is_empty()).then(|| view! {
+                        <section class="print-list" data-list=spec.name>
+                            <h2>{label(lang, spec.fr, spec.en)}</h2>
+                            {body}
+                        </section>
+                    })
+                }).collect_view();
+                let header = schema::list(plan.kind, HEADER.0).map(|spec| {
+                    let item = plan.item(HEADER.0, HEADER.1).cloned().unwrap_or_default();
+                    spec.fields.iter().filter(|f| f.name != "name").filter_map(|f| {
+                        let v = shown(&plan, f.kind, item.get(f.name), lang);
+                        (!v.trim().is_empty()).then(|| view! { <dt>{label(lang, f.fr, f.en)}</dt><dd>{v}</dd> })
+                    }).collect_view()
+                });
+                let funding = schema::list(plan.kind, "activities").and_then(|l| l.field("funding"));
+                let budget = p.budget.iter().filter(|(_, (planned, spent))| *planned != 0 || *spent != 0).map(|(src, (planned, spent))| {
+                    let source = funding.map(|f| shown(&plan, f.kind, &Value::String(src.clone()), lang)).filter(|s| !s.is_empty())
+                        .unwrap_or_else(|| Msg::FundingUnknown.text(lang).to_owned());
+                    view! { <tr><td>{source}</td><td>{fcfa(*planned)}</td><td>{fcfa(*spent)}</td></tr> }
                 }).collect_view();
                 let conflicts = plan.live("conflicts").map(|(cid, c)| {
                     let stage = p.stages.get(cid).and_then(|s| schema::STEPS.iter().find(|x| x.0 == s)).map(|s| label(lang, s.1, s.2)).unwrap_or("—");
                     view! { <li>{c.text("title").to_owned()}" — "{tr(Msg::StageLabel)}" "{stage}</li> }
                 }).collect_view();
                 let execution = p.execution.map_or("—".to_owned(), |e| format!("{e} %"));
+                let next = p.next_review.as_deref().map_or_else(|| "—".to_owned(), vigie_core::plans::display::date);
                 view! {
                     <h1>{plan_name(&plan, lang)}</h1>
                     <p>{format!("{} · {}", kind_msg(plan.kind).text(lang), place(&plan.commune, lang))}</p>
                     <dl class="plan-figures">
+                        {header}
                         <dt>{tr(Msg::ActivitiesDone)}</dt><dd>{format!("{} / {}", p.done, p.planned)}</dd>
                         <dt>{tr(Msg::ExecutionRate)}</dt><dd>{execution}</dd>
                         <dt>{tr(Msg::Overdue)}</dt><dd>{p.overdue}</dd>
-                        <dt>{tr(Msg::NextReview)}</dt><dd>{p.next_review.clone().unwrap_or_else(|| "—".into())}</dd>
+                        <dt>{tr(Msg::NextReview)}</dt><dd>{next}</dd>
                     </dl>
+                    <h2>{tr(Msg::BudgetLine)}</h2>
+                    <table class="print-table" data-testid="print-budget">
+                        <thead><tr><th>{tr(Msg::FundingSource)}</th><th>{tr(Msg::BudgetPlanned)}</th><th>{tr(Msg::BudgetSpent)}</th></tr></thead>
+                        <tbody>{budget}</tbody>
+                    </table>
                     <ul>{conflicts}</ul>
-                    <table class="print-table"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>
+                    {lists}
                     <button class="btn no-print" on:click=move |_| { if let Some(w) = web_sys::window() { let _ = w.print(); } }>{tr(Msg::Print)}</button>
                     <A href=format!("/plans/{}", plan.id) attr:class="btn btn-secondary no-print">{tr(Msg::BackToPlan)}</A>
                 }

@@ -9,6 +9,7 @@
 //! the merge.
 
 pub mod derived;
+pub mod display;
 pub mod merge;
 pub mod schema;
 pub mod sync;
