@@ -94,10 +94,10 @@ impl Plans {
     async fn reload(&self) {
         match read_all().await {
             Ok(mut all) => {
-                all.sort_by(|a, b| {
-                    let name =
-                        |c: &PlanCopy| c.mine.header("name").as_str().unwrap_or("").to_lowercase();
-                    name(a).cmp(&name(b))
+                // Unstable sorts with a full key: smaller in the wasm than stable ones.
+                all.sort_unstable_by_key(|c| {
+                    let name = c.mine.header("name").as_str().unwrap_or("").to_lowercase();
+                    (name, c.mine.id)
                 });
                 let _ = self.copies.try_set(all);
             }

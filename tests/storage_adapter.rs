@@ -138,9 +138,9 @@ async fn durable_values_come_back_after_a_kill_and_newer_local_ones_win() {
     // The copies are written in a task.
     vigie::adapters::clock::sleep(200).await;
     // Killed: localStorage is back where it was before both writes.
-    lose_last_writes(SETTINGS, None, before.as_deref().unwrap_or("{}"));
+    lose_last_writes(SETTINGS, None, before.as_deref().unwrap_or(""));
     vigie::adapters::clock::sleep(0).await;
-    lose_last_writes(WELCOMED, None, before.as_deref().unwrap_or("{}"));
+    lose_last_writes(WELCOMED, None, before.as_deref().unwrap_or(""));
     let restored = durable::restore().await.expect("restore");
     assert!(
         restored.contains(&SETTINGS) && restored.contains(&WELCOMED),
@@ -163,14 +163,22 @@ async fn durable_values_come_back_after_a_kill_and_newer_local_ones_win() {
         .get_raw(vigie_core::keys::DURABLE_SEQ)
         .expect("seq")
         .expect("some");
-    let mut map: std::collections::BTreeMap<String, u64> =
-        serde_json::from_str(&seqs).expect("map");
-    *map.get_mut(SETTINGS).expect("counted") += 1;
-    ls.set_item(
-        vigie_core::keys::DURABLE_SEQ,
-        &serde_json::to_string(&map).expect("json"),
-    )
-    .expect("set");
+    let mut counts: Vec<u64> = seqs
+        .split(',')
+        .map(|n| n.parse().expect("a count"))
+        .collect();
+    let at = vigie_core::keys::DURABLE
+        .iter()
+        .position(|k| *k == SETTINGS)
+        .expect("durable");
+    counts[at] += 1;
+    let text = counts
+        .iter()
+        .map(u64::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    ls.set_item(vigie_core::keys::DURABLE_SEQ, &text)
+        .expect("set");
     ls.set_item(SETTINGS, r#"{"backend":{"mode":"none"},"device_id":"d2"}"#)
         .expect("set");
     assert!(durable::restore().await.expect("restore").is_empty());
@@ -180,7 +188,7 @@ async fn durable_values_come_back_after_a_kill_and_newer_local_ones_win() {
         .expect("some")
         .contains("d2"));
     // Then lost again: the copy now holds d2.
-    lose_last_writes(SETTINGS, None, "{}");
+    lose_last_writes(SETTINGS, None, "");
     durable::restore().await.expect("restore");
     assert!(store
         .get_raw(SETTINGS)

@@ -26,7 +26,7 @@ pub async fn load_all() -> Result<(Vec<Draft>, Vec<Unreadable>), IdbError> {
             Err((e, raw)) => bad.push(unreadable(raw, e.to_string())),
         }
     }
-    good.sort_by_key(|d| std::cmp::Reverse(d.updated_at));
+    good.sort_unstable_by_key(|d| std::cmp::Reverse((d.updated_at, d.id)));
     Ok((good, bad))
 }
 

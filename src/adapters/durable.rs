@@ -13,7 +13,6 @@
 /// How long the start waits for [`restore`].
 pub const RESTORE_WAIT_MS: i32 = 2_000;
 
-use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::idb::{self, Found, Op, Read, Start};
@@ -29,40 +28,62 @@ pub enum DurableError {
     Idb(#[from] idb::IdbError),
 }
 
-/// One key's copy: how many writes it had seen, and its text (`None`: removed).
-#[derive(Debug, Serialize, Deserialize)]
+/// One key's copy: how many writes it had seen, and its text (`None`: removed). Stored as
+/// `seq|text`, or `seq` alone for a removal (plain text: serde for two fields costs the
+/// wasm more than this).
 struct Copy {
     seq: u64,
     raw: Option<String>,
+}
+
+impl Copy {
+    fn encode(&self) -> String {
+        match &self.raw {
+            Some(raw) => format!("{}|{raw}", self.seq),
+            None => self.seq.to_string(),
+        }
+    }
+
+    fn decode(text: &str) -> Option<Copy> {
+        let (seq, raw) = match text.split_once('|') {
+            Some((seq, raw)) => (seq, Some(raw.to_owned())),
+            None => (text, None),
+        };
+        Some(Copy {
+            seq: seq.parse().ok()?,
+            raw,
+        })
+    }
 }
 
 fn local() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
 }
 
-/// The write counts `localStorage` remembers, in [`DURABLE`]'s order.
+/// The write counts `localStorage` remembers, in [`DURABLE`]'s order (`3,0,1,0,2`).
 fn counts(ls: &web_sys::Storage) -> [u64; DURABLE.len()] {
-    ls.get_item(DURABLE_SEQ)
-        .ok()
-        .flatten()
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or_default()
+    let mut out = [0; DURABLE.len()];
+    if let Some(text) = ls.get_item(DURABLE_SEQ).ok().flatten() {
+        for (slot, n) in out.iter_mut().zip(text.split(',')) {
+            *slot = n.trim().parse().unwrap_or(0);
+        }
+    }
+    out
 }
 
 fn save_counts(ls: &web_sys::Storage, seqs: &[u64; DURABLE.len()]) {
-    if let Ok(text) = serde_json::to_string(seqs) {
-        // A full disk refuses the count: the copy then wins at the next start, holding
-        // the same value.
-        let _ = ls.set_item(DURABLE_SEQ, &text);
-    }
+    let text = seqs.map(|n| n.to_string()).join(",");
+    // A full disk refuses the count: the copy then wins at the next start, holding the
+    // same value.
+    let _ = ls.set_item(DURABLE_SEQ, &text);
 }
 
-fn put_op(key: &str, copy: &Copy) -> Option<Op> {
-    Some(Op::Put {
+fn put_op(key: &str, copy: &Copy) -> Op {
+    Op::Put {
         store: idb::META,
         key: durable_copy(key),
-        value: serde_json::to_string(copy).ok()?,
-    })
+        value: copy.encode(),
+    }
 }
 
 /// Called by the store after `key` was written (`Some(text)`) or removed (`None`): counts the
@@ -79,7 +100,7 @@ pub fn written(key: &str, raw: Option<&str>) {
         seq: seqs[at],
         raw: raw.map(str::to_owned),
     };
-    let Some(op) = put_op(key, &copy) else { return };
+    let op = put_op(key, &copy);
     wasm_bindgen_futures::spawn_local(async move {
         if let Err(e) = idb::write(&[op]).await {
             leptos::logging::warn!("durable copy: {e}");
@@ -110,7 +131,7 @@ pub async fn restore() -> Result<Vec<&'static str>, DurableError> {
         let copy = rows
             .iter()
             .find(|(k, _)| k.strip_prefix(DURABLE_COPY_PREFIX) == Some(key))
-            .and_then(|(_, v)| serde_json::from_str::<Copy>(v).ok());
+            .and_then(|(_, v)| Copy::decode(v));
         match reconcile(seqs[at], copy.as_ref().map(|c| c.seq)) {
             Reconcile::Nothing => {}
             Reconcile::TakeCopy => {
@@ -131,7 +152,7 @@ pub async fn restore() -> Result<Vec<&'static str>, DurableError> {
                 }
                 // One more than either side has seen, so that both agree afterwards.
                 seqs[at] = seqs[at].max(copy.map_or(0, |c| c.seq)) + 1;
-                to_copy.extend(put_op(key, &Copy { seq: seqs[at], raw }));
+                to_copy.push(put_op(key, &Copy { seq: seqs[at], raw }));
             }
         }
     }

@@ -291,7 +291,15 @@ fn begin(
 /// one is set (see `vault`): every write of them passes here, so none can be stored
 /// readable by mistake. Once the transaction is on disk, the keys of the drafts and
 /// records it deleted (and did not write again) are deleted too.
-pub async fn write(ops: &[Op]) -> Result<(), IdbError> {
+pub fn write(
+    ops: &[Op],
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), IdbError>> + '_>> {
+    // Boxed: every caller awaits the one compiled body (its future inlined into each
+    // caller's made the wasm several kilobytes larger per call site).
+    Box::pin(write_now(ops))
+}
+
+async fn write_now(ops: &[Op]) -> Result<(), IdbError> {
     if ops.is_empty() {
         return Ok(());
     }
@@ -441,7 +449,14 @@ enum Queued {
 /// Runs `reads` in one readonly transaction, so that together they see one state of the
 /// database: a write that commits meanwhile is in all of them or in none (a list of
 /// records to send and the receipts next to it never disagree).
-pub async fn read_many(reads: &[Read<'_>]) -> Result<Vec<Found>, IdbError> {
+pub fn read_many<'a>(
+    reads: &'a [Read<'a>],
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Vec<Found>, IdbError>> + 'a>> {
+    // Boxed, as `write`: one compiled body for every caller.
+    Box::pin(read_many_now(reads))
+}
+
+async fn read_many_now(reads: &[Read<'_>]) -> Result<Vec<Found>, IdbError> {
     let mut stores: Vec<&str> = reads
         .iter()
         .map(|r| match r {

@@ -172,7 +172,7 @@ impl Loaded {
         }
         loaded
             .pending
-            .sort_by_key(|e| std::cmp::Reverse(e.envelope.created_at));
+            .sort_unstable_by_key(|e| std::cmp::Reverse((e.envelope.created_at, e.envelope.id)));
         loaded
     }
 }

@@ -102,6 +102,19 @@ pub async fn update_forgetting(
     change: impl FnOnce(&mut PlanCopy) -> Result<(), PlanEditError> + 'static,
     forget: Option<String>,
 ) -> Result<PlanCopy, PlanEditError> {
+    // One compiled body for every kind of change (a generic one was copied per caller).
+    update_boxed(id, fresh, Box::new(change), forget).await
+}
+
+/// A change to one stored plan.
+type Change = Box<dyn FnOnce(&mut PlanCopy) -> Result<(), PlanEditError>>;
+
+async fn update_boxed(
+    id: Uuid,
+    fresh: Option<PlanCopy>,
+    change: Change,
+    forget: Option<String>,
+) -> Result<PlanCopy, PlanEditError> {
     locks::run_waiting(WRITE_LOCK, move || async move {
         let mut copy = match read(id).await? {
             Some(c) => c,

@@ -363,7 +363,7 @@ pub async fn flush<S: OutboxStore, T: Transport, C: Clock>(
         return report;
     }
     // Urgent records (red and orange alerts) first, then oldest first.
-    due.sort_by_key(|e| (!e.urgent, e.envelope.created_at, e.envelope.id));
+    due.sort_unstable_by_key(|e| (!e.urgent, e.envelope.created_at, e.envelope.id));
     let total = due.len();
     let mut queue: std::collections::VecDeque<Vec<OutboxEntry>> = batches(due, &opts).into();
     while let Some(mut batch) = queue.pop_front() {
