@@ -348,5 +348,21 @@ test('an activity is marked done in one tap; the page fits a phone; the print ca
   await a.page.pdf({ path: join(SHOTS, 'plan-print-full.pdf'), format: 'A4' });
   await a.page.setViewportSize({ width: 794, height: 1123 });
   await a.page.screenshot({ path: join(SHOTS, 'plan-print-full.png'), fullPage: true });
+  const planId = new URL(a.page.url()).pathname.split('/')[2];
+  await a.page.goto(`${server.url}/plans/${planId}`);
+  await synced(a.page);
   await a.ctx.close();
+
+  // The coordinator's page of the same plan fits a laptop's screen, values in words.
+  const coord = await browser.newContext({ viewport: { width: 1280, height: 800 }, httpCredentials: { username: 'coord', password: COORD } });
+  const page = await coord.newPage();
+  await page.goto(`${server.url}/coord/plans/${planId}`);
+  await page.getByRole('heading', { name }).waitFor();
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 1280, `the coordinator's plan page is ${width} px wide`);
+  const words = await page.locator('main').innerText();
+  for (const expected of ['31/10/2026', 'Réalisée', 'Contribution locale']) assert.ok(words.includes(expected), `${expected} missing`);
+  assert.ok(!words.includes('realisee') && !words.includes('2026-10-31'), 'no raw code or ISO date');
+  await page.screenshot({ path: join(SHOTS, 'coord-plan.png'), fullPage: true });
+  await coord.close();
 });

@@ -12,7 +12,7 @@ use maud::{html, Markup};
 use vigie_core::plans::derived::{progress, Progress};
 use vigie_core::plans::display;
 use vigie_core::plans::schema::{self, FieldKind};
-use vigie_core::plans::{Item, Plan, PlanKind, Revision};
+use vigie_core::plans::{Item, Plan, PlanKind, Revision, HEADER};
 
 use crate::auth::Coordinator;
 use crate::coord::{page, storage_error, Lang};
@@ -149,7 +149,8 @@ fn funding_label(lang: Lang, plan: &Plan, source: &str) -> String {
                 core_lang(lang),
             )
         })
-        .unwrap_or_else(|| source.to_owned())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| tr(lang, "source non précisée", "source not given").to_owned())
 }
 
 /// `/coord/plans/{id}`: one plan.
@@ -189,7 +190,7 @@ pub async fn detail(
             dt { (tr(lang, "En retard", "Overdue")) } dd { (p.overdue) }
             dt { (tr(lang, "Conflits à revoir", "Conflicts to review")) } dd { (p.to_review) }
             dt { (tr(lang, "Prochaine revue", "Next review")) } dd { (p.next_review.as_deref().map_or_else(|| "—".to_owned(), display::date)) }
-            @for (source, (planned, spent)) in &p.budget {
+            @for (source, (planned, spent)) in p.budget.iter().filter(|(_, (planned, spent))| *planned != 0 || *spent != 0) {
                 dt { (tr(lang, "Budget", "Budget")) " — " (funding_label(lang, &plan, source)) }
                 dd { (display::amount(*spent)) (tr(lang, " dépensés sur ", " spent of ")) (display::amount(*planned)) " FCFA" }
             }
@@ -201,8 +202,11 @@ pub async fn detail(
                 h2 { (tr(lang, spec.fr, spec.en)) }
                 @for (_, item) in &items {
                     @let title = value_text(lang, &plan, spec.field(spec.title_field).map_or(FieldKind::Text, |f| f.kind), item, spec.title_field);
+                    @let shown = spec.fields.iter().any(|f| f.name != spec.title_field && !value_text(lang, &plan, f.kind, item, f.name).trim().is_empty());
+                    @if shown || spec.name != HEADER.0 {
                     section.plan-item {
-                        @if !title.trim().is_empty() { h3 { bdi { (title) } } }
+                        // The header's title is the plan's name, already the page's.
+                        @if !title.trim().is_empty() && spec.name != HEADER.0 { h3 { bdi { (title) } } }
                         dl.meta {
                             @for f in spec.fields.iter().filter(|f| f.name != spec.title_field) {
                                 @let v = value_text(lang, &plan, f.kind, item, f.name);
@@ -211,6 +215,7 @@ pub async fn detail(
                                 }
                             }
                         }
+                    }
                     }
                 }
             }
