@@ -52,6 +52,7 @@ test('a full disk at start: the outbox is said unreadable, not empty, and a save
   assert.match(await page.getByTestId('storage-problem').innerText(), /La boîte d'envoi ne peut pas être lue .* ne sont pas effacés/);
   assert.equal(await page.getByText('Aucun rapport dans la boîte d\'envoi.').count(), 0);
   assert.equal(await page.getByText('Tout est envoyé').count(), 0);
+  assert.equal(await page.getByTestId('counts').isVisible(), false, 'no "0 en attente" for an outbox not read');
 
   await saveNote(page, 'Deuxième note, mémoire pleine');
   await page.getByText('La mémoire du téléphone est pleine : rien n\'a été enregistré.', { exact: false }).waitFor();

@@ -156,7 +156,8 @@ pub fn OutboxPage() -> impl IntoView {
             <Show when=move || !outbox.settings().with(|s| s.backend.is_configured())>
                 <p class="notice">{crate::views::tr(Msg::NoBackend)}</p>
             </Show>
-            <div class="counts" data-testid="counts">
+            // Counts of an outbox that could not be read would all say 0: not shown.
+            <div class="counts" data-testid="counts" hidden=move || outbox.problem().get().is_some()>
                 {move || {
                     let c = counts();
                     view! {
