@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { startServer, launchBrowser, configuredPhone, waitForWorker, idbAll, idbPut, outboxEntries, ROOT } from './harness.mjs';
+import { startServer, launchBrowser, configuredPhone, waitForWorker, idbAll, idbPut, outboxEntries, ROOT, createPlan } from './harness.mjs';
 
 let app;
 let couch;
@@ -101,12 +101,7 @@ test('plans sync with CouchDB revisions: a stale phone fetches, merges and saves
     await page.locator('.plan-page').waitFor();
   };
   const a = await phone();
-  await a.page.goto(app.url + '/plans');
-  await a.page.getByText('Nouveau plan').click();
-  await a.page.getByLabel("Nom du mécanisme ou de l'alliance").fill('Mécanisme communal de Kolondiéba');
-  await a.page.getByLabel('Région').selectOption({ label: 'Sikasso' });
-  await a.page.getByLabel('Cercle').selectOption({ label: 'Kolondiéba' });
-  await a.page.getByRole('button', { name: 'Créer le plan' }).click();
+  await createPlan(a.page, app.url, { name: 'Mécanisme communal de Kolondiéba', cercle: 'Kolondiéba' });
   await add(a.page, 'activities', 'Activité', 'Causerie au marché');
   await synced(a.page);
   const id = new URL(a.page.url()).pathname.split('/')[2];

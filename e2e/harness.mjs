@@ -237,6 +237,21 @@ export async function outboxEntries(page) {
   return stored;
 }
 
+/**
+ * Creates a communal plan named `name` from the plan list of `page` (the commune by its
+ * index in the list when given) and waits for the plan's page.
+ */
+export async function createPlan(page, origin, { name, region = 'Sikasso', cercle, commune }) {
+  await page.goto(origin + '/plans');
+  await page.getByText('Nouveau plan').click();
+  await page.getByLabel("Nom du mécanisme ou de l'alliance").fill(name);
+  await page.getByLabel('Région').selectOption({ label: region });
+  await page.getByLabel('Cercle').selectOption({ label: cercle });
+  if (commune !== undefined) await page.getByLabel('Commune', { exact: true }).selectOption({ index: commune });
+  await page.getByRole('button', { name: 'Créer le plan' }).click();
+  await page.getByRole('heading', { name, exact: true }).first().waitFor();
+}
+
 /** A phone (360×640) set up by a coordinator's link for `backend`, the app cached for offline. */
 export async function configuredPhone(browser, origin, backend) {
   const ctx = await browser.newContext({ viewport: { width: 360, height: 640 }, deviceScaleFactor: 1 });

@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { startServer, outboxEntries, ROOT } from './harness.mjs';
+import { startServer, outboxEntries, ROOT, createPlan } from './harness.mjs';
 
 const TOKEN = 'e2e-kill-token';
 const DELAYS = [0, 100, 500];
@@ -139,13 +139,7 @@ test('a plan edit survives a browser kill: typed and unsaved, and right after sa
   let { child, page } = await launch();
   // Whatever happens, no browser is left running.
   t.after(() => child.exitCode === null && child.signalCode === null && kill(child));
-  await page.goto(server.url + '/plans');
-  await page.getByText('Nouveau plan').click();
-  await page.getByLabel("Nom du mécanisme ou de l'alliance").fill('Mécanisme communal de Bougouni');
-  await page.getByLabel('Région').selectOption({ label: 'Sikasso' });
-  await page.getByLabel('Cercle').selectOption({ label: 'Bougouni' });
-  await page.getByRole('button', { name: 'Créer le plan' }).click();
-  await page.getByRole('heading', { name: 'Mécanisme communal de Bougouni' }).waitFor();
+  await createPlan(page, server.url, { name: 'Mécanisme communal de Bougouni', cercle: 'Bougouni' });
   const planUrl = page.url();
   // Typed, never saved; the browser dies once the editor says the draft is kept.
   await page.locator('[data-list=activities]').getByRole('link', { name: '+ Ajouter' }).click();
@@ -199,13 +193,7 @@ test('plan edits saved before a browser kill are sent within seconds of the rela
   let { child, page } = await launch();
   t.after(() => child.exitCode === null && child.signalCode === null && kill(child));
   await configure(page);
-  await page.goto(server.url + '/plans');
-  await page.getByText('Nouveau plan').click();
-  await page.getByLabel("Nom du mécanisme ou de l'alliance").fill('Mécanisme communal de Koumantou');
-  await page.getByLabel('Région').selectOption({ label: 'Sikasso' });
-  await page.getByLabel('Cercle').selectOption({ label: 'Bougouni' });
-  await page.getByRole('button', { name: 'Créer le plan' }).click();
-  await page.getByRole('heading', { name: 'Mécanisme communal de Koumantou' }).waitFor();
+  await createPlan(page, server.url, { name: 'Mécanisme communal de Koumantou', cercle: 'Bougouni' });
   await page.waitForFunction(() => !document.querySelector('[data-testid=plan-sync]'), null, { timeout: 20_000 });
   // Offline, so that the edit can only leave after the relaunch; killed right after saving.
   await page.context().setOffline(true);

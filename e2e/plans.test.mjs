@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, launchBrowser, configuredPhone, idbAll, ROOT } from './harness.mjs';
+import { startServer, launchBrowser, configuredPhone, idbAll, ROOT, createPlan } from './harness.mjs';
 
 const TOKEN = 'e2e-plans-token';
 const COORD = 'e2e-plans-coordinator';
@@ -70,15 +70,7 @@ for (const order of ['A then B', 'B then A']) test(`two phones edit one plan off
   const b = await phone();
 
   // Phone A creates the mechanism's plan online.
-  await a.page.goto(server.url + '/plans');
-  await a.page.getByRole('heading', { name: "Plans d'action" }).waitFor();
-  await a.page.getByText('Nouveau plan').click();
-  await a.page.getByLabel("Nom du mécanisme ou de l'alliance").fill(name);
-  await a.page.getByLabel('Région').selectOption({ label: 'Sikasso' });
-  await a.page.getByLabel('Cercle').selectOption({ label: 'Kadiolo' });
-  await a.page.getByLabel('Commune', { exact: true }).selectOption({ index: 1 });
-  await a.page.getByRole('button', { name: 'Créer le plan' }).click();
-  await a.page.getByRole('heading', { name }).waitFor();
+  await createPlan(a.page, server.url, { name, cercle: 'Kadiolo', commune: 1 });
   await addItem(a.page, 'swot', { Type: 'Force', Texte: 'Femmes leaders actives' });
   await addItem(a.page, 'activities', { Activité: 'Causerie sur la cohabitation', 'Budget prévu (FCFA)': '150 000', 'Date de fin': '2026-10-31' });
   await addItem(a.page, 'activities', { Activité: 'Forum intercommunautaire', 'Date de fin': '2027-03-31' });
@@ -191,13 +183,7 @@ for (const order of ['A then B', 'B then A']) test(`two phones edit one plan off
 test('an item being typed stays as typed while a sync ends under it', async () => {
   const a = await phone();
   const name = 'Mécanisme communal de Sikasso';
-  await a.page.goto(server.url + '/plans');
-  await a.page.getByText('Nouveau plan').click();
-  await a.page.getByLabel("Nom du mécanisme ou de l'alliance").fill(name);
-  await a.page.getByLabel('Région').selectOption({ label: 'Sikasso' });
-  await a.page.getByLabel('Cercle').selectOption({ label: 'Kadiolo' });
-  await a.page.getByRole('button', { name: 'Créer le plan' }).click();
-  await a.page.getByRole('heading', { name }).waitFor();
+  await createPlan(a.page, server.url, { name, cercle: 'Kadiolo' });
   await synced(a.page);
   await section(a.page, 'activities').getByRole('link', { name: '+ Ajouter' }).click();
   const field = a.page.getByLabel('Activité', { exact: true });
@@ -230,14 +216,7 @@ async function namedPhone(author) {
 test('one field changed on three phones is one card with three versions, each saying whose and when', async () => {
   const [a, b, c] = [await namedPhone('Awa Traoré'), await namedPhone('Bakary Coulibaly'), await namedPhone('Coumba Diarra')];
   const name = 'Mécanisme communal de Zégoua';
-  await a.page.goto(server.url + '/plans');
-  await a.page.getByText('Nouveau plan').click();
-  await a.page.getByLabel("Nom du mécanisme ou de l'alliance").fill(name);
-  await a.page.getByLabel('Région').selectOption({ label: 'Sikasso' });
-  await a.page.getByLabel('Cercle').selectOption({ label: 'Kadiolo' });
-  await a.page.getByLabel('Commune', { exact: true }).selectOption({ index: 2 });
-  await a.page.getByRole('button', { name: 'Créer le plan' }).click();
-  await a.page.getByRole('heading', { name }).waitFor();
+  await createPlan(a.page, server.url, { name, cercle: 'Kadiolo', commune: 2 });
   await addItem(a.page, 'swot', { Type: 'Force', Texte: 'Jeunes mobilisés' });
   await synced(a.page);
   const planUrl = a.page.url();
@@ -305,13 +284,7 @@ const versions = (page) => page.getByTestId('review-version');
 test('an activity is marked done in one tap; the page fits a phone; the print carries every part of the plan', async () => {
   const a = await phone();
   const name = 'Mécanisme communal de Fakola';
-  await a.page.goto(server.url + '/plans');
-  await a.page.getByText('Nouveau plan').click();
-  await a.page.getByLabel("Nom du mécanisme ou de l'alliance").fill(name);
-  await a.page.getByLabel('Région').selectOption({ label: 'Sikasso' });
-  await a.page.getByLabel('Cercle').selectOption({ label: 'Kolondiéba' });
-  await a.page.getByRole('button', { name: 'Créer le plan' }).click();
-  await a.page.getByRole('heading', { name }).waitFor();
+  await createPlan(a.page, server.url, { name, cercle: 'Kolondiéba' });
   await addItem(a.page, 'swot', { Type: 'Menace', Texte: 'Rumeurs sur les réseaux sociaux' });
   await addItem(a.page, 'activities', { Activité: 'Caravane de la paix', 'Budget prévu (FCFA)': '85 000', 'Source de financement': 'Contribution locale', 'Date de fin': '2026-10-31' });
   await addItem(a.page, 'activities', { Activité: 'Forum des femmes', 'Date de fin': '2027-02-28' });

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { startServer, launchBrowser, watch, idbAll, idbPutMany, outboxEntries, ROOT } from './harness.mjs';
+import { startServer, launchBrowser, watch, idbAll, idbPutMany, outboxEntries, ROOT, createPlan } from './harness.mjs';
 
 await import(join(ROOT, 'public/sw-outbox.js'));
 const { receiptKey } = globalThis.VigieOutbox;
@@ -143,13 +143,7 @@ test('a plan activity links any activity report the phone keeps, not only the ne
     ...Array.from({ length: 70 }, (_, i) => activity(now - 3 * DAY - i * DAY)),
   ];
   const { ctx, page, problems } = await phoneWith(receipts, []);
-  await page.goto(server.url + '/plans');
-  await page.getByText('Nouveau plan').click();
-  await page.getByLabel("Nom du mécanisme ou de l'alliance").fill('Mécanisme communal de Sikasso');
-  await page.getByLabel('Région').selectOption({ label: 'Sikasso' });
-  await page.getByLabel('Cercle').selectOption({ label: 'Sikasso' });
-  await page.getByRole('button', { name: 'Créer le plan' }).click();
-  await page.getByRole('heading', { name: 'Mécanisme communal de Sikasso' }).waitFor();
+  await createPlan(page, server.url, { name: 'Mécanisme communal de Sikasso', cercle: 'Sikasso' });
   await page.locator('[data-list=activities]').getByRole('link', { name: '+ Ajouter' }).click();
   const picker = page.getByLabel("Rapport d'activité envoyé");
   await page.waitForFunction(

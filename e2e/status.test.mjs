@@ -3,7 +3,7 @@
 // envoyé" while the service worker sends. A save on a full disk says the memory is full.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, configuredPhone } from './harness.mjs';
+import { startServer, launchBrowser, configuredPhone, createPlan } from './harness.mjs';
 
 const TOKEN = 'e2e-status-token';
 let server;
@@ -81,12 +81,7 @@ test('unreadable settings: the page says the last valid ones are used, and the n
 test('the header counts plans not sent yet, as the banner does', async () => {
   const { ctx, page } = await phone();
   await ctx.setOffline(true);
-  await page.goto(server.url + '/plans');
-  await page.getByText('Nouveau plan').click();
-  await page.getByLabel("Nom du mécanisme ou de l'alliance").fill('Mécanisme communal de Kolondiéba');
-  await page.getByLabel('Région').selectOption({ label: 'Sikasso' });
-  await page.getByLabel('Cercle').selectOption({ label: 'Kolondiéba' });
-  await page.getByRole('button', { name: 'Créer le plan' }).click();
+  await createPlan(page, server.url, { name: 'Mécanisme communal de Kolondiéba', cercle: 'Kolondiéba' });
   await page.getByTestId('unsent-plans-banner').waitFor();
   assert.equal(await badge(page).innerText(), '1 plan à envoyer');
   await ctx.setOffline(false);
