@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const SERVER = process.env.VIGIE_SERVER_BIN || join(ROOT, 'target/debug/vigie-server');
+/** The receiver binary the tests run. */
+export const SERVER = process.env.VIGIE_SERVER_BIN || join(ROOT, 'target/debug/vigie-server');
 
 /** Starts vigie-server on a free loopback port serving `dist`; it stops itself after 5 min. */
 export async function startServer(dist = join(ROOT, 'dist'), extraArgs = [], env = {}) {

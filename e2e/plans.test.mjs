@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, launchBrowser, configuredPhone, idbAll, ROOT, createPlan } from './harness.mjs';
+import { execFileSync } from 'node:child_process';
+import { startServer, launchBrowser, configuredPhone, idbAll, ROOT, createPlan, SERVER } from './harness.mjs';
 
 const TOKEN = 'e2e-plans-token';
 const COORD = 'e2e-plans-coordinator';
@@ -338,4 +339,16 @@ test('an activity is marked done in one tap; the page fits a phone; the print ca
   assert.ok(!words.includes('realisee') && !words.includes('2026-10-31'), 'no raw code or ISO date');
   await page.screenshot({ path: join(SHOTS, 'coord-plan.png'), fullPage: true });
   await coord.close();
+});
+
+test("a plan outside the token's area is refused in words, not as a credentials problem", async () => {
+  // A device token for the Mopti region only.
+  const token = execFileSync(SERVER, ['token', 'add', '--label', 'Médiateurs de Mopti', '--role', 'device', '--scope', 'ML05', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] }).toString().trim();
+  const { ctx, page } = await configuredPhone(browser, server.url, { mode: 'generic_json', base: server.url + '/api', token });
+  await createPlan(page, server.url, { name: 'Mécanisme communal hors zone', cercle: 'Kadiolo' });
+  await page.getByTestId('plan-sync').getByText("il n'est pas dans la zone de votre code d'accès", { exact: false }).waitFor({ timeout: 20_000 });
+  assert.equal(await page.getByText('Refusé par le serveur').count(), 0);
+  // Kept on the phone all the same.
+  assert.ok((await storedPlans(page)).some((p) => p.state.state === 'rejected'));
+  await ctx.close();
 });

@@ -438,6 +438,10 @@ catalogue! {
     PlanSynced => ("À jour avec le serveur", "Up to date with the server"),
     PlanSyncing => ("Synchronisation…", "Syncing…"),
     PlanRefused => ("Refusé par le serveur :", "Refused by the server:"),
+    PlanOutsideScope => (
+        "Le serveur refuse ce plan : il n'est pas dans la zone de votre code d'accès. Vos modifications restent sur le téléphone ; demandez à la coordination.",
+        "The server refuses this plan: it is not in your access code's area. Your changes stay on the phone; ask the coordination."
+    ),
     PlanOffline => ("Serveur injoignable : vous voyez la copie du téléphone.", "Server unreachable: you see the phone's copy."),
     Refresh => ("Actualiser", "Refresh"),
     Add => ("+ Ajouter", "+ Add"),

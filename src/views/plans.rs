@@ -12,7 +12,7 @@ use vigie_core::i18n::{Lang, Msg};
 use vigie_core::keys;
 use vigie_core::plans::derived::{progress, Progress};
 use vigie_core::plans::schema::{self, FieldKind, FieldSpec, ListSpec};
-use vigie_core::plans::sync::{PlanCopy, PlanState};
+use vigie_core::plans::sync::{PlanCopy, PlanState, OUTSIDE_SCOPE};
 use vigie_core::plans::{Item, Keep, Plan, PlanKind, Stamped, DELETED, HEADER};
 
 use crate::adapters::clock::short_time;
@@ -98,6 +98,9 @@ fn progress_line(p: &Progress) -> impl IntoView + use<> {
 fn sync_line(copy: &PlanCopy) -> impl IntoView + use<> {
     let state = use_app_state();
     let text = match &copy.state {
+        PlanState::Rejected { reason } if reason == OUTSIDE_SCOPE => {
+            Some((Msg::PlanOutsideScope, String::new()))
+        }
         PlanState::Rejected { reason } => Some((Msg::PlanRefused, reason.clone())),
         PlanState::NeedsAuth => Some((Msg::PlanRefused, String::new())),
         _ if copy.has_changes() => Some((Msg::PlanUnsent, String::new())),

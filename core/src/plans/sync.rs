@@ -266,6 +266,10 @@ fn reason_of(body: &str, status: u16) -> String {
         .unwrap_or_else(|_| format!("HTTP {status}"))
 }
 
+/// The reason a plan refused because it lies outside the token's area is kept under (the
+/// phone says it in words).
+pub const OUTSIDE_SCOPE: &str = "outside-scope";
+
 /// Reads the answer to a `PUT` of `plan_id` to `backend`.
 pub fn interpret_put(backend: &Backend, plan_id: uuid::Uuid, result: &HttpResult) -> PutOutcome {
     let (status, body) = match result {
@@ -275,6 +279,14 @@ pub fn interpret_put(backend: &Backend, plan_id: uuid::Uuid, result: &HttpResult
     };
     if status == 409 && matches!(backend, Backend::CouchDb { .. }) {
         return PutOutcome::FetchCurrent;
+    }
+    // The receiver's 403 "forbidden": the token is good, the plan is outside its area.
+    // New credentials would not help; it is a refusal a person must hear about.
+    if status == 403
+        && serde_json::from_str::<ErrorBody>(body)
+            .is_ok_and(|e| e.error == crate::protocol::ErrorCode::Forbidden)
+    {
+        return PutOutcome::Rejected(OUTSIDE_SCOPE.to_owned());
     }
     if status == 409 {
         return match serde_json::from_str::<PlanStale>(body) {
@@ -444,6 +456,22 @@ mod tests {
         ));
         assert_eq!(
             interpret_put(&backend(), id, &resp(401, "")),
+            PutOutcome::NeedsAuth
+        );
+        // Outside the token's area: a refusal, not a credentials problem.
+        assert_eq!(
+            interpret_put(
+                &backend(),
+                id,
+                &resp(
+                    403,
+                    r#"{"error":"forbidden","reason":"this token's scope (ML05) does not hold commune 'ML030201'"}"#
+                )
+            ),
+            PutOutcome::Rejected(OUTSIDE_SCOPE.into())
+        );
+        assert_eq!(
+            interpret_put(&backend(), id, &resp(403, "")),
             PutOutcome::NeedsAuth
         );
         assert_eq!(
