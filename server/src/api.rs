@@ -18,7 +18,7 @@ use vigie_core::protocol::{
     Batch, BatchResults, ErrorBody, ErrorCode, FormsList, Health, ItemResult, PlanList, PlanPut,
     PlanSaved, PlanStale, SubmissionList, MAX_BODY,
 };
-use vigie_core::record::{Envelope, MAX_SHORT_TEXT};
+use vigie_core::record::Envelope;
 
 use crate::auth::{DeviceToken, SmsGateway};
 use crate::plans::Put;
@@ -274,19 +274,25 @@ async fn referrals(State(recv): State<Receiver>, _device: DeviceToken) -> Respon
 #[derive(serde::Deserialize)]
 struct PlansQuery {
     commune: Option<String>,
+    /// A place: the plans at it and under it (`ML03`: the region's, its cercles' and
+    /// communes').
+    place: Option<String>,
 }
 
-/// The current plans the token's scope holds (of one commune, when asked).
+/// The current plans the token's scope holds (of one commune, or at and under one place,
+/// when asked).
 async fn list_plans(
     State(recv): State<Receiver>,
     DeviceToken(holder): DeviceToken,
     Query(q): Query<PlansQuery>,
 ) -> Result<Json<PlanList>, ApiError> {
     let commune = q.commune.filter(|c| !c.is_empty());
-    let mut plans = tokio::task::spawn_blocking(move || recv.plans(commune.as_deref()))
-        .await
-        .map_err(ApiError::storage)?
-        .map_err(ApiError::storage)?;
+    let under = q.place.filter(|c| !c.is_empty());
+    let mut plans =
+        tokio::task::spawn_blocking(move || recv.plans(commune.as_deref(), under.as_deref()))
+            .await
+            .map_err(ApiError::storage)?
+            .map_err(ApiError::storage)?;
     plans.retain(|p| holder.scope.contains(&p.plan.commune));
     Ok(Json(PlanList { plans }))
 }
@@ -307,10 +313,11 @@ async fn put_plan(
             "the plan's id differs from the address",
         ));
     }
-    if put.plan.commune.is_empty() || put.plan.commune.chars().count() > MAX_SHORT_TEXT {
+    if !vigie_core::plans::place::allowed(put.plan.kind, &put.plan.commune) {
         return Err(ApiError::new(
             ErrorCode::Invalid,
-            format!("field 'commune' must have 1 to {MAX_SHORT_TEXT} characters"),
+            "field 'commune' must be a P-code (ML and 2, 4 or 6 digits), or empty for a \
+             national roadmap; a communal plan's is a commune",
         ));
     }
     if !scope.contains(&put.plan.commune) {

@@ -86,7 +86,7 @@ pub async fn list(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let lang = Lang::from_query(&q);
-    let found = tokio::task::spawn_blocking(move || recv.plans(None)).await;
+    let found = tokio::task::spawn_blocking(move || recv.plans(None, None)).await;
     let plans = match found {
         Ok(Ok(p)) => p,
         Ok(Err(e)) => return storage_error(e),
@@ -110,7 +110,7 @@ pub async fn list(
                 @for Revision { rev, plan } in &plans {
                     @let p = progress(plan, &today);
                     tr {
-                        td { bdi { (crate::records::place_label(&plan.commune)) } }
+                        td { bdi { (plan_place(lang, &plan.commune)) } }
                         td { a href=(format!("/coord/plans/{}{}", plan.id, lang_suffix(lang))) { bdi { (name_of(plan)) } } br; small { (kind_label(lang, plan.kind)) } }
                         td { (bar(&p)) }
                         td { (p.overdue) }
@@ -135,6 +135,15 @@ fn core_lang(lang: Lang) -> vigie_core::i18n::Lang {
 /// How field `field` of `item` reads (the phone's own wording, dates as `31/10/2026`).
 fn value_text(lang: Lang, plan: &Plan, kind: FieldKind, item: &Item, field: &str) -> String {
     display::value_text(plan, kind, item.get(field), core_lang(lang))
+}
+
+/// Where a plan belongs, in words ("Tout le pays" for a national roadmap).
+fn plan_place(lang: Lang, code: &str) -> String {
+    if code.is_empty() {
+        tr(lang, "Tout le pays", "Whole country").to_owned()
+    } else {
+        crate::records::place_label(code)
+    }
 }
 
 /// A funding source's label (its code if the schema does not know it).
@@ -183,7 +192,7 @@ pub async fn detail(
     let body = html! {
         p { a href=(back) { (tr(lang, "← Tous les plans", "← All plans")) } }
         h1 { bdi { (name_of(&plan)) } }
-        p { (kind_label(lang, plan.kind)) " · " bdi { (crate::records::place_label(&plan.commune)) } " · " (tr(lang, "révision", "revision")) " " (rev) }
+        p { (kind_label(lang, plan.kind)) " · " bdi { (plan_place(lang, &plan.commune)) } " · " (tr(lang, "révision", "revision")) " " (rev) }
         dl.meta {
             dt { (tr(lang, "Activités réalisées", "Activities done")) } dd { (bar(&p)) }
             dt { (tr(lang, "Taux d'exécution", "Execution rate")) } dd { (p.execution.map_or("—".to_owned(), |e| format!("{e} %"))) }

@@ -60,15 +60,20 @@ impl Receiver {
     }
 
     /// The current revision of every plan (of one commune, when given).
-    pub fn plans(&self, commune: Option<&str>) -> Result<Vec<Revision>, DbError> {
+    pub fn plans(
+        &self,
+        commune: Option<&str>,
+        under: Option<&str>,
+    ) -> Result<Vec<Revision>, DbError> {
         self.with_db(|db| {
             let mut stmt = db.prepare(
                 "SELECT p.rev, p.doc FROM plan_revisions p
                  WHERE (?1 IS NULL OR p.commune = ?1)
+                   AND (?2 IS NULL OR substr(p.commune, 1, length(?2)) = ?2)
                    AND p.rev = (SELECT max(rev) FROM plan_revisions q WHERE q.plan_id = p.plan_id)
                  ORDER BY p.commune, p.plan_id",
             )?;
-            let rows = stmt.query_map([commune], |r| {
+            let rows = stmt.query_map([commune, under], |r| {
                 Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
             })?;
             let mut out = Vec::new();
@@ -214,8 +219,8 @@ mod tests {
             panic!("a stale base is refused")
         };
         assert_eq!((current.rev.as_str(), &current.plan), ("2", &plan));
-        assert_eq!(recv.plans(Some("ML030201")).unwrap(), vec![current]);
-        assert!(recv.plans(Some("ML999999")).unwrap().is_empty());
+        assert_eq!(recv.plans(Some("ML030201"), None).unwrap(), vec![current]);
+        assert!(recv.plans(Some("ML999999"), None).unwrap().is_empty());
         let history = recv.plan_history(&plan.id.to_string()).unwrap();
         assert_eq!(
             history.iter().map(|h| h.rev).collect::<Vec<_>>(),

@@ -137,3 +137,69 @@ fn a_malformed_plan_is_refused_with_the_reason() {
     );
     assert_eq!(garbage.status, 400);
 }
+
+#[test]
+fn a_national_roadmap_has_no_commune_and_places_list_what_lies_under_them() {
+    let srv = Server::start(&[]);
+    let auth = format!("Bearer {DEVICE}");
+    let put_as = |id: &str, kind: &str, place: &str| {
+        let body = json!({"base_rev": null, "device_id": "tel", "author": {"name": "", "role": ""},
+            "plan": {"id": id, "kind": kind, "commune": place, "lists": {}}});
+        srv.request(
+            "PUT",
+            &format!("/api/plans/{id}"),
+            &[
+                ("Content-Type", "application/json"),
+                ("Authorization", &auth),
+            ],
+            body.to_string().as_bytes(),
+        )
+    };
+    let national = "1c3e8a51-1f2b-4c2b-9f0e-6d1c2a7b9e11";
+    let region = "2c3e8a51-1f2b-4c2b-9f0e-6d1c2a7b9e11";
+    let commune = "3c3e8a51-1f2b-4c2b-9f0e-6d1c2a7b9e11";
+    let elsewhere = "4c3e8a51-1f2b-4c2b-9f0e-6d1c2a7b9e11";
+    assert_eq!(put_as(national, "feuille_de_route", "").status, 201);
+    assert_eq!(put_as(region, "feuille_de_route", "ML03").status, 201);
+    // An old communal plan, written before places had levels: read as it was.
+    assert_eq!(put_as(commune, "plan_communal", "ML030204").status, 201);
+    assert_eq!(put_as(elsewhere, "plan_communal", "ML050201").status, 201);
+    // A communal plan has a commune; a place is a P-code.
+    let refused = put_as("5c3e8a51-1f2b-4c2b-9f0e-6d1c2a7b9e11", "plan_communal", "");
+    assert_eq!(refused.status, 400, "{}", refused.text());
+    assert!(refused.text().contains("commune"));
+    assert_eq!(
+        put_as(
+            "6c3e8a51-1f2b-4c2b-9f0e-6d1c2a7b9e11",
+            "feuille_de_route",
+            "Kadiolo"
+        )
+        .status,
+        400
+    );
+    let ids = |query: &str| -> Vec<String> {
+        let list = srv.request(
+            "GET",
+            &format!("/api/plans{query}"),
+            &[("Authorization", &auth)],
+            b"",
+        );
+        let mut ids: Vec<String> = list.json()["plans"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["plan"]["id"].as_str().unwrap().to_owned())
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(ids("").len(), 4);
+    assert_eq!(
+        ids("?place=ML03"),
+        vec![region.to_owned(), commune.to_owned()]
+    );
+    assert_eq!(ids("?place=ML0302"), vec![commune.to_owned()]);
+    assert_eq!(ids("?commune=ML030204"), vec![commune.to_owned()]);
+    let page = srv.coord_get(&format!("/coord/plans/{national}")).text();
+    assert!(page.contains("Tout le pays"), "{page}");
+}

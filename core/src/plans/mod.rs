@@ -11,6 +11,7 @@
 pub mod derived;
 pub mod display;
 pub mod merge;
+pub mod place;
 pub mod schema;
 pub mod sync;
 
