@@ -39,11 +39,11 @@ pub fn level_of(code: &str) -> Option<Level> {
 /// Whether a plan of `kind` may have place `code`: a roadmap at any level; a communal plan
 /// in a commune (or, as phones made them before, a cercle).
 pub fn allowed(kind: PlanKind, code: &str) -> bool {
-    match (kind, level_of(code)) {
-        (PlanKind::FeuilleDeRoute, Some(_)) => true,
-        (PlanKind::PlanCommunal, Some(Level::Commune | Level::Cercle)) => true,
-        _ => false,
-    }
+    matches!(
+        (kind, level_of(code)),
+        (PlanKind::FeuilleDeRoute, Some(_))
+            | (PlanKind::PlanCommunal, Some(Level::Commune | Level::Cercle))
+    )
 }
 
 /// Whether place `outer` holds place `inner` (the whole country holds every place).
