@@ -239,16 +239,22 @@ export async function outboxEntries(page) {
 }
 
 /**
- * Creates a communal plan named `name` from the plan list of `page` (the commune by its
- * index in the list when given) and waits for the plan's page.
+ * Creates a plan named `name` from the plan list of `page` and waits for the plan's page: a
+ * communal plan in a commune of `cercle` (by its index in the list, the first by default),
+ * or with `roadmap`, a roadmap at `level` ("Pour tout le pays", "Pour une région", …).
  */
-export async function createPlan(page, origin, { name, region = 'Sikasso', cercle, commune }) {
+export async function createPlan(page, origin, { name, region = 'Sikasso', cercle, commune = 1, roadmap = false, level = 'Pour une commune' }) {
   await page.goto(origin + '/plans');
   await page.getByText('Nouveau plan').click();
+  if (roadmap) {
+    await page.getByLabel('Feuille de route').check();
+    await page.getByTestId('plan-level').getByLabel(level).check();
+  }
   await page.getByLabel("Nom du mécanisme ou de l'alliance").fill(name);
-  await page.getByLabel('Région').selectOption({ label: region });
-  await page.getByLabel('Cercle').selectOption({ label: cercle });
-  if (commune !== undefined) await page.getByLabel('Commune', { exact: true }).selectOption({ index: commune });
+  const wide = roadmap ? ['Pour tout le pays', 'Pour une région', 'Pour un cercle', 'Pour une commune'].indexOf(level) : 3;
+  if (wide >= 1) await page.getByLabel('Région').selectOption({ label: region });
+  if (wide >= 2) await page.getByLabel('Cercle').selectOption({ label: cercle });
+  if (wide >= 3) await page.getByLabel('Commune', { exact: true }).selectOption({ index: commune });
   await page.getByRole('button', { name: 'Créer le plan' }).click();
   await page.getByRole('heading', { name, exact: true }).first().waitFor();
 }

@@ -352,3 +352,79 @@ test("a plan outside the token's area is refused in words, not as a credentials 
   assert.ok((await storedPlans(page)).some((p) => p.state.state === 'rejected'));
   await ctx.close();
 });
+
+test('a national roadmap has no commune: created, synced and merged on two phones', async () => {
+  const a = await phone();
+  const b = await phone();
+  const name = "Feuille de route de l'alliance nationale pour la réforme du secteur de la sécurité";
+  await a.page.goto(server.url + '/plans');
+  await a.page.getByText('Nouveau plan').click();
+  await a.page.getByLabel('Feuille de route').check();
+  await a.page.getByTestId('plan-level').waitFor();
+  await a.page.screenshot({ path: join(SHOTS, 'new-plan-roadmap.png'), fullPage: true });
+  await createPlan(a.page, server.url, { name, roadmap: true, level: 'Pour tout le pays' });
+  assert.match(await a.page.locator('.plan-page .hint').first().innerText(), /Feuille de route · Tout le pays/);
+  await synced(a.page);
+  const planId = new URL(a.page.url()).pathname.split('/')[2];
+  await b.page.goto(server.url + '/plans');
+  await b.page.getByRole('button', { name: 'Actualiser' }).click();
+  await b.page.getByRole('link', { name }).click();
+  await a.ctx.setOffline(true);
+  await b.ctx.setOffline(true);
+  await addItem(a.page, 'activities', { Action: 'Atelier national à Bamako' });
+  await addItem(b.page, 'activities', { Action: 'Plaidoyer auprès des députés' });
+  await a.ctx.setOffline(false);
+  await synced(a.page);
+  await b.ctx.setOffline(false);
+  await synced(b.page);
+  await a.page.goto(server.url + '/plans');
+  await a.page.getByRole('button', { name: 'Actualiser' }).click();
+  await a.page.waitForFunction(() => !document.body.innerText.includes('Synchronisation'), null, { timeout: 20_000 });
+  for (const p of [a, b]) {
+    await p.page.goto(`${server.url}/plans/${planId}`);
+    await section(p.page, 'activities').getByText('Atelier national à Bamako').waitFor();
+    await section(p.page, 'activities').getByText('Plaidoyer auprès des députés').waitFor();
+  }
+  const listed = await (await fetch(server.url + '/api/plans', { headers: { Authorization: `Bearer ${TOKEN}` } })).json();
+  const stored = listed.plans.find((p) => p.plan.id === planId);
+  assert.equal(stored.plan.commune, '', 'no commune for the whole country');
+  assert.equal(stored.plan.kind, 'feuille_de_route');
+  await a.ctx.close();
+  await b.ctx.close();
+});
+
+test("the plan list shows the phone's own area first, the others on request", async () => {
+  // Plans on the receiver: one in Kadiolo (as plans were written before places had
+  // levels), one for the Mopti region, one national roadmap.
+  const headers = { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' };
+  const put = (id, kind, commune, name) => fetch(`${server.url}/api/plans/${id}`, {
+    method: 'PUT', headers,
+    body: JSON.stringify({ base_rev: null, device_id: 'autre', author: { name: '', role: '' },
+      plan: { id, kind, commune, lists: { header: { plan: { fields: { name: { value: name, at: 1, by: 'autre' } } } } } } }),
+  });
+  for (const [id, kind, commune, name] of [
+    ['a1111111-1f2b-4c2b-9f0e-6d1c2a7b9e11', 'plan_communal', 'ML030204', 'Plan communal de Kadiolo'],
+    ['a2222222-1f2b-4c2b-9f0e-6d1c2a7b9e11', 'feuille_de_route', 'ML05', 'Feuille de route régionale de Mopti'],
+    ['a3333333-1f2b-4c2b-9f0e-6d1c2a7b9e11', 'feuille_de_route', '', 'Feuille de route nationale des femmes médiatrices'],
+  ]) assert.ok((await put(id, kind, commune, name)).ok);
+  const { ctx, page } = await phone();
+  await page.goto(server.url + '/settings');
+  const usual = page.getByTestId('usual-place-settings');
+  await usual.getByLabel('Région').selectOption({ label: 'Sikasso' });
+  await usual.getByLabel('Cercle').selectOption({ label: 'Kadiolo' });
+  await usual.getByLabel('Commune', { exact: true }).selectOption({ label: 'Kadiolo' });
+  await usual.getByText('Commune habituelle enregistrée.').waitFor();
+  await page.goto(server.url + '/plans');
+  await page.getByRole('button', { name: 'Actualiser' }).click();
+  const here = page.getByTestId('plans-here');
+  await here.getByText('Plan communal de Kadiolo').waitFor({ timeout: 20_000 });
+  await here.getByText('Feuille de route nationale des femmes médiatrices').waitFor();
+  assert.equal(await here.getByText('Feuille de route régionale de Mopti').count(), 0);
+  const elsewhere = page.getByTestId('plans-elsewhere');
+  assert.equal(await elsewhere.getByText('Feuille de route régionale de Mopti').isVisible(), false, 'other areas wait behind "Autres plans"');
+  await elsewhere.getByText(/^Autres plans/).click();
+  await elsewhere.getByText('Feuille de route régionale de Mopti').waitFor();
+  assert.match(await here.innerText(), /Plan d'action communal · Kadiolo/);
+  await page.screenshot({ path: join(SHOTS, 'plan-list-by-place.png'), fullPage: true });
+  await ctx.close();
+});
