@@ -153,7 +153,7 @@ pub fn PlansPage() -> impl IntoView {
                 }).collect_view();
                 // The plans of the phone's usual place (and of what holds it) first; the
                 // others on request.
-                let Some(here) = usual_place() else {
+                let Some(here) = crate::views::usual_place::usual_code() else {
                     return view! { <ul class="plans">{rows(copies)}</ul> }.into_any();
                 };
                 let (mine, others): (Vec<PlanCopy>, Vec<PlanCopy>) =
@@ -175,23 +175,6 @@ pub fn PlansPage() -> impl IntoView {
             <crate::views::pages::BackHome />
         </section>
     }
-}
-
-/// The phone's usual place, as deep as it was chosen (commune, else cercle, else region).
-fn usual_place() -> Option<String> {
-    let stored = crate::adapters::storage::LocalStore::open()
-        .ok()?
-        .get::<serde_json::Map<String, Value>>(keys::USUAL_PLACE)
-        .ok()??;
-    ["commune", "cercle", "region"]
-        .iter()
-        .find_map(|k| {
-            stored
-                .get(*k)
-                .and_then(Value::as_str)
-                .filter(|v| !v.is_empty())
-        })
-        .map(str::to_owned)
 }
 
 #[component]

@@ -18,6 +18,26 @@ pub struct PlacePick {
     commune: RwSignal<String>,
 }
 
+/// The usual place as stored (empty when none was chosen).
+fn stored_place() -> Map<String, Value> {
+    LocalStore::open()
+        .ok()
+        .and_then(|s| s.get::<Map<String, Value>>(USUAL_PLACE).ok().flatten())
+        .unwrap_or_default()
+}
+
+/// The usual place's P-code, as deep as it was chosen (commune, else cercle, else region).
+pub fn usual_code() -> Option<String> {
+    let stored = stored_place();
+    ["commune", "cercle", "region"].iter().find_map(|k| {
+        stored
+            .get(*k)
+            .and_then(Value::as_str)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    })
+}
+
 impl PlacePick {
     /// Empty pickers.
     pub fn empty() -> PlacePick {
@@ -31,10 +51,7 @@ impl PlacePick {
     /// The pickers set to the stored usual place.
     pub fn stored() -> PlacePick {
         let pick = PlacePick::empty();
-        let stored = LocalStore::open()
-            .ok()
-            .and_then(|s| s.get::<Map<String, Value>>(USUAL_PLACE).ok().flatten())
-            .unwrap_or_default();
+        let stored = stored_place();
         for (key, sig) in pick.parts() {
             if let Some(v) = stored.get(key).and_then(Value::as_str) {
                 sig.set(v.to_owned());
