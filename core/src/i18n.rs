@@ -2,6 +2,9 @@
 //!
 //! Views never hold literals; they ask for a [`Msg`] in the current [`Lang`].
 
+use std::collections::BTreeMap;
+use std::sync::RwLock;
+
 use serde::{Deserialize, Serialize};
 
 /// A language the interface can be shown in.
@@ -27,7 +30,7 @@ impl Lang {
     /// The languages the switcher offers now: the built-in ones, then a published one.
     pub fn available() -> Vec<Lang> {
         let mut all = Lang::ALL.to_vec();
-        if crate::translation::installed().is_some() {
+        if installed().is_some() {
             all.push(Lang::Local);
         }
         all
@@ -38,7 +41,7 @@ impl Lang {
         match self {
             Lang::Fr => "fr",
             Lang::En => "en",
-            Lang::Local => crate::translation::installed().map_or("fr", |t| t.code.as_str()),
+            Lang::Local => installed().map_or("fr", |t| t.code.as_str()),
         }
     }
 
@@ -48,7 +51,7 @@ impl Lang {
         match primary.as_str() {
             "fr" => Some(Lang::Fr),
             "en" => Some(Lang::En),
-            p if crate::translation::installed().is_some_and(|t| t.code == p) => Some(Lang::Local),
+            p if installed().is_some_and(|t| t.code == p) => Some(Lang::Local),
             _ => None,
         }
     }
@@ -58,9 +61,46 @@ impl Lang {
         match self {
             Lang::Fr => "Français",
             Lang::En => "English",
-            Lang::Local => crate::translation::installed().map_or("Français", |t| t.name.as_str()),
+            Lang::Local => installed().map_or("Français", |t| t.name.as_str()),
         }
     }
+}
+
+// ---- The published language (validated and fetched by `crate::translation`) ----
+
+/// A validated translation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Translation {
+    /// BCP 47 primary tag (`bm`).
+    pub code: String,
+    /// The language's own name (`Bamanankan`).
+    pub name: String,
+    /// Text by message key.
+    pub messages: BTreeMap<String, String>,
+}
+
+static INSTALLED: RwLock<Option<&'static Translation>> = RwLock::new(None);
+
+/// Makes `t` the published language. Each installed translation stays in memory for the
+/// life of the page (texts are handed out as `&'static str`): install once per start and
+/// per update received, not in a loop.
+pub fn install(t: Translation) {
+    let leaked: &'static Translation = Box::leak(Box::new(t));
+    if let Ok(mut slot) = INSTALLED.write() {
+        *slot = Some(leaked);
+    }
+}
+
+/// The published language, if one is installed.
+pub fn installed() -> Option<&'static Translation> {
+    INSTALLED.read().ok().and_then(|s| *s)
+}
+
+/// The installed text of message `key`.
+fn installed_text(key: &str) -> Option<&'static str> {
+    installed()
+        .and_then(|t| t.messages.get(key))
+        .map(String::as_str)
 }
 
 macro_rules! catalogue {
@@ -77,7 +117,7 @@ macro_rules! catalogue {
             /// message it does not have, which validation does not let happen).
             pub fn text(self, lang: Lang) -> &'static str {
                 match (self, lang) {
-                    (m, Lang::Local) => crate::translation::text(m.key()).unwrap_or(m.text(Lang::Fr)),
+                    (m, Lang::Local) => installed_text(m.key()).unwrap_or(m.text(Lang::Fr)),
                     $((Msg::$key, Lang::Fr) => $fr, (Msg::$key, Lang::En) => $en,)*
                 }
             }

@@ -1,6 +1,7 @@
 //! Pure core: no browser API, tested on the host with `cargo test`.
 
 pub mod admin;
+pub mod backend;
 pub mod drafts;
 pub mod forms;
 pub mod i18n;

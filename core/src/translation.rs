@@ -11,22 +11,11 @@
 //! `vigie-server translation-template` prints one with every key and its French text.
 
 use std::collections::BTreeMap;
-use std::sync::RwLock;
 
 use serde_json::Value as Json;
 
+pub use crate::i18n::{install, installed, Translation};
 use crate::i18n::{Lang, Msg};
-
-/// A validated translation.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Translation {
-    /// BCP 47 primary tag (`bm`).
-    pub code: String,
-    /// The language's own name (`Bamanankan`).
-    pub name: String,
-    /// Text by message key.
-    pub messages: BTreeMap<String, String>,
-}
 
 /// Why a translation is refused.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -129,11 +118,9 @@ pub fn parse(value: &Json) -> Result<Translation, Refused> {
 
 /// The request for the published translation: generic JSON `GET {base}/translation`
 /// (`{"translation": … | null}`). None for other backends, which do not publish one.
-pub fn request(
-    backend: &crate::outbox::backend::Backend,
-) -> Option<crate::outbox::backend::HttpRequest> {
+pub fn request(backend: &crate::backend::Backend) -> Option<crate::backend::HttpRequest> {
     match backend {
-        crate::outbox::backend::Backend::GenericJson { .. } => {
+        crate::backend::Backend::GenericJson { .. } => {
             crate::forms::remote::published_request(backend, "translation")
         }
         _ => None,
@@ -152,30 +139,6 @@ pub fn template() -> Json {
         })
         .collect();
     serde_json::json!({"code": "xx", "name": "…", "messages": messages})
-}
-
-static INSTALLED: RwLock<Option<&'static Translation>> = RwLock::new(None);
-
-/// Makes `t` the published language. Each installed translation stays in memory for the
-/// life of the page (texts are handed out as `&'static str`): install once per start and
-/// per update received, not in a loop.
-pub fn install(t: Translation) {
-    let leaked: &'static Translation = Box::leak(Box::new(t));
-    if let Ok(mut slot) = INSTALLED.write() {
-        *slot = Some(leaked);
-    }
-}
-
-/// The published language, if one is installed.
-pub fn installed() -> Option<&'static Translation> {
-    INSTALLED.read().ok().and_then(|s| *s)
-}
-
-/// The installed text of message `key`.
-pub fn text(key: &str) -> Option<&'static str> {
-    installed()
-        .and_then(|t| t.messages.get(key))
-        .map(String::as_str)
 }
 
 #[cfg(test)]

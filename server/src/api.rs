@@ -14,9 +14,10 @@ use axum::{
 };
 use serde_json::Value;
 use tower_http::cors::{AllowOrigin, CorsLayer};
+use vigie_core::plans::wire::{PlanList, PlanPut, PlanSaved, PlanStale};
 use vigie_core::protocol::{
-    Batch, BatchResults, ErrorBody, ErrorCode, FormsList, Health, ItemResult, PlanList, PlanPut,
-    PlanSaved, PlanStale, SubmissionList, MAX_BODY,
+    Batch, BatchResults, ErrorBody, ErrorCode, FormsList, Health, ItemResult, SubmissionList,
+    MAX_BODY,
 };
 use vigie_core::record::Envelope;
 

@@ -3,8 +3,8 @@
 //! "Plans").
 
 use rusqlite::{params, OptionalExtension};
+use vigie_core::plans::wire::PlanPut;
 use vigie_core::plans::{Plan, Revision};
-use vigie_core::protocol::PlanPut;
 
 use crate::db::{self, DbError};
 use crate::store::Receiver;

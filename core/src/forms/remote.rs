@@ -5,7 +5,7 @@ use serde_json::Value as Json;
 
 use super::model::FormDef;
 use super::validate::load;
-use crate::outbox::backend::{Backend, HttpRequest, HttpResult};
+use crate::backend::{Backend, HttpRequest, HttpResult};
 
 /// The request listing the backend's forms: generic JSON `GET {base}/forms`, CouchDB
 /// `GET {base}/{db}-forms/_all_docs?include_docs=true`. None without a backend.

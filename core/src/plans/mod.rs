@@ -14,6 +14,7 @@ pub mod merge;
 pub mod place;
 pub mod schema;
 pub mod sync;
+pub mod wire;
 
 use std::collections::BTreeMap;
 

@@ -11,9 +11,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::merge::merge;
+use super::wire::{PlanPut, PlanSaved, PlanStale};
 use super::{Plan, Revision};
-use crate::outbox::backend::{Backend, HttpRequest, HttpResult};
-use crate::protocol::{Class, ErrorBody, PlanPut, PlanSaved, PlanStale};
+use crate::backend::{Backend, HttpRequest, HttpResult};
+use crate::protocol::{Class, ErrorBody};
 use crate::record::{Author, Millis};
 
 /// Where a plan's sync stands, for the screens.
