@@ -1,8 +1,6 @@
 //! The phones' API under `/api`: the generic-JSON contract of docs/PROTOCOL.md, answered
 //! with the core's protocol types. A record is committed before its receipt is sent.
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query};
 use axum::http::{HeaderName, HeaderValue, Method};
 use axum::{
@@ -16,67 +14,15 @@ use serde_json::Value;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use vigie_core::plans::wire::{PlanList, PlanPut, PlanSaved, PlanStale};
 use vigie_core::protocol::{
-    Batch, BatchResults, ErrorBody, ErrorCode, FormsList, Health, ItemResult, SubmissionList,
-    MAX_BODY,
+    Batch, BatchResults, ErrorCode, FormsList, Health, ItemResult, SubmissionList, MAX_BODY,
 };
 use vigie_core::record::Envelope;
 
 use crate::auth::{DeviceToken, SmsGateway};
+use crate::error::{ApiError, JsonBody};
 use crate::plans::Put;
 use crate::store::{Receiver, Stored};
 use crate::tokens::Holder;
-
-/// Every refusal of the API: an [`ErrorBody`] with the code's status.
-#[derive(Debug)]
-pub struct ApiError {
-    code: ErrorCode,
-    reason: String,
-    retry_after: Option<u64>,
-}
-
-impl ApiError {
-    /// An error with `code` and a reason a field worker (or an integrator) can act on.
-    pub fn new(code: ErrorCode, reason: impl Into<String>) -> ApiError {
-        ApiError {
-            code,
-            reason: reason.into(),
-            retry_after: None,
-        }
-    }
-
-    /// Too many records from this token: come back in `seconds`.
-    fn rate_limited(seconds: u64) -> ApiError {
-        ApiError {
-            retry_after: Some(seconds),
-            ..ApiError::new(
-                ErrorCode::RateLimited,
-                "too many records from this device this hour; they will be sent later",
-            )
-        }
-    }
-
-    fn storage(e: impl std::fmt::Display) -> ApiError {
-        tracing::error!(error = %e, "storage failed");
-        ApiError::new(ErrorCode::Storage, "server storage error")
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let status =
-            StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let body = ErrorBody {
-            error: self.code,
-            reason: self.reason,
-        };
-        let mut res = (status, Json(body)).into_response();
-        if let Some(s) = self.retry_after {
-            res.headers_mut()
-                .insert(header::RETRY_AFTER, header::HeaderValue::from(s));
-        }
-        res
-    }
-}
 
 /// Takes `n` records from the token's hourly allowance.
 fn allowance(recv: &Receiver, token: &str, n: usize) -> Result<(), ApiError> {
@@ -86,24 +32,6 @@ fn allowance(recv: &Receiver, token: &str, n: usize) -> Result<(), ApiError> {
         .map_err(ApiError::rate_limited)
 }
 
-/// Parses a JSON request body, mapping every failure to the contract's error.
-fn json_body<T: serde::de::DeserializeOwned>(
-    body: Result<Bytes, BytesRejection>,
-) -> Result<T, ApiError> {
-    let body = body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                ErrorCode::TooLarge,
-                format!("the request is larger than {MAX_BODY} bytes"),
-            )
-        } else {
-            ApiError::new(ErrorCode::Invalid, rejection.body_text())
-        }
-    })?;
-    serde_json::from_slice(&body)
-        .map_err(|e| ApiError::new(ErrorCode::Invalid, format!("body is not valid: {e}")))
-}
-
 /// An SMS gateway's webhook: one received message, `{"from": "+223…", "text": "VIGIE …"}`,
 /// with a token of the `sms-gateway` role (a phone's device token cannot invent a sender).
 /// Every text is kept; an alert completes, or is completed by, the record it names
@@ -111,9 +39,8 @@ fn json_body<T: serde::de::DeserializeOwned>(
 async fn receive_sms(
     State(recv): State<Receiver>,
     SmsGateway(label): SmsGateway,
-    body: Result<Bytes, BytesRejection>,
+    JsonBody(msg): JsonBody<Value>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let msg: Value = json_body(body)?;
     let text = msg.get("text").and_then(Value::as_str).ok_or_else(|| {
         ApiError::new(
             ErrorCode::Invalid,
@@ -130,9 +57,7 @@ async fn receive_sms(
     let got = tokio::task::spawn_blocking(move || {
         recv.with_db(|db| crate::sms::receive(db, &sender, &text, &label, crate::db::now_ms()))
     })
-    .await
-    .map_err(ApiError::storage)?
-    .map_err(ApiError::storage)?;
+    .await??;
     let status = if got.duplicate {
         StatusCode::OK
     } else {
@@ -187,9 +112,8 @@ async fn submit(
     State(recv): State<Receiver>,
     DeviceToken(Holder { label, .. }): DeviceToken,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    JsonBody(record): JsonBody<Value>,
 ) -> Result<Response, ApiError> {
-    let record: Value = json_body(body)?;
     allowance(&recv, &label, 1)?;
     if let Some(key) = headers.get("idempotency-key") {
         let key = key.to_str().unwrap_or("");
@@ -200,18 +124,16 @@ async fn submit(
             ));
         }
     }
-    let (status, answer) = tokio::task::spawn_blocking(move || one(&recv, &record, &label))
-        .await
-        .map_err(ApiError::storage)?;
+    let (status, answer) = tokio::task::spawn_blocking(move || one(&recv, &record, &label)).await?;
     Ok((status, Json(answer)).into_response())
 }
 
 async fn submit_batch(
     State(recv): State<Receiver>,
     DeviceToken(Holder { label, .. }): DeviceToken,
-    body: Result<Bytes, BytesRejection>,
+    JsonBody(batch): JsonBody<Value>,
 ) -> Result<Json<BatchResults>, ApiError> {
-    let batch: Batch<Value> = serde_json::from_value(json_body(body)?).map_err(|_| {
+    let batch: Batch<Value> = serde_json::from_value(batch).map_err(|_| {
         ApiError::new(
             ErrorCode::Invalid,
             "field 'records' is missing or not an array",
@@ -225,8 +147,7 @@ async fn submit_batch(
             .map(|r| one(&recv, r, &label).1)
             .collect()
     })
-    .await
-    .map_err(ApiError::storage)?;
+    .await?;
     Ok(Json(BatchResults { results }))
 }
 
@@ -234,10 +155,7 @@ async fn list(
     State(recv): State<Receiver>,
     _device: DeviceToken,
 ) -> Result<Json<SubmissionList>, ApiError> {
-    let ids = tokio::task::spawn_blocking(move || recv.ids())
-        .await
-        .map_err(ApiError::storage)?
-        .map_err(ApiError::storage)?;
+    let ids = tokio::task::spawn_blocking(move || recv.ids()).await??;
     Ok(Json(SubmissionList {
         count: ids.len(),
         ids,
@@ -291,9 +209,7 @@ async fn list_plans(
     let under = q.place.filter(|c| !c.is_empty());
     let mut plans =
         tokio::task::spawn_blocking(move || recv.plans(commune.as_deref(), under.as_deref()))
-            .await
-            .map_err(ApiError::storage)?
-            .map_err(ApiError::storage)?;
+            .await??;
     plans.retain(|p| holder.scope.contains(&p.plan.commune));
     Ok(Json(PlanList { plans }))
 }
@@ -305,9 +221,8 @@ async fn put_plan(
     State(recv): State<Receiver>,
     DeviceToken(Holder { label, scope }): DeviceToken,
     Path(id): Path<String>,
-    body: Result<Bytes, BytesRejection>,
+    JsonBody(put): JsonBody<PlanPut>,
 ) -> Result<Response, ApiError> {
-    let put: PlanPut = json_body(body)?;
     if put.plan.id.to_string() != id {
         return Err(ApiError::new(
             ErrorCode::Invalid,
@@ -334,10 +249,7 @@ async fn put_plan(
         .check()
         .map_err(|e| ApiError::new(ErrorCode::Invalid, e.to_string()))?;
     allowance(&recv, &label, 1)?;
-    let result = tokio::task::spawn_blocking(move || recv.put_plan(&put, &label))
-        .await
-        .map_err(ApiError::storage)?
-        .map_err(ApiError::storage)?;
+    let result = tokio::task::spawn_blocking(move || recv.put_plan(&put, &label)).await??;
     Ok(match result {
         Put::Saved(rev, first) => {
             let status = if first {

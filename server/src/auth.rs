@@ -3,35 +3,14 @@
 //! handler can forget the check.
 
 use axum::extract::FromRequestParts;
-use axum::http::{header, request::Parts, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::{header, request::Parts, HeaderMap};
 use base64::Engine;
 use vigie_core::protocol::ErrorCode;
 
-use crate::api::ApiError;
+use crate::error::ApiError;
 use crate::store::Receiver;
 use crate::tokens::{self, Holder, Role};
 use vigie_core::scope::Scope;
-
-/// A token given on the command line (`--token`, `--coordinator-token`): accepted like a
-/// stored one, kept only as a hash in memory, forgotten when the process ends.
-#[derive(Clone)]
-pub struct ExtraToken {
-    hash: String,
-    label: String,
-    role: Role,
-}
-
-impl ExtraToken {
-    /// `token` for `role`, labelled for the logs and the stored rows.
-    pub fn new(token: &str, label: &str, role: Role) -> ExtraToken {
-        ExtraToken {
-            hash: tokens::hash(token),
-            label: label.to_owned(),
-            role,
-        }
-    }
-}
 
 impl Receiver {
     /// Who holds the token `given` for `role`, if it is valid (command line or stored).
@@ -115,45 +94,10 @@ pub fn basic_password(headers: &HeaderMap) -> Option<String> {
     Some(text.split_once(':')?.1.to_owned())
 }
 
-/// A request from a signed-in coordinator.
-pub struct Coordinator;
-
-/// The sign-in prompt a browser shows for the coordinator pages.
-pub struct SignIn(pub Html<String>);
-
-impl IntoResponse for SignIn {
-    fn into_response(self) -> Response {
-        let mut res = (StatusCode::UNAUTHORIZED, self.0).into_response();
-        res.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            HeaderValue::from_static("Basic realm=\"Vigie coordination\", charset=\"UTF-8\""),
-        );
-        res
-    }
-}
-
-impl FromRequestParts<Receiver> for Coordinator {
-    type Rejection = SignIn;
-
-    async fn from_request_parts(parts: &mut Parts, recv: &Receiver) -> Result<Self, SignIn> {
-        let given = basic_password(&parts.headers).unwrap_or_default();
-        let recv = recv.clone();
-        let ok = tokio::task::spawn_blocking(move || {
-            recv.token_holder(&given, Role::Coordinator).is_some()
-        })
-        .await
-        .unwrap_or(false);
-        if ok {
-            Ok(Coordinator)
-        } else {
-            Err(SignIn(Html(crate::coord::sign_in_page())))
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::HeaderValue;
 
     #[test]
     fn basic_credentials_are_read() {

@@ -12,8 +12,8 @@ mod api;
 mod app;
 mod auth;
 mod coord;
-mod coord_plans;
 mod db;
+mod error;
 mod labels;
 mod listen;
 mod plans;
@@ -30,7 +30,7 @@ use std::time::Duration;
 use axum::http::HeaderValue;
 use clap::{Args, Parser, Subcommand};
 
-use auth::ExtraToken;
+use tokens::ExtraToken;
 use tokens::Role;
 use vigie_core::scope::Scope;
 

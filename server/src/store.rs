@@ -7,9 +7,9 @@ use std::sync::{Arc, Mutex};
 use rusqlite::{params, Connection, OptionalExtension};
 use vigie_core::record::Envelope;
 
-use crate::auth::ExtraToken;
 use crate::db::{self, DbError};
 use crate::published::FormsFolder;
+use crate::tokens::ExtraToken;
 
 /// Shared receiver state.
 #[derive(Clone)]

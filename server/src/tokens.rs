@@ -153,6 +153,26 @@ pub fn check(db: &Connection, token: &str, role: Role) -> Result<Option<Holder>,
         .optional()?)
 }
 
+/// A token given on the command line (`--token`, `--coordinator-token`): accepted like a
+/// stored one, kept only as a hash in memory, forgotten when the process ends.
+#[derive(Clone)]
+pub struct ExtraToken {
+    pub(crate) hash: String,
+    pub(crate) label: String,
+    pub(crate) role: Role,
+}
+
+impl ExtraToken {
+    /// `token` for `role`, labelled for the logs and the stored rows.
+    pub fn new(token: &str, label: &str, role: Role) -> ExtraToken {
+        ExtraToken {
+            hash: hash(token),
+            label: label.to_owned(),
+            role,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

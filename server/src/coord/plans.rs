@@ -14,8 +14,8 @@ use vigie_core::plans::display;
 use vigie_core::plans::schema::{self, FieldKind};
 use vigie_core::plans::{Item, Plan, PlanKind, Revision, HEADER};
 
-use crate::auth::Coordinator;
-use crate::coord::{page, storage_error, Lang};
+use super::access::Coordinator;
+use super::layout::{page, storage_error, utc_minutes, Lang};
 use crate::plans::HistoryRow;
 use crate::store::Receiver;
 
@@ -25,27 +25,6 @@ fn tr(lang: Lang, fr: &'static str, en: &'static str) -> &'static str {
     } else {
         fr
     }
-}
-
-/// `YYYY-MM-DD HH:MM` (UTC, Mali's time) of a receiver timestamp in ms.
-pub(crate) fn utc_minutes(ms: i64) -> String {
-    let days = ms.div_euclid(86_400_000);
-    let minutes = ms.rem_euclid(86_400_000) / 60_000;
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
-        minutes / 60,
-        minutes % 60
-    )
 }
 
 fn today() -> String {
@@ -80,7 +59,7 @@ fn lang_suffix(lang: Lang) -> &'static str {
 }
 
 /// `/coord/plans`: every plan, its progress and what waits for a decision.
-pub async fn list(
+pub(super) async fn list(
     _: Coordinator,
     State(recv): State<Receiver>,
     Query(q): Query<HashMap<String, String>>,
@@ -163,7 +142,7 @@ fn funding_label(lang: Lang, plan: &Plan, source: &str) -> String {
 }
 
 /// `/coord/plans/{id}`: one plan.
-pub async fn detail(
+pub(super) async fn detail(
     _: Coordinator,
     State(recv): State<Receiver>,
     Path(id): Path<String>,

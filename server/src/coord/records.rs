@@ -1,19 +1,17 @@
-//! Coordinator pages: server-rendered HTML (French first, English with `?lang=en`), usable on
-//! a phone, behind HTTP Basic authentication whose password is a coordinator token (any user
-//! name). Every text from a record goes through maud, which escapes it.
+//! The received records: the filtered list (with the SMS alerts still waiting for their
+//! record) and one record's page. Every text from a record goes through maud.
 
 use std::collections::HashMap;
 
 use axum::{
     extract::{Path, Query, State},
-    http::{header, HeaderValue, StatusCode},
-    response::{Html, IntoResponse, Redirect, Response},
-    routing::get,
-    Router,
+    http::StatusCode,
+    response::{Html, IntoResponse, Response},
 };
-use maud::{html, Markup, DOCTYPE};
+use maud::{html, Markup};
 
-use crate::auth::Coordinator;
+use super::access::Coordinator;
+use super::layout::{level_name, page, select, storage_error, urlencode, utc_minutes, Lang, Texts};
 use crate::labels::{FormLabels, Labels};
 use crate::records::{self, place_label, Filter, Row, LEVELS};
 use crate::store::Receiver;
@@ -21,185 +19,7 @@ use crate::store::Receiver;
 /// Most rows one page lists.
 const PAGE_ROWS: u32 = 200;
 
-/// The language of the pages.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum Lang {
-    Fr,
-    En,
-}
-
-/// Every text of the coordinator pages, French then English.
-struct Texts {
-    title: &'static str,
-    records: &'static str,
-    all: &'static str,
-    form: &'static str,
-    level: &'static str,
-    region: &'static str,
-    cercle: &'static str,
-    commune: &'static str,
-    from: &'static str,
-    to: &'static str,
-    filter: &'static str,
-    export: &'static str,
-    none: &'static str,
-    received: &'static str,
-    created: &'static str,
-    author: &'static str,
-    device: &'static str,
-    token: &'static str,
-    back: &'static str,
-    content: &'static str,
-    not_found: &'static str,
-    login: &'static str,
-    other_lang: &'static str,
-    shown: &'static str,
-    levels: [&'static str; 4],
-}
-
-const FR: Texts = Texts {
-    title: "Vigie — coordination",
-    records: "Rapports reçus",
-    all: "Tous",
-    form: "Formulaire",
-    level: "Niveau d'alerte",
-    region: "Région",
-    cercle: "Cercle",
-    commune: "Commune",
-    from: "Du",
-    to: "Au",
-    filter: "Filtrer",
-    export: "Exporter en CSV (Excel)",
-    none: "Aucun rapport ne correspond.",
-    received: "Reçu",
-    created: "Saisi",
-    author: "Auteur",
-    device: "Appareil",
-    token: "Reçu par l'accès",
-    back: "← Tous les rapports",
-    content: "Contenu",
-    not_found: "Ce rapport n'existe pas.",
-    login: "Connexion requise : mot de passe = jeton de coordination.",
-    other_lang: "English",
-    shown: "affichés (les plus récents d'abord, alertes rouges et orange en tête)",
-    levels: ["Rouge", "Orange", "Jaune", "Vert"],
-};
-
-const EN: Texts = Texts {
-    title: "Vigie — coordination",
-    records: "Reports received",
-    all: "All",
-    form: "Form",
-    level: "Alert level",
-    region: "Region",
-    cercle: "Cercle",
-    commune: "Commune",
-    from: "From",
-    to: "To",
-    filter: "Filter",
-    export: "Export as CSV (Excel)",
-    none: "No report matches.",
-    received: "Received",
-    created: "Entered",
-    author: "Author",
-    device: "Device",
-    token: "Received through",
-    back: "← All reports",
-    content: "Content",
-    not_found: "This report does not exist.",
-    login: "Sign-in required: the password is a coordination token.",
-    other_lang: "Français",
-    shown: "shown (newest first, red and orange alerts on top)",
-    levels: ["Red", "Orange", "Yellow", "Green"],
-};
-
-impl Lang {
-    pub(crate) fn from_query(q: &HashMap<String, String>) -> Lang {
-        if q.get("lang").is_some_and(|l| l == "en") {
-            Lang::En
-        } else {
-            Lang::Fr
-        }
-    }
-
-    fn t(self) -> &'static Texts {
-        match self {
-            Lang::Fr => &FR,
-            Lang::En => &EN,
-        }
-    }
-
-    fn code(self) -> &'static str {
-        match self {
-            Lang::Fr => "fr",
-            Lang::En => "en",
-        }
-    }
-}
-
-fn level_name(t: &Texts, level: &str) -> &'static str {
-    LEVELS
-        .iter()
-        .position(|l| *l == level)
-        .map_or("", |i| t.levels[i])
-}
-
-/// The page a browser shows when the coordinator's credentials are missing or wrong.
-pub fn sign_in_page() -> String {
-    page(
-        Lang::Fr,
-        FR.title,
-        html! { p { (FR.login) " / " (EN.login) } },
-    )
-    .into_string()
-}
-
-pub(crate) fn page(lang: Lang, title: &str, body: Markup) -> Markup {
-    html! {
-        (DOCTYPE)
-        html lang=(lang.code()) {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                meta name="robots" content="noindex";
-                title { (title) }
-                link rel="stylesheet" href="/coord/style.css";
-            }
-            body { main { (body) } }
-        }
-    }
-}
-
-pub(crate) fn storage_error(e: impl std::fmt::Display) -> Response {
-    tracing::error!(error = %e, "coordinator page: database error");
-    (
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "erreur de base de données / database error",
-    )
-        .into_response()
-}
-
-fn select(
-    name: &str,
-    label: &str,
-    any: &str,
-    current: &str,
-    options: &[(String, String)],
-) -> Markup {
-    html! {
-        label {
-            span { (label) }
-            select name=(name) {
-                option value="" { (any) }
-                @for (value, text) in options {
-                    option value=(value) selected[*value == current] { (text) }
-                }
-            }
-        }
-    }
-}
-
-async fn list(
+pub(super) async fn list(
     _: Coordinator,
     State(recv): State<Receiver>,
     Query(q): Query<HashMap<String, String>>,
@@ -318,7 +138,7 @@ fn sms_section(lang: Lang, t: &Texts, rows: &[crate::sms::SmsRow]) -> Markup {
                             p { code { bdi { (r.text) } } }
                             p.meta {
                                 (if en { "From " } else { "De " }) bdi { (r.sender) }
-                                " · " (crate::coord_plans::utc_minutes(r.received_at)) " UTC"
+                                " · " (utc_minutes(r.received_at)) " UTC"
                             }
                         }
                     }
@@ -466,7 +286,7 @@ fn token_words(label: &str, lang: Lang) -> &str {
     }
 }
 
-async fn detail(
+pub(super) async fn detail(
     _: Coordinator,
     State(recv): State<Receiver>,
     Path(id): Path<String>,
@@ -525,120 +345,6 @@ async fn detail(
     Html(page(lang, t.title, body).into_string()).into_response()
 }
 
-async fn export(
-    _: Coordinator,
-    State(recv): State<Receiver>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    let filter = Filter::from_query(&q);
-    let name = if filter.form.is_empty() {
-        "vigie".to_owned()
-    } else {
-        format!(
-            "vigie-{}",
-            filter
-                .form
-                .chars()
-                .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-                .collect::<String>()
-        )
-    };
-    // Streamed: a first pass over the matching records gathers the columns, a second sends
-    // them a line at a time, on a read-only connection so that records keep arriving.
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(16);
-    let started = tokio::task::spawn_blocking(move || -> Result<(), String> {
-        let db = recv.reader().map_err(|e| e.to_string())?;
-        let mut columns = records::Columns::default();
-        records::each(&db, &filter, |row| {
-            columns.add(&row);
-            Ok(())
-        })
-        .map_err(|e| e.to_string())?;
-        let (writer, first) = records::CsvWriter::new(columns).map_err(|e| e.to_string())?;
-        if tx.blocking_send(Ok(first)).is_err() {
-            return Ok(()); // the coordinator went away
-        }
-        let sent = records::each(&db, &filter, |row| {
-            let line = writer
-                .row(&row)
-                .map_err(|e| crate::db::DbError::Encode(e.to_string()))?;
-            tx.blocking_send(Ok(line))
-                .map_err(|_| crate::db::DbError::Encode("export abandoned".into()))
-        });
-        if let Err(e) = sent {
-            tracing::warn!(error = %e, "export stopped");
-            let _ = tx.blocking_send(Err(std::io::Error::other("export stopped")));
-        }
-        Ok(())
-    });
-    // The first chunk, or the reason there is none, before any status is sent.
-    let mut rx = rx;
-    let first = match rx.recv().await {
-        Some(Ok(first)) => first,
-        _ => {
-            let why = match started.await {
-                Ok(Err(e)) => e,
-                Err(e) => e.to_string(),
-                Ok(Ok(())) => "no data".into(),
-            };
-            return storage_error(why);
-        }
-    };
-    use futures_util::StreamExt;
-    let rest = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|chunk| (chunk, rx))
-    });
-    let body = axum::body::Body::from_stream(
-        futures_util::stream::once(async move { Ok::<_, std::io::Error>(first) }).chain(rest),
-    );
-    let disposition = format!("attachment; filename=\"{name}.csv\"");
-    let mut res = body.into_response();
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    if let Ok(v) = HeaderValue::from_str(&disposition) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    res
-}
-
-async fn style() -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
-        include_str!("../assets/coord.css"),
-    )
-        .into_response()
-}
-
-/// Percent-encodes a query value or path segment.
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-/// Routes under `/coord`.
-pub fn routes(recv: Receiver) -> Router {
-    let guarded = Router::new()
-        .route("/coord/", get(list))
-        .route("/coord/records/{id}", get(detail))
-        .route("/coord/export.csv", get(export))
-        .route("/coord/plans", get(crate::coord_plans::list))
-        .route("/coord/plans/{id}", get(crate::coord_plans::detail))
-        .with_state(recv);
-    Router::new()
-        .route("/coord", get(|| async { Redirect::permanent("/coord/") }))
-        .route("/coord/style.css", get(style))
-        .merge(guarded)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -670,10 +376,5 @@ mod tests {
         let html = value_view(&v, "", naming).into_string();
         assert!(html.contains("<bdi>Awa\u{202E}exe.txt</bdi>"), "{html}");
         assert!(html.contains("<bdi>a\u{2066}b</bdi>"), "{html}");
-    }
-
-    #[test]
-    fn query_values_are_encoded() {
-        assert_eq!(urlencode("a b&c=é"), "a%20b%26c%3D%C3%A9");
     }
 }

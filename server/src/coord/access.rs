@@ -1,0 +1,58 @@
+//! Who may see the coordinator pages: HTTP Basic authentication whose password is a
+//! coordinator token (any user name), as an extractor so that no page can forget it.
+
+use axum::extract::FromRequestParts;
+use axum::http::{header, request::Parts, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use maud::html;
+
+use super::layout::{page, Lang, EN, FR};
+use crate::auth::basic_password;
+use crate::store::Receiver;
+use crate::tokens::Role;
+
+/// The page a browser shows when the coordinator's credentials are missing or wrong.
+pub fn sign_in_page() -> String {
+    page(
+        Lang::Fr,
+        FR.title,
+        html! { p { (FR.login) " / " (EN.login) } },
+    )
+    .into_string()
+}
+
+/// A request from a signed-in coordinator.
+pub struct Coordinator;
+
+/// The sign-in prompt a browser shows for the coordinator pages.
+pub struct SignIn(pub Html<String>);
+
+impl IntoResponse for SignIn {
+    fn into_response(self) -> Response {
+        let mut res = (StatusCode::UNAUTHORIZED, self.0).into_response();
+        res.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"Vigie coordination\", charset=\"UTF-8\""),
+        );
+        res
+    }
+}
+
+impl FromRequestParts<Receiver> for Coordinator {
+    type Rejection = SignIn;
+
+    async fn from_request_parts(parts: &mut Parts, recv: &Receiver) -> Result<Self, SignIn> {
+        let given = basic_password(&parts.headers).unwrap_or_default();
+        let recv = recv.clone();
+        let ok = tokio::task::spawn_blocking(move || {
+            recv.token_holder(&given, Role::Coordinator).is_some()
+        })
+        .await
+        .unwrap_or(false);
+        if ok {
+            Ok(Coordinator)
+        } else {
+            Err(SignIn(Html(sign_in_page())))
+        }
+    }
+}

@@ -1,0 +1,41 @@
+//! Coordinator pages: server-rendered HTML (French first, English with `?lang=en`), usable on
+//! a phone, behind HTTP Basic authentication whose password is a coordinator token (any user
+//! name). Every text from a record goes through maud, which escapes it.
+
+mod access;
+mod export;
+mod layout;
+mod plans;
+mod records;
+
+use axum::{
+    http::header,
+    response::{IntoResponse, Redirect, Response},
+    routing::get,
+    Router,
+};
+
+use crate::store::Receiver;
+
+async fn style() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        include_str!("../../assets/coord.css"),
+    )
+        .into_response()
+}
+
+/// Routes under `/coord`.
+pub fn routes(recv: Receiver) -> Router {
+    let guarded = Router::new()
+        .route("/coord/", get(records::list))
+        .route("/coord/records/{id}", get(records::detail))
+        .route("/coord/export.csv", get(export::export))
+        .route("/coord/plans", get(plans::list))
+        .route("/coord/plans/{id}", get(plans::detail))
+        .with_state(recv);
+    Router::new()
+        .route("/coord", get(|| async { Redirect::permanent("/coord/") }))
+        .route("/coord/style.css", get(style))
+        .merge(guarded)
+}
