@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use serde_json::Value as Json;
 
-use super::field::{text_of, Ctx};
+use super::ctx::{text_of, Ctx};
 use crate::views::icons::{Icon, IconSvg};
 use vigie_core::forms::answers::{self, AnswerPath};
 use vigie_core::forms::{Field, FieldType};

@@ -1,65 +1,14 @@
-//! One field: its label, hint and problem around the input its type calls for. [`Ctx`] is
-//! what every widget gets: the form session plus which fields were touched.
-
-use std::collections::HashSet;
+//! One field: its label, hint and problem around the input its type calls for; the widget
+//! is chosen by the field's type.
 
 use leptos::prelude::*;
 use serde_json::Value as Json;
 
+use super::ctx::{text_of, Ctx};
 use super::{choice, gps, grid, location, repeat};
-use crate::form_session::FormSession;
-use crate::state::AppState;
-use vigie_core::forms::answers::{self, AnswerPath};
-use vigie_core::forms::{Field, FieldType, Problem, Text};
+use vigie_core::forms::answers::AnswerPath;
+use vigie_core::forms::{Field, FieldType, Problem};
 use vigie_core::i18n::{Lang, Msg};
-
-/// Everything a field widget needs, all `Copy`.
-#[derive(Clone, Copy)]
-pub(super) struct Ctx {
-    pub session: FormSession,
-    pub touched: RwSignal<HashSet<AnswerPath>>,
-    pub show_all: RwSignal<bool>,
-    pub state: AppState,
-}
-
-impl Ctx {
-    pub fn get(&self, path: &AnswerPath) -> Option<Json> {
-        self.session.get(path)
-    }
-
-    pub fn set(&self, path: &AnswerPath, value: Json) {
-        self.session.edit(|a| answers::set(a, path, value));
-    }
-
-    pub fn touch(&self, path: &AnswerPath) {
-        self.touched.update(|t| {
-            t.insert(path.clone());
-        });
-    }
-
-    pub fn lang(&self) -> Lang {
-        self.state.lang.get()
-    }
-
-    fn problem(&self, path: &AnswerPath) -> Option<Problem> {
-        if !self.show_all.get() && !self.touched.with(|t| t.contains(path)) {
-            return None;
-        }
-        self.session.problems().with(|all| {
-            all.iter()
-                .find(|l| l.field == path.name && l.entry == path.repeat)
-                .map(|l| l.problem.clone())
-        })
-    }
-
-    fn relevant(&self, field: &Field, path: &AnswerPath) -> bool {
-        self.session.relevance().with(|r| r.field(field, path))
-    }
-}
-
-pub(super) fn text_of(t: &Text, lang: Lang) -> String {
-    t.get(lang).to_owned()
-}
 
 /// The words for a problem, in `lang`.
 pub fn problem_text(p: &Problem, lang: Lang) -> String {
@@ -234,7 +183,8 @@ fn input_view(
         FieldType::Location => location::location_view(ctx, p, &id).into_any(),
         FieldType::Counts => grid::counts_view(ctx, p, &id).into_any(),
         FieldType::Gps => gps::gps_view(ctx, p).into_any(),
-        FieldType::Repeat => repeat::repeat_view(ctx, field.clone()).into_any(),
+        FieldType::Repeat => repeat::repeat_view(ctx, field.clone(), |c, f, at| field_view(c, f, at).into_any())
+                .into_any(),
         FieldType::Note => ().into_any(),
     }
 }

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use serde_json::{json, Value as Json};
 
-use super::field::Ctx;
+use super::ctx::Ctx;
 use crate::adapters::geolocation::{self, GeoOptions};
 use vigie_core::forms::answers::AnswerPath;
 use vigie_core::i18n::Msg;

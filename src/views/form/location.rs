@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::field::Ctx;
+use super::ctx::Ctx;
 use vigie_core::admin;
 use vigie_core::forms::answers::{self, AnswerPath};
 use vigie_core::i18n::Msg;

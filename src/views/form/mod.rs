@@ -5,6 +5,7 @@
 //! (no lost focus).
 
 mod choice;
+mod ctx;
 mod field;
 mod gps;
 mod grid;
@@ -22,7 +23,8 @@ use wasm_bindgen::JsCast;
 use crate::form_session::{Finalised, FormSession};
 use crate::forms::use_forms;
 use crate::state::use_app_state;
-use field::{field_view, Ctx};
+use ctx::Ctx;
+use field::field_view;
 use vigie_core::drafts::Draft;
 use vigie_core::forms::FormDef;
 use vigie_core::i18n::Msg;

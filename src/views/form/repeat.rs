@@ -2,12 +2,17 @@
 
 use leptos::prelude::*;
 
-use super::field::{field_view, Ctx};
+use super::ctx::Ctx;
 use vigie_core::forms::answers;
 use vigie_core::forms::Field;
 use vigie_core::i18n::Msg;
 
-pub(super) fn repeat_view(ctx: Ctx, field: Field) -> impl IntoView {
+/// Draws one field of an entry: the field dispatcher, passed in so that widgets do not
+/// depend on it.
+pub(super) type Nested = fn(Ctx, Field, Option<(String, usize)>) -> AnyView;
+
+/// The entries of repeat group `field`; `nested` draws each of their fields.
+pub(super) fn repeat_view(ctx: Ctx, field: Field, nested: Nested) -> impl IntoView {
     let name = StoredValue::new(field.name.clone());
     let inner = StoredValue::new(field.fields.clone());
     let max = field.max_count;
@@ -31,7 +36,7 @@ pub(super) fn repeat_view(ctx: Ctx, field: Field) -> impl IntoView {
                 view! {
                     <li class="repeat-entry">
                         <p class="repeat-title">{move || t(Msg::EntryN).replace("{n}", &(i + 1).to_string())}</p>
-                        {fields.into_iter().map(|f| field_view(ctx, f, Some((rname.clone(), i)))).collect_view()}
+                        {fields.into_iter().map(|f| nested(ctx, f, Some((rname.clone(), i)))).collect_view()}
                         <button type="button" class="btn-small btn-secondary" on:click=move |_| remove(i)>{crate::views::tr(Msg::RemoveEntry)}</button>
                     </li>
                 }
