@@ -50,6 +50,8 @@ banner "format and lints"
 check "cargo fmt" cargo fmt --all -- --check
 check "clippy (host)" cargo clippy --workspace --all-targets --quiet -- -D warnings
 check "clippy (wasm32)" cargo clippy -p vigie --target wasm32-unknown-unknown --all-targets --quiet -- -D warnings
+# No import cycle between modules, no view file over 400 lines (docs/ARCHITECTURE.md).
+check "module layout" node scripts/check-layout.mjs
 # The core is pure by construction: nothing of the browser or of Leptos may reach it.
 impure=$(cargo tree -p vigie-core -e normal --prefix none | grep -E '^(leptos|web-sys|js-sys|wasm-bindgen|gloo)' || true)
 if [ -n "$impure" ]; then
