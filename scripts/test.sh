@@ -13,6 +13,7 @@ bash scripts/setup.sh || { echo "setup failed"; echo; echo "0 passed, 1 failed";
 log="$VIGIE_SCRATCH/test.log"
 : > "$log"
 : > "$VIGIE_SCRATCH/e2e.tap"
+: > "$VIGIE_SCRATCH/worker.tap"
 banner() { printf '\n===== %s =====\n' "$*"; }
 # Every step runs even when an earlier one failed, so a red run says how red. A step that
 # is not a test runner (a lint, a build) counts as one failed test when it fails.
@@ -28,12 +29,12 @@ check() { # name, command…
 
 # A test runner: its failures are counted from its own summary; only a run that failed
 # without reporting any failed test (it did not compile, it crashed) counts as one.
-tier() { # name, command…
-  local name=$1; shift
+tier() { # name, TAP file the runner writes ("" for cargo), command…
+  local name=$1 tap=$2; shift 2
   local out="$VIGIE_SCRATCH/tier.out"
   if ! "$@" 2>&1 | tee "$out" | tee -a "$log"; then
     echo "[test] FAILED: $name"
-    if ! grep -qE '(test result: FAILED|^# fail [1-9])' "$out" "$VIGIE_SCRATCH/e2e.tap" 2>/dev/null; then
+    if ! grep -qE '(test result: FAILED|^# fail [1-9])' "$out" ${tap:+"$tap"} 2>/dev/null; then
       broken=$((broken + 1))
     fi
   fi
@@ -60,15 +61,19 @@ if [ -n "$impure" ]; then
 fi
 
 banner "tier 1: host tests"
-tier "host tests" cargo test --workspace
+tier "host tests" "" cargo test --workspace
+
+# The service worker's flush against the vectors the core just checked (no build needed).
+tier "worker rules" "$VIGIE_SCRATCH/worker.tap" node --test --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=tap --test-reporter-destination="$VIGIE_SCRATCH/worker.tap" js-tests/
 
 banner "tier 2: browser adapter tests (wasm-bindgen-test, headless Chromium)"
-tier "browser tests" env TMPDIR="$browser_tmp" cargo test -p vigie --target wasm32-unknown-unknown
+tier "browser tests" "" env TMPDIR="$browser_tmp" cargo test -p vigie --target wasm32-unknown-unknown
 
 banner "tier 3: end-to-end (release build, real server, headless Chromium)"
 if check "release build" bash scripts/build.sh --next && check "server build" cargo build -p vigie-server --quiet; then
   cd e2e
-  tier "end-to-end" env TMPDIR="$browser_tmp" node --test --test-concurrency=1 --test-timeout=120000 --test-reporter=spec --test-reporter-destination=stdout \
+  tier "end-to-end" "$VIGIE_SCRATCH/e2e.tap" env TMPDIR="$browser_tmp" node --test --test-concurrency=1 --test-timeout=120000 --test-reporter=spec --test-reporter-destination=stdout \
     --test-reporter=tap --test-reporter-destination="$VIGIE_SCRATCH/e2e.tap" ./*.test.mjs
   cd "$VIGIE_ROOT"
 fi
@@ -76,8 +81,10 @@ fi
 # One summary over all tiers (cargo's per-binary lines, node's TAP totals, failed steps).
 read -r passed failed < <(
   { grep -E '^test result:' "$log" | sed -E 's/.* ([0-9]+) passed; ([0-9]+) failed.*/\1 \2/'
-    p=$(grep -E '^# pass ' "$VIGIE_SCRATCH/e2e.tap" | awk '{print $3}'); f=$(grep -E '^# fail ' "$VIGIE_SCRATCH/e2e.tap" | awk '{print $3}')
-    echo "${p:-0} ${f:-0}"
+    for tap in "$VIGIE_SCRATCH/worker.tap" "$VIGIE_SCRATCH/e2e.tap"; do
+      p=$(grep -E '^# pass ' "$tap" | awk '{print $3}'); f=$(grep -E '^# fail ' "$tap" | awk '{print $3}')
+      echo "${p:-0} ${f:-0}"
+    done
     echo "0 $broken"; } | awk '{p+=$1; f+=$2} END {print p, f}')
 echo
 echo "${passed} passed, ${failed} failed"

@@ -29,7 +29,7 @@ use vigie_core::outbox::{
 use vigie_core::prefs::Settings;
 
 /// The lock the page and the service worker both take to flush or to change states.
-pub const FLUSH_LOCK: &str = "vigie-outbox-flush";
+pub use vigie_core::keys::FLUSH_LOCK;
 /// What the service worker's copy of `settings` holds: all of them, or with a PIN set,
 /// nothing that names or signs anyone in.
 fn mirror_of(settings: &Settings) -> Settings {

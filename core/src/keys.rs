@@ -119,6 +119,25 @@ pub fn outbox_record_id(key: &str) -> Option<Uuid> {
         .and_then(|s| Uuid::parse_str(s).ok())
 }
 
+/// The IndexedDB database the page and the service worker share (one per origin).
+pub const IDB_NAME: &str = "vigie";
+/// Its schema version; the page's upgrade brings older ones up to it.
+pub const IDB_VERSION: u32 = 3;
+/// Outbox records, by id.
+pub const IDB_OUTBOX: &str = "outbox";
+/// Drafts, by id.
+pub const IDB_DRAFTS: &str = "drafts";
+/// Small values by name: the settings mirror, migration marks, durable copies.
+pub const IDB_META: &str = "meta";
+/// Action plans on this phone, by plan id (since version 2).
+pub const IDB_PLANS: &str = "plans";
+/// Delivered records' receipts, newest first (since version 3).
+pub const IDB_RECEIPTS: &str = "receipts";
+/// Every store of the database.
+pub const IDB_STORES: [&str; 5] = [IDB_OUTBOX, IDB_DRAFTS, IDB_META, IDB_PLANS, IDB_RECEIPTS];
+/// The Web Lock the page and the service worker both take to flush or change states.
+pub const FLUSH_LOCK: &str = "vigie-outbox-flush";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,6 @@
 //! The shared table of protocol cases (`protocol-cases.json`), through the core's
 //! classification. The service worker's flush is checked against the same table by
-//! `e2e/sw-outbox.test.mjs`, so the two cannot drift apart.
+//! `js-tests/sw-outbox.test.mjs`, so the two cannot drift apart.
 #![cfg(not(target_arch = "wasm32"))]
 
 use serde_json::Value;

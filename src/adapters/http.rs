@@ -12,8 +12,8 @@ use web_sys::{
 use vigie_core::outbox::backend::{HttpRequest, HttpResult};
 use vigie_core::outbox::Transport;
 
-/// Default time limit of one request, body included. 2G uploads of a batch are slow.
-pub const DEFAULT_TIMEOUT_MS: i32 = 45_000;
+/// Default time limit of one request, body included (the core's, as the browser takes it).
+pub const DEFAULT_TIMEOUT_MS: i32 = vigie_core::outbox::DEFAULT_TIMEOUT_MS as i32;
 
 /// The outbox's transport in the browser.
 #[derive(Clone, Copy, Debug)]

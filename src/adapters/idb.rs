@@ -18,21 +18,11 @@ use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{IdbDatabase, IdbFactory, IdbOpenDbRequest, IdbRequest, IdbTransaction};
 
-/// The database's name (one per origin).
-pub const DB_NAME: &str = "vigie";
-/// Its schema version; `upgrade` below brings older ones up to it.
-pub const DB_VERSION: u32 = 3;
-/// Outbox records, by id.
-pub const OUTBOX: &str = "outbox";
-/// Drafts, by id.
-pub const DRAFTS: &str = "drafts";
-/// Small values by name: the settings mirror, migration marks.
-pub const META: &str = "meta";
-/// Action plans on this phone, by plan id (since version 2).
-pub const PLANS: &str = "plans";
-/// Delivered records' receipts, newest first (since version 3): a save, a flush and a
-/// start read the few records still to send, never a year of receipts.
-pub const RECEIPTS: &str = "receipts";
+// The database and its stores, shared with the service worker (core::keys).
+pub use vigie_core::keys::{
+    IDB_DRAFTS as DRAFTS, IDB_META as META, IDB_NAME as DB_NAME, IDB_OUTBOX as OUTBOX,
+    IDB_PLANS as PLANS, IDB_RECEIPTS as RECEIPTS, IDB_VERSION as DB_VERSION,
+};
 
 /// Why IndexedDB did not do what was asked.
 #[derive(Clone, Debug, Error, PartialEq, Eq)]

@@ -61,7 +61,8 @@ pub enum Outcome {
     },
 }
 
-const MAX_SERVER_TEXT: usize = 300;
+/// Most characters of a server's words kept (a reason, a receipt's text).
+pub const MAX_SERVER_TEXT: usize = 300;
 
 fn shorten(text: &str) -> String {
     let t = text.trim();

@@ -18,7 +18,10 @@ use policy::RetryPolicy;
 use state::{DeliveryState, Event, Receipt};
 
 /// Most characters of the server's answer kept with a receipt.
-const MAX_RECEIPT_TEXT: usize = 120;
+pub const MAX_RECEIPT_TEXT: usize = 120;
+
+/// Default time limit of one request, body included, in ms: 2G uploads of a batch are slow.
+pub const DEFAULT_TIMEOUT_MS: u32 = 45_000;
 
 /// Midnight UTC (Mali's time, all year) of the day of `t`.
 fn start_of_day(t: Millis) -> Millis {
@@ -166,7 +169,7 @@ pub fn receipt_summary(payload: &Value) -> Value {
 }
 
 /// The largest time a receipt key can hold (year 33658); later times sort as this one.
-const RECEIPT_KEY_EPOCH: Millis = 999_999_999_999_999;
+pub const RECEIPT_KEY_EPOCH: Millis = 999_999_999_999_999;
 
 /// The receipts-store key of a record created at `created_at` (see
 /// [`OutboxEntry::receipt_key`]).
@@ -276,7 +279,8 @@ pub struct FlushReport {
     pub store_errors: Vec<String>,
 }
 
-fn event_for(outcome: Outcome, now: Millis, jitter: f64) -> Event {
+/// The event an attempt's `outcome` is for a record, seen at `now` with the draw `jitter`.
+pub fn event_for(outcome: Outcome, now: Millis, jitter: f64) -> Event {
     match outcome {
         Outcome::Delivered { status, server } => Event::Acknowledged(Receipt {
             at: now,
@@ -297,8 +301,15 @@ fn event_for(outcome: Outcome, now: Millis, jitter: f64) -> Event {
     }
 }
 
-/// Splits due entries into request-sized batches.
-fn batches(entries: Vec<OutboxEntry>, opts: &FlushOptions) -> Vec<Vec<OutboxEntry>> {
+/// Puts due entries in the order they are sent: urgent records (red and orange alerts)
+/// first, then oldest first, then by id.
+pub fn sending_order(due: &mut [OutboxEntry]) {
+    due.sort_unstable_by_key(|e| (!e.urgent, e.envelope.created_at, e.envelope.id));
+}
+
+/// Splits due entries into request-sized batches: at most `batch_size` records and
+/// `max_batch_bytes` bytes of UTF-8 JSON each (a larger record still goes alone).
+pub fn batches(entries: Vec<OutboxEntry>, opts: &FlushOptions) -> Vec<Vec<OutboxEntry>> {
     let mut out: Vec<Vec<OutboxEntry>> = Vec::new();
     let mut bytes = 0;
     for e in entries {
@@ -362,8 +373,7 @@ pub async fn flush<S: OutboxStore, T: Transport, C: Clock>(
         report.needs_auth = true;
         return report;
     }
-    // Urgent records (red and orange alerts) first, then oldest first.
-    due.sort_unstable_by_key(|e| (!e.urgent, e.envelope.created_at, e.envelope.id));
+    sending_order(&mut due);
     let total = due.len();
     let mut queue: std::collections::VecDeque<Vec<OutboxEntry>> = batches(due, &opts).into();
     while let Some(mut batch) = queue.pop_front() {
@@ -616,7 +626,7 @@ mod tests {
     #[test]
     fn receipt_keys_sort_newest_first() {
         let id = Uuid::from_u128(7);
-        // The service worker's test checks the same values (e2e/sw-outbox.test.mjs).
+        // The service worker's test checks the same values (js-tests/sw-outbox.test.mjs).
         assert_eq!(
             receipt_key(1_795_451_825_000, &id),
             "998204548174999-00000000-0000-0000-0000-000000000007"

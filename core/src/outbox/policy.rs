@@ -50,11 +50,12 @@ impl RetryPolicy {
 /// Parses a Retry-After value: delay-seconds only (HTTP-dates are rare from APIs and need
 /// a trustworthy clock, which phones do not have).
 pub fn parse_retry_after(value: &str) -> Option<u64> {
-    value
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .map(|s| s.saturating_mul(1000))
+    // delay-seconds is 1*DIGIT (RFC 9110): no sign, no fraction.
+    let t = value.trim();
+    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    t.parse::<u64>().ok().map(|s| s.saturating_mul(1000))
 }
 
 #[cfg(test)]
@@ -85,5 +86,7 @@ mod tests {
         assert_eq!(p.delay_ms(1, 0.0, Some(86_400_000)), 3_600_000);
         assert_eq!(parse_retry_after(" 120 "), Some(120_000));
         assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+        assert_eq!(parse_retry_after("+30"), None);
+        assert_eq!(parse_retry_after("1.5"), None);
     }
 }

@@ -1,14 +1,18 @@
-// The service worker's flush (public/sw-outbox.js) against the same table of protocol cases
-// as the Rust core (core/tests/protocol-cases.json), plus its retry timing and state
-// changes, so that a record delivered while the app is closed follows the page's rules.
+// The service worker's flush (public/sw-outbox.js), in the host tier (no build, no
+// browser): replayed against the vectors the core writes from its own functions
+// (core/tests/worker-vectors.json, by core/tests/worker_rules.rs) and against the shared
+// table of protocol cases, so that a record delivered while the app is closed follows the
+// page's rules exactly.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { ROOT } from './harness.mjs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 await import(join(ROOT, 'public/sw-outbox.js'));
-const { classify, requestFor, delayMs, apply, upgrade, receiptKey } = globalThis.VigieOutbox;
+const { classify, requestFor, delayMs, apply, upgrade, receiptKey, batches, isDue, sendingOrder, parseRetryAfter } = globalThis.VigieOutbox;
 
 /** The table's short ids as the UUIDs the Rust test uses (Uuid::from_u128(0x5000 + byte)). */
 const id = (s) => '00000000-0000-0000-0000-' + (0x5000 + s.charCodeAt(0)).toString(16).padStart(12, '0');
@@ -105,4 +109,77 @@ test('receipt keys sort newest first, as the core builds them', () => {
   assert.equal(receiptKey(e(1795451825000)), '998204548174999-00000000-0000-0000-0000-000000000007');
   assert.ok(receiptKey(e(1795451825001)) < receiptKey(e(1795451825000)));
   assert.equal(receiptKey(e(-5)), '999999999999999-00000000-0000-0000-0000-000000000007');
+});
+
+// ---- The core's vectors ----
+
+const vectors = JSON.parse(readFileSync(join(ROOT, 'core/tests/worker-vectors.json'), 'utf8'));
+
+/** A backend as the page stores it (serde's form of core::backend::Backend). */
+const backendOf = (b) => b;
+
+test('every answer is read as the core reads it, to the last field', () => {
+  assert.ok(vectors.classify.length >= 30);
+  for (const v of vectors.classify) {
+    assert.deepEqual(classify(backendOf(v.backend), v.ids, v.result), v.outcomes, v.name);
+  }
+});
+
+test('Retry-After is read as the core reads it', () => {
+  for (const v of vectors.retryAfter) assert.equal(parseRetryAfter(v.header), v.ms, JSON.stringify(v.header));
+});
+
+test('retry delays are the core\'s for every attempt, draw and Retry-After', () => {
+  for (const v of vectors.delay) {
+    assert.equal(delayMs(v.attempts, v.jitter, v.retryAfterMs), v.ms, JSON.stringify(v));
+  }
+});
+
+test('records are batched as the core batches them (count and UTF-8 bytes)', () => {
+  for (const v of vectors.batches) {
+    const entries = [];
+    for (const g of v.groups) {
+      for (let i = 0; i < g.count; i++) {
+        const n = entries.length;
+        const envelope = structuredClone(v.template);
+        envelope.id = '00000000-0000-0000-0000-' + (0x7000 + n).toString(16).padStart(12, '0');
+        envelope.created_at = envelope.updated_at = 1000 + n;
+        envelope.payload.texte = g.char.repeat(g.repeat);
+        entries.push({ envelope, state: { state: 'queued' } });
+      }
+    }
+    assert.deepEqual(batches(entries).map((b) => b.length), v.batchSizes, v.name);
+  }
+});
+
+test('what is due is the core\'s', () => {
+  for (const v of vectors.due) assert.equal(isDue(v.state, v.now), v.due, JSON.stringify(v.state));
+});
+
+test('due records are sent in the core\'s order: urgent, then oldest, then by id', () => {
+  const got = sendingOrder(structuredClone(vectors.order.entries)).map((e) => e.envelope.id);
+  assert.deepEqual(got, vectors.order.order);
+});
+
+test('every outcome changes a record as the core changes it, receipts included', () => {
+  assert.ok(vectors.apply.length >= 20);
+  for (const v of vectors.apply) {
+    const got = apply(structuredClone(v.entry), v.outcome, v.now, v.jitter);
+    assert.deepEqual(got, v.next, `${v.outcome.kind} from ${v.entry.state.state}, discreet ${v.entry.discreet === true}`);
+  }
+});
+
+test('requests are the core\'s: URL, headers and body', () => {
+  for (const v of vectors.request) {
+    const got = requestFor(backendOf(v.backend), v.envelopes);
+    assert.deepEqual(got && { ...got, body: JSON.parse(got.body) }, v.request && { ...v.request, body: JSON.parse(v.request.body) },
+      `${v.backend.mode} × ${v.envelopes.length}`);
+  }
+});
+
+test('receipt keys and upgraded envelopes are the core\'s', () => {
+  for (const v of vectors.receiptKey) {
+    assert.equal(receiptKey({ envelope: { id: v.id, created_at: v.createdAt } }), v.key, String(v.createdAt));
+  }
+  for (const v of vectors.upgrade) assert.deepEqual(upgrade(v.old), v.envelope);
 });
