@@ -17,9 +17,11 @@ use crate::backend::{Backend, HttpRequest, HttpResult};
 use crate::protocol::{Class, ErrorBody};
 use crate::record::{Author, Millis};
 
-/// Where a plan's sync stands, for the screens.
+/// Where a plan's sync stands, for the screens. Stored as `{"state": "retry", "reason":
+/// …}`; decoded through [`RawPlanState`] (serde's internally-tagged decoder is large in
+/// wasm).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
+#[serde(tag = "state", rename_all = "snake_case", try_from = "RawPlanState")]
 pub enum PlanState {
     /// Nothing to send, or not tried yet.
     #[default]
@@ -36,6 +38,33 @@ pub enum PlanState {
         /// The server's reason.
         reason: String,
     },
+}
+
+/// Every field any [`PlanState`] stores, for decoding.
+#[derive(Deserialize)]
+pub struct RawPlanState {
+    state: String,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+impl TryFrom<RawPlanState> for PlanState {
+    type Error = String;
+
+    fn try_from(r: RawPlanState) -> Result<Self, String> {
+        let reason = || {
+            r.reason
+                .clone()
+                .ok_or_else(|| format!("state '{}' needs 'reason'", r.state))
+        };
+        Ok(match r.state.as_str() {
+            "idle" => PlanState::Idle,
+            "retry" => PlanState::Retry { reason: reason()? },
+            "needs_auth" => PlanState::NeedsAuth,
+            "rejected" => PlanState::Rejected { reason: reason()? },
+            other => return Err(format!("unknown plan state '{other}'")),
+        })
+    }
 }
 
 /// A plan on the phone.
@@ -385,6 +414,41 @@ mod tests {
     use crate::plans::PlanKind;
     use serde_json::json;
     use uuid::Uuid;
+
+    #[test]
+    fn every_plan_state_round_trips_and_a_damaged_one_is_refused() {
+        for st in [
+            PlanState::Idle,
+            PlanState::Retry {
+                reason: "réseau".into(),
+            },
+            PlanState::NeedsAuth,
+            PlanState::Rejected {
+                reason: "hors zone".into(),
+            },
+        ] {
+            let text = serde_json::to_string(&st).unwrap();
+            assert_eq!(
+                serde_json::from_str::<PlanState>(&text).unwrap(),
+                st,
+                "{text}"
+            );
+        }
+        assert_eq!(
+            serde_json::to_value(PlanState::Retry { reason: "x".into() }).unwrap(),
+            json!({"state": "retry", "reason": "x"})
+        );
+        for bad in [
+            json!({"state": "retry"}),
+            json!({"state": "lost"}),
+            json!({"reason": "x"}),
+        ] {
+            assert!(
+                serde_json::from_value::<PlanState>(bad.clone()).is_err(),
+                "{bad}"
+            );
+        }
+    }
 
     fn resp(status: u16, body: &str) -> HttpResult {
         HttpResult::Response {
