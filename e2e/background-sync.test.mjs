@@ -6,46 +6,35 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startServer, launchBrowser, waitForWorker, outboxEntries, ROOT } from './harness.mjs';
+import { startServer, launchBrowser, waitForWorker, outboxEntries, ROOT, receiverAndBrowser } from './harness.mjs';
 import { startFaultProxy } from './fault-proxy.mjs';
 
 const TOKEN = 'e2e-sync-token';
-let server;
-let browser;
-let closeBrowser;
 
-before(async () => {
-  server = await startServer(join(ROOT, 'dist'), ['--token', TOKEN]);
-  ({ browser, close: closeBrowser } = await launchBrowser());
-});
-
-after(async () => {
-  await closeBrowser?.();
-  await server?.stop();
-});
+const fx = receiverAndBrowser({ token: TOKEN });
 
 async function storedIds() {
-  const res = await fetch(server.url + '/api/submissions', { headers: { Authorization: `Bearer ${TOKEN}` } });
+  const res = await fetch(fx.server.url + '/api/submissions', { headers: { Authorization: `Bearer ${TOKEN}` } });
   return (await res.json()).ids;
 }
 
 /** Fires the worker's `sync` event for tag `outbox`, as the browser does when online. */
 async function fireSync(cdp, registrationId) {
-  const origin = server.url;
+  const origin = fx.server.url;
   await cdp.send('ServiceWorker.dispatchSyncEvent', { origin, registrationId, tag: 'outbox', lastChance: false });
 }
 
 test('the service worker delivers queued records while every page of the app is closed', async () => {
-  const proxy = await startFaultProxy(server.url, ['error-500']);
-  const ctx = await browser.newContext({ viewport: { width: 360, height: 640 } });
+  const proxy = await startFaultProxy(fx.server.url, ['error-500']);
+  const ctx = await fx.browser.newContext({ viewport: { width: 360, height: 640 } });
   try {
     const page = await ctx.newPage();
     const link = Buffer.from(JSON.stringify({ backend: { mode: 'generic_json', base: proxy.url + '/api', token: TOKEN } })).toString('base64url');
-    await page.goto(`${server.url}/settings#setup=${link}`);
+    await page.goto(`${fx.server.url}/settings#setup=${link}`);
     await page.getByText('Configuration reçue par lien et enregistrée.').waitFor();
     await waitForWorker(page);
     await ctx.setOffline(true);
-    await page.goto(server.url + '/note');
+    await page.goto(fx.server.url + '/note');
     for (const t of ['Fermé A : tension à Kadiolo', 'Fermé B : médiation à Bougouni']) {
       await page.getByLabel('Ce que vous voulez signaler').fill(t);
       await page.getByRole('button', { name: 'Enregistrer' }).click();
@@ -63,8 +52,8 @@ test('the service worker delivers queued records while every page of the app is 
     await page.close();
     await ctx.setOffline(false);
     const deadline = Date.now() + 5000;
-    while (!registrations.some((r) => r.scopeURL.startsWith(server.url)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    const reg = registrations.find((r) => r.scopeURL.startsWith(server.url));
+    while (!registrations.some((r) => r.scopeURL.startsWith(fx.server.url)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const reg = registrations.find((r) => r.scopeURL.startsWith(fx.server.url));
     assert.ok(reg, 'the app has a service worker registration');
 
     // First sync: the server answers 500. Nothing is stored; the records wait for a retry.
@@ -75,7 +64,7 @@ test('the service worker delivers queued records while every page of the app is 
     assert.equal(proxy.log[0].fault, 'error-500');
     // Read the outbox from a page of the origin that is not the app (no flush of its own).
     const probe = await ctx.newPage();
-    await probe.goto(server.url + '/robots.txt');
+    await probe.goto(fx.server.url + '/robots.txt');
     // The 500 left both records waiting for a retry. The browser may meanwhile have fired
     // its own sync (the app registered one for going online) and delivered one: then a
     // second request went, and the receiver has it. None is lost or doubled.
@@ -105,7 +94,7 @@ test('the service worker delivers queued records while every page of the app is 
 
     // Opening the app shows them delivered, and nothing is sent again.
     const app = await ctx.newPage();
-    await app.goto(server.url + '/outbox');
+    await app.goto(fx.server.url + '/outbox');
     await app.waitForFunction(() => document.querySelectorAll('.rec-ok').length === 2, null, { timeout: 15_000 });
     await new Promise((r) => setTimeout(r, 500));
     assert.equal((await storedIds()).length, before.length + 2);

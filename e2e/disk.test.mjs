@@ -11,18 +11,11 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { startServer, ROOT } from './harness.mjs';
+import { startServer, ROOT, receiverAndBrowser } from './harness.mjs';
 
 const TOKEN = 'e2e-disk-token';
-let server;
 
-before(async () => {
-  server = await startServer(join(ROOT, 'dist'), ['--token', TOKEN, '--coordinator-token', 'coord-disk']);
-});
-
-after(async () => {
-  await server?.stop();
-});
+const fx = receiverAndBrowser({ token: TOKEN, coordinator: 'coord-disk', browser: false });
 
 /** A browser on a persistent profile in `dir`, as a phone keeps it. */
 function launch(dir) {
@@ -63,15 +56,15 @@ function filesHolding(dir, marker) {
 }
 
 async function configure(page) {
-  const link = Buffer.from(JSON.stringify({ backend: { mode: 'generic_json', base: server.url + '/api', token: TOKEN } })).toString('base64url');
-  await page.goto(`${server.url}/settings#setup=${link}`);
+  const link = Buffer.from(JSON.stringify({ backend: { mode: 'generic_json', base: fx.server.url + '/api', token: TOKEN } })).toString('base64url');
+  await page.goto(`${fx.server.url}/settings#setup=${link}`);
   await page.getByText('Configuration reçue par lien et enregistrée.').waitFor();
   await page.evaluate(() => navigator.serviceWorker.ready);
 }
 
 /** Fills a GBV report with consent, `marker` in the village and the account; saves it. */
 async function gbvReport(page, marker) {
-  await page.goto(server.url + '/report');
+  await page.goto(fx.server.url + '/report');
   await page.getByLabel('Violences basées sur le genre (VBG)').click();
   await page.getByRole('button', { name: 'Suivant' }).click();
   await page.getByLabel('Région').selectOption({ label: 'Sikasso' });
@@ -90,7 +83,7 @@ async function gbvReport(page, marker) {
 }
 
 async function delivered(page, n) {
-  await page.goto(server.url + '/outbox');
+  await page.goto(fx.server.url + '/outbox');
   await page.waitForFunction((n) => Number(document.querySelector('[data-testid=counts] .ok strong')?.textContent) === n, n, { timeout: 30_000 });
 }
 
@@ -105,14 +98,14 @@ test('a delivered GBV report leaves nothing readable in any file of the browser 
     await delivered(page, 1);
     // Twenty ordinary notes after it, as the field test did.
     for (let i = 0; i < 20; i++) {
-      await page.goto(server.url + '/note');
+      await page.goto(fx.server.url + '/note');
       await page.getByLabel('Ce que vous voulez signaler').fill(`Note ordinaire ${i}`);
       await page.getByRole('button', { name: 'Enregistrer' }).click();
       await page.getByText('Enregistré sur le téléphone').waitFor();
     }
     await delivered(page, 21);
     // The receiver has it, whole.
-    const csv = await (await fetch(server.url + '/coord/export.csv', {
+    const csv = await (await fetch(fx.server.url + '/coord/export.csv', {
       headers: { authorization: 'Basic ' + Buffer.from('c:coord-disk').toString('base64') },
     })).text();
     assert.ok(csv.includes(`Récit ${marker} près du puits`), 'delivered with its account');
@@ -122,7 +115,7 @@ test('a delivered GBV report leaves nothing readable in any file of the browser 
     // is at the receiver — and a marker typed into an ordinary setting is found.
     const check = await launch(dir);
     const p2 = check.pages()[0] ?? (await check.newPage());
-    await p2.goto(server.url + '/');
+    await p2.goto(fx.server.url + '/');
     await p2.evaluate((m) => localStorage.setItem('vigie-search-check', m), marker + 'CHECK');
     await check.close();
     assert.ok(filesHolding(dir, marker + 'CHECK').length > 0, 'the search finds what is there');
@@ -141,7 +134,7 @@ test('a GBV report written before the PIN is closed by it: no file holds it, its
     await ctx.setOffline(true);
     await gbvReport(page, marker);
     // The PIN comes after the report, which is still waiting for the network.
-    await page.goto(server.url + '/settings');
+    await page.goto(fx.server.url + '/settings');
     await page.getByLabel('Nouveau code PIN (6 à 8 chiffres)').fill('582046');
     await page.getByLabel('Confirmez : le même code, encore une fois').fill('582046');
     await page.getByRole('button', { name: 'Activer le code' }).click();

@@ -6,26 +6,16 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { startServer, launchBrowser, configuredPhone, outboxEntries, ROOT } from './harness.mjs';
+import { startServer, launchBrowser, configuredPhone, outboxEntries, ROOT, receiverAndBrowser } from './harness.mjs';
 
 const GOAL = 12;
-let server;
-let browser;
-let close;
 
-before(async () => {
-  mkdirSync(join(ROOT, '.scratch'), { recursive: true });
-  server = await startServer(undefined, ['--token', 'jeton-rapide', '--sms-gateway-token', 'jeton-passerelle']);
-  ({ browser, close } = await launchBrowser());
-});
-after(async () => {
-  await close();
-  await server.stop();
-});
+before(() => mkdirSync(join(ROOT, '.scratch'), { recursive: true }));
+const fx = receiverAndBrowser({ token: 'jeton-rapide', args: () => ['--sms-gateway-token', 'jeton-passerelle'] });
 
 /** Picks the usual commune in Paramètres. */
 async function setUsualCommune(page, region, cercle, commune) {
-  await page.goto(server.url + '/settings');
+  await page.goto(fx.server.url + '/settings');
   const usual = page.getByTestId('usual-place-settings');
   await usual.getByLabel('Région').selectOption({ label: region });
   await usual.getByLabel('Cercle').selectOption({ label: cercle });
@@ -65,14 +55,14 @@ async function redAlert(page, firstTime) {
 }
 
 test(`a red alert offline takes at most ${GOAL} gestures, dated today and placed in the usual commune`, async () => {
-  const { ctx, page, problems } = await configuredPhone(browser, server.url, {
-    mode: 'generic_json', base: server.url + '/api', token: 'jeton-rapide',
+  const { ctx, page, problems } = await configuredPhone(fx.browser, fx.server.url, {
+    mode: 'generic_json', base: fx.server.url + '/api', token: 'jeton-rapide',
   });
   // The setup notice's "×" is a full touch target (48 × 48 CSS px), like Home's tiles.
   const box = await page.locator('.banner-info button').boundingBox();
   assert.ok(box.width >= 48 && box.height >= 48, JSON.stringify(box));
   await ctx.setOffline(true);
-  await page.goto(server.url + '/');
+  await page.goto(fx.server.url + '/');
   for (const tile of await page.locator('.tiles a').all()) {
     const b = await tile.boundingBox();
     assert.ok(b.width >= 48 && b.height >= 48, JSON.stringify(b));
@@ -83,7 +73,7 @@ test(`a red alert offline takes at most ${GOAL} gestures, dated today and placed
   // The usual commune is chosen once, in Paramètres (or the welcome); a report does not
   // change it.
   await setUsualCommune(page, 'Sikasso', 'Kadiolo', 'Kadiolo');
-  await page.goto(server.url + '/');
+  await page.goto(fx.server.url + '/');
   start = Date.now();
   const practiced = await redAlert(page, false);
   console.log(`practiced red alert: ${practiced} gestures, ${Date.now() - start} ms`);
@@ -102,7 +92,7 @@ test(`a red alert offline takes at most ${GOAL} gestures, dated today and placed
   }
   // Back online: both reach the receiver.
   await ctx.setOffline(false);
-  await page.goto(server.url + '/outbox');
+  await page.goto(fx.server.url + '/outbox');
   await page.waitForFunction(() => Number(document.querySelector('[data-testid=counts] .ok strong')?.textContent) === 2, null, { timeout: 20_000 });
   // Delivered, each still says its level and commune (and no word of the account).
   await page.locator('.rec-ok').first().waitFor();
@@ -115,11 +105,11 @@ test(`a red alert offline takes at most ${GOAL} gestures, dated today and placed
 });
 
 test('GBV: consent first; "Non" says what is sent and sends no account; quick exit leaves', async () => {
-  const { ctx, page } = await configuredPhone(browser, server.url, {
-    mode: 'generic_json', base: server.url + '/api', token: 'jeton-rapide',
+  const { ctx, page } = await configuredPhone(fx.browser, fx.server.url, {
+    mode: 'generic_json', base: fx.server.url + '/api', token: 'jeton-rapide',
   });
   await ctx.setOffline(true);
-  await page.goto(server.url + '/report');
+  await page.goto(fx.server.url + '/report');
   await page.getByLabel('Violences basées sur le genre (VBG)').waitFor();
   assert.equal(await page.getByTestId('quick-exit').count(), 0, 'not on an ordinary report');
   await page.getByLabel('Violences basées sur le genre (VBG)').click();
@@ -170,17 +160,17 @@ test('GBV: consent first; "Non" says what is sent and sends no account; quick ex
 });
 
 test('offline, a red alert offers an SMS whose text the receiver turns into the same alert', async () => {
-  const ctx = await browser.newContext({ viewport: { width: 360, height: 640 } });
+  const ctx = await fx.browser.newContext({ viewport: { width: 360, height: 640 } });
   const page = await ctx.newPage();
   const link = Buffer.from(JSON.stringify({
-    backend: { mode: 'generic_json', base: server.url + '/api', token: 'jeton-rapide' }, sms_number: '+223 76 00 00 00',
+    backend: { mode: 'generic_json', base: fx.server.url + '/api', token: 'jeton-rapide' }, sms_number: '+223 76 00 00 00',
   })).toString('base64url');
-  await page.goto(`${server.url}/settings#setup=${link}`);
+  await page.goto(`${fx.server.url}/settings#setup=${link}`);
   await page.getByText('Configuration reçue par lien et enregistrée.').waitFor();
   assert.equal(await page.getByLabel(/Numéro SMS de la coordination/).inputValue(), '+223 76 00 00 00');
   await page.evaluate(() => navigator.serviceWorker.ready);
   await ctx.setOffline(true);
-  await page.goto(server.url + '/report');
+  await page.goto(fx.server.url + '/report');
   await page.getByLabel('Violence physique').click();
   await page.getByRole('button', { name: 'Suivant' }).click();
   await page.getByLabel('Région').selectOption({ label: 'Sikasso' });
@@ -198,16 +188,16 @@ test('offline, a red alert offers an SMS whose text the receiver turns into the 
   const day = record.envelope.payload.incident_date.split('-');
   assert.equal(text, `VIGIE ROUGE ${day[2]}/${day[1]} Kadiolo PHY #${short}`);
   // The SMS reaches the gateway first; the record follows by data: one alert.
-  const sent = await fetch(server.url + '/api/sms', {
+  const sent = await fetch(fx.server.url + '/api/sms', {
     method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer jeton-passerelle' },
     body: JSON.stringify({ from: '+22365000000', text }),
   });
   assert.equal(sent.status, 201);
   assert.deepEqual((await sent.json()).completed, false);
   await ctx.setOffline(false);
-  await page.goto(server.url + '/outbox');
+  await page.goto(fx.server.url + '/outbox');
   await page.waitForFunction(() => Number(document.querySelector('[data-testid=counts] .ok strong')?.textContent) === 1, null, { timeout: 20_000 });
-  const again = await fetch(server.url + '/api/sms', {
+  const again = await fetch(fx.server.url + '/api/sms', {
     method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer jeton-passerelle' },
     body: JSON.stringify({ from: '+22365000000', text }),
   });
@@ -216,13 +206,13 @@ test('offline, a red alert offers an SMS whose text the receiver turns into the 
 });
 
 test('a report made elsewhere does not change the usual commune, and a new form says it filled it in', async () => {
-  const { ctx, page } = await configuredPhone(browser, server.url, {
-    mode: 'generic_json', base: server.url + '/api', token: 'jeton-rapide',
+  const { ctx, page } = await configuredPhone(fx.browser, fx.server.url, {
+    mode: 'generic_json', base: fx.server.url + '/api', token: 'jeton-rapide',
   });
   await ctx.setOffline(true);
   await setUsualCommune(page, 'Sikasso', 'Kadiolo', 'Kadiolo');
   // An alert in Bankass, far from Kadiolo.
-  await page.goto(server.url + '/report');
+  await page.goto(fx.server.url + '/report');
   await page.getByLabel('Violence physique').click();
   await page.getByRole('button', { name: 'Suivant' }).click();
   assert.equal(await page.getByLabel('Commune', { exact: true }).inputValue(), 'ML030204');
@@ -239,7 +229,7 @@ test('a report made elsewhere does not change the usual commune, and a new form 
   await page.getByText("Enregistré : le rapport partira dès qu'il y aura du réseau.").waitFor();
   assert.equal((await outboxEntries(page))[0].envelope.payload.location.cercle, 'ML0502');
   // The next report opens on Kadiolo again, and says so.
-  await page.goto(server.url + '/report');
+  await page.goto(fx.server.url + '/report');
   await page.getByLabel('Violence physique').click();
   await page.getByRole('button', { name: 'Suivant' }).click();
   assert.equal(await page.getByLabel('Commune', { exact: true }).inputValue(), 'ML030204');

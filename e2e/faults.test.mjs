@@ -4,34 +4,23 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startServer, launchBrowser, waitForWorker, idbAll, idbPut, outboxEntries, ROOT } from './harness.mjs';
+import { startServer, launchBrowser, waitForWorker, idbAll, idbPut, outboxEntries, ROOT, receiverAndBrowser } from './harness.mjs';
 import { startFaultProxy } from './fault-proxy.mjs';
 
 const TOKEN = 'fault-token-42';
-let server;
-let browser;
-let closeBrowser;
 
-before(async () => {
-  server = await startServer(join(ROOT, 'dist'), ['--token', TOKEN]);
-  ({ browser, close: closeBrowser } = await launchBrowser());
-});
-
-after(async () => {
-  await closeBrowser?.();
-  await server?.stop();
-});
+const fx = receiverAndBrowser({ token: TOKEN });
 
 async function storedIds() {
-  const res = await fetch(server.url + '/api/submissions', { headers: { Authorization: `Bearer ${TOKEN}` } });
+  const res = await fetch(fx.server.url + '/api/submissions', { headers: { Authorization: `Bearer ${TOKEN}` } });
   return (await res.json()).ids;
 }
 
 /** A context whose app sends to `proxy`, with a short request timeout, offline. */
 async function offlinePhone(proxy) {
-  const ctx = await browser.newContext({ viewport: { width: 360, height: 640 } });
+  const ctx = await fx.browser.newContext({ viewport: { width: 360, height: 640 } });
   const page = await ctx.newPage();
-  await page.goto(server.url + '/');
+  await page.goto(fx.server.url + '/');
   await page.evaluate(
     ([base, token]) =>
       localStorage.setItem(
@@ -42,7 +31,7 @@ async function offlinePhone(proxy) {
   );
   await waitForWorker(page);
   await ctx.setOffline(true);
-  await page.goto(server.url + '/note');
+  await page.goto(fx.server.url + '/note');
   return { ctx, page };
 }
 
@@ -64,12 +53,12 @@ async function deliveredCount(page) {
 }
 
 test('faults: every record ends delivered exactly once, the oversized one refused and shown', async () => {
-  const proxy = await startFaultProxy(server.url, ['drop-after', 'error-500', 'drop-before', 'hang', 'drop-after']);
+  const proxy = await startFaultProxy(fx.server.url, ['drop-after', 'error-500', 'drop-before', 'hang', 'drop-after']);
   const { ctx, page } = await offlinePhone(proxy);
   try {
     const before = new Set(await storedIds());
     await writeNotes(page, [1, 2, 3, 4, 5].map((n) => `Incident ${n} à Wassoulou-Ballé`).concat(['TROP GROS rapport']));
-    await page.goto(server.url + '/outbox');
+    await page.goto(fx.server.url + '/outbox');
     await ctx.setOffline(false);
     // The user taps "Envoyer maintenant" now and then, as they would; bounded to 60 s.
     const deadline = Date.now() + 60_000;
@@ -103,7 +92,7 @@ test('faults: every record ends delivered exactly once, the oversized one refuse
 });
 
 test('closing the page in the middle of a flush loses nothing and stores nothing twice', async () => {
-  const proxy = await startFaultProxy(server.url, ['hold'], { holdMs: 2000 });
+  const proxy = await startFaultProxy(fx.server.url, ['hold'], { holdMs: 2000 });
   const { ctx, page } = await offlinePhone(proxy);
   try {
     const before = new Set(await storedIds());
@@ -115,7 +104,7 @@ test('closing the page in the middle of a flush loses nothing and stores nothing
     await page.close(); // mid-flight: the server stores, the page never hears
     await new Promise((r) => setTimeout(r, 2500));
     const reopened = await ctx.newPage();
-    await reopened.goto(server.url + '/outbox');
+    await reopened.goto(fx.server.url + '/outbox');
     await reopened.waitForFunction(() => document.querySelectorAll('.rec-ok').length === 3, null, { timeout: 20_000 });
     const stored = (await storedIds()).filter((id) => !before.has(id));
     assert.equal(stored.length, 3);
@@ -130,13 +119,13 @@ test('closing the page in the middle of a flush loses nothing and stores nothing
 });
 
 test('two tabs: only one flushes', async () => {
-  const proxy = await startFaultProxy(server.url, []);
+  const proxy = await startFaultProxy(fx.server.url, []);
   const { ctx, page } = await offlinePhone(proxy);
   try {
     await writeNotes(page, ['Onglet 1', 'Onglet 2', 'Onglet 3', 'Onglet 4']);
-    await page.goto(server.url + '/outbox');
+    await page.goto(fx.server.url + '/outbox');
     const other = await ctx.newPage();
-    await other.goto(server.url + '/outbox');
+    await other.goto(fx.server.url + '/outbox');
     await other.getByRole('heading', { name: "Boîte d'envoi" }).waitFor();
     await ctx.setOffline(false); // both tabs get `online` and both try
     await page.waitForFunction(() => document.querySelectorAll('.rec-ok').length === 4, null, { timeout: 20_000 });

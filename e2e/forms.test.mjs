@@ -4,38 +4,28 @@
 // backend (a new version used for new records, a malformed one refused and reported).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, launchBrowser, configuredPhone, idbPut, outboxEntries, screenHeights, ROOT } from './harness.mjs';
+import { startServer, launchBrowser, configuredPhone, idbPut, outboxEntries, screenHeights, ROOT, receiverAndBrowser } from './harness.mjs';
 
 const TOKEN = 'e2e-forms-token';
 const COORD = 'e2e-forms-coordinator';
 const PHONE = { viewport: { width: 360, height: 640 }, deviceScaleFactor: 1 };
-let server;
-let browser;
-let closeBrowser;
-let dataDir;
+
 let formsDir;
-
-before(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'vigie-data-'));
-  formsDir = mkdtempSync(join(tmpdir(), 'vigie-forms-'));
-  server = await startServer(join(ROOT, 'dist'), [
-    '--data-dir', dataDir, '--forms-dir', formsDir, '--token', TOKEN, '--coordinator-token', COORD,
-  ]);
-  ({ browser, close: closeBrowser } = await launchBrowser());
-});
-
-after(async () => {
-  await closeBrowser?.();
-  await server?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-  rmSync(formsDir, { recursive: true, force: true });
+const fx = receiverAndBrowser({
+  token: TOKEN,
+  coordinator: COORD,
+  args: (dir) => {
+    formsDir = join(dir, 'forms');
+    mkdirSync(formsDir);
+    return ['--forms-dir', formsDir];
+  },
 });
 
 /** A phone configured for the test receiver, with the app cached for offline use. */
-const phone = () => configuredPhone(browser, server.url, { mode: 'generic_json', base: server.url + '/api', token: TOKEN });
+const phone = () => fx.phone();
 
 const next = (page) => page.getByRole('button', { name: 'Suivant' }).click();
 const finish = (page) => page.getByRole('button', { name: 'Terminer et envoyer' }).click();
@@ -59,7 +49,7 @@ async function finaliseQueued(page, pendingText) {
 
 async function csv() {
   const auth = 'Basic ' + Buffer.from('coordination:' + COORD).toString('base64');
-  const res = await fetch(server.url + '/coord/export.csv', { headers: { Authorization: auth } });
+  const res = await fetch(fx.server.url + '/coord/export.csv', { headers: { Authorization: auth } });
   assert.equal(res.status, 200);
   return res.text();
 }
@@ -69,7 +59,7 @@ test('the four built-in forms filled offline are queued, then delivered once onl
   await ctx.setOffline(true);
 
   // 1. Incident: rape reported as yellow is refused until it is at least orange.
-  await page.goto(server.url + '/');
+  await page.goto(fx.server.url + '/');
   await page.getByRole('link', { name: 'Signaler un incident' }).click();
   await heading(page, "Signalement d'incident / alerte précoce");
   assert.equal(await page.getByText('Précisez : Violences basées sur le genre (VBG)').count(), 0);
@@ -168,7 +158,7 @@ test('the four built-in forms filled offline are queued, then delivered once onl
   await finaliseQueued(page, '2 en attente');
 
   // 3. Mediator log: the mediation screen appears only for a mediation.
-  await page.goto(server.url + '/activity');
+  await page.goto(fx.server.url + '/activity');
   await page.getByRole('link', { name: /^Journal du médiateur/ }).click();
   await page.getByLabel('Médiation menée').check();
   await page.getByLabel(/^Date/).fill('2026-11-15');
@@ -186,7 +176,7 @@ test('the four built-in forms filled offline are queued, then delivered once onl
   await finaliseQueued(page, '3 en attente');
 
   // 4. The workshop questionnaire: at most three priorities.
-  await page.goto(server.url + '/activity');
+  await page.goto(fx.server.url + '/activity');
   await page.getByRole('link', { name: /^Questionnaire préparatoire/ }).click();
   await page.getByLabel(/^Nom de l'organisation/).fill('Réseau Paix et Sécurité des Femmes (REPSFECO)');
   await page.getByLabel('Groupement féminin').check();
@@ -240,9 +230,9 @@ test('the four built-in forms filled offline are queued, then delivered once onl
 });
 
 test('communes are picked by name; one known by name only is kept in words with its cercle', async () => {
-  const ctx = await browser.newContext(PHONE);
+  const ctx = await fx.browser.newContext(PHONE);
   const page = await ctx.newPage();
-  await page.goto(server.url + '/report');
+  await page.goto(fx.server.url + '/report');
   await heading(page, "Signalement d'incident / alerte précoce");
   await next(page);
   await page.getByLabel('Région').selectOption({ label: 'Sikasso' });
@@ -262,7 +252,7 @@ test('communes are picked by name; one known by name only is kept in words with 
 test('a new form version from the backend is used for new records; a malformed one is refused', async () => {
   const { ctx, page } = await phone();
   // A draft started with the built-in questionnaire (version 2).
-  await page.goto(server.url + '/new/questionnaire_preparatoire');
+  await page.goto(fx.server.url + '/new/questionnaire_preparatoire');
   await page.getByLabel(/^Nom de l'organisation/).fill('Association Kounda');
   await page.getByText('Brouillon enregistré sur le téléphone').waitFor();
   const draftUrl = page.url();
@@ -287,28 +277,28 @@ test('a new form version from the backend is used for new records; a malformed o
     await route.fulfill({ response, json: { forms: [...served.forms, broken] } });
   });
 
-  await page.goto(server.url + '/activity'); // start-up fetches the forms
+  await page.goto(fx.server.url + '/activity'); // start-up fetches the forms
   await page.getByRole('link', { name: 'Questionnaire préparatoire (version 3)' }).waitFor();
-  await page.goto(server.url + '/settings');
+  await page.goto(fx.server.url + '/settings');
   const refused = page.getByTestId('forms-refused');
   await refused.waitFor();
   assert.match(await refused.innerText(), /Formulaires reçus du serveur et refusés/);
   assert.match(await refused.innerText(), /incident: .*nulle_part/);
   // The built-in form the server replaced is named, with the server's host.
   const replaced = await page.getByTestId('forms-replaced').innerText();
-  assert.ok(replaced.includes(`La coordination (${new URL(server.url).host}) a envoyé ses propres formulaires`), replaced);
+  assert.ok(replaced.includes(`La coordination (${new URL(fx.server.url).host}) a envoyé ses propres formulaires`), replaced);
   assert.match(replaced, /Questionnaire préparatoire \(version 3\) \(version 3\)/);
   assert.deepEqual(served.forms.map((f) => `${f.id} ${f.version}`), ['questionnaire_preparatoire 3']);
   await ctx.unroute('**/api/forms');
 
   // The old incident form keeps working.
-  await page.goto(server.url + '/report');
+  await page.goto(fx.server.url + '/report');
   await heading(page, "Signalement d'incident / alerte précoce");
   await page.getByLabel('Violence physique').check();
   await page.getByText('Précisez : Violence physique').waitFor();
   // New questionnaires use version 3, offline too (the forms are cached on the phone)…
   await ctx.setOffline(true);
-  await page.goto(server.url + '/new/questionnaire_preparatoire');
+  await page.goto(fx.server.url + '/new/questionnaire_preparatoire');
   await heading(page, 'Questionnaire préparatoire (version 3)');
   await page.getByLabel('Nombre de femmes membres').waitFor();
   // …while the draft started before keeps the version it was started with.
@@ -319,7 +309,7 @@ test('a new form version from the backend is used for new records; a malformed o
   // A draft started by mistake can be deleted, after confirming; the other draft stays.
   await page.getByRole('button', { name: 'Supprimer le brouillon' }).click();
   await page.getByRole('button', { name: 'Confirmer : supprimer définitivement' }).click();
-  await page.waitForURL(server.url + '/');
+  await page.waitForURL(fx.server.url + '/');
   await page.getByTestId('drafts').waitFor();
   assert.equal(await page.locator('li.draft').count(), 1);
   assert.match(await page.locator('li.draft').innerText(), /Signalement d'incident/);
@@ -334,7 +324,7 @@ test('a new form version from the backend is used for new records; a malformed o
     id: orphan, form_id: 'mediation', form_version: '0-retired', created_at: 1, updated_at: 2, section: 0,
     answers: { summary: 'Litige sur un point d\'eau à Ouéléssébougou' },
   }));
-  await page.goto(`${server.url}/fill/${orphan}`);
+  await page.goto(`${fx.server.url}/fill/${orphan}`);
   await page.getByTestId('form-note').waitFor();
   assert.match(await page.getByTestId('form-note').innerText(), /continue avec la version actuelle/);
   await next(page);
@@ -346,11 +336,11 @@ test('a new form version from the backend is used for new records; a malformed o
 });
 
 // About two phone screens (640 px each) of scrolling at most: the tallest screen measures
-// 1,479 px on the reference machine (`node e2e/bench-screens.mjs` prints them all).
+// 1,479 px on the reference machine (`node bench/screens.mjs` prints them all).
 const MAX_SCREEN = 1536;
 
 test(`every screen of the built-in forms fits in about two phone screens (${MAX_SCREEN} px)`, async () => {
-  const ctx = await browser.newContext(PHONE);
+  const ctx = await fx.browser.newContext(PHONE);
   const page = await ctx.newPage();
   const category = (label) => async (p, i) => {
     if (i === 0) await p.getByLabel(label, { exact: true }).check();
@@ -362,7 +352,7 @@ test(`every screen of the built-in forms fits in about two phone screens (${MAX_
   ];
   const seen = new Set();
   for (const [id, fill] of walks) {
-    const screens = await screenHeights(page, server.url, id, fill);
+    const screens = await screenHeights(page, fx.server.url, id, fill);
     assert.ok(screens.length >= 3, `${id}: ${screens.length} screens`);
     for (const s of screens) {
       seen.add(`${id}/${s.title}`);
@@ -378,9 +368,9 @@ test(`every screen of the built-in forms fits in about two phone screens (${MAX_
 });
 
 test('screenshots of the incident form at 360×640', async () => {
-  const ctx = await browser.newContext(PHONE);
+  const ctx = await fx.browser.newContext(PHONE);
   const page = await ctx.newPage();
-  await page.goto(server.url + '/report');
+  await page.goto(fx.server.url + '/report');
   await heading(page, "Signalement d'incident / alerte précoce");
   await page.screenshot({ path: join(ROOT, '.scratch/incident-1.png') });
   await page.getByLabel('Violences basées sur le genre (VBG)').check();
@@ -396,20 +386,20 @@ test('screenshots of the incident form at 360×640', async () => {
 });
 
 test('the optional GPS point: taken when allowed, "continue without" when refused', async () => {
-  const allowed = await browser.newContext({
+  const allowed = await fx.browser.newContext({
     ...PHONE, permissions: ['geolocation'], geolocation: { latitude: 12.6392, longitude: -8.0029, accuracy: 25 },
   });
   const page = await allowed.newPage();
-  await page.goto(server.url + '/report');
+  await page.goto(fx.server.url + '/report');
   await heading(page, "Signalement d'incident / alerte précoce");
   for (let i = 0; i < 3; i++) await next(page);
   await page.getByRole('button', { name: 'Prendre ma position' }).click();
   await page.getByText('12.63920, -8.00290').waitFor();
   await allowed.close();
 
-  const refused = await browser.newContext(PHONE); // no permission granted: the browser says no
+  const refused = await fx.browser.newContext(PHONE); // no permission granted: the browser says no
   const other = await refused.newPage();
-  await other.goto(server.url + '/report');
+  await other.goto(fx.server.url + '/report');
   await heading(other, "Signalement d'incident / alerte précoce");
   for (let i = 0; i < 3; i++) await next(other);
   await other.getByRole('button', { name: 'Prendre ma position' }).click();

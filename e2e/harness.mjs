@@ -1,11 +1,14 @@
-// Shared pieces of the end-to-end tests: the real server process, Debian's Chromium, and
-// watchers for console errors and foreign requests.
+// Shared pieces of the end-to-end tests: the real server process, Debian's Chromium, the
+// usual fixture of a test file (a receiver and a browser), a configured phone, and watchers
+// for console errors and foreign requests.
+import { before, after } from 'node:test';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+export { chromium };
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** The receiver binary the tests run. */
@@ -257,6 +260,33 @@ export async function createPlan(page, origin, { name, region = 'Sikasso', cercl
   if (wide >= 3) await page.getByLabel('Commune', { exact: true }).selectOption({ index: commune });
   await page.getByRole('button', { name: 'Créer le plan' }).click();
   await page.getByRole('heading', { name, exact: true }).first().waitFor();
+}
+
+/**
+ * The usual fixture of a test file: a receiver serving the release build on its own data
+ * folder, with a device token (and a coordinator token when given), and a headless
+ * Chromium; started before the file's tests and stopped, folders removed, after them.
+ * `args(dir)` may add flags, writing files it needs into `dir` (the file's scratch folder).
+ * Returns `{ server, browser, dir, token, coordinator, phone(backend?) }`, filled in before
+ * the first test; `phone()` is a phone set up for this receiver with the device token.
+ */
+export function receiverAndBrowser({ token = 'e2e-device-token', coordinator, args = () => [], browser = true } = {}) {
+  const fx = { token, coordinator, server: null, browser: null, dir: null };
+  let closeBrowser;
+  before(async () => {
+    fx.dir = mkdtempSync(join(tmpdir(), 'vigie-e2e-'));
+    const extra = ['--data-dir', join(fx.dir, 'data'), '--token', token];
+    if (coordinator) extra.push('--coordinator-token', coordinator);
+    fx.server = await startServer(join(ROOT, 'dist'), [...extra, ...(await args(fx.dir))]);
+    if (browser) ({ browser: fx.browser, close: closeBrowser } = await launchBrowser());
+  });
+  after(async () => {
+    await closeBrowser?.();
+    await fx.server?.stop();
+    if (fx.dir) rmSync(fx.dir, { recursive: true, force: true });
+  });
+  fx.phone = (backend = { mode: 'generic_json', base: fx.server.url + '/api', token }) => configuredPhone(fx.browser, fx.server.url, backend);
+  return fx;
 }
 
 /** A phone (360×640) set up by a coordinator's link for `backend`, the app cached for offline. */

@@ -5,29 +5,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, launchBrowser, watch, waitForWorker, idbAll, idbPut, outboxEntries, ROOT } from './harness.mjs';
+import { startServer, launchBrowser, watch, waitForWorker, idbAll, idbPut, outboxEntries, ROOT, receiverAndBrowser } from './harness.mjs';
 
 const TOKEN = 'e2e-token-0123';
 const COORD = 'e2e-coordinator-4567';
-let server;
-let browser;
-let closeBrowser;
-let dataDir;
 
-before(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'vigie-data-'));
-  server = await startServer(join(ROOT, 'dist'), ['--data-dir', dataDir, '--token', TOKEN, '--coordinator-token', COORD]);
-  ({ browser, close: closeBrowser } = await launchBrowser());
-});
-
-after(async () => {
-  await closeBrowser?.();
-  await server?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+const fx = receiverAndBrowser({ token: TOKEN, coordinator: COORD });
 
 async function storedIds() {
-  const res = await fetch(server.url + '/api/submissions', { headers: { Authorization: `Bearer ${TOKEN}` } });
+  const res = await fetch(fx.server.url + '/api/submissions', { headers: { Authorization: `Bearer ${TOKEN}` } });
   assert.equal(res.status, 200);
   return (await res.json()).ids;
 }
@@ -38,17 +24,17 @@ function setupLink(base) {
 }
 
 test('five notes written offline survive reloads and are delivered exactly once online', async () => {
-  const ctx = await browser.newContext({ viewport: { width: 360, height: 640 } });
+  const ctx = await fx.browser.newContext({ viewport: { width: 360, height: 640 } });
   const page = await ctx.newPage();
-  const problems = watch(page, server.url);
+  const problems = watch(page, fx.server.url);
   // The coordinator's setup link configures the receiver; the token leaves the address bar.
-  await page.goto(`${server.url}/settings#setup=${setupLink(server.url + '/api')}`);
+  await page.goto(`${fx.server.url}/settings#setup=${setupLink(fx.server.url + '/api')}`);
   await page.getByText('Configuration reçue par lien et enregistrée.').waitFor();
   assert.equal(new URL(page.url()).hash, '');
   await waitForWorker(page);
 
   await ctx.setOffline(true);
-  await page.goto(server.url + '/note');
+  await page.goto(fx.server.url + '/note');
   for (let i = 1; i <= 5; i++) {
     await page.getByLabel('Ce que vous voulez signaler').fill(`Tension au marché de Kadiolo, note ${i} — été`);
     await page.getByRole('button', { name: 'Enregistrer' }).click();
@@ -60,7 +46,7 @@ test('five notes written offline survive reloads and are delivered exactly once 
   await page.close();
 
   const again = await ctx.newPage();
-  await again.goto(server.url + '/outbox');
+  await again.goto(fx.server.url + '/outbox');
   await again.getByTestId('unsent-banner').waitFor();
   assert.match(await again.getByTestId('unsent-banner').innerText(), /5 rapports ne sont pas encore partis\./);
   await again.waitForFunction(() => document.querySelectorAll('[data-testid=record-state]').length === 5);
@@ -84,9 +70,9 @@ test('five notes written offline survive reloads and are delivered exactly once 
   await ctx.close();
 
   // The coordinator sees them arrive, and one report's words, on the coordinator pages.
-  const coord = await browser.newContext({ httpCredentials: { username: 'coordination', password: COORD } });
+  const coord = await fx.browser.newContext({ httpCredentials: { username: 'coordination', password: COORD } });
   const cp = await coord.newPage();
-  const res = await cp.goto(server.url + '/coord/');
+  const res = await cp.goto(fx.server.url + '/coord/');
   assert.equal(res.status(), 200);
   assert.equal(await cp.locator('li.record').count(), 5);
   await cp.locator('li.record a').first().click();
@@ -96,21 +82,21 @@ test('five notes written offline survive reloads and are delivered exactly once 
 
 /** A phone whose token the receiver refuses, with one note written and refused. */
 async function refusedNote(text) {
-  const ctx = await browser.newContext({ viewport: { width: 360, height: 640 } });
+  const ctx = await fx.browser.newContext({ viewport: { width: 360, height: 640 } });
   const page = await ctx.newPage();
   const before = (await storedIds()).length;
-  await page.goto(server.url + '/settings');
+  await page.goto(fx.server.url + '/settings');
   await page.getByLabel('Serveur Vigie de la coordination').check();
-  await page.getByLabel('Adresse du serveur').fill(server.url + '/api');
+  await page.getByLabel('Adresse du serveur').fill(fx.server.url + '/api');
   await page.getByLabel('Code d\'accès (donné par la coordination)').fill('wrong-token');
   await page.getByRole('button', { name: 'Enregistrer' }).click();
   await page.getByText('Paramètres enregistrés.').waitFor();
-  await page.goto(server.url + '/note');
+  await page.goto(fx.server.url + '/note');
   await page.getByLabel('Ce que vous voulez signaler').fill(text);
   await page.getByRole('button', { name: 'Enregistrer' }).click();
   // Leaving before "Enregistré" would keep the note as a draft (rescued, not queued).
   await page.getByText('Enregistré sur le téléphone').waitFor();
-  await page.goto(server.url + '/outbox');
+  await page.goto(fx.server.url + '/outbox');
   await page.getByText('Refusé : identifiants à vérifier dans Paramètres').waitFor({ timeout: 15_000 });
   assert.equal((await storedIds()).length, before);
   return { ctx, page, before };
@@ -119,10 +105,10 @@ async function refusedNote(text) {
 test('a refused token stops sending and new credentials resume it', async () => {
   const { ctx, page, before } = await refusedNote('Réunion de médiation à Bougouni');
 
-  await page.goto(server.url + '/settings');
+  await page.goto(fx.server.url + '/settings');
   await page.getByLabel('Code d\'accès (donné par la coordination)').fill(TOKEN);
   await page.getByRole('button', { name: 'Enregistrer' }).click();
-  await page.goto(server.url + '/outbox');
+  await page.goto(fx.server.url + '/outbox');
   await page.waitForFunction(() => document.querySelectorAll('.rec-ok').length === 1, null, { timeout: 15_000 });
   assert.equal((await storedIds()).length, before + 1);
   await ctx.close();
@@ -144,9 +130,9 @@ test('credentials saved just before the page is left still release refused recor
 });
 
 test('an invalid server address is refused with a message in French', async () => {
-  const ctx = await browser.newContext();
+  const ctx = await fx.browser.newContext();
   const page = await ctx.newPage();
-  await page.goto(server.url + '/settings');
+  await page.goto(fx.server.url + '/settings');
   await page.getByLabel('Serveur Vigie de la coordination').check();
   await page.getByLabel('Adresse du serveur').fill('http://exemple.ml/api');
   await page.getByRole('button', { name: 'Enregistrer' }).click();
@@ -155,25 +141,25 @@ test('an invalid server address is refused with a message in French', async () =
 });
 
 test('"Tester la connexion" explains the answer in plain words', async () => {
-  const ctx = await browser.newContext();
+  const ctx = await fx.browser.newContext();
   const page = await ctx.newPage();
-  await page.goto(server.url + '/settings');
+  await page.goto(fx.server.url + '/settings');
   await page.getByLabel('Serveur Vigie de la coordination').check();
   const test = page.getByRole('button', { name: 'Tester la connexion' });
-  await page.getByLabel('Adresse du serveur').fill(server.url + '/api');
+  await page.getByLabel('Adresse du serveur').fill(fx.server.url + '/api');
   await page.getByLabel('Code d\'accès (donné par la coordination)').fill('pas-le-bon');
   await test.click();
   await page.getByText('Code d\'accès ou mot de passe refusé').waitFor();
   await page.getByLabel('Code d\'accès (donné par la coordination)').fill(TOKEN);
   await test.click();
   await page.getByText('Connexion réussie').waitFor();
-  await page.getByLabel('Adresse du serveur').fill(server.url + '/api/mauvais');
+  await page.getByLabel('Adresse du serveur').fill(fx.server.url + '/api/mauvais');
   await test.click();
   await page.getByText("n'est pas un serveur Vigie (404)").waitFor();
   await page.getByLabel('Adresse du serveur').fill('http://127.0.0.1:9/api');
   await test.click();
   await page.getByText('Serveur injoignable').waitFor();
-  await page.goto(server.url + '/outbox');
+  await page.goto(fx.server.url + '/outbox');
   await page.waitForFunction(() => /Place prise par Vigie sur le téléphone : .*, dont .* pour la boîte d'envoi/.test(document.querySelector('[data-testid=storage-usage]')?.innerText ?? ''));
   // In words people use: no bytes ("801 o"), no bare unit.
   assert.doesNotMatch(await page.getByTestId('storage-usage').innerText(), /\d o\b/);
@@ -183,12 +169,12 @@ test('"Tester la connexion" explains the answer in plain words', async () => {
 });
 
 test('an unreadable entry is shown apart, can be viewed, and is deleted only after confirming', async () => {
-  const ctx = await browser.newContext({ viewport: { width: 360, height: 640 } });
+  const ctx = await fx.browser.newContext({ viewport: { width: 360, height: 640 } });
   const page = await ctx.newPage();
-  await page.goto(server.url + '/');
+  await page.goto(fx.server.url + '/');
   const id = '0b9f6c1e-1111-4c2b-9f0e-6d1c2a7b9e11';
   await idbPut(page, 'outbox', id, '{"envelope": tronqu');
-  await page.goto(server.url + '/outbox');
+  await page.goto(fx.server.url + '/outbox');
   const row = page.locator('.record.rec-bad');
   await row.getByText('Abîmé : gardé à part').waitFor();
   await row.getByText(/Ce rapport est abîmé sur le téléphone/).waitFor();
@@ -205,10 +191,10 @@ test('an unreadable entry is shown apart, can be viewed, and is deleted only aft
 });
 
 test("an earlier build's outbox and drafts in localStorage move to IndexedDB, once, on the first start", async () => {
-  const ctx = await browser.newContext({ viewport: { width: 360, height: 640 } });
+  const ctx = await fx.browser.newContext({ viewport: { width: 360, height: 640 } });
   const page = await ctx.newPage();
   // A page of the origin that is not the app: the profile as the localStorage build left it.
-  await page.goto(server.url + '/robots.txt');
+  await page.goto(fx.server.url + '/robots.txt');
   const a = '6a1f1c1e-2222-4c2b-9f0e-6d1c2a7b9e11';
   const b = '6a1f1c1e-3333-4c2b-9f0e-6d1c2a7b9e11';
   const d = '6a1f1c1e-4444-4c2b-9f0e-6d1c2a7b9e11';
@@ -227,7 +213,7 @@ test("an earlier build's outbox and drafts in localStorage move to IndexedDB, on
       id: d, form_id: 'mediation', form_version: '1', created_at: 3, updated_at: 4, section: 0, answers: { summary: 'Brouillon ancien' },
     }));
   }, [a, b, d]);
-  await page.goto(server.url + '/');
+  await page.goto(fx.server.url + '/');
   await page.getByTestId('drafts').waitFor();
   await page.getByTestId('pending').getByText('2 en attente').waitFor();
   const entries = await outboxEntries(page);
@@ -241,20 +227,20 @@ test("an earlier build's outbox and drafts in localStorage move to IndexedDB, on
 });
 
 test('a setup link that would send queued reports to another server is confirmed first, Cancel by default', async () => {
-  const ctx = await browser.newContext({ viewport: { width: 360, height: 640 } });
+  const ctx = await fx.browser.newContext({ viewport: { width: 360, height: 640 } });
   const page = await ctx.newPage();
-  await page.goto(`${server.url}/settings#setup=${setupLink(server.url + '/api')}`);
+  await page.goto(`${fx.server.url}/settings#setup=${setupLink(fx.server.url + '/api')}`);
   await page.getByText('Configuration reçue par lien et enregistrée.').waitFor();
   await waitForWorker(page);
   await ctx.setOffline(true);
-  await page.goto(server.url + '/note');
+  await page.goto(fx.server.url + '/note');
   await page.getByLabel('Ce que vous voulez signaler').fill('Rapport qui doit aller à la coordination');
   await page.getByRole('button', { name: 'Enregistrer' }).click();
   await page.getByText('Enregistré sur le téléphone').waitFor();
 
   // A crafted link naming another server.
   const evil = Buffer.from(JSON.stringify({ backend: { mode: 'generic_json', base: 'https://collecte.evil.example/api', token: 'x' } })).toString('base64url');
-  await page.goto(`${server.url}/settings#setup=${evil}`);
+  await page.goto(`${fx.server.url}/settings#setup=${evil}`);
   const dialog = page.getByTestId('setup-confirm');
   await dialog.waitFor();
   assert.equal(await page.getByTestId('setup-host').innerText(), 'collecte.evil.example');
@@ -265,16 +251,16 @@ test('a setup link that would send queued reports to another server is confirmed
   await dialog.getByRole('button', { name: 'Annuler' }).click();
   await page.getByText("Lien ignoré : le serveur n'a pas changé.").waitFor();
   await page.reload();
-  assert.equal(await page.getByLabel('Adresse du serveur').inputValue(), server.url + '/api');
+  assert.equal(await page.getByLabel('Adresse du serveur').inputValue(), fx.server.url + '/api');
 
   // Confirmed, it applies; a link that stops sending asks too.
-  await page.goto(`${server.url}/settings#setup=${evil}`);
+  await page.goto(`${fx.server.url}/settings#setup=${evil}`);
   await page.getByTestId('setup-confirm').getByRole('button', { name: 'Oui, changer de serveur' }).click();
   await page.getByText('Configuration reçue par lien et enregistrée.').waitFor();
   await page.reload();
   assert.equal(await page.getByLabel('Adresse du serveur').inputValue(), 'https://collecte.evil.example/api');
   const none = Buffer.from(JSON.stringify({ backend: { mode: 'none' } })).toString('base64url');
-  await page.goto(`${server.url}/settings#setup=${none}`);
+  await page.goto(`${fx.server.url}/settings#setup=${none}`);
   await page.getByText("Ce lien arrête l'envoi : les rapports resteront sur le téléphone.").waitFor();
   await ctx.close();
 });

@@ -6,36 +6,23 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, launchBrowser, configuredPhone, idbAll, ROOT } from './harness.mjs';
+import { startServer, launchBrowser, configuredPhone, idbAll, ROOT, receiverAndBrowser } from './harness.mjs';
 
 const TOKEN = 'e2e-token-pin-0123';
 const COORD = 'e2e-coordinator-pin-4567';
-let server;
-let browser;
-let close;
-let dataDir;
 
-before(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'vigie-pin-'));
-  server = await startServer(join(ROOT, 'dist'), ['--data-dir', dataDir, '--token', TOKEN, '--coordinator-token', COORD]);
-  ({ browser, close } = await launchBrowser());
-});
-after(async () => {
-  await close();
-  await server.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+const fx = receiverAndBrowser({ token: TOKEN, coordinator: COORD });
 
 async function csv() {
   const auth = 'Basic ' + Buffer.from('coordination:' + COORD).toString('base64');
-  const res = await fetch(server.url + '/coord/export.csv', { headers: { Authorization: auth } });
+  const res = await fetch(fx.server.url + '/coord/export.csv', { headers: { Authorization: auth } });
   assert.equal(res.status, 200);
   return res.text();
 }
 
 /** Opens `path` as a new start: with a PIN, through the PIN screen. */
 async function open(page, path, pin) {
-  await page.goto(server.url + path);
+  await page.goto(fx.server.url + path);
   if (pin) {
     await page.getByRole('heading', { name: 'Vigie est verrouillée' }).waitFor();
     await unlock(page, pin);
@@ -50,7 +37,7 @@ async function note(page, text, pin) {
 }
 
 async function setPin(page, pin) {
-  await page.goto(server.url + '/settings');
+  await page.goto(fx.server.url + '/settings');
   await page.getByLabel('Nouveau code PIN (6 à 8 chiffres)').fill(pin);
   await page.getByLabel('Confirmez : le même code, encore une fois').fill(pin);
   await page.getByRole('button', { name: 'Activer le code' }).click();
@@ -69,20 +56,20 @@ async function stored(page) {
 }
 
 test('with a PIN, stored reports are unreadable, the app opens locked, and reports leave once unlocked', async () => {
-  const { ctx, page, problems } = await configuredPhone(browser, server.url, {
-    mode: 'generic_json', base: server.url + '/api', token: TOKEN,
+  const { ctx, page, problems } = await configuredPhone(fx.browser, fx.server.url, {
+    mode: 'generic_json', base: fx.server.url + '/api', token: TOKEN,
   });
   await ctx.setOffline(true);
   await note(page, 'Avant le code : menaces contre une candidate à Kadiolo');
   // A report started before the PIN, too (a draft).
-  await page.goto(server.url + '/report');
+  await page.goto(fx.server.url + '/report');
   await page.getByLabel('Violence physique').click();
   await page.getByRole('button', { name: 'Suivant' }).click();
   await page.getByLabel('Village / quartier').fill('Loulouni, quartier du marché');
   await page.getByText('Brouillon enregistré sur le téléphone').waitFor();
 
   // A mismatch is refused in words; then the PIN is set.
-  await page.goto(server.url + '/settings');
+  await page.goto(fx.server.url + '/settings');
   await page.getByLabel('Nouveau code PIN (6 à 8 chiffres)').fill('258013');
   await page.getByLabel('Confirmez : le même code, encore une fois').fill('258014');
   await page.getByRole('button', { name: 'Activer le code' }).click();
@@ -104,7 +91,7 @@ test('with a PIN, stored reports are unreadable, the app opens locked, and repor
   assert.ok(outbox.every((e) => typeof e.sealed === 'string' && e.envelope.payload === null));
 
   // Opening again: the PIN screen, nothing else — not the outbox, not "Mes rapports".
-  await page.goto(server.url + '/mine');
+  await page.goto(fx.server.url + '/mine');
   await page.getByRole('heading', { name: 'Vigie est verrouillée' }).waitFor();
   assert.equal(await page.getByTestId('my-report').count(), 0);
   assert.equal(await page.getByTestId('pending').count(), 0);
@@ -141,7 +128,7 @@ test('with a PIN, stored reports are unreadable, the app opens locked, and repor
   await page.getByRole('heading', { name: 'Paramètres' }).waitFor();
   // The draft is read back without a PIN, yet still not stored in clear: every draft and
   // record is sealed with a key of its own.
-  await page.goto(server.url + '/');
+  await page.goto(fx.server.url + '/');
   await page.getByTestId('drafts').getByRole('link', { name: /Signalement d'incident/ }).waitFor();
   assert.ok(!(await stored(page)).includes('Loulouni'), 'the draft is not stored in clear');
   assert.deepEqual(problems.consoleErrors, []);
@@ -149,8 +136,8 @@ test('with a PIN, stored reports are unreadable, the app opens locked, and repor
 });
 
 test('five wrong PINs offer to erase the phone, after saying what has not left', async () => {
-  const { ctx, page } = await configuredPhone(browser, server.url, {
-    mode: 'generic_json', base: server.url + '/api', token: TOKEN,
+  const { ctx, page } = await configuredPhone(fx.browser, fx.server.url, {
+    mode: 'generic_json', base: fx.server.url + '/api', token: TOKEN,
   });
   await ctx.setOffline(true);
   await setPin(page, '975310');
@@ -175,8 +162,8 @@ test('five wrong PINs offer to erase the phone, after saying what has not left',
 });
 
 test('after three minutes in the background the PIN is asked again; a short absence is not', async () => {
-  const { ctx, page } = await configuredPhone(browser, server.url, {
-    mode: 'generic_json', base: server.url + '/api', token: TOKEN,
+  const { ctx, page } = await configuredPhone(fx.browser, fx.server.url, {
+    mode: 'generic_json', base: fx.server.url + '/api', token: TOKEN,
   });
   await setPin(page, '482610');
   await open(page, '/', '482610');
@@ -205,11 +192,11 @@ test('after three minutes in the background the PIN is asked again; a short abse
 });
 
 test('a PIN set in one tab locks the other tabs too', async () => {
-  const { ctx, page } = await configuredPhone(browser, server.url, {
-    mode: 'generic_json', base: server.url + '/api', token: TOKEN,
+  const { ctx, page } = await configuredPhone(fx.browser, fx.server.url, {
+    mode: 'generic_json', base: fx.server.url + '/api', token: TOKEN,
   });
   const other = await ctx.newPage();
-  await other.goto(server.url + '/mine');
+  await other.goto(fx.server.url + '/mine');
   await other.getByRole('heading', { name: 'Mes rapports' }).waitFor();
   await setPin(page, '369021');
   await other.getByRole('heading', { name: 'Vigie est verrouillée' }).waitFor();
@@ -217,8 +204,8 @@ test('a PIN set in one tab locks the other tabs too', async () => {
 });
 
 test('a damaged lock is said in words and erasing is offered at once', async () => {
-  const { ctx, page } = await configuredPhone(browser, server.url, {
-    mode: 'generic_json', base: server.url + '/api', token: TOKEN,
+  const { ctx, page } = await configuredPhone(fx.browser, fx.server.url, {
+    mode: 'generic_json', base: fx.server.url + '/api', token: TOKEN,
   });
   await page.evaluate(() => localStorage.setItem('vigie/lock', '{"salt": tronqu'));
   await page.reload();

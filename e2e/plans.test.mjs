@@ -9,30 +9,16 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { startServer, launchBrowser, configuredPhone, idbAll, ROOT, createPlan, SERVER } from './harness.mjs';
+import { startServer, launchBrowser, configuredPhone, idbAll, ROOT, createPlan, SERVER, receiverAndBrowser } from './harness.mjs';
 
 const TOKEN = 'e2e-plans-token';
 const COORD = 'e2e-plans-coordinator';
 const SHOTS = join(ROOT, '.scratch');
-let server;
-let browser;
-let closeBrowser;
-let dataDir;
 
-before(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  dataDir = mkdtempSync(join(tmpdir(), 'vigie-plans-'));
-  server = await startServer(join(ROOT, 'dist'), ['--data-dir', dataDir, '--token', TOKEN, '--coordinator-token', COORD]);
-  ({ browser, close: closeBrowser } = await launchBrowser());
-});
+before(() => mkdirSync(SHOTS, { recursive: true }));
+const fx = receiverAndBrowser({ token: TOKEN, coordinator: COORD });
 
-after(async () => {
-  await closeBrowser?.();
-  await server?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
-
-const phone = () => configuredPhone(browser, server.url, { mode: 'generic_json', base: server.url + '/api', token: TOKEN });
+const phone = () => fx.phone();
 
 const section = (page, list) => page.locator(`[data-list=${list}]`);
 
@@ -71,7 +57,7 @@ for (const order of ['A then B', 'B then A']) test(`two phones edit one plan off
   const b = await phone();
 
   // Phone A creates the mechanism's plan online.
-  await createPlan(a.page, server.url, { name, cercle: 'Kadiolo', commune: 1 });
+  await createPlan(a.page, fx.server.url, { name, cercle: 'Kadiolo', commune: 1 });
   await addItem(a.page, 'swot', { Type: 'Force', Texte: 'Femmes leaders actives' });
   await addItem(a.page, 'activities', { Activité: 'Causerie sur la cohabitation', 'Budget prévu (FCFA)': '150 000', 'Date de fin': '2026-10-31' });
   await addItem(a.page, 'activities', { Activité: 'Forum intercommunautaire', 'Date de fin': '2027-03-31' });
@@ -80,7 +66,7 @@ for (const order of ['A then B', 'B then A']) test(`two phones edit one plan off
   const planId = new URL(a.page.url()).pathname.split('/')[2];
 
   // Phone B receives it.
-  await b.page.goto(server.url + '/plans');
+  await b.page.goto(fx.server.url + '/plans');
   await b.page.getByRole('link', { name }).click();
   await section(b.page, 'conflicts').getByText('Conflit foncier de Loulouni').waitFor();
 
@@ -116,12 +102,12 @@ for (const order of ['A then B', 'B then A']) test(`two phones edit one plan off
   await synced(first.page);
   await second.ctx.setOffline(false);
   await synced(second.page);
-  await first.page.goto(server.url + '/plans');
+  await first.page.goto(fx.server.url + '/plans');
   await first.page.getByRole('button', { name: 'Actualiser' }).click();
   await first.page.getByText('1 à revoir').waitFor({ timeout: 20_000 });
 
   for (const { page } of [a, b]) {
-    await page.goto(`${server.url}/plans/${planId}`);
+    await page.goto(`${fx.server.url}/plans/${planId}`);
     // Non-conflicting changes from both phones are on both.
     await section(page, 'activities').getByText('Radio communautaire : émission sur la paix').waitFor();
     await section(page, 'activities').getByText(/En cours/).waitFor();
@@ -139,9 +125,9 @@ for (const order of ['A then B', 'B then A']) test(`two phones edit one plan off
   assert.match(await mine.innerText(), /Femmes leaders très actives/);
   await mine.getByRole('button', { name: 'Garder celle-ci' }).click();
   await a.page.getByText('Rien à revoir.').waitFor();
-  await a.page.goto(`${server.url}/plans/${planId}`);
+  await a.page.goto(`${fx.server.url}/plans/${planId}`);
   await synced(a.page);
-  await b.page.goto(server.url + '/plans');
+  await b.page.goto(fx.server.url + '/plans');
   await b.page.getByRole('button', { name: 'Actualiser' }).click();
   await b.page.waitForFunction(() => !document.body.innerText.includes('à revoir') && !document.body.innerText.includes('Synchronisation'), null, { timeout: 20_000 });
 
@@ -154,17 +140,17 @@ for (const order of ['A then B', 'B then A']) test(`two phones edit one plan off
 
   // The receiver has every revision, with who sent each from which phone.
   const auth = 'Basic ' + Buffer.from('coord:' + COORD).toString('base64');
-  const history = await (await fetch(`${server.url}/coord/plans/${planId}`, { headers: { Authorization: auth } })).text();
+  const history = await (await fetch(`${fx.server.url}/coord/plans/${planId}`, { headers: { Authorization: auth } })).text();
   assert.match(history, /Historique des révisions/);
   const revisions = Number(pa.base.rev);
   assert.ok(revisions >= 4, `${revisions} revisions`);
   for (let r = 1; r <= revisions; r++) assert.ok(history.includes(`<td>${r}</td>`), `revision ${r} listed`);
 
   // The activity editor and the printable summary, for a person to look at.
-  await b.page.goto(`${server.url}/plans/${planId}`);
+  await b.page.goto(`${fx.server.url}/plans/${planId}`);
   await openItem(b.page, 'activities', 'Causerie sur la cohabitation');
   await b.page.screenshot({ path: join(SHOTS, 'plan-activity.png') });
-  await b.page.goto(`${server.url}/plans/${planId}/print`);
+  await b.page.goto(`${fx.server.url}/plans/${planId}/print`);
   await b.page.getByRole('button', { name: 'Imprimer' }).waitFor();
   await b.page.emulateMedia({ media: 'print' });
   await b.page.pdf({ path: join(SHOTS, 'plan-print.pdf'), format: 'A4' });
@@ -184,7 +170,7 @@ for (const order of ['A then B', 'B then A']) test(`two phones edit one plan off
 test('an item being typed stays as typed while a sync ends under it', async () => {
   const a = await phone();
   const name = 'Mécanisme communal de Sikasso';
-  await createPlan(a.page, server.url, { name, cercle: 'Kadiolo' });
+  await createPlan(a.page, fx.server.url, { name, cercle: 'Kadiolo' });
   await synced(a.page);
   await section(a.page, 'activities').getByRole('link', { name: '+ Ajouter' }).click();
   const field = a.page.getByLabel('Activité', { exact: true });
@@ -206,10 +192,10 @@ test('an item being typed stays as typed while a sync ends under it', async () =
 
 /** A phone set up by a link that also names its user. */
 async function namedPhone(author) {
-  const ctx = await browser.newContext({ viewport: { width: 360, height: 640 }, deviceScaleFactor: 1 });
+  const ctx = await fx.browser.newContext({ viewport: { width: 360, height: 640 }, deviceScaleFactor: 1 });
   const page = await ctx.newPage();
-  const link = Buffer.from(JSON.stringify({ backend: { mode: 'generic_json', base: server.url + '/api', token: TOKEN }, author })).toString('base64url');
-  await page.goto(`${server.url}/settings#setup=${link}`);
+  const link = Buffer.from(JSON.stringify({ backend: { mode: 'generic_json', base: fx.server.url + '/api', token: TOKEN }, author })).toString('base64url');
+  await page.goto(`${fx.server.url}/settings#setup=${link}`);
   await page.getByText('Configuration reçue par lien et enregistrée.').waitFor();
   return { ctx, page };
 }
@@ -217,12 +203,12 @@ async function namedPhone(author) {
 test('one field changed on three phones is one card with three versions, each saying whose and when', async () => {
   const [a, b, c] = [await namedPhone('Awa Traoré'), await namedPhone('Bakary Coulibaly'), await namedPhone('Coumba Diarra')];
   const name = 'Mécanisme communal de Zégoua';
-  await createPlan(a.page, server.url, { name, cercle: 'Kadiolo', commune: 2 });
+  await createPlan(a.page, fx.server.url, { name, cercle: 'Kadiolo', commune: 2 });
   await addItem(a.page, 'swot', { Type: 'Force', Texte: 'Jeunes mobilisés' });
   await synced(a.page);
   const planUrl = a.page.url();
   for (const p of [b, c]) {
-    await p.page.goto(server.url + '/plans');
+    await p.page.goto(fx.server.url + '/plans');
     await p.page.getByRole('link', { name }).click();
     await section(p.page, 'swot').getByText('Jeunes mobilisés').waitFor();
   }
@@ -238,7 +224,7 @@ test('one field changed on three phones is one card with three versions, each sa
     await synced(p.page);
   }
   for (const p of [a, b]) {
-    await p.page.goto(server.url + '/plans');
+    await p.page.goto(fx.server.url + '/plans');
     await p.page.getByRole('button', { name: 'Actualiser' }).click();
     await p.page.getByText('2 à revoir').waitFor({ timeout: 20_000 });
   }
@@ -265,10 +251,10 @@ test('one field changed on three phones is one card with three versions, each sa
   // B keeps A's text: every version of the field is settled at once, on every phone.
   await versions(b.page).filter({ hasText: 'Awa Traoré' }).getByRole('button', { name: 'Garder celle-ci' }).click();
   await b.page.getByText('Rien à revoir.').waitFor();
-  await b.page.goto(planUrl.replace(/^https?:\/\/[^/]+/, server.url));
+  await b.page.goto(planUrl.replace(/^https?:\/\/[^/]+/, fx.server.url));
   await synced(b.page);
   for (const p of [a, c]) {
-    await p.page.goto(server.url + '/plans');
+    await p.page.goto(fx.server.url + '/plans');
     await p.page.getByRole('button', { name: 'Actualiser' }).click();
     await p.page.waitForFunction(() => !document.body.innerText.includes('à revoir') && !document.body.innerText.includes('Synchronisation'), null, { timeout: 20_000 });
   }
@@ -285,7 +271,7 @@ const versions = (page) => page.getByTestId('review-version');
 test('an activity is marked done in one tap; the page fits a phone; the print carries every part of the plan', async () => {
   const a = await phone();
   const name = 'Mécanisme communal de Fakola';
-  await createPlan(a.page, server.url, { name, cercle: 'Kolondiéba' });
+  await createPlan(a.page, fx.server.url, { name, cercle: 'Kolondiéba' });
   await addItem(a.page, 'swot', { Type: 'Menace', Texte: 'Rumeurs sur les réseaux sociaux' });
   await addItem(a.page, 'activities', { Activité: 'Caravane de la paix', 'Budget prévu (FCFA)': '85 000', 'Source de financement': 'Contribution locale', 'Date de fin': '2026-10-31' });
   await addItem(a.page, 'activities', { Activité: 'Forum des femmes', 'Date de fin': '2027-02-28' });
@@ -323,14 +309,14 @@ test('an activity is marked done in one tap; the page fits a phone; the print ca
   await a.page.setViewportSize({ width: 794, height: 1123 });
   await a.page.screenshot({ path: join(SHOTS, 'plan-print-full.png'), fullPage: true });
   const planId = new URL(a.page.url()).pathname.split('/')[2];
-  await a.page.goto(`${server.url}/plans/${planId}`);
+  await a.page.goto(`${fx.server.url}/plans/${planId}`);
   await synced(a.page);
   await a.ctx.close();
 
   // The coordinator's page of the same plan fits a laptop's screen, values in words.
-  const coord = await browser.newContext({ viewport: { width: 1280, height: 800 }, httpCredentials: { username: 'coord', password: COORD } });
+  const coord = await fx.browser.newContext({ viewport: { width: 1280, height: 800 }, httpCredentials: { username: 'coord', password: COORD } });
   const page = await coord.newPage();
-  await page.goto(`${server.url}/coord/plans/${planId}`);
+  await page.goto(`${fx.server.url}/coord/plans/${planId}`);
   await page.getByRole('heading', { name }).waitFor();
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(width <= 1280, `the coordinator's plan page is ${width} px wide`);
@@ -343,9 +329,9 @@ test('an activity is marked done in one tap; the page fits a phone; the print ca
 
 test("a plan outside the token's area is refused in words, not as a credentials problem", async () => {
   // A device token for the Mopti region only.
-  const token = execFileSync(SERVER, ['token', 'add', '--label', 'Médiateurs de Mopti', '--role', 'device', '--scope', 'ML05', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] }).toString().trim();
-  const { ctx, page } = await configuredPhone(browser, server.url, { mode: 'generic_json', base: server.url + '/api', token });
-  await createPlan(page, server.url, { name: 'Mécanisme communal hors zone', cercle: 'Kadiolo' });
+  const token = execFileSync(SERVER, ['token', 'add', '--label', 'Médiateurs de Mopti', '--role', 'device', '--scope', 'ML05', '--data-dir', join(fx.dir, 'data')], { stdio: ['ignore', 'pipe', 'pipe'] }).toString().trim();
+  const { ctx, page } = await configuredPhone(fx.browser, fx.server.url, { mode: 'generic_json', base: fx.server.url + '/api', token });
+  await createPlan(page, fx.server.url, { name: 'Mécanisme communal hors zone', cercle: 'Kadiolo' });
   await page.getByTestId('plan-sync').getByText("il n'est pas dans la zone de votre code d'accès", { exact: false }).waitFor({ timeout: 20_000 });
   assert.equal(await page.getByText('Refusé par le serveur').count(), 0);
   // Kept on the phone all the same.
@@ -357,16 +343,16 @@ test('a national roadmap has no commune: created, synced and merged on two phone
   const a = await phone();
   const b = await phone();
   const name = "Feuille de route de l'alliance nationale pour la réforme du secteur de la sécurité";
-  await a.page.goto(server.url + '/plans');
+  await a.page.goto(fx.server.url + '/plans');
   await a.page.getByText('Nouveau plan').click();
   await a.page.getByLabel('Feuille de route').check();
   await a.page.getByTestId('plan-level').waitFor();
   await a.page.screenshot({ path: join(SHOTS, 'new-plan-roadmap.png'), fullPage: true });
-  await createPlan(a.page, server.url, { name, roadmap: true, level: 'Pour tout le pays' });
+  await createPlan(a.page, fx.server.url, { name, roadmap: true, level: 'Pour tout le pays' });
   assert.match(await a.page.locator('.plan-page .hint').first().innerText(), /Feuille de route · Tout le pays/);
   await synced(a.page);
   const planId = new URL(a.page.url()).pathname.split('/')[2];
-  await b.page.goto(server.url + '/plans');
+  await b.page.goto(fx.server.url + '/plans');
   await b.page.getByRole('button', { name: 'Actualiser' }).click();
   await b.page.getByRole('link', { name }).click();
   await a.ctx.setOffline(true);
@@ -377,15 +363,15 @@ test('a national roadmap has no commune: created, synced and merged on two phone
   await synced(a.page);
   await b.ctx.setOffline(false);
   await synced(b.page);
-  await a.page.goto(server.url + '/plans');
+  await a.page.goto(fx.server.url + '/plans');
   await a.page.getByRole('button', { name: 'Actualiser' }).click();
   await a.page.waitForFunction(() => !document.body.innerText.includes('Synchronisation'), null, { timeout: 20_000 });
   for (const p of [a, b]) {
-    await p.page.goto(`${server.url}/plans/${planId}`);
+    await p.page.goto(`${fx.server.url}/plans/${planId}`);
     await section(p.page, 'activities').getByText('Atelier national à Bamako').waitFor();
     await section(p.page, 'activities').getByText('Plaidoyer auprès des députés').waitFor();
   }
-  const listed = await (await fetch(server.url + '/api/plans', { headers: { Authorization: `Bearer ${TOKEN}` } })).json();
+  const listed = await (await fetch(fx.server.url + '/api/plans', { headers: { Authorization: `Bearer ${TOKEN}` } })).json();
   const stored = listed.plans.find((p) => p.plan.id === planId);
   assert.equal(stored.plan.commune, '', 'no commune for the whole country');
   assert.equal(stored.plan.kind, 'feuille_de_route');
@@ -397,7 +383,7 @@ test("the plan list shows the phone's own area first, the others on request", as
   // Plans on the receiver: one in Kadiolo (as plans were written before places had
   // levels), one for the Mopti region, one national roadmap.
   const headers = { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' };
-  const put = (id, kind, commune, name) => fetch(`${server.url}/api/plans/${id}`, {
+  const put = (id, kind, commune, name) => fetch(`${fx.server.url}/api/plans/${id}`, {
     method: 'PUT', headers,
     body: JSON.stringify({ base_rev: null, device_id: 'autre', author: { name: '', role: '' },
       plan: { id, kind, commune, lists: { header: { plan: { fields: { name: { value: name, at: 1, by: 'autre' } } } } } } }),
@@ -408,13 +394,13 @@ test("the plan list shows the phone's own area first, the others on request", as
     ['a3333333-1f2b-4c2b-9f0e-6d1c2a7b9e11', 'feuille_de_route', '', 'Feuille de route nationale des femmes médiatrices'],
   ]) assert.ok((await put(id, kind, commune, name)).ok);
   const { ctx, page } = await phone();
-  await page.goto(server.url + '/settings');
+  await page.goto(fx.server.url + '/settings');
   const usual = page.getByTestId('usual-place-settings');
   await usual.getByLabel('Région').selectOption({ label: 'Sikasso' });
   await usual.getByLabel('Cercle').selectOption({ label: 'Kadiolo' });
   await usual.getByLabel('Commune', { exact: true }).selectOption({ label: 'Kadiolo' });
   await usual.getByText('Commune habituelle enregistrée.').waitFor();
-  await page.goto(server.url + '/plans');
+  await page.goto(fx.server.url + '/plans');
   await page.getByRole('button', { name: 'Actualiser' }).click();
   const here = page.getByTestId('plans-here');
   await here.getByText('Plan communal de Kadiolo').waitFor({ timeout: 20_000 });

@@ -6,28 +6,17 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { startServer, launchBrowser, configuredPhone, idbPut, outboxEntries, ROOT } from './harness.mjs';
+import { startServer, launchBrowser, configuredPhone, idbPut, outboxEntries, ROOT, receiverAndBrowser } from './harness.mjs';
 
-let server;
-let browser;
-let close;
-
-before(async () => {
-  mkdirSync(join(ROOT, '.scratch'), { recursive: true });
-  server = await startServer(undefined, ['--token', 'jeton-lisible']);
-  ({ browser, close } = await launchBrowser());
-});
-after(async () => {
-  await close();
-  await server.stop();
-});
+before(() => mkdirSync(join(ROOT, '.scratch'), { recursive: true }));
+const fx = receiverAndBrowser({ token: 'jeton-lisible' });
 
 test('outbox rows read as words; a refused record is counted apart and shown with its questions', async () => {
-  const { ctx, page, problems } = await configuredPhone(browser, server.url, {
-    mode: 'generic_json', base: server.url + '/api', token: 'jeton-lisible',
+  const { ctx, page, problems } = await configuredPhone(fx.browser, fx.server.url, {
+    mode: 'generic_json', base: fx.server.url + '/api', token: 'jeton-lisible',
   });
   await ctx.setOffline(true);
-  await page.goto(server.url + '/report');
+  await page.goto(fx.server.url + '/report');
   await page.getByLabel('Violence physique').click();
   await page.getByRole('button', { name: 'Suivant' }).click();
   await page.getByLabel('Région').selectOption({ label: 'Sikasso' });
@@ -49,7 +38,7 @@ test('outbox rows read as words; a refused record is counted apart and shown wit
     state: { state: 'rejected', status: 400, reason: "field 'description' is too long" },
   };
   await idbPut(page, 'outbox', refused.envelope.id, JSON.stringify(refused));
-  await page.goto(server.url + '/outbox');
+  await page.goto(fx.server.url + '/outbox');
   await page.getByTestId('pending').getByText('1 en attente · 1 refusé').waitFor();
   const rows = page.locator('.records > li');
   assert.equal(await rows.count(), 2);
@@ -98,9 +87,9 @@ test('outbox rows read as words; a refused record is counted apart and shown wit
 });
 
 test('a first start welcomes the user: name, role, language, usual commune, how to install', async () => {
-  const ctx = await browser.newContext({ viewport: { width: 360, height: 640 } });
+  const ctx = await fx.browser.newContext({ viewport: { width: 360, height: 640 } });
   const page = await ctx.newPage();
-  await page.goto(server.url + '/');
+  await page.goto(fx.server.url + '/');
   const welcome = page.getByTestId('welcome');
   await welcome.getByRole('heading', { name: 'Bienvenue dans Vigie' }).waitFor();
   // Home stays usable below it.
@@ -117,7 +106,7 @@ test('a first start welcomes the user: name, role, language, usual commune, how 
   await page.getByRole('link', { name: 'Signaler un incident' }).waitFor();
   assert.equal(await page.getByTestId('welcome').count(), 0, 'welcomed once');
   // The name is in Settings; a new report starts in the usual commune.
-  await page.goto(server.url + '/settings');
+  await page.goto(fx.server.url + '/settings');
   assert.equal(await page.getByLabel('Votre nom ou pseudonyme').inputValue(), 'Awa Traoré');
   // Every field is a full-size touch target in readable type, the SMS number's too.
   for (const id of ['#author-name', '#sms-number']) {
@@ -132,13 +121,13 @@ test('a first start welcomes the user: name, role, language, usual commune, how 
   // The usual commune set in the welcome is there, and can be changed.
   assert.equal(await page.getByTestId('usual-place-settings').getByLabel('Commune', { exact: true }).inputValue(), 'ML030204');
   await page.screenshot({ path: join(ROOT, '.scratch', 'settings.png'), fullPage: true });
-  await page.goto(server.url + '/report');
+  await page.goto(fx.server.url + '/report');
   await page.getByRole('button', { name: 'Suivant' }).click();
   assert.equal(await page.getByLabel('Commune', { exact: true }).inputValue(), 'ML030204');
   // "Plus tard" on another phone puts it away too.
-  const other = await browser.newContext({ viewport: { width: 320, height: 640 } });
+  const other = await fx.browser.newContext({ viewport: { width: 320, height: 640 } });
   const second = await other.newPage();
-  await second.goto(server.url + '/');
+  await second.goto(fx.server.url + '/');
   await second.getByTestId('welcome').getByRole('button', { name: 'Plus tard' }).click();
   await second.reload();
   await second.getByRole('link', { name: 'Signaler un incident' }).waitFor();

@@ -6,25 +6,15 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { startServer, launchBrowser, watch, idbAll, idbPutMany, outboxEntries, ROOT, createPlan } from './harness.mjs';
+import { startServer, launchBrowser, watch, idbAll, idbPutMany, outboxEntries, ROOT, createPlan, receiverAndBrowser } from './harness.mjs';
 
 await import(join(ROOT, 'public/sw-outbox.js'));
 const { receiptKey } = globalThis.VigieOutbox;
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-let server;
-let browser;
-let close;
 
-before(async () => {
-  server = await startServer();
-  ({ browser, close } = await launchBrowser());
-});
-after(async () => {
-  await close();
-  await server.stop();
-});
+const fx = receiverAndBrowser();
 
 function envelope(at, payload) {
   return {
@@ -43,7 +33,7 @@ const queued = (at, text) => {
 
 /** A phone (no backend: nothing leaves) whose storage holds `receipts` and `pending`. */
 async function phoneWith(receipts, pending) {
-  const ctx = await browser.newContext({ viewport: { width: 360, height: 640 } });
+  const ctx = await fx.browser.newContext({ viewport: { width: 360, height: 640 } });
   // Every read of many values, with its store and its limit.
   await ctx.addInitScript(() => {
     window.__reads = [];
@@ -56,8 +46,8 @@ async function phoneWith(receipts, pending) {
     }
   });
   const page = await ctx.newPage();
-  const problems = watch(page, server.url);
-  await page.goto(server.url + '/');
+  const problems = watch(page, fx.server.url);
+  await page.goto(fx.server.url + '/');
   await page.locator('.app-header').waitFor();
   await idbPutMany(page, 'receipts', receipts);
   await idbPutMany(page, 'outbox', pending);
@@ -70,7 +60,7 @@ test('with 400 receipts and 60 records to send, lists show 50 rows and a save re
   const pending = Array.from({ length: 60 }, (_, i) => queued(now - i * 60_000, `Tension signalée au marché n° ${i}`));
   const { ctx, page, problems } = await phoneWith(receipts, pending);
 
-  await page.goto(server.url + '/outbox');
+  await page.goto(fx.server.url + '/outbox');
   await page.getByText('50 sur 460').waitFor();
   assert.equal(await page.locator('.records > li').count(), 50);
   const counts = page.getByTestId('counts');
@@ -86,12 +76,12 @@ test('with 400 receipts and 60 records to send, lists show 50 rows and a save re
   assert.ok(reads.some((r) => r.store === 'receipts'), 'receipts were read');
   assert.deepEqual(reads.filter((r) => r.store === 'receipts' && (r.limit === null || r.limit > 500)), []);
 
-  await page.goto(server.url + '/mine');
+  await page.goto(fx.server.url + '/mine');
   await page.getByText('50 sur 460').waitFor();
   assert.equal(await page.getByTestId('my-report').count(), 50);
 
   // A save writes one record; it reads no list back from storage.
-  await page.goto(server.url + '/note');
+  await page.goto(fx.server.url + '/note');
   await page.getByLabel('Ce que vous voulez signaler').fill('Conflit entre éleveurs à Kadiolo');
   // The start's own reads end with the drafts (read once the outbox is); only then count.
   await page.waitForFunction(() => window.__reads.some((r) => r.store === 'drafts'));
@@ -115,7 +105,7 @@ test('receipts older than 90 days become counts per month; records to send never
   const stale = queued(now - 200 * DAY, 'Rapport resté sans réseau depuis longtemps');
   const { ctx, page } = await phoneWith(receipts, [stale]);
 
-  await page.goto(server.url + '/mine');
+  await page.goto(fx.server.url + '/mine');
   await page.getByTestId('month-counts').getByText(`${label} : 5 rapports envoyés`).waitFor();
   assert.equal((await idbAll(page, 'receipts')).length, 2, 'the recent receipts stay whole');
   assert.deepEqual((await idbAll(page, 'outbox')).map(({ key }) => key), [stale[0]]);
@@ -143,7 +133,7 @@ test('a plan activity links any activity report the phone keeps, not only the ne
     ...Array.from({ length: 70 }, (_, i) => activity(now - 3 * DAY - i * DAY)),
   ];
   const { ctx, page, problems } = await phoneWith(receipts, []);
-  await createPlan(page, server.url, { name: 'Mécanisme communal de Sikasso', cercle: 'Sikasso' });
+  await createPlan(page, fx.server.url, { name: 'Mécanisme communal de Sikasso', cercle: 'Sikasso' });
   await page.locator('[data-list=activities]').getByRole('link', { name: '+ Ajouter' }).click();
   const picker = page.getByLabel("Rapport d'activité envoyé");
   await page.waitForFunction(

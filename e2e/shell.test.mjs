@@ -4,29 +4,17 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, symlinkSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, launchBrowser, watch, waitForWorker, ROOT } from './harness.mjs';
+import { startServer, launchBrowser, watch, waitForWorker, ROOT, receiverAndBrowser } from './harness.mjs';
 
-let server;
-let browser;
-let closeBrowser;
-
-before(async () => {
-  server = await startServer();
-  ({ browser, close: closeBrowser } = await launchBrowser());
-});
-
-after(async () => {
-  await closeBrowser?.();
-  await server?.stop();
-});
+const fx = receiverAndBrowser();
 
 const phone = { viewport: { width: 360, height: 640 } };
 
 test('the app loads in French with no console error and no foreign request', async () => {
-  const ctx = await browser.newContext(phone);
+  const ctx = await fx.browser.newContext(phone);
   const page = await ctx.newPage();
-  const problems = watch(page, server.url);
-  const response = await page.goto(server.url + '/');
+  const problems = watch(page, fx.server.url);
+  const response = await page.goto(fx.server.url + '/');
   assert.match(response.headers()['content-security-policy'] ?? '', /script-src 'self' 'wasm-unsafe-eval'/);
   // The static first screen has the tiles too: wait for what only the app shows.
   await page.getByRole('link', { name: 'Paramètres' }).waitFor();
@@ -50,9 +38,9 @@ test('the app loads in French with no console error and no foreign request', asy
 });
 
 test('the header follows connectivity', async () => {
-  const ctx = await browser.newContext(phone);
+  const ctx = await fx.browser.newContext(phone);
   const page = await ctx.newPage();
-  await page.goto(server.url + '/');
+  await page.goto(fx.server.url + '/');
   const badge = page.getByTestId('connectivity');
   await badge.waitFor();
   await ctx.setOffline(true);
@@ -63,10 +51,10 @@ test('the header follows connectivity', async () => {
 });
 
 test('the language choice persists across a reload', async () => {
-  const ctx = await browser.newContext(phone);
+  const ctx = await fx.browser.newContext(phone);
   const page = await ctx.newPage();
-  const problems = watch(page, server.url);
-  await page.goto(server.url + '/settings');
+  const problems = watch(page, fx.server.url);
+  await page.goto(fx.server.url + '/settings');
   await page.getByRole('heading', { name: 'Paramètres' }).waitFor();
   await page.getByLabel('English').check();
   await page.getByRole('heading', { name: 'Settings' }).waitFor();
@@ -74,7 +62,7 @@ test('the language choice persists across a reload', async () => {
   await page.getByRole('heading', { name: 'Settings' }).waitFor();
   assert.equal(await page.locator('html').getAttribute('lang'), 'en');
   assert.ok(await page.getByLabel('English').isChecked());
-  await page.goto(server.url + '/');
+  await page.goto(fx.server.url + '/');
   await page.getByRole('link', { name: 'Report an incident' }).waitFor();
   await page.getByRole('link', { name: 'Settings' }).click();
   await page.getByLabel('Français').check();
@@ -88,16 +76,16 @@ test('index.html paints Home before the wasm, and its tiles are the app\'s', asy
   const tiles = (page, root) =>
     page.locator(`${root} .tiles a`).evaluateAll((links) => links.map((a) => [a.getAttribute('href'), a.innerText.trim()]));
   // No script at all: what a phone shows while the wasm is still on its way.
-  const bare = await browser.newContext({ ...phone, javaScriptEnabled: false });
+  const bare = await fx.browser.newContext({ ...phone, javaScriptEnabled: false });
   const first = await bare.newPage();
-  await first.goto(server.url + '/', { waitUntil: 'load' });
+  await first.goto(fx.server.url + '/', { waitUntil: 'load' });
   assert.ok(await first.getByRole('heading', { level: 1, name: 'Signaler, prévenir, agir — même sans réseau' }).isVisible());
   assert.ok(await first.getByRole('link', { name: 'Signaler un incident' }).isVisible());
   assert.ok(await first.getByText('Vigie se charge…').isVisible());
   const painted = await tiles(first, '#boot');
   await bare.close();
   // The app's Home replaces it: the same links with the same words, one h1, the copy hidden.
-  const ctx = await browser.newContext(phone);
+  const ctx = await fx.browser.newContext(phone);
   // The app's elements arrive in the same task as the static screen goes: at no mutation
   // are both in the document (a locator would find two headers, two h1).
   await ctx.addInitScript(() => {
@@ -112,7 +100,7 @@ test('index.html paints Home before the wasm, and its tiles are the app\'s', asy
     }).observe(document, { childList: true, subtree: true });
   });
   const page = await ctx.newPage();
-  await page.goto(server.url + '/');
+  await page.goto(fx.server.url + '/');
   await page.getByTestId('pending').getByText('Tout est envoyé', { exact: true }).waitFor();
   assert.equal(await page.evaluate(() => window.__together), 0, 'never both in the document');
   assert.deepEqual(await page.evaluate(() => window.__startedWith), [false, true], 'started: #boot gone, Home there');
@@ -143,7 +131,7 @@ test('the first screen is what the app then shows: the welcome on a first run, a
     ...forms.map(([id]) => ({ path: `/new/${id}`, welcomed: true, static: `.boot-form[data-form=${id}]`, app: 'body > main .form-page', parts: ['h1'], largest: id === 'incident' })),
   ];
   for (const c of cases) {
-    const ctx = await browser.newContext(phone);
+    const ctx = await fx.browser.newContext(phone);
     await ctx.addInitScript(([welcomed, lang]) => {
       if (welcomed) localStorage.setItem('vigie/welcomed', 'true');
       if (lang) localStorage.setItem('vigie/prefs', JSON.stringify({ lang }));
@@ -160,7 +148,7 @@ test('the first screen is what the app then shows: the welcome on a first run, a
       await route.continue();
     });
     const page = await ctx.newPage();
-    await page.goto(server.url + c.path, { waitUntil: 'load' });
+    await page.goto(fx.server.url + c.path, { waitUntil: 'load' });
     const shown = page.locator(`#boot ${c.static}`);
     assert.ok(await shown.isVisible(), `${c.path}: ${c.static} on the first screen`);
     const visible = await page.locator('#boot main > section').evaluateAll((all) => all.filter((s) => s.offsetParent).length);
@@ -192,7 +180,7 @@ test('the first screen is what the app then shows: the welcome on a first run, a
 });
 
 test('a tile tapped on the first screen opens its page when the app runs, without loading again', async () => {
-  const ctx = await browser.newContext(phone);
+  const ctx = await fx.browser.newContext(phone);
   let release;
   const held = new Promise((r) => (release = r));
   let wasm = 0;
@@ -206,7 +194,7 @@ test('a tile tapped on the first screen opens its page when the app runs, withou
     await route.continue();
   });
   const page = await ctx.newPage();
-  await page.goto(server.url + '/', { waitUntil: 'load' });
+  await page.goto(fx.server.url + '/', { waitUntil: 'load' });
   await page.evaluate(() => { window.__samePage = true; });
   // On 2G the wait is seconds: the person taps "Signaler un incident" on the static tiles.
   await page.locator('#boot').getByRole('link', { name: 'Signaler un incident' }).click();
@@ -222,13 +210,13 @@ test('a tile tapped on the first screen opens its page when the app runs, withou
 });
 
 test('a first load that is cut off or garbled says so, and "Réessayer" starts the app', async () => {
-  const ctx = await browser.newContext(phone);
+  const ctx = await fx.browser.newContext(phone);
   const page = await ctx.newPage();
   const failed = page.locator('#boot.boot-failed');
   const retry = page.getByRole('button', { name: 'Réessayer / Try again' });
   // A proxy answering with an HTML error page instead of the wasm.
   await ctx.route(/_bg\.wasm$/, (r) => r.fulfill({ status: 200, contentType: 'text/html', body: '<h1>Bad gateway</h1>' }));
-  await page.goto(server.url + '/');
+  await page.goto(fx.server.url + '/');
   await failed.waitFor();
   assert.match(await page.locator('#boot').innerText(), /Vigie n'a pas pu démarrer.*Vérifiez le réseau/s);
   assert.ok(!(await page.getByText('Vigie se charge…').isVisible()));
@@ -253,7 +241,7 @@ test('a first load that is cut off or garbled says so, and "Réessayer" starts t
 
 test('the first visit downloads each hashed file once: the precache reuses what the page fetched', async () => {
   const own = await startServer(undefined, [], { RUST_LOG: 'vigie_server=debug' });
-  const ctx = await browser.newContext(phone);
+  const ctx = await fx.browser.newContext(phone);
   try {
     const page = await ctx.newPage();
     await page.goto(own.url + '/');
@@ -283,10 +271,10 @@ test('the first visit downloads each hashed file once: the precache reuses what 
 });
 
 async function visitThenGoOffline(serviceWorkers) {
-  const ctx = await browser.newContext({ ...phone, serviceWorkers });
+  const ctx = await fx.browser.newContext({ ...phone, serviceWorkers });
   const page = await ctx.newPage();
-  const problems = watch(page, server.url);
-  await page.goto(server.url + '/');
+  const problems = watch(page, fx.server.url);
+  await page.goto(fx.server.url + '/');
   await page.getByRole('link', { name: 'Signaler un incident' }).waitFor();
   if (serviceWorkers === 'allow') await waitForWorker(page);
   await ctx.setOffline(true);
@@ -295,12 +283,12 @@ async function visitThenGoOffline(serviceWorkers) {
 
 test('after one online visit, / and a deep link open offline from the service worker', async () => {
   const { ctx, page, problems } = await visitThenGoOffline('allow');
-  await page.goto(server.url + '/');
+  await page.goto(fx.server.url + '/');
   await page.getByRole('link', { name: 'Signaler un incident' }).waitFor();
   assert.equal(await page.getByTestId('connectivity').innerText(), 'Hors ligne');
-  await page.goto(server.url + '/outbox');
+  await page.goto(fx.server.url + '/outbox');
   await page.getByRole('heading', { name: "Boîte d'envoi" }).waitFor();
-  await page.goto(server.url + '/no/such/page');
+  await page.goto(fx.server.url + '/no/such/page');
   await page.getByRole('heading', { name: 'Page introuvable' }).waitFor();
   assert.deepEqual(problems.foreign, []);
   await ctx.close();
@@ -308,8 +296,8 @@ test('after one online visit, / and a deep link open offline from the service wo
 
 test('control: with service workers blocked the same offline visit fails', async () => {
   const { ctx, page } = await visitThenGoOffline('block');
-  await assert.rejects(page.goto(server.url + '/'), /ERR_INTERNET_DISCONNECTED/);
-  await assert.rejects(page.goto(server.url + '/outbox'), /ERR_INTERNET_DISCONNECTED/);
+  await assert.rejects(page.goto(fx.server.url + '/'), /ERR_INTERNET_DISCONNECTED/);
+  await assert.rejects(page.goto(fx.server.url + '/outbox'), /ERR_INTERNET_DISCONNECTED/);
   await ctx.close();
 });
 
@@ -321,7 +309,7 @@ test('a new build is detected and applied only when the user taps "Mettre à jou
   const live = join(scratch, 'live');
   symlinkSync(join(ROOT, 'dist'), live);
   const own = await startServer(live);
-  const ctx = await browser.newContext(phone);
+  const ctx = await fx.browser.newContext(phone);
   try {
     const page = await ctx.newPage();
     const problems = watch(page, own.url);

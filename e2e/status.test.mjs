@@ -3,28 +3,17 @@
 // envoyé" while the service worker sends. A save on a full disk says the memory is full.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, configuredPhone, createPlan } from './harness.mjs';
+import { startServer, launchBrowser, configuredPhone, createPlan, receiverAndBrowser } from './harness.mjs';
 
 const TOKEN = 'e2e-status-token';
-let server;
-let browser;
-let closeBrowser;
 
-before(async () => {
-  server = await startServer(undefined, ['--token', TOKEN]);
-  ({ browser, close: closeBrowser } = await launchBrowser());
-});
+const fx = receiverAndBrowser({ token: TOKEN });
 
-after(async () => {
-  await closeBrowser?.();
-  await server?.stop();
-});
-
-const phone = () => configuredPhone(browser, server.url, { mode: 'generic_json', base: server.url + '/api', token: TOKEN });
+const phone = () => fx.phone();
 const badge = (page) => page.getByTestId('pending');
 
 async function saveNote(page, text) {
-  await page.goto(server.url + '/note');
+  await page.goto(fx.server.url + '/note');
   await page.getByLabel('Ce que vous voulez signaler').fill(text);
   await page.getByRole('button', { name: 'Enregistrer' }).click();
 }
@@ -47,7 +36,7 @@ test('a full disk at start: the outbox is said unreadable, not empty, and a save
     };
     Storage.prototype.setItem = function () { throw full(); };
   });
-  await page.goto(server.url + '/outbox');
+  await page.goto(fx.server.url + '/outbox');
   await badge(page).getByText("Boîte d'envoi illisible").waitFor();
   assert.match(await page.getByTestId('storage-problem').innerText(), /La boîte d'envoi ne peut pas être lue .* ne sont pas effacés/);
   assert.equal(await page.getByText('Aucun rapport dans la boîte d\'envoi.').count(), 0);
@@ -64,14 +53,14 @@ test('a full disk at start: the outbox is said unreadable, not empty, and a save
 test('unreadable settings: the page says the last valid ones are used, and the note is delivered', async () => {
   const { page } = await phone();
   await page.evaluate(() => localStorage.setItem('vigie/settings', '{"backend": {"mode": "generic_js'));
-  const before = (await (await fetch(server.url + '/api/submissions', { headers: { Authorization: `Bearer ${TOKEN}` } })).json()).ids.length;
-  await page.goto(server.url + '/');
+  const before = (await (await fetch(fx.server.url + '/api/submissions', { headers: { Authorization: `Bearer ${TOKEN}` } })).json()).ids.length;
+  await page.goto(fx.server.url + '/');
   await page.getByTestId('storage-problem').getByText('Vigie continue d\'envoyer avec les derniers réglages valides', { exact: false }).waitFor();
   assert.equal(await page.getByText("rien n'est envoyé", { exact: false }).count(), 0);
   await saveNote(page, 'Note envoyée malgré des réglages illisibles');
   await page.getByText('Enregistré sur le téléphone').waitFor();
   await badge(page).getByText('Tout est envoyé').waitFor({ timeout: 20_000 });
-  const after = (await (await fetch(server.url + '/api/submissions', { headers: { Authorization: `Bearer ${TOKEN}` } })).json()).ids.length;
+  const after = (await (await fetch(fx.server.url + '/api/submissions', { headers: { Authorization: `Bearer ${TOKEN}` } })).json()).ids.length;
   assert.equal(after, before + 1);
   // The damaged text is kept as it was until the user saves the settings again.
   assert.equal(await page.evaluate(() => localStorage.getItem('vigie/settings')), '{"backend": {"mode": "generic_js');
@@ -81,7 +70,7 @@ test('unreadable settings: the page says the last valid ones are used, and the n
 test('the header counts plans not sent yet, as the banner does', async () => {
   const { ctx, page } = await phone();
   await ctx.setOffline(true);
-  await createPlan(page, server.url, { name: 'Mécanisme communal de Kolondiéba', cercle: 'Kolondiéba' });
+  await createPlan(page, fx.server.url, { name: 'Mécanisme communal de Kolondiéba', cercle: 'Kolondiéba' });
   await page.getByTestId('unsent-plans-banner').waitFor();
   assert.equal(await badge(page).innerText(), '1 plan à envoyer');
   await ctx.setOffline(false);

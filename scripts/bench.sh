@@ -36,32 +36,32 @@ echo
 echo "== flush of queued records to the embedded receiver (headless Chromium, loopback)"
 cargo build --release -p vigie-server --quiet
 export VIGIE_SERVER_BIN="$VIGIE_ROOT/target/release/vigie-server"
-(cd e2e && node bench-flush.mjs 100 3)
+node bench/flush.mjs 100 3
 echo
 echo "== waiting time on a slow network (headless Chromium, DevTools network emulation)"
-(cd e2e && node bench-firstload.mjs 3)
+node bench/firstload.mjs 3
 echo
 echo "== memory of the app (headless Chromium, 360x640)"
-(cd e2e && node bench-memory.mjs 500 3)
+node bench/memory.mjs 500 3
 echo
 echo "== field performance: saves, lists, slow-link flush, offline start (4x CPU, 360x640)"
-(cd e2e && node bench-field.mjs 3)
+node bench/field.mjs 3
 echo
 echo "== Lighthouse mobile performance, first and repeat visit (its simulated slow 4G, 4x CPU)"
 (cd bench/lighthouse && npm ci --silent --no-audit --no-fund >/dev/null && node run.mjs 3)
 echo
 echo "== height of each form screen at 360x640 (CSS px; goal: about two phone screens)"
-(cd e2e && node bench-screens.mjs)
+node bench/screens.mjs
 echo
 echo "== start with 500 queued records, sealed with their own keys and in clear"
-(cd e2e && node bench-sealed-start.mjs 500)
+node bench/sealed-start.mjs 500
 echo
 echo "== PIN: an offline attacker's cost per guess (one core, node's PBKDF2)"
-(cd e2e && node bench-pin.mjs)
+node bench/pin.mjs
 echo
 echo "== load on the embedded receiver: 20 devices x 100 records, retries and replays (loopback)"
 load_status=0
-(cd e2e && node bench-load.mjs 20 100) || load_status=$?
+node bench/load.mjs 20 100 || load_status=$?
 # The size budget and the row count are checked last so every figure is still printed.
 [ "$load_status" = 0 ] || exit "$load_status"
 exit "$size_status"

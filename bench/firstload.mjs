@@ -4,8 +4,8 @@
 // opening it offline costs). Prints the median time until the first screen is painted (first
 // contentful paint: index.html's static copy) and until the app runs (its connectivity badge), and the bytes that
 // crossed the wire on the first visit (as the browser negotiated the encoding).
-//   DIST=dist node e2e/bench-firstload.mjs [runs=3]
-import { startServer, launchBrowser, waitForWorker } from './harness.mjs';
+//   DIST=dist node bench/firstload.mjs [runs=3]
+import { startServer, launchBrowser, waitForWorker } from '../e2e/harness.mjs';
 
 const RUNS = Number(process.argv[2] || 3);
 // Throughput in bytes/s, latency in ms: rough EDGE and 3G as field users see them.

@@ -2,9 +2,9 @@
 // three situations a field user meets: Home after start, the outbox page listing N queued
 // records, and the incident form filled to its last screen. Prints, for each, the median
 // over the runs of the wasm linear memory and of the JS heap after a garbage collection.
-//   node e2e/bench-memory.mjs [records=500] [runs=3]
+//   node bench/memory.mjs [records=500] [runs=3]
 import { randomUUID } from 'node:crypto';
-import { startServer, launchBrowser } from './harness.mjs';
+import { startServer, launchBrowser } from '../e2e/harness.mjs';
 
 const N = Number(process.argv[2] || 500);
 const RUNS = Number(process.argv[3] || 3);

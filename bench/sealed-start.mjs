@@ -1,8 +1,8 @@
 // How long a start takes to count N queued records on the outbox page, sealed each with
 // its own key file (as the app stores them) and in clear (as earlier builds did): medians
 // of 3 starts each, on loopback, offline. Figures, not a test.
-//   node bench-sealed-start.mjs [N]
-import { startServer, launchBrowser, configuredPhone } from './harness.mjs';
+//   node bench/sealed-start.mjs [N]
+import { startServer, launchBrowser, configuredPhone } from '../e2e/harness.mjs';
 const N = Number(process.argv[2] || 500);
 const server = await startServer(undefined, ['--token', 't1']);
 const { browser } = await launchBrowser();

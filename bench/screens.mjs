@@ -1,8 +1,8 @@
 // Prints the height of every screen of the built-in forms at 360×640 (CSS px), the incident
 // form with a category chosen (its sub-categories shown), so a screen that needs much more
 // than two phone screens of scrolling can be seen and split:
-//   node e2e/bench-screens.mjs            (FIELDS=1 also prints each question's height)
-import { startServer, launchBrowser, screenHeights } from './harness.mjs';
+//   node bench/screens.mjs            (FIELDS=1 also prints each question's height)
+import { startServer, launchBrowser, screenHeights } from '../e2e/harness.mjs';
 
 const server = await startServer();
 const { browser, close } = await launchBrowser();

@@ -1,7 +1,7 @@
 // Benchmark (figures, not a test): the field-performance table of issue 15, in headless
 // Chromium at 360×640 with the CPU slowed 4× (DevTools throttling), each row the median of
 // several runs. Records are seeded into the app's IndexedDB as the app stores them.
-//   node e2e/bench-field.mjs [runs=3] [rows=save,memory,flush,capacity,paint,start]
+//   node bench/field.mjs [runs=3] [rows=save,memory,flush,capacity,paint,start]
 // Rows: a save with 0 / 1,000 / 5,000 records waiting (click to "Enregistré" in the page,
 // to the frame that paints it, and to the first frame after the click), the
 // memory and DOM nodes of the outbox page, "Mes rapports" and Home with 5,000, a flush of
@@ -10,7 +10,7 @@
 // SETTLE=ms waits that long after the page opens before the first save.
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { startServer, launchBrowser, waitForWorker, idbPutMany, ROOT } from './harness.mjs';
+import { startServer, launchBrowser, waitForWorker, idbPutMany, ROOT } from '../e2e/harness.mjs';
 
 await import(join(ROOT, 'public/sw-outbox.js'));
 const RUNS = Number(process.argv[2] || 3);

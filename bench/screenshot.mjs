@@ -1,7 +1,7 @@
 // Takes screenshots of a page at phone size, for a person to look at:
-//   node e2e/screenshot.mjs [path] [out.png] [lang]
+//   node bench/screenshot.mjs [path] [out.png] [lang]
 import { join } from 'node:path';
-import { startServer, launchBrowser, ROOT } from './harness.mjs';
+import { startServer, launchBrowser, ROOT } from '../e2e/harness.mjs';
 
 const [path = '/', out = join(ROOT, '.scratch/home.png'), lang] = process.argv.slice(2);
 const server = await startServer();

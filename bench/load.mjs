@@ -2,10 +2,10 @@
 // loopback. Each device sends its records one by one with a short client timeout and
 // retries with backoff; one send in ten is replayed as if its receipt had been lost. Prints
 // records/s, latency percentiles and checks the stored row count is exactly right.
-//   node e2e/bench-load.mjs [devices=20] [records-per-device=100]
+//   node bench/load.mjs [devices=20] [records-per-device=100]
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { startServer } from './harness.mjs';
+import { startServer } from '../e2e/harness.mjs';
 
 const DEVICES = Number(process.argv[2] || 20);
 const PER_DEVICE = Number(process.argv[3] || 100);

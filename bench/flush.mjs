@@ -1,8 +1,8 @@
 // Benchmark (figures, not a test): time for the app to flush N queued records to the
 // embedded receiver on loopback, in headless Chromium. Prints each run and the median.
-//   node e2e/bench-flush.mjs [records=100] [runs=3]
+//   node bench/flush.mjs [records=100] [runs=3]
 import { randomUUID } from 'node:crypto';
-import { startServer, launchBrowser, waitForWorker } from './harness.mjs';
+import { startServer, launchBrowser, waitForWorker } from '../e2e/harness.mjs';
 
 const N = Number(process.argv[2] || 100);
 const RUNS = Number(process.argv[3] || 3);

@@ -2,13 +2,13 @@
 // given build (to compare builds: the test suite's kill.test.mjs asserts the current one).
 // Each trial uses a fresh persistent profile: save one note, SIGKILL the browser's process
 // group after the delay, relaunch, read the header's pending count.
-//   node e2e/bench-kill.mjs [dist] [trials]
+//   node bench/kill.mjs [dist] [trials]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import { startServer, ROOT } from './harness.mjs';
+import { chromium } from '../e2e/harness.mjs';
+import { startServer, ROOT } from '../e2e/harness.mjs';
 
 const dist = process.argv[2] || join(ROOT, 'dist');
 const trials = Number(process.argv[3] || 5);
