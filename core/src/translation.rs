@@ -74,48 +74,83 @@ pub fn parse(value: &Json) -> Result<Translation, Refused> {
     if name.is_empty() || name.chars().count() > 40 {
         return Err(Refused::Shape);
     }
-    let known: Vec<&str> = Msg::ALL.iter().map(|m| m.key()).collect();
+    let all: Vec<(&str, &str)> = Msg::ALL
+        .iter()
+        .map(|m| (m.key(), m.text(Lang::Fr)))
+        .collect();
+    let messages = section(messages, &all)?;
+    Ok(Translation {
+        code: code.to_owned(),
+        name: name.to_owned(),
+        messages,
+        coordination: coordination(value)?,
+    })
+}
+
+/// The coordinator pages' section (`coordination`), checked like the app's messages when
+/// given; the phone's build ignores it.
+#[cfg(feature = "coordination")]
+fn coordination(value: &Json) -> Result<BTreeMap<String, String>, Refused> {
+    use crate::i18n::CoordMsg;
+    match value.get("coordination") {
+        None | Some(Json::Null) => Ok(BTreeMap::new()),
+        Some(Json::Object(texts)) => {
+            let all: Vec<(&str, &str)> = CoordMsg::ALL
+                .iter()
+                .map(|m| (m.key(), m.text(Lang::Fr)))
+                .collect();
+            section(texts, &all)
+        }
+        Some(_) => Err(Refused::Shape),
+    }
+}
+
+#[cfg(not(feature = "coordination"))]
+fn coordination(_: &Json) -> Result<BTreeMap<String, String>, Refused> {
+    Ok(BTreeMap::new())
+}
+
+/// The texts of one section, checked against `all` (key, French text): every key given,
+/// none unknown, each of a sensible length and with the French text's placeholders.
+fn section(
+    messages: &serde_json::Map<String, Json>,
+    all: &[(&str, &str)],
+) -> Result<BTreeMap<String, String>, Refused> {
     let unknown: Vec<String> = messages
         .keys()
-        .filter(|k| !known.contains(&k.as_str()))
+        .filter(|k| !all.iter().any(|(key, _)| key == k))
         .cloned()
         .collect();
     if !unknown.is_empty() {
         return Err(Refused::Unknown(unknown));
     }
-    let missing: Vec<String> = known
+    let missing: Vec<String> = all
         .iter()
-        .filter(|k| !messages.get(**k).is_some_and(Json::is_string))
-        .map(|k| (*k).to_owned())
+        .filter(|(k, _)| !messages.get(*k).is_some_and(Json::is_string))
+        .map(|(k, _)| (*k).to_owned())
         .collect();
     if !missing.is_empty() {
         return Err(Refused::Missing(missing));
     }
     let mut out = BTreeMap::new();
-    for m in Msg::ALL {
+    for (key, french) in all {
         let text = messages
-            .get(m.key())
+            .get(*key)
             .and_then(Json::as_str)
             .unwrap_or_default();
-        let french = m.text(Lang::Fr);
         if text.trim().is_empty() || text.chars().count() > 3 * french.chars().count() + 100 {
-            return Err(Refused::Length(m.key().to_owned()));
+            return Err(Refused::Length((*key).to_owned()));
         }
         if placeholders(text) != placeholders(french) {
             return Err(Refused::Placeholders(
-                m.key().to_owned(),
+                (*key).to_owned(),
                 placeholders(french).join(" "),
             ));
         }
-        out.insert(m.key().to_owned(), text.to_owned());
+        out.insert((*key).to_owned(), text.to_owned());
     }
-    Ok(Translation {
-        code: code.to_owned(),
-        name: name.to_owned(),
-        messages: out,
-    })
+    Ok(out)
 }
-
 /// The request for the published translation: generic JSON `GET {base}/translation`
 /// (`{"translation": … | null}`). None for other backends, which do not publish one.
 pub fn request(backend: &crate::backend::Backend) -> Option<crate::backend::HttpRequest> {
@@ -127,7 +162,8 @@ pub fn request(backend: &crate::backend::Backend) -> Option<crate::backend::Http
     }
 }
 
-/// A template for translators: every key with its French text.
+/// A template for translators: every key with its French text (and, in the receiver's
+/// build, the coordinator pages' texts under `coordination`).
 pub fn template() -> Json {
     let messages: serde_json::Map<String, Json> = Msg::ALL
         .iter()
@@ -138,7 +174,23 @@ pub fn template() -> Json {
             )
         })
         .collect();
-    serde_json::json!({"code": "xx", "name": "…", "messages": messages})
+    #[allow(unused_mut)]
+    let mut t = serde_json::json!({"code": "xx", "name": "…", "messages": messages});
+    #[cfg(feature = "coordination")]
+    {
+        use crate::i18n::CoordMsg;
+        let texts: serde_json::Map<String, Json> = CoordMsg::ALL
+            .iter()
+            .map(|m| {
+                (
+                    m.key().to_owned(),
+                    Json::String(m.text(Lang::Fr).to_owned()),
+                )
+            })
+            .collect();
+        t["coordination"] = Json::Object(texts);
+    }
+    t
 }
 
 #[cfg(test)]
@@ -150,10 +202,54 @@ mod tests {
         let mut t = template();
         t["code"] = "bm".into();
         t["name"] = "Essai".into();
-        for (_, v) in t["messages"].as_object_mut().unwrap() {
-            *v = Json::String(format!("[xx] {}", v.as_str().unwrap()));
+        for section in ["messages", "coordination"] {
+            if let Some(texts) = t.get_mut(section).and_then(Json::as_object_mut) {
+                for (_, v) in texts {
+                    *v = Json::String(format!("[xx] {}", v.as_str().unwrap()));
+                }
+            }
         }
         t
+    }
+
+    #[test]
+    fn plan_labels_are_catalogue_texts_a_translation_reaches() {
+        use crate::plans::schema;
+        let t = parse(&complete()).expect("complete");
+        let spec = schema::list(crate::plans::PlanKind::PlanCommunal, "activities").unwrap();
+        assert_eq!(t.msg(spec.title), "[xx] Activités");
+        let status = spec.field("status").unwrap();
+        assert_eq!(t.msg(status.label), "[xx] Statut");
+        assert!(
+            t.messages.contains_key("PlanStatusRealisee"),
+            "choices are in the template too"
+        );
+    }
+
+    #[cfg(feature = "coordination")]
+    #[test]
+    fn the_coordination_section_is_checked_when_given_and_optional() {
+        use crate::i18n::CoordMsg;
+        let t = parse(&complete()).expect("complete");
+        assert_eq!(t.coordination.len(), CoordMsg::ALL.len());
+        assert_eq!(t.coordination["Records"], "[xx] Rapports reçus");
+        let mut without = complete();
+        without.as_object_mut().unwrap().remove("coordination");
+        assert!(parse(&without).expect("optional").coordination.is_empty());
+        let mut missing = complete();
+        missing["coordination"]
+            .as_object_mut()
+            .unwrap()
+            .remove("Records");
+        assert!(
+            matches!(parse(&missing), Err(Refused::Missing(k)) if k == vec!["Records".to_owned()])
+        );
+        let mut holes = complete();
+        holes["coordination"]["SpentOf"] = "dépensé".into();
+        assert!(matches!(parse(&holes), Err(Refused::Placeholders(..))));
+        let mut shape = complete();
+        shape["coordination"] = "non".into();
+        assert_eq!(parse(&shape), Err(Refused::Shape));
     }
 
     #[test]

@@ -203,3 +203,57 @@ fn a_national_roadmap_has_no_commune_and_places_list_what_lies_under_them() {
     let page = srv.coord_get(&format!("/coord/plans/{national}")).text();
     assert!(page.contains("Tout le pays"), "{page}");
 }
+
+/// A complete test translation, "[t] " before every French text, from the receiver's own
+/// template (the phone's messages and the coordinator pages' section).
+fn test_translation(dir: &std::path::Path) -> std::path::PathBuf {
+    let (ok, out, err) = common::cli(&["translation-template"]);
+    assert!(ok, "{err}");
+    let mut t: Value = serde_json::from_str(&out).unwrap();
+    t["code"] = "tst".into();
+    t["name"] = "Essai".into();
+    for section in ["messages", "coordination"] {
+        for (_, v) in t[section].as_object_mut().unwrap() {
+            *v = Value::String(format!("[t] {}", v.as_str().unwrap()));
+        }
+    }
+    let path = dir.join("tst.json");
+    std::fs::write(&path, t.to_string()).unwrap();
+    path
+}
+
+#[test]
+fn a_published_translation_reaches_the_coordinator_pages_and_plan_labels() {
+    let scratch = common::Scratch::new("translation");
+    let file = test_translation(&scratch.0);
+    let srv = Server::start(&["--translation", file.to_str().unwrap()]);
+    let mut doc = plan("Femmes actives");
+    doc["lists"]["activities"] = json!({"a1": {"fields": {
+        "title": field("Forum des jeunes", 3, "A"),
+        "status": field("en_cours", 3, "A"),
+    }}});
+    assert_eq!(put(&srv, None, &doc).status, 201);
+    let list = srv.coord_get("/coord/?lang=tst").text();
+    assert!(list.contains("[t] Rapports reçus"), "{list}");
+    assert!(list.contains("lang=\"tst\""), "{list}");
+    assert!(list.contains("href=\"/coord/plans?lang=tst\""), "{list}");
+    let french = srv.coord_get("/coord/").text();
+    assert!(
+        french.contains(">Essai<"),
+        "the language is offered: {french}"
+    );
+    let page = srv
+        .coord_get(&format!("/coord/plans/{PLAN}?lang=tst"))
+        .text();
+    for expected in [
+        "[t] Historique des révisions",
+        "[t] Activités",
+        "[t] Statut",
+        "[t] En cours",
+    ] {
+        assert!(page.contains(expected), "{expected} missing in {page}");
+    }
+    // Another code than the published one is French.
+    let other = srv.coord_get("/coord/?lang=xx").text();
+    assert!(other.contains(">Rapports reçus<"), "{other}");
+}

@@ -77,6 +77,8 @@ pub struct Translation {
     pub name: String,
     /// Text by message key.
     pub messages: BTreeMap<String, String>,
+    /// The coordinator pages' texts by key (`CoordMsg`), when the translation gives them.
+    pub coordination: BTreeMap<String, String>,
 }
 
 static INSTALLED: RwLock<Option<&'static Translation>> = RwLock::new(None);
@@ -103,36 +105,64 @@ fn installed_text(key: &str) -> Option<&'static str> {
         .map(String::as_str)
 }
 
-macro_rules! catalogue {
-    ($($(#[$doc:meta])* $key:ident => ($fr:expr, $en:expr),)*) => {
-        /// A user-facing message.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-        pub enum Msg { $($(#[$doc])* $key,)* }
+/// The installed text of coordinator message `key`.
+#[cfg(feature = "coordination")]
+fn installed_coordination_text(key: &str) -> Option<&'static str> {
+    installed()
+        .and_then(|t| t.coordination.get(key))
+        .map(String::as_str)
+}
 
-        impl Msg {
+impl Translation {
+    /// This translation's text of app message `m` (French when it lacks it).
+    pub fn msg(&self, m: Msg) -> &str {
+        self.messages
+            .get(m.key())
+            .map_or(m.text(Lang::Fr), String::as_str)
+    }
+}
+
+/// Defines a catalogue: an enum `$name` of messages with their French and English texts,
+/// looked up in a published language through `$local` (the installed text of a key).
+macro_rules! catalogue {
+    ($(#[$meta:meta])* $name:ident, $local:path; $($(#[$doc:meta])* $key:ident => ($fr:expr, $en:expr),)*) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum $name { $($(#[$doc])* $key,)* }
+
+        impl $name {
             /// Every message, so tests can check the catalogue is complete.
-            pub const ALL: &'static [Msg] = &[$(Msg::$key,)*];
+            pub const ALL: &'static [$name] = &[$($name::$key,)*];
 
             /// The message in `lang` (a published language falls back to French for a
-            /// message it does not have, which validation does not let happen).
+            /// message it does not have).
             pub fn text(self, lang: Lang) -> &'static str {
                 match (self, lang) {
-                    (m, Lang::Local) => installed_text(m.key()).unwrap_or(m.text(Lang::Fr)),
-                    $((Msg::$key, Lang::Fr) => $fr, (Msg::$key, Lang::En) => $en,)*
+                    (m, Lang::Local) => $local(m.key()).unwrap_or(m.text(Lang::Fr)),
+                    $(($name::$key, Lang::Fr) => $fr, ($name::$key, Lang::En) => $en,)*
                 }
             }
 
             /// The message's name, the key a published translation uses.
             pub fn key(self) -> &'static str {
                 match self {
-                    $(Msg::$key => stringify!($key),)*
+                    $($name::$key => stringify!($key),)*
                 }
             }
         }
     };
 }
 
+// The coordinator pages' texts: the receiver's only (the phone's build leaves them out).
+#[cfg(feature = "coordination")]
+mod coordination;
+#[cfg(feature = "coordination")]
+pub use coordination::CoordMsg;
+
 catalogue! {
+    /// A user-facing message of the app (and of plans, on both sides).
+    Msg, installed_text;
+
     AppName => ("Vigie", "Vigie"),
     Tagline => ("Signaler, prévenir, agir — même sans réseau", "Report, prevent, act — even with no network"),
     Online => ("En ligne", "Online"),
@@ -550,6 +580,124 @@ catalogue! {
         "Ce brouillon a été commencé avec une version du formulaire qui n'est plus sur ce téléphone : il continue avec la version actuelle. Vérifiez les réponses.",
         "This draft was started with a version of the form that is no longer on this phone: it continues with the current one. Check the answers."
     ),
+    // ---- Action plans: list titles, field labels, choices (plans::schema) ----
+    PlanStatusPlanifiee => ("Planifiée", "Planned"),
+    PlanStatusEnCours => ("En cours", "Under way"),
+    PlanStatusRealisee => ("Réalisée", "Done"),
+    PlanStatusReportee => ("Reportée", "Postponed"),
+    PlanStatusAnnulee => ("Annulée", "Cancelled"),
+    PlanSwotForce => ("Force", "Strength"),
+    PlanSwotFaiblesse => ("Faiblesse", "Weakness"),
+    PlanSwotOpportunite => ("Opportunité", "Opportunity"),
+    PlanSwotMenace => ("Menace", "Threat"),
+    PlanPriorityHaute => ("Haute", "High"),
+    PlanPriorityMoyenne => ("Moyenne", "Medium"),
+    PlanPriorityBasse => ("Basse", "Low"),
+    PlanSexF => ("Femme", "Woman"),
+    PlanSexM => ("Homme", "Man"),
+    PlanIntensityLatent => ("Latent", "Latent"),
+    PlanIntensityOuvert => ("Ouvert", "Open"),
+    PlanIntensityViolent => ("Violent", "Violent"),
+    PlanTrendHausse => ("En hausse", "Rising"),
+    PlanTrendStable => ("Stable", "Stable"),
+    PlanTrendBaisse => ("En baisse", "Falling"),
+    PlanStepsContact => ("Prise de contact", "First contact"),
+    PlanStepsEcoute => ("Écoute séparée", "Separate hearing"),
+    PlanStepsDialogue => ("Dialogue", "Dialogue"),
+    PlanStepsAccord => ("Accord", "Agreement"),
+    PlanStepsSuivi => ("Suivi", "Follow-up"),
+    PlanAgreementOui => ("Oui", "Yes"),
+    PlanAgreementPartiel => ("Partiel", "Partial"),
+    PlanAgreementNon => ("Non", "No"),
+    PlanFundingCommune => ("Commune", "Commune"),
+    PlanFundingPartenaire => ("Partenaire", "Partner"),
+    PlanFundingLocale => ("Contribution locale", "Local contribution"),
+    PlanHorizonCourt => ("Court terme", "Short term"),
+    PlanHorizonMoyen => ("Moyen terme", "Medium term"),
+    PlanHorizonLong => ("Long terme", "Long term"),
+    PlanPlanName => ("Nom du mécanisme", "Mechanism name"),
+    PlanPlanCommuneName => ("Commune", "Commune"),
+    PlanPlanDecree => ("Arrêté de création", "Creation order"),
+    PlanPlanPeriodStart => ("Début du plan", "Plan start"),
+    PlanPlanPeriodEnd => ("Fin du plan", "Plan end"),
+    PlanPlanValidatedBy => ("Validé par", "Validated by"),
+    PlanPlanValidatedOn => ("Validé le", "Validated on"),
+    PlanPlanMonitoring => ("Suivi-évaluation : fréquence et responsable", "Monitoring: frequency and person"),
+    PlanPlanNextReview => ("Prochaine revue", "Next review"),
+    PlanListMembers => ("Membres", "Members"),
+    PlanMembersName => ("Nom", "Name"),
+    PlanMembersRole => ("Rôle", "Role"),
+    PlanMembersSex => ("Sexe", "Sex"),
+    PlanMembersCategory => ("Catégorie (chef de village, religieux, femmes, jeunes…)", "Category (village chief, religious, women, youth…)"),
+    PlanListPlan => ("Le plan", "The plan"),
+    PlanListSwot => ("Analyse FFOM (forces, faiblesses, opportunités, menaces)", "SWOT analysis (strengths, weaknesses, opportunities, threats)"),
+    PlanSwotQuadrant => ("Type", "Type"),
+    PlanSwotText => ("Texte", "Text"),
+    PlanSwotPriority => ("Priorité", "Priority"),
+    PlanListConflicts => ("Conflits", "Conflicts"),
+    PlanConflictsTitle => ("Intitulé", "Title"),
+    PlanConflictsType => ("Type (foncier, agriculteurs-éleveurs, chefferie…)", "Type (land, farmer-herder, chieftaincy…)"),
+    PlanConflictsVillages => ("Villages concernés", "Villages"),
+    PlanConflictsStarted => ("Début", "Started"),
+    PlanConflictsParties => ("Parties (acteurs, positions, intérêts)", "Parties (actors, positions, interests)"),
+    PlanConflictsCauses => ("Causes profondes et déclencheurs", "Root causes and triggers"),
+    PlanConflictsEffects => ("Conséquences (dont sur les femmes et les jeunes)", "Effects (incl. on women and youth)"),
+    PlanConflictsIntensity => ("Intensité", "Intensity"),
+    PlanConflictsTrend => ("Tendance", "Trend"),
+    PlanConflictsConnectors => ("Connecteurs : ce qui rapproche les gens (capacités locales de paix)", "Connectors: what brings people together (local peace capacities)"),
+    PlanConflictsDividers => ("Diviseurs : ce qui oppose les gens", "Dividers: what sets people apart"),
+    PlanConflictsPrevious => ("Tentatives de règlement antérieures", "Previous attempts"),
+    PlanConflictsTeam => ("Équipe de réconciliation", "Reconciliation team"),
+    PlanConflictsAgreement => ("Accord obtenu", "Agreement reached"),
+    PlanConflictsCommitments => ("Engagements", "Commitments"),
+    PlanConflictsFollowUp => ("Date de suivi", "Follow-up date"),
+    PlanListMediation => ("Étapes de médiation", "Mediation steps"),
+    PlanMediationConflict => ("Conflit", "Conflict"),
+    PlanMediationDate => ("Date", "Date"),
+    PlanMediationStep => ("Étape", "Step"),
+    PlanMediationResult => ("Résultat", "Result"),
+    PlanListActivities => ("Activités", "Activities"),
+    PlanActivitiesTitle => ("Activité", "Activity"),
+    PlanActivitiesConflict => ("Conflit visé", "Conflict addressed"),
+    PlanActivitiesObjective => ("Objectif", "Objective"),
+    PlanActivitiesExpected => ("Résultat attendu", "Expected result"),
+    PlanActivitiesResponsible => ("Responsable", "Responsible"),
+    PlanActivitiesPartners => ("Partenaires", "Partners"),
+    PlanActivitiesStart => ("Date de début", "Start date"),
+    PlanActivitiesEnd => ("Date de fin", "End date"),
+    PlanActivitiesPlace => ("Lieu", "Place"),
+    PlanActivitiesTargetF => ("Cible : femmes", "Target: women"),
+    PlanActivitiesTargetM => ("Cible : hommes", "Target: men"),
+    PlanActivitiesTargetYouth => ("Cible : jeunes", "Target: youth"),
+    PlanActivitiesBudget => ("Budget prévu (FCFA)", "Planned budget (FCFA)"),
+    PlanActivitiesSpent => ("Dépensé (FCFA)", "Spent (FCFA)"),
+    PlanActivitiesFunding => ("Source de financement", "Funding source"),
+    PlanActivitiesIndicator => ("Indicateur", "Indicator"),
+    PlanActivitiesBaseline => ("Situation au départ (valeur de base)", "Starting point (baseline)"),
+    PlanActivitiesTarget => ("Cible", "Target"),
+    PlanActivitiesVerification => ("Comment le vérifier (moyen de vérification)", "How to check it (means of verification)"),
+    PlanActivitiesStatus => ("Statut", "Status"),
+    PlanActivitiesDoneOn => ("Réalisée le", "Done on"),
+    PlanActivitiesExecution => ("Part déjà faite, en % (taux d'exécution)", "Share already done, in % (execution rate)"),
+    PlanActivitiesReport => ("Rapport d'activité envoyé", "Activity report sent"),
+    PlanActivitiesNotes => ("Observations", "Observations"),
+    PlanListRisks => ("Risques et atténuation", "Risks and mitigation"),
+    PlanRisksRisk => ("Risque", "Risk"),
+    PlanRisksMitigation => ("Mesure d'atténuation", "Mitigation"),
+    PlanListAppraisals => ("Appréciations des autorités", "Appraisals by the authorities"),
+    PlanAppraisalsDate => ("Date", "Date"),
+    PlanAppraisalsBy => ("Par (autorité)", "By (authority)"),
+    PlanAppraisalsText => ("Appréciation", "Appraisal"),
+    PlanRoadmapListPlan => ("La feuille de route", "The roadmap"),
+    PlanRoadmapListPriorities => ("Priorités", "Priorities"),
+    PlanPrioritiesText => ("Priorité", "Priority"),
+    PlanRoadmapListActivities => ("Actions", "Actions"),
+    PlanActivitiesTitle2 => ("Action", "Action"),
+    PlanActivitiesHorizon => ("Horizon", "Horizon"),
+    PlanRoadmapListMembers => ("Comité de pilotage", "Steering committee"),
+    PlanRoadmapListMeetings => ("Réunions du comité", "Committee meetings"),
+    PlanMeetingsDate => ("Date", "Date"),
+    PlanMeetingsDecisions => ("Décisions", "Decisions"),
 }
 
 /// One of two messages by count: `one` for 1, `many` (with `{n}` replaced) otherwise.

@@ -8,15 +8,6 @@ use super::schema::{self, FieldKind};
 use super::Plan;
 use crate::i18n::Lang;
 
-/// French or English text of a schema label.
-pub fn label(lang: Lang, fr: &'static str, en: &'static str) -> &'static str {
-    if lang == Lang::En {
-        en
-    } else {
-        fr
-    }
-}
-
 /// `150 000` for 150000 (a no-break space between thousands).
 pub fn amount(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
@@ -53,7 +44,7 @@ pub fn value_text(plan: &Plan, kind: FieldKind, v: &Value, lang: Lang) -> String
         (FieldKind::Choice(codes), Value::String(code)) => codes
             .iter()
             .find(|c| c.0 == code)
-            .map_or(code.clone(), |c| label(lang, c.1, c.2).to_owned()),
+            .map_or(code.clone(), |c| c.1.text(lang).to_owned()),
         (FieldKind::Ref(list), Value::String(id)) => {
             let title = schema::list(plan.kind, list).map_or("title", |l| l.title_field);
             plan.item(list, id)

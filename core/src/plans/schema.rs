@@ -1,8 +1,9 @@
-//! What a plan holds: its lists and their fields, with labels in French and English
+//! What a plan holds: its lists and their fields, labelled from the text catalogue
 //! (../shared/domain/reporting-model.md §3.2 for the communal plan; the roadmap of a
 //! civil-society alliance for the other kind).
 
 use super::{PlanKind, HEADER};
+use crate::i18n::Msg;
 
 /// How a field is entered and shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -15,8 +16,8 @@ pub enum FieldKind {
     Date,
     /// A whole number (stored as a number).
     Number,
-    /// One of these codes, with their French and English labels.
-    Choice(&'static [(&'static str, &'static str, &'static str)]),
+    /// One of these codes, with their labels.
+    Choice(&'static [(&'static str, Msg)]),
     /// The id of an item of another list (a mediation step's conflict).
     Ref(&'static str),
     /// The id of a record sent with this form (an activity's prevention-activity report).
@@ -28,10 +29,8 @@ pub enum FieldKind {
 pub struct FieldSpec {
     /// Key in the document.
     pub name: &'static str,
-    /// French label.
-    pub fr: &'static str,
-    /// English label.
-    pub en: &'static str,
+    /// Its label, from the catalogue.
+    pub label: Msg,
     /// Entry and display.
     pub kind: FieldKind,
 }
@@ -41,10 +40,8 @@ pub struct FieldSpec {
 pub struct ListSpec {
     /// Key in the document.
     pub name: &'static str,
-    /// French title.
-    pub fr: &'static str,
-    /// English title.
-    pub en: &'static str,
+    /// Its title, from the catalogue.
+    pub title: Msg,
     /// The field that names an item in a list (its first line).
     pub title_field: &'static str,
     /// Fields, in the order of the editor.
@@ -58,297 +55,199 @@ impl ListSpec {
     }
 }
 
-const fn f(name: &'static str, fr: &'static str, en: &'static str, kind: FieldKind) -> FieldSpec {
-    FieldSpec { name, fr, en, kind }
+const fn f(name: &'static str, label: Msg, kind: FieldKind) -> FieldSpec {
+    FieldSpec { name, label, kind }
 }
 
 use FieldKind::{Choice, Date, LongText, Number, Record, Ref, Text};
 
 /// Activity status codes.
-pub const STATUS: &[(&str, &str, &str)] = &[
-    ("planifiee", "Planifiée", "Planned"),
-    ("en_cours", "En cours", "Under way"),
-    ("realisee", "Réalisée", "Done"),
-    ("reportee", "Reportée", "Postponed"),
-    ("annulee", "Annulée", "Cancelled"),
+pub const STATUS: &[(&str, Msg)] = &[
+    ("planifiee", Msg::PlanStatusPlanifiee),
+    ("en_cours", Msg::PlanStatusEnCours),
+    ("realisee", Msg::PlanStatusRealisee),
+    ("reportee", Msg::PlanStatusReportee),
+    ("annulee", Msg::PlanStatusAnnulee),
 ];
 
-const SWOT: &[(&str, &str, &str)] = &[
-    ("force", "Force", "Strength"),
-    ("faiblesse", "Faiblesse", "Weakness"),
-    ("opportunite", "Opportunité", "Opportunity"),
-    ("menace", "Menace", "Threat"),
+const SWOT: &[(&str, Msg)] = &[
+    ("force", Msg::PlanSwotForce),
+    ("faiblesse", Msg::PlanSwotFaiblesse),
+    ("opportunite", Msg::PlanSwotOpportunite),
+    ("menace", Msg::PlanSwotMenace),
 ];
 
-const PRIORITY: &[(&str, &str, &str)] = &[
-    ("haute", "Haute", "High"),
-    ("moyenne", "Moyenne", "Medium"),
-    ("basse", "Basse", "Low"),
+const PRIORITY: &[(&str, Msg)] = &[
+    ("haute", Msg::PlanPriorityHaute),
+    ("moyenne", Msg::PlanPriorityMoyenne),
+    ("basse", Msg::PlanPriorityBasse),
 ];
 
-const SEX: &[(&str, &str, &str)] = &[("f", "Femme", "Woman"), ("m", "Homme", "Man")];
+const SEX: &[(&str, Msg)] = &[("f", Msg::PlanSexF), ("m", Msg::PlanSexM)];
 
-const INTENSITY: &[(&str, &str, &str)] = &[
-    ("latent", "Latent", "Latent"),
-    ("ouvert", "Ouvert", "Open"),
-    ("violent", "Violent", "Violent"),
+const INTENSITY: &[(&str, Msg)] = &[
+    ("latent", Msg::PlanIntensityLatent),
+    ("ouvert", Msg::PlanIntensityOuvert),
+    ("violent", Msg::PlanIntensityViolent),
 ];
 
-const TREND: &[(&str, &str, &str)] = &[
-    ("hausse", "En hausse", "Rising"),
-    ("stable", "Stable", "Stable"),
-    ("baisse", "En baisse", "Falling"),
+const TREND: &[(&str, Msg)] = &[
+    ("hausse", Msg::PlanTrendHausse),
+    ("stable", Msg::PlanTrendStable),
+    ("baisse", Msg::PlanTrendBaisse),
 ];
 
 /// Mediation steps, in the order a mediation usually goes.
-pub const STEPS: &[(&str, &str, &str)] = &[
-    ("contact", "Prise de contact", "First contact"),
-    ("ecoute", "Écoute séparée", "Separate hearing"),
-    ("dialogue", "Dialogue", "Dialogue"),
-    ("accord", "Accord", "Agreement"),
-    ("suivi", "Suivi", "Follow-up"),
+pub const STEPS: &[(&str, Msg)] = &[
+    ("contact", Msg::PlanStepsContact),
+    ("ecoute", Msg::PlanStepsEcoute),
+    ("dialogue", Msg::PlanStepsDialogue),
+    ("accord", Msg::PlanStepsAccord),
+    ("suivi", Msg::PlanStepsSuivi),
 ];
 
-const AGREEMENT: &[(&str, &str, &str)] = &[
-    ("oui", "Oui", "Yes"),
-    ("partiel", "Partiel", "Partial"),
-    ("non", "Non", "No"),
+const AGREEMENT: &[(&str, Msg)] = &[
+    ("oui", Msg::PlanAgreementOui),
+    ("partiel", Msg::PlanAgreementPartiel),
+    ("non", Msg::PlanAgreementNon),
 ];
 
-const FUNDING: &[(&str, &str, &str)] = &[
-    ("commune", "Commune", "Commune"),
-    ("partenaire", "Partenaire", "Partner"),
-    ("locale", "Contribution locale", "Local contribution"),
+const FUNDING: &[(&str, Msg)] = &[
+    ("commune", Msg::PlanFundingCommune),
+    ("partenaire", Msg::PlanFundingPartenaire),
+    ("locale", Msg::PlanFundingLocale),
 ];
 
-const HORIZON: &[(&str, &str, &str)] = &[
-    ("court", "Court terme", "Short term"),
-    ("moyen", "Moyen terme", "Medium term"),
-    ("long", "Long terme", "Long term"),
+const HORIZON: &[(&str, Msg)] = &[
+    ("court", Msg::PlanHorizonCourt),
+    ("moyen", Msg::PlanHorizonMoyen),
+    ("long", Msg::PlanHorizonLong),
 ];
 
 const HEADER_FIELDS: &[FieldSpec] = &[
-    f("name", "Nom du mécanisme", "Mechanism name", Text),
-    f("commune_name", "Commune", "Commune", Text),
-    f("decree", "Arrêté de création", "Creation order", Text),
-    f("period_start", "Début du plan", "Plan start", Date),
-    f("period_end", "Fin du plan", "Plan end", Date),
-    f("validated_by", "Validé par", "Validated by", Text),
-    f("validated_on", "Validé le", "Validated on", Date),
-    f(
-        "monitoring",
-        "Suivi-évaluation : fréquence et responsable",
-        "Monitoring: frequency and person",
-        LongText,
-    ),
-    f("next_review", "Prochaine revue", "Next review", Date),
+    f("name", Msg::PlanPlanName, Text),
+    f("commune_name", Msg::PlanPlanCommuneName, Text),
+    f("decree", Msg::PlanPlanDecree, Text),
+    f("period_start", Msg::PlanPlanPeriodStart, Date),
+    f("period_end", Msg::PlanPlanPeriodEnd, Date),
+    f("validated_by", Msg::PlanPlanValidatedBy, Text),
+    f("validated_on", Msg::PlanPlanValidatedOn, Date),
+    f("monitoring", Msg::PlanPlanMonitoring, LongText),
+    f("next_review", Msg::PlanPlanNextReview, Date),
 ];
 
 const MEMBERS: ListSpec = ListSpec {
     name: "members",
-    fr: "Membres",
-    en: "Members",
+    title: Msg::PlanListMembers,
     title_field: "name",
     fields: &[
-        f("name", "Nom", "Name", Text),
-        f("role", "Rôle", "Role", Text),
-        f("sex", "Sexe", "Sex", Choice(SEX)),
-        f(
-            "category",
-            "Catégorie (chef de village, religieux, femmes, jeunes…)",
-            "Category (village chief, religious, women, youth…)",
-            Text,
-        ),
+        f("name", Msg::PlanMembersName, Text),
+        f("role", Msg::PlanMembersRole, Text),
+        f("sex", Msg::PlanMembersSex, Choice(SEX)),
+        f("category", Msg::PlanMembersCategory, Text),
     ],
 };
 
 const COMMUNAL: &[ListSpec] = &[
     ListSpec {
         name: HEADER.0,
-        fr: "Le plan",
-        en: "The plan",
+        title: Msg::PlanListPlan,
         title_field: "name",
         fields: HEADER_FIELDS,
     },
     MEMBERS,
     ListSpec {
         name: "swot",
-        fr: "Analyse FFOM (forces, faiblesses, opportunités, menaces)",
-        en: "SWOT analysis (strengths, weaknesses, opportunities, threats)",
+        title: Msg::PlanListSwot,
         title_field: "text",
         fields: &[
-            f("quadrant", "Type", "Type", Choice(SWOT)),
-            f("text", "Texte", "Text", LongText),
-            f("priority", "Priorité", "Priority", Choice(PRIORITY)),
+            f("quadrant", Msg::PlanSwotQuadrant, Choice(SWOT)),
+            f("text", Msg::PlanSwotText, LongText),
+            f("priority", Msg::PlanSwotPriority, Choice(PRIORITY)),
         ],
     },
     ListSpec {
         name: "conflicts",
-        fr: "Conflits",
-        en: "Conflicts",
+        title: Msg::PlanListConflicts,
         title_field: "title",
         fields: &[
-            f("title", "Intitulé", "Title", Text),
-            f(
-                "type",
-                "Type (foncier, agriculteurs-éleveurs, chefferie…)",
-                "Type (land, farmer-herder, chieftaincy…)",
-                Text,
-            ),
-            f("villages", "Villages concernés", "Villages", Text),
-            f("started", "Début", "Started", Date),
-            f(
-                "parties",
-                "Parties (acteurs, positions, intérêts)",
-                "Parties (actors, positions, interests)",
-                LongText,
-            ),
-            f(
-                "causes",
-                "Causes profondes et déclencheurs",
-                "Root causes and triggers",
-                LongText,
-            ),
-            f(
-                "effects",
-                "Conséquences (dont sur les femmes et les jeunes)",
-                "Effects (incl. on women and youth)",
-                LongText,
-            ),
-            f("intensity", "Intensité", "Intensity", Choice(INTENSITY)),
-            f("trend", "Tendance", "Trend", Choice(TREND)),
-            f(
-                "connectors",
-                "Connecteurs : ce qui rapproche les gens (capacités locales de paix)",
-                "Connectors: what brings people together (local peace capacities)",
-                LongText,
-            ),
-            f(
-                "dividers",
-                "Diviseurs : ce qui oppose les gens",
-                "Dividers: what sets people apart",
-                LongText,
-            ),
-            f(
-                "previous",
-                "Tentatives de règlement antérieures",
-                "Previous attempts",
-                LongText,
-            ),
-            f(
-                "team",
-                "Équipe de réconciliation",
-                "Reconciliation team",
-                LongText,
-            ),
-            f(
-                "agreement",
-                "Accord obtenu",
-                "Agreement reached",
-                Choice(AGREEMENT),
-            ),
-            f("commitments", "Engagements", "Commitments", LongText),
-            f("follow_up", "Date de suivi", "Follow-up date", Date),
+            f("title", Msg::PlanConflictsTitle, Text),
+            f("type", Msg::PlanConflictsType, Text),
+            f("villages", Msg::PlanConflictsVillages, Text),
+            f("started", Msg::PlanConflictsStarted, Date),
+            f("parties", Msg::PlanConflictsParties, LongText),
+            f("causes", Msg::PlanConflictsCauses, LongText),
+            f("effects", Msg::PlanConflictsEffects, LongText),
+            f("intensity", Msg::PlanConflictsIntensity, Choice(INTENSITY)),
+            f("trend", Msg::PlanConflictsTrend, Choice(TREND)),
+            f("connectors", Msg::PlanConflictsConnectors, LongText),
+            f("dividers", Msg::PlanConflictsDividers, LongText),
+            f("previous", Msg::PlanConflictsPrevious, LongText),
+            f("team", Msg::PlanConflictsTeam, LongText),
+            f("agreement", Msg::PlanConflictsAgreement, Choice(AGREEMENT)),
+            f("commitments", Msg::PlanConflictsCommitments, LongText),
+            f("follow_up", Msg::PlanConflictsFollowUp, Date),
         ],
     },
     ListSpec {
         name: "mediation",
-        fr: "Étapes de médiation",
-        en: "Mediation steps",
+        title: Msg::PlanListMediation,
         title_field: "step",
         fields: &[
-            f("conflict", "Conflit", "Conflict", Ref("conflicts")),
-            f("date", "Date", "Date", Date),
-            f("step", "Étape", "Step", Choice(STEPS)),
-            f("result", "Résultat", "Result", LongText),
+            f("conflict", Msg::PlanMediationConflict, Ref("conflicts")),
+            f("date", Msg::PlanMediationDate, Date),
+            f("step", Msg::PlanMediationStep, Choice(STEPS)),
+            f("result", Msg::PlanMediationResult, LongText),
         ],
     },
     ListSpec {
         name: "activities",
-        fr: "Activités",
-        en: "Activities",
+        title: Msg::PlanListActivities,
         title_field: "title",
         fields: &[
-            f("title", "Activité", "Activity", Text),
-            f(
-                "conflict",
-                "Conflit visé",
-                "Conflict addressed",
-                Ref("conflicts"),
-            ),
-            f("objective", "Objectif", "Objective", LongText),
-            f("expected", "Résultat attendu", "Expected result", LongText),
-            f("responsible", "Responsable", "Responsible", Text),
-            f("partners", "Partenaires", "Partners", Text),
-            f("start", "Date de début", "Start date", Date),
-            f("end", "Date de fin", "End date", Date),
-            f("place", "Lieu", "Place", Text),
-            f("target_f", "Cible : femmes", "Target: women", Number),
-            f("target_m", "Cible : hommes", "Target: men", Number),
-            f("target_youth", "Cible : jeunes", "Target: youth", Number),
-            f(
-                "budget",
-                "Budget prévu (FCFA)",
-                "Planned budget (FCFA)",
-                Number,
-            ),
-            f("spent", "Dépensé (FCFA)", "Spent (FCFA)", Number),
-            f(
-                "funding",
-                "Source de financement",
-                "Funding source",
-                Choice(FUNDING),
-            ),
-            f("indicator", "Indicateur", "Indicator", Text),
-            f(
-                "baseline",
-                "Situation au départ (valeur de base)",
-                "Starting point (baseline)",
-                Text,
-            ),
-            f("target", "Cible", "Target", Text),
-            f(
-                "verification",
-                "Comment le vérifier (moyen de vérification)",
-                "How to check it (means of verification)",
-                Text,
-            ),
-            f("status", "Statut", "Status", Choice(STATUS)),
-            f("done_on", "Réalisée le", "Done on", Date),
-            f(
-                "execution",
-                "Part déjà faite, en % (taux d'exécution)",
-                "Share already done, in % (execution rate)",
-                Number,
-            ),
-            f(
-                "report",
-                "Rapport d'activité envoyé",
-                "Activity report sent",
-                Record("activite"),
-            ),
-            f("notes", "Observations", "Observations", LongText),
+            f("title", Msg::PlanActivitiesTitle, Text),
+            f("conflict", Msg::PlanActivitiesConflict, Ref("conflicts")),
+            f("objective", Msg::PlanActivitiesObjective, LongText),
+            f("expected", Msg::PlanActivitiesExpected, LongText),
+            f("responsible", Msg::PlanActivitiesResponsible, Text),
+            f("partners", Msg::PlanActivitiesPartners, Text),
+            f("start", Msg::PlanActivitiesStart, Date),
+            f("end", Msg::PlanActivitiesEnd, Date),
+            f("place", Msg::PlanActivitiesPlace, Text),
+            f("target_f", Msg::PlanActivitiesTargetF, Number),
+            f("target_m", Msg::PlanActivitiesTargetM, Number),
+            f("target_youth", Msg::PlanActivitiesTargetYouth, Number),
+            f("budget", Msg::PlanActivitiesBudget, Number),
+            f("spent", Msg::PlanActivitiesSpent, Number),
+            f("funding", Msg::PlanActivitiesFunding, Choice(FUNDING)),
+            f("indicator", Msg::PlanActivitiesIndicator, Text),
+            f("baseline", Msg::PlanActivitiesBaseline, Text),
+            f("target", Msg::PlanActivitiesTarget, Text),
+            f("verification", Msg::PlanActivitiesVerification, Text),
+            f("status", Msg::PlanActivitiesStatus, Choice(STATUS)),
+            f("done_on", Msg::PlanActivitiesDoneOn, Date),
+            f("execution", Msg::PlanActivitiesExecution, Number),
+            f("report", Msg::PlanActivitiesReport, Record("activite")),
+            f("notes", Msg::PlanActivitiesNotes, LongText),
         ],
     },
     ListSpec {
         name: "risks",
-        fr: "Risques et atténuation",
-        en: "Risks and mitigation",
+        title: Msg::PlanListRisks,
         title_field: "risk",
         fields: &[
-            f("risk", "Risque", "Risk", LongText),
-            f("mitigation", "Mesure d'atténuation", "Mitigation", LongText),
+            f("risk", Msg::PlanRisksRisk, LongText),
+            f("mitigation", Msg::PlanRisksMitigation, LongText),
         ],
     },
     ListSpec {
         name: "appraisals",
-        fr: "Appréciations des autorités",
-        en: "Appraisals by the authorities",
+        title: Msg::PlanListAppraisals,
         title_field: "by",
         fields: &[
-            f("date", "Date", "Date", Date),
-            f("by", "Par (autorité)", "By (authority)", Text),
-            f("text", "Appréciation", "Appraisal", LongText),
+            f("date", Msg::PlanAppraisalsDate, Date),
+            f("by", Msg::PlanAppraisalsBy, Text),
+            f("text", Msg::PlanAppraisalsText, LongText),
         ],
     },
 ];
@@ -356,55 +255,45 @@ const COMMUNAL: &[ListSpec] = &[
 const ROADMAP: &[ListSpec] = &[
     ListSpec {
         name: HEADER.0,
-        fr: "La feuille de route",
-        en: "The roadmap",
+        title: Msg::PlanRoadmapListPlan,
         title_field: "name",
         fields: HEADER_FIELDS,
     },
     ListSpec {
         name: "priorities",
-        fr: "Priorités",
-        en: "Priorities",
+        title: Msg::PlanRoadmapListPriorities,
         title_field: "text",
-        fields: &[f("text", "Priorité", "Priority", LongText)],
+        fields: &[f("text", Msg::PlanPrioritiesText, LongText)],
     },
     ListSpec {
         name: "activities",
-        fr: "Actions",
-        en: "Actions",
+        title: Msg::PlanRoadmapListActivities,
         title_field: "title",
         fields: &[
-            f("title", "Action", "Action", Text),
-            f("horizon", "Horizon", "Horizon", Choice(HORIZON)),
-            f("responsible", "Responsable", "Responsible", Text),
-            f("start", "Date de début", "Start date", Date),
-            f("end", "Date de fin", "End date", Date),
-            f("status", "Statut", "Status", Choice(STATUS)),
-            f("done_on", "Réalisée le", "Done on", Date),
-            f(
-                "execution",
-                "Part déjà faite, en % (taux d'exécution)",
-                "Share already done, in % (execution rate)",
-                Number,
-            ),
-            f("notes", "Observations", "Observations", LongText),
+            f("title", Msg::PlanActivitiesTitle2, Text),
+            f("horizon", Msg::PlanActivitiesHorizon, Choice(HORIZON)),
+            f("responsible", Msg::PlanActivitiesResponsible, Text),
+            f("start", Msg::PlanActivitiesStart, Date),
+            f("end", Msg::PlanActivitiesEnd, Date),
+            f("status", Msg::PlanActivitiesStatus, Choice(STATUS)),
+            f("done_on", Msg::PlanActivitiesDoneOn, Date),
+            f("execution", Msg::PlanActivitiesExecution, Number),
+            f("notes", Msg::PlanActivitiesNotes, LongText),
         ],
     },
     ListSpec {
         name: "members",
-        fr: "Comité de pilotage",
-        en: "Steering committee",
+        title: Msg::PlanRoadmapListMembers,
         title_field: "name",
         fields: MEMBERS.fields,
     },
     ListSpec {
         name: "meetings",
-        fr: "Réunions du comité",
-        en: "Committee meetings",
+        title: Msg::PlanRoadmapListMeetings,
         title_field: "date",
         fields: &[
-            f("date", "Date", "Date", Date),
-            f("decisions", "Décisions", "Decisions", LongText),
+            f("date", Msg::PlanMeetingsDate, Date),
+            f("decisions", Msg::PlanMeetingsDecisions, LongText),
         ],
     },
 ];

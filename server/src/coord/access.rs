@@ -6,17 +6,19 @@ use axum::http::{header, request::Parts, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use maud::html;
 
-use super::layout::{page, Lang, EN, FR};
+use super::layout::{page, Words};
 use crate::auth::basic_password;
 use crate::store::Receiver;
 use crate::tokens::Role;
+use vigie_core::i18n::{CoordMsg, Lang};
 
 /// The page a browser shows when the coordinator's credentials are missing or wrong.
 pub fn sign_in_page() -> String {
+    let fr = Words::of(Lang::Fr);
     page(
-        Lang::Fr,
-        FR.title,
-        html! { p { (FR.login) " / " (EN.login) } },
+        &fr,
+        fr.t(CoordMsg::Title),
+        html! { p { (fr.t(CoordMsg::SignIn)) " / " (CoordMsg::SignIn.text(Lang::En)) } },
     )
     .into_string()
 }

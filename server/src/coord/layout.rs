@@ -1,5 +1,6 @@
-//! What every coordinator page shares: the language, the page frame, the error page, a
-//! filter's select, and the formatting of times and query values.
+//! What every coordinator page shares: its words (language and texts from the core's
+//! catalogue), the page frame, the error page, a filter's select, and the formatting of
+//! times and query values.
 
 use std::collections::HashMap;
 
@@ -9,135 +10,144 @@ use axum::{
 };
 use maud::{html, Markup, DOCTYPE};
 
+use std::sync::Arc;
+
+use vigie_core::i18n::{CoordMsg, Lang, Msg, Translation};
+use vigie_core::translation;
+
 use crate::records::LEVELS;
+use crate::store::Receiver;
 
-/// The language of the pages.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum Lang {
-    Fr,
-    En,
+/// The words of one page: its language, and the published translation when the
+/// coordinator asked for it (`?lang=<its code>`). Every text of the pages comes from the
+/// core's catalogue through here: `CoordMsg` for the pages' own, `Msg` for what they share
+/// with the app (plan labels).
+#[derive(Clone, Debug)]
+pub(crate) struct Words {
+    lang: Lang,
+    /// The deployment's published translation, if any (offered as a language).
+    published: Option<Arc<Translation>>,
+    /// Whether this page is in it.
+    local: Option<Arc<Translation>>,
 }
 
-/// Every text of the coordinator pages, French then English.
-pub(crate) struct Texts {
-    pub(crate) title: &'static str,
-    pub(crate) records: &'static str,
-    pub(crate) all: &'static str,
-    pub(crate) form: &'static str,
-    pub(crate) level: &'static str,
-    pub(crate) region: &'static str,
-    pub(crate) cercle: &'static str,
-    pub(crate) commune: &'static str,
-    pub(crate) from: &'static str,
-    pub(crate) to: &'static str,
-    pub(crate) filter: &'static str,
-    pub(crate) export: &'static str,
-    pub(crate) none: &'static str,
-    pub(crate) received: &'static str,
-    pub(crate) created: &'static str,
-    pub(crate) author: &'static str,
-    pub(crate) device: &'static str,
-    pub(crate) token: &'static str,
-    pub(crate) back: &'static str,
-    pub(crate) content: &'static str,
-    pub(crate) not_found: &'static str,
-    pub(crate) login: &'static str,
-    pub(crate) other_lang: &'static str,
-    pub(crate) shown: &'static str,
-    pub(crate) levels: [&'static str; 4],
-}
-
-pub(crate) const FR: Texts = Texts {
-    title: "Vigie — coordination",
-    records: "Rapports reçus",
-    all: "Tous",
-    form: "Formulaire",
-    level: "Niveau d'alerte",
-    region: "Région",
-    cercle: "Cercle",
-    commune: "Commune",
-    from: "Du",
-    to: "Au",
-    filter: "Filtrer",
-    export: "Exporter en CSV (Excel)",
-    none: "Aucun rapport ne correspond.",
-    received: "Reçu",
-    created: "Saisi",
-    author: "Auteur",
-    device: "Appareil",
-    token: "Reçu par l'accès",
-    back: "← Tous les rapports",
-    content: "Contenu",
-    not_found: "Ce rapport n'existe pas.",
-    login: "Connexion requise : mot de passe = jeton de coordination.",
-    other_lang: "English",
-    shown: "affichés (les plus récents d'abord, alertes rouges et orange en tête)",
-    levels: ["Rouge", "Orange", "Jaune", "Vert"],
-};
-
-pub(crate) const EN: Texts = Texts {
-    title: "Vigie — coordination",
-    records: "Reports received",
-    all: "All",
-    form: "Form",
-    level: "Alert level",
-    region: "Region",
-    cercle: "Cercle",
-    commune: "Commune",
-    from: "From",
-    to: "To",
-    filter: "Filter",
-    export: "Export as CSV (Excel)",
-    none: "No report matches.",
-    received: "Received",
-    created: "Entered",
-    author: "Author",
-    device: "Device",
-    token: "Received through",
-    back: "← All reports",
-    content: "Content",
-    not_found: "This report does not exist.",
-    login: "Sign-in required: the password is a coordination token.",
-    other_lang: "Français",
-    shown: "shown (newest first, red and orange alerts on top)",
-    levels: ["Red", "Orange", "Yellow", "Green"],
-};
-
-impl Lang {
-    pub(crate) fn from_query(q: &HashMap<String, String>) -> Lang {
-        if q.get("lang").is_some_and(|l| l == "en") {
-            Lang::En
-        } else {
-            Lang::Fr
+impl Words {
+    /// The language of `?lang=`: `en`, the published translation's code, French otherwise.
+    pub(crate) fn from_query(q: &HashMap<String, String>, recv: &Receiver) -> Words {
+        let published = recv
+            .translation()
+            .and_then(|v| translation::parse(&v).ok())
+            .map(Arc::new);
+        let asked = q.get("lang").map_or("", String::as_str);
+        let local = published.clone().filter(|t| t.code == asked);
+        // The core's formatting (a plan's choice labels) reads the installed language: keep
+        // it the published one. Installed again only when the file changed.
+        if let Some(t) = &local {
+            if vigie_core::i18n::installed() != Some(&**t) {
+                vigie_core::i18n::install((**t).clone());
+            }
+        }
+        let lang = match (asked, &local) {
+            (_, Some(_)) => Lang::Local,
+            ("en", None) => Lang::En,
+            _ => Lang::Fr,
+        };
+        Words {
+            lang,
+            published,
+            local,
         }
     }
 
-    pub(crate) fn t(self) -> &'static Texts {
-        match self {
-            Lang::Fr => &FR,
-            Lang::En => &EN,
+    /// French or English words.
+    pub(crate) fn of(lang: Lang) -> Words {
+        Words {
+            lang,
+            published: None,
+            local: None,
         }
     }
 
-    pub(crate) fn code(self) -> &'static str {
-        match self {
-            Lang::Fr => "fr",
-            Lang::En => "en",
+    /// A text of the coordinator pages.
+    pub(crate) fn t(&self, m: CoordMsg) -> &str {
+        match &self.local {
+            Some(t) => t
+                .coordination
+                .get(m.key())
+                .map_or(m.text(Lang::Fr), String::as_str),
+            None => m.text(self.lang),
         }
+    }
+
+    /// A text shared with the app.
+    pub(crate) fn msg(&self, m: Msg) -> &str {
+        match &self.local {
+            Some(t) => t.msg(m),
+            None => m.text(self.lang),
+        }
+    }
+
+    /// The core's language, for the core's formatting (`Local` reads the installed one).
+    pub(crate) fn lang(&self) -> Lang {
+        self.lang
+    }
+
+    /// Whether the page is in English (form labels have French and English only).
+    pub(crate) fn english(&self) -> bool {
+        self.lang == Lang::En
+    }
+
+    /// The BCP 47 tag for `<html lang>`.
+    pub(crate) fn code(&self) -> &str {
+        match &self.local {
+            Some(t) => &t.code,
+            None => self.lang.code(),
+        }
+    }
+
+    /// The query that keeps this language on a link (`?lang=en`), or "" for French.
+    pub(crate) fn query(&self) -> String {
+        match self.lang {
+            Lang::Fr => String::new(),
+            _ => format!("?lang={}", urlencode(self.code())),
+        }
+    }
+
+    /// The languages a coordinator can switch to, with the link's query: French, English
+    /// and the published translation, other than this page's.
+    pub(crate) fn others(&self) -> Vec<(String, String)> {
+        let mut all = vec![
+            ("Français".to_owned(), "?".to_owned()),
+            ("English".to_owned(), "?lang=en".to_owned()),
+        ];
+        if let Some(t) = &self.published {
+            all.push((t.name.clone(), format!("?lang={}", urlencode(&t.code))));
+        }
+        let here = self.query();
+        all.into_iter()
+            .filter(|(_, q)| *q != here && !(here.is_empty() && q == "?"))
+            .collect()
     }
 }
 
-pub(crate) fn level_name(t: &Texts, level: &str) -> &'static str {
+/// The name of alert level `level` (`rouge`…), "" for none.
+pub(crate) fn level_name(w: &Words, level: &str) -> String {
+    const NAMES: [CoordMsg; 4] = [
+        CoordMsg::LevelRed,
+        CoordMsg::LevelOrange,
+        CoordMsg::LevelYellow,
+        CoordMsg::LevelGreen,
+    ];
     LEVELS
         .iter()
         .position(|l| *l == level)
-        .map_or("", |i| t.levels[i])
+        .map_or_else(String::new, |i| w.t(NAMES[i]).to_owned())
 }
 
-pub(crate) fn page(lang: Lang, title: &str, body: Markup) -> Markup {
+pub(crate) fn page(w: &Words, title: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
-        html lang=(lang.code()) {
+        html lang=(w.code()) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
@@ -154,7 +164,11 @@ pub(crate) fn storage_error(e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "coordinator page: database error");
     (
         StatusCode::INTERNAL_SERVER_ERROR,
-        "erreur de base de données / database error",
+        format!(
+            "{} / {}",
+            CoordMsg::StorageError.text(Lang::Fr),
+            CoordMsg::StorageError.text(Lang::En)
+        ),
     )
         .into_response()
 }

@@ -15,17 +15,10 @@ use vigie_core::plans::schema::{self, FieldKind};
 use vigie_core::plans::{Item, Plan, PlanKind, Revision, HEADER};
 
 use super::access::Coordinator;
-use super::layout::{page, storage_error, utc_minutes, Lang};
+use super::layout::{page, storage_error, utc_minutes, Words};
 use crate::plans::HistoryRow;
 use crate::store::Receiver;
-
-fn tr(lang: Lang, fr: &'static str, en: &'static str) -> &'static str {
-    if lang == Lang::En {
-        en
-    } else {
-        fr
-    }
-}
+use vigie_core::i18n::CoordMsg;
 
 fn today() -> String {
     utc_minutes(crate::db::now_ms())[..10].to_owned()
@@ -40,10 +33,10 @@ fn name_of(plan: &Plan) -> String {
     }
 }
 
-fn kind_label(lang: Lang, kind: PlanKind) -> &'static str {
+fn kind_label(w: &Words, kind: PlanKind) -> &str {
     match kind {
-        PlanKind::PlanCommunal => tr(lang, "Plan d'action communal", "Communal action plan"),
-        PlanKind::FeuilleDeRoute => tr(lang, "Feuille de route", "Roadmap"),
+        PlanKind::PlanCommunal => w.t(CoordMsg::CommunalPlan),
+        PlanKind::FeuilleDeRoute => w.t(CoordMsg::Roadmap),
     }
 }
 
@@ -54,17 +47,13 @@ fn bar(p: &Progress) -> Markup {
     }
 }
 
-fn lang_suffix(lang: Lang) -> &'static str {
-    tr(lang, "", "?lang=en")
-}
-
 /// `/coord/plans`: every plan, its progress and what waits for a decision.
 pub(super) async fn list(
     _: Coordinator,
     State(recv): State<Receiver>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let lang = Lang::from_query(&q);
+    let w = Words::from_query(&q, &recv);
     let found = tokio::task::spawn_blocking(move || recv.plans(None, None)).await;
     let plans = match found {
         Ok(Ok(p)) => p,
@@ -73,24 +62,24 @@ pub(super) async fn list(
     };
     let today = today();
     let body = html! {
-        p { a href=(format!("/coord/{}", lang_suffix(lang))) { (tr(lang, "← Rapports reçus", "← Reports received")) } }
-        h1 { (tr(lang, "Plans d'action", "Action plans")) }
-        @if plans.is_empty() { p.empty { (tr(lang, "Aucun plan reçu.", "No plan received.")) } }
+        p { a href=(format!("/coord/{}", w.query())) { (w.t(CoordMsg::BackToRecordsShort)) } }
+        h1 { (w.t(CoordMsg::Plans)) }
+        @if plans.is_empty() { p.empty { (w.t(CoordMsg::NoPlan)) } }
         table.plans {
             thead { tr {
-                th { (tr(lang, "Commune", "Commune")) }
-                th { (tr(lang, "Plan", "Plan")) }
-                th { (tr(lang, "Activités réalisées", "Activities done")) }
-                th { (tr(lang, "En retard", "Overdue")) }
-                th { (tr(lang, "À revoir", "To review")) }
-                th { (tr(lang, "Révision", "Revision")) }
+                th { (w.t(CoordMsg::Commune)) }
+                th { (w.t(CoordMsg::PlanColumn)) }
+                th { (w.t(CoordMsg::ActivitiesDone)) }
+                th { (w.t(CoordMsg::Overdue)) }
+                th { (w.t(CoordMsg::ToReview)) }
+                th { (w.t(CoordMsg::Revision)) }
             } }
             tbody {
                 @for Revision { rev, plan } in &plans {
                     @let p = progress(plan, &today);
                     tr {
-                        td { bdi { (plan_place(lang, &plan.commune)) } }
-                        td { a href=(format!("/coord/plans/{}{}", plan.id, lang_suffix(lang))) { bdi { (name_of(plan)) } } br; small { (kind_label(lang, plan.kind)) } }
+                        td { bdi { (plan_place(&w, &plan.commune)) } }
+                        td { a href=(format!("/coord/plans/{}{}", plan.id, w.query())) { bdi { (name_of(plan)) } } br; small { (kind_label(&w, plan.kind)) } }
                         td { (bar(&p)) }
                         td { (p.overdue) }
                         td { (p.to_review) }
@@ -100,33 +89,25 @@ pub(super) async fn list(
             }
         }
     };
-    Html(page(lang, tr(lang, "Plans d'action", "Action plans"), body).into_string()).into_response()
-}
-
-/// The core's language for `lang`.
-fn core_lang(lang: Lang) -> vigie_core::i18n::Lang {
-    match lang {
-        Lang::Fr => vigie_core::i18n::Lang::Fr,
-        Lang::En => vigie_core::i18n::Lang::En,
-    }
+    Html(page(&w, w.t(CoordMsg::Plans), body).into_string()).into_response()
 }
 
 /// How field `field` of `item` reads (the phone's own wording, dates as `31/10/2026`).
-fn value_text(lang: Lang, plan: &Plan, kind: FieldKind, item: &Item, field: &str) -> String {
-    display::value_text(plan, kind, item.get(field), core_lang(lang))
+fn value_text(w: &Words, plan: &Plan, kind: FieldKind, item: &Item, field: &str) -> String {
+    display::value_text(plan, kind, item.get(field), w.lang())
 }
 
 /// Where a plan belongs, in words ("Tout le pays" for a national roadmap).
-fn plan_place(lang: Lang, code: &str) -> String {
+fn plan_place(w: &Words, code: &str) -> String {
     if code.is_empty() {
-        tr(lang, "Tout le pays", "Whole country").to_owned()
+        w.t(CoordMsg::WholeCountry).to_owned()
     } else {
         crate::records::place_label(code)
     }
 }
 
 /// A funding source's label (its code if the schema does not know it).
-fn funding_label(lang: Lang, plan: &Plan, source: &str) -> String {
+fn funding_label(w: &Words, plan: &Plan, source: &str) -> String {
     schema::list(plan.kind, "activities")
         .and_then(|l| l.field("funding"))
         .map(|f| {
@@ -134,11 +115,11 @@ fn funding_label(lang: Lang, plan: &Plan, source: &str) -> String {
                 plan,
                 f.kind,
                 &serde_json::Value::String(source.to_owned()),
-                core_lang(lang),
+                w.lang(),
             )
         })
         .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| tr(lang, "source non précisée", "source not given").to_owned())
+        .unwrap_or_else(|| w.t(CoordMsg::NoFundingSource).to_owned())
 }
 
 /// `/coord/plans/{id}`: one plan.
@@ -148,7 +129,7 @@ pub(super) async fn detail(
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let lang = Lang::from_query(&q);
+    let w = Words::from_query(&q, &recv);
     let found = tokio::task::spawn_blocking(move || {
         Ok::<_, crate::db::DbError>((recv.plan(&id)?, recv.plan_history(&id)?))
     })
@@ -158,48 +139,48 @@ pub(super) async fn detail(
         Ok(Err(e)) => return storage_error(e),
         Err(e) => return storage_error(e),
     };
-    let back = format!("/coord/plans{}", lang_suffix(lang));
+    let back = format!("/coord/plans{}", w.query());
     let Some(Revision { rev, plan }) = current else {
-        let body = html! { p { (tr(lang, "Ce plan n'existe pas.", "This plan does not exist.")) } p { a href=(back) { "←" } } };
+        let body = html! { p { (w.t(CoordMsg::PlanNotFound)) } p { a href=(back) { "←" } } };
         return (
             StatusCode::NOT_FOUND,
-            Html(page(lang, "Vigie", body).into_string()),
+            Html(page(&w, w.t(CoordMsg::Title), body).into_string()),
         )
             .into_response();
     };
     let p = progress(&plan, &today());
     let body = html! {
-        p { a href=(back) { (tr(lang, "← Tous les plans", "← All plans")) } }
+        p { a href=(back) { (w.t(CoordMsg::BackToPlans)) } }
         h1 { bdi { (name_of(&plan)) } }
-        p { (kind_label(lang, plan.kind)) " · " bdi { (plan_place(lang, &plan.commune)) } " · " (tr(lang, "révision", "revision")) " " (rev) }
+        p { (kind_label(&w, plan.kind)) " · " bdi { (plan_place(&w, &plan.commune)) } " · " (w.t(CoordMsg::RevisionLower)) " " (rev) }
         dl.meta {
-            dt { (tr(lang, "Activités réalisées", "Activities done")) } dd { (bar(&p)) }
-            dt { (tr(lang, "Taux d'exécution", "Execution rate")) } dd { (p.execution.map_or("—".to_owned(), |e| format!("{e} %"))) }
-            dt { (tr(lang, "En retard", "Overdue")) } dd { (p.overdue) }
-            dt { (tr(lang, "Conflits à revoir", "Conflicts to review")) } dd { (p.to_review) }
-            dt { (tr(lang, "Prochaine revue", "Next review")) } dd { (p.next_review.as_deref().map_or_else(|| "—".to_owned(), display::date)) }
+            dt { (w.t(CoordMsg::ActivitiesDone)) } dd { (bar(&p)) }
+            dt { (w.t(CoordMsg::ExecutionRate)) } dd { (p.execution.map_or("—".to_owned(), |e| format!("{e} %"))) }
+            dt { (w.t(CoordMsg::Overdue)) } dd { (p.overdue) }
+            dt { (w.t(CoordMsg::ConflictsToReview)) } dd { (p.to_review) }
+            dt { (w.t(CoordMsg::NextReview)) } dd { (p.next_review.as_deref().map_or_else(|| "—".to_owned(), display::date)) }
             @for (source, (planned, spent)) in p.budget.iter().filter(|(_, (planned, spent))| *planned != 0 || *spent != 0) {
-                dt { (tr(lang, "Budget", "Budget")) " — " (funding_label(lang, &plan, source)) }
-                dd { (display::amount(*spent)) (tr(lang, " dépensés sur ", " spent of ")) (display::amount(*planned)) " FCFA" }
+                dt { (w.t(CoordMsg::Budget)) " — " (funding_label(&w, &plan, source)) }
+                dd { (w.t(CoordMsg::SpentOf).replace("{spent}", &display::amount(*spent)).replace("{planned}", &display::amount(*planned))) }
             }
         }
         // One card per item with the fields it has, not a table as wide as the schema.
         @for spec in schema::lists(plan.kind) {
             @let items: Vec<_> = plan.live(spec.name).collect();
             @if !items.is_empty() {
-                h2 { (tr(lang, spec.fr, spec.en)) }
+                h2 { (w.msg(spec.title)) }
                 @for (_, item) in &items {
-                    @let title = value_text(lang, &plan, spec.field(spec.title_field).map_or(FieldKind::Text, |f| f.kind), item, spec.title_field);
-                    @let shown = spec.fields.iter().any(|f| f.name != spec.title_field && !value_text(lang, &plan, f.kind, item, f.name).trim().is_empty());
+                    @let title = value_text(&w, &plan, spec.field(spec.title_field).map_or(FieldKind::Text, |f| f.kind), item, spec.title_field);
+                    @let shown = spec.fields.iter().any(|f| f.name != spec.title_field && !value_text(&w, &plan, f.kind, item, f.name).trim().is_empty());
                     @if shown || spec.name != HEADER.0 {
                     section.plan-item {
                         // The header's title is the plan's name, already the page's.
                         @if !title.trim().is_empty() && spec.name != HEADER.0 { h3 { bdi { (title) } } }
                         dl.meta {
                             @for f in spec.fields.iter().filter(|f| f.name != spec.title_field) {
-                                @let v = value_text(lang, &plan, f.kind, item, f.name);
+                                @let v = value_text(&w, &plan, f.kind, item, f.name);
                                 @if !v.trim().is_empty() {
-                                    dt { (tr(lang, f.fr, f.en)) } dd { bdi { (v) } }
+                                    dt { (w.msg(f.label)) } dd { bdi { (v) } }
                                 }
                             }
                         }
@@ -208,9 +189,9 @@ pub(super) async fn detail(
                 }
             }
         }
-        h2 { (tr(lang, "Historique des révisions", "Revision history")) }
+        h2 { (w.t(CoordMsg::History)) }
         table.history {
-            thead { tr { th { "#" } th { (tr(lang, "Reçue (UTC)", "Received (UTC)")) } th { (tr(lang, "Par", "By")) } th { (tr(lang, "Appareil", "Device")) } } }
+            thead { tr { th { "#" } th { (w.t(CoordMsg::ReceivedUtc)) } th { (w.t(CoordMsg::By)) } th { (w.t(CoordMsg::Device)) } } }
             tbody { @for h in &history { tr {
                 td { (h.rev) }
                 td { (utc_minutes(h.saved_at)) }
@@ -219,7 +200,7 @@ pub(super) async fn detail(
             } } }
         }
     };
-    Html(page(lang, &name_of(&plan), body).into_string()).into_response()
+    Html(page(&w, &name_of(&plan), body).into_string()).into_response()
 }
 
 #[cfg(test)]

@@ -11,10 +11,11 @@ use axum::{
 use maud::{html, Markup};
 
 use super::access::Coordinator;
-use super::layout::{level_name, page, select, storage_error, urlencode, utc_minutes, Lang, Texts};
+use super::layout::{level_name, page, select, storage_error, urlencode, utc_minutes, Words};
 use crate::labels::{FormLabels, Labels};
 use crate::records::{self, place_label, Filter, Row, LEVELS};
 use crate::store::Receiver;
+use vigie_core::i18n::CoordMsg;
 
 /// Most rows one page lists.
 const PAGE_ROWS: u32 = 200;
@@ -24,8 +25,7 @@ pub(super) async fn list(
     State(recv): State<Receiver>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let lang = Lang::from_query(&q);
-    let t = lang.t();
+    let w = Words::from_query(&q, &recv);
     let filter = Filter::from_query(&q);
     let f2 = filter.clone();
     let found = tokio::task::spawn_blocking(move || {
@@ -62,7 +62,7 @@ pub(super) async fn list(
     };
     let levels: Vec<(String, String)> = LEVELS
         .iter()
-        .map(|l| ((*l).to_owned(), level_name(t, l).to_owned()))
+        .map(|l| ((*l).to_owned(), level_name(&w, l)))
         .collect();
     let mut export = format!("/coord/export.csv?form={}", urlencode(&filter.form));
     for (k, v) in [
@@ -77,67 +77,64 @@ pub(super) async fn list(
             export.push_str(&format!("&{k}={}", urlencode(v)));
         }
     }
-    let other = if lang == Lang::Fr { "?lang=en" } else { "?" };
+    let all = w.t(CoordMsg::All);
     let body = html! {
         header {
-            h1 { (t.records) }
-            a.lang href=(other) { (t.other_lang) }
+            h1 { (w.t(CoordMsg::Records)) }
+            @for (name, query) in w.others() { a.lang href=(query) { (name) } }
         }
         form.filters method="get" action="/coord/" {
-            @if lang == Lang::En { input type="hidden" name="lang" value="en"; }
-            (select("form", t.form, t.all, &filter.form, &plain(forms)))
-            (select("level", t.level, t.all, &filter.level, &levels))
-            (select("region", t.region, t.all, &filter.region, &places(regions)))
-            (select("cercle", t.cercle, t.all, &filter.cercle, &places(cercles)))
-            (select("commune", t.commune, t.all, &filter.commune, &places(communes)))
-            label { span { (t.from) } input type="date" name="from" value=(filter.from); }
-            label { span { (t.to) } input type="date" name="to" value=(filter.to); }
-            button type="submit" { (t.filter) }
+            @if !w.query().is_empty() { input type="hidden" name="lang" value=(w.code()); }
+            (select("form", w.t(CoordMsg::Form), all, &filter.form, &plain(forms)))
+            (select("level", w.t(CoordMsg::Level), all, &filter.level, &levels))
+            (select("region", w.t(CoordMsg::Region), all, &filter.region, &places(regions)))
+            (select("cercle", w.t(CoordMsg::Cercle), all, &filter.cercle, &places(cercles)))
+            (select("commune", w.t(CoordMsg::Commune), all, &filter.commune, &places(communes)))
+            label { span { (w.t(CoordMsg::From)) } input type="date" name="from" value=(filter.from); }
+            label { span { (w.t(CoordMsg::To)) } input type="date" name="to" value=(filter.to); }
+            button type="submit" { (w.t(CoordMsg::Filter)) }
         }
         p.summary {
-            (rows.len()) " / " (total) " " (t.shown) " · "
-            a href=(export) download { (t.export) } " · "
-            a href=(if lang == Lang::En { "/coord/plans?lang=en" } else { "/coord/plans" }) {
-                (if lang == Lang::En { "Action plans" } else { "Plans d'action" })
-            }
+            (rows.len()) " / " (total) " " (w.t(CoordMsg::Shown)) " · "
+            a href=(export) download { (w.t(CoordMsg::Export)) } " · "
+            a href=(format!("/coord/plans{}", w.query())) { (w.t(CoordMsg::Plans)) }
         }
-        (sms_section(lang, t, &by_sms))
-        @if rows.is_empty() { p.empty { (t.none) } }
+        (sms_section(&w, &by_sms))
+        @if rows.is_empty() { p.empty { (w.t(CoordMsg::NoRecord)) } }
         ol.records {
-            @for row in &rows { (card(lang, row, &labels)) }
+            @for row in &rows { (card(&w, row, &labels)) }
         }
     };
-    Html(page(lang, t.title, body).into_string()).into_response()
+    Html(page(&w, w.t(CoordMsg::Title), body).into_string()).into_response()
 }
 
 /// Alerts received by SMS whose full record has not arrived yet, and texts that are not
 /// alerts (kept as received, flagged). Escaped like everything else: SMS text is foreign.
-fn sms_section(lang: Lang, t: &Texts, rows: &[crate::sms::SmsRow]) -> Markup {
-    let en = lang == Lang::En;
+fn sms_section(w: &Words, rows: &[crate::sms::SmsRow]) -> Markup {
     html! {
         @if !rows.is_empty() {
             section.sms data-testid="sms-alerts" {
-                h2 { (if en { "Alerts received by SMS, waiting for the full report" } else { "Alertes reçues par SMS, en attente du rapport complet" }) }
+                h2 { (w.t(CoordMsg::SmsWaiting)) }
                 ol.records {
                     @for r in rows {
                         li.card.sms-alert data-parsed=(r.parsed) {
                             @if r.parsed {
                                 p {
-                                    span.badge { (level_name(t, &r.level)) } " "
+                                    span.badge { (level_name(w, &r.level)) } " "
                                     bdi { (r.place) } " · " (r.day) " · " (r.codes)
                                 }
                             } @else {
-                                p.garbled { (if en { "Unreadable SMS: kept as received" } else { "SMS illisible : gardé tel quel" }) }
+                                p.garbled { (w.t(CoordMsg::SmsUnreadable)) }
                             }
                             @if !r.conflict.is_empty() {
                                 p.conflict data-testid="sms-conflict" {
-                                    (if en { "Does not match the report it names: " } else { "Ne correspond pas au rapport qu'il désigne : " })
+                                    (w.t(CoordMsg::SmsContradicts))
                                     bdi { (r.conflict) }
                                 }
                             }
                             p { code { bdi { (r.text) } } }
                             p.meta {
-                                (if en { "From " } else { "De " }) bdi { (r.sender) }
+                                (w.t(CoordMsg::SmsFrom)) bdi { (r.sender) }
                                 " · " (utc_minutes(r.received_at)) " UTC"
                             }
                         }
@@ -149,15 +146,13 @@ fn sms_section(lang: Lang, t: &Texts, rows: &[crate::sms::SmsRow]) -> Markup {
 }
 
 /// The form's title in `lang` when a definition gives one, else its id.
-fn form_title(labels: &Labels, lang: Lang, form_id: &str) -> String {
-    labels.form(form_id).map_or_else(
-        || form_id.to_owned(),
-        |f| f.title(lang == Lang::En).to_owned(),
-    )
+fn form_title(labels: &Labels, w: &Words, form_id: &str) -> String {
+    labels
+        .form(form_id)
+        .map_or_else(|| form_id.to_owned(), |f| f.title(w.english()).to_owned())
 }
 
-fn card(lang: Lang, row: &Row, labels: &Labels) -> Markup {
-    let t = lang.t();
+fn card(w: &Words, row: &Row, labels: &Labels) -> Markup {
     let level = row.level();
     let place: Vec<String> = ["commune", "cercle", "region"]
         .iter()
@@ -165,19 +160,15 @@ fn card(lang: Lang, row: &Row, labels: &Labels) -> Markup {
         .filter(|v| !v.is_empty())
         .map(place_label)
         .collect();
-    let href = format!(
-        "/coord/records/{}{}",
-        urlencode(&row.id),
-        if lang == Lang::En { "?lang=en" } else { "" }
-    );
+    let href = format!("/coord/records/{}{}", urlencode(&row.id), w.query());
     html! {
         li class=(format!("record level-{}", level.unwrap_or("none"))) {
             a href=(href) {
-                @if let Some(l) = level { span.badge { (level_name(t, l)) } }
-                strong { (form_title(labels, lang, row.field("form_id"))) }
-                span.when { " · " (t.received) " " (row.received) " UTC" }
+                @if let Some(l) = level { span.badge { (level_name(w, l)) } }
+                strong { (form_title(labels, w, row.field("form_id"))) }
+                span.when { " · " (w.t(CoordMsg::Received)) " " (row.received) " UTC" }
                 @if !place.is_empty() { span.place { (place.join(", ")) } }
-                span.who { (t.author) " : " bdi { (author(row)) } }
+                span.who { (w.t(CoordMsg::Author)) " : " bdi { (author(row)) } }
             }
         }
     }
@@ -207,13 +198,13 @@ fn author(row: &Row) -> String {
 #[derive(Clone, Copy)]
 struct Naming<'a> {
     form: Option<&'a FormLabels>,
-    english: bool,
+    words: &'a Words,
 }
 
 impl Naming<'_> {
     /// A field's question, with its name after it for whoever reads the CSV columns.
     fn field(&self, name: &str) -> Markup {
-        match self.form.and_then(|f| f.field(name, self.english)) {
+        match self.form.and_then(|f| f.field(name, self.words.english())) {
             Some(label) => html! { (label) },
             None => html! { (name) },
         }
@@ -221,7 +212,10 @@ impl Naming<'_> {
 
     /// A stored code as its choice label ("Viol (VBG-01)"), or as it is.
     fn code(&self, field: &str, code: &str) -> String {
-        match self.form.and_then(|f| f.choice(field, code, self.english)) {
+        match self
+            .form
+            .and_then(|f| f.choice(field, code, self.words.english()))
+        {
             Some(label) => format!("{label} ({code})"),
             None => code.to_owned(),
         }
@@ -229,21 +223,17 @@ impl Naming<'_> {
 }
 
 /// The name of a part of a place answer, in words (unknown parts as they are).
-fn place_part(key: &str, english: bool) -> Markup {
-    let words = match (key, english) {
-        ("region", false) => "Région",
-        ("region", true) => "Region",
-        ("cercle", _) => "Cercle",
-        ("commune", _) => "Commune",
-        ("commune_other", false) => "Commune (nommée)",
-        ("commune_other", true) => "Commune (by name)",
-        ("village", false) => "Village / quartier",
-        ("village", true) => "Village / quarter",
-        ("gps", false) => "Point GPS",
-        ("gps", true) => "GPS point",
+fn place_part(key: &str, w: &Words) -> Markup {
+    let part = match key {
+        "region" => CoordMsg::PlaceRegion,
+        "cercle" => CoordMsg::PlaceCercle,
+        "commune" => CoordMsg::PlaceCommune,
+        "commune_other" => CoordMsg::PlaceCommuneOther,
+        "village" => CoordMsg::PlaceVillage,
+        "gps" => CoordMsg::PlaceGps,
         _ => return html! { bdi { (key) } },
     };
-    html! { (words) }
+    html! { (w.t(part)) }
 }
 
 /// A JSON value as nested lists (escaped text only). `field` is the name of the field the
@@ -252,7 +242,7 @@ fn value_view(v: &serde_json::Value, field: &str, naming: Naming) -> Markup {
     use serde_json::Value;
     match v {
         Value::Object(map) if field == "location" || map.contains_key("region") => html! {
-            dl { @for (k, x) in map { dt { (place_part(k, naming.english)) } dd { bdi { (x.as_str().map_or_else(|| x.to_string(), place_label)) } } } }
+            dl { @for (k, x) in map { dt { (place_part(k, naming.words)) } dd { bdi { (x.as_str().map_or_else(|| x.to_string(), place_label)) } } } }
         },
         Value::Object(map) => {
             // In the order the form asks (a map alone would be alphabetical).
@@ -278,11 +268,10 @@ fn value_view(v: &serde_json::Value, field: &str, naming: Naming) -> Markup {
 
 /// Which access a record came through, in words: a token given when the server was
 /// started has no name of its own.
-fn token_words(label: &str, lang: Lang) -> &str {
-    match (label, lang) {
-        ("command line", Lang::Fr) => "accès donné au démarrage du serveur",
-        ("command line", Lang::En) => "access given when the server was started",
-        (other, _) => other,
+fn token_words<'a>(label: &'a str, w: &'a Words) -> &'a str {
+    match label {
+        "command line" => w.t(CoordMsg::CommandLineToken),
+        other => other,
     }
 }
 
@@ -292,8 +281,7 @@ pub(super) async fn detail(
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let lang = Lang::from_query(&q);
-    let t = lang.t();
+    let w = Words::from_query(&q, &recv);
     let found = tokio::task::spawn_blocking(move || {
         let labels = recv.forms().current().labels.clone();
         recv.with_db(|db| records::one(db, &id))
@@ -305,49 +293,46 @@ pub(super) async fn detail(
         Ok(Err(e)) => return storage_error(e),
         Err(e) => return storage_error(e),
     };
-    let back = if lang == Lang::En {
-        "/coord/?lang=en"
-    } else {
-        "/coord/"
-    };
+    let back = format!("/coord/{}", w.query());
     let Some(row) = row else {
-        let body = html! { p { (t.not_found) } p { a href=(back) { (t.back) } } };
+        let body = html! { p { (w.t(CoordMsg::RecordNotFound)) } p { a href=(back) { (w.t(CoordMsg::BackToRecords)) } } };
         return (
             StatusCode::NOT_FOUND,
-            Html(page(lang, t.title, body).into_string()),
+            Html(page(&w, w.t(CoordMsg::Title), body).into_string()),
         )
             .into_response();
     };
     let level = row.level();
     let body = html! {
-        p { a href=(back) { (t.back) } }
+        p { a href=(back) { (w.t(CoordMsg::BackToRecords)) } }
         article class=(format!("record level-{}", level.unwrap_or("none"))) {
             h1 {
-                @if let Some(l) = level { span.badge { (level_name(t, l)) } " " }
-                (form_title(&labels, lang, row.field("form_id"))) " v" (row.field("form_version"))
+                @if let Some(l) = level { span.badge { (level_name(&w, l)) } " " }
+                (form_title(&labels, &w, row.field("form_id"))) " v" (row.field("form_version"))
             }
             dl.meta {
                 dt { "Id" } dd { code { (row.id) } }
-                dt { (t.received) } dd { (row.received) " UTC" }
-                dt { (t.created) } dd { (row.created) " UTC" }
-                dt { (t.author) } dd { bdi { (author(&row)) } }
-                dt { (t.device) } dd { bdi { (row.field("device_id")) } }
-                dt { (t.token) } dd { bdi { (token_words(&row.token_label, lang)) } }
+                dt { (w.t(CoordMsg::Received)) } dd { (row.received) " UTC" }
+                dt { (w.t(CoordMsg::Created)) } dd { (row.created) " UTC" }
+                dt { (w.t(CoordMsg::Author)) } dd { bdi { (author(&row)) } }
+                dt { (w.t(CoordMsg::Device)) } dd { bdi { (row.field("device_id")) } }
+                dt { (w.t(CoordMsg::Token)) } dd { bdi { (token_words(&row.token_label, &w)) } }
             }
-            h2 { (t.content) }
+            h2 { (w.t(CoordMsg::Content)) }
             (value_view(
                 row.envelope.get("payload").unwrap_or(&serde_json::Value::Null),
                 "",
-                Naming { form: labels.form(row.field("form_id")), english: lang == Lang::En },
+                Naming { form: labels.form(row.field("form_id")), words: &w },
             ))
         }
     };
-    Html(page(lang, t.title, body).into_string()).into_response()
+    Html(page(&w, w.t(CoordMsg::Title), body).into_string()).into_response()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use vigie_core::i18n::Lang;
 
     #[test]
     fn record_text_is_escaped() {
@@ -357,7 +342,7 @@ mod tests {
             "",
             Naming {
                 form: None,
-                english: false,
+                words: &Words::of(Lang::Fr),
             },
         )
         .into_string();
@@ -369,9 +354,10 @@ mod tests {
     #[test]
     fn record_text_is_isolated_from_bidi_tricks() {
         let v = serde_json::json!({"auteur": "Awa\u{202E}exe.txt", "themes": ["a\u{2066}b"]});
+        let words = Words::of(Lang::Fr);
         let naming = Naming {
             form: None,
-            english: false,
+            words: &words,
         };
         let html = value_view(&v, "", naming).into_string();
         assert!(html.contains("<bdi>Awa\u{202E}exe.txt</bdi>"), "{html}");

@@ -17,8 +17,6 @@ use crate::plans::use_plans;
 use crate::state::use_app_state;
 use crate::views::tr;
 
-use vigie_core::plans::display::label;
-
 use super::item_fields::field_input;
 use super::unsaved::Unsaved;
 use super::{copy_once, plan_id, shown};
@@ -250,13 +248,13 @@ fn ItemEditor(
             })
             .collect_view();
         view! {
-            <h2>{label(lang, "Étapes de médiation", "Mediation steps")}</h2>
+            <h2>{Msg::PlanListMediation.text(lang)}</h2>
             <ul class="plan-items">{rows}</ul>
             <A href=format!("/plans/{plan_id}/mediation/new?conflict={item_id}") attr:class="btn-small">{tr(Msg::AddMediationStep)}</A>
         }
     });
     view! {
-        <h1>{label(lang, spec.fr, spec.en)}</h1>
+        <h1>{spec.title.text(lang)}</h1>
         {(spec.name == "activities" && !is_new).then(|| view! {
             <button class="btn btn-secondary" data-testid="mark-done" on:click=mark_done>{tr(Msg::MarkDone)}</button>
         })}

@@ -9,8 +9,6 @@ use vigie_core::plans::Plan;
 
 use crate::views::tr;
 
-use vigie_core::plans::display::label;
-
 use super::unsaved::Unsaved;
 
 pub(super) fn field_input(
@@ -30,7 +28,7 @@ pub(super) fn field_input(
         });
         Unsaved::keep(pending, values, kept);
     };
-    let caption = label(lang, f.fr, f.en);
+    let caption = f.label.text(lang);
     let input = match f.kind {
         FieldKind::LongText => view! {
             <textarea autocomplete="off" id=dom_id.clone() rows="3" maxlength="5000" prop:value=get on:input=set></textarea>
@@ -51,7 +49,7 @@ pub(super) fn field_input(
         FieldKind::Choice(codes) => {
             let options: Vec<(String, String)> = codes
                 .iter()
-                .map(|c| (c.0.to_owned(), label(lang, c.1, c.2).to_owned()))
+                .map(|c| (c.0.to_owned(), c.1.text(lang).to_owned()))
                 .collect();
             choose_one(dom_id.clone(), move || options.clone(), get, set).into_any()
         }

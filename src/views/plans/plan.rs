@@ -12,7 +12,7 @@ use crate::plans::use_plans;
 use crate::state::use_app_state;
 use crate::views::tr;
 
-use vigie_core::plans::display::{amount as fcfa, label};
+use vigie_core::plans::display::amount as fcfa;
 
 use super::{
     item_title, kind_msg, place_words, plan_id, plan_name, progress_line, shown, sync_line,
@@ -83,12 +83,12 @@ fn section(
             .filter(|f| !item.get(f.name).is_null())
             .map(|f| {
                 let v = shown(plan, f.kind, item.get(f.name), lang);
-                view! { <dt>{label(lang, f.fr, f.en)}</dt><dd>{v}</dd> }
+                view! { <dt>{f.label.text(lang)}</dt><dd>{v}</dd> }
             })
             .collect_view();
         return view! {
             <section class="plan-section" data-list=spec.name>
-                <h2>{label(lang, spec.fr, spec.en)}</h2>
+                <h2>{spec.title.text(lang)}</h2>
                 <dl>{rows}</dl>
                 <A href=format!("{base}/{}/{}", HEADER.0, HEADER.1) attr:class="btn-small">{tr(Msg::Edit)}</A>
             </section>
@@ -115,7 +115,7 @@ fn section(
         .collect_view();
     view! {
         <section class="plan-section" data-list=spec.name>
-            <h2>{format!("{} ({count})", label(lang, spec.fr, spec.en))}</h2>
+            <h2>{format!("{} ({count})", spec.title.text(lang))}</h2>
             <ul class="plan-items">{rows}</ul>
             <A href=format!("{base}/{}/new", spec.name) attr:class="btn-small">{tr(Msg::Add)}</A>
         </section>
@@ -146,7 +146,7 @@ fn summary(
             p.stages
                 .get(id)
                 .and_then(|s| schema::STEPS.iter().find(|x| x.0 == s))
-                .map(|s| format!("{} {}", Msg::StageLabel.text(lang), label(lang, s.1, s.2)))
+                .map(|s| format!("{} {}", Msg::StageLabel.text(lang), s.1.text(lang)))
                 .unwrap_or_default(),
         ],
         "members" => vec![field("role")],

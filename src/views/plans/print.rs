@@ -12,7 +12,7 @@ use crate::plans::use_plans;
 use crate::state::use_app_state;
 use crate::views::tr;
 
-use vigie_core::plans::display::{amount as fcfa, label};
+use vigie_core::plans::display::amount as fcfa;
 
 use super::{kind_msg, place_words, plan_id, plan_name, shown, with_copy};
 
@@ -35,7 +35,7 @@ pub fn PlanPrintPage() -> impl IntoView {
                     let items: Vec<(&String, &Item)> = plan.live(spec.name).collect();
                     let body = if spec.name == "activities" {
                         let fields: Vec<&'static FieldSpec> = columns.iter().filter_map(|c| spec.field(c)).collect();
-                        let head = fields.iter().map(|f| view! { <th>{label(lang, f.fr, f.en)}</th> }).collect_view();
+                        let head = fields.iter().map(|f| view! { <th>{f.label.text(lang)}</th> }).collect_view();
                         let rows = items.iter().map(|(_, a)| {
                             let cells = fields.iter().map(|f| {
                                 let mut text = shown(&plan, f.kind, a.get(f.name), lang);
@@ -52,14 +52,14 @@ pub fn PlanPrintPage() -> impl IntoView {
                         items.iter().map(|(_, item)| {
                             let rows = spec.fields.iter().filter_map(|f| {
                                 let v = shown(&plan, f.kind, item.get(f.name), lang);
-                                (!v.trim().is_empty()).then(|| view! { <dt>{label(lang, f.fr, f.en)}</dt><dd>{v}</dd> })
+                                (!v.trim().is_empty()).then(|| view! { <dt>{f.label.text(lang)}</dt><dd>{v}</dd> })
                             }).collect_view();
                             view! { <dl class="print-item">{rows}</dl> }
                         }).collect_view().into_any()
                     };
                     (!items.is_empty()).then(|| view! {
                         <section class="print-list" data-list=spec.name>
-                            <h2>{label(lang, spec.fr, spec.en)}</h2>
+                            <h2>{spec.title.text(lang)}</h2>
                             {body}
                         </section>
                     })
@@ -68,7 +68,7 @@ pub fn PlanPrintPage() -> impl IntoView {
                     let item = plan.item(HEADER.0, HEADER.1).cloned().unwrap_or_default();
                     spec.fields.iter().filter(|f| f.name != "name").filter_map(|f| {
                         let v = shown(&plan, f.kind, item.get(f.name), lang);
-                        (!v.trim().is_empty()).then(|| view! { <dt>{label(lang, f.fr, f.en)}</dt><dd>{v}</dd> })
+                        (!v.trim().is_empty()).then(|| view! { <dt>{f.label.text(lang)}</dt><dd>{v}</dd> })
                     }).collect_view()
                 });
                 let funding = schema::list(plan.kind, "activities").and_then(|l| l.field("funding"));
@@ -78,7 +78,7 @@ pub fn PlanPrintPage() -> impl IntoView {
                     view! { <tr><td>{source}</td><td>{fcfa(*planned)}</td><td>{fcfa(*spent)}</td></tr> }
                 }).collect_view();
                 let conflicts = plan.live("conflicts").map(|(cid, c)| {
-                    let stage = p.stages.get(cid).and_then(|s| schema::STEPS.iter().find(|x| x.0 == s)).map(|s| label(lang, s.1, s.2)).unwrap_or("—");
+                    let stage = p.stages.get(cid).and_then(|s| schema::STEPS.iter().find(|x| x.0 == s)).map(|s| s.1.text(lang)).unwrap_or("—");
                     view! { <li>{c.text("title").to_owned()}" — "{tr(Msg::StageLabel)}" "{stage}</li> }
                 }).collect_view();
                 let execution = p.execution.map_or("—".to_owned(), |e| format!("{e} %"));

@@ -12,8 +12,6 @@ use crate::plans::use_plans;
 use crate::state::use_app_state;
 use crate::views::tr;
 
-use vigie_core::plans::display::label;
-
 use super::{item_title, plan_id, shown, with_copy};
 
 /// `/plans/:id/review`: one card per field changed differently on several phones, with
@@ -46,9 +44,9 @@ pub fn PlanReviewPage() -> impl IntoView {
                         let what = if deletion {
                             Msg::ReviewDeleteOrKeep.text(lang)
                         } else {
-                            s.field(&c.field).map_or("", |f| label(lang, f.fr, f.en))
+                            s.field(&c.field).map_or("", |f| f.label.text(lang))
                         };
-                        format!("{} — {} — {}", label(lang, s.fr, s.en), item_title(&plan, s, &item, lang), what)
+                        format!("{} — {} — {}", s.title.text(lang), item_title(&plan, s, &item, lang), what)
                     }).unwrap_or_default();
                     let fkind = spec.and_then(|s| s.field(&c.field)).map_or(FieldKind::Text, |f| f.kind);
                     let value_text = |v: &Value| if deletion {
