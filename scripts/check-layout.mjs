@@ -37,15 +37,42 @@ function modulePath(file, crate) {
 
 /**
  * The source without its unit tests (a `#[cfg(test)]` module, last in a file by custom: a
- * test may build its fixtures with a sibling), comments and string literals.
+ * test may build its fixtures with a sibling), comments, string and character literals.
  */
 function code(text) {
   const tests = text.search(/#\[cfg\(test\)\]\s*mod /);
-  return (tests < 0 ? text : text.slice(0, tests))
-    .replace(/\/\*[\s\S]*?\*\//g, '')
-    .replace(/\/\/[^\n]*/g, '')
-    .replace(/r#*"[\s\S]*?"#*/g, '""')
-    .replace(/"(?:[^"\\]|\\.)*"/g, '""');
+  const src = tests < 0 ? text : text.slice(0, tests);
+  let out = '';
+  let i = 0;
+  while (i < src.length) {
+    const c = src[i];
+    const next = src[i + 1];
+    if (c === '/' && next === '/') {
+      while (i < src.length && src[i] !== '\n') i++;
+    } else if (c === '/' && next === '*') {
+      i = src.indexOf('*/', i + 2);
+      i = i < 0 ? src.length : i + 2;
+    } else if (c === 'r' && /^r#*"/.test(src.slice(i, i + 10)) && !/\w/.test(src[i - 1] ?? '')) {
+      // A raw string: r"…", r#"…"#.
+      const hashes = src.slice(i + 1).match(/^#*/)[0];
+      const end = src.indexOf('"' + hashes, i + 2 + hashes.length);
+      i = end < 0 ? src.length : end + 1 + hashes.length;
+      out += '""';
+    } else if (c === '"') {
+      i++;
+      while (i < src.length && src[i] !== '"') i += src[i] === '\\' ? 2 : 1;
+      i++;
+      out += '""';
+    } else if (c === "'" && (src[i + 2] === "'" || (next === '\\' && /^'\\.[^']*'/.test(src.slice(i, i + 12))))) {
+      // A character literal ('"', '\''); a lifetime ('a) is code.
+      i = src.indexOf("'", i + (next === '\\' ? 3 : 2)) + 1;
+      out += "' '";
+    } else {
+      out += c;
+      i++;
+    }
+  }
+  return out;
 }
 
 /** Every path a file names from its crate's root: `crate::a::b`, `use crate::{a, b::c}`, `super::x`. */

@@ -27,6 +27,7 @@ use base64::{engine::general_purpose::STANDARD, Engine as _};
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use serde_json::Value;
 use thiserror::Error;
+use vigie_core::keys;
 use vigie_core::lock::{self, LockConfig, Secret, ROW_SEAL, SEALED, SEAL_KIND};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -484,8 +485,8 @@ pub async fn seal(store: &str, id: &str, text: String) -> Result<String, VaultEr
             None => Ok(text),
         };
     }
-    let whole = store == super::idb::DRAFTS;
-    let by_row = store != super::idb::RECEIPTS && row_keys_available().await;
+    let whole = store == keys::IDB_DRAFTS;
+    let by_row = store != keys::IDB_RECEIPTS && row_keys_available().await;
     let k = if by_row {
         row_key(id, true).await?
     } else {
@@ -593,8 +594,7 @@ pub async fn open_exit_copy(id: &str, text: &str) -> Result<String, VaultError> 
 /// Whether `store`/`key` holds a plan's text: the plans store, and editors' unsaved texts
 /// in `meta`.
 pub fn is_plan_text(store: &str, key: &str) -> bool {
-    store == super::idb::PLANS
-        || (store == super::idb::META && key.starts_with(vigie_core::keys::PLAN_EDIT_PREFIX))
+    store == keys::IDB_PLANS || (store == keys::IDB_META && key.starts_with(keys::PLAN_EDIT_PREFIX))
 }
 
 /// A stored value's text with its sealed parts opened (an unsealed one as it is); `id` is
