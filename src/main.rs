@@ -2,9 +2,9 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 fn main() {
-    vigie::adapters::crash::install_panic_notice();
+    vigie::browser::crash::install_panic_notice();
     // The mount runs in a task after the wasm's instantiation (see `views::start`), once
-    // what a browser kill took from `localStorage` is back (see `adapters::durable`), or
+    // what a browser kill took from `localStorage` is back (see `stores::durable`), or
     // after a while without it.
     let started = Rc::new(Cell::new(false));
     let start = move |started: &Cell<bool>| {
@@ -20,10 +20,10 @@ fn main() {
             }
             start(&waited);
         },
-        std::time::Duration::from_millis(vigie::adapters::durable::RESTORE_WAIT_MS as u64),
+        std::time::Duration::from_millis(vigie::stores::durable::RESTORE_WAIT_MS as u64),
     );
     wasm_bindgen_futures::spawn_local(async move {
-        match vigie::adapters::durable::restore().await {
+        match vigie::stores::durable::restore().await {
             Ok(keys) if !keys.is_empty() => {
                 leptos::logging::log!("restored after a kill: {keys:?}")
             }

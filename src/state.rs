@@ -3,11 +3,9 @@
 
 use leptos::prelude::*;
 
-use crate::adapters::{
-    connectivity, service_worker,
-    storage::{LocalStore, StorageError},
-};
-use crate::sync::Outbox;
+use crate::browser::{connectivity, service_worker};
+use crate::controllers::outbox::Outbox;
+use crate::stores::local::{LocalStore, StorageError};
 use vigie_core::i18n::{Lang, Msg};
 use vigie_core::keys::PREFS as PREFS_KEY;
 use vigie_core::prefs::Preferences;
@@ -74,8 +72,8 @@ impl AppState {
         show_while(storage_problem, settings_problem.into());
         // An outbox that cannot be read (a full disk at start) is said, not shown empty.
         show_while(storage_problem, outbox.problem().into());
-        crate::forms::Forms::provide(store.clone().ok(), outbox);
-        crate::plans::Plans::provide(outbox);
+        crate::controllers::forms::Forms::provide(store.clone().ok(), outbox);
+        crate::controllers::plans::Plans::provide(outbox);
         let state = AppState {
             lang: RwSignal::new(prefs.lang),
             online: connectivity::watch_online(),

@@ -1,7 +1,7 @@
 //! Browser tier: the notice shown when the app panics (static markup, un-hidden by the hook).
 #![cfg(target_arch = "wasm32")]
 
-use vigie::adapters::crash::{show_crash_notice, CrashNoticeError};
+use vigie::browser::crash::{show_crash_notice, CrashNoticeError};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);

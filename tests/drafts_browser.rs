@@ -7,10 +7,10 @@
 use leptos::prelude::*;
 use serde_json::json;
 use uuid::Uuid;
-use vigie::adapters::draft_store;
-use vigie::adapters::idb::{self, DRAFTS, META, OUTBOX};
-use vigie::adapters::outbox_store::IdbOutbox;
-use vigie::adapters::storage::LocalStore;
+use vigie::browser::idb::{self, DRAFTS, META, OUTBOX};
+use vigie::stores::drafts as draft_store;
+use vigie::stores::local::LocalStore;
+use vigie::stores::outbox::IdbOutbox;
 use vigie_core::drafts::Draft;
 use vigie_core::keys;
 use vigie_core::outbox::OutboxEntry;
@@ -159,8 +159,8 @@ async fn a_draft_keeps_its_form_version_and_an_already_queued_one_is_dropped() {
     browser::start_executor();
     let owner = Owner::new();
     let forms = owner.with(|| {
-        let outbox = vigie::sync::Outbox::provide(Some(store));
-        vigie::forms::Forms::provide(Some(store), outbox)
+        let outbox = vigie::controllers::outbox::Outbox::provide(Some(store));
+        vigie::controllers::forms::Forms::provide(Some(store), outbox)
     });
     for _ in 0..100 {
         if forms.loaded().get_untracked() {

@@ -7,7 +7,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Function, Object, Reflect};
-use vigie::adapters::geolocation::{current_position, GeoError, GeoOptions};
+use vigie::browser::geolocation::{current_position, GeoError, GeoOptions};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
@@ -32,7 +32,7 @@ fn fake_geolocation(body: &str) {
     Object::define_property(&navigator, &"geolocation".into(), &descriptor);
 }
 
-async fn outcome(options: GeoOptions) -> Result<vigie::adapters::geolocation::Position, GeoError> {
+async fn outcome(options: GeoOptions) -> Result<vigie::browser::geolocation::Position, GeoError> {
     let slot: Rc<RefCell<Option<Result<_, GeoError>>>> = Rc::new(RefCell::new(None));
     let calls = Rc::new(RefCell::new(0));
     let (s, c) = (slot.clone(), calls.clone());

@@ -10,11 +10,11 @@ use std::future::Future;
 use leptos::prelude::*;
 use serde_json::json;
 use uuid::Uuid;
-use vigie::adapters::draft_store;
-use vigie::adapters::idb::{self, Op, DRAFTS, META, OUTBOX, RECEIPTS};
-use vigie::adapters::migrate::{self, MIGRATED_MARK};
-use vigie::adapters::outbox_store::{IdbOutbox, Unreadable};
-use vigie::adapters::storage::LocalStore;
+use vigie::browser::idb::{self, Op, DRAFTS, META, OUTBOX, RECEIPTS};
+use vigie::stores::drafts as draft_store;
+use vigie::stores::local::LocalStore;
+use vigie::stores::migrate::{self, MIGRATED_MARK};
+use vigie::stores::outbox::{IdbOutbox, Unreadable};
 use vigie_core::drafts::Draft;
 use vigie_core::keys;
 use vigie_core::outbox::backend::{Backend, HttpRequest, HttpResult};
@@ -77,10 +77,10 @@ async fn put_raw(store: &'static str, id: Uuid, text: &str) {
 }
 
 /// The page's outbox, provided and read from storage (as at a start).
-async fn started_outbox() -> (Owner, vigie::sync::Outbox) {
+async fn started_outbox() -> (Owner, vigie::controllers::outbox::Outbox) {
     browser::start_executor();
     let owner = Owner::new();
-    let outbox = owner.with(|| vigie::sync::Outbox::provide(None));
+    let outbox = owner.with(|| vigie::controllers::outbox::Outbox::provide(None));
     for _ in 0..50 {
         if outbox.loaded().get_untracked() {
             break;

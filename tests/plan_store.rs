@@ -5,8 +5,8 @@
 
 use serde_json::json;
 use uuid::Uuid;
-use vigie::adapters::idb::{self, DB_VERSION, PLANS};
-use vigie::adapters::plan_store::{read, read_all, update, PlanEditError};
+use vigie::browser::idb::{self, DB_VERSION, PLANS};
+use vigie::stores::plans::{read, read_all, update, PlanEditError};
 use vigie_core::plans::sync::PlanCopy;
 use vigie_core::plans::{Plan, PlanKind};
 use wasm_bindgen_test::*;
@@ -106,7 +106,7 @@ async fn futures_join<A: std::future::Future, B: std::future::Future>(
 
 #[wasm_bindgen_test]
 async fn with_a_pin_a_plans_texts_are_sealed_and_read_back_whole() {
-    use vigie::adapters::vault::{self, Mode};
+    use vigie::browser::vault::{self, Mode};
     idb::clear(PLANS).await.expect("clear");
     let (_, key) = vault::create("258013").await.expect("create");
     vault::set_mode(Mode::Unlocked(key.clone()));

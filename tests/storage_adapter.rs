@@ -2,7 +2,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use serde::{Deserialize, Serialize};
-use vigie::adapters::storage::{LocalStore, StorageError};
+use vigie::stores::local::{LocalStore, StorageError};
 use vigie_core::i18n::{Lang, Msg};
 use vigie_core::keys::PREFS as PREFS_KEY;
 use vigie_core::prefs::Preferences;
@@ -126,7 +126,7 @@ fn lose_last_writes(key: &str, earlier: Option<&str>, seq: &str) {
 
 #[wasm_bindgen_test]
 async fn durable_values_come_back_after_a_kill_and_newer_local_ones_win() {
-    use vigie::adapters::durable;
+    use vigie::stores::durable;
     use vigie_core::keys::{SETTINGS, WELCOMED};
     let store = LocalStore::open().expect("open");
     durable::restore().await.expect("first restore");
@@ -136,10 +136,10 @@ async fn durable_values_come_back_after_a_kill_and_newer_local_ones_win() {
         .set_raw(SETTINGS, r#"{"backend":{"mode":"none"},"device_id":"d1"}"#)
         .expect("set");
     // The copies are written in a task.
-    vigie::adapters::clock::sleep(200).await;
+    vigie::browser::clock::sleep(200).await;
     // Killed: localStorage is back where it was before both writes.
     lose_last_writes(SETTINGS, None, before.as_deref().unwrap_or(""));
-    vigie::adapters::clock::sleep(0).await;
+    vigie::browser::clock::sleep(0).await;
     lose_last_writes(WELCOMED, None, before.as_deref().unwrap_or(""));
     let restored = durable::restore().await.expect("restore");
     assert!(

@@ -5,11 +5,11 @@
 
 use serde_json::json;
 use uuid::Uuid;
-use vigie::adapters::draft_store;
-use vigie::adapters::idb::{self, Op, DRAFTS, OUTBOX, RECEIPTS};
-use vigie::adapters::key_files;
-use vigie::adapters::outbox_store::IdbOutbox;
-use vigie::adapters::vault::{self, Mode, VaultError};
+use vigie::browser::idb::{self, Op, DRAFTS, OUTBOX, RECEIPTS};
+use vigie::browser::key_files;
+use vigie::browser::vault::{self, Mode, VaultError};
+use vigie::stores::drafts as draft_store;
+use vigie::stores::outbox::IdbOutbox;
 use vigie_core::drafts::Draft;
 use vigie_core::outbox::{OutboxEntry, OutboxStore};
 use vigie_core::record::{Author, Envelope};

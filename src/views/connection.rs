@@ -2,8 +2,8 @@
 
 use leptos::prelude::*;
 
+use crate::controllers::outbox::use_outbox;
 use crate::state::use_app_state;
-use crate::sync::use_outbox;
 use vigie_core::i18n::Msg;
 use vigie_core::outbox::backend::{validate_base_url, Backend, ProbeResult};
 
@@ -90,7 +90,7 @@ pub fn ConnectionSettings() -> impl IntoView {
         probing.set(true);
         result.set(Some((true, Msg::Testing)));
         leptos::task::spawn_local(async move {
-            let outcome = crate::sync::test_connection(backend, 15_000).await;
+            let outcome = crate::controllers::outbox::test_connection(backend, 15_000).await;
             let msg = match outcome {
                 ProbeResult::Ok => Msg::ProbeOk,
                 ProbeResult::Unreachable => Msg::ProbeUnreachable,

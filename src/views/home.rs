@@ -3,9 +3,9 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::forms::use_forms;
+use crate::controllers::forms::use_forms;
+use crate::controllers::outbox::use_outbox;
 use crate::state::use_app_state;
-use crate::sync::use_outbox;
 use crate::views::icons::{Icon, IconSvg};
 use crate::views::outbox::{form_title, state_label, time_label};
 use vigie_core::i18n::Msg;
@@ -23,7 +23,7 @@ pub fn Home() -> impl IntoView {
             </A>
         }
     };
-    let gate = crate::pin::use_gate();
+    let gate = crate::controllers::lock::use_gate();
     view! {
         <section class="home">
             <h1 class="tagline">{crate::views::tr(Msg::Tagline)}</h1>
@@ -121,7 +121,7 @@ fn DraftList() -> impl IntoView {
                             view! {
                                 <li class="draft draft-damaged" data-testid="draft-damaged">
                                     <p>{crate::views::tr(Msg::DamagedDraft)}</p>
-                                    <button class="btn-small btn-secondary" on:click=move |_| crate::adapters::download::save_text(&file, &raw.get_value())>
+                                    <button class="btn-small btn-secondary" on:click=move |_| crate::browser::download::save_text(&file, &raw.get_value())>
                                         {crate::views::tr(Msg::Export)}
                                     </button>
                                 </li>
@@ -185,7 +185,7 @@ pub fn MyReports() -> impl IntoView {
                                 return view! {
                                     <li class="record" data-testid="my-report">
                                         <strong class="rec-ok">{crate::views::tr(Msg::ReportSent)}</strong>
-                                        <span class="when">{crate::adapters::clock::utc_day(e.envelope.created_at)}</span>
+                                        <span class="when">{crate::browser::clock::utc_day(e.envelope.created_at)}</span>
                                     </li>
                                 }.into_any();
                             }

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use vigie_core::i18n::{counted, Lang, Msg};
 use vigie_core::lock::{check_new_pin, may_be_pin, AfterWrong};
 
-use crate::pin::{use_gate, Gate, UnlockError};
+use crate::controllers::lock::{use_gate, Gate, UnlockError};
 
 /// A PIN field: digits, hidden, never remembered by the browser.
 #[component]

@@ -41,14 +41,15 @@ pub fn tr(msg: Msg) -> impl IntoView + use<> {
 /// The whole app: the PIN screen if a PIN is set, then state, shell and routes.
 #[component]
 pub fn App() -> impl IntoView {
-    let gate = crate::pin::Gate::start();
+    let gate = crate::controllers::lock::Gate::start();
     // At start, what lies behind the gate is built a task after the gate itself.
     let behind = built_later();
     move || {
         if gate.open.get() {
             behind.get().then(|| view! { <Unlocked /> }).into_any()
         } else {
-            view! { <lock::LockScreen gate=gate lang=crate::pin::saved_lang() /> }.into_any()
+            view! { <lock::LockScreen gate=gate lang=crate::controllers::lock::saved_lang() /> }
+                .into_any()
         }
     }
 }
@@ -140,7 +141,7 @@ fn Unlocked() -> impl IntoView {
     AppState::provide();
     // Keys of drafts and records that are gone, once the start is over.
     set_timeout(
-        || leptos::task::spawn_local(crate::pin::sweep_keys()),
+        || leptos::task::spawn_local(crate::controllers::lock::sweep_keys()),
         std::time::Duration::from_secs(5),
     );
     later(|| {

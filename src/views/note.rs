@@ -7,7 +7,7 @@ use std::time::Duration;
 use leptos::prelude::*;
 use uuid::Uuid;
 
-use crate::forms::{now_ms, use_forms, FinaliseError};
+use crate::controllers::forms::{now_ms, use_forms, FinaliseError};
 use crate::state::use_app_state;
 use vigie_core::drafts::Draft;
 use vigie_core::i18n::Msg;
@@ -56,7 +56,7 @@ pub fn NotePage() -> impl IntoView {
                 Ok(()) => (true, Msg::DraftSaved),
                 Err(e) => (
                     false,
-                    crate::adapters::outbox_store::OutboxStoreError::from(e).user_message(),
+                    crate::stores::outbox::OutboxStoreError::from(e).user_message(),
                 ),
             }));
         });

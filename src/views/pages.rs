@@ -33,7 +33,7 @@ pub fn Settings() -> impl IntoView {
 #[component]
 pub fn LanguageChoice() -> impl IntoView {
     let state = use_app_state();
-    let forms = crate::forms::use_forms();
+    let forms = crate::controllers::forms::use_forms();
     view! {
             <fieldset class="field">
                 <legend>{crate::views::tr(Msg::Language)}</legend>
@@ -71,7 +71,7 @@ pub fn LanguageChoice() -> impl IntoView {
 #[component]
 pub fn ReferralsPage() -> impl IntoView {
     let state = use_app_state();
-    let forms = crate::forms::use_forms();
+    let forms = crate::controllers::forms::use_forms();
     view! {
         <section class="page">
             <h1>{crate::views::tr(Msg::Referrals)}</h1>
@@ -113,7 +113,7 @@ pub fn referral_item(r: vigie_core::referrals::Referral) -> impl IntoView {
 pub fn ReferralsHere(#[prop(into)] commune: Signal<String>) -> impl IntoView {
     use vigie_core::referrals::{near, Nearness};
     let state = use_app_state();
-    let forms = crate::forms::use_forms();
+    let forms = crate::controllers::forms::use_forms();
     move || {
         let list = forms.referrals().get();
         let commune = commune.get();
@@ -177,8 +177,8 @@ pub fn BackHome() -> impl IntoView {
 /// ask different questions (identity questions in a GBV section), so the user can see it.
 #[component]
 fn ReplacedForms() -> impl IntoView {
-    let forms = crate::forms::use_forms();
-    let outbox = crate::sync::use_outbox();
+    let forms = crate::controllers::forms::use_forms();
+    let outbox = crate::controllers::outbox::use_outbox();
     let state = crate::state::use_app_state();
     move || {
         let replaced = forms.replaced_builtins();
@@ -205,7 +205,7 @@ fn ReplacedForms() -> impl IntoView {
 /// stay in use; the technical reason is for whoever maintains the forms.
 #[component]
 fn RefusedForms() -> impl IntoView {
-    let forms = crate::forms::use_forms();
+    let forms = crate::controllers::forms::use_forms();
     move || {
         let refused = forms.refused().get();
         (!refused.is_empty()).then(|| {

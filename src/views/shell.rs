@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::adapters::service_worker;
+use crate::browser::service_worker;
 use crate::state::use_app_state;
 use crate::views::icons::{Icon, IconSvg};
 use vigie_core::i18n::{unsent_banner, unsent_label, Msg, Unsent};
@@ -12,7 +12,7 @@ use vigie_core::i18n::{unsent_banner, unsent_label, Msg, Unsent};
 #[component]
 pub fn Header() -> impl IntoView {
     let state = use_app_state();
-    let outbox = crate::sync::use_outbox();
+    let outbox = crate::controllers::outbox::use_outbox();
     let unsent_plans = unsent_plan_count();
     let online = state.online;
     view! {
@@ -56,7 +56,7 @@ pub fn Header() -> impl IntoView {
 
 /// How many plans have changes not sent yet.
 fn unsent_plan_count() -> Memo<usize> {
-    let plans = crate::plans::use_plans();
+    let plans = crate::controllers::plans::use_plans();
     Memo::new(move |_| {
         plans
             .copies()
@@ -153,7 +153,7 @@ pub fn UnsentBanner() -> impl IntoView {
 #[component]
 pub fn SetupConfirm() -> impl IntoView {
     let state = use_app_state();
-    let outbox = crate::sync::use_outbox();
+    let outbox = crate::controllers::outbox::use_outbox();
     let decide = move |accept: bool| {
         let Some(link) = state.pending_setup.get_untracked() else {
             return;

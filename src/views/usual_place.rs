@@ -4,8 +4,8 @@
 use leptos::prelude::*;
 use serde_json::{json, Map, Value};
 
-use crate::adapters::storage::{LocalStore, StorageError};
 use crate::state::use_app_state;
+use crate::stores::local::{LocalStore, StorageError};
 use vigie_core::admin;
 use vigie_core::i18n::Msg;
 use vigie_core::keys::USUAL_PLACE;

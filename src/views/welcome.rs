@@ -2,9 +2,10 @@
 //! "Auteur : —"), the language, the usual commune, and how to install the app. It never
 //! blocks Home: the tiles stay below, and "Plus tard" puts it away for good.
 
-use crate::adapters::{install, storage::LocalStore};
+use crate::browser::install;
+use crate::controllers::outbox::use_outbox;
 use crate::state::use_app_state;
-use crate::sync::use_outbox;
+use crate::stores::local::LocalStore;
 use crate::views::usual_place::{PlacePick, PlaceSelects};
 use leptos::prelude::*;
 use vigie_core::i18n::Msg;

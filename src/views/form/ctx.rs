@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use leptos::prelude::*;
 use serde_json::Value as Json;
 
-use crate::form_session::FormSession;
+use crate::controllers::form_session::FormSession;
 use crate::state::AppState;
 use vigie_core::forms::answers::{self, AnswerPath};
 use vigie_core::forms::{Field, Problem, Text};

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use serde_json::{json, Value as Json};
 
 use super::ctx::Ctx;
-use crate::adapters::geolocation::{self, GeoOptions};
+use crate::browser::geolocation::{self, GeoOptions};
 use vigie_core::forms::answers::AnswerPath;
 use vigie_core::i18n::Msg;
 

@@ -20,8 +20,8 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use uuid::Uuid;
 use wasm_bindgen::JsCast;
 
-use crate::form_session::{Finalised, FormSession};
-use crate::forms::use_forms;
+use crate::controllers::form_session::{Finalised, FormSession};
+use crate::controllers::forms::use_forms;
 use crate::state::use_app_state;
 use ctx::Ctx;
 use field::field_view;
@@ -68,7 +68,7 @@ fn blank_form(id: impl Fn() -> String + Send + Sync + 'static) -> impl IntoView 
     }
 }
 
-fn start_form(id: &str, forms: crate::forms::Forms) -> AnyView {
+fn start_form(id: &str, forms: crate::controllers::forms::Forms) -> AnyView {
     match forms.form(id) {
         Some(def) => view! { <FormFill def=def draft=None /> }.into_any(),
         None => view! { <Gone msg=Msg::FormUnavailable /> }.into_any(),
@@ -196,7 +196,7 @@ fn FormFill(
     let sensitive = move || {
         session.with_answers(|a| {
             session.def().with_value(|d| {
-                vigie_core::forms::discreet_receipt(d, a, &crate::adapters::clock::today())
+                vigie_core::forms::discreet_receipt(d, a, &crate::browser::clock::today())
             })
         })
     };

@@ -3,8 +3,8 @@
 
 use leptos::prelude::*;
 
+use crate::controllers::outbox::use_outbox;
 use crate::state::use_app_state;
-use crate::sync::use_outbox;
 use vigie_core::forms::{readable, FormDef};
 use vigie_core::i18n::{format_bytes, Lang, Msg};
 use vigie_core::outbox::state::{DeliveryState, RetryReason};
@@ -54,13 +54,13 @@ fn detail(state: &DeliveryState, lang: Lang, def: Option<&FormDef>) -> Option<St
     }
 }
 
-pub use crate::adapters::clock::short_time as time_label;
+pub use crate::browser::clock::short_time as time_label;
 
 /// The title of form `id` in the current language ("Note libre" for a note; the id itself
 /// if the form is unknown). Tracked.
 pub fn form_title(id: &str) -> impl Fn() -> String + Send + Sync + 'static {
     let state = use_app_state();
-    let forms = crate::forms::use_forms();
+    let forms = crate::controllers::forms::use_forms();
     let id = id.to_owned();
     move || {
         let lang = state.lang.get();
@@ -81,7 +81,7 @@ pub fn form_title(id: &str) -> impl Fn() -> String + Send + Sync + 'static {
 /// The definition a record was filled with, else its form's current one (a record from
 /// before an update still reads by its questions).
 fn record_def(env: &vigie_core::record::Envelope) -> Option<FormDef> {
-    let forms = crate::forms::use_forms();
+    let forms = crate::controllers::forms::use_forms();
     forms.version(&env.form_id, &env.form_version).or_else(|| {
         forms
             .current()
@@ -135,8 +135,8 @@ pub fn OutboxPage() -> impl IntoView {
     Effect::new(move || {
         outbox.entries().track();
         leptos::task::spawn_local(async move {
-            let estimate = crate::adapters::storage::estimate().await;
-            let kept = crate::adapters::storage::persisted().await;
+            let estimate = crate::stores::local::estimate().await;
+            let kept = crate::stores::local::persisted().await;
             // The page may be gone by the time the answers arrive.
             let _ = usage.try_set(estimate);
             let _ = persisted.try_set(kept);

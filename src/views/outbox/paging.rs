@@ -2,8 +2,8 @@
 
 use leptos::prelude::*;
 
+use crate::controllers::outbox::use_outbox;
 use crate::state::use_app_state;
-use crate::sync::use_outbox;
 use vigie_core::i18n::Msg;
 use vigie_core::outbox::OutboxEntry;
 
@@ -13,7 +13,7 @@ pub const LIST_PAGE: usize = 50;
 
 /// The first `shown` records of the phone's list: those still to send (newest first), then
 /// the receipts (newest first). Tracked.
-pub fn window(outbox: crate::sync::Outbox, shown: usize) -> Vec<OutboxEntry> {
+pub fn window(outbox: crate::controllers::outbox::Outbox, shown: usize) -> Vec<OutboxEntry> {
     let pending = outbox
         .entries()
         .with(|e| e.iter().take(shown).cloned().collect::<Vec<_>>());

@@ -3,9 +3,9 @@
 use leptos::prelude::*;
 
 use super::{detail, form_title, level_and_place, record_def, state_label, time_label};
-use crate::adapters::download;
+use crate::browser::download;
+use crate::controllers::outbox::use_outbox;
 use crate::state::use_app_state;
-use crate::sync::use_outbox;
 use vigie_core::forms::readable;
 use vigie_core::i18n::Msg;
 use vigie_core::outbox::state::DeliveryState;
@@ -37,7 +37,7 @@ pub(super) fn RecordRow(entry: OutboxEntry) -> impl IntoView {
         .map(|t| t.chars().take(60).collect::<String>());
     let title = form_title(&entry.envelope.form_id);
     let meta = StoredValue::new(entry.clone());
-    let forms = crate::forms::use_forms();
+    let forms = crate::controllers::forms::use_forms();
     let navigate = StoredValue::new(leptos_router::hooks::use_navigate());
     // Looked up once per row, not at every render of its lines.
     let def = StoredValue::new(record_def(&entry.envelope));
@@ -82,7 +82,7 @@ pub(super) fn RecordRow(entry: OutboxEntry) -> impl IntoView {
                 {if entry.is_discreet_receipt() {
                     view! {
                         <span class="rec-kind">{crate::views::tr(Msg::ReportSent)}</span>
-                        <span class="rec-time">{crate::adapters::clock::utc_day(entry.envelope.created_at)}</span>
+                        <span class="rec-time">{crate::browser::clock::utc_day(entry.envelope.created_at)}</span>
                     }.into_any()
                 } else {
                     view! {

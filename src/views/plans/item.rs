@@ -13,7 +13,7 @@ use vigie_core::plans::schema::{self, FieldKind, ListSpec};
 use vigie_core::plans::sync::PlanCopy;
 use vigie_core::plans::HEADER;
 
-use crate::plans::use_plans;
+use crate::controllers::plans::use_plans;
 use crate::state::use_app_state;
 use crate::views::tr;
 
@@ -216,7 +216,7 @@ fn ItemEditor(
     let mark_done = move |ev| {
         values.update(|v| {
             v.insert("status", "realisee".into());
-            v.insert("done_on", crate::adapters::clock::today());
+            v.insert("done_on", crate::browser::clock::today());
             v.insert("execution", "100".into());
         });
         state.notice.set(Some(Msg::MarkedDone));

@@ -56,7 +56,7 @@ pub(super) fn field_input(
         FieldKind::Record(form) => {
             // The reports of that form on this phone, sent or waiting, newest first: at
             // once those in memory, then every receipt kept (not only the newest page).
-            let outbox = crate::sync::use_outbox();
+            let outbox = crate::controllers::outbox::use_outbox();
             let pending = outbox.entries().get_untracked();
             // Read now: the list is completed after an await, when this editor may be gone
             // (reading its value then would touch a disposed signal).
@@ -67,7 +67,7 @@ pub(super) fn field_input(
                     .chain(receipts)
                     .filter(|e| e.envelope.form_id == form)
                     .map(|e| {
-                        let when = crate::adapters::clock::short_time(e.envelope.created_at);
+                        let when = crate::browser::clock::short_time(e.envelope.created_at);
                         (e.envelope.id.to_string(), when)
                     })
                     .collect();
@@ -80,7 +80,7 @@ pub(super) fn field_input(
             };
             let options = RwSignal::new(of_form(&outbox.receipts().get_untracked()));
             leptos::task::spawn_local(async move {
-                match crate::adapters::outbox_store::IdbOutbox
+                match crate::stores::outbox::IdbOutbox
                     .receipts(None, u32::MAX)
                     .await
                 {

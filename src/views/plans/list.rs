@@ -9,7 +9,7 @@ use vigie_core::plans::place::{self, Level};
 use vigie_core::plans::sync::PlanCopy;
 use vigie_core::plans::PlanKind;
 
-use crate::plans::use_plans;
+use crate::controllers::plans::use_plans;
 use crate::state::use_app_state;
 use crate::views::tr;
 

@@ -26,7 +26,7 @@ use vigie_core::plans::schema::{FieldKind, ListSpec};
 use vigie_core::plans::sync::{PlanCopy, PlanState, OUTSIDE_SCOPE};
 use vigie_core::plans::{Item, Plan, PlanKind};
 
-use crate::plans::use_plans;
+use crate::controllers::plans::use_plans;
 use crate::state::use_app_state;
 use crate::views::tr;
 

@@ -8,7 +8,7 @@ use vigie_core::plans::derived::{progress, Progress};
 use vigie_core::plans::schema::{self, ListSpec};
 use vigie_core::plans::{Item, Plan, HEADER};
 
-use crate::plans::use_plans;
+use crate::controllers::plans::use_plans;
 use crate::state::use_app_state;
 use crate::views::tr;
 

@@ -8,7 +8,7 @@ use vigie_core::plans::derived::progress;
 use vigie_core::plans::schema::{self, FieldSpec};
 use vigie_core::plans::{Item, HEADER};
 
-use crate::plans::use_plans;
+use crate::controllers::plans::use_plans;
 use crate::state::use_app_state;
 use crate::views::tr;
 

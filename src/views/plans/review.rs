@@ -7,8 +7,8 @@ use vigie_core::i18n::Msg;
 use vigie_core::plans::schema::{self, FieldKind};
 use vigie_core::plans::{Keep, Stamped, DELETED};
 
-use crate::adapters::clock::short_time;
-use crate::plans::use_plans;
+use crate::browser::clock::short_time;
+use crate::controllers::plans::use_plans;
 use crate::state::use_app_state;
 use crate::views::tr;
 

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use leptos::prelude::*;
 
-use crate::adapters::plan_store;
+use crate::stores::plans as plan_store;
 
 /// What is typed in an item editor and not saved yet: written to IndexedDB (strict
 /// durability) 400 ms after the last change, which the editor then says ("Brouillon

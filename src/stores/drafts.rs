@@ -3,9 +3,9 @@
 
 use uuid::Uuid;
 
-use super::idb::{self, IdbError, Op, DRAFTS};
-use super::outbox_store::Unreadable;
-use super::vault;
+use super::outbox::Unreadable;
+use crate::browser::idb::{self, IdbError, Op, DRAFTS};
+use crate::browser::vault;
 use vigie_core::drafts::Draft;
 
 /// Every readable draft (most recently changed first) and the unreadable ones apart.

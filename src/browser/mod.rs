@@ -1,4 +1,5 @@
-//! Browser adapters: one module per browser API, each with its own typed error.
+//! Browser APIs: one module per API, each with its own typed error. The app's stores built
+//! on them are in `crate::stores`.
 //!
 //! They compile on the host (so clippy and `cargo test` see them) but only run in a
 //! browser; their tests are wasm-bindgen tests in `tests/`.
@@ -7,19 +8,13 @@ pub mod clock;
 pub mod connectivity;
 pub mod crash;
 pub mod download;
-pub mod draft_store;
-pub mod durable;
 pub mod geolocation;
 pub mod http;
 pub mod idb;
 pub mod install;
 pub mod key_files;
 pub mod locks;
-pub mod migrate;
-pub mod outbox_store;
-pub mod plan_store;
 pub mod service_worker;
-pub mod storage;
 pub mod vault;
 
 use wasm_bindgen::{JsCast, JsValue};

@@ -10,7 +10,7 @@ use leptos::prelude::*;
 ///
 /// ```no_run
 /// use leptos::prelude::*;
-/// use vigie::adapters::connectivity::watch_online;
+/// use vigie::browser::connectivity::watch_online;
 ///
 /// let online = watch_online();
 /// let _label = view! { <span>{move || if online.get() { "online" } else { "offline" }}</span> };

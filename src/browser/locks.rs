@@ -10,7 +10,7 @@ use thiserror::Error;
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
-use crate::adapters::storage::LocalStore;
+use gloo_storage::{LocalStorage, Storage};
 use vigie_core::record::Millis;
 
 /// Lease key used where Web Locks are missing.
@@ -118,14 +118,15 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = T>,
 {
-    let store = LocalStore::open().ok()?;
+    // A lease is not data to keep: localStorage directly, without the app store's durable
+    // copies.
     let now = js_sys::Date::now();
-    let held: Option<Millis> = store.get(LEASE_KEY).ok().flatten();
+    let held: Option<Millis> = LocalStorage::get(LEASE_KEY).ok();
     if held.is_some_and(|t| now - (t as f64) < LEASE_MS) {
         return None;
     }
-    store.set(LEASE_KEY, &(now as Millis)).ok()?;
+    LocalStorage::set(LEASE_KEY, now as Millis).ok()?;
     let value = work().await;
-    store.remove(LEASE_KEY);
+    LocalStorage::delete(LEASE_KEY);
     Some(value)
 }

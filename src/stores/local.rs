@@ -129,7 +129,7 @@ impl LocalStore {
         match window.local_storage() {
             Ok(Some(_)) => {}
             Ok(None) => return Err(StorageError::Unavailable("no localStorage".to_owned())),
-            Err(e) => return Err(StorageError::Unavailable(super::js_text(&e))),
+            Err(e) => return Err(StorageError::Unavailable(crate::browser::js_text(&e))),
         }
         let store = LocalStore { _proven: () };
         // Proven once per page: the probe is a write and a removal (each seen by the other
@@ -153,7 +153,7 @@ impl LocalStore {
             .get_item(key)
             .map_err(|e| StorageError::ReadFailed {
                 key: key.to_owned(),
-                reason: super::js_text(&e),
+                reason: crate::browser::js_text(&e),
             })
     }
 
@@ -211,7 +211,7 @@ impl LocalStore {
         let raw = LocalStorage::raw();
         let len = raw.length().map_err(|e| StorageError::ReadFailed {
             key: prefix.to_owned(),
-            reason: super::js_text(&e),
+            reason: crate::browser::js_text(&e),
         })?;
         let mut keys = Vec::new();
         for i in 0..len {

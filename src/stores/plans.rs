@@ -5,9 +5,9 @@
 use thiserror::Error;
 use uuid::Uuid;
 
-use crate::adapters::idb::{self, IdbError, Op, PLANS};
-use crate::adapters::locks;
-use crate::adapters::vault;
+use crate::browser::idb::{self, IdbError, Op, PLANS};
+use crate::browser::locks;
+use crate::browser::vault;
 use vigie_core::i18n::Msg;
 use vigie_core::plans::sync::PlanCopy;
 use vigie_core::plans::PlanError;

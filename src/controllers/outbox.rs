@@ -8,15 +8,17 @@ use std::time::Duration;
 use leptos::prelude::*;
 use uuid::Uuid;
 
-use crate::adapters::vault;
-use crate::adapters::{
+use crate::browser::vault;
+use crate::browser::{
     clock::{now_ms, BrowserClock},
     connectivity,
     http::FetchTransport,
-    idb, locks, migrate,
-    outbox_store::{IdbOutbox, OutboxStoreError, Unreadable},
-    service_worker,
-    storage::{LocalStore, StorageError},
+    idb, locks, service_worker,
+};
+use crate::stores::{
+    local::{LocalStore, StorageError},
+    migrate,
+    outbox::{IdbOutbox, OutboxStoreError, Unreadable},
 };
 use vigie_core::i18n::Msg;
 use vigie_core::keys::SETTINGS as SETTINGS_KEY;
@@ -354,7 +356,7 @@ impl Outbox {
             IdbOutbox.enqueue(&entry).await?;
         }
         if first {
-            crate::adapters::storage::request_persistence();
+            crate::stores::local::request_persistence();
         }
         self.entries.update(|list| {
             list.retain(|e| e.envelope.id != entry.envelope.id);
@@ -491,7 +493,7 @@ impl Outbox {
         let backend = settings.backend;
         let timeout_ms = settings
             .request_timeout_ms
-            .map_or(crate::adapters::http::DEFAULT_TIMEOUT_MS, |t| {
+            .map_or(crate::browser::http::DEFAULT_TIMEOUT_MS, |t| {
                 t.clamp(1_000, 600_000) as i32
             });
         // `onLine == false` is reliable (no interface up); `true` is only a hint, so we try.
@@ -568,7 +570,7 @@ impl Outbox {
 /// Runs "Tester la connexion" against `backend` (the values on screen, maybe unsaved).
 pub async fn test_connection(backend: Backend, timeout_ms: i32) -> ProbeResult {
     match backend.probe_request() {
-        Some(req) => Backend::interpret_probe(&crate::adapters::http::fetch(req, timeout_ms).await),
+        Some(req) => Backend::interpret_probe(&crate::browser::http::fetch(req, timeout_ms).await),
         None => ProbeResult::Unreachable,
     }
 }

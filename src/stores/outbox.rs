@@ -8,8 +8,8 @@
 use thiserror::Error;
 use uuid::Uuid;
 
-use super::idb::{self, Found, IdbError, Op, Read, Start, DRAFTS, META, OUTBOX, RECEIPTS};
-use super::{clock, vault};
+use crate::browser::idb::{self, Found, IdbError, Op, Read, Start, DRAFTS, META, OUTBOX, RECEIPTS};
+use crate::browser::{clock, vault};
 use vigie_core::i18n::Msg;
 use vigie_core::outbox::receipts::{self, MonthCounts};
 use vigie_core::outbox::state::DeliveryState;

@@ -10,8 +10,8 @@
 //! key, sealed with a pad made under the draft's own key): it replaces the stored draft
 //! when it is newer.
 
-use super::idb::{self, IdbError, Op, DRAFTS, META, OUTBOX, RECEIPTS};
-use super::storage::LocalStore;
+use super::local::LocalStore;
+use crate::browser::idb::{self, IdbError, Op, DRAFTS, META, OUTBOX, RECEIPTS};
 use vigie_core::keys;
 
 /// The mark in the `meta` store.
@@ -52,15 +52,15 @@ fn updated_at(draft_text: &str) -> i64 {
 pub async fn from_local_storage(store: &LocalStore) -> Result<usize, IdbError> {
     let mut found = Vec::new();
     for (key, target, id, raw) in legacy(store) {
-        if target != DRAFTS || !super::vault::is_exit_copy(&raw) {
+        if target != DRAFTS || !crate::browser::vault::is_exit_copy(&raw) {
             found.push((key, target, id, raw));
             continue;
         }
         // A copy sealed as the page was left: opened with the draft's own key. One whose
         // key is gone (the draft was finished and sent since) opens for no one: dropped.
-        match super::vault::open_exit_copy(&id, &raw).await {
+        match crate::browser::vault::open_exit_copy(&id, &raw).await {
             Ok(text) => found.push((key, target, id, text)),
-            Err(super::vault::VaultError::KeyGone) => store.remove(&key),
+            Err(crate::browser::vault::VaultError::KeyGone) => store.remove(&key),
             Err(e) => leptos::logging::warn!("a draft kept on exit: {e}"),
         }
     }
@@ -95,7 +95,7 @@ pub async fn from_local_storage(store: &LocalStore) -> Result<usize, IdbError> {
             if let Some(stored) = idb::get(target, id).await? {
                 // Stored sealed: its time is read from the opened draft. One that cannot
                 // be opened is not replaced.
-                let stored = match super::vault::open(id, stored, true).await {
+                let stored = match crate::browser::vault::open(id, stored, true).await {
                     Ok(text) => text,
                     Err(_) => continue,
                 };

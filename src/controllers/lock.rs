@@ -1,7 +1,7 @@
 //! The PIN lock as the app lives it: the gate in front of everything, unlocking, setting
 //! and removing the PIN (re-sealing or opening what is stored), locking again after some
 //! time in the background, and erasing the phone's data after too many wrong PINs.
-//! The policy is the core's `lock` module; the cryptography is `adapters::vault`.
+//! The policy is the core's `lock` module; the cryptography is `browser::vault`.
 
 use leptos::prelude::*;
 use vigie_core::i18n::{Lang, Msg};
@@ -9,10 +9,10 @@ use vigie_core::keys;
 use vigie_core::lock::{self, AfterWrong, LockConfig};
 use vigie_core::prefs::Preferences;
 
-use crate::adapters::clock::now_ms;
-use crate::adapters::idb::{self, IdbError, Op, DRAFTS, META, OUTBOX, PLANS, RECEIPTS};
-use crate::adapters::storage::LocalStore;
-use crate::adapters::vault::{self, Mode, VaultError};
+use crate::browser::clock::now_ms;
+use crate::browser::idb::{self, IdbError, Op, DRAFTS, META, OUTBOX, PLANS, RECEIPTS};
+use crate::browser::vault::{self, Mode, VaultError};
+use crate::stores::local::LocalStore;
 
 /// The gate: whether the app may show and touch stored data now.
 #[derive(Clone, Copy)]
@@ -87,7 +87,7 @@ impl Gate {
     pub fn lock_now(&self) {
         vault::set_mode(Mode::Locked);
         if let Err(e) = window().location().reload() {
-            leptos::logging::warn!("locking: {}", crate::adapters::js_text(&e));
+            leptos::logging::warn!("locking: {}", crate::browser::js_text(&e));
             self.open.set(false);
         }
     }
@@ -231,7 +231,7 @@ impl Gate {
         }
         vault::set_mode(Mode::Open);
         if let Err(e) = window().location().replace("/") {
-            leptos::logging::warn!("erase: {}", crate::adapters::js_text(&e));
+            leptos::logging::warn!("erase: {}", crate::browser::js_text(&e));
         }
     }
 }
@@ -246,7 +246,7 @@ fn follow_other_tabs() {
             if let Err(e) = window().location().reload() {
                 leptos::logging::warn!(
                     "another tab changed the PIN: {}",
-                    crate::adapters::js_text(&e)
+                    crate::browser::js_text(&e)
                 );
             }
         }
@@ -332,7 +332,7 @@ async fn seal_settings() {
 /// Rewrites the service worker's copy of the settings `text` for the vault's mode.
 async fn mirror(text: &str) {
     if let Ok(settings) = serde_json::from_str(text) {
-        crate::sync::write_mirror(&settings).await;
+        crate::controllers::outbox::write_mirror(&settings).await;
     }
 }
 

@@ -3,7 +3,7 @@
 //! page, so a browser kill right after saving the settings made the phone forget its
 //! backend and stop sending plans and forms without a word.
 //!
-//! Every write of such a key through [`crate::adapters::storage::LocalStore`] counts one more
+//! Every write of such a key through [`crate::stores::local::LocalStore`] counts one more
 //! write in `localStorage` (under [`DURABLE_SEQ`]) and puts the value and its count in
 //! IndexedDB's `meta` store. At start, before anything reads `localStorage`, [`restore`]
 //! puts back the copies that have more writes than `localStorage` remembers. The start
@@ -15,7 +15,7 @@ pub const RESTORE_WAIT_MS: i32 = 2_000;
 
 use thiserror::Error;
 
-use super::idb::{self, Found, Op, Read, Start};
+use crate::browser::idb::{self, Found, Op, Read, Start};
 use vigie_core::keys::{
     durable_copy, reconcile, Reconcile, DURABLE, DURABLE_COPY_PREFIX, DURABLE_SEQ,
 };

@@ -6,11 +6,11 @@ use leptos::prelude::*;
 use serde_json::value::RawValue;
 use uuid::Uuid;
 
-use crate::adapters::draft_store;
-use crate::adapters::idb::IdbError;
-use crate::adapters::outbox_store::{OutboxStoreError, Unreadable};
-use crate::adapters::storage::LocalStore;
-use crate::sync::Outbox;
+use crate::browser::idb::IdbError;
+use crate::controllers::outbox::Outbox;
+use crate::stores::drafts as draft_store;
+use crate::stores::local::LocalStore;
+use crate::stores::outbox::{OutboxStoreError, Unreadable};
 use vigie_core::drafts::Draft;
 use vigie_core::forms::{builtin, load, remote, FormDef, Located};
 use vigie_core::outbox::state::DeliveryState;
@@ -68,7 +68,7 @@ pub enum FinaliseError {
     Storage(OutboxStoreError),
 }
 
-pub use crate::adapters::clock::{now_ms, today};
+pub use crate::browser::clock::{now_ms, today};
 
 impl Forms {
     /// The version of each form new records use, in menu order.
@@ -147,7 +147,7 @@ impl Forms {
             Some(envelope) => self
                 .queue_from_draft(OutboxEntry::queued_with(
                     envelope,
-                    crate::adapters::vault::pin_set(),
+                    crate::browser::vault::pin_set(),
                     false,
                 ))
                 .await
@@ -358,14 +358,14 @@ impl Forms {
             return;
         };
         let key = vigie_core::keys::draft(&draft.id);
-        let written = match crate::adapters::vault::seal_on_exit(&draft.id.to_string(), &text) {
+        let written = match crate::browser::vault::seal_on_exit(&draft.id.to_string(), &text) {
             Some(sealed) => store.set_raw(&key, &sealed),
             None => {
                 let sensitive = draft.form_id != vigie_core::drafts::NOTE_FORM.0
                     && self
                         .version(&draft.form_id, &draft.form_version)
                         .is_none_or(|def| def.discreet_receipt_when.is_some());
-                if sensitive || crate::adapters::vault::pin_set() {
+                if sensitive || crate::browser::vault::pin_set() {
                     return;
                 }
                 store.set_raw(&key, &text)
@@ -381,7 +381,7 @@ impl Forms {
     pub fn prepare_exit(&self, id: Uuid, len: usize) {
         let id = id.to_string();
         leptos::task::spawn_local(async move {
-            crate::adapters::vault::prepare_exit_pad(&id, len * 2 + 4096).await;
+            crate::browser::vault::prepare_exit_pad(&id, len * 2 + 4096).await;
         });
     }
 
@@ -447,9 +447,9 @@ impl Forms {
         // receipt then looks like any other.
         let sensitive =
             payload.is_some_and(|p| vigie_core::forms::discreet_receipt(&def, p, &today()));
-        let discreet = sensitive || crate::adapters::vault::pin_set();
+        let discreet = sensitive || crate::browser::vault::pin_set();
         let urgent = payload.is_some_and(|p| vigie_core::forms::urgent(&def, p, &today()));
-        let sms = (urgent && !crate::adapters::connectivity::is_online())
+        let sms = (urgent && !crate::browser::connectivity::is_online())
             .then(|| settings.sms_number.clone())
             .flatten()
             .filter(|n: &String| !n.trim().is_empty())
@@ -491,7 +491,7 @@ impl Forms {
     /// Asks the backend for its forms (when one is configured and the browser is online);
     /// valid ones are cached and used for new records, refused ones listed for Settings.
     pub fn fetch_updates(&self) {
-        let online = crate::adapters::connectivity::is_online();
+        let online = crate::browser::connectivity::is_online();
         let backend = self.outbox.settings().get_untracked().backend;
         let Some(request) = remote::forms_request(&backend).filter(|_| online) else {
             return;
@@ -504,7 +504,7 @@ impl Forms {
             leptos::task::spawn_local(async move { this.fetch_translation(req).await });
         }
         leptos::task::spawn_local(async move {
-            let result = crate::adapters::http::fetch(request, 30_000).await;
+            let result = crate::browser::http::fetch(request, 30_000).await;
             // A failed or garbled answer changes nothing.
             let Ok(update) = remote::read_update(&result) else {
                 return;
@@ -519,7 +519,7 @@ impl Forms {
     /// Reads the published translation: a valid one is kept and installed, a refused one
     /// is reported (Settings) and changes nothing; no answer keeps what was there.
     async fn fetch_translation(&self, request: vigie_core::outbox::backend::HttpRequest) {
-        let result = crate::adapters::http::fetch(request, 30_000).await;
+        let result = crate::browser::http::fetch(request, 30_000).await;
         let vigie_core::outbox::backend::HttpResult::Response {
             status: 200, body, ..
         } = result
@@ -554,7 +554,7 @@ impl Forms {
 
     /// Reads the referral directory; a failed or garbled answer keeps the cached one.
     async fn fetch_referrals(&self, request: vigie_core::outbox::backend::HttpRequest) {
-        let result = crate::adapters::http::fetch(request, 30_000).await;
+        let result = crate::browser::http::fetch(request, 30_000).await;
         match vigie_core::referrals::read(&result) {
             Ok((list, _)) => {
                 if let Some(store) = self.store.get_value() {

@@ -11,8 +11,8 @@ use serde_json::Value as Json;
 use uuid::Uuid;
 use wasm_bindgen::JsValue;
 
-use crate::adapters::outbox_store::OutboxStoreError;
-use crate::forms::{now_ms, today, FinaliseError, Forms};
+use crate::controllers::forms::{now_ms, today, FinaliseError, Forms};
+use crate::stores::outbox::OutboxStoreError;
 use vigie_core::drafts::Draft;
 use vigie_core::forms::answers::{self, AnswerPath, Relevance};
 use vigie_core::forms::{Answers, FormDef, Located};
@@ -65,7 +65,7 @@ impl FormSession {
                 // A new form starts in the usual place the user chose (one tap to change
                 // it; the place question says it was filled in).
                 let mut fresh = Answers::new();
-                if let Some(place) = crate::adapters::storage::LocalStore::open()
+                if let Some(place) = crate::stores::local::LocalStore::open()
                     .ok()
                     .and_then(|s| s.get::<Answers>(USUAL_PLACE).ok().flatten())
                 {
@@ -112,7 +112,7 @@ impl FormSession {
         }
         let hide = window_event_listener(leptos::ev::pagehide, move |_| session.save_on_exit());
         let vis = window_event_listener(leptos::ev::visibilitychange, move |_| {
-            if !crate::adapters::connectivity::is_visible() {
+            if !crate::browser::connectivity::is_visible() {
                 session.save_now();
             }
         });

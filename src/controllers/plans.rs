@@ -2,18 +2,18 @@
 //! says so), synced with the backend when there is a network, merged by the core.
 //!
 //! Every read-modify-write of a stored plan runs under one Web Lock
-//! ([`crate::adapters::plan_store::update`]), so an edit and a sync answer arriving together
+//! ([`crate::stores::plans::update`]), so an edit and a sync answer arriving together
 //! (or two tabs) never overwrite each other; the network part of a sync runs outside it,
 //! under a second lock that lets one sync run at a time.
 
 use leptos::prelude::*;
 use uuid::Uuid;
 
-use crate::adapters::clock::{now_ms, today};
-pub use crate::adapters::plan_store::PlanEditError;
-use crate::adapters::plan_store::{read_all, update};
-use crate::adapters::{connectivity, locks};
-use crate::sync::Outbox;
+use crate::browser::clock::{now_ms, today};
+use crate::browser::{connectivity, locks};
+use crate::controllers::outbox::Outbox;
+pub use crate::stores::plans::PlanEditError;
+use crate::stores::plans::{read_all, update};
 use vigie_core::plans::sync::{
     after_put, current_request, interpret_put, list_request, put_request, read_current, read_list,
     PlanCopy, PlanState, PutOutcome,
@@ -168,8 +168,7 @@ impl Plans {
             copy.edited_at = now_ms();
             Ok(())
         };
-        let stored =
-            crate::adapters::plan_store::update_forgetting(id, None, change, forget).await?;
+        let stored = crate::stores::plans::update_forgetting(id, None, change, forget).await?;
         self.show(stored);
         self.sync_soon();
         Ok(())
@@ -220,7 +219,7 @@ impl Plans {
         let timeout = 30_000;
         // 1. What the server has: merged into the copies here (new plans are added).
         if let Some(req) = list_request(&settings.backend, None) {
-            match read_list(&crate::adapters::http::fetch(req, timeout).await) {
+            match read_list(&crate::browser::http::fetch(req, timeout).await) {
                 Ok((revisions, refused)) => {
                     for r in refused {
                         leptos::logging::warn!("plan refused: {r}");
@@ -265,7 +264,7 @@ impl Plans {
                 ) else {
                     break;
                 };
-                let fetch = crate::adapters::http::fetch;
+                let fetch = crate::browser::http::fetch;
                 let mut outcome = interpret_put(&settings.backend, id, &fetch(req, timeout).await);
                 if outcome == PutOutcome::FetchCurrent {
                     // CouchDB said "conflict" without the current document: fetch it.
