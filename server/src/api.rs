@@ -219,7 +219,7 @@ async fn list_plans(
 /// into another commune's list on every phone).
 async fn put_plan(
     State(recv): State<Receiver>,
-    DeviceToken(Holder { label, scope }): DeviceToken,
+    DeviceToken(Holder { label, scope, .. }): DeviceToken,
     Path(id): Path<String>,
     JsonBody(put): JsonBody<PlanPut>,
 ) -> Result<Response, ApiError> {

@@ -24,6 +24,7 @@ impl Receiver {
             return Some(Holder {
                 label: t.label.clone(),
                 scope: Scope::National,
+                gbv: true,
             });
         }
         match self.with_db(|db| tokens::check(db, given, role)) {

@@ -5,7 +5,7 @@ use std::path::Path;
 use rusqlite::Connection;
 
 /// Schema version written to `PRAGMA user_version` once the migrations below have run.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// Why the database cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -145,6 +145,16 @@ pub fn migrate(db: &mut Connection) -> Result<(), DbError> {
              UPDATE sms_alerts SET norm = upper(trim(text));
              CREATE INDEX sms_alerts_norm ON sms_alerts (norm);
              PRAGMA user_version = 5;",
+        )?;
+        tx.commit()?;
+    }
+    if version < 6 {
+        // Coordinator tokens get a GBV clearance. Every token made before keeps what it
+        // could do: national and cleared.
+        let tx = db.transaction()?;
+        tx.execute_batch(
+            "ALTER TABLE tokens ADD COLUMN gbv INTEGER NOT NULL DEFAULT 1;
+             PRAGMA user_version = 6;",
         )?;
         tx.commit()?;
     }

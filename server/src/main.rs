@@ -86,6 +86,11 @@ enum TokenCommand {
         /// changes only the plans of communes inside its scope.
         #[arg(long, default_value = "national", value_parser = parse_scope)]
         scope: Scope,
+        /// A coordinator token cleared to read GBV accounts (victims, perpetrators, what
+        /// happened). Without it, its pages show that a GBV report exists, its level, place
+        /// and date, and "détails réservés".
+        #[arg(long)]
+        gbv: bool,
         #[command(flatten)]
         data: DataArgs,
     },
@@ -200,14 +205,20 @@ fn token_command(cmd: TokenCommand) -> Result<(), String> {
             label,
             role,
             scope,
+            gbv,
             data,
         } => {
             let db = db::open(&data.data_dir).map_err(|e| e.to_string())?;
             let token = tokens::generate().map_err(|e| format!("no randomness: {e}"))?;
-            let id =
-                tokens::add(&db, label.trim(), role, &scope, &token).map_err(|e| e.to_string())?;
+            let id = tokens::add(&db, label.trim(), role, &scope, gbv, &token)
+                .map_err(|e| e.to_string())?;
+            let clearance = match role {
+                Role::Coordinator if gbv => ", GBV accounts: yes",
+                Role::Coordinator => ", GBV accounts: no",
+                _ => "",
+            };
             eprintln!(
-                "token {id} created for \"{}\" (scope: {scope}); it is shown only now:",
+                "token {id} created for \"{}\" (scope: {scope}{clearance}); it is shown only now:",
                 label.trim()
             );
             println!("{token}");
@@ -225,9 +236,14 @@ fn token_command(cmd: TokenCommand) -> Result<(), String> {
                 } else {
                     "active"
                 };
+                let gbv = match (t.role.as_str(), t.gbv) {
+                    ("coordinator", true) => "gbv",
+                    ("coordinator", false) => "no-gbv",
+                    _ => "",
+                };
                 println!(
-                    "{:>4}  {:<12} {:<8} {:<20} {}",
-                    t.id, t.role, state, t.scope, t.label
+                    "{:>4}  {:<12} {:<8} {:<20} {:<7} {}",
+                    t.id, t.role, state, t.scope, gbv, t.label
                 );
             }
             Ok(())

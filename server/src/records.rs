@@ -8,8 +8,11 @@ use std::collections::HashMap;
 
 use rusqlite::{types::Value as SqlValue, Connection};
 use serde_json::Value;
+use vigie_core::forms::{discreet_receipt, FormDef};
+use vigie_core::scope::Scope;
 
 use crate::db::DbError;
+use crate::tokens::Holder;
 
 /// Alert levels, most serious first, as stored in `payload.alert_level`.
 pub const LEVELS: [&str; 4] = ["rouge", "orange", "jaune", "vert"];
@@ -31,11 +34,13 @@ pub struct Filter {
     pub from: String,
     /// Last day, inclusive.
     pub to: String,
+    /// Where the reader may look (their token's scope; never from the query).
+    pub scope: Scope,
 }
 
 impl Filter {
-    /// Reads the filter from query parameters; unknown ones are ignored.
-    pub fn from_query(q: &HashMap<String, String>) -> Filter {
+    /// Reads the filter from query parameters, within `scope`; unknown ones are ignored.
+    pub fn from_query(q: &HashMap<String, String>, scope: &Scope) -> Filter {
         let get = |k: &str| q.get(k).map(|v| v.trim().to_owned()).unwrap_or_default();
         Filter {
             form: get("form"),
@@ -45,6 +50,7 @@ impl Filter {
             commune: get("commune"),
             from: get("from"),
             to: get("to"),
+            scope: scope.clone(),
         }
     }
 
@@ -75,6 +81,9 @@ impl Filter {
             "json_extract(envelope, '$.payload.location.commune')",
             &self.commune,
         );
+        let (inside, codes) = scope_condition(&self.scope, args.len());
+        parts.push(inside);
+        args.extend(codes);
         let day = "date(json_extract(envelope, '$.created_at') / 1000, 'unixepoch')";
         if is_day(&self.from) {
             parts.push(format!("{day} >= ?{}", args.len() + 1));
@@ -85,6 +94,33 @@ impl Filter {
             args.push(SqlValue::Text(self.to.clone()));
         }
         (parts.join(" AND "), args)
+    }
+}
+
+/// The most precise P-code a record is placed at (its commune, else its cercle, else its
+/// region; "" when it has no place), in SQL.
+const PLACE_SQL: &str =
+    "coalesce(nullif(json_extract(envelope, '$.payload.location.commune'), ''), \
+     nullif(json_extract(envelope, '$.payload.location.cercle'), ''), \
+     nullif(json_extract(envelope, '$.payload.location.region'), ''), '')";
+
+/// The SQL condition that a record lies inside `scope` (numbered after `taken` parameters):
+/// its place starts with one of the scope's P-codes, as `Scope::contains` says. A record
+/// with no place is national business: a scoped reader does not see it.
+fn scope_condition(scope: &Scope, taken: usize) -> (String, Vec<SqlValue>) {
+    match scope {
+        Scope::National => ("1 = 1".to_owned(), Vec::new()),
+        Scope::Places(codes) if codes.is_empty() => ("0 = 1".to_owned(), Vec::new()),
+        Scope::Places(codes) => {
+            let each: Vec<String> = (0..codes.len())
+                .map(|i| {
+                    let n = taken + i + 1;
+                    format!("substr({PLACE_SQL}, 1, length(?{n})) = ?{n}")
+                })
+                .collect();
+            let args = codes.iter().map(|c| SqlValue::Text(c.clone())).collect();
+            (format!("({})", each.join(" OR ")), args)
+        }
     }
 }
 
@@ -135,7 +171,109 @@ impl Row {
             .and_then(Value::as_str)
             .unwrap_or("")
     }
+
+    /// The most precise P-code the record is placed at ("" for none).
+    pub fn place_code(&self) -> &str {
+        ["commune", "cercle", "region"]
+            .iter()
+            .map(|k| self.payload_str(&format!("location/{k}")))
+            .find(|c| !c.is_empty())
+            .unwrap_or("")
+    }
+
+    /// Whether the record lies inside `scope` (a record with no place: national only).
+    pub fn inside(&self, scope: &Scope) -> bool {
+        scope.is_national() || (!self.place_code().is_empty() && scope.contains(self.place_code()))
+    }
+
+    /// Whether the record is a GBV account (its form's `discreet_receipt_when` holds for
+    /// it): only a cleared reader sees more than that it exists.
+    pub fn is_gbv(&self, forms: &[FormDef]) -> bool {
+        let (id, version) = (self.field("form_id"), self.field("form_version"));
+        // The published definitions first, then the ones built into every phone (a
+        // receiver serving none still knows what a GBV report is).
+        let find = |all: &'static [FormDef]| {
+            all.iter()
+                .find(|f| f.id == id && f.version == version)
+                .or_else(|| all.iter().find(|f| f.id == id))
+        };
+        let def = forms
+            .iter()
+            .find(|f| f.id == id && f.version == version)
+            .or_else(|| forms.iter().find(|f| f.id == id))
+            .or_else(|| find(builtin_forms()));
+        let answers = self
+            .envelope
+            .get("payload")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        def.is_some_and(|d| {
+            discreet_receipt(d, &answers, &self.created[..self.created.len().min(10)])
+        })
+    }
+
+    /// What an uncleared reader sees of a GBV record: its level and place (and dates);
+    /// every other answer, the author and the device are replaced by "détails réservés".
+    pub fn reserved(&self) -> Row {
+        let mut row = self.clone();
+        let mut kept = serde_json::Map::new();
+        if let Some(p) = self.envelope.get("payload").and_then(Value::as_object) {
+            for key in ["alert_level", "location"] {
+                if let Some(v) = p.get(key) {
+                    let v = match (key, v) {
+                        // The village may name the survivor's family: communes and up only.
+                        ("location", Value::Object(place)) => Value::Object(
+                            place
+                                .iter()
+                                .filter(|(k, _)| {
+                                    matches!(k.as_str(), "region" | "cercle" | "commune")
+                                })
+                                .map(|(k, v)| (k.clone(), v.clone()))
+                                .collect(),
+                        ),
+                        _ => v.clone(),
+                    };
+                    kept.insert(key.to_owned(), v);
+                }
+            }
+        }
+        kept.insert("details".to_owned(), Value::String(RESERVED.to_owned()));
+        if let Some(env) = row.envelope.as_object_mut() {
+            env.insert("payload".to_owned(), Value::Object(kept));
+            env.insert(
+                "author".to_owned(),
+                serde_json::json!({"name": "", "role": ""}),
+            );
+            env.insert("device_id".to_owned(), Value::String(String::new()));
+        }
+        row.token_label.clear();
+        row
+    }
 }
+
+/// `row` as `holder` may see it: a GBV account only to a cleared reader, else reserved.
+pub fn shown_to(holder: &Holder, row: Row, forms: &[FormDef]) -> Row {
+    if !holder.gbv && row.is_gbv(forms) {
+        row.reserved()
+    } else {
+        row
+    }
+}
+
+/// The forms built into the app, decoded once.
+fn builtin_forms() -> &'static [FormDef] {
+    static ALL: std::sync::OnceLock<Vec<FormDef>> = std::sync::OnceLock::new();
+    ALL.get_or_init(|| {
+        vigie_core::forms::builtin::all()
+            .into_iter()
+            .filter_map(Result::ok)
+            .collect()
+    })
+}
+
+/// What stands for a GBV account an uncleared reader may not see.
+pub const RESERVED: &str = "détails réservés / details reserved";
 
 /// Newest first, red then orange alerts on top; `limit` rows at most.
 pub fn query(db: &Connection, filter: &Filter, limit: u32) -> Result<Vec<Row>, DbError> {
@@ -157,19 +295,27 @@ pub fn one(db: &Connection, id: &str) -> Result<Option<Row>, DbError> {
     Ok(found.into_iter().next())
 }
 
-/// Distinct values of an envelope JSON path, sorted (for the filter menus).
-pub fn distinct(db: &Connection, path: &str) -> Result<Vec<String>, DbError> {
-    let mut stmt = db.prepare(
+/// Distinct values of an envelope JSON path among the records inside `scope`, sorted (for
+/// the filter menus).
+pub fn distinct(db: &Connection, path: &str, scope: &Scope) -> Result<Vec<String>, DbError> {
+    let (inside, mut args) = scope_condition(scope, 1);
+    args.insert(0, SqlValue::Text(path.to_owned()));
+    let mut stmt = db.prepare(&format!(
         "SELECT DISTINCT json_extract(envelope, ?1) AS v FROM submissions \
-         WHERE typeof(v) = 'text' AND v <> '' ORDER BY v",
-    )?;
-    let rows = stmt.query_map([path], |r| r.get(0))?;
+         WHERE typeof(v) = 'text' AND v <> '' AND {inside} ORDER BY v"
+    ))?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| r.get(0))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// Number of stored records.
-pub fn count(db: &Connection) -> Result<i64, DbError> {
-    Ok(db.query_row("SELECT count(*) FROM submissions", [], |r| r.get(0))?)
+/// Number of stored records inside `scope`.
+pub fn count(db: &Connection, scope: &Scope) -> Result<i64, DbError> {
+    let (inside, args) = scope_condition(scope, 0);
+    Ok(db.query_row(
+        &format!("SELECT count(*) FROM submissions WHERE {inside}"),
+        rusqlite::params_from_iter(args),
+        |r| r.get(0),
+    )?)
 }
 
 fn rows(
@@ -447,6 +593,93 @@ pub fn csv(rows: &[Row]) -> Result<Vec<u8>, csv::Error> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    mod scoped {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Places a record may have: none, a region, a cercle, communes in and out of them.
+        const PLACES: [&[&str]; 6] = [
+            &[],
+            &["ML03"],
+            &["ML03", "ML0302"],
+            &["ML03", "ML0302", "ML030201"],
+            &["ML03", "ML0305", "ML030501"],
+            &["ML05", "ML0501", "ML050101"],
+        ];
+        const SCOPES: [&str; 5] = ["national", "ML03", "ML0302", "ML030201,ML05", "ML0501"];
+        const ACCOUNT: &str = "ACCOUNT-OF-THE-SURVIVOR";
+
+        fn payload(place: &[&str], gbv: bool) -> Value {
+            let mut p = json!({"alert_level": "orange",
+                "category": [if gbv { "VBG" } else { "PHY" }], "description": ACCOUNT});
+            let keys = ["region", "cercle", "commune"];
+            if !place.is_empty() {
+                let loc: serde_json::Map<String, Value> = place
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (keys[i].to_owned(), Value::String((*c).to_owned())))
+                    .collect();
+                p["location"] = Value::Object(loc);
+            }
+            p
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(40))]
+            /// No list, count or export built for a scope holds a record outside it, every
+            /// record inside it is there, and an uncleared reader never gets a GBV account.
+            #[test]
+            fn pages_and_exports_hold_only_the_scope_and_no_account_uncleared(
+                records in proptest::collection::vec((0..PLACES.len(), any::<bool>()), 0..12),
+                scope in 0..SCOPES.len(),
+                cleared in any::<bool>(),
+            ) {
+                let dir = std::env::temp_dir().join(format!("vigie-scope-{}-{}", std::process::id(), rand_suffix()));
+                let db = crate::db::open(&dir).unwrap();
+                for (i, (place, gbv)) in records.iter().enumerate() {
+                    let env = json!({"id": format!("{i:08}-0000-4000-8000-000000000000"), "kind": "incident",
+                        "form_id": "incident", "form_version": "1", "created_at": 1_700_000_000_000i64 + i as i64,
+                        "payload": payload(PLACES[*place], *gbv), "author": {"name": "Awa", "role": ""}});
+                    db.execute(
+                        "INSERT INTO submissions (id, envelope, received_at, device_id, author, kind, token_label) VALUES (?1, ?2, ?3, 'd', 'Awa', 'incident', 't')",
+                        rusqlite::params![format!("{i}"), env.to_string(), i as i64],
+                    ).unwrap();
+                }
+                let scope = Scope::parse(SCOPES[scope]).unwrap();
+                let holder = Holder { label: "c".into(), scope: scope.clone(), gbv: cleared };
+                let filter = Filter { scope: scope.clone(), ..Filter::default() };
+                let forms: Vec<FormDef> = Vec::new();
+                let listed: Vec<Row> = query(&db, &filter, 1000).unwrap().into_iter().map(|r| shown_to(&holder, r, &forms)).collect();
+                let mut exported = Vec::new();
+                each(&db, &filter, |r| { exported.push(shown_to(&holder, r, &forms)); Ok(()) }).unwrap();
+                // National readers see every record; others, those placed inside their area.
+                let inside = records.iter().filter(|(p, _)| {
+                    scope.is_national() || PLACES[*p].last().is_some_and(|c| scope.contains(c))
+                }).count();
+                prop_assert_eq!(listed.len(), inside);
+                prop_assert_eq!(exported.len(), inside);
+                prop_assert_eq!(count(&db, &scope).unwrap() as usize, inside);
+                for row in listed.iter().chain(&exported) {
+                    prop_assert!(row.inside(&scope));
+                    let text = String::from_utf8(csv(std::slice::from_ref(row)).unwrap()).unwrap();
+                    let gbv = row.envelope.to_string().contains("VBG") || text.contains(RESERVED);
+                    if gbv && !cleared {
+                        prop_assert!(!text.contains(ACCOUNT), "{}", text);
+                        prop_assert!(!row.envelope.to_string().contains(ACCOUNT));
+                    }
+                }
+                drop(db);
+                let _ = std::fs::remove_dir_all(&dir);
+            }
+        }
+
+        fn rand_suffix() -> u64 {
+            use std::sync::atomic::{AtomicU64, Ordering};
+            static N: AtomicU64 = AtomicU64::new(0);
+            N.fetch_add(1, Ordering::SeqCst)
+        }
+    }
 
     #[test]
     fn payloads_flatten_sensibly() {

@@ -18,6 +18,8 @@ pub struct Holder {
     pub label: String,
     /// Its area.
     pub scope: Scope,
+    /// Cleared to read GBV accounts (coordinators; always true for other roles).
+    pub gbv: bool,
 }
 
 /// A stored scope's text read back; one that no longer reads (edited by hand) is an empty
@@ -62,6 +64,8 @@ pub struct TokenInfo {
     pub created_at: i64,
     /// Revocation time, if revoked.
     pub revoked_at: Option<i64>,
+    /// Cleared to read GBV accounts.
+    pub gbv: bool,
 }
 
 /// Hex SHA-256 of a token: what is stored and looked up.
@@ -86,6 +90,7 @@ pub fn add(
     label: &str,
     role: Role,
     scope: &Scope,
+    gbv: bool,
     token: &str,
 ) -> Result<i64, DbError> {
     let h = hash(token);
@@ -96,16 +101,17 @@ pub fn add(
         return Ok(id);
     }
     db.execute(
-        "INSERT INTO tokens (label, role, hash, created_at, scope) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![label, role.as_str(), h, now_ms(), scope_text(scope)],
+        "INSERT INTO tokens (label, role, hash, created_at, scope, gbv) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![label, role.as_str(), h, now_ms(), scope_text(scope), gbv || role != Role::Coordinator],
     )?;
     Ok(db.last_insert_rowid())
 }
 
 /// Every token ever created, oldest first.
 pub fn list(db: &Connection) -> Result<Vec<TokenInfo>, DbError> {
-    let mut stmt = db
-        .prepare("SELECT id, label, role, created_at, revoked_at, scope FROM tokens ORDER BY id")?;
+    let mut stmt = db.prepare(
+        "SELECT id, label, role, created_at, revoked_at, scope, gbv FROM tokens ORDER BY id",
+    )?;
     let rows = stmt.query_map([], |r| {
         Ok(TokenInfo {
             id: r.get(0)?,
@@ -114,6 +120,7 @@ pub fn list(db: &Connection) -> Result<Vec<TokenInfo>, DbError> {
             created_at: r.get(3)?,
             revoked_at: r.get(4)?,
             scope: stored_scope(&r.get::<_, String>(5)?),
+            gbv: r.get(6)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -141,12 +148,13 @@ fn scope_text(scope: &Scope) -> String {
 pub fn check(db: &Connection, token: &str, role: Role) -> Result<Option<Holder>, DbError> {
     Ok(db
         .query_row(
-            "SELECT label, scope FROM tokens WHERE hash = ?1 AND role = ?2 AND revoked_at IS NULL",
+            "SELECT label, scope, gbv FROM tokens WHERE hash = ?1 AND role = ?2 AND revoked_at IS NULL",
             params![hash(token), role.as_str()],
             |r| {
                 Ok(Holder {
                     label: r.get(0)?,
                     scope: stored_scope(&r.get::<_, String>(1)?),
+                    gbv: r.get(2)?,
                 })
             },
         )
@@ -193,6 +201,7 @@ mod tests {
             "Moniteur Bougouni 12",
             Role::Device,
             &Scope::National,
+            false,
             &t,
         )
         .unwrap();
@@ -205,13 +214,14 @@ mod tests {
             check(&db, &t, Role::Device).unwrap(),
             Some(Holder {
                 label: "Moniteur Bougouni 12".into(),
-                scope: Scope::National
+                scope: Scope::National,
+                gbv: true,
             })
         );
         assert_eq!(check(&db, &t, Role::Coordinator).unwrap(), None);
         assert_eq!(check(&db, "guess", Role::Device).unwrap(), None);
         assert_eq!(
-            add(&db, "again", Role::Device, &Scope::National, &t).unwrap(),
+            add(&db, "again", Role::Device, &Scope::National, false, &t).unwrap(),
             id
         );
         assert!(revoke(&db, id).unwrap());
@@ -226,12 +236,21 @@ mod tests {
     fn a_token_keeps_its_scope_and_a_gateway_is_only_a_gateway() {
         let db = db();
         let local = Scope::parse("ML0302,ML040101").unwrap();
-        add(&db, "Médiateur Kadiolo", Role::Device, &local, "t-local").unwrap();
+        add(
+            &db,
+            "Médiateur Kadiolo",
+            Role::Device,
+            &local,
+            false,
+            "t-local",
+        )
+        .unwrap();
         add(
             &db,
             "Passerelle",
             Role::SmsGateway,
             &Scope::National,
+            false,
             "t-sms",
         )
         .unwrap();

@@ -43,6 +43,8 @@ catalogue! {
     BackToRecords => ("← Tous les rapports", "← All reports"),
     Content => ("Contenu", "Content"),
     RecordNotFound => ("Ce rapport n'existe pas.", "This report does not exist."),
+    Reserved => ("Détails réservés", "Details reserved"),
+    ReservedExplained => ("Rapport de violence basée sur le genre : les détails sont réservés aux accès habilités.", "Gender-based violence report: the details are reserved to cleared accesses."),
     CommandLineToken => ("accès donné au démarrage du serveur", "access given when the server was started"),
     PlaceRegion => ("Région", "Region"),
     PlaceCercle => ("Cercle", "Cercle"),

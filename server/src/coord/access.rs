@@ -9,7 +9,7 @@ use maud::html;
 use super::layout::{page, Words};
 use crate::auth::basic_password;
 use crate::store::Receiver;
-use crate::tokens::Role;
+use crate::tokens::{Holder, Role};
 use vigie_core::i18n::{CoordMsg, Lang};
 
 /// The page a browser shows when the coordinator's credentials are missing or wrong.
@@ -23,8 +23,9 @@ pub fn sign_in_page() -> String {
     .into_string()
 }
 
-/// A request from a signed-in coordinator.
-pub struct Coordinator;
+/// A request from a signed-in coordinator: who, where they may look, and whether they are
+/// cleared to read GBV accounts. Every page, count and export is cut to it.
+pub struct Coordinator(pub Holder);
 
 /// The sign-in prompt a browser shows for the coordinator pages.
 pub struct SignIn(pub Html<String>);
@@ -46,15 +47,14 @@ impl FromRequestParts<Receiver> for Coordinator {
     async fn from_request_parts(parts: &mut Parts, recv: &Receiver) -> Result<Self, SignIn> {
         let given = basic_password(&parts.headers).unwrap_or_default();
         let recv = recv.clone();
-        let ok = tokio::task::spawn_blocking(move || {
-            recv.token_holder(&given, Role::Coordinator).is_some()
-        })
-        .await
-        .unwrap_or(false);
-        if ok {
-            Ok(Coordinator)
-        } else {
-            Err(SignIn(Html(sign_in_page())))
+        let holder =
+            tokio::task::spawn_blocking(move || recv.token_holder(&given, Role::Coordinator))
+                .await
+                .ok()
+                .flatten();
+        match holder {
+            Some(h) => Ok(Coordinator(h)),
+            None => Err(SignIn(Html(sign_in_page()))),
         }
     }
 }

@@ -14,11 +14,11 @@ use crate::records::{self, Filter};
 use crate::store::Receiver;
 
 pub(super) async fn export(
-    _: Coordinator,
+    Coordinator(holder): Coordinator,
     State(recv): State<Receiver>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let filter = Filter::from_query(&q);
+    let filter = Filter::from_query(&q, &holder.scope);
     let name = if filter.form.is_empty() {
         "vigie".to_owned()
     } else {
@@ -36,9 +36,11 @@ pub(super) async fn export(
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(16);
     let started = tokio::task::spawn_blocking(move || -> Result<(), String> {
         let db = recv.reader().map_err(|e| e.to_string())?;
+        let forms = recv.forms().current().forms.clone();
+        let shown = |row| records::shown_to(&holder, row, &forms);
         let mut columns = records::Columns::default();
         records::each(&db, &filter, |row| {
-            columns.add(&row);
+            columns.add(&shown(row));
             Ok(())
         })
         .map_err(|e| e.to_string())?;
@@ -48,7 +50,7 @@ pub(super) async fn export(
         }
         let sent = records::each(&db, &filter, |row| {
             let line = writer
-                .row(&row)
+                .row(&shown(row))
                 .map_err(|e| crate::db::DbError::Encode(e.to_string()))?;
             tx.blocking_send(Ok(line))
                 .map_err(|_| crate::db::DbError::Encode("export abandoned".into()))

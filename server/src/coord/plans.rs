@@ -49,17 +49,18 @@ fn bar(p: &Progress) -> Markup {
 
 /// `/coord/plans`: every plan, its progress and what waits for a decision.
 pub(super) async fn list(
-    _: Coordinator,
+    Coordinator(holder): Coordinator,
     State(recv): State<Receiver>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let w = Words::from_query(&q, &recv);
     let found = tokio::task::spawn_blocking(move || recv.plans(None, None)).await;
-    let plans = match found {
+    let mut plans = match found {
         Ok(Ok(p)) => p,
         Ok(Err(e)) => return storage_error(e),
         Err(e) => return storage_error(e),
     };
+    plans.retain(|p| holder.scope.contains(&p.plan.commune));
     let today = today();
     let body = html! {
         p { a href=(format!("/coord/{}", w.query())) { (w.t(CoordMsg::BackToRecordsShort)) } }
@@ -124,7 +125,7 @@ fn funding_label(w: &Words, plan: &Plan, source: &str) -> String {
 
 /// `/coord/plans/{id}`: one plan.
 pub(super) async fn detail(
-    _: Coordinator,
+    Coordinator(holder): Coordinator,
     State(recv): State<Receiver>,
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
@@ -140,6 +141,8 @@ pub(super) async fn detail(
         Err(e) => return storage_error(e),
     };
     let back = format!("/coord/plans{}", w.query());
+    // A plan outside the reader's scope is not there for them.
+    let current = current.filter(|r| holder.scope.contains(&r.plan.commune));
     let Some(Revision { rev, plan }) = current else {
         let body = html! { p { (w.t(CoordMsg::PlanNotFound)) } p { a href=(back) { "←" } } };
         return (

@@ -13,7 +13,7 @@ use maud::{html, Markup};
 use super::access::Coordinator;
 use super::layout::{level_name, page, select, storage_error, urlencode, utc_minutes, Words};
 use crate::labels::{FormLabels, Labels};
-use crate::records::{self, place_label, Filter, Row, LEVELS};
+use crate::records::{self, place_label, shown_to, Filter, Row, LEVELS};
 use crate::store::Receiver;
 use vigie_core::i18n::CoordMsg;
 
@@ -21,30 +21,42 @@ use vigie_core::i18n::CoordMsg;
 const PAGE_ROWS: u32 = 200;
 
 pub(super) async fn list(
-    _: Coordinator,
+    Coordinator(holder): Coordinator,
     State(recv): State<Receiver>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let w = Words::from_query(&q, &recv);
-    let filter = Filter::from_query(&q);
+    let filter = Filter::from_query(&q, &holder.scope);
     let f2 = filter.clone();
+    let national = holder.scope.is_national();
     let found = tokio::task::spawn_blocking(move || {
-        let labels = recv.forms().current().labels.clone();
+        let published = recv.forms().current();
+        let labels = published.labels.clone();
         recv.with_db(|db| {
-            let rows = records::query(db, &f2, PAGE_ROWS)?;
+            let rows: Vec<Row> = records::query(db, &f2, PAGE_ROWS)?
+                .into_iter()
+                .map(|r| shown_to(&holder, r, &published.forms))
+                .collect();
             let menus = [
                 "$.form_id",
                 "$.payload.location.region",
                 "$.payload.location.cercle",
                 "$.payload.location.commune",
             ]
-            .map(|path| records::distinct(db, path));
+            .map(|path| records::distinct(db, path, &f2.scope));
             let [forms, regions, cercles, communes] = menus;
+            // SMS alerts name their place in words, not by P-code: they cannot be placed
+            // in a scope, so only national readers see those still waiting.
+            let by_sms = if national {
+                crate::sms::provisional(db, PAGE_ROWS as usize)?
+            } else {
+                Vec::new()
+            };
             Ok((
                 rows,
                 [forms?, regions?, cercles?, communes?],
-                records::count(db)?,
-                (labels, crate::sms::provisional(db, PAGE_ROWS as usize)?),
+                records::count(db, &f2.scope)?,
+                (labels, by_sms),
             ))
         })
     })
@@ -146,6 +158,11 @@ fn sms_section(w: &Words, rows: &[crate::sms::SmsRow]) -> Markup {
 }
 
 /// The form's title in `lang` when a definition gives one, else its id.
+/// Whether `row` is what an uncleared reader sees of a GBV account.
+fn is_reserved(row: &Row) -> bool {
+    row.payload_str("details") == records::RESERVED
+}
+
 fn form_title(labels: &Labels, w: &Words, form_id: &str) -> String {
     labels
         .form(form_id)
@@ -168,7 +185,11 @@ fn card(w: &Words, row: &Row, labels: &Labels) -> Markup {
                 strong { (form_title(labels, w, row.field("form_id"))) }
                 span.when { " · " (w.t(CoordMsg::Received)) " " (row.received) " UTC" }
                 @if !place.is_empty() { span.place { (place.join(", ")) } }
-                span.who { (w.t(CoordMsg::Author)) " : " bdi { (author(row)) } }
+                @if is_reserved(row) {
+                    span.who.reserved { (w.t(CoordMsg::Reserved)) }
+                } @else {
+                    span.who { (w.t(CoordMsg::Author)) " : " bdi { (author(row)) } }
+                }
             }
         }
     }
@@ -276,16 +297,23 @@ fn token_words<'a>(label: &'a str, w: &'a Words) -> &'a str {
 }
 
 pub(super) async fn detail(
-    _: Coordinator,
+    Coordinator(holder): Coordinator,
     State(recv): State<Receiver>,
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let w = Words::from_query(&q, &recv);
     let found = tokio::task::spawn_blocking(move || {
-        let labels = recv.forms().current().labels.clone();
-        recv.with_db(|db| records::one(db, &id))
-            .map(|row| (row, labels))
+        let published = recv.forms().current();
+        let labels = published.labels.clone();
+        // Outside the reader's scope is the same answer as no such record: the page does
+        // not tell that it exists.
+        recv.with_db(|db| records::one(db, &id)).map(|row| {
+            let row = row
+                .filter(|r| r.inside(&holder.scope))
+                .map(|r| shown_to(&holder, r, &published.forms));
+            (row, labels)
+        })
     })
     .await;
     let (row, labels) = match found {
@@ -314,10 +342,13 @@ pub(super) async fn detail(
                 dt { "Id" } dd { code { (row.id) } }
                 dt { (w.t(CoordMsg::Received)) } dd { (row.received) " UTC" }
                 dt { (w.t(CoordMsg::Created)) } dd { (row.created) " UTC" }
-                dt { (w.t(CoordMsg::Author)) } dd { bdi { (author(&row)) } }
-                dt { (w.t(CoordMsg::Device)) } dd { bdi { (row.field("device_id")) } }
-                dt { (w.t(CoordMsg::Token)) } dd { bdi { (token_words(&row.token_label, &w)) } }
+                @if !is_reserved(&row) {
+                    dt { (w.t(CoordMsg::Author)) } dd { bdi { (author(&row)) } }
+                    dt { (w.t(CoordMsg::Device)) } dd { bdi { (row.field("device_id")) } }
+                    dt { (w.t(CoordMsg::Token)) } dd { bdi { (token_words(&row.token_label, &w)) } }
+                }
             }
+            @if is_reserved(&row) { p.reserved data-testid="reserved" { (w.t(CoordMsg::ReservedExplained)) } }
             h2 { (w.t(CoordMsg::Content)) }
             (value_view(
                 row.envelope.get("payload").unwrap_or(&serde_json::Value::Null),

@@ -163,8 +163,13 @@ impl Server {
 
     /// A stored token made with the `token add` command for this server's data.
     pub fn add_token(&self, label: &str, role: &str, scope: &str) -> String {
+        self.add_token_with(label, role, scope, &[])
+    }
+
+    /// A stored token made with `token add` and `extra` flags (`--gbv`).
+    pub fn add_token_with(&self, label: &str, role: &str, scope: &str, extra: &[&str]) -> String {
         let data = self.data.to_string_lossy().into_owned();
-        let (ok, out, err) = cli(&[
+        let mut args = vec![
             "token",
             "add",
             "--label",
@@ -175,7 +180,9 @@ impl Server {
             scope,
             "--data-dir",
             &data,
-        ]);
+        ];
+        args.extend_from_slice(extra);
+        let (ok, out, err) = cli(&args);
         assert!(ok, "token add: {err}");
         assert!(err.contains(&format!("scope: {scope}")), "{err}");
         out.trim().to_owned()
@@ -183,10 +190,15 @@ impl Server {
 
     /// GET as the coordinator.
     pub fn coord_get(&self, path: &str) -> Resp {
+        self.coord_get_as(COORD, path)
+    }
+
+    /// GET as the holder of coordinator token `token`.
+    pub fn coord_get_as(&self, token: &str, path: &str) -> Resp {
         use base64::Engine;
         let auth = format!(
             "Basic {}",
-            base64::engine::general_purpose::STANDARD.encode(format!("coord:{COORD}"))
+            base64::engine::general_purpose::STANDARD.encode(format!("coord:{token}"))
         );
         self.request("GET", path, &[("Authorization", &auth)], b"")
     }
