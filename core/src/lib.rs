@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod backend;
+pub mod cases;
 pub mod drafts;
 pub mod forms;
 pub mod i18n;
