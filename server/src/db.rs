@@ -5,7 +5,7 @@ use std::path::Path;
 use rusqlite::Connection;
 
 /// Schema version written to `PRAGMA user_version` once the migrations below have run.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
 /// Why the database cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -155,6 +155,25 @@ pub fn migrate(db: &mut Connection) -> Result<(), DbError> {
         tx.execute_batch(
             "ALTER TABLE tokens ADD COLUMN gbv INTEGER NOT NULL DEFAULT 1;
              PRAGMA user_version = 6;",
+        )?;
+        tx.commit()?;
+    }
+    if version < 7 {
+        // Cases (docs/CASES.md): the whole case as JSON, with the columns pages sort and
+        // filter on.
+        let tx = db.transaction()?;
+        tx.execute_batch(
+            "CREATE TABLE cases (
+               id TEXT PRIMARY KEY,
+               rev INTEGER NOT NULL,
+               status TEXT NOT NULL,
+               level TEXT NOT NULL,
+               place TEXT NOT NULL,
+               category TEXT NOT NULL,
+               opened_at INTEGER NOT NULL,
+               body TEXT NOT NULL);
+             CREATE INDEX cases_open ON cases (status, place);
+             PRAGMA user_version = 7;",
         )?;
         tx.commit()?;
     }

@@ -11,6 +11,7 @@
 mod api;
 mod app;
 mod auth;
+mod cases;
 mod coord;
 mod db;
 mod error;
@@ -125,6 +126,12 @@ struct ServeArgs {
     /// hours}]}) served at /api/referrals; read again at each request.
     #[arg(long, env = "VIGIE_REFERRALS")]
     referrals: Option<PathBuf>,
+    /// The alert rules (JSON, docs/CASES.md): which reports open a case, at which level.
+    /// Checked at start: an invalid file stops the server with where and what. Without it,
+    /// the default rules (any red or orange alert; 3 orange in a commune in 7 days; 5
+    /// yellow in a cercle in 14 days).
+    #[arg(long, env = "VIGIE_ALERT_RULES")]
+    alert_rules: Option<PathBuf>,
     /// An interface translation (JSON, see `translation-template`) served at
     /// /api/translation; checked at each request like the app checks it.
     #[arg(long, env = "VIGIE_TRANSLATION")]
@@ -284,6 +291,16 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         extra.push(ExtraToken::new(t, "command line", Role::SmsGateway));
     }
     let forms = published::FormsFolder::open(Some(&args.forms_dir))?;
+    let rules = match &args.alert_rules {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("alert rules {}: {e}", path.display()))?;
+            vigie_core::cases::rules::parse(&text)
+                .map_err(|e| format!("alert rules {}: {e}", path.display()))?
+        }
+        None => vigie_core::cases::rules::parse(vigie_core::cases::rules::DEFAULT)
+            .map_err(|e| format!("default alert rules: {e}"))?,
+    };
     let recv = store::Receiver::open(
         &args.data.data_dir,
         extra,
@@ -292,7 +309,8 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     )
     .map_err(|e| e.to_string())?
     .with_referrals(args.referrals.as_deref())
-    .with_translation(args.translation.as_deref());
+    .with_translation(args.translation.as_deref())
+    .with_rules(rules);
     reload_forms_on_hangup(recv.clone());
     let api = api::routes(recv.clone(), &origins).merge(coord::routes(recv));
     let router = app::router(&args.dist, api).map_err(|e| e.to_string())?;

@@ -10,6 +10,7 @@ use vigie_core::record::Envelope;
 use crate::db::{self, DbError};
 use crate::published::FormsFolder;
 use crate::tokens::ExtraToken;
+use vigie_core::cases::rules::Rules;
 
 /// Shared receiver state.
 #[derive(Clone)]
@@ -21,6 +22,7 @@ pub struct Receiver {
     quota: Arc<Quota>,
     referrals: Option<Arc<Path>>,
     translation: Option<Arc<Path>>,
+    rules: Arc<Rules>,
 }
 
 /// Records accepted per device token and hour: one token (a stolen or buggy phone) cannot
@@ -69,6 +71,11 @@ pub enum Stored {
     Conflict,
 }
 
+/// The rules shipped with the receiver (docs/CASES.md), which the core's tests check.
+fn default_rules() -> Rules {
+    vigie_core::cases::rules::parse(vigie_core::cases::rules::DEFAULT).unwrap_or(Rules(Vec::new()))
+}
+
 impl Receiver {
     /// Opens (or creates) `data_dir/vigie.sqlite3`; `extra` are command-line tokens;
     /// `forms` is what `/api/forms` serves.
@@ -86,7 +93,14 @@ impl Receiver {
             quota: Arc::new(quota),
             referrals: None,
             translation: None,
+            rules: Arc::new(default_rules()),
         })
+    }
+
+    /// Opens cases as `rules` say (the default rules otherwise).
+    pub fn with_rules(mut self, rules: Rules) -> Receiver {
+        self.rules = Arc::new(rules);
+        self
     }
 
     /// Serves the referral directory in `file` (JSON, docs/PROTOCOL.md) at /api/referrals.
@@ -211,6 +225,11 @@ impl Receiver {
             )?;
             // An alert announced by SMS is now complete: one alert, not two.
             crate::sms::complete(db, &id, &text)?;
+            // A serious alert opens a case or joins one. The record is stored and its
+            // receipt goes back whatever happens here.
+            if let Err(e) = crate::cases::on_record(db, &self.rules, record, now) {
+                tracing::error!(error = %e, "case not opened");
+            }
             Ok(Stored::New(now))
         })
     }

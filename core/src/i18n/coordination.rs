@@ -52,6 +52,19 @@ catalogue! {
     PlaceCommuneOther => ("Commune (nommée)", "Commune (by name)"),
     PlaceVillage => ("Village / quartier", "Village / quarter"),
     PlaceGps => ("Point GPS", "GPS point"),
+    /// Cases.
+    Cases => ("Cas ouverts", "Open cases"),
+    NoCase => ("Aucun cas ouvert.", "No open case."),
+    CaseNew => ("Nouveau", "New"),
+    CaseTaken => ("Pris en charge", "Taken in charge"),
+    CaseResponding => ("Réponse en cours", "Response under way"),
+    CaseClosed => ("Clos", "Closed"),
+    /// "{n} rapports".
+    CaseReports => ("{n} rapport(s)", "{n} report(s)"),
+    CaseOpened => ("Ouvert le", "Opened"),
+    CaseStatus => ("Statut", "Status"),
+    CaseCategory => ("Catégorie", "Category"),
+    CasePlace => ("Lieu", "Place"),
     /// Action plans.
     Plans => ("Plans d'action", "Action plans"),
     BackToRecordsShort => ("← Rapports reçus", "← Reports received"),

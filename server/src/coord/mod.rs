@@ -3,6 +3,7 @@
 //! name). Every text from a record goes through maud, which escapes it.
 
 mod access;
+mod cases;
 mod export;
 mod layout;
 mod plans;
@@ -31,6 +32,7 @@ pub fn routes(recv: Receiver) -> Router {
         .route("/coord/", get(records::list))
         .route("/coord/records/{id}", get(records::detail))
         .route("/coord/export.csv", get(export::export))
+        .route("/coord/cases", get(cases::list))
         .route("/coord/plans", get(plans::list))
         .route("/coord/plans/{id}", get(plans::detail))
         .with_state(recv);

@@ -109,6 +109,7 @@ pub(super) async fn list(
         p.summary {
             (rows.len()) " / " (total) " " (w.t(CoordMsg::Shown)) " · "
             a href=(export) download { (w.t(CoordMsg::Export)) } " · "
+            a href=(format!("/coord/cases{}", w.query())) { (w.t(CoordMsg::Cases)) } " · "
             a href=(format!("/coord/plans{}", w.query())) { (w.t(CoordMsg::Plans)) }
         }
         (sms_section(&w, &by_sms))

@@ -1,0 +1,155 @@
+//! Cases in the receiver's store: a stored record opens a case or joins an open one as
+//! the alert rules say (docs/CASES.md). The rules themselves are the core's
+//! (`vigie_core::cases`); this module reads and writes the `cases` table.
+
+use rusqlite::{params, Connection};
+use serde_json::Value;
+use vigie_core::cases::rules::{Rules, Seen};
+use vigie_core::cases::{suggest_join, Act, Action, Case, Status};
+use vigie_core::record::{Envelope, Millis};
+use vigie_core::scope::Scope;
+
+use crate::db::DbError;
+
+/// The widest window any rule may look back over (a rule's `within_days` is at most 365).
+const LOOKBACK_MS: Millis = 366 * 86_400_000;
+
+/// What the rules see of a record: its level, most precise P-code and time.
+fn seen(envelope: &Value) -> Seen {
+    let payload = envelope.get("payload");
+    let text = |path: &str| {
+        payload
+            .and_then(|p| p.pointer(path))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned()
+    };
+    let place = ["/location/commune", "/location/cercle", "/location/region"]
+        .iter()
+        .map(|p| text(p))
+        .find(|c| !c.is_empty())
+        .unwrap_or_default();
+    Seen {
+        level: text("/alert_level"),
+        place,
+        at: envelope
+            .get("created_at")
+            .and_then(Value::as_i64)
+            .unwrap_or(0),
+    }
+}
+
+/// The incident category's top level ("VBG" for `VBG-01`), "" when none.
+fn category(envelope: &Value) -> String {
+    let first = envelope
+        .pointer("/payload/category")
+        .and_then(|c| c.as_array().and_then(|a| a.first()).or(Some(c)))
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    first.split('-').next().unwrap_or("").to_owned()
+}
+
+/// Opens a case for `record` or joins it to an open one, as `rules` say; nothing when no
+/// rule holds. Returns the case it is now in.
+pub fn on_record(
+    db: &Connection,
+    rules: &Rules,
+    record: &Envelope,
+    now: Millis,
+) -> Result<Option<Case>, DbError> {
+    let envelope = serde_json::to_value(record).map_err(|e| DbError::Encode(e.to_string()))?;
+    let new = seen(&envelope);
+    if new.place.is_empty() && new.level.is_empty() {
+        return Ok(None);
+    }
+    let region = new.place.get(..4).unwrap_or("").to_owned();
+    let mut stmt = db.prepare(
+        "SELECT envelope FROM submissions WHERE id <> ?1 AND received_at >= ?2
+         AND json_extract(envelope, '$.payload.location.region') = ?3",
+    )?;
+    let before: Vec<Seen> = stmt
+        .query_map(
+            params![record.id.to_string(), now - LOOKBACK_MS, region],
+            |r| r.get::<_, String>(0),
+        )?
+        .filter_map(Result::ok)
+        .filter_map(|t| serde_json::from_str::<Value>(&t).ok())
+        .map(|v| seen(&v))
+        .collect();
+    let Some((level, _rule)) = rules.triggered(&before, &new) else {
+        return Ok(None);
+    };
+    let category = category(&envelope);
+    let report = record.id.to_string();
+    let open = open_cases(db, &Scope::National)?;
+    // Cases are opened on the receiver's clock: a report joins by when it arrived.
+    let case = match suggest_join(&open, &new.place, &category, now) {
+        Some(case) => case.apply(&Act {
+            by: "Vigie".into(),
+            at: now,
+            rev: case.rev,
+            action: Action::Join {
+                report,
+                level: level.to_owned(),
+            },
+            note: String::new(),
+        }),
+        None => Ok(Case::open(
+            &format!("c-{report}"),
+            &report,
+            level,
+            &new.place,
+            &category,
+            now,
+        )),
+    };
+    match case {
+        Ok(case) => {
+            save(db, &case)?;
+            Ok(Some(case))
+        }
+        // Already in it (a replay): nothing to change.
+        Err(_) => Ok(None),
+    }
+}
+
+/// Writes `case` (a new one, or a new revision of one).
+pub fn save(db: &Connection, case: &Case) -> Result<(), DbError> {
+    let body = serde_json::to_string(case).map_err(|e| DbError::Encode(e.to_string()))?;
+    let status = serde_json::to_value(case.status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    db.execute(
+        "INSERT INTO cases (id, rev, status, level, place, category, opened_at, body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT(id) DO UPDATE SET rev = ?2, status = ?3, level = ?4, body = ?8",
+        params![
+            case.id,
+            case.rev as i64,
+            status,
+            case.level,
+            case.place,
+            case.category,
+            case.opened_at,
+            body
+        ],
+    )?;
+    Ok(())
+}
+
+/// The cases not closed inside `scope`, most serious first, then oldest first.
+pub fn open_cases(db: &Connection, scope: &Scope) -> Result<Vec<Case>, DbError> {
+    let mut stmt = db.prepare(
+        "SELECT body FROM cases WHERE status <> 'closed'
+         ORDER BY CASE level WHEN 'rouge' THEN 0 WHEN 'orange' THEN 1 WHEN 'jaune' THEN 2 ELSE 3 END, opened_at",
+    )?;
+    let all = stmt
+        .query_map([], |r| r.get::<_, String>(0))?
+        .filter_map(Result::ok)
+        .filter_map(|b| serde_json::from_str::<Case>(&b).ok())
+        .filter(|c| scope.is_national() || (!c.place.is_empty() && scope.contains(&c.place)))
+        .filter(|c| c.status != Status::Closed)
+        .collect();
+    Ok(all)
+}
