@@ -2,7 +2,7 @@
 //! the alert rules say (docs/CASES.md). The rules themselves are the core's
 //! (`vigie_core::cases`); this module reads and writes the `cases` table.
 
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
 use vigie_core::cases::rules::{Rules, Seen};
 use vigie_core::cases::{suggest_join, Act, Action, Case, Status};
@@ -136,6 +136,14 @@ pub fn save(db: &Connection, case: &Case) -> Result<(), DbError> {
         ],
     )?;
     Ok(())
+}
+
+/// One case.
+pub fn one(db: &Connection, id: &str) -> Result<Option<Case>, DbError> {
+    let body: Option<String> = db
+        .query_row("SELECT body FROM cases WHERE id = ?1", [id], |r| r.get(0))
+        .optional()?;
+    Ok(body.and_then(|b| serde_json::from_str(&b).ok()))
 }
 
 /// The cases not closed inside `scope`, most serious first, then oldest first.

@@ -88,3 +88,166 @@ fn a_broken_rules_file_stops_the_server_with_the_line_and_column() {
     assert!(err.contains("line 2, column"), "{err}");
     assert!(err.contains("levle"), "{err}");
 }
+
+/// POSTs a case form as the holder of coordinator `token`.
+fn post_form(
+    srv: &Server,
+    token: &str,
+    path: &str,
+    body: &str,
+    extra: &[(&str, &str)],
+) -> common::Resp {
+    use base64::Engine;
+    let auth = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("coord:{token}"))
+    );
+    let mut headers = vec![
+        ("Authorization", auth.as_str()),
+        ("Content-Type", "application/x-www-form-urlencoded"),
+    ];
+    headers.extend_from_slice(extra);
+    srv.request("POST", path, &headers, body.as_bytes())
+}
+
+#[test]
+fn a_case_is_taken_answered_closed_and_reopened_and_a_late_change_is_told() {
+    let srv = Server::start(&[]);
+    send(&srv, &alert(1, "rouge", "ML030201"));
+    let case = format!("/coord/cases/c-{}", id(1));
+    let page = srv.coord_get(&case).text();
+    assert!(
+        page.contains("Prendre en charge") && page.contains("name=\"rev\" value=\"1\""),
+        "{page}"
+    );
+    let taken = post_form(
+        &srv,
+        common::COORD,
+        &format!("{case}/take"),
+        "rev=1&institution=Gouvernorat+de+Sikasso&note=",
+        &[],
+    );
+    assert_eq!(taken.status, 303);
+    // A second coordinator who saw revision 1 too: told, their text kept, nothing written.
+    let late = post_form(
+        &srv,
+        common::COORD,
+        &format!("{case}/take"),
+        "rev=1&institution=Mairie+de+Diou&note=On+y+va",
+        &[],
+    );
+    assert_eq!(late.status, 409);
+    let text = late.text();
+    assert!(text.contains("Ce cas a changé"), "{text}");
+    assert!(
+        text.contains("value=\"Mairie de Diou\"") && text.contains(">On y va<"),
+        "typed text kept: {text}"
+    );
+    assert!(
+        text.contains("Gouvernorat de Sikasso"),
+        "the current case is shown: {text}"
+    );
+    // Nothing empty, nothing from another site.
+    let empty = post_form(
+        &srv,
+        common::COORD,
+        &format!("{case}/respond"),
+        "rev=2&text=+",
+        &[],
+    );
+    assert_eq!(empty.status, 400);
+    assert!(empty.text().contains("Écrivez ce qui a été fait"));
+    let foreign = post_form(
+        &srv,
+        common::COORD,
+        &format!("{case}/respond"),
+        "rev=2&text=x",
+        &[("Sec-Fetch-Site", "cross-site")],
+    );
+    assert_eq!(foreign.status, 403);
+    assert_eq!(
+        post_form(
+            &srv,
+            common::COORD,
+            &format!("{case}/respond"),
+            "rev=2&text=M%C3%A9diation+avec+les+chefs",
+            &[]
+        )
+        .status,
+        303
+    );
+    assert_eq!(
+        post_form(
+            &srv,
+            common::COORD,
+            &format!("{case}/close"),
+            "rev=3&outcome=transferred&to=",
+            &[]
+        )
+        .status,
+        400,
+        "a transfer names its recipient"
+    );
+    assert_eq!(
+        post_form(
+            &srv,
+            common::COORD,
+            &format!("{case}/close"),
+            "rev=3&outcome=transferred&to=Pr%C3%A9fet+de+Kadiolo",
+            &[]
+        )
+        .status,
+        303
+    );
+    let closed = srv.coord_get(&case).text();
+    assert!(
+        closed.contains("Clos") && closed.contains("Préfet de Kadiolo"),
+        "{closed}"
+    );
+    assert!(
+        closed.contains("Médiation avec les chefs"),
+        "the response log: {closed}"
+    );
+    assert!(closed.contains("Délai de clôture"), "{closed}");
+    assert_eq!(
+        srv.coord_get("/coord/cases")
+            .text()
+            .matches("data-case=")
+            .count(),
+        0,
+        "closed: not listed"
+    );
+    assert_eq!(
+        post_form(
+            &srv,
+            common::COORD,
+            &format!("{case}/reopen"),
+            "rev=4&note=",
+            &[]
+        )
+        .status,
+        303
+    );
+    let reopened = srv.coord_get(&case).text();
+    // Take, respond, close, reopen: every change kept, in order.
+    let history = &reopened[reopened.find("case-history").unwrap()..];
+    assert_eq!(history.matches(" → ").count(), 4, "{history}");
+    assert!(
+        history.find("Clos →").unwrap() > history.find("Nouveau →").unwrap(),
+        "{history}"
+    );
+    // Another area's coordinator cannot see or change it.
+    let mopti = srv.add_token("Coordination Mopti", "coordinator", "ML05");
+    assert_eq!(srv.coord_get_as(&mopti, &case).status, 404);
+    assert_eq!(
+        post_form(
+            &srv,
+            &mopti,
+            &format!("{case}/respond"),
+            "rev=5&text=x",
+            &[]
+        )
+        .status,
+        404
+    );
+}

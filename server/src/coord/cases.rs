@@ -11,7 +11,7 @@ use vigie_core::cases::Status;
 use vigie_core::i18n::CoordMsg;
 
 use super::access::Coordinator;
-use super::layout::{level_name, page, storage_error, utc_minutes, Words};
+use super::layout::{level_name, page, storage_error, urlencode, utc_minutes, Words};
 use crate::records::place_label;
 use crate::store::Receiver;
 
@@ -49,8 +49,10 @@ pub(super) async fn list(
         ol.records data-testid="cases" {
             @for c in &cases {
                 li class=(format!("record level-{}", c.level)) data-case=(c.id) {
+                    a href=(format!("/coord/cases/{}{}", urlencode(&c.id), w.query())) {
                     span.badge { (level_name(&w, &c.level)) } " "
                     strong { (status_words(&w, c.status)) }
+                    }
                     @if let Some(t) = &c.taker { " · " bdi { (t.name) } " (" bdi { (t.institution) } ")" }
                     span.place { (if c.place.is_empty() { "—".to_owned() } else { place_label(&c.place) }) }
                     span.when {

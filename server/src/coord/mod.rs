@@ -3,6 +3,7 @@
 //! name). Every text from a record goes through maud, which escapes it.
 
 mod access;
+mod case;
 mod cases;
 mod export;
 mod layout;
@@ -33,6 +34,8 @@ pub fn routes(recv: Receiver) -> Router {
         .route("/coord/records/{id}", get(records::detail))
         .route("/coord/export.csv", get(export::export))
         .route("/coord/cases", get(cases::list))
+        .route("/coord/cases/{id}", get(case::show))
+        .route("/coord/cases/{id}/{what}", axum::routing::post(case::act))
         .route("/coord/plans", get(plans::list))
         .route("/coord/plans/{id}", get(plans::detail))
         .with_state(recv);

@@ -1,0 +1,294 @@
+//! One case: where it stands, its reports and history, and what a coordinator can do with
+//! it now — take charge, log the response, close with an outcome, reopen. Plain HTML
+//! forms (JavaScript off works); each carries the revision it was shown at, so that of
+//! two coordinators acting at once one wins and the other is told, with their text kept.
+
+use std::collections::HashMap;
+
+use axum::{
+    extract::{Path, Query, State},
+    http::{header, HeaderMap, StatusCode},
+    response::{Html, IntoResponse, Redirect, Response},
+    Form,
+};
+use maud::{html, Markup};
+use serde::Deserialize;
+use vigie_core::cases::{Act, Action, Case, CaseError, Outcome, Status};
+use vigie_core::i18n::CoordMsg;
+
+use super::access::Coordinator;
+use super::cases::status_words;
+use super::layout::{level_name, page, storage_error, urlencode, utc_minutes, Words};
+use crate::records::place_label;
+use crate::store::Receiver;
+use crate::tokens::Holder;
+
+/// What a case form sends.
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct CaseForm {
+    /// The revision the page showed.
+    #[serde(default)]
+    rev: u64,
+    #[serde(default)]
+    institution: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    outcome: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    lang: String,
+}
+
+/// The case `id` if it lies inside `holder`'s scope (outside is the same as absent).
+fn load(recv: &Receiver, holder: &Holder, id: &str) -> Result<Option<Case>, crate::db::DbError> {
+    Ok(recv.with_db(|db| crate::cases::one(db, id))?.filter(|c| {
+        holder.scope.is_national() || (!c.place.is_empty() && holder.scope.contains(&c.place))
+    }))
+}
+
+fn minutes(ms: i64) -> String {
+    let m = ms.max(0) / 60_000;
+    if m < 60 {
+        format!("{m} min")
+    } else {
+        format!("{} h {:02}", m / 60, m % 60)
+    }
+}
+
+fn outcome_words(w: &Words, o: &Outcome) -> String {
+    match o {
+        Outcome::Resolved => w.t(CoordMsg::OutcomeResolved).to_owned(),
+        Outcome::Transferred { to } => format!("{} : {to}", w.t(CoordMsg::OutcomeTransferred)),
+        Outcome::FalseAlarm => w.t(CoordMsg::OutcomeFalseAlarm).to_owned(),
+        Outcome::NoFollowUp => w.t(CoordMsg::OutcomeNoFollowUp).to_owned(),
+    }
+}
+
+/// The page of `case`, with `notice` on top and `typed` back in its form.
+fn render(w: &Words, case: &Case, notice: Option<&str>, typed: &CaseForm) -> Markup {
+    let action = |what: &str| format!("/coord/cases/{}/{what}", urlencode(&case.id));
+    let hidden = html! {
+        input type="hidden" name="rev" value=(case.rev);
+        @if !w.query().is_empty() { input type="hidden" name="lang" value=(w.code()); }
+    };
+    html! {
+        p { a href=(format!("/coord/cases{}", w.query())) { (w.t(CoordMsg::AllCases)) } }
+        @if let Some(n) = notice { p.notice role="alert" data-testid="case-notice" { (n) } }
+        h1 {
+            span.badge { (level_name(w, &case.level)) } " "
+            (status_words(w, case.status))
+        }
+        dl.meta {
+            dt { (w.t(CoordMsg::CasePlace)) } dd { (if case.place.is_empty() { "—".to_owned() } else { place_label(&case.place) }) }
+            @if !case.category.is_empty() { dt { (w.t(CoordMsg::CaseCategory)) } dd { (case.category) } }
+            dt { (w.t(CoordMsg::CaseOpened)) } dd { (utc_minutes(case.opened_at)) " UTC" }
+            @if let Some(t) = &case.taker {
+                dt { (w.t(CoordMsg::TakenBy)) } dd { bdi { (t.name) } " (" bdi { (t.institution) } ")" }
+            }
+            @if let Some(ms) = case.time_to_take_charge() { dt { (w.t(CoordMsg::TimeToTake)) } dd { (minutes(ms)) } }
+            @if let Some(o) = &case.outcome { dt { (w.t(CoordMsg::OutcomeLabel)) } dd { bdi { (outcome_words(w, o)) } } }
+            @if let Some(ms) = case.time_to_close() { dt { (w.t(CoordMsg::TimeToClose)) } dd { (minutes(ms)) } }
+        }
+        h2 { (w.t(CoordMsg::CaseReportsTitle)) }
+        ul {
+            @for r in &case.reports {
+                li { a href=(format!("/coord/records/{}{}", urlencode(r), w.query())) { code { (r) } } }
+            }
+        }
+        @if case.status != Status::Closed {
+            form.case-action method="post" action=(action("take")) {
+                (hidden)
+                label { span { (w.t(CoordMsg::Institution)) } input name="institution" required value=(typed.institution); }
+                label { span { (w.t(CoordMsg::NoteOptional)) } textarea name="note" maxlength="2000" { (typed.note) } }
+                button type="submit" { (w.t(CoordMsg::TakeCharge)) }
+            }
+        }
+        @if matches!(case.status, Status::Taken | Status::Responding) {
+            form.case-action method="post" action=(action("respond")) {
+                (hidden)
+                label { span { (w.t(CoordMsg::ResponseText)) } textarea name="text" required maxlength="2000" { (typed.text) } }
+                button type="submit" { (w.t(CoordMsg::Respond)) }
+            }
+            form.case-action method="post" action=(action("close")) {
+                (hidden)
+                label { span { (w.t(CoordMsg::OutcomeLabel)) }
+                    select name="outcome" {
+                        @for (code, msg) in [("resolved", CoordMsg::OutcomeResolved), ("transferred", CoordMsg::OutcomeTransferred), ("false_alarm", CoordMsg::OutcomeFalseAlarm), ("no_follow_up", CoordMsg::OutcomeNoFollowUp)] {
+                            option value=(code) selected[typed.outcome == code] { (w.t(msg)) }
+                        }
+                    }
+                }
+                label { span { (w.t(CoordMsg::TransferredTo)) } input name="to" value=(typed.to); }
+                label { span { (w.t(CoordMsg::NoteOptional)) } textarea name="note" maxlength="2000" { (typed.note) } }
+                button type="submit" { (w.t(CoordMsg::CloseCase)) }
+            }
+        }
+        @if case.status == Status::Closed {
+            form.case-action method="post" action=(action("reopen")) {
+                (hidden)
+                label { span { (w.t(CoordMsg::NoteOptional)) } textarea name="note" maxlength="2000" { (typed.note) } }
+                button type="submit" { (w.t(CoordMsg::Reopen)) }
+            }
+        }
+        h2 { (w.t(CoordMsg::CaseHistory)) }
+        ol.history data-testid="case-history" {
+            @for h in &case.history {
+                li {
+                    (utc_minutes(h.at)) " UTC · " bdi { (h.by) } " · " (status_words(w, h.from)) " → " (status_words(w, h.to))
+                    @if !h.note.is_empty() { p { bdi { (h.note) } } }
+                }
+            }
+        }
+    }
+}
+
+/// `/coord/cases/{id}`.
+pub(super) async fn show(
+    Coordinator(holder): Coordinator,
+    State(recv): State<Receiver>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let w = Words::from_query(&q, &recv);
+    let r2 = recv.clone();
+    match tokio::task::spawn_blocking(move || load(&r2, &holder, &id)).await {
+        Ok(Ok(Some(case))) => {
+            let body = render(&w, &case, None, &CaseForm::default());
+            Html(page(&w, w.t(CoordMsg::Cases), body).into_string()).into_response()
+        }
+        Ok(Ok(None)) => not_found(&w),
+        Ok(Err(e)) => storage_error(e),
+        Err(e) => storage_error(e),
+    }
+}
+
+fn not_found(w: &Words) -> Response {
+    let body = html! { p { (w.t(CoordMsg::CaseNotFound)) } p { a href=(format!("/coord/cases{}", w.query())) { (w.t(CoordMsg::AllCases)) } } };
+    (
+        StatusCode::NOT_FOUND,
+        Html(page(w, w.t(CoordMsg::Cases), body).into_string()),
+    )
+        .into_response()
+}
+
+/// Whether a state-changing request comes from the coordinator pages themselves: a browser
+/// sends Basic credentials with a form posted from any site, so a request another site
+/// made (its `Origin` or `Sec-Fetch-Site` says so) is refused.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let site_ok = headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|s| s == "same-origin" || s == "none");
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let origin_ok = headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|o| o.split_once("://").is_some_and(|(_, rest)| rest == host));
+    site_ok && origin_ok
+}
+
+/// `POST /coord/cases/{id}/{take|respond|close|reopen}`.
+pub(super) async fn act(
+    Coordinator(holder): Coordinator,
+    State(recv): State<Receiver>,
+    Path((id, what)): Path<(String, String)>,
+    headers: HeaderMap,
+    Form(form): Form<CaseForm>,
+) -> Response {
+    let q: HashMap<String, String> = [("lang".to_owned(), form.lang.clone())].into();
+    let w = Words::from_query(&q, &recv);
+    if !same_origin(&headers) {
+        return (
+            StatusCode::FORBIDDEN,
+            w.t(CoordMsg::ErrForeignPage).to_owned(),
+        )
+            .into_response();
+    }
+    let action = match what.as_str() {
+        "take" => Action::Take {
+            institution: form.institution.clone(),
+        },
+        "respond" => Action::Respond {
+            text: form.text.clone(),
+        },
+        "close" => Action::Close {
+            outcome: match form.outcome.as_str() {
+                "transferred" => Outcome::Transferred {
+                    to: form.to.trim().to_owned(),
+                },
+                "false_alarm" => Outcome::FalseAlarm,
+                "no_follow_up" => Outcome::NoFollowUp,
+                _ => Outcome::Resolved,
+            },
+        },
+        "reopen" => Action::Reopen,
+        _ => return not_found(&w),
+    };
+    let act = Act {
+        by: holder.label.clone(),
+        at: crate::db::now_ms(),
+        rev: form.rev,
+        action,
+        note: form.note.clone(),
+    };
+    let r2 = recv.clone();
+    // Read, check and write under the one connection's lock: no change slips in between.
+    let result = tokio::task::spawn_blocking(move || {
+        r2.with_db(|db| {
+            let Some(case) = crate::cases::one(db, &id)?.filter(|c| {
+                holder.scope.is_national()
+                    || (!c.place.is_empty() && holder.scope.contains(&c.place))
+            }) else {
+                return Ok(None);
+            };
+            Ok(Some(match case.apply(&act) {
+                Ok(next) => {
+                    crate::cases::save(db, &next)?;
+                    Ok(next)
+                }
+                Err(e) => Err((e, case)),
+            }))
+        })
+    })
+    .await;
+    match result {
+        Ok(Ok(Some(Ok(case)))) => Redirect::to(&format!(
+            "/coord/cases/{}{}",
+            urlencode(&case.id),
+            w.query()
+        ))
+        .into_response(),
+        Ok(Ok(Some(Err((e, current))))) => {
+            let (status, words) = match &e {
+                CaseError::Stale { .. } => (StatusCode::CONFLICT, w.t(CoordMsg::CaseStale)),
+                CaseError::Empty("the institution") => {
+                    (StatusCode::BAD_REQUEST, w.t(CoordMsg::ErrInstitution))
+                }
+                CaseError::Empty("the response") => {
+                    (StatusCode::BAD_REQUEST, w.t(CoordMsg::ErrResponse))
+                }
+                CaseError::Empty(_) => (StatusCode::BAD_REQUEST, w.t(CoordMsg::ErrRecipient)),
+                CaseError::TooLong(_) => (StatusCode::BAD_REQUEST, w.t(CoordMsg::ErrTooLong)),
+                CaseError::NotAllowed { .. } | CaseError::AlreadyJoined => {
+                    (StatusCode::CONFLICT, w.t(CoordMsg::ErrNotAllowed))
+                }
+            };
+            let body = render(&w, &current, Some(words), &form);
+            (
+                status,
+                Html(page(&w, w.t(CoordMsg::Cases), body).into_string()),
+            )
+                .into_response()
+        }
+        Ok(Ok(None)) => not_found(&w),
+        Ok(Err(e)) => storage_error(e),
+        Err(e) => storage_error(e),
+    }
+}
