@@ -88,11 +88,11 @@ pub fn on_record(
             by: "Vigie".into(),
             at: now,
             rev: case.rev,
+            note: report.clone(),
             action: Action::Join {
                 report,
                 level: level.to_owned(),
             },
-            note: String::new(),
         }),
         None => Ok(Case::open(
             &format!("c-{report}"),

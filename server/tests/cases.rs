@@ -165,12 +165,30 @@ fn a_case_is_taken_answered_closed_and_reopened_and_a_late_change_is_told() {
         &[("Sec-Fetch-Site", "cross-site")],
     );
     assert_eq!(foreign.status, 403);
+    let other_site = post_form(
+        &srv,
+        common::COORD,
+        &format!("{case}/respond"),
+        "rev=2&text=x",
+        &[("Origin", "https://example.org")],
+    );
+    assert_eq!(other_site.status, 403);
+    // What a browser sends from the pages themselves (they send no referrer, so the
+    // origin is "null"): accepted.
+    let own = post_form(
+        &srv,
+        common::COORD,
+        &format!("{case}/respond"),
+        "rev=2&text=Patrouille+conjointe",
+        &[("Origin", "null"), ("Sec-Fetch-Site", "same-origin")],
+    );
+    assert_eq!(own.status, 303);
     assert_eq!(
         post_form(
             &srv,
             common::COORD,
             &format!("{case}/respond"),
-            "rev=2&text=M%C3%A9diation+avec+les+chefs",
+            "rev=3&text=M%C3%A9diation+avec+les+chefs",
             &[]
         )
         .status,
@@ -181,7 +199,7 @@ fn a_case_is_taken_answered_closed_and_reopened_and_a_late_change_is_told() {
             &srv,
             common::COORD,
             &format!("{case}/close"),
-            "rev=3&outcome=transferred&to=",
+            "rev=4&outcome=transferred&to=",
             &[]
         )
         .status,
@@ -193,7 +211,7 @@ fn a_case_is_taken_answered_closed_and_reopened_and_a_late_change_is_told() {
             &srv,
             common::COORD,
             &format!("{case}/close"),
-            "rev=3&outcome=transferred&to=Pr%C3%A9fet+de+Kadiolo",
+            "rev=4&outcome=transferred&to=Pr%C3%A9fet+de+Kadiolo",
             &[]
         )
         .status,
@@ -222,20 +240,27 @@ fn a_case_is_taken_answered_closed_and_reopened_and_a_late_change_is_told() {
             &srv,
             common::COORD,
             &format!("{case}/reopen"),
-            "rev=4&note=",
+            "rev=5&note=",
             &[]
         )
         .status,
         303
     );
     let reopened = srv.coord_get(&case).text();
-    // Take, respond, close, reopen: every change kept, in order.
     let history = &reopened[reopened.find("case-history").unwrap()..];
+    // Take, two responses, close, reopen: each kept, in order, status changes shown.
+    assert_eq!(history.matches("<li>").count(), 5, "{history}");
     assert_eq!(history.matches(" → ").count(), 4, "{history}");
-    assert!(
-        history.find("Clos →").unwrap() > history.find("Nouveau →").unwrap(),
-        "{history}"
-    );
+    for (a, b) in [
+        ("Prise en charge", "Réponse"),
+        ("Réponse", "Clôture"),
+        ("Clôture", "Réouverture"),
+    ] {
+        assert!(
+            history.find(a).unwrap() < history.find(b).unwrap(),
+            "{history}"
+        );
+    }
     // Another area's coordinator cannot see or change it.
     let mopti = srv.add_token("Coordination Mopti", "coordinator", "ML05");
     assert_eq!(srv.coord_get_as(&mopti, &case).status, 404);
@@ -244,7 +269,7 @@ fn a_case_is_taken_answered_closed_and_reopened_and_a_late_change_is_told() {
             &srv,
             &mopti,
             &format!("{case}/respond"),
-            "rev=5&text=x",
+            "rev=6&text=x",
             &[]
         )
         .status,

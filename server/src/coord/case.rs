@@ -59,6 +59,26 @@ fn minutes(ms: i64) -> String {
     }
 }
 
+/// A change of the history in words.
+fn change_words<'a>(w: &'a Words, what: &str) -> &'a str {
+    w.t(match what {
+        "take" => CoordMsg::ChangeTake,
+        "respond" => CoordMsg::ChangeRespond,
+        "close" => CoordMsg::ChangeClose,
+        "reopen" => CoordMsg::ChangeReopen,
+        _ => CoordMsg::ChangeJoin,
+    })
+}
+
+/// Who did it: a token's label, or what a command-line token is.
+fn who<'a>(w: &'a Words, label: &'a str) -> &'a str {
+    if label == "command line" {
+        w.t(CoordMsg::CommandLineToken)
+    } else {
+        label
+    }
+}
+
 fn outcome_words(w: &Words, o: &Outcome) -> String {
     match o {
         Outcome::Resolved => w.t(CoordMsg::OutcomeResolved).to_owned(),
@@ -87,7 +107,7 @@ fn render(w: &Words, case: &Case, notice: Option<&str>, typed: &CaseForm) -> Mar
             @if !case.category.is_empty() { dt { (w.t(CoordMsg::CaseCategory)) } dd { (case.category) } }
             dt { (w.t(CoordMsg::CaseOpened)) } dd { (utc_minutes(case.opened_at)) " UTC" }
             @if let Some(t) = &case.taker {
-                dt { (w.t(CoordMsg::TakenBy)) } dd { bdi { (t.name) } " (" bdi { (t.institution) } ")" }
+                dt { (w.t(CoordMsg::TakenBy)) } dd { bdi { (who(w, &t.name)) } " (" bdi { (t.institution) } ")" }
             }
             @if let Some(ms) = case.time_to_take_charge() { dt { (w.t(CoordMsg::TimeToTake)) } dd { (minutes(ms)) } }
             @if let Some(o) = &case.outcome { dt { (w.t(CoordMsg::OutcomeLabel)) } dd { bdi { (outcome_words(w, o)) } } }
@@ -138,7 +158,8 @@ fn render(w: &Words, case: &Case, notice: Option<&str>, typed: &CaseForm) -> Mar
         ol.history data-testid="case-history" {
             @for h in &case.history {
                 li {
-                    (utc_minutes(h.at)) " UTC · " bdi { (h.by) } " · " (status_words(w, h.from)) " → " (status_words(w, h.to))
+                    (utc_minutes(h.at)) " UTC · " bdi { (who(w, &h.by)) } " · " strong { (change_words(w, &h.what)) }
+                    @if h.from != h.to { " · " (status_words(w, h.from)) " → " (status_words(w, h.to)) }
                     @if !h.note.is_empty() { p { bdi { (h.note) } } }
                 }
             }
@@ -179,18 +200,19 @@ fn not_found(w: &Words) -> Response {
 /// sends Basic credentials with a form posted from any site, so a request another site
 /// made (its `Origin` or `Sec-Fetch-Site` says so) is refused.
 fn same_origin(headers: &HeaderMap) -> bool {
-    let site_ok = headers
-        .get("sec-fetch-site")
-        .and_then(|v| v.to_str().ok())
-        .is_none_or(|s| s == "same-origin" || s == "none");
+    let site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    let site_ok = site.is_none_or(|s| s == "same-origin" || s == "none");
     let host = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let origin_ok = headers
-        .get(header::ORIGIN)
-        .and_then(|v| v.to_str().ok())
-        .is_none_or(|o| o.split_once("://").is_some_and(|(_, rest)| rest == host));
+    let origin_ok = match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        None => true,
+        // The pages send no referrer, so a browser posting their forms says "null": then
+        // only its Sec-Fetch-Site can vouch for it.
+        Some("null") => site.is_some_and(|s| s == "same-origin"),
+        Some(o) => o.split_once("://").is_some_and(|(_, rest)| rest == host),
+    };
     site_ok && origin_ok
 }
 
