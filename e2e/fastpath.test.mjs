@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { startServer, launchBrowser, configuredPhone, outboxEntries, ROOT, receiverAndBrowser } from './harness.mjs';
+import { startServer, launchBrowser, configuredPhone, outboxEntries, ROOT, receiverAndBrowser, redAlert } from './harness.mjs';
 
 const GOAL = 12;
 
@@ -21,37 +21,6 @@ async function setUsualCommune(page, region, cercle, commune) {
   await usual.getByLabel('Cercle').selectOption({ label: cercle });
   await usual.getByLabel('Commune', { exact: true }).selectOption({ label: commune });
   await usual.getByText('Commune habituelle enregistrée.').waitFor();
-}
-
-/** One red alert from Home; returns the gestures it took. */
-async function redAlert(page, firstTime) {
-  let gestures = 0;
-  const tap = async (locator) => {
-    gestures += 1;
-    await locator.click();
-  };
-  const choose = async (label, option) => {
-    gestures += 1;
-    await page.getByLabel(label, { exact: true }).selectOption(option);
-  };
-  await tap(page.getByRole('link', { name: 'Signaler un incident' }));
-  await tap(page.getByLabel('Violence physique'));
-  await tap(page.getByRole('button', { name: 'Suivant' }));
-  if (firstTime) {
-    await choose('Région', { label: 'Sikasso' });
-    await choose('Cercle', { label: 'Kadiolo' });
-    await choose('Commune', { label: 'Kadiolo' });
-  }
-  await tap(page.getByLabel(/^Rouge/));
-  const early = page.getByTestId('finish-early');
-  const last = page.locator('.form-nav .btn-finish');
-  while (!(await early.isVisible()) && !(await last.isVisible())) {
-    await tap(page.getByRole('button', { name: 'Suivant' }));
-    assert.ok(gestures <= 30, 'the form never offers to finish');
-  }
-  await tap((await early.isVisible()) ? early : last);
-  await page.getByText("Enregistré : le rapport partira dès qu'il y aura du réseau.").waitFor();
-  return gestures;
 }
 
 test(`a red alert offline takes at most ${GOAL} gestures, dated today and placed in the usual commune`, async () => {

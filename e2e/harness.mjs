@@ -326,3 +326,34 @@ export async function screenHeights(page, origin, formId, fill = async () => {})
   }
   return screens;
 }
+
+/** One red alert from Home; returns the gestures it took. */
+export async function redAlert(page, firstTime) {
+  let gestures = 0;
+  const tap = async (locator) => {
+    gestures += 1;
+    await locator.click();
+  };
+  const choose = async (label, option) => {
+    gestures += 1;
+    await page.getByLabel(label, { exact: true }).selectOption(option);
+  };
+  await tap(page.getByRole('link', { name: 'Signaler un incident' }));
+  await tap(page.getByLabel('Violence physique'));
+  await tap(page.getByRole('button', { name: 'Suivant' }));
+  if (firstTime) {
+    await choose('Région', { label: 'Sikasso' });
+    await choose('Cercle', { label: 'Kadiolo' });
+    await choose('Commune', { label: 'Kadiolo' });
+  }
+  await tap(page.getByLabel(/^Rouge/));
+  const early = page.getByTestId('finish-early');
+  const last = page.locator('.form-nav .btn-finish');
+  while (!(await early.isVisible()) && !(await last.isVisible())) {
+    await tap(page.getByRole('button', { name: 'Suivant' }));
+    if (gestures > 30) throw new Error('the form never offers to finish');
+  }
+  await tap((await early.isVisible()) ? early : last);
+  await page.getByText("Enregistré : le rapport partira dès qu'il y aura du réseau.").waitFor();
+  return gestures;
+}

@@ -23,6 +23,35 @@ pub struct Receiver {
     referrals: Option<Arc<Path>>,
     translation: Option<Arc<Path>>,
     rules: Arc<Rules>,
+    events: tokio::sync::broadcast::Sender<CaseEvent>,
+}
+
+/// A case opened or changed, for the coordinator pages open now (`/coord/events`).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct CaseEvent {
+    /// The case.
+    pub id: String,
+    /// Its level now.
+    pub level: String,
+    /// Its place (P-code).
+    pub place: String,
+    /// Its status now.
+    pub status: vigie_core::cases::Status,
+    /// Its revision now.
+    pub rev: u64,
+}
+
+impl CaseEvent {
+    /// The event for `case`.
+    pub fn of(case: &vigie_core::cases::Case) -> CaseEvent {
+        CaseEvent {
+            id: case.id.clone(),
+            level: case.level.clone(),
+            place: case.place.clone(),
+            status: case.status,
+            rev: case.rev,
+        }
+    }
 }
 
 /// Records accepted per device token and hour: one token (a stolen or buggy phone) cannot
@@ -94,7 +123,19 @@ impl Receiver {
             referrals: None,
             translation: None,
             rules: Arc::new(default_rules()),
+            events: tokio::sync::broadcast::channel(64).0,
         })
+    }
+
+    /// Tells the coordinator pages open now that `case` was opened or changed (nobody
+    /// listening is not an error).
+    pub fn announce(&self, case: &vigie_core::cases::Case) {
+        let _ = self.events.send(CaseEvent::of(case));
+    }
+
+    /// Case events from now on.
+    pub fn case_events(&self) -> tokio::sync::broadcast::Receiver<CaseEvent> {
+        self.events.subscribe()
     }
 
     /// Opens cases as `rules` say (the default rules otherwise).
@@ -227,8 +268,10 @@ impl Receiver {
             crate::sms::complete(db, &id, &text)?;
             // A serious alert opens a case or joins one. The record is stored and its
             // receipt goes back whatever happens here.
-            if let Err(e) = crate::cases::on_record(db, &self.rules, record, now) {
-                tracing::error!(error = %e, "case not opened");
+            match crate::cases::on_record(db, &self.rules, record, now) {
+                Ok(Some(case)) => self.announce(&case),
+                Ok(None) => {}
+                Err(e) => tracing::error!(error = %e, "case not opened"),
             }
             Ok(Stored::New(now))
         })

@@ -276,3 +276,69 @@ fn a_case_is_taken_answered_closed_and_reopened_and_a_late_change_is_told() {
         404
     );
 }
+
+/// An open `/coord/events` stream for the holder of `token`, its headers read.
+fn listen(srv: &Server, token: &str) -> std::io::BufReader<std::net::TcpStream> {
+    use base64::Engine;
+    use std::io::{BufRead, Write};
+    let mut tcp = std::net::TcpStream::connect(&srv.addr).unwrap();
+    tcp.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("coord:{token}"));
+    write!(
+        tcp,
+        "GET /coord/events HTTP/1.1\r\nHost: {}\r\nAuthorization: Basic {auth}\r\nAccept: text/event-stream\r\n\r\n",
+        srv.addr
+    )
+    .unwrap();
+    let mut reader = std::io::BufReader::new(tcp);
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    assert!(line.contains("200"), "{line}");
+    while line != "\r\n" {
+        line.clear();
+        reader.read_line(&mut line).unwrap();
+    }
+    reader
+}
+
+/// The data of the next `case` event on `stream`.
+fn next_case(stream: &mut std::io::BufReader<std::net::TcpStream>) -> String {
+    use std::io::BufRead;
+    let mut in_case = false;
+    loop {
+        let mut line = String::new();
+        assert!(stream.read_line(&mut line).unwrap() > 0, "the stream ended");
+        if line.starts_with("event: case") {
+            in_case = true;
+        } else if in_case && line.starts_with("data: ") {
+            return line;
+        }
+    }
+}
+
+#[test]
+fn an_open_page_hears_of_a_case_in_its_scope_at_once() {
+    let srv = Server::start(&[]);
+    let mopti = srv.add_token("Coordination Mopti", "coordinator", "ML05");
+    let mut national = listen(&srv, common::COORD);
+    let mut theirs = listen(&srv, &mopti);
+    let sent = std::time::Instant::now();
+    send(&srv, &alert(1, "rouge", "ML030201"));
+    let first = next_case(&mut national);
+    assert!(
+        first.contains(&format!("c-{}", id(1))) && first.contains("rouge"),
+        "{first}"
+    );
+    assert!(sent.elapsed() < std::time::Duration::from_secs(5));
+    send(&srv, &alert(2, "rouge", "ML050101"));
+    // Mopti's page hears of Mopti's case, not of Sikasso's.
+    let seen = next_case(&mut theirs);
+    assert!(seen.contains(&format!("c-{}", id(2))), "{seen}");
+    // And the page carries the script that listens, and a live region.
+    let page = srv.coord_get("/coord/cases").text();
+    assert!(
+        page.contains("/coord/live.js") && page.contains("aria-live"),
+        "{page}"
+    );
+}

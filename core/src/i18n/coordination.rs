@@ -70,6 +70,7 @@ catalogue! {
     ChangeClose => ("Clôture", "Closed"),
     ChangeReopen => ("Réouverture", "Reopened"),
     ChangeJoin => ("Rapport ajouté au cas", "Report added to the case"),
+    NotifyMe => ("Me prévenir des nouveaux cas (notifications)", "Tell me of new cases (notifications)"),
     CaseNotFound => ("Ce cas n'existe pas.", "This case does not exist."),
     AllCases => ("← Tous les cas", "← All cases"),
     CaseReportsTitle => ("Rapports", "Reports"),

@@ -281,12 +281,15 @@ pub(super) async fn act(
     })
     .await;
     match result {
-        Ok(Ok(Some(Ok(case)))) => Redirect::to(&format!(
-            "/coord/cases/{}{}",
-            urlencode(&case.id),
-            w.query()
-        ))
-        .into_response(),
+        Ok(Ok(Some(Ok(case)))) => {
+            recv.announce(&case);
+            Redirect::to(&format!(
+                "/coord/cases/{}{}",
+                urlencode(&case.id),
+                w.query()
+            ))
+            .into_response()
+        }
         Ok(Ok(Some(Err((e, current))))) => {
             let (status, words) = match &e {
                 CaseError::Stale { .. } => (StatusCode::CONFLICT, w.t(CoordMsg::CaseStale)),

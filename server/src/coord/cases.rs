@@ -45,6 +45,8 @@ pub(super) async fn list(
     let body = html! {
         p { a href=(format!("/coord/{}", w.query())) { (w.t(CoordMsg::BackToRecordsShort)) } }
         h1 { (w.t(CoordMsg::Cases)) }
+        p.live role="status" aria-live="polite" data-testid="live-status" {}
+        button type="button" data-testid="notify" hidden { (w.t(CoordMsg::NotifyMe)) }
         @if cases.is_empty() { p.empty { (w.t(CoordMsg::NoCase)) } }
         ol.records data-testid="cases" {
             @for c in &cases {
@@ -64,5 +66,6 @@ pub(super) async fn list(
             }
         }
     };
+    let body = html! { (body) script src="/coord/live.js" defer {} };
     Html(page(&w, w.t(CoordMsg::Cases), body).into_string()).into_response()
 }

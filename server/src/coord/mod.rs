@@ -7,6 +7,7 @@ mod case;
 mod cases;
 mod export;
 mod layout;
+mod live;
 mod plans;
 mod records;
 
@@ -34,6 +35,7 @@ pub fn routes(recv: Receiver) -> Router {
         .route("/coord/records/{id}", get(records::detail))
         .route("/coord/export.csv", get(export::export))
         .route("/coord/cases", get(cases::list))
+        .route("/coord/events", get(live::events))
         .route("/coord/cases/{id}", get(case::show))
         .route("/coord/cases/{id}/{what}", axum::routing::post(case::act))
         .route("/coord/plans", get(plans::list))
@@ -42,5 +44,6 @@ pub fn routes(recv: Receiver) -> Router {
     Router::new()
         .route("/coord", get(|| async { Redirect::permanent("/coord/") }))
         .route("/coord/style.css", get(style))
+        .route("/coord/live.js", get(live::script))
         .merge(guarded)
 }
