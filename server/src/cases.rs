@@ -4,15 +4,18 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
-use vigie_core::cases::rules::{Rules, Seen};
-use vigie_core::cases::{suggest_join, Act, Action, Case, Status};
+use vigie_core::cases::rules::{Per, Rules, Seen};
+use vigie_core::cases::{rank, suggest_join, Act, Action, Case, Status};
 use vigie_core::record::{Envelope, Millis};
 use vigie_core::scope::Scope;
 
 use crate::db::DbError;
 
-/// The widest window any rule may look back over (a rule's `within_days` is at most 365).
-const LOOKBACK_MS: Millis = 366 * 86_400_000;
+/// A day, in ms.
+const DAY_MS: Millis = 86_400_000;
+
+/// The most a record's own time may lie before its arrival and still widen the look-back.
+const LOOKBACK_MS: Millis = 366 * DAY_MS;
 
 /// What the rules see of a record: its level, most precise P-code and time.
 fn seen(envelope: &Value) -> Seen {
@@ -62,20 +65,40 @@ pub fn on_record(
     if new.place.is_empty() && new.level.is_empty() {
         return Ok(None);
     }
-    let region = new.place.get(..4).unwrap_or("").to_owned();
-    let mut stmt = db.prepare(
-        "SELECT envelope FROM submissions WHERE id <> ?1 AND received_at >= ?2
-         AND json_extract(envelope, '$.payload.location.region') = ?3",
-    )?;
-    let before: Vec<Seen> = stmt
-        .query_map(
-            params![record.id.to_string(), now - LOOKBACK_MS, region],
-            |r| r.get::<_, String>(0),
-        )?
-        .filter_map(Result::ok)
-        .filter_map(|t| serde_json::from_str::<Value>(&t).ok())
-        .map(|v| seen(&v))
-        .collect();
+    // Most records (green, yellow) match no rule: nothing to read for them.
+    let applies = |r: &&vigie_core::cases::rules::Rule| rank(&new.level) >= rank(&r.level);
+    if !rules.0.iter().any(|r| applies(&r)) {
+        return Ok(None);
+    }
+    // Only counting rules look back, and only over their window: the records received
+    // since then (a record written offline days ago widens it by as much).
+    let window = rules
+        .0
+        .iter()
+        .filter(applies)
+        .filter(|r| r.per != Per::Record)
+        .map(|r| Millis::from(r.within_days) * DAY_MS)
+        .max();
+    let before: Vec<Seen> = match window {
+        None => Vec::new(),
+        Some(window) => {
+            let since = now - window - (now - new.at).clamp(0, LOOKBACK_MS) - DAY_MS;
+            let region = new.place.get(..4).unwrap_or("").to_owned();
+            let mut stmt = db.prepare(
+                "SELECT envelope FROM submissions WHERE id <> ?1 AND received_at >= ?2
+                 AND json_extract(envelope, '$.payload.location.region') = ?3",
+            )?;
+            let found = stmt
+                .query_map(params![record.id.to_string(), since, region], |r| {
+                    r.get::<_, String>(0)
+                })?
+                .filter_map(Result::ok)
+                .filter_map(|t| serde_json::from_str::<Value>(&t).ok())
+                .map(|v| seen(&v))
+                .collect();
+            found
+        }
+    };
     let Some((level, _rule)) = rules.triggered(&before, &new) else {
         return Ok(None);
     };
