@@ -5,7 +5,7 @@
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
 use vigie_core::cases::rules::{Per, Rules, Seen};
-use vigie_core::cases::{rank, suggest_join, Act, Action, Case, Status};
+use vigie_core::cases::{rank, suggest_join, Act, Action, Case, Status, LEVELS};
 use vigie_core::record::{Envelope, Millis};
 use vigie_core::scope::Scope;
 
@@ -65,46 +65,78 @@ pub fn on_record(
     if new.place.is_empty() && new.level.is_empty() {
         return Ok(None);
     }
-    // Most records (green, yellow) match no rule: nothing to read for them.
+    if LEVELS.contains(&new.level.as_str()) {
+        db.execute(
+            "INSERT OR IGNORE INTO alert_facts (id, rank, place, region, at, received_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                record.id.to_string(),
+                rank(&new.level) as i64,
+                new.place,
+                new.place.get(..4).unwrap_or(""),
+                new.at,
+                now
+            ],
+        )?;
+    }
+    // Records no rule applies to (green, with the default rules): nothing to read.
     let applies = |r: &&vigie_core::cases::rules::Rule| rank(&new.level) >= rank(&r.level);
     if !rules.0.iter().any(|r| applies(&r)) {
         return Ok(None);
     }
-    // Only counting rules look back, and only over their window: the records received
-    // since then (a record written offline days ago widens it by as much).
-    let window = rules
+    // Only counting rules look back, over their window (widened by how long the record
+    // waited on the phone) and the widest unit they count in: a few small indexed rows.
+    let counting: Vec<_> = rules
         .0
         .iter()
         .filter(applies)
         .filter(|r| r.per != Per::Record)
+        .collect();
+    let window = counting
+        .iter()
         .map(|r| Millis::from(r.within_days) * DAY_MS)
         .max();
-    let before: Vec<Seen> = match window {
-        None => Vec::new(),
-        Some(window) => {
+    let unit_len = counting
+        .iter()
+        .map(|r| match r.per {
+            Per::Region => 4,
+            Per::Cercle => 6,
+            _ => 8,
+        })
+        .min();
+    let before: Vec<Seen> = match (window, unit_len.and_then(|n| new.place.get(..n))) {
+        (Some(window), Some(unit)) => {
             let since = now - window - (now - new.at).clamp(0, LOOKBACK_MS) - DAY_MS;
-            let region = new.place.get(..4).unwrap_or("").to_owned();
             let mut stmt = db.prepare(
-                "SELECT envelope FROM submissions WHERE id <> ?1 AND received_at >= ?2
-                 AND json_extract(envelope, '$.payload.location.region') = ?3",
+                "SELECT rank, place, at FROM alert_facts
+                 WHERE place GLOB ?1 AND received_at >= ?2 AND id <> ?3",
             )?;
             let found = stmt
-                .query_map(params![record.id.to_string(), since, region], |r| {
-                    r.get::<_, String>(0)
-                })?
-                .filter_map(Result::ok)
-                .filter_map(|t| serde_json::from_str::<Value>(&t).ok())
-                .map(|v| seen(&v))
-                .collect();
+                .query_map(
+                    params![format!("{unit}*"), since, record.id.to_string()],
+                    |r| {
+                        Ok(Seen {
+                            level: LEVELS
+                                .get(r.get::<_, i64>(0)?.clamp(0, 3) as usize)
+                                .copied()
+                                .unwrap_or("vert")
+                                .to_owned(),
+                            place: r.get(1)?,
+                            at: r.get(2)?,
+                        })
+                    },
+                )?
+                .collect::<Result<_, _>>()?;
             found
         }
+        _ => Vec::new(),
     };
     let Some((level, _rule)) = rules.triggered(&before, &new) else {
         return Ok(None);
     };
     let category = category(&envelope);
     let report = record.id.to_string();
-    let open = open_cases(db, &Scope::National)?;
+    let open = open_in_commune(db, &new.place)?;
     // Cases are opened on the receiver's clock: a report joins by when it arrived.
     let case = match suggest_join(&open, &new.place, &category, now) {
         Some(case) => case.apply(&Act {
@@ -167,6 +199,21 @@ pub fn one(db: &Connection, id: &str) -> Result<Option<Case>, DbError> {
         .query_row("SELECT body FROM cases WHERE id = ?1", [id], |r| r.get(0))
         .optional()?;
     Ok(body.and_then(|b| serde_json::from_str(&b).ok()))
+}
+
+/// The open cases of the commune of `place` (what a new report there may join).
+fn open_in_commune(db: &Connection, place: &str) -> Result<Vec<Case>, DbError> {
+    let Some(commune) = place.get(..8) else {
+        return Ok(Vec::new());
+    };
+    let mut stmt =
+        db.prepare("SELECT body FROM cases WHERE status <> 'closed' AND substr(place, 1, 8) = ?1")?;
+    let found = stmt
+        .query_map([commune], |r| r.get::<_, String>(0))?
+        .filter_map(Result::ok)
+        .filter_map(|b| serde_json::from_str::<Case>(&b).ok())
+        .collect();
+    Ok(found)
 }
 
 /// The cases not closed inside `scope`, most serious first, then oldest first.

@@ -160,7 +160,9 @@ pub fn migrate(db: &mut Connection) -> Result<(), DbError> {
     }
     if version < 7 {
         // Cases (docs/CASES.md): the whole case as JSON, with the columns pages sort and
-        // filter on.
+        // filter on; and what the alert rules count of each record with a level (its rank,
+        // place and time), so that a new record reads a few small indexed rows, not
+        // every envelope of its region.
         let tx = db.transaction()?;
         tx.execute_batch(
             "CREATE TABLE cases (
@@ -173,6 +175,14 @@ pub fn migrate(db: &mut Connection) -> Result<(), DbError> {
                opened_at INTEGER NOT NULL,
                body TEXT NOT NULL);
              CREATE INDEX cases_open ON cases (status, place);
+             CREATE TABLE alert_facts (
+               id TEXT PRIMARY KEY,
+               rank INTEGER NOT NULL,
+               place TEXT NOT NULL,
+               region TEXT NOT NULL,
+               at INTEGER NOT NULL,
+               received_at INTEGER NOT NULL);
+             CREATE INDEX alert_facts_place ON alert_facts (place);
              PRAGMA user_version = 7;",
         )?;
         tx.commit()?;
