@@ -8,9 +8,8 @@
   const list = document.querySelector('[data-testid="cases"]');
   const status = document.querySelector('[data-testid="live-status"]');
   const say = (text) => { if (status) status.textContent = text; };
-  const words = document.documentElement.lang === 'en'
-    ? { updated: 'Case list updated', case: 'Case' }
-    : { updated: 'Liste des cas mise à jour', case: 'Cas' };
+  // The words come from the server's catalogue, in the page's language.
+  const words = { updated: status?.dataset.updated ?? '', case: status?.dataset.title ?? '' };
   function beep() {
     try {
       const ctx = new AudioContext();

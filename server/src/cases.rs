@@ -18,11 +18,11 @@ const DAY_MS: Millis = 86_400_000;
 const LOOKBACK_MS: Millis = 366 * DAY_MS;
 
 /// What the rules see of a record: its level, most precise P-code and time.
-fn seen(envelope: &Value) -> Seen {
-    let payload = envelope.get("payload");
+fn seen(record: &Envelope) -> Seen {
     let text = |path: &str| {
-        payload
-            .and_then(|p| p.pointer(path))
+        record
+            .payload
+            .pointer(path)
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_owned()
@@ -35,17 +35,14 @@ fn seen(envelope: &Value) -> Seen {
     Seen {
         level: text("/alert_level"),
         place,
-        at: envelope
-            .get("created_at")
-            .and_then(Value::as_i64)
-            .unwrap_or(0),
+        at: record.created_at,
     }
 }
 
 /// The incident category's top level ("VBG" for `VBG-01`), "" when none.
-fn category(envelope: &Value) -> String {
-    let first = envelope
-        .pointer("/payload/category")
+fn category(payload: &Value) -> String {
+    let first = payload
+        .get("category")
         .and_then(|c| c.as_array().and_then(|a| a.first()).or(Some(c)))
         .and_then(Value::as_str)
         .unwrap_or("");
@@ -60,8 +57,7 @@ pub fn on_record(
     record: &Envelope,
     now: Millis,
 ) -> Result<Option<Case>, DbError> {
-    let envelope = serde_json::to_value(record).map_err(|e| DbError::Encode(e.to_string()))?;
-    let new = seen(&envelope);
+    let new = seen(record);
     if new.place.is_empty() && new.level.is_empty() {
         return Ok(None);
     }
@@ -134,7 +130,7 @@ pub fn on_record(
     let Some((level, _rule)) = rules.triggered(&before, &new) else {
         return Ok(None);
     };
-    let category = category(&envelope);
+    let category = category(&record.payload);
     let report = record.id.to_string();
     let open = open_in_commune(db, &new.place)?;
     // Cases are opened on the receiver's clock: a report joins by when it arrived.
@@ -226,7 +222,7 @@ pub fn open_cases(db: &Connection, scope: &Scope) -> Result<Vec<Case>, DbError> 
         .query_map([], |r| r.get::<_, String>(0))?
         .filter_map(Result::ok)
         .filter_map(|b| serde_json::from_str::<Case>(&b).ok())
-        .filter(|c| scope.is_national() || (!c.place.is_empty() && scope.contains(&c.place)))
+        .filter(|c| scope.contains(&c.place))
         .filter(|c| c.status != Status::Closed)
         .collect();
     Ok(all)

@@ -181,9 +181,10 @@ impl Row {
             .unwrap_or("")
     }
 
-    /// Whether the record lies inside `scope` (a record with no place: national only).
+    /// Whether the record lies inside `scope` (a record with no place: national only, as
+    /// `Scope::contains` says of "").
     pub fn inside(&self, scope: &Scope) -> bool {
-        scope.is_national() || (!self.place_code().is_empty() && scope.contains(self.place_code()))
+        scope.contains(self.place_code())
     }
 
     /// Whether the record is a GBV account (its form's `discreet_receipt_when` holds for
@@ -202,15 +203,14 @@ impl Row {
             .find(|f| f.id == id && f.version == version)
             .or_else(|| forms.iter().find(|f| f.id == id))
             .or_else(|| find(builtin_forms()));
-        let answers = self
-            .envelope
-            .get("payload")
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default();
-        def.is_some_and(|d| {
-            discreet_receipt(d, &answers, &self.created[..self.created.len().min(10)])
-        })
+        let Some(def) = def else {
+            return false;
+        };
+        let day = &self.created[..self.created.len().min(10)];
+        match self.envelope.get("payload").and_then(Value::as_object) {
+            Some(answers) => discreet_receipt(def, answers, day),
+            None => discreet_receipt(def, &serde_json::Map::new(), day),
+        }
     }
 
     /// What an uncleared reader sees of a GBV record: its level and place (and dates);

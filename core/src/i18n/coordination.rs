@@ -70,6 +70,10 @@ catalogue! {
     ChangeClose => ("Clôture", "Closed"),
     ChangeReopen => ("Réouverture", "Reopened"),
     ChangeJoin => ("Rapport ajouté au cas", "Report added to the case"),
+    /// Said by the live region when the open list was read again.
+    ListUpdated => ("Liste des cas mise à jour", "Case list updated"),
+    /// A system notification's title, before the level and place.
+    CaseNotification => ("Cas", "Case"),
     NotifyMe => ("Me prévenir des nouveaux cas (notifications)", "Tell me of new cases (notifications)"),
     CaseNotFound => ("Ce cas n'existe pas.", "This case does not exist."),
     AllCases => ("← Tous les cas", "← All cases"),

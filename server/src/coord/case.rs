@@ -45,9 +45,9 @@ pub(super) struct CaseForm {
 
 /// The case `id` if it lies inside `holder`'s scope (outside is the same as absent).
 fn load(recv: &Receiver, holder: &Holder, id: &str) -> Result<Option<Case>, crate::db::DbError> {
-    Ok(recv.with_db(|db| crate::cases::one(db, id))?.filter(|c| {
-        holder.scope.is_national() || (!c.place.is_empty() && holder.scope.contains(&c.place))
-    }))
+    Ok(recv
+        .with_db(|db| crate::cases::one(db, id))?
+        .filter(|c| holder.scope.contains(&c.place)))
 }
 
 fn minutes(ms: i64) -> String {
@@ -264,10 +264,9 @@ pub(super) async fn act(
     // Read, check and write under the one connection's lock: no change slips in between.
     let result = tokio::task::spawn_blocking(move || {
         r2.with_db(|db| {
-            let Some(case) = crate::cases::one(db, &id)?.filter(|c| {
-                holder.scope.is_national()
-                    || (!c.place.is_empty() && holder.scope.contains(&c.place))
-            }) else {
+            let Some(case) =
+                crate::cases::one(db, &id)?.filter(|c| holder.scope.contains(&c.place))
+            else {
                 return Ok(None);
             };
             Ok(Some(match case.apply(&act) {

@@ -45,7 +45,8 @@ pub(super) async fn list(
     let body = html! {
         p { a href=(format!("/coord/{}", w.query())) { (w.t(CoordMsg::BackToRecordsShort)) } }
         h1 { (w.t(CoordMsg::Cases)) }
-        p.live role="status" aria-live="polite" data-testid="live-status" {}
+        p.live role="status" aria-live="polite" data-testid="live-status"
+            data-updated=(w.t(CoordMsg::ListUpdated)) data-title=(w.t(CoordMsg::CaseNotification)) {}
         button type="button" data-testid="notify" hidden { (w.t(CoordMsg::NotifyMe)) }
         @if cases.is_empty() { p.empty { (w.t(CoordMsg::NoCase)) } }
         ol.records data-testid="cases" {

@@ -30,10 +30,8 @@ pub(super) async fn events(
     let stream = stream::unfold((rx, scope), |(mut rx, scope)| async move {
         loop {
             match rx.recv().await {
-                Ok(ev)
-                    if scope.is_national()
-                        || (!ev.place.is_empty() && scope.contains(&ev.place)) =>
-                {
+                // A case with no place is national business (Scope::contains says so).
+                Ok(ev) if scope.contains(&ev.place) => {
                     let data = serde_json::to_string(&ev).unwrap_or_default();
                     let event = Event::default()
                         .event("case")
