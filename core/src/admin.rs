@@ -88,6 +88,11 @@ pub fn unmatched_communes(cercle: &str) -> Vec<&'static str> {
         .collect()
 }
 
+/// Whether `code` is the P-code of a region, cercle or commune (named or not).
+pub fn is_known(code: &str) -> bool {
+    rows().any(|r| r[0] == code || r[2] == code || r[4] == code)
+}
+
 /// The name of a region, cercle or (named) commune P-code. Lists and exports ask this for
 /// every row shown: the table is indexed by code once, not scanned at each call.
 pub fn name_of(code: &str) -> Option<&'static str> {

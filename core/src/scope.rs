@@ -25,6 +25,9 @@ pub enum ScopeError {
     /// Not a Mali P-code of a region, cercle or commune.
     #[error("'{0}' is not the P-code of a region, cercle or commune (ML01, ML0101, ML010101)")]
     NotACode(String),
+    /// Shaped like a P-code, but no region, cercle or commune has it.
+    #[error("'{0}' is not the P-code of any region, cercle or commune of Mali")]
+    Unknown(String),
     /// Nothing listed.
     #[error("a scope lists at least one P-code, or is 'national'")]
     Empty,
@@ -51,6 +54,9 @@ impl Scope {
             let code = part.to_ascii_uppercase();
             if !is_pcode(&code) {
                 return Err(ScopeError::NotACode(part.to_owned()));
+            }
+            if !crate::admin::is_known(&code) {
+                return Err(ScopeError::Unknown(code));
             }
             codes.push(code);
         }
@@ -104,6 +110,11 @@ mod tests {
         assert!(!s.contains(""), "no place is not in a local scope");
         assert!(!s.contains("Diou"), "a name is not a code");
         assert_eq!(s.to_string(), "ML0302,ML040101");
+        assert_eq!(
+            Scope::parse("ML0302,ML99"),
+            Err(ScopeError::Unknown("ML99".into())),
+            "shaped like a code, but no unit has it"
+        );
         assert_eq!(Scope::parse(&s.to_string()), Ok(s));
     }
 

@@ -1,6 +1,7 @@
 // Live updates of the coordinator pages (server-sent events from /coord/events): the open
 // cases list is read again when a case is opened or changed in the reader's scope, a live
-// region says so, and where the browser allows a short beep and a system notification.
+// region says so, and for a new, raised or overdue case a short beep and, where the
+// browser allows, a system notification.
 // Without this script the pages work the same, refreshed by hand.
 'use strict';
 (function () {
@@ -39,6 +40,9 @@
     try { ev = JSON.parse(e.data); } catch (_) { /* keep going */ }
     await refresh();
     say(words.updated);
+    // Sound and system notification for what people must be told (a new case, one raised
+    // to red, one nobody took in charge in time), not for every change.
+    if (!ev.notice) return;
     if (ev.level === 'rouge' || ev.level === 'orange') beep();
     if ('Notification' in window && Notification.permission === 'granted' && document.hidden) {
       new Notification(`${words.case} ${ev.level || ''} · ${ev.place || ''}`);

@@ -50,13 +50,13 @@ fn category(payload: &Value) -> String {
 }
 
 /// Opens a case for `record` or joins it to an open one, as `rules` say; nothing when no
-/// rule holds. Returns the case it is now in.
+/// rule holds. Returns the case before (none: new) and after, for the caller to save.
 pub fn on_record(
     db: &Connection,
     rules: &Rules,
     record: &Envelope,
     now: Millis,
-) -> Result<Option<Case>, DbError> {
+) -> Result<Option<(Option<Case>, Case)>, DbError> {
     let new = seen(record);
     if new.place.is_empty() && new.level.is_empty() {
         return Ok(None);
@@ -134,7 +134,8 @@ pub fn on_record(
     let report = record.id.to_string();
     let open = open_in_commune(db, &new.place)?;
     // Cases are opened on the receiver's clock: a report joins by when it arrived.
-    let case = match suggest_join(&open, &new.place, &category, now) {
+    let before = suggest_join(&open, &new.place, &category, now);
+    let case = match before {
         Some(case) => case.apply(&Act {
             by: "Vigie".into(),
             at: now,
@@ -155,10 +156,7 @@ pub fn on_record(
         )),
     };
     match case {
-        Ok(case) => {
-            save(db, &case)?;
-            Ok(Some(case))
-        }
+        Ok(case) => Ok(Some((before.cloned(), case))),
         // Already in it (a replay): nothing to change.
         Err(_) => Ok(None),
     }

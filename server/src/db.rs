@@ -5,7 +5,7 @@ use std::path::Path;
 use rusqlite::Connection;
 
 /// Schema version written to `PRAGMA user_version` once the migrations below have run.
-pub const SCHEMA_VERSION: i64 = 7;
+pub const SCHEMA_VERSION: i64 = 8;
 
 /// Why the database cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -184,6 +184,30 @@ pub fn migrate(db: &mut Connection) -> Result<(), DbError> {
                received_at INTEGER NOT NULL);
              CREATE INDEX alert_facts_place ON alert_facts (place);
              PRAGMA user_version = 7;",
+        )?;
+        tx.commit()?;
+    }
+    if version < 8 {
+        // Notifications (docs/CASES.md): each notice told once (`notices`), and the
+        // durable outbox of what is sent to whom, with its idempotency key and retries.
+        let tx = db.transaction()?;
+        tx.execute_batch(
+            "CREATE TABLE notices (key TEXT PRIMARY KEY, at INTEGER NOT NULL);
+             CREATE TABLE notifications (
+               id INTEGER PRIMARY KEY,
+               key TEXT NOT NULL,
+               recipient TEXT NOT NULL,
+               channel TEXT NOT NULL,
+               place TEXT NOT NULL,
+               body TEXT NOT NULL,
+               created_at INTEGER NOT NULL,
+               attempts INTEGER NOT NULL DEFAULT 0,
+               next_at INTEGER NOT NULL,
+               sent_at INTEGER,
+               last_error TEXT NOT NULL DEFAULT '',
+               UNIQUE (key, recipient));
+             CREATE INDEX notifications_due ON notifications (sent_at, next_at);
+             PRAGMA user_version = 8;",
         )?;
         tx.commit()?;
     }

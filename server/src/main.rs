@@ -17,6 +17,7 @@ mod db;
 mod error;
 mod labels;
 mod listen;
+mod notify;
 mod plans;
 mod published;
 mod records;
@@ -132,6 +133,11 @@ struct ServeArgs {
     /// yellow in a cercle in 14 days).
     #[arg(long, env = "VIGIE_ALERT_RULES")]
     alert_rules: Option<PathBuf>,
+    /// Who is told of new cases, cases raised to red and cases nobody took in charge in
+    /// time (JSON, docs/CASES.md): signed webhooks and e-mail through an SMTP relay, each
+    /// recipient with a scope. Checked at start like the rules.
+    #[arg(long, env = "VIGIE_NOTIFY")]
+    notify: Option<PathBuf>,
     /// An interface translation (JSON, see `translation-template`) served at
     /// /api/translation; checked at each request like the app checks it.
     #[arg(long, env = "VIGIE_TRANSLATION")]
@@ -270,6 +276,15 @@ fn token_command(cmd: TokenCommand) -> Result<(), String> {
 }
 
 async fn serve(args: ServeArgs) -> Result<(), String> {
+    let targets = match &args.notify {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("notification targets {}: {e}", path.display()))?;
+            notify::config::parse(&text, |v| std::env::var(v).ok())
+                .map_err(|e| format!("notification targets {}: {e}", path.display()))?
+        }
+        None => notify::Targets::default(),
+    };
     let origins = args
         .allowed_origins
         .iter()
@@ -310,8 +325,10 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     .map_err(|e| e.to_string())?
     .with_referrals(args.referrals.as_deref())
     .with_translation(args.translation.as_deref())
-    .with_rules(rules);
+    .with_rules(rules)
+    .with_targets(targets);
     reload_forms_on_hangup(recv.clone());
+    notify::send::run(recv.clone());
     let api = api::routes(recv.clone(), &origins).merge(coord::routes(recv));
     let router = app::router(&args.dist, api).map_err(|e| e.to_string())?;
     let listener = tokio::net::TcpListener::bind(args.bind)

@@ -24,6 +24,8 @@ pub struct Receiver {
     translation: Option<Arc<Path>>,
     rules: Arc<Rules>,
     events: tokio::sync::broadcast::Sender<CaseEvent>,
+    targets: Arc<crate::notify::Targets>,
+    wake: Arc<tokio::sync::Notify>,
 }
 
 /// A case opened or changed, for the coordinator pages open now (`/coord/events`).
@@ -39,12 +41,18 @@ pub struct CaseEvent {
     pub status: vigie_core::cases::Status,
     /// Its revision now.
     pub rev: u64,
+    /// What people are told of it (`case.new`, `case.raised`, `case.waiting`), or none.
+    pub notice: Option<vigie_core::cases::Notice>,
 }
 
 impl CaseEvent {
     /// The event for `case`.
-    pub fn of(case: &vigie_core::cases::Case) -> CaseEvent {
+    pub fn of(
+        case: &vigie_core::cases::Case,
+        notice: Option<vigie_core::cases::Notice>,
+    ) -> CaseEvent {
         CaseEvent {
+            notice,
             id: case.id.clone(),
             level: case.level.clone(),
             place: case.place.clone(),
@@ -124,13 +132,79 @@ impl Receiver {
             translation: None,
             rules: Arc::new(default_rules()),
             events: tokio::sync::broadcast::channel(64).0,
+            targets: Arc::new(crate::notify::Targets::default()),
+            wake: Arc::new(tokio::sync::Notify::new()),
         })
     }
 
     /// Tells the coordinator pages open now that `case` was opened or changed (nobody
     /// listening is not an error).
-    pub fn announce(&self, case: &vigie_core::cases::Case) {
-        let _ = self.events.send(CaseEvent::of(case));
+    pub fn announce(
+        &self,
+        case: &vigie_core::cases::Case,
+        notice: Option<vigie_core::cases::Notice>,
+    ) {
+        let _ = self.events.send(CaseEvent::of(case, notice));
+        if notice.is_some() {
+            self.wake.notify_one();
+        }
+    }
+
+    /// Tells people outside of cases as `targets` say.
+    pub fn with_targets(mut self, targets: crate::notify::Targets) -> Receiver {
+        self.targets = Arc::new(targets);
+        self
+    }
+
+    /// Who is told of cases, and how.
+    pub fn targets(&self) -> &crate::notify::Targets {
+        &self.targets
+    }
+
+    /// Resolves when a notification was queued.
+    pub async fn woken(&self) {
+        self.wake.notified().await
+    }
+
+    /// Writes `after` (a new case when `before` is none) and, in the same transaction,
+    /// queues what people must be told of the change. Returns the notice, if any.
+    pub fn save_case(
+        &self,
+        db: &Connection,
+        before: Option<&vigie_core::cases::Case>,
+        after: &vigie_core::cases::Case,
+        now: i64,
+    ) -> Result<Option<vigie_core::cases::Notice>, DbError> {
+        let tx = db.unchecked_transaction()?;
+        crate::cases::save(&tx, after)?;
+        let notice = vigie_core::cases::notice(before, after);
+        if let Some(n) = notice {
+            crate::notify::enqueue(&tx, &self.targets, after, n, now)?;
+        }
+        tx.commit()?;
+        Ok(notice)
+    }
+
+    /// Queues the notice of each case nobody took in charge in time, and shows it on the
+    /// pages open now.
+    pub fn notice_overdue(&self, now: i64) -> Result<usize, DbError> {
+        let Some(delay) = self.targets.waiting_ms else {
+            return Ok(0);
+        };
+        let told = self.with_db(|db| {
+            let mut told = Vec::new();
+            for case in crate::notify::overdue(db, delay, now)? {
+                let notice = vigie_core::cases::Notice::Waiting;
+                if crate::notify::enqueue(db, &self.targets, &case, notice, now)? {
+                    told.push(case);
+                }
+            }
+            Ok(told)
+        })?;
+        for case in &told {
+            self.announce(case, Some(vigie_core::cases::Notice::Waiting));
+        }
+        Ok(told.len())
     }
 
     /// Case events from now on.
@@ -268,8 +342,15 @@ impl Receiver {
             crate::sms::complete(db, &id, &text)?;
             // A serious alert opens a case or joins one. The record is stored and its
             // receipt goes back whatever happens here.
-            match crate::cases::on_record(db, &self.rules, record, now) {
-                Ok(Some(case)) => self.announce(&case),
+            let opened = crate::cases::on_record(db, &self.rules, record, now).and_then(|c| {
+                c.map(|(before, after)| {
+                    self.save_case(db, before.as_ref(), &after, now)
+                        .map(|n| (after, n))
+                })
+                .transpose()
+            });
+            match opened {
+                Ok(Some((case, notice))) => self.announce(&case, notice),
                 Ok(None) => {}
                 Err(e) => tracing::error!(error = %e, "case not opened"),
             }

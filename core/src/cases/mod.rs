@@ -378,6 +378,47 @@ pub fn suggest_join<'a>(
         .max_by_key(|c| c.opened_at)
 }
 
+/// What is worth telling people outside the pages about a case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Notice {
+    /// A case was opened.
+    #[serde(rename = "case.new")]
+    Opened,
+    /// An open case was raised to red (a more serious report joined it).
+    #[serde(rename = "case.raised")]
+    RaisedToRed,
+    /// A case is still not taken in charge after the configured delay.
+    #[serde(rename = "case.waiting")]
+    Waiting,
+}
+
+impl Notice {
+    /// Its name on the wire (`case.new`…).
+    pub fn name(self) -> &'static str {
+        match self {
+            Notice::Opened => "case.new",
+            Notice::RaisedToRed => "case.raised",
+            Notice::Waiting => "case.waiting",
+        }
+    }
+}
+
+/// What changed from `before` (none: the case is new) to `after` that people must be told.
+pub fn notice(before: Option<&Case>, after: &Case) -> Option<Notice> {
+    match before {
+        None => Some(Notice::Opened),
+        Some(b) if after.level == "rouge" && b.level != "rouge" && after.is_open() => {
+            Some(Notice::RaisedToRed)
+        }
+        Some(_) => None,
+    }
+}
+
+/// Whether `case` has waited at least `delay` ms at `now` without anyone taking charge.
+pub fn waiting_too_long(case: &Case, now: Millis, delay: Millis) -> bool {
+    case.status == Status::New && case.taken_at.is_none() && now - case.opened_at >= delay
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -585,5 +626,43 @@ mod tests {
             "a cercle only"
         );
         assert_eq!(suggest_join(&open, "ML030201", "", h), None, "no category");
+    }
+
+    #[test]
+    fn a_new_case_and_a_raise_to_red_are_told_other_changes_are_not() {
+        let c = Case::open("c1", "r1", "orange", "ML030201", "PHY", 1_000);
+        assert_eq!(notice(None, &c), Some(Notice::Opened));
+        let joined = c
+            .apply(&act(
+                1,
+                Action::Join {
+                    report: "r2".into(),
+                    level: "rouge".into(),
+                },
+            ))
+            .unwrap();
+        assert_eq!(notice(Some(&c), &joined), Some(Notice::RaisedToRed));
+        let again = joined
+            .apply(&act(
+                2,
+                Action::Join {
+                    report: "r3".into(),
+                    level: "rouge".into(),
+                },
+            ))
+            .unwrap();
+        assert_eq!(notice(Some(&joined), &again), None, "already red");
+        let taken = again.apply(&act(3, take())).unwrap();
+        assert_eq!(notice(Some(&again), &taken), None);
+        assert_eq!(Notice::Waiting.name(), "case.waiting");
+    }
+
+    #[test]
+    fn only_a_case_nobody_took_waits_too_long() {
+        let c = Case::open("c1", "r1", "rouge", "ML030201", "PHY", 1_000);
+        assert!(!waiting_too_long(&c, 1_000 + 59_999, 60_000));
+        assert!(waiting_too_long(&c, 1_000 + 60_000, 60_000));
+        let taken = c.apply(&act(1, take())).unwrap();
+        assert!(!waiting_too_long(&taken, 1_000_000, 60_000));
     }
 }

@@ -128,4 +128,13 @@ catalogue! {
     History => ("Historique des révisions", "Revision history"),
     ReceivedUtc => ("Reçue (UTC)", "Received (UTC)"),
     By => ("Par", "By"),
+    /// Notifications sent outside (webhook text, e-mail subject): `{level}` `{place}` `{minutes}`.
+    NotifyOpened => ("Vigie : nouveau cas {level} à {place}", "Vigie: new {level} case in {place}"),
+    NotifyRaised => ("Vigie : cas passé au rouge à {place}", "Vigie: case raised to red in {place}"),
+    NotifyWaiting => ("Vigie : cas {level} à {place} non pris en charge depuis {minutes} min", "Vigie: {level} case in {place} not taken in charge for {minutes} min"),
+    NotifyOpen => ("Ouvrir le cas :", "Open the case:"),
+    PlaceUnknown => ("lieu inconnu", "unknown place"),
+    /// The line under the case list while notifications wait: `{n}`.
+    NotificationsPending => ("{n} notification(s) en attente d'envoi", "{n} notification(s) waiting to be sent"),
+    NotificationsLastError => ("dernier échec :", "last failure:"),
 }

@@ -271,8 +271,8 @@ pub(super) async fn act(
             };
             Ok(Some(match case.apply(&act) {
                 Ok(next) => {
-                    crate::cases::save(db, &next)?;
-                    Ok(next)
+                    let notice = r2.save_case(db, Some(&case), &next, act.at)?;
+                    Ok((next, notice))
                 }
                 Err(e) => Err((e, case)),
             }))
@@ -280,8 +280,8 @@ pub(super) async fn act(
     })
     .await;
     match result {
-        Ok(Ok(Some(Ok(case)))) => {
-            recv.announce(&case);
+        Ok(Ok(Some(Ok((case, notice))))) => {
+            recv.announce(&case, notice);
             Redirect::to(&format!(
                 "/coord/cases/{}{}",
                 urlencode(&case.id),

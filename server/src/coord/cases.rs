@@ -34,10 +34,15 @@ pub(super) async fn list(
     let w = Words::from_query(&q, &recv);
     let scope = holder.scope.clone();
     let found = tokio::task::spawn_blocking(move || {
-        recv.with_db(|db| crate::cases::open_cases(db, &scope))
+        recv.with_db(|db| {
+            Ok((
+                crate::cases::open_cases(db, &scope)?,
+                crate::notify::pending(db, &scope)?,
+            ))
+        })
     })
     .await;
-    let cases = match found {
+    let (cases, (pending, last_failure)) = match found {
         Ok(Ok(c)) => c,
         Ok(Err(e)) => return storage_error(e),
         Err(e) => return storage_error(e),
@@ -48,6 +53,14 @@ pub(super) async fn list(
         p.live role="status" aria-live="polite" data-testid="live-status"
             data-updated=(w.t(CoordMsg::ListUpdated)) data-title=(w.t(CoordMsg::CaseNotification)) {}
         button type="button" data-testid="notify" hidden { (w.t(CoordMsg::NotifyMe)) }
+        @if pending > 0 {
+            p.notice data-testid="notifications-pending" {
+                (w.t(CoordMsg::NotificationsPending).replace("{n}", &pending.to_string()))
+                @if let Some((who, why, _)) = &last_failure {
+                    " · " (w.t(CoordMsg::NotificationsLastError)) " " bdi { (who) } " : " (why)
+                }
+            }
+        }
         @if cases.is_empty() { p.empty { (w.t(CoordMsg::NoCase)) } }
         ol.records data-testid="cases" {
             @for c in &cases {

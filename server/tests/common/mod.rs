@@ -70,6 +70,8 @@ pub struct Server {
     child: Child,
     pub addr: String,
     pub data: PathBuf,
+    dist: PathBuf,
+    forms: PathBuf,
     _scratch: Scratch,
 }
 
@@ -77,12 +79,28 @@ impl Server {
     /// Starts on 127.0.0.1:0 with a fake dist, a device and a coordinator token on the
     /// command line, and `extra` flags.
     pub fn start(extra: &[&str]) -> Server {
+        Server::start_env(extra, &[])
+    }
+
+    /// Like [`Server::start`], with environment variables.
+    pub fn start_env(extra: &[&str], envs: &[(&str, &str)]) -> Server {
         let scratch = Scratch::new("srv");
         let dist = fake_dist(&scratch.0);
         let data = scratch.0.join("data");
         let forms = scratch.0.join("forms");
         std::fs::create_dir_all(&forms).unwrap();
-        Server::start_in(scratch, &dist, &data, &forms, extra)
+        Server::launch(scratch, &dist, &data, &forms, extra, envs)
+    }
+
+    /// Kills the process at once (SIGKILL: no graceful stop) and starts it again on the
+    /// same data with `extra` flags and `envs`.
+    pub fn kill_and_restart(mut self, extra: &[&str], envs: &[(&str, &str)]) -> Server {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let scratch = Scratch(std::mem::take(&mut self._scratch.0));
+        let (dist, data, forms) = (self.dist.clone(), self.data.clone(), self.forms.clone());
+        std::mem::forget(self);
+        Server::launch(scratch, &dist, &data, &forms, extra, envs)
     }
 
     pub fn start_in(
@@ -91,6 +109,17 @@ impl Server {
         data: &Path,
         forms: &Path,
         extra: &[&str],
+    ) -> Server {
+        Server::launch(scratch, dist, data, forms, extra, &[])
+    }
+
+    fn launch(
+        scratch: Scratch,
+        dist: &Path,
+        data: &Path,
+        forms: &Path,
+        extra: &[&str],
+        envs: &[(&str, &str)],
     ) -> Server {
         let mut child = Command::new(BIN)
             .args(["--bind", "127.0.0.1:0", "--lifetime-secs", "120"])
@@ -103,6 +132,7 @@ impl Server {
             .args(["--token", DEVICE, "--coordinator-token", COORD])
             .args(["--sms-gateway-token", SMS_GATEWAY])
             .args(extra)
+            .envs(envs.iter().copied())
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -125,6 +155,8 @@ impl Server {
             child,
             addr,
             data: data.to_owned(),
+            dist: dist.to_owned(),
+            forms: forms.to_owned(),
             _scratch: scratch,
         }
     }
