@@ -1,7 +1,7 @@
 // The situation room end to end: a monitor's red alert, written offline, reaches the
 // receiver when the network returns, opens a case, and the case list a coordinator has
 // open in another browser shows it within seconds without a reload; the coordinator takes
-// charge on the case page. Screenshots of the case page at 1280×800 and 360 px go to
+// charge on the case page, and the monitor's phone shows who took charge. Screenshots of the case page at 1280×800 and 360 px go to
 // .scratch/ for a person to look at.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -46,6 +46,17 @@ test('a red alert sent offline opens a case the open coordinator page shows at o
   await room.screenshot({ path: join(SHOTS, 'case-360.png'), fullPage: true });
   const width = await room.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(width <= 360, `no sideways scrolling at 360 px: ${width}`);
+
+  // Back on the phone: its alert says who took charge, and still does offline.
+  await page.goto(fx.server.url + '/outbox');
+  const news = page.getByTestId('case-news').first();
+  await news.waitFor({ timeout: 15_000 });
+  assert.match(await news.innerText(), /Pris en charge par Gouvernorat de Sikasso, \d\d\/\d\d \d\d:\d\d/);
+  await page.screenshot({ path: join(SHOTS, 'case-news-phone.png'), fullPage: true });
+  await ctx.setOffline(true);
+  await page.reload();
+  await page.getByTestId('case-news').first().waitFor({ timeout: 15_000 });
+  assert.match(await page.getByTestId('case-news').first().innerText(), /Pris en charge/);
   await ctx.close();
   await desk.close();
 });

@@ -74,6 +74,7 @@ impl AppState {
         show_while(storage_problem, outbox.problem().into());
         crate::controllers::forms::Forms::provide(store.clone().ok(), outbox);
         crate::controllers::plans::Plans::provide(outbox);
+        crate::controllers::case_news::CaseNewsBoard::provide(store.clone().ok(), outbox);
         let state = AppState {
             lang: RwSignal::new(prefs.lang),
             online: connectivity::watch_online(),

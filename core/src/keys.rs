@@ -23,6 +23,8 @@ pub const USUAL_PLACE: &str = "vigie/usual-place";
 pub const WELCOMED: &str = "vigie/welcomed";
 /// The referral directory last received from the backend.
 pub const REFERRALS: &str = "vigie/referrals";
+/// Where the cases of the phone's sent alerts stand, as the receiver last said.
+pub const CASE_NEWS: &str = "vigie/case-news";
 /// The interface translation last received from the backend (its JSON text).
 pub const TRANSLATION: &str = "vigie/translation";
 /// The PIN lock, if one is set (see [`crate::lock::LockConfig`]).
@@ -52,7 +54,7 @@ pub const DURABLE_COPY_PREFIX: &str = "vigie/durable/";
 pub const DURABLE: [&str; 5] = [SETTINGS, LOCK, WELCOMED, USUAL_PLACE, PREFS];
 
 /// Single keys, then family prefixes: the table the overlap test checks.
-pub const SINGLE: [&str; 8] = [
+pub const SINGLE: [&str; 9] = [
     PREFS,
     SETTINGS,
     PROBE,
@@ -61,6 +63,7 @@ pub const SINGLE: [&str; 8] = [
     FLUSH_LEASE,
     OUTBOX_INDEX,
     DURABLE_SEQ,
+    CASE_NEWS,
 ];
 /// Family prefixes.
 pub const FAMILIES: [&str; 4] = [

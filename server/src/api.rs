@@ -283,6 +283,58 @@ async fn put_plan(
     })
 }
 
+/// `POST /api/status` `{"device_id", "ids"}`: where the cases of the caller's own alerts
+/// stand (docs/PROTOCOL.md). A record is answered only if it came from that device
+/// through a token with the caller's label; others are left out as if unknown.
+async fn case_news(
+    State(recv): State<Receiver>,
+    DeviceToken(Holder { label, .. }): DeviceToken,
+    JsonBody(query): JsonBody<Value>,
+) -> Result<Json<Value>, ApiError> {
+    use vigie_core::cases::news::{CaseNews, MAX_IDS};
+    let device = query.get("device_id").and_then(Value::as_str).unwrap_or("");
+    let ids: Option<Vec<String>> = query.get("ids").and_then(Value::as_array).map(|a| {
+        a.iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect()
+    });
+    let (Some(ids), false) = (ids, device.is_empty()) else {
+        return Err(ApiError::new(
+            ErrorCode::Invalid,
+            "give 'device_id' and 'ids' (a list of record ids)",
+        ));
+    };
+    if ids.len() > MAX_IDS {
+        return Err(ApiError::new(
+            ErrorCode::Invalid,
+            format!("at most {MAX_IDS} ids at once"),
+        ));
+    }
+    let device = device.to_owned();
+    let statuses = tokio::task::spawn_blocking(move || {
+        let published = recv.forms().current();
+        recv.with_db(|db| {
+            let mut out = Vec::new();
+            for id in &ids {
+                let Some(row) = crate::records::one(db, id)? else {
+                    continue;
+                };
+                if row.field("device_id") != device || row.token_label != label {
+                    continue;
+                }
+                if let Some(case) = crate::cases::of_report(db, id)? {
+                    let reserved = case.category == "VBG" || row.is_gbv(&published.forms);
+                    out.push(CaseNews::of(id, &case, reserved).to_json());
+                }
+            }
+            Ok(out)
+        })
+    })
+    .await??;
+    Ok(Json(serde_json::json!({ "statuses": statuses })))
+}
+
 async fn not_found() -> ApiError {
     ApiError::new(ErrorCode::NotFound, "no such receiver address")
 }
@@ -340,6 +392,7 @@ pub fn routes(recv: Receiver, allowed_origins: &[HeaderValue]) -> Router {
         .route("/api/plans/{id}", axum::routing::put(put_plan))
         .route("/api/sms", post(receive_sms))
         .route("/api/referrals", get(referrals))
+        .route("/api/status", post(case_news))
         .route("/api/translation", get(translation))
         // Unknown API addresses are a wrong base URL, never the app's HTML shell.
         .route("/api", axum::routing::any(not_found))

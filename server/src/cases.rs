@@ -184,7 +184,29 @@ pub fn save(db: &Connection, case: &Case) -> Result<(), DbError> {
             body
         ],
     )?;
+    db.execute("DELETE FROM case_reports WHERE case_id = ?1", [&case.id])?;
+    for report in &case.reports {
+        db.execute(
+            "INSERT OR REPLACE INTO case_reports (report, case_id) VALUES (?1, ?2)",
+            params![report, case.id],
+        )?;
+    }
     Ok(())
+}
+
+/// The case `report` (a record id or `sms:<id>`) is in.
+pub fn of_report(db: &Connection, report: &str) -> Result<Option<Case>, DbError> {
+    let case: Option<String> = db
+        .query_row(
+            "SELECT case_id FROM case_reports WHERE report = ?1",
+            [report],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match case {
+        Some(id) => one(db, &id),
+        None => Ok(None),
+    }
 }
 
 /// One case.

@@ -190,6 +190,7 @@ pub fn migrate(db: &mut Connection) -> Result<(), DbError> {
     if version < 8 {
         // Notifications (docs/CASES.md): each notice told once (`notices`), and the
         // durable outbox of what is sent to whom, with its idempotency key and retries.
+        // Which case each report is in, for the phones asking after their alerts.
         let tx = db.transaction()?;
         tx.execute_batch(
             "CREATE TABLE notices (key TEXT PRIMARY KEY, at INTEGER NOT NULL);
@@ -207,6 +208,9 @@ pub fn migrate(db: &mut Connection) -> Result<(), DbError> {
                last_error TEXT NOT NULL DEFAULT '',
                UNIQUE (key, recipient));
              CREATE INDEX notifications_due ON notifications (sent_at, next_at);
+             CREATE TABLE case_reports (report TEXT PRIMARY KEY, case_id TEXT NOT NULL);
+             INSERT OR IGNORE INTO case_reports (report, case_id)
+               SELECT r.value, c.id FROM cases c, json_each(c.body, '$.reports') r;
              PRAGMA user_version = 8;",
         )?;
         tx.commit()?;

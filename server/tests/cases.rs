@@ -342,3 +342,68 @@ fn an_open_page_hears_of_a_case_in_its_scope_at_once() {
         "{page}"
     );
 }
+
+/// The news the device `dev` gets of `ids` with `token`.
+fn news(srv: &Server, token: &str, dev: &str, ids: &[String]) -> serde_json::Value {
+    let body = json!({"device_id": dev, "ids": ids}).to_string();
+    let resp = srv.with_token("POST", "/api/status", token, &body);
+    assert_eq!(resp.status, 200, "{}", resp.text());
+    resp.json()["statuses"].clone()
+}
+
+#[test]
+fn a_phone_learns_where_its_own_alerts_stand_and_nothing_of_others() {
+    let srv = Server::start(&[]);
+    send(&srv, &alert(1, "rouge", "ML030201"));
+    let mut gbv = alert(2, "rouge", "ML030202");
+    gbv["payload"]["category"] = json!(["VBG-01"]);
+    send(&srv, &gbv);
+    send(&srv, &alert(3, "vert", "ML030203"));
+    let ids = [id(1), id(2), id(3), id(99)];
+    let got = news(&srv, common::DEVICE, "dev-1", &ids);
+    assert_eq!(
+        got.as_array().unwrap().len(),
+        2,
+        "no case for green, none for unknown: {got}"
+    );
+    assert_eq!(got[0]["status"], "new");
+    for (n, what) in [(1, "Coordination+Sikasso"), (2, "Centre+One+Stop")] {
+        let taken = post_form(
+            &srv,
+            common::COORD,
+            &format!("/coord/cases/c-{}/take", id(n)),
+            &format!("rev=1&institution={what}&note="),
+            &[],
+        );
+        assert_eq!(taken.status, 303);
+    }
+    let got = news(&srv, common::DEVICE, "dev-1", &ids);
+    assert_eq!(got[0]["id"], id(1).as_str());
+    assert_eq!(got[0]["status"], "taken");
+    assert_eq!(got[0]["by"], "Coordination Sikasso");
+    assert!(got[0]["at"].as_i64().unwrap() > 0);
+    // The GBV report: its status, nothing else.
+    assert_eq!(
+        got[1],
+        json!({"id": id(2), "status": "taken", "by": "", "at": 0, "outcome": "", "to": ""})
+    );
+    // Another device, or another token, learns nothing of these records.
+    assert_eq!(news(&srv, common::DEVICE, "dev-2", &ids), json!([]));
+    let other = srv.add_token("Moniteur Kayes", "device", "national");
+    assert_eq!(news(&srv, &other, "dev-1", &ids), json!([]));
+    // Bad questions get a clear refusal.
+    let too_many: Vec<String> = (0..201).map(id).collect();
+    let body = json!({"device_id": "dev-1", "ids": too_many}).to_string();
+    assert_eq!(
+        srv.with_token("POST", "/api/status", common::DEVICE, &body)
+            .status,
+        400
+    );
+    let resp = srv.with_token("POST", "/api/status", common::DEVICE, "{\"ids\": 3}");
+    assert_eq!(resp.status, 400);
+    assert!(resp.text().contains("device_id"), "{}", resp.text());
+    assert_eq!(
+        srv.with_token("POST", "/api/status", "nope", &body).status,
+        401
+    );
+}

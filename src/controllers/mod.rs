@@ -2,6 +2,7 @@
 //! provides it as a Leptos context, and is the only place the core meets the stores and
 //! browser APIs for it.
 
+pub mod case_news;
 pub mod form_session;
 pub mod forms;
 pub mod lock;

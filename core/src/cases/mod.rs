@@ -4,6 +4,7 @@
 //! the change is allowed from where the case stands, and keeps every change in the
 //! history, never rewriting it.
 
+pub mod news;
 pub mod rules;
 
 use serde::{Deserialize, Serialize};

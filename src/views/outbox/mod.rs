@@ -130,6 +130,15 @@ pub fn OutboxPage() -> impl IntoView {
     // and a task rather than a LocalResource: the resource machinery cost 7.5 KB of wasm
     // (brotli) for this one line of text.
     let shown = RwSignal::new(LIST_PAGE);
+    // Where the cases of the alerts sent stand: asked when the page opens and after each
+    // flush that ends (it may have delivered the alert).
+    if let Some(board) = crate::controllers::case_news::use_case_news() {
+        Effect::new(move || {
+            outbox.last_report().track();
+            outbox.loaded().track();
+            board.ask();
+        });
+    }
     let usage = RwSignal::new(None::<(f64, f64)>);
     let persisted = RwSignal::new(None::<bool>);
     Effect::new(move || {

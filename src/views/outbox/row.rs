@@ -14,6 +14,7 @@ use vigie_core::outbox::OutboxEntry;
 #[component]
 pub(super) fn RecordRow(entry: OutboxEntry) -> impl IntoView {
     let state = use_app_state();
+    let case_news = crate::controllers::case_news::use_case_news();
     let id = entry.envelope.id;
     let rejected = matches!(entry.state, DeliveryState::Rejected { .. });
     let delivered = matches!(entry.state, DeliveryState::Delivered(_));
@@ -94,6 +95,10 @@ pub(super) fn RecordRow(entry: OutboxEntry) -> impl IntoView {
             {(!entry.is_discreet_receipt()).then(meta_line)}
             {excerpt.map(|t| view! { <p class="rec-title">{t}</p> })}
             <p class="rec-state" data-testid="record-state">{move || state.t(label)}</p>
+            {move || delivered.then(|| case_news.and_then(|b| b.of(&id.to_string()))).flatten().map(|n| {
+                let when = time_label(n.at);
+                view! { <p class="rec-news" data-testid="case-news">{move || n.line(state.lang.get(), &when)}</p> }
+            })}
             {move || {
                 let text = def.with_value(|d| detail(&st, state.lang.get(), d.as_ref()));
                 text.map(|d| view! { <small class="rec-detail">{d}</small> })
