@@ -14,6 +14,7 @@ mod auth;
 mod cases;
 mod coord;
 mod db;
+mod delivery;
 mod error;
 mod labels;
 mod listen;
@@ -328,7 +329,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     .with_rules(rules)
     .with_targets(targets);
     reload_forms_on_hangup(recv.clone());
-    notify::send::run(recv.clone());
+    delivery::run(recv.clone());
     let api = api::routes(recv.clone(), &origins).merge(coord::routes(recv));
     let router = app::router(&args.dist, api).map_err(|e| e.to_string())?;
     let listener = tokio::net::TcpListener::bind(args.bind)

@@ -1,6 +1,5 @@
-//! Sending the queued notifications: a signed JSON webhook or an e-mail through the SMTP
-//! relay, each try bounded in time; a failure is retried later with backoff. Nothing here
-//! ever blocks a receipt to a phone: it runs on its own task.
+//! One try of a queued notification: a signed JSON webhook or an e-mail through the SMTP
+//! relay, bounded in time. The task that runs them is `crate::delivery`.
 
 use std::time::Duration;
 
@@ -11,18 +10,11 @@ use hyper_util::client::legacy::{connect::HttpConnector, Client};
 use hyper_util::rt::TokioExecutor;
 use sha2::Sha256;
 
-use super::config::{Channel, Smtp};
+use super::config::{Channel, Smtp, Targets};
 use super::Queued;
-use crate::store::Receiver;
 
 /// The longest a single try may take.
 const TRY_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// How often the queue and the overdue cases are looked at when nothing wakes the task.
-const TICK: Duration = Duration::from_secs(5);
-
-/// Notifications sent at once.
-const BATCH: usize = 16;
 
 /// The HMAC-SHA256 of `body` under `secret`, as `sha256=<hex>` (the `X-Vigie-Signature`
 /// header).
@@ -38,7 +30,13 @@ pub fn signature(secret: &[u8], body: &[u8]) -> String {
     format!("sha256={hex}")
 }
 
-type HttpClient = Client<HttpConnector, Full<Bytes>>;
+/// The client webhooks are posted with (plain HTTP, connections kept).
+pub type HttpClient = Client<HttpConnector, Full<Bytes>>;
+
+/// A new client.
+pub fn client() -> HttpClient {
+    Client::builder(TokioExecutor::new()).build_http()
+}
 
 async fn webhook(
     client: &HttpClient,
@@ -101,11 +99,12 @@ fn email(smtp: &Smtp, to: &[String], q: &Queued) -> Result<(), String> {
     relay.send(&message).map(drop).map_err(|e| e.to_string())
 }
 
-async fn one(recv: &Receiver, client: &HttpClient, q: &Queued) -> Result<(), String> {
+/// One try of `q`, with the relay of `targets` for e-mail.
+pub async fn one(targets: &Targets, client: &HttpClient, q: &Queued) -> Result<(), String> {
     match &q.channel {
         Channel::Webhook { url, secret_env } => webhook(client, url, secret_env, q).await,
         Channel::Email { to } => {
-            let Some(smtp) = recv.targets().smtp.clone() else {
+            let Some(smtp) = targets.smtp.clone() else {
                 return Err("no smtp relay configured".into());
             };
             let (to, q) = (to.clone(), q.clone());
@@ -114,75 +113,6 @@ async fn one(recv: &Receiver, client: &HttpClient, q: &Queued) -> Result<(), Str
                 .map_err(|e| e.to_string())?
         }
     }
-}
-
-/// Tells of the cases that waited too long, then sends what is due; returns how many were
-/// sent.
-pub async fn round(recv: &Receiver, client: &HttpClient) -> usize {
-    let now = crate::db::now_ms();
-    let r = recv.clone();
-    let overdue = tokio::task::spawn_blocking(move || r.notice_overdue(now)).await;
-    if let Ok(Err(e)) = overdue {
-        tracing::error!(error = %e, "overdue cases not looked at");
-    }
-    let r = recv.clone();
-    let due = match tokio::task::spawn_blocking(move || r.with_db(|db| super::due(db, now, BATCH)))
-        .await
-    {
-        Ok(Ok(due)) => due,
-        Ok(Err(e)) => {
-            tracing::error!(error = %e, "notification queue unreadable");
-            return 0;
-        }
-        Err(_) => return 0,
-    };
-    let mut tries = tokio::task::JoinSet::new();
-    for q in due {
-        let (recv, client) = (recv.clone(), client.clone());
-        tries.spawn(async move {
-            let outcome = one(&recv, &client, &q).await;
-            (q, outcome)
-        });
-    }
-    let mut sent = 0;
-    while let Some(Ok((q, outcome))) = tries.join_next().await {
-        let now = crate::db::now_ms();
-        let r = recv.clone();
-        let ok = outcome.is_ok();
-        let written = tokio::task::spawn_blocking(move || {
-            r.with_db(|db| match &outcome {
-                Ok(()) => super::sent(db, q.id, now),
-                Err(why) => {
-                    tracing::warn!(recipient = %q.recipient, key = %q.key, error = %why, "notification not sent, will retry");
-                    super::failed(db, &q, why, now)
-                }
-            })
-        })
-        .await;
-        if let Ok(Err(e)) = written {
-            tracing::error!(error = %e, "notification state not written");
-        }
-        sent += usize::from(ok);
-    }
-    sent
-}
-
-/// Runs for the server's life: a round whenever a notification is queued, and every few
-/// seconds for retries and overdue cases.
-pub fn run(recv: Receiver) {
-    tokio::spawn(async move {
-        let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
-        loop {
-            let sent = round(&recv, &client).await;
-            if sent == BATCH {
-                continue;
-            }
-            tokio::select! {
-                _ = recv.woken() => {}
-                _ = tokio::time::sleep(TICK) => {}
-            }
-        }
-    });
 }
 
 #[cfg(test)]
