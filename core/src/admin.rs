@@ -88,6 +88,52 @@ pub fn unmatched_communes(cercle: &str) -> Vec<&'static str> {
         .collect()
 }
 
+/// A name as it is compared: lower case, without accents, hyphens or extra spaces.
+fn folded(name: &str) -> String {
+    name.chars()
+        .map(|c| match c {
+            'à' | 'â' | 'ä' | 'À' | 'Â' | 'Ä' => 'a',
+            'é' | 'è' | 'ê' | 'ë' | 'É' | 'È' | 'Ê' | 'Ë' => 'e',
+            'î' | 'ï' | 'Î' | 'Ï' => 'i',
+            'ô' | 'ö' | 'Ô' | 'Ö' => 'o',
+            'ù' | 'û' | 'ü' | 'Ù' | 'Û' | 'Ü' => 'u',
+            'ç' | 'Ç' => 'c',
+            '-' | '\'' => ' ',
+            c => c.to_ascii_lowercase(),
+        })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The P-code of the place an SMS names in words (`Loulouni, Diou`: the first part): a
+/// commune whose name is that and no other commune's, else a cercle's; none when unknown
+/// or ambiguous.
+pub fn find_place(words: &str) -> Option<&'static str> {
+    let wanted = folded(words.split(',').next().unwrap_or(""));
+    if wanted.is_empty() {
+        return None;
+    }
+    let unique = |codes: Vec<&'static str>| {
+        let mut codes = codes;
+        codes.dedup();
+        (codes.len() == 1).then(|| codes[0])
+    };
+    let communes = rows()
+        .filter(|r| !r[5].is_empty() && folded(r[5]) == wanted)
+        .map(|r| r[4])
+        .collect();
+    unique(communes).or_else(|| {
+        unique(
+            rows()
+                .filter(|r| folded(r[3]) == wanted)
+                .map(|r| r[2])
+                .collect(),
+        )
+    })
+}
+
 /// Whether `code` is the P-code of a region, cercle or commune (named or not).
 pub fn is_known(code: &str) -> bool {
     rows().any(|r| r[0] == code || r[2] == code || r[4] == code)
@@ -183,5 +229,18 @@ mod tests {
         assert_eq!(koutiala.len(), 35, "the 2013 list; 2021 counts 36 codes");
         assert!(koutiala.iter().all(|n| !n.is_empty()));
         assert_eq!(name_of("ML030401"), None);
+    }
+
+    #[test]
+    fn a_place_in_words_is_found_when_one_unit_has_that_name() {
+        assert_eq!(find_place("Loulouni, Diou"), Some("ML030206"));
+        assert_eq!(find_place("  LOULOUNI "), Some("ML030206"));
+        assert_eq!(
+            find_place("Kadiolo"),
+            Some("ML030204"),
+            "the commune before the cercle"
+        );
+        assert_eq!(find_place("Nowhere"), None);
+        assert_eq!(find_place(""), None);
     }
 }

@@ -55,7 +55,13 @@ async fn receive_sms(
     let text = text.to_owned();
     allowance(&recv, &label, 1)?;
     let got = tokio::task::spawn_blocking(move || {
-        recv.with_db(|db| crate::sms::receive(db, &sender, &text, &label, crate::db::now_ms()))
+        let now = crate::db::now_ms();
+        let got = recv.with_db(|db| crate::sms::receive(db, &sender, &text, &label, now))?;
+        // An alert by SMS opens a case as a record would, until its record completes it.
+        if let Some(row) = got.waiting_row {
+            recv.sms_case(row, now);
+        }
+        Ok::<_, crate::db::DbError>(got)
     })
     .await??;
     let status = if got.duplicate {

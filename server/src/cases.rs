@@ -132,34 +132,125 @@ pub fn on_record(
     };
     let category = category(&record.payload);
     let report = record.id.to_string();
-    let open = open_in_commune(db, &new.place)?;
-    // Cases are opened on the receiver's clock: a report joins by when it arrived.
-    let before = suggest_join(&open, &new.place, &category, now);
-    let case = match before {
-        Some(case) => case.apply(&Act {
-            by: "Vigie".into(),
-            at: now,
-            rev: case.rev,
-            note: report.clone(),
-            action: Action::Join {
-                report,
-                level: level.to_owned(),
-            },
-        }),
-        None => Ok(Case::open(
-            &format!("c-{report}"),
-            &report,
-            level,
-            &new.place,
-            &category,
-            now,
-        )),
-    };
-    match case {
-        Ok(case) => Ok(Some((before.cloned(), case))),
-        // Already in it (a replay): nothing to change.
-        Err(_) => Ok(None),
+    // The SMS that announced this record opened a case: the record completes it.
+    if let Some(case) = announced_by_sms(db, &report)? {
+        let joined = join(&case, &report, level, now).map(|mut c| {
+            if c.place.is_empty() {
+                c.place = new.place.clone();
+            }
+            c
+        });
+        return Ok(joined.map(|c| (Some(case), c)));
     }
+    open_or_join(db, &report, level, &new.place, &category, now)
+}
+
+/// `case` with `report` joined, by Vigie; none when it is in already.
+fn join(case: &Case, report: &str, level: &str, now: Millis) -> Option<Case> {
+    case.apply(&Act {
+        by: "Vigie".into(),
+        at: now,
+        rev: case.rev,
+        note: report.to_owned(),
+        action: Action::Join {
+            report: report.to_owned(),
+            level: level.to_owned(),
+        },
+    })
+    .ok()
+}
+
+/// Joins `report` to the open case it most likely belongs to, or opens one
+/// (`c-<report>`); returns the case before (none: new) and after.
+fn open_or_join(
+    db: &Connection,
+    report: &str,
+    level: &str,
+    place: &str,
+    category: &str,
+    now: Millis,
+) -> Result<Option<(Option<Case>, Case)>, DbError> {
+    let open = open_in_commune(db, place)?;
+    // Cases are opened on the receiver's clock: a report joins by when it arrived.
+    match suggest_join(&open, place, category, now) {
+        // Already in it (a replay): nothing to change.
+        Some(case) => Ok(join(case, report, level, now).map(|c| (Some(case.clone()), c))),
+        None => {
+            let id = format!("c-{}", report.replace(':', "-"));
+            if one(db, &id)?.is_some() {
+                return Ok(None);
+            }
+            Ok(Some((
+                None,
+                Case::open(&id, report, level, place, category, now),
+            )))
+        }
+    }
+}
+
+/// The open case of the SMS alert `record` completed, if one was opened for it.
+fn announced_by_sms(db: &Connection, record: &str) -> Result<Option<Case>, DbError> {
+    let case: Option<String> = db
+        .query_row(
+            "SELECT case_id FROM case_reports WHERE report IN
+               (SELECT 'sms:' || id FROM sms_alerts WHERE record_id = ?1) LIMIT 1",
+            [record],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(match case {
+        Some(id) => one(db, &id)?.filter(Case::is_open),
+        None => None,
+    })
+}
+
+/// Opens a case for the SMS alert in row `row` of `sms_alerts`, or joins it to an open
+/// one, when a rule about single reports holds for it (an SMS is not counted with others:
+/// the record it announces will be). Its place in words is matched to a commune or cercle
+/// (`admin::find_place`); an unknown place gives a case for national coordinators.
+pub fn on_sms(
+    db: &Connection,
+    rules: &Rules,
+    row: i64,
+    now: Millis,
+) -> Result<Option<(Option<Case>, Case)>, DbError> {
+    let alert: Option<(String, String, String)> = db
+        .query_row(
+            "SELECT level, place, codes FROM sms_alerts
+             WHERE id = ?1 AND parsed AND record_id IS NULL AND conflict = ''",
+            [row],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let Some((level, words, codes)) = alert else {
+        return Ok(None);
+    };
+    let place = vigie_core::admin::find_place(&words)
+        .unwrap_or("")
+        .to_owned();
+    let new = Seen {
+        level: level.to_lowercase(),
+        place: place.clone(),
+        at: now,
+    };
+    let single = Rules(
+        rules
+            .0
+            .iter()
+            .filter(|r| r.per == Per::Record)
+            .cloned()
+            .collect(),
+    );
+    let Some((level, _)) = single.triggered(&[], &new) else {
+        return Ok(None);
+    };
+    let category = codes
+        .split_whitespace()
+        .next()
+        .and_then(|c| c.split('-').next())
+        .unwrap_or("")
+        .to_owned();
+    open_or_join(db, &format!("sms:{row}"), level, &place, &category, now)
 }
 
 /// Writes `case` (a new one, or a new revision of one).

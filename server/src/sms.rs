@@ -15,6 +15,9 @@ const MAX_TEXT: usize = 1_000;
 /// What became of one SMS.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Received {
+    /// The row of a new alert still waiting for its record (none: a duplicate, a text
+    /// that is not an alert, or one its record completed at once).
+    pub waiting_row: Option<i64>,
     /// It reads as an alert.
     pub parsed: bool,
     /// The record it names is already here and agrees with it.
@@ -111,6 +114,7 @@ pub fn receive(
     };
     if let Some((record, conflict)) = seen {
         return Ok(Received {
+            waiting_row: None,
             parsed: parsed.is_some(),
             completed: record.is_some(),
             duplicate: true,
@@ -163,6 +167,7 @@ pub fn receive(
         ],
     )?;
     Ok(Received {
+        waiting_row: (parsed.is_some() && record.is_none()).then(|| db.last_insert_rowid()),
         parsed: parsed.is_some(),
         completed: record.is_some(),
         duplicate: false,

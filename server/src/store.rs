@@ -185,6 +185,24 @@ impl Receiver {
         Ok(notice)
     }
 
+    /// Opens or joins the case of the SMS alert in `row` as the rules say; tells the
+    /// pages open now and the recipients. A failure is logged: the SMS is kept whatever
+    /// happens here.
+    pub fn sms_case(&self, row: i64, now: i64) {
+        let opened = self.with_db(|db| {
+            let Some((before, after)) = crate::cases::on_sms(db, &self.rules, row, now)? else {
+                return Ok(None);
+            };
+            let notice = self.save_case(db, before.as_ref(), &after, now)?;
+            Ok(Some((after, notice)))
+        });
+        match opened {
+            Ok(Some((case, notice))) => self.announce(&case, notice),
+            Ok(None) => {}
+            Err(e) => tracing::error!(error = %e, "case not opened for an SMS alert"),
+        }
+    }
+
     /// Queues the notice of each case nobody took in charge in time, and shows it on the
     /// pages open now.
     pub fn notice_overdue(&self, now: i64) -> Result<usize, DbError> {

@@ -189,3 +189,38 @@ fn an_sms_that_contradicts_its_record_is_kept_and_flagged_not_attached() {
         "{page}"
     );
 }
+
+fn open_cases(srv: &Server) -> String {
+    srv.coord_get("/coord/cases").text()
+}
+
+#[test]
+fn an_sms_alert_opens_a_case_and_its_record_completes_that_case() {
+    let srv = Server::start(&[]);
+    sms(&srv, "VIGIE ROUGE 23/11 Loulouni, Diou PHY-04 #1a2b3c4d");
+    let page = open_cases(&srv);
+    assert_eq!(page.matches("data-case=").count(), 1, "{page}");
+    assert!(
+        page.contains("Loulouni (ML030206)") && page.contains("1 rapport(s)"),
+        "{page}"
+    );
+    // The same alert retried by the gateway opens nothing more.
+    sms_from(
+        &srv,
+        "+22376000002",
+        "vigie rouge 23/11 Loulouni, Diou PHY-04 #1a2b3c4d",
+    );
+    assert_eq!(open_cases(&srv).matches("data-case=").count(), 1);
+    // Its record arrives: the same case, now with both.
+    record_at(&srv, FIRST, "rouge", "ML030206");
+    let page = open_cases(&srv);
+    assert_eq!(page.matches("data-case=").count(), 1, "{page}");
+    assert!(page.contains("2 rapport(s)"), "{page}");
+    // An SMS naming a place no unit has: a case all the same, for national coordinators.
+    sms(&srv, "VIGIE ORANGE 24/11 Quelquepart PHY-01 #9f8e7d6c");
+    let page = open_cases(&srv);
+    assert_eq!(page.matches("data-case=").count(), 2, "{page}");
+    let local = srv.add_token("Coordination Sikasso", "coordinator", "ML03");
+    let theirs = srv.coord_get_as(&local, "/coord/cases").text();
+    assert_eq!(theirs.matches("data-case=").count(), 1, "{theirs}");
+}
