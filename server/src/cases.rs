@@ -253,6 +253,91 @@ pub fn on_sms(
     open_or_join(db, &format!("sms:{row}"), level, &place, &category, now)
 }
 
+/// What a report says of itself: its level, most precise P-code and category.
+fn report_facts(db: &Connection, report: &str) -> Result<(String, String, String), DbError> {
+    if let Some(row) = report
+        .strip_prefix("sms:")
+        .and_then(|r| r.parse::<i64>().ok())
+    {
+        let found: Option<(String, String, String)> = db
+            .query_row(
+                "SELECT level, place, codes FROM sms_alerts WHERE id = ?1",
+                [row],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        return Ok(
+            found.map_or_else(Default::default, |(level, words, codes)| {
+                let place = vigie_core::admin::find_place(&words).unwrap_or("");
+                let category = codes.split('-').next().unwrap_or("").to_owned();
+                (level.to_lowercase(), place.to_owned(), category)
+            }),
+        );
+    }
+    Ok(match crate::records::one(db, report)? {
+        Some(row) => {
+            let payload = row.envelope.get("payload").cloned().unwrap_or_default();
+            let level = payload
+                .get("alert_level")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned();
+            (level, row.place_code().to_owned(), category(&payload))
+        }
+        None => Default::default(),
+    })
+}
+
+/// What a coordinator's split or join asks of another case, once `source` (after the
+/// change) is saved: a new case for the report split off, or the case joined taking
+/// `source`'s reports. Returns it before (none: new) and after.
+pub fn regroup(
+    db: &Connection,
+    action: &Action,
+    source: &Case,
+    by: &str,
+    now: Millis,
+) -> Result<Option<(Option<Case>, Case)>, DbError> {
+    match action {
+        Action::Split { report } => {
+            let (level, place, category) = report_facts(db, report)?;
+            let level = if LEVELS.contains(&level.as_str()) {
+                level
+            } else {
+                source.level.clone()
+            };
+            let id = format!("c-{}-{}", report.replace(':', "-"), source.rev);
+            Ok(Some((
+                None,
+                Case::open(&id, report, &level, &place, &category, now),
+            )))
+        }
+        Action::JoinInto { into } => {
+            let Some(target) = one(db, into)?.filter(Case::is_open) else {
+                return Ok(None);
+            };
+            let mut after = target.clone();
+            for report in &source.reports {
+                let act = Act {
+                    by: by.to_owned(),
+                    at: now,
+                    rev: after.rev,
+                    note: source.id.clone(),
+                    action: Action::Join {
+                        report: report.clone(),
+                        level: source.level.clone(),
+                    },
+                };
+                if let Ok(next) = after.apply(&act) {
+                    after = next;
+                }
+            }
+            Ok(Some((Some(target), after)))
+        }
+        _ => Ok(None),
+    }
+}
+
 /// Writes `case` (a new one, or a new revision of one).
 pub fn save(db: &Connection, case: &Case) -> Result<(), DbError> {
     let body = serde_json::to_string(case).map_err(|e| DbError::Encode(e.to_string()))?;

@@ -407,3 +407,95 @@ fn a_phone_learns_where_its_own_alerts_stand_and_nothing_of_others() {
         401
     );
 }
+
+#[test]
+fn a_coordinator_splits_a_report_off_and_joins_two_cases_of_one_incident() {
+    let srv = Server::start(&[]);
+    // Two orange reports in one commune: joined by the suggestion.
+    send(&srv, &alert(1, "orange", "ML030201"));
+    send(&srv, &alert(2, "orange", "ML030201"));
+    let first = format!("/coord/cases/c-{}", id(1));
+    let page = srv.coord_get(&first).text();
+    assert!(
+        page.contains("2 rapport(s)") || page.matches("name=\"report\"").count() == 2,
+        "{page}"
+    );
+    // Report 2 was another incident: split off into its own case.
+    let split = post_form(
+        &srv,
+        common::COORD,
+        &format!("{first}/split"),
+        &format!("rev=2&report={}&note=", id(2)),
+        &[],
+    );
+    assert_eq!(split.status, 303, "{}", split.text());
+    let list = srv.coord_get("/coord/cases").text();
+    assert_eq!(cases(&list), 2, "{list}");
+    let page = srv.coord_get(&first).text();
+    assert!(page.contains("rapport séparé"), "{page}");
+    assert!(
+        !page.contains("name=\"report\""),
+        "its only report cannot be split: {page}"
+    );
+    // A stale split is refused and changes nothing.
+    let stale = post_form(
+        &srv,
+        common::COORD,
+        &format!("{first}/split"),
+        &format!("rev=2&report={}", id(1)),
+        &[],
+    );
+    assert_eq!(stale.status, 409);
+    // Then the coordinator finds they were one incident after all: join them.
+    let second = format!("c-{}-3", id(2));
+    let page = srv.coord_get(&format!("/coord/cases/{second}")).text();
+    assert!(
+        page.contains(&format!("value=\"c-{}\"", id(1))),
+        "offered: {page}"
+    );
+    let merged = post_form(
+        &srv,
+        common::COORD,
+        &format!("/coord/cases/{second}/merge"),
+        &format!("rev=1&into=c-{}", id(1)),
+        &[],
+    );
+    assert_eq!(merged.status, 303, "{}", merged.text());
+    assert_eq!(merged.header("location"), Some(first.as_str()));
+    let list = srv.coord_get("/coord/cases").text();
+    assert_eq!(cases(&list), 1, "{list}");
+    assert!(list.contains("2 rapport(s)"), "{list}");
+    let closed = srv.coord_get(&format!("/coord/cases/{second}")).text();
+    assert!(
+        closed.contains("joint au cas") && closed.contains("Clos"),
+        "{closed}"
+    );
+    // Joining to a case that does not exist, or to itself: a clear refusal.
+    send(&srv, &alert(5, "rouge", "ML050101"));
+    let third = format!("/coord/cases/c-{}", id(5));
+    for into in ["c-nope".to_owned(), format!("c-{}", id(5))] {
+        let bad = post_form(
+            &srv,
+            common::COORD,
+            &format!("{third}/merge"),
+            &format!("rev=1&into={into}"),
+            &[],
+        );
+        assert_eq!(bad.status, 400, "{into}: {}", bad.text());
+        assert!(
+            bad.text().contains("Choisissez un cas ouvert"),
+            "{}",
+            bad.text()
+        );
+    }
+    // A coordinator of Sikasso cannot join Mopti's case to one of theirs.
+    let local = srv.add_token("Coordination Sikasso", "coordinator", "ML03");
+    let foreign = post_form(
+        &srv,
+        &local,
+        &format!("/coord/cases/c-{}/merge", id(1)),
+        &format!("rev=4&into=c-{}", id(5)),
+        &[],
+    );
+    assert_eq!(foreign.status, 400, "{}", foreign.text());
+}

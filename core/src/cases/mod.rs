@@ -64,6 +64,11 @@ pub enum Outcome {
     FalseAlarm,
     /// Nothing more can or will be done.
     NoFollowUp,
+    /// The same incident as another case, which now holds its reports.
+    Joined {
+        /// That case's id.
+        into: String,
+    },
 }
 
 /// Who holds a case.
@@ -150,6 +155,18 @@ pub enum Action {
     },
     /// Reopen a closed case.
     Reopen,
+    /// Take a report out: it was another incident (the receiver opens a case for it).
+    /// The case keeps its level.
+    Split {
+        /// The record id (or `sms:<id>`).
+        report: String,
+    },
+    /// This case is the same incident as an open case `into`, which takes its reports: it
+    /// closes, from wherever it stands.
+    JoinInto {
+        /// The case that takes the reports.
+        into: String,
+    },
     /// Add a report of the same incident; the case takes its level if higher.
     Join {
         /// The record id (or `sms:<id>`).
@@ -200,6 +217,9 @@ pub enum CaseError {
     /// The report is already in the case.
     #[error("the report is already in this case")]
     AlreadyJoined,
+    /// The report is not in the case, or is its only one.
+    #[error("the report is not one the case can let go")]
+    NotSplittable,
 }
 
 fn text<'a>(value: &'a str, what: &'static str, required: bool) -> Result<&'a str, CaseError> {
@@ -336,6 +356,24 @@ impl Case {
                     Status::New
                 };
                 ("reopen", to)
+            }
+            Action::Split { report } => {
+                if !self.reports.contains(report) || self.reports.len() < 2 {
+                    return Err(CaseError::NotSplittable);
+                }
+                next.reports.retain(|r| r != report);
+                ("split", self.status)
+            }
+            Action::JoinInto { into } => {
+                if self.status == Status::Closed || into == &self.id {
+                    return Err(CaseError::NotAllowed {
+                        action: "join",
+                        from: self.status,
+                    });
+                }
+                next.outcome = Some(Outcome::Joined { into: into.clone() });
+                next.closed_at = Some(act.at);
+                ("merge", Status::Closed)
             }
             Action::Join { report, level } => {
                 if self.reports.contains(report) {
@@ -665,5 +703,63 @@ mod tests {
         assert!(waiting_too_long(&c, 1_000 + 60_000, 60_000));
         let taken = c.apply(&act(1, take())).unwrap();
         assert!(!waiting_too_long(&taken, 1_000_000, 60_000));
+    }
+
+    #[test]
+    fn a_report_is_split_off_and_a_case_joins_another_from_any_open_status() {
+        let c = Case::open("c1", "r1", "orange", "ML030201", "PHY", 1_000);
+        assert_eq!(
+            c.apply(&act(
+                1,
+                Action::Split {
+                    report: "r1".into()
+                }
+            )),
+            Err(CaseError::NotSplittable),
+            "not its only report"
+        );
+        let two = c
+            .apply(&act(
+                1,
+                Action::Join {
+                    report: "r2".into(),
+                    level: "rouge".into(),
+                },
+            ))
+            .unwrap();
+        let one = two
+            .apply(&act(
+                2,
+                Action::Split {
+                    report: "r2".into(),
+                },
+            ))
+            .unwrap();
+        assert_eq!(one.reports, ["r1"]);
+        assert_eq!(one.level, "rouge", "the level is kept");
+        assert_eq!(one.history.last().map(|h| h.what.as_str()), Some("split"));
+        assert_eq!(
+            one.apply(&act(
+                3,
+                Action::Split {
+                    report: "r9".into()
+                }
+            )),
+            Err(CaseError::NotSplittable)
+        );
+        let merged = one
+            .apply(&act(3, Action::JoinInto { into: "c2".into() }))
+            .unwrap();
+        assert_eq!(merged.status, Status::Closed);
+        assert_eq!(merged.outcome, Some(Outcome::Joined { into: "c2".into() }));
+        assert!(matches!(
+            merged.apply(&act(4, Action::JoinInto { into: "c3".into() })),
+            Err(CaseError::NotAllowed { .. })
+        ));
+        assert!(
+            one.apply(&act(3, Action::JoinInto { into: "c1".into() }))
+                .is_err(),
+            "not into itself"
+        );
     }
 }

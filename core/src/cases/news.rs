@@ -71,6 +71,8 @@ impl CaseNews {
                 Outcome::Transferred { .. } => "transferred",
                 Outcome::FalseAlarm => "false_alarm",
                 Outcome::NoFollowUp => "no_follow_up",
+                // Its reports are answered for by the case that took them.
+                Outcome::Joined { .. } => "",
             }
             .to_owned();
             if let Outcome::Transferred { to } = o {

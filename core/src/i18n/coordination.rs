@@ -137,4 +137,13 @@ catalogue! {
     /// The line under the case list while notifications wait: `{n}`.
     NotificationsPending => ("{n} notification(s) en attente d'envoi", "{n} notification(s) waiting to be sent"),
     NotificationsLastError => ("dernier échec :", "last failure:"),
+    /// Splitting and joining cases by hand.
+    Split => ("Séparer", "Split off"),
+    SplitExplained => ("Ce rapport concerne un autre incident : en faire un cas à part", "This report is about another incident: make it a case of its own"),
+    JoinTo => ("Même incident qu'un autre cas ouvert : le joindre à", "Same incident as another open case: join it to"),
+    JoinCase => ("Joindre les cas", "Join the cases"),
+    ChangeSplit => ("rapport séparé", "report split off"),
+    ChangeMerge => ("joint à un autre cas", "joined to another case"),
+    OutcomeJoined => ("joint au cas", "joined to case"),
+    ErrJoinTarget => ("Choisissez un cas ouvert auquel joindre celui-ci.", "Choose an open case to join this one to."),
 }

@@ -1,5 +1,6 @@
 //! One case: where it stands, its reports and history, and what a coordinator can do with
-//! it now — take charge, log the response, close with an outcome, reopen. Plain HTML
+//! it now — take charge, log the response, close with an outcome, reopen, split a report
+//! off into its own case, join it to another case of the same incident. Plain HTML
 //! forms (JavaScript off works); each carries the revision it was shown at, so that of
 //! two coordinators acting at once one wins and the other is told, with their text kept.
 
@@ -41,6 +42,12 @@ pub(super) struct CaseForm {
     note: String,
     #[serde(default)]
     lang: String,
+    /// The report to split off.
+    #[serde(default)]
+    report: String,
+    /// The case to join this one to.
+    #[serde(default)]
+    into: String,
 }
 
 /// The case `id` if it lies inside `holder`'s scope (outside is the same as absent).
@@ -66,6 +73,8 @@ fn change_words<'a>(w: &'a Words, what: &str) -> &'a str {
         "respond" => CoordMsg::ChangeRespond,
         "close" => CoordMsg::ChangeClose,
         "reopen" => CoordMsg::ChangeReopen,
+        "split" => CoordMsg::ChangeSplit,
+        "merge" => CoordMsg::ChangeMerge,
         _ => CoordMsg::ChangeJoin,
     })
 }
@@ -85,11 +94,19 @@ fn outcome_words(w: &Words, o: &Outcome) -> String {
         Outcome::Transferred { to } => format!("{} : {to}", w.t(CoordMsg::OutcomeTransferred)),
         Outcome::FalseAlarm => w.t(CoordMsg::OutcomeFalseAlarm).to_owned(),
         Outcome::NoFollowUp => w.t(CoordMsg::OutcomeNoFollowUp).to_owned(),
+        Outcome::Joined { into } => format!("{} {into}", w.t(CoordMsg::OutcomeJoined)),
     }
 }
 
-/// The page of `case`, with `notice` on top and `typed` back in its form.
-fn render(w: &Words, case: &Case, notice: Option<&str>, typed: &CaseForm) -> Markup {
+/// The page of `case`, with `notice` on top and `typed` back in its form; `others` are
+/// the open cases it may be joined to.
+fn render(
+    w: &Words,
+    case: &Case,
+    notice: Option<&str>,
+    typed: &CaseForm,
+    others: &[Case],
+) -> Markup {
     let action = |what: &str| format!("/coord/cases/{}/{what}", urlencode(&case.id));
     let hidden = html! {
         input type="hidden" name="rev" value=(case.rev);
@@ -114,9 +131,37 @@ fn render(w: &Words, case: &Case, notice: Option<&str>, typed: &CaseForm) -> Mar
             @if let Some(ms) = case.time_to_close() { dt { (w.t(CoordMsg::TimeToClose)) } dd { (minutes(ms)) } }
         }
         h2 { (w.t(CoordMsg::CaseReportsTitle)) }
-        ul {
+        ul.reports data-testid="case-reports" {
             @for r in &case.reports {
-                li { a href=(format!("/coord/records/{}{}", urlencode(r), w.query())) { code { (r) } } }
+                li {
+                    @if let Some(row) = r.strip_prefix("sms:") { "SMS " code { (row) } }
+                    @else { a href=(format!("/coord/records/{}{}", urlencode(r), w.query())) { code { (r) } } }
+                    @if case.is_open() && case.reports.len() > 1 {
+                        form.inline method="post" action=(action("split")) {
+                            (hidden)
+                            input type="hidden" name="report" value=(r);
+                            button type="submit" title=(w.t(CoordMsg::SplitExplained)) { (w.t(CoordMsg::Split)) }
+                        }
+                    }
+                }
+            }
+        }
+        @if case.is_open() && !others.is_empty() {
+            form.case-action method="post" action=(action("merge")) {
+                (hidden)
+                label { span { (w.t(CoordMsg::JoinTo)) }
+                    select name="into" required {
+                        @for o in others {
+                            option value=(o.id) selected[typed.into == o.id] {
+                                (level_name(w, &o.level)) " · "
+                                (if o.place.is_empty() { "—".to_owned() } else { place_label(&o.place) })
+                                " · " (utc_minutes(o.opened_at)) " UTC · "
+                                (w.t(CoordMsg::CaseReports).replace("{n}", &o.reports.len().to_string()))
+                            }
+                        }
+                    }
+                }
+                button type="submit" { (w.t(CoordMsg::JoinCase)) }
             }
         }
         @if case.status != Status::Closed {
@@ -176,15 +221,41 @@ pub(super) async fn show(
 ) -> Response {
     let w = Words::from_query(&q, &recv);
     let r2 = recv.clone();
-    match tokio::task::spawn_blocking(move || load(&r2, &holder, &id)).await {
-        Ok(Ok(Some(case))) => {
-            let body = render(&w, &case, None, &CaseForm::default());
+    let found = tokio::task::spawn_blocking(move || {
+        let case = load(&r2, &holder, &id)?;
+        let others = match &case {
+            Some(c) => r2.with_db(|db| others(db, &holder, c))?,
+            None => Vec::new(),
+        };
+        Ok::<_, crate::db::DbError>(case.map(|c| (c, others)))
+    })
+    .await;
+    match found {
+        Ok(Ok(Some((case, others)))) => {
+            let body = render(&w, &case, None, &CaseForm::default(), &others);
             Html(page(&w, w.t(CoordMsg::Cases), body).into_string()).into_response()
         }
         Ok(Ok(None)) => not_found(&w),
         Ok(Err(e)) => storage_error(e),
         Err(e) => storage_error(e),
     }
+}
+
+/// The open cases inside `holder`'s scope `case` may be joined to: those of its commune
+/// first, at most 30.
+fn others(
+    db: &rusqlite::Connection,
+    holder: &Holder,
+    case: &Case,
+) -> Result<Vec<Case>, crate::db::DbError> {
+    let commune = |p: &str| p.get(..8).map(str::to_owned);
+    let mut all: Vec<Case> = crate::cases::open_cases(db, &holder.scope)?
+        .into_iter()
+        .filter(|c| c.id != case.id)
+        .collect();
+    all.sort_by_key(|c| commune(&c.place) != commune(&case.place) || c.place.is_empty());
+    all.truncate(30);
+    Ok(all)
 }
 
 fn not_found(w: &Words) -> Response {
@@ -216,7 +287,7 @@ fn same_origin(headers: &HeaderMap) -> bool {
     site_ok && origin_ok
 }
 
-/// `POST /coord/cases/{id}/{take|respond|close|reopen}`.
+/// `POST /coord/cases/{id}/{take|respond|close|reopen|split|merge}`.
 pub(super) async fn act(
     Coordinator(holder): Coordinator,
     State(recv): State<Receiver>,
@@ -251,6 +322,12 @@ pub(super) async fn act(
             },
         },
         "reopen" => Action::Reopen,
+        "split" => Action::Split {
+            report: form.report.clone(),
+        },
+        "merge" => Action::JoinInto {
+            into: form.into.trim().to_owned(),
+        },
         _ => return not_found(&w),
     };
     let act = Act {
@@ -269,27 +346,53 @@ pub(super) async fn act(
             else {
                 return Ok(None);
             };
+            // A case is joined only to an open one the coordinator may see.
+            if let Action::JoinInto { into } = &act.action {
+                let target = crate::cases::one(db, into)?
+                    .filter(|t| t.id != case.id && t.is_open() && holder.scope.contains(&t.place));
+                if target.is_none() {
+                    let others = others(db, &holder, &case)?;
+                    return Ok(Some(Err((
+                        CaseError::Empty("the case to join"),
+                        case,
+                        others,
+                    ))));
+                }
+            }
             Ok(Some(match case.apply(&act) {
                 Ok(next) => {
                     let notice = r2.save_case(db, Some(&case), &next, act.at)?;
-                    Ok((next, notice))
+                    let mut changed = vec![(next, notice)];
+                    if let Some((before, after)) =
+                        crate::cases::regroup(db, &act.action, &changed[0].0, &act.by, act.at)?
+                    {
+                        let notice = r2.save_case(db, before.as_ref(), &after, act.at)?;
+                        changed.push((after, notice));
+                    }
+                    Ok(changed)
                 }
-                Err(e) => Err((e, case)),
+                Err(e) => {
+                    let others = others(db, &holder, &case)?;
+                    Err((e, case, others))
+                }
             }))
         })
     })
     .await;
     match result {
-        Ok(Ok(Some(Ok((case, notice))))) => {
-            recv.announce(&case, notice);
-            Redirect::to(&format!(
-                "/coord/cases/{}{}",
-                urlencode(&case.id),
-                w.query()
-            ))
-            .into_response()
+        Ok(Ok(Some(Ok(changed)))) => {
+            for (case, notice) in &changed {
+                recv.announce(case, *notice);
+            }
+            // After a join, the case that took the reports; else the one acted on.
+            let shown = match what.as_str() {
+                "merge" => changed.last(),
+                _ => changed.first(),
+            };
+            let id = shown.map(|(c, _)| c.id.as_str()).unwrap_or("");
+            Redirect::to(&format!("/coord/cases/{}{}", urlencode(id), w.query())).into_response()
         }
-        Ok(Ok(Some(Err((e, current))))) => {
+        Ok(Ok(Some(Err((e, current, others))))) => {
             let (status, words) = match &e {
                 CaseError::Stale { .. } => (StatusCode::CONFLICT, w.t(CoordMsg::CaseStale)),
                 CaseError::Empty("the institution") => {
@@ -298,13 +401,16 @@ pub(super) async fn act(
                 CaseError::Empty("the response") => {
                     (StatusCode::BAD_REQUEST, w.t(CoordMsg::ErrResponse))
                 }
+                CaseError::Empty("the case to join") => {
+                    (StatusCode::BAD_REQUEST, w.t(CoordMsg::ErrJoinTarget))
+                }
                 CaseError::Empty(_) => (StatusCode::BAD_REQUEST, w.t(CoordMsg::ErrRecipient)),
                 CaseError::TooLong(_) => (StatusCode::BAD_REQUEST, w.t(CoordMsg::ErrTooLong)),
-                CaseError::NotAllowed { .. } | CaseError::AlreadyJoined => {
-                    (StatusCode::CONFLICT, w.t(CoordMsg::ErrNotAllowed))
-                }
+                CaseError::NotAllowed { .. }
+                | CaseError::AlreadyJoined
+                | CaseError::NotSplittable => (StatusCode::CONFLICT, w.t(CoordMsg::ErrNotAllowed)),
             };
-            let body = render(&w, &current, Some(words), &form);
+            let body = render(&w, &current, Some(words), &form, &others);
             (
                 status,
                 Html(page(&w, w.t(CoordMsg::Cases), body).into_string()),
