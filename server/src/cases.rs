@@ -5,7 +5,7 @@
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
 use vigie_core::cases::rules::{Per, Rules, Seen};
-use vigie_core::cases::{rank, suggest_join, Act, Action, Case, Status, LEVELS};
+use vigie_core::cases::{rank, suggest_join, Act, Action, Case, LEVELS};
 use vigie_core::record::{Envelope, Millis};
 use vigie_core::scope::Scope;
 
@@ -408,18 +408,144 @@ fn open_in_commune(db: &Connection, place: &str) -> Result<Vec<Case>, DbError> {
     Ok(found)
 }
 
-/// The cases not closed inside `scope`, most serious first, then oldest first.
-pub fn open_cases(db: &Connection, scope: &Scope) -> Result<Vec<Case>, DbError> {
-    let mut stmt = db.prepare(
-        "SELECT body FROM cases WHERE status <> 'closed'
-         ORDER BY CASE level WHEN 'rouge' THEN 0 WHEN 'orange' THEN 1 WHEN 'jaune' THEN 2 ELSE 3 END, opened_at",
-    )?;
-    let all = stmt
-        .query_map([], |r| r.get::<_, String>(0))?
+/// Most serious first, then oldest first.
+const BY_URGENCY: &str = "CASE level WHEN 'rouge' THEN 0 WHEN 'orange' THEN 1 WHEN 'jaune' THEN 2 ELSE 3 END, opened_at, id";
+
+/// A page of the open cases inside a scope, with how many there are by level.
+#[derive(Debug, Default)]
+pub struct OpenPage {
+    /// The cases of the page, most serious first, then oldest first.
+    pub cases: Vec<Case>,
+    /// Open cases in all.
+    pub total: usize,
+    /// Open cases by level, least serious first (as [`LEVELS`]).
+    pub by_level: [usize; 4],
+}
+
+fn bodies(
+    db: &Connection,
+    sql: &str,
+    args: Vec<rusqlite::types::Value>,
+) -> Result<Vec<Case>, DbError> {
+    let mut stmt = db.prepare(sql)?;
+    let found = stmt
+        .query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(0))?
         .filter_map(Result::ok)
         .filter_map(|b| serde_json::from_str::<Case>(&b).ok())
-        .filter(|c| scope.contains(&c.place))
-        .filter(|c| c.status != Status::Closed)
         .collect();
-    Ok(all)
+    Ok(found)
+}
+
+/// The open cases inside `scope` from the `from`th, `limit` at most: sorted, counted and
+/// cut by SQLite, so a page reads only the cases it shows.
+pub fn open_page(
+    db: &Connection,
+    scope: &Scope,
+    from: usize,
+    limit: usize,
+) -> Result<OpenPage, DbError> {
+    let (cond, mut args) = crate::records::scope_sql(scope, "place", 0);
+    let mut page = OpenPage::default();
+    let mut stmt = db.prepare(&format!(
+        "SELECT level, count(*) FROM cases WHERE status <> 'closed' AND {cond} GROUP BY level"
+    ))?;
+    let counts = stmt
+        .query_map(rusqlite::params_from_iter(args.clone()), |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    for (level, n) in counts {
+        page.by_level[rank(&level)] += n as usize;
+        page.total += n as usize;
+    }
+    let n = args.len();
+    args.push((limit as i64).into());
+    args.push((from as i64).into());
+    page.cases = bodies(
+        db,
+        &format!(
+            "SELECT body FROM cases WHERE status <> 'closed' AND {cond}
+             ORDER BY {BY_URGENCY} LIMIT ?{} OFFSET ?{}",
+            n + 1,
+            n + 2
+        ),
+        args,
+    )?;
+    Ok(page)
+}
+
+/// Up to `limit` open cases inside `scope` other than `except`, those of the commune of
+/// `place` first (what a case may be joined to).
+pub fn open_near(
+    db: &Connection,
+    scope: &Scope,
+    place: &str,
+    except: &str,
+    limit: usize,
+) -> Result<Vec<Case>, DbError> {
+    let (cond, mut args) = crate::records::scope_sql(scope, "place", 0);
+    let n = args.len();
+    args.push(place.get(..8).unwrap_or("-").to_owned().into());
+    args.push(except.to_owned().into());
+    args.push((limit as i64).into());
+    bodies(
+        db,
+        &format!(
+            "SELECT body FROM cases WHERE status <> 'closed' AND {cond} AND id <> ?{}
+             ORDER BY substr(place, 1, 8) = ?{} DESC, {BY_URGENCY} LIMIT ?{}",
+            n + 2,
+            n + 1,
+            n + 3
+        ),
+        args,
+    )
+}
+
+#[cfg(test)]
+mod page_tests {
+    use super::*;
+
+    #[test]
+    fn a_page_of_open_cases_is_sorted_counted_and_scoped_like_the_whole_list() {
+        let mut db = Connection::open_in_memory().unwrap();
+        crate::db::migrate(&mut db).unwrap();
+        let places = ["ML030201", "ML050101", "ML0302", ""];
+        let mut all = Vec::new();
+        for n in 0..250 {
+            let level = LEVELS[n % 4];
+            let case = Case::open(
+                &format!("c-{n}"),
+                &format!("r{n}"),
+                level,
+                places[n % 3 + usize::from(n % 50 == 0)],
+                "PHY",
+                (n as Millis * 7919) % 1000,
+            );
+            save(&db, &case).unwrap();
+            all.push(case);
+        }
+        for scope in [Scope::National, Scope::parse("ML03").unwrap()] {
+            let mut expected: Vec<&Case> =
+                all.iter().filter(|c| scope.contains(&c.place)).collect();
+            expected.sort_by_key(|c| (3 - rank(&c.level), c.opened_at, c.id.clone()));
+            let mut seen = Vec::new();
+            let mut from = 0;
+            loop {
+                let page = open_page(&db, &scope, from, 40).unwrap();
+                assert_eq!(page.total, expected.len());
+                assert_eq!(page.by_level.iter().sum::<usize>(), expected.len());
+                if page.cases.is_empty() {
+                    break;
+                }
+                from += page.cases.len();
+                seen.extend(page.cases.into_iter().map(|c| c.id));
+            }
+            let want: Vec<String> = expected.iter().map(|c| c.id.clone()).collect();
+            assert_eq!(seen, want, "{scope}");
+        }
+        let near = open_near(&db, &Scope::National, "ML030201", "c-0", 5).unwrap();
+        assert!(near
+            .iter()
+            .all(|c| c.place.starts_with("ML030201") && c.id != "c-0"));
+    }
 }

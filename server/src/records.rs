@@ -108,6 +108,12 @@ const PLACE_SQL: &str =
 /// its place starts with one of the scope's P-codes, as `Scope::contains` says. A record
 /// with no place is national business: a scoped reader does not see it.
 fn scope_condition(scope: &Scope, taken: usize) -> (String, Vec<SqlValue>) {
+    scope_sql(scope, PLACE_SQL, taken)
+}
+
+/// The SQL condition that the P-code `place` (an SQL expression) lies inside `scope`,
+/// numbered after `taken` parameters, as `Scope::contains` says.
+pub fn scope_sql(scope: &Scope, place: &str, taken: usize) -> (String, Vec<SqlValue>) {
     match scope {
         Scope::National => ("1 = 1".to_owned(), Vec::new()),
         Scope::Places(codes) if codes.is_empty() => ("0 = 1".to_owned(), Vec::new()),
@@ -115,7 +121,7 @@ fn scope_condition(scope: &Scope, taken: usize) -> (String, Vec<SqlValue>) {
             let each: Vec<String> = (0..codes.len())
                 .map(|i| {
                     let n = taken + i + 1;
-                    format!("substr({PLACE_SQL}, 1, length(?{n})) = ?{n}")
+                    format!("substr({place}, 1, length(?{n})) = ?{n}")
                 })
                 .collect();
             let args = codes.iter().map(|c| SqlValue::Text(c.clone())).collect();

@@ -51,7 +51,7 @@ fn alerts_open_cases_join_them_and_raise_them_by_the_rules() {
     send(&srv, &alert(4, "orange", "ML030201"));
     let page = srv.coord_get("/coord/cases").text();
     assert_eq!(cases(&page), 2, "{page}");
-    assert_eq!(page.matches("level-rouge").count(), 2, "{page}");
+    assert_eq!(page.matches("record level-rouge").count(), 2, "{page}");
     assert!(page.contains("3 rapport(s)"), "{page}");
     // A replay of a stored record changes nothing; a yellow one opens nothing.
     send(&srv, &alert(4, "orange", "ML030201"));

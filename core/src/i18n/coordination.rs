@@ -146,4 +146,6 @@ catalogue! {
     ChangeMerge => ("joint à un autre cas", "joined to another case"),
     OutcomeJoined => ("joint au cas", "joined to case"),
     ErrJoinTarget => ("Choisissez un cas ouvert auquel joindre celui-ci.", "Choose an open case to join this one to."),
+    Previous => ("← Précédents", "← Previous"),
+    Next => ("Suivants →", "Next →"),
 }

@@ -248,14 +248,7 @@ fn others(
     holder: &Holder,
     case: &Case,
 ) -> Result<Vec<Case>, crate::db::DbError> {
-    let commune = |p: &str| p.get(..8).map(str::to_owned);
-    let mut all: Vec<Case> = crate::cases::open_cases(db, &holder.scope)?
-        .into_iter()
-        .filter(|c| c.id != case.id)
-        .collect();
-    all.sort_by_key(|c| commune(&c.place) != commune(&case.place) || c.place.is_empty());
-    all.truncate(30);
-    Ok(all)
+    crate::cases::open_near(db, &holder.scope, &case.place, &case.id, 30)
 }
 
 fn not_found(w: &Words) -> Response {

@@ -7,7 +7,7 @@ use axum::{
     response::{Html, IntoResponse, Response},
 };
 use maud::html;
-use vigie_core::cases::Status;
+use vigie_core::cases::{Status, LEVELS};
 use vigie_core::i18n::CoordMsg;
 
 use super::access::Coordinator;
@@ -25,7 +25,21 @@ pub(super) fn status_words(w: &Words, status: Status) -> &str {
     })
 }
 
-/// `/coord/cases`: the open cases inside the reader's scope.
+/// Open cases shown per page.
+const PAGE: usize = 100;
+
+/// The address of the page of cases starting at `from`.
+fn paged(w: &Words, from: usize) -> String {
+    let q = w.query();
+    if q.is_empty() {
+        format!("/coord/cases?from={from}")
+    } else {
+        format!("/coord/cases{q}&from={from}")
+    }
+}
+
+/// `/coord/cases`: the open cases inside the reader's scope, a page at a time, most
+/// serious first.
 pub(super) async fn list(
     Coordinator(holder): Coordinator,
     State(recv): State<Receiver>,
@@ -33,16 +47,17 @@ pub(super) async fn list(
 ) -> Response {
     let w = Words::from_query(&q, &recv);
     let scope = holder.scope.clone();
+    let from: usize = q.get("from").and_then(|f| f.parse().ok()).unwrap_or(0);
     let found = tokio::task::spawn_blocking(move || {
         recv.with_db(|db| {
             Ok((
-                crate::cases::open_cases(db, &scope)?,
+                crate::cases::open_page(db, &scope, from, PAGE)?,
                 crate::notify::pending(db, &scope)?,
             ))
         })
     })
     .await;
-    let (cases, (pending, last_failure)) = match found {
+    let (open, (pending, last_failure)) = match found {
         Ok(Ok(c)) => c,
         Ok(Err(e)) => return storage_error(e),
         Err(e) => return storage_error(e),
@@ -61,9 +76,19 @@ pub(super) async fn list(
                 }
             }
         }
-        @if cases.is_empty() { p.empty { (w.t(CoordMsg::NoCase)) } }
+        @if open.total == 0 { p.empty { (w.t(CoordMsg::NoCase)) } }
+        @else {
+            p.counts data-testid="case-counts" {
+                (open.total) " · "
+                @for (i, level) in LEVELS.iter().enumerate().rev() {
+                    @if open.by_level[i] > 0 {
+                        span class=(format!("badge level-{level}")) { (level_name(&w, level)) " " (open.by_level[i]) } " "
+                    }
+                }
+            }
+        }
         ol.records data-testid="cases" {
-            @for c in &cases {
+            @for c in &open.cases {
                 li class=(format!("record level-{}", c.level)) data-case=(c.id) {
                     a href=(format!("/coord/cases/{}{}", urlencode(&c.id), w.query())) {
                     span.badge { (level_name(&w, &c.level)) } " "
@@ -80,6 +105,19 @@ pub(super) async fn list(
             }
         }
     };
-    let body = html! { (body) script src="/coord/live.js" defer {} };
+    let more = from + open.cases.len() < open.total;
+    let body = html! {
+        (body)
+        nav.paging {
+            @if from > 0 {
+                a href=(paged(&w, from.saturating_sub(PAGE))) { (w.t(CoordMsg::Previous)) } " "
+            }
+            @if more || from > 0 {
+                span { (from + 1) "–" (from + open.cases.len()) " / " (open.total) } " "
+            }
+            @if more { a href=(paged(&w, from + PAGE)) data-testid="next-cases" { (w.t(CoordMsg::Next)) } }
+        }
+        script src="/coord/live.js" defer {}
+    };
     Html(page(&w, w.t(CoordMsg::Cases), body).into_string()).into_response()
 }
