@@ -1,10 +1,12 @@
 // The situation room's figures: how long from a red record's receipt to its case on an
-// open coordinator page (server-sent events, median of 20, loopback), and the open cases
-// list's server time over a store of many records and cases.
+// open coordinator page (server-sent events) and to a webhook recipient (a loopback sink
+// this script starts), median of 20, and the open cases list's server time over a store
+// of many records and cases.
 //   node bench/cases.mjs [records=100000] [cases-share=0.05]
 // NO_RULES=1 runs the same with an empty rules file: the receiver's speed without cases.
 // Uses target/debug/vigie-server (VIGIE_SERVER_BIN to point at a release build).
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,13 +18,37 @@ const COORD = 'bench-coordinator';
 const auth = { authorization: 'Basic ' + Buffer.from('c:' + COORD).toString('base64') };
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-const extra = [];
+// The webhook sink: when each case's first notification arrived.
+const hooks = new Map();
+const waiters = new Map();
+const sink = createServer((req, res) => {
+  let body = '';
+  req.on('data', (d) => { body += d; });
+  req.on('end', () => {
+    try {
+      const id = JSON.parse(body).case.id;
+      if (!hooks.has(id)) hooks.set(id, performance.now());
+      waiters.get(id)?.();
+    } catch { /* not ours */ }
+    res.end();
+  });
+});
+await new Promise((ok) => sink.listen(0, '127.0.0.1', ok));
+const hookUrl = `http://127.0.0.1:${sink.address().port}/hook`;
+const targets = join(mkdtempSync(join(tmpdir(), 'vigie-notify-')), 'targets.json');
+writeFileSync(targets, JSON.stringify({ recipients: [{ name: 'Bench', webhook: hookUrl, secret_env: 'VIGIE_BENCH_HOOK' }] }));
+const arrived = (id) => new Promise((ok) => {
+  if (hooks.has(id)) return ok(hooks.get(id));
+  waiters.set(id, () => ok(hooks.get(id)));
+});
+
+const extra = ['--notify', targets];
 if (process.env.NO_RULES) {
   const file = join(mkdtempSync(join(tmpdir(), 'vigie-rules-')), 'none.json');
   writeFileSync(file, JSON.stringify({ format: 1, rules: [] }));
   extra.push('--alert-rules', file);
 }
-const server = await startServer(undefined, ['--token', 'bench-device', '--coordinator-token', COORD, '--max-records-per-hour', '100000000', ...extra]);
+const server = await startServer(undefined, ['--token', 'bench-device', '--coordinator-token', COORD, '--max-records-per-hour', '100000000', ...extra], { VIGIE_BENCH_HOOK: 'bench-secret' });
 const communes = Array.from({ length: 600 }, (_, i) => {
   const r = String(1 + (i % 9)).padStart(2, '0');
   const c = String(1 + (Math.floor(i / 9) % 8)).padStart(2, '0');
@@ -80,6 +106,7 @@ try {
     }
   }
   const live = [];
+  const hooked = [];
   for (let i = 0; i < (process.env.NO_RULES ? 0 : 20); i++) {
     const r = record('rouge', `ML1001${String(i).padStart(2, '0')}`, `LIVE${i}`);
     const t = performance.now();
@@ -87,6 +114,7 @@ try {
     const receipt = performance.now();
     await until(`c-${r.id}`);
     live.push(performance.now() - receipt);
+    hooked.push((await arrived(`c-${r.id}`)) - receipt);
     void t;
   }
   await reader.cancel();
@@ -94,6 +122,9 @@ try {
   console.log(`open cases listed: ${cases}`);
   console.log(`open cases page: median ${median(listTimes).toFixed(1)} ms (5 runs)`);
   if (live.length) console.log(`red record receipt to its case on an open page: median ${median(live).toFixed(1)} ms, max ${Math.max(...live).toFixed(1)} ms (20 runs, loopback)`);
+  if (hooked.length) console.log(`red record receipt to the webhook: median ${median(hooked).toFixed(1)} ms, max ${Math.max(...hooked).toFixed(1)} ms (20 runs, loopback)`);
+  console.log(`notifications received by the sink: ${hooks.size}`);
 } finally {
   await server.stop();
+  sink.close();
 }
