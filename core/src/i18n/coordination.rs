@@ -148,4 +148,15 @@ catalogue! {
     ErrJoinTarget => ("Choisissez un cas ouvert auquel joindre celui-ci.", "Choose an open case to join this one to."),
     Previous => ("← Précédents", "← Previous"),
     Next => ("Suivants →", "Next →"),
+    /// The map.
+    MapTitle => ("Carte de la situation", "Situation map"),
+    MapShow => ("Couleur selon", "Colour by"),
+    MapByCases => ("le cas ouvert le plus grave", "the most serious open case"),
+    MapByReports => ("les rapports d'alerte reçus", "the alert reports received"),
+    MapDays => ("Période (jours)", "Period (days)"),
+    MapCountry => ("Tout le pays (cercles)", "Whole country (cercles)"),
+    MapNothing => ("rien à signaler", "nothing to report"),
+    MapOutside => ("hors de votre zone ou sans code", "outside your area or without a code"),
+    MapUnplaced => ("{n} rapport(s) sans lieu assez précis, comptés à part", "{n} report(s) without a precise enough place, counted apart"),
+    MapUnmatched => ("Les communes grises n'ont pas de code P 2021 connu : elles sont dessinées sans données.", "Grey communes have no known 2021 P-code: they are drawn without data."),
 }

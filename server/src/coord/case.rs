@@ -116,7 +116,7 @@ fn render(
         p { a href=(format!("/coord/cases{}", w.query())) { (w.t(CoordMsg::AllCases)) } }
         @if let Some(n) = notice { p.notice role="alert" data-testid="case-notice" { (n) } }
         h1 {
-            span.badge { (level_name(w, &case.level)) } " "
+            span class=(format!("badge level-{}", case.level)) { (level_name(w, &case.level)) } " "
             (status_words(w, case.status))
         }
         dl.meta {

@@ -63,7 +63,10 @@ pub(super) async fn list(
         Err(e) => return storage_error(e),
     };
     let body = html! {
-        p { a href=(format!("/coord/{}", w.query())) { (w.t(CoordMsg::BackToRecordsShort)) } }
+        p {
+            a href=(format!("/coord/{}", w.query())) { (w.t(CoordMsg::BackToRecordsShort)) } " · "
+            a href=(format!("/coord/map{}", w.query())) data-testid="map-link" { (w.t(CoordMsg::MapTitle)) }
+        }
         h1 { (w.t(CoordMsg::Cases)) }
         p.live role="status" aria-live="polite" data-testid="live-status"
             data-updated=(w.t(CoordMsg::ListUpdated)) data-title=(w.t(CoordMsg::CaseNotification)) {}

@@ -8,6 +8,7 @@ mod cases;
 mod export;
 mod layout;
 mod live;
+mod map;
 mod plans;
 mod records;
 
@@ -38,6 +39,7 @@ pub fn routes(recv: Receiver) -> Router {
         .route("/coord/events", get(live::events))
         .route("/coord/cases/{id}", get(case::show))
         .route("/coord/cases/{id}/{what}", axum::routing::post(case::act))
+        .route("/coord/map", get(map::map))
         .route("/coord/plans", get(plans::list))
         .route("/coord/plans/{id}", get(plans::detail))
         .with_state(recv);

@@ -1,0 +1,61 @@
+//! The coordinator map on the real binary: drawn by the receiver with no request
+//! elsewhere, shaded inside the reader's scope only, every area with its P-code.
+
+mod common;
+
+use common::{envelope, Server};
+use serde_json::json;
+
+fn alert(n: u32, level: &str, commune: &str) -> serde_json::Value {
+    envelope(
+        &format!("{n:08x}-3a9e-4c2b-9f0e-6d1c2a7b9e11"),
+        "incident",
+        json!({"alert_level": level, "category": ["PHY-02"],
+        "location": {"region": &commune[..4], "cercle": &commune[..6], "commune": commune}}),
+    )
+}
+
+#[test]
+fn the_map_shades_what_the_reader_may_see_and_draws_nothing_from_elsewhere() {
+    let srv = Server::start(&[]);
+    for (n, level, commune) in [(1, "rouge", "ML030201"), (2, "orange", "ML050101")] {
+        let r = srv.post_json("/api/submissions", &alert(n, level, commune).to_string());
+        assert_eq!(r.status, 201);
+    }
+    let page = srv.coord_get("/coord/map").text();
+    assert!(
+        page.contains("data-pcode=\"ML0302\" data-value=\"4\""),
+        "red: {}",
+        &page[..500]
+    );
+    assert!(
+        page.contains("data-pcode=\"ML0501\" data-value=\"3\""),
+        "orange"
+    );
+    assert!(page.contains("geoBoundaries"), "credited");
+    for outside in ["src=\"http", "href=\"http", "url(", "@import"] {
+        assert!(!page.contains(outside), "no outside request: {outside}");
+    }
+    assert!(page.len() < 150_000, "{} bytes", page.len());
+    let local = srv.add_token("Coordination Sikasso", "coordinator", "ML03");
+    let theirs = srv.coord_get_as(&local, "/coord/map").text();
+    assert!(theirs.contains("data-pcode=\"ML0302\" data-value=\"4\""));
+    assert!(
+        !theirs.contains("data-pcode=\"ML0501\" data-value"),
+        "Mopti is not theirs"
+    );
+    // A region's communes, counted by reports; an unknown region falls back to the country.
+    let sikasso = srv
+        .coord_get_as(&local, "/coord/map?show=reports&region=ML03")
+        .text();
+    assert!(
+        sikasso.contains("data-pcode=\"ML030201\" data-value=\"1\""),
+        "{}",
+        sikasso.len()
+    );
+    assert!(!sikasso.contains("data-pcode=\"ML0501\""));
+    let bad = srv
+        .coord_get("/coord/map?region=%3Cscript%3E&days=-4")
+        .text();
+    assert!(bad.contains("data-pcode=\"ML0302\"") && !bad.contains("<script>"));
+}
