@@ -63,15 +63,16 @@ pub fn on_record(
     }
     if LEVELS.contains(&new.level.as_str()) {
         db.execute(
-            "INSERT OR IGNORE INTO alert_facts (id, rank, place, region, at, received_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT OR IGNORE INTO alert_facts (id, rank, place, region, at, received_at, category)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![
                 record.id.to_string(),
                 rank(&new.level) as i64,
                 new.place,
                 new.place.get(..4).unwrap_or(""),
                 new.at,
-                now
+                now,
+                category(&record.payload)
             ],
         )?;
     }

@@ -190,7 +190,8 @@ pub fn migrate(db: &mut Connection) -> Result<(), DbError> {
     if version < 8 {
         // Notifications (docs/CASES.md): each notice told once (`notices`), and the
         // durable outbox of what is sent to whom, with its idempotency key and retries.
-        // Which case each report is in, for the phones asking after their alerts.
+        // Which case each report is in, for the phones asking after their alerts. The
+        // alert facts gain the category and an index by time, for the indicators.
         let tx = db.transaction()?;
         tx.execute_batch(
             "CREATE TABLE notices (key TEXT PRIMARY KEY, at INTEGER NOT NULL);
@@ -209,6 +210,8 @@ pub fn migrate(db: &mut Connection) -> Result<(), DbError> {
                UNIQUE (key, recipient));
              CREATE INDEX notifications_due ON notifications (sent_at, next_at);
              CREATE TABLE case_reports (report TEXT PRIMARY KEY, case_id TEXT NOT NULL);
+             ALTER TABLE alert_facts ADD COLUMN category TEXT NOT NULL DEFAULT '';
+             CREATE INDEX alert_facts_received ON alert_facts (received_at);
              INSERT OR IGNORE INTO case_reports (report, case_id)
                SELECT r.value, c.id FROM cases c, json_each(c.body, '$.reports') r;
              PRAGMA user_version = 8;",

@@ -72,6 +72,109 @@ pub fn reports_by_area(
     )
 }
 
+/// A week, in ms.
+pub const WEEK_MS: Millis = 7 * 86_400_000;
+
+/// Reports with an alert level by area (first `len` characters of their place; "" when
+/// less precise), by week back from `now` (0: the last 7 days) and by level rank, over the
+/// last `weeks` weeks, inside `scope`.
+pub type Weekly = HashMap<String, Vec<[usize; 4]>>;
+
+/// See [`Weekly`].
+pub fn weekly(
+    db: &Connection,
+    scope: &Scope,
+    len: usize,
+    weeks: usize,
+    now: Millis,
+) -> Result<Weekly, DbError> {
+    let (cond, mut args) = crate::records::scope_sql(scope, "place", 0);
+    let n = args.len();
+    args.push(SqlValue::Integer(now));
+    args.push(SqlValue::Integer(now - weeks as Millis * WEEK_MS));
+    let mut stmt = db.prepare(&format!(
+        "SELECT CASE WHEN length(place) >= {len} THEN substr(place, 1, {len}) ELSE '' END,
+                (?{a} - received_at) / {WEEK_MS}, rank, count(*) FROM alert_facts
+         WHERE {cond} AND received_at > ?{b} AND received_at <= ?{a} GROUP BY 1, 2, 3",
+        a = n + 1,
+        b = n + 2
+    ))?;
+    let rows = stmt
+        .query_map(params_from_iter(args), |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut out: Weekly = HashMap::new();
+    for (area, week, rank, count) in rows {
+        let row = out.entry(area).or_insert_with(|| vec![[0; 4]; weeks]);
+        if let Some(cell) = usize::try_from(week).ok().and_then(|w| row.get_mut(w)) {
+            cell[rank.clamp(0, 3) as usize] += count.max(0) as usize;
+        }
+    }
+    Ok(out)
+}
+
+/// Reports with an alert level since `since` by incident category (the typology's top
+/// level; "" when none), inside `scope`, most first.
+pub fn by_category(
+    db: &Connection,
+    scope: &Scope,
+    since: Millis,
+) -> Result<Vec<(String, usize)>, DbError> {
+    let (cond, mut args) = crate::records::scope_sql(scope, "place", 0);
+    args.push(SqlValue::Integer(since));
+    let mut all: Vec<(String, usize)> = grouped(
+        db,
+        &format!(
+            "SELECT category, count(*) FROM alert_facts WHERE {cond} AND received_at >= ?{}
+             GROUP BY 1",
+            args.len()
+        ),
+        args,
+    )?
+    .into_iter()
+    .collect();
+    all.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    Ok(all)
+}
+
+/// The median of `values` (none when empty).
+pub fn median(mut values: Vec<Millis>) -> Option<Millis> {
+    values.sort_unstable();
+    values.get(values.len() / 2).copied()
+}
+
+/// For the cases opened since `since` inside `scope`: how many, and the median time to
+/// take charge and to close (of those taken, closed).
+pub fn case_times(
+    db: &Connection,
+    scope: &Scope,
+    since: Millis,
+) -> Result<(usize, Option<Millis>, Option<Millis>), DbError> {
+    let (cond, mut args) = crate::records::scope_sql(scope, "place", 0);
+    args.push(SqlValue::Integer(since));
+    let mut stmt = db.prepare(&format!(
+        "SELECT json_extract(body, '$.taken_at') - opened_at,
+                CASE status WHEN 'closed' THEN json_extract(body, '$.closed_at') - opened_at END
+         FROM cases WHERE {cond} AND opened_at >= ?{}",
+        args.len()
+    ))?;
+    let rows = stmt
+        .query_map(params_from_iter(args), |r| {
+            Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, Option<i64>>(1)?))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let n = rows.len();
+    let take = median(rows.iter().filter_map(|r| r.0).collect());
+    let close = median(rows.iter().filter_map(|r| r.1).collect());
+    Ok((n, take, close))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,21 +193,32 @@ mod tests {
         let mut facts = Vec::new();
         for n in 0..300i64 {
             let place = places[(n as usize * 7) % places.len()];
-            let at = n * 1_000;
+            let at = n * (WEEK_MS / 50);
             db.execute(
-                "INSERT INTO alert_facts (id, rank, place, region, at, received_at)
-                 VALUES (?1, 2, ?2, '', ?3, ?3)",
-                rusqlite::params![format!("r{n}"), place, at],
+                "INSERT INTO alert_facts (id, rank, place, region, at, received_at, category)
+                 VALUES (?1, ?4, ?2, '', ?3, ?3, ?5)",
+                rusqlite::params![
+                    format!("r{n}"),
+                    place,
+                    at,
+                    n % 4,
+                    ["PHY", "VBG", ""][n as usize % 3]
+                ],
             )
             .unwrap();
-            facts.push((place, at));
+            facts.push((
+                place,
+                at,
+                (n % 4) as usize,
+                ["PHY", "VBG", ""][n as usize % 3],
+            ));
         }
         for scope in [Scope::National, Scope::parse("ML03").unwrap()] {
             for len in [6, 8] {
-                let got = reports_by_area(&db, &scope, len, 100_000).unwrap();
+                let got = reports_by_area(&db, &scope, len, 2 * WEEK_MS).unwrap();
                 let mut want: HashMap<String, usize> = HashMap::new();
-                for (place, at) in &facts {
-                    if *at >= 100_000 && scope.contains(place) {
+                for (place, at, ..) in &facts {
+                    if *at >= 2 * WEEK_MS && scope.contains(place) {
                         let key = if place.len() >= len {
                             &place[..len]
                         } else {
@@ -114,8 +228,38 @@ mod tests {
                     }
                 }
                 assert_eq!(got, want, "{scope} {len}");
+                // The same facts (six weeks of them), by week and level, the last three.
+                let now = 299 * (WEEK_MS / 50);
+                let weeks = weekly(&db, &scope, len, 3, now).unwrap();
+                let mut by_hand: Weekly = HashMap::new();
+                for (place, at, rank, _) in &facts {
+                    let back = (now - at) / WEEK_MS;
+                    if *at > now - 3 * WEEK_MS && *at <= now && scope.contains(place) {
+                        let key = if place.len() >= len {
+                            &place[..len]
+                        } else {
+                            ""
+                        };
+                        by_hand
+                            .entry(key.to_owned())
+                            .or_insert_with(|| vec![[0; 4]; 3])[back as usize][*rank] += 1;
+                    }
+                }
+                assert_eq!(weeks, by_hand, "{scope} {len}");
+                assert!(weeks.values().any(|w| w[2] != [0; 4]), "three weeks filled");
             }
+            let cats = by_category(&db, &scope, 0).unwrap();
+            let total: usize = cats.iter().map(|c| c.1).sum();
+            assert_eq!(total, facts.iter().filter(|f| scope.contains(f.0)).count());
+            assert!(cats.windows(2).all(|w| w[0].1 >= w[1].1), "most first");
         }
+    }
+
+    #[test]
+    fn the_median_is_the_middle_value() {
+        assert_eq!(median(vec![]), None);
+        assert_eq!(median(vec![5, 1, 9]), Some(5));
+        assert_eq!(median(vec![4, 1, 9, 7]), Some(7));
     }
 
     #[test]

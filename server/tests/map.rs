@@ -59,3 +59,42 @@ fn the_map_shades_what_the_reader_may_see_and_draws_nothing_from_elsewhere() {
         .text();
     assert!(bad.contains("data-pcode=\"ML0302\"") && !bad.contains("<script>"));
 }
+
+#[test]
+fn the_indicators_count_this_week_by_area_and_category_inside_the_scope() {
+    let srv = Server::start(&[]);
+    let mut gbv = alert(3, "orange", "ML030202");
+    gbv["payload"]["category"] = json!(["VBG-01"]);
+    for record in [
+        alert(1, "rouge", "ML030201"),
+        alert(2, "jaune", "ML050101"),
+        gbv,
+    ] {
+        assert_eq!(
+            srv.post_json("/api/submissions", &record.to_string())
+                .status,
+            201
+        );
+    }
+    let page = srv.coord_get("/coord/indicators").text();
+    assert!(
+        page.contains("Sikasso (ML03)") && page.contains("Mopti (ML05)"),
+        "{page}"
+    );
+    // This week's Sikasso cell: 2 reports, in bold (an orange or red among them), linked.
+    assert!(page.contains("region=ML03&amp;from="), "{page}");
+    assert!(page.contains("<strong>2</strong>"), "{page}");
+    assert!(
+        page.contains("<th scope=\"row\">VBG</th><td>1</td>"),
+        "GBV as a count: {page}"
+    );
+    assert!(!page.contains("Affrontements"), "no report's content");
+    let local = srv.add_token("Coordination Sikasso", "coordinator", "ML03");
+    let theirs = srv
+        .coord_get_as(&local, "/coord/indicators?region=ML03&weeks=4")
+        .text();
+    assert!(
+        theirs.contains("Kadiolo (ML0302)") && !theirs.contains("scope=\"row\">Mopti"),
+        "{theirs}"
+    );
+}

@@ -159,4 +159,13 @@ catalogue! {
     MapOutside => ("hors de votre zone ou sans code", "outside your area or without a code"),
     MapUnplaced => ("{n} rapport(s) sans lieu assez précis, comptés à part", "{n} report(s) without a precise enough place, counted apart"),
     MapUnmatched => ("Les communes grises n'ont pas de code P 2021 connu : elles sont dessinées sans données.", "Grey communes have no known 2021 P-code: they are drawn without data."),
+    /// The indicators.
+    IndicatorsTitle => ("Indicateurs", "Indicators"),
+    IndicatorsWeeks => ("Semaines", "Weeks"),
+    IndicatorsCountry => ("Tout le pays (régions)", "Whole country (regions)"),
+    IndicatorsOpened => ("Cas ouverts sur la période", "Cases opened in the period"),
+    IndicatorsByWeek => ("Rapports d'alerte par semaine", "Alert reports by week"),
+    IndicatorsTrend => ("Tendance", "Trend"),
+    IndicatorsHint => ("En gras : semaines avec au moins une alerte orange ou rouge. Chaque nombre ouvre la liste qu'il compte.", "In bold: weeks with at least one orange or red alert. Each number opens the list it counts."),
+    IndicatorsByCategory => ("Rapports d'alerte par catégorie d'incident (VBG : nombre seulement)", "Alert reports by incident category (GBV: count only)"),
 }

@@ -65,7 +65,8 @@ pub(super) async fn list(
     let body = html! {
         p {
             a href=(format!("/coord/{}", w.query())) { (w.t(CoordMsg::BackToRecordsShort)) } " · "
-            a href=(format!("/coord/map{}", w.query())) data-testid="map-link" { (w.t(CoordMsg::MapTitle)) }
+            a href=(format!("/coord/map{}", w.query())) data-testid="map-link" { (w.t(CoordMsg::MapTitle)) } " · "
+            a href=(format!("/coord/indicators{}", w.query())) { (w.t(CoordMsg::IndicatorsTitle)) }
         }
         h1 { (w.t(CoordMsg::Cases)) }
         p.live role="status" aria-live="polite" data-testid="live-status"

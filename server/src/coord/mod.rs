@@ -6,6 +6,7 @@ mod access;
 mod case;
 mod cases;
 mod export;
+mod indicators;
 mod layout;
 mod live;
 mod map;
@@ -40,6 +41,7 @@ pub fn routes(recv: Receiver) -> Router {
         .route("/coord/cases/{id}", get(case::show))
         .route("/coord/cases/{id}/{what}", axum::routing::post(case::act))
         .route("/coord/map", get(map::map))
+        .route("/coord/indicators", get(indicators::indicators))
         .route("/coord/plans", get(plans::list))
         .route("/coord/plans/{id}", get(plans::detail))
         .with_state(recv);

@@ -1,0 +1,242 @@
+//! `/coord/indicators`: the harmonised indicators at a glance, inside the reader's scope —
+//! open cases by level, the median times to take charge and to close, alert reports by
+//! week and area with a small inline SVG trend each, and by incident category (GBV as a
+//! count only). Every figure is read from the indexed facts, not from the records.
+
+use std::collections::HashMap;
+
+use axum::{
+    extract::{Query, State},
+    response::{Html, IntoResponse, Response},
+};
+use maud::{html, Markup};
+use vigie_core::i18n::CoordMsg;
+use vigie_core::record::Millis;
+
+use super::access::Coordinator;
+use super::layout::{level_name, page, select, storage_error, utc_minutes, Words};
+use crate::indicators::{Weekly, WEEK_MS};
+use crate::records::place_label;
+use crate::store::Receiver;
+
+/// A trend as a small SVG line (oldest first), scaled to its own highest value.
+pub(crate) fn sparkline(values: &[usize]) -> Markup {
+    let (w, h) = (96.0, 24.0);
+    let top = values.iter().copied().max().unwrap_or(0).max(1) as f64;
+    let step = w / (values.len().max(2) - 1) as f64;
+    let points: Vec<String> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            format!(
+                "{:.1},{:.1}",
+                i as f64 * step,
+                h - 2.0 - (*v as f64 / top) * (h - 4.0)
+            )
+        })
+        .collect();
+    html! {
+        svg.trend width="96" height="24" viewBox="0 0 96 24" aria-hidden="true" {
+            polyline points=(points.join(" ")) fill="none" stroke="#8a2f12" stroke-width="1.5" {}
+        }
+    }
+}
+
+fn day(ms: Millis) -> String {
+    utc_minutes(ms).get(..10).unwrap_or("").to_owned()
+}
+
+fn minutes(ms: Option<Millis>) -> String {
+    match ms {
+        None => "—".to_owned(),
+        Some(ms) if ms < 3_600_000 => format!("{} min", ms.max(0) / 60_000),
+        Some(ms) => format!("{} h {:02}", ms / 3_600_000, (ms % 3_600_000) / 60_000),
+    }
+}
+
+/// `/coord/indicators?weeks=N&region=MLxx`.
+pub(super) async fn indicators(
+    Coordinator(holder): Coordinator,
+    State(recv): State<Receiver>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let w = Words::from_query(&q, &recv);
+    let weeks: usize = q
+        .get("weeks")
+        .and_then(|n| n.parse().ok())
+        .filter(|n| (1..=52).contains(n))
+        .unwrap_or(12);
+    let region = q
+        .get("region")
+        .filter(|r| r.len() == 4 && vigie_core::admin::is_known(r))
+        .cloned();
+    let len = if region.is_some() { 6 } else { 4 };
+    let now = crate::db::now_ms();
+    let since = now - weeks as Millis * WEEK_MS;
+    let scope = holder.scope.clone();
+    let found = tokio::task::spawn_blocking(move || {
+        recv.with_db(|db| {
+            Ok((
+                crate::cases::open_page(db, &scope, 0, 0)?,
+                crate::indicators::case_times(db, &scope, since)?,
+                crate::indicators::weekly(db, &scope, len, weeks, now)?,
+                crate::indicators::by_category(db, &scope, since)?,
+            ))
+        })
+    })
+    .await;
+    let (open, (opened, take, close), mut table, categories) = match found {
+        Ok(Ok(v)) => v,
+        Ok(Err(e)) => return storage_error(e),
+        Err(e) => return storage_error(e),
+    };
+    if let Some(r) = &region {
+        table.retain(|area, _| area.starts_with(r.as_str()));
+    }
+    let body = render(
+        &w,
+        &open,
+        (opened, take, close),
+        &table,
+        &categories,
+        weeks,
+        now,
+        &region,
+    );
+    Html(page(&w, w.t(CoordMsg::IndicatorsTitle), body).into_string()).into_response()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn render(
+    w: &Words,
+    open: &crate::cases::OpenPage,
+    (opened, take, close): (usize, Option<Millis>, Option<Millis>),
+    table: &Weekly,
+    categories: &[(String, usize)],
+    weeks: usize,
+    now: Millis,
+    region: &Option<String>,
+) -> Markup {
+    let mut areas: Vec<&String> = table.keys().collect();
+    // Places first, then what has no precise enough place.
+    areas.sort_by_key(|a| (a.is_empty(), (*a).clone()));
+    // Week `i` back from now covers (now - (i+1) weeks, now - i weeks].
+    let start = |back: usize| now - (back as Millis + 1) * WEEK_MS;
+    let link = |area: &str, back: usize| {
+        let key = match area.len() {
+            4 => format!("region={area}&"),
+            6 => format!("cercle={area}&"),
+            _ => String::new(),
+        };
+        let lang = if w.query().is_empty() {
+            String::new()
+        } else {
+            format!("lang={}&", w.code())
+        };
+        format!(
+            "/coord/?{lang}{key}from={}&to={}",
+            day(start(back) + 1),
+            day(start(back) + WEEK_MS)
+        )
+    };
+    let regions: Vec<(String, String)> = vigie_core::admin::regions()
+        .into_iter()
+        .map(|r| (r.code.to_owned(), format!("{} ({})", r.name, r.code)))
+        .collect();
+    html! {
+        p {
+            a href=(format!("/coord/cases{}", w.query())) { (w.t(CoordMsg::AllCases)) } " · "
+            a href=(format!("/coord/map{}", w.query())) { (w.t(CoordMsg::MapTitle)) }
+        }
+        h1 { (w.t(CoordMsg::IndicatorsTitle)) }
+        form.filters method="get" action="/coord/indicators" {
+            @if !w.query().is_empty() { input type="hidden" name="lang" value=(w.code()); }
+            label { span { (w.t(CoordMsg::IndicatorsWeeks)) }
+                select name="weeks" { @for n in [4, 12, 26, 52] { option value=(n) selected[n == weeks] { (n) } } }
+            }
+            (select("region", w.t(CoordMsg::Region), w.t(CoordMsg::IndicatorsCountry), region.as_deref().unwrap_or(""), &regions))
+            button type="submit" { (w.t(CoordMsg::Filter)) }
+        }
+        h2 { (w.t(CoordMsg::Cases)) }
+        dl.meta data-testid="key-figures" {
+            dt { (w.t(CoordMsg::Cases)) } dd {
+                (open.total)
+                @for (i, level) in vigie_core::cases::LEVELS.iter().enumerate().rev() {
+                    @if open.by_level[i] > 0 { " · " (level_name(w, level)) " " (open.by_level[i]) }
+                }
+            }
+            dt { (w.t(CoordMsg::IndicatorsOpened)) } dd { (opened) }
+            dt { (w.t(CoordMsg::TimeToTake)) } dd data-testid="median-take" { (minutes(take)) }
+            dt { (w.t(CoordMsg::TimeToClose)) } dd data-testid="median-close" { (minutes(close)) }
+        }
+        h2 { (w.t(CoordMsg::IndicatorsByWeek)) }
+        div.scroll {
+            table.weekly data-testid="weekly" {
+                thead { tr {
+                    th { (w.t(CoordMsg::CasePlace)) }
+                    @for back in (0..weeks).rev() { th { small { (day(start(back) + 1).get(5..).unwrap_or("")) } } }
+                    th { (w.t(CoordMsg::IndicatorsTrend)) }
+                } }
+                tbody {
+                    @for area in &areas {
+                        @let row = &table[*area];
+                        @let totals: Vec<usize> = (0..weeks).rev().map(|b| row[b].iter().sum()).collect();
+                        tr {
+                            th scope="row" { (if area.is_empty() { w.t(CoordMsg::PlaceUnknown).to_owned() } else { place_label(area) }) }
+                            @for back in (0..weeks).rev() {
+                                @let cell = row[back];
+                                @let n: usize = cell.iter().sum();
+                                td title=(format!("{} {} · {} {} · {} {} · {} {}", level_name(w, "rouge"), cell[3], level_name(w, "orange"), cell[2], level_name(w, "jaune"), cell[1], level_name(w, "vert"), cell[0])) {
+                                    @if n == 0 { "·" }
+                                    @else if area.is_empty() { (n) }
+                                    @else { a href=(link(area, back)) { @if cell[3] + cell[2] > 0 { strong { (n) } } @else { (n) } } }
+                                }
+                            }
+                            td { (sparkline(&totals)) }
+                        }
+                    }
+                }
+            }
+        }
+        @if areas.is_empty() { p.empty { (w.t(CoordMsg::NoRecord)) } }
+        p.hint { (w.t(CoordMsg::IndicatorsHint)) }
+        h2 { (w.t(CoordMsg::IndicatorsByCategory)) }
+        table data-testid="categories" {
+            @for (category, n) in categories {
+                tr { th scope="row" { (if category.is_empty() { "—" } else { category.as_str() }) } td { (n) } }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_trend_line_has_one_point_per_week_within_its_box() {
+        let html = sparkline(&[0, 3, 6, 0]).into_string();
+        let points = html
+            .split("points=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap();
+        let xy: Vec<(f64, f64)> = points
+            .split(' ')
+            .map(|p| {
+                let (x, y) = p.split_once(',').unwrap();
+                (x.parse().unwrap(), y.parse().unwrap())
+            })
+            .collect();
+        assert_eq!(xy.len(), 4);
+        assert!(xy
+            .iter()
+            .all(|(x, y)| (0.0..=96.0).contains(x) && (0.0..=24.0).contains(y)));
+        assert!(
+            xy[2].1 < xy[1].1 && xy[1].1 < xy[0].1,
+            "higher counts draw higher"
+        );
+    }
+}
