@@ -527,15 +527,45 @@ fn line(cells: impl IntoIterator<Item = String>) -> Result<Vec<u8>, csv::Error> 
     w.into_inner().map_err(|e| e.into_error().into())
 }
 
+/// The HXL hashtag of a column (<https://hxlstandard.org>), "" when none applies, so
+/// that humanitarian tools read the export as it is.
+pub fn hxl_tag(column: &str) -> &'static str {
+    let last = column.rsplit('.').next().unwrap_or(column);
+    match (column, last) {
+        ("id", _) => "#meta+id",
+        ("form_id", _) => "#meta+form",
+        ("created_at", _) => "#date",
+        ("received_at", _) => "#date+received",
+        (_, "region") => "#adm1+code",
+        (_, "cercle") => "#adm2+code",
+        (_, "commune") => "#adm3+code",
+        (_, "village") => "#loc+name",
+        ("category", _) => "#event+type",
+        ("alert_level", _) => "#severity",
+        (_, "lat") => "#geo+lat",
+        (_, "lon") => "#geo+lon",
+        _ => "",
+    }
+}
+
 impl CsvWriter {
-    /// A writer for `columns`, and the first chunk: the byte-order mark and the header.
-    pub fn new(columns: Columns) -> Result<(CsvWriter, Vec<u8>), csv::Error> {
+    /// A writer for `columns`, and the first chunk: the byte-order mark and the header,
+    /// then with `hxl` the row of HXL hashtags.
+    pub fn new(columns: Columns, hxl: bool) -> Result<(CsvWriter, Vec<u8>), csv::Error> {
         let mut first = vec![0xEF, 0xBB, 0xBF];
         first.extend(line(
             META.iter()
                 .map(|m| (*m).to_owned())
                 .chain(columns.order.iter().map(|c| defuse(c.clone()))),
         )?);
+        if hxl {
+            first.extend(line(
+                META.iter()
+                    .map(|m| *m)
+                    .chain(columns.order.iter().map(String::as_str))
+                    .map(|c| hxl_tag(c).to_owned()),
+            )?);
+        }
         Ok((
             CsvWriter {
                 columns: columns.order,
@@ -588,7 +618,7 @@ impl CsvWriter {
 pub fn csv(rows: &[Row]) -> Result<Vec<u8>, csv::Error> {
     let mut columns = Columns::default();
     rows.iter().for_each(|r| columns.add(r));
-    let (w, mut out) = CsvWriter::new(columns)?;
+    let (w, mut out) = CsvWriter::new(columns, false)?;
     for r in rows {
         out.extend(w.row(r)?);
     }
@@ -773,5 +803,43 @@ mod tests {
         assert_eq!(place_label("ML030204"), "Kadiolo (ML030204)");
         // A commune whose name could not be matched to its code stays a code.
         assert_eq!(place_label("ML030401"), "ML030401");
+    }
+
+    #[test]
+    fn the_hxl_row_tags_places_dates_levels_and_categories() {
+        assert_eq!(hxl_tag("created_at"), "#date");
+        assert_eq!(hxl_tag("location.region"), "#adm1+code");
+        assert_eq!(hxl_tag("location.cercle"), "#adm2+code");
+        assert_eq!(hxl_tag("location.commune"), "#adm3+code");
+        assert_eq!(hxl_tag("category"), "#event+type");
+        assert_eq!(hxl_tag("alert_level"), "#severity");
+        assert_eq!(hxl_tag("gps.lat"), "#geo+lat");
+        assert_eq!(hxl_tag("gps.lon"), "#geo+lon");
+        assert_eq!(hxl_tag("description"), "");
+        let row = Row {
+            id: "r1".into(),
+            envelope: serde_json::json!({"id": "r1", "payload": {"alert_level": "rouge",
+                "location": {"region": "ML03"}, "description": "x"}}),
+            received: String::new(),
+            created: String::new(),
+            token_label: String::new(),
+        };
+        let mut columns = Columns::default();
+        columns.add(&row);
+        let (_, first) = CsvWriter::new(columns, true).unwrap();
+        let text = String::from_utf8(first[3..].to_vec()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2);
+        assert!(
+            lines[1].starts_with("\"#meta+id\",\"#meta+form\""),
+            "{}",
+            lines[1]
+        );
+        // alert_level, description, location.region: the order of the header above.
+        assert!(
+            lines[1].ends_with("\"#severity\",\"\",\"#adm1+code\""),
+            "{}",
+            lines[1]
+        );
     }
 }

@@ -22,6 +22,7 @@ catalogue! {
     To => ("Au", "To"),
     Filter => ("Filtrer", "Filter"),
     Export => ("Exporter en CSV (Excel)", "Export as CSV (Excel)"),
+    ExportHxl => ("CSV avec étiquettes HXL", "CSV with HXL hashtags"),
     NoRecord => ("Aucun rapport ne correspond.", "No report matches."),
     /// After "{shown} / {total}".
     Shown => ("affichés (les plus récents d'abord, alertes rouges et orange en tête)", "shown (newest first, red and orange alerts on top)"),

@@ -19,6 +19,8 @@ pub(super) async fn export(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let filter = Filter::from_query(&q, &holder.scope);
+    // `?hxl=1`: a second header row of HXL hashtags for humanitarian tools.
+    let hxl = q.get("hxl").is_some_and(|v| v == "1");
     let name = if filter.form.is_empty() {
         "vigie".to_owned()
     } else {
@@ -44,7 +46,7 @@ pub(super) async fn export(
             Ok(())
         })
         .map_err(|e| e.to_string())?;
-        let (writer, first) = records::CsvWriter::new(columns).map_err(|e| e.to_string())?;
+        let (writer, first) = records::CsvWriter::new(columns, hxl).map_err(|e| e.to_string())?;
         if tx.blocking_send(Ok(first)).is_err() {
             return Ok(()); // the coordinator went away
         }

@@ -109,7 +109,10 @@ pub(super) async fn list(
         p.summary {
             (rows.len()) " / " (total) " " (w.t(CoordMsg::Shown)) " · "
             a href=(export) download { (w.t(CoordMsg::Export)) } " · "
+            a href=(format!("{export}{}hxl=1", if export.contains('?') { "&" } else { "?" })) download data-testid="export-hxl" { (w.t(CoordMsg::ExportHxl)) } " · "
             a href=(format!("/coord/cases{}", w.query())) { (w.t(CoordMsg::Cases)) } " · "
+            a href=(format!("/coord/map{}", w.query())) { (w.t(CoordMsg::MapTitle)) } " · "
+            a href=(format!("/coord/indicators{}", w.query())) { (w.t(CoordMsg::IndicatorsTitle)) } " · "
             a href=(format!("/coord/plans{}", w.query())) { (w.t(CoordMsg::Plans)) }
         }
         (sms_section(&w, &by_sms))
