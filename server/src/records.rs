@@ -561,7 +561,7 @@ impl CsvWriter {
         if hxl {
             first.extend(line(
                 META.iter()
-                    .map(|m| *m)
+                    .copied()
                     .chain(columns.order.iter().map(String::as_str))
                     .map(|c| hxl_tag(c).to_owned()),
             )?);
@@ -837,9 +837,14 @@ mod tests {
         );
         // alert_level, description, location.region: the order of the header above.
         assert!(
-            lines[1].ends_with("\"#severity\",\"\",\"#adm1+code\""),
+            lines[1].contains("\"#severity\",\"\",\"#adm1+code\""),
             "{}",
             lines[1]
+        );
+        assert_eq!(
+            lines[0].matches("\",\"").count(),
+            lines[1].matches("\",\"").count(),
+            "one tag per column"
         );
     }
 }
