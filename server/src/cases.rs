@@ -49,6 +49,35 @@ fn category(payload: &Value) -> String {
     first.split('-').next().unwrap_or("").to_owned()
 }
 
+/// Counts a prevention activity (a record with a `participants` grid): its place, type
+/// and participants by sex, for the indicators.
+pub fn on_activity(db: &Connection, record: &Envelope, now: Millis) -> Result<(), DbError> {
+    use vigie_core::forms::counts::total;
+    let grid = record.payload.get("participants");
+    if !grid.is_some_and(Value::is_object) {
+        return Ok(());
+    }
+    let place = seen(record).place;
+    let activity = record
+        .payload
+        .get("activity_type")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    db.execute(
+        "INSERT OR IGNORE INTO activity_facts (id, place, activity, women, men, received_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            record.id.to_string(),
+            place,
+            activity,
+            total(grid, Some("F")) as i64,
+            total(grid, Some("M")) as i64,
+            now
+        ],
+    )?;
+    Ok(())
+}
+
 /// Opens a case for `record` or joins it to an open one, as `rules` say; nothing when no
 /// rule holds. Returns the case before (none: new) and after, for the caller to save.
 pub fn on_record(
@@ -63,8 +92,9 @@ pub fn on_record(
     }
     if LEVELS.contains(&new.level.as_str()) {
         db.execute(
-            "INSERT OR IGNORE INTO alert_facts (id, rank, place, region, at, received_at, category)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT OR IGNORE INTO alert_facts
+               (id, rank, place, region, at, received_at, category, phase)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![
                 record.id.to_string(),
                 rank(&new.level) as i64,
@@ -72,7 +102,12 @@ pub fn on_record(
                 new.place.get(..4).unwrap_or(""),
                 new.at,
                 now,
-                category(&record.payload)
+                category(&record.payload),
+                record
+                    .payload
+                    .get("electoral_phase")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
             ],
         )?;
     }

@@ -191,7 +191,9 @@ pub fn migrate(db: &mut Connection) -> Result<(), DbError> {
         // Notifications (docs/CASES.md): each notice told once (`notices`), and the
         // durable outbox of what is sent to whom, with its idempotency key and retries.
         // Which case each report is in, for the phones asking after their alerts. The
-        // alert facts gain the category and an index by time, for the indicators.
+        // alert facts gain the category, the electoral phase and an index by time, and
+        // prevention activities are counted with their participants by sex, for the
+        // indicators.
         let tx = db.transaction()?;
         tx.execute_batch(
             "CREATE TABLE notices (key TEXT PRIMARY KEY, at INTEGER NOT NULL);
@@ -211,6 +213,25 @@ pub fn migrate(db: &mut Connection) -> Result<(), DbError> {
              CREATE INDEX notifications_due ON notifications (sent_at, next_at);
              CREATE TABLE case_reports (report TEXT PRIMARY KEY, case_id TEXT NOT NULL);
              ALTER TABLE alert_facts ADD COLUMN category TEXT NOT NULL DEFAULT '';
+             ALTER TABLE alert_facts ADD COLUMN phase TEXT NOT NULL DEFAULT '';
+             CREATE TABLE activity_facts (
+               id TEXT PRIMARY KEY,
+               place TEXT NOT NULL,
+               activity TEXT NOT NULL,
+               women INTEGER NOT NULL,
+               men INTEGER NOT NULL,
+               received_at INTEGER NOT NULL);
+             CREATE INDEX activity_facts_received ON activity_facts (received_at);
+             INSERT OR IGNORE INTO activity_facts (id, place, activity, women, men, received_at)
+               SELECT id,
+                 coalesce(nullif(json_extract(envelope, '$.payload.location.commune'), ''),
+                          nullif(json_extract(envelope, '$.payload.location.cercle'), ''),
+                          nullif(json_extract(envelope, '$.payload.location.region'), ''), ''),
+                 coalesce(json_extract(envelope, '$.payload.activity_type'), ''),
+                 (SELECT coalesce(sum(value), 0) FROM json_each(envelope, '$.payload.participants.F')),
+                 (SELECT coalesce(sum(value), 0) FROM json_each(envelope, '$.payload.participants.M')),
+                 received_at
+               FROM submissions WHERE json_type(envelope, '$.payload.participants') = 'object';
              CREATE INDEX alert_facts_received ON alert_facts (received_at);
              INSERT OR IGNORE INTO case_reports (report, case_id)
                SELECT r.value, c.id FROM cases c, json_each(c.body, '$.reports') r;

@@ -119,21 +119,29 @@ pub fn weekly(
     Ok(out)
 }
 
-/// Reports with an alert level since `since` by incident category (the typology's top
-/// level; "" when none), inside `scope`, most first.
-pub fn by_category(
+/// Reports with an alert level received in `[from, to)` by `column` of the alert facts
+/// (`category`: the typology's top level; `phase`: the electoral phase; "" when none),
+/// inside `scope`, most first.
+pub fn alerts_by(
     db: &Connection,
     scope: &Scope,
-    since: Millis,
+    column: Fact,
+    (from, to): (Millis, Millis),
 ) -> Result<Vec<(String, usize)>, DbError> {
     let (cond, mut args) = crate::records::scope_sql(scope, "place", 0);
-    args.push(SqlValue::Integer(since));
+    args.push(SqlValue::Integer(from));
+    args.push(SqlValue::Integer(to));
+    let n = args.len();
+    let column = match column {
+        Fact::Category => "category",
+        Fact::Phase => "phase",
+    };
     let mut all: Vec<(String, usize)> = grouped(
         db,
         &format!(
-            "SELECT category, count(*) FROM alert_facts WHERE {cond} AND received_at >= ?{}
-             GROUP BY 1",
-            args.len()
+            "SELECT {column}, count(*) FROM alert_facts
+             WHERE {cond} AND received_at >= ?{} AND received_at < ?{n} GROUP BY 1",
+            n - 1
         ),
         args,
     )?
@@ -143,26 +151,66 @@ pub fn by_category(
     Ok(all)
 }
 
+/// What the alert facts are counted by.
+#[derive(Clone, Copy, Debug)]
+pub enum Fact {
+    /// The incident category's top level.
+    Category,
+    /// The electoral phase.
+    Phase,
+}
+
+/// Prevention activities received in `[from, to)` inside `scope`, by type: how many, and
+/// their participants, women and men.
+pub fn activities(
+    db: &Connection,
+    scope: &Scope,
+    (from, to): (Millis, Millis),
+) -> Result<Vec<(String, usize, u64, u64)>, DbError> {
+    let (cond, mut args) = crate::records::scope_sql(scope, "place", 0);
+    args.push(SqlValue::Integer(from));
+    args.push(SqlValue::Integer(to));
+    let n = args.len();
+    let mut stmt = db.prepare(&format!(
+        "SELECT activity, count(*), sum(women), sum(men) FROM activity_facts
+         WHERE {cond} AND received_at >= ?{} AND received_at < ?{n} GROUP BY 1 ORDER BY 2 DESC, 1",
+        n - 1
+    ))?;
+    let rows = stmt
+        .query_map(params_from_iter(args), |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?.max(0) as usize,
+                r.get::<_, i64>(2)?.max(0) as u64,
+                r.get::<_, i64>(3)?.max(0) as u64,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
 /// The median of `values` (none when empty).
 pub fn median(mut values: Vec<Millis>) -> Option<Millis> {
     values.sort_unstable();
     values.get(values.len() / 2).copied()
 }
 
-/// For the cases opened since `since` inside `scope`: how many, and the median time to
+/// For the cases opened in `[from, to)` inside `scope`: how many, and the median time to
 /// take charge and to close (of those taken, closed).
 pub fn case_times(
     db: &Connection,
     scope: &Scope,
-    since: Millis,
+    (from, to): (Millis, Millis),
 ) -> Result<(usize, Option<Millis>, Option<Millis>), DbError> {
     let (cond, mut args) = crate::records::scope_sql(scope, "place", 0);
-    args.push(SqlValue::Integer(since));
+    args.push(SqlValue::Integer(from));
+    args.push(SqlValue::Integer(to));
+    let n = args.len();
     let mut stmt = db.prepare(&format!(
         "SELECT json_extract(body, '$.taken_at') - opened_at,
                 CASE status WHEN 'closed' THEN json_extract(body, '$.closed_at') - opened_at END
-         FROM cases WHERE {cond} AND opened_at >= ?{}",
-        args.len()
+         FROM cases WHERE {cond} AND opened_at >= ?{} AND opened_at < ?{n}",
+        n - 1
     ))?;
     let rows = stmt
         .query_map(params_from_iter(args), |r| {
@@ -248,7 +296,7 @@ mod tests {
                 assert_eq!(weeks, by_hand, "{scope} {len}");
                 assert!(weeks.values().any(|w| w[2] != [0; 4]), "three weeks filled");
             }
-            let cats = by_category(&db, &scope, 0).unwrap();
+            let cats = alerts_by(&db, &scope, Fact::Category, (0, Millis::MAX)).unwrap();
             let total: usize = cats.iter().map(|c| c.1).sum();
             assert_eq!(total, facts.iter().filter(|f| scope.contains(f.0)).count());
             assert!(cats.windows(2).all(|w| w[0].1 >= w[1].1), "most first");

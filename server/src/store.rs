@@ -358,6 +358,10 @@ impl Receiver {
             )?;
             // An alert announced by SMS is now complete: one alert, not two.
             crate::sms::complete(db, &id, &text)?;
+            // Counted for the indicators; the record is stored whatever happens here.
+            if let Err(e) = crate::cases::on_activity(db, record, now) {
+                tracing::error!(error = %e, "activity not counted");
+            }
             // A serious alert opens a case or joins one. The record is stored and its
             // receipt goes back whatever happens here.
             let opened = crate::cases::on_record(db, &self.rules, record, now).and_then(|c| {

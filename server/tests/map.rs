@@ -98,3 +98,55 @@ fn the_indicators_count_this_week_by_area_and_category_inside_the_scope() {
         "{theirs}"
     );
 }
+
+#[test]
+fn the_weekly_report_gathers_the_week_inside_the_scope_and_counts_gbv_only() {
+    let srv = Server::start(&[]);
+    let mut gbv = alert(3, "orange", "ML030202");
+    gbv["payload"]["category"] = json!(["VBG-01"]);
+    gbv["payload"]["description"] = json!("Témoignage à ne pas montrer");
+    let mut vote = alert(1, "rouge", "ML030201");
+    vote["payload"]["electoral_phase"] = json!("JOUR");
+    let activity = envelope(
+        "0000000a-3a9e-4c2b-9f0e-6d1c2a7b9e11",
+        "activite",
+        json!({"activity_type": "sensibilisation", "organisation": "Groupement Benkadi",
+            "participants": {"F": {"18-24": 3, "25-34": 4}, "M": {"25-34": 2}},
+            "location": {"region": "ML03", "cercle": "ML0302", "commune": "ML030201"}}),
+    );
+    for record in [vote, alert(2, "jaune", "ML050101"), gbv, activity] {
+        assert_eq!(
+            srv.post_json("/api/submissions", &record.to_string())
+                .status,
+            201
+        );
+    }
+    let page = srv.coord_get("/coord/report").text();
+    assert!(page.contains("data-testid=\"weekly-report\""), "{page}");
+    assert!(
+        page.contains("data-testid=\"report-gbv\">1<"),
+        "GBV as a count: {page}"
+    );
+    assert!(!page.contains("Témoignage"), "never a report's content");
+    assert!(
+        page.contains("sensibilisation</th><td>1</td><td>femmes 7</td><td>hommes 2</td>"),
+        "{page}"
+    );
+    assert!(page.contains("JOUR</th><td>1</td>"), "{page}");
+    assert!(
+        page.contains("data-pcode=\"ML0302\" data-value=\"4\""),
+        "the map of open cases"
+    );
+    assert!(page.len() < 150_000, "{} bytes", page.len());
+    // Another week has none of it; a scope keeps to itself.
+    let before = srv.coord_get("/coord/report?week=2026-01-05").text();
+    assert!(before.contains("2026-01-05 → 2026-01-11"), "{before}");
+    assert!(!before.contains("sensibilisation</th>"));
+    let mopti = srv.add_token("Coordination Mopti", "coordinator", "ML05");
+    let theirs = srv.coord_get_as(&mopti, "/coord/report").text();
+    assert!(
+        theirs.contains("data-testid=\"report-gbv\">0<")
+            && !theirs.contains("sensibilisation</th>"),
+        "{theirs}"
+    );
+}

@@ -169,4 +169,16 @@ catalogue! {
     IndicatorsTrend => ("Tendance", "Trend"),
     IndicatorsHint => ("En gras : semaines avec au moins une alerte orange ou rouge. Chaque nombre ouvre la liste qu'il compte.", "In bold: weeks with at least one orange or red alert. Each number opens the list it counts."),
     IndicatorsByCategory => ("Rapports d'alerte par catégorie d'incident (VBG : nombre seulement)", "Alert reports by incident category (GBV: count only)"),
+    /// The weekly situation report.
+    ReportTitle => ("Rapport de situation hebdomadaire", "Weekly situation report"),
+    ReportKeyFigures => ("Chiffres clés", "Key figures"),
+    ReportPreviousAverage => ("moyenne des 4 semaines précédentes :", "average of the 4 weeks before:"),
+    ReportGbv => ("Rapports de VBG (nombre seulement)", "GBV reports (count only)"),
+    ReportMoreCases => ("… et {n} autre(s) cas ouvert(s) : voir la liste des cas.", "… and {n} more open case(s): see the case list."),
+    ReportTrends => ("Tendances par région (cette semaine, moyenne des 4 précédentes)", "Trends by region (this week, average of the 4 before)"),
+    ReportActivities => ("Activités de prévention (groupements de femmes, mécanismes)", "Prevention activities (women's groups, mechanisms)"),
+    ReportWomen => ("femmes", "women"),
+    ReportMen => ("hommes", "men"),
+    ReportPhases => ("Alertes par phase électorale", "Alerts by electoral phase"),
+    ReportMade => ("Établi le", "Made on"),
 }

@@ -19,7 +19,7 @@ use vigie_core::i18n::CoordMsg;
 
 use super::access::Coordinator;
 use super::cases::status_words;
-use super::layout::{level_name, page, storage_error, urlencode, utc_minutes, Words};
+use super::layout::{duration, level_name, page, storage_error, urlencode, utc_minutes, Words};
 use crate::records::place_label;
 use crate::store::Receiver;
 use crate::tokens::Holder;
@@ -55,15 +55,6 @@ fn load(recv: &Receiver, holder: &Holder, id: &str) -> Result<Option<Case>, crat
     Ok(recv
         .with_db(|db| crate::cases::one(db, id))?
         .filter(|c| holder.scope.contains(&c.place)))
-}
-
-fn minutes(ms: i64) -> String {
-    let m = ms.max(0) / 60_000;
-    if m < 60 {
-        format!("{m} min")
-    } else {
-        format!("{} h {:02}", m / 60, m % 60)
-    }
 }
 
 /// A change of the history in words.
@@ -126,9 +117,9 @@ fn render(
             @if let Some(t) = &case.taker {
                 dt { (w.t(CoordMsg::TakenBy)) } dd { bdi { (who(w, &t.name)) } " (" bdi { (t.institution) } ")" }
             }
-            @if let Some(ms) = case.time_to_take_charge() { dt { (w.t(CoordMsg::TimeToTake)) } dd { (minutes(ms)) } }
+            @if let Some(ms) = case.time_to_take_charge() { dt { (w.t(CoordMsg::TimeToTake)) } dd { (duration(Some(ms))) } }
             @if let Some(o) = &case.outcome { dt { (w.t(CoordMsg::OutcomeLabel)) } dd { bdi { (outcome_words(w, o)) } } }
-            @if let Some(ms) = case.time_to_close() { dt { (w.t(CoordMsg::TimeToClose)) } dd { (minutes(ms)) } }
+            @if let Some(ms) = case.time_to_close() { dt { (w.t(CoordMsg::TimeToClose)) } dd { (duration(Some(ms))) } }
         }
         h2 { (w.t(CoordMsg::CaseReportsTitle)) }
         ul.reports data-testid="case-reports" {

@@ -66,7 +66,8 @@ pub(super) async fn list(
         p {
             a href=(format!("/coord/{}", w.query())) { (w.t(CoordMsg::BackToRecordsShort)) } " · "
             a href=(format!("/coord/map{}", w.query())) data-testid="map-link" { (w.t(CoordMsg::MapTitle)) } " · "
-            a href=(format!("/coord/indicators{}", w.query())) { (w.t(CoordMsg::IndicatorsTitle)) }
+            a href=(format!("/coord/indicators{}", w.query())) { (w.t(CoordMsg::IndicatorsTitle)) } " · "
+            a href=(format!("/coord/report{}", w.query())) { (w.t(CoordMsg::ReportTitle)) }
         }
         h1 { (w.t(CoordMsg::Cases)) }
         p.live role="status" aria-live="polite" data-testid="live-status"

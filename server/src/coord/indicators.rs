@@ -14,7 +14,7 @@ use vigie_core::i18n::CoordMsg;
 use vigie_core::record::Millis;
 
 use super::access::Coordinator;
-use super::layout::{level_name, page, select, storage_error, utc_minutes, Words};
+use super::layout::{duration, level_name, page, select, storage_error, utc_minutes, Words};
 use crate::indicators::{Weekly, WEEK_MS};
 use crate::records::place_label;
 use crate::store::Receiver;
@@ -46,14 +46,6 @@ fn day(ms: Millis) -> String {
     utc_minutes(ms).get(..10).unwrap_or("").to_owned()
 }
 
-fn minutes(ms: Option<Millis>) -> String {
-    match ms {
-        None => "—".to_owned(),
-        Some(ms) if ms < 3_600_000 => format!("{} min", ms.max(0) / 60_000),
-        Some(ms) => format!("{} h {:02}", ms / 3_600_000, (ms % 3_600_000) / 60_000),
-    }
-}
-
 /// `/coord/indicators?weeks=N&region=MLxx`.
 pub(super) async fn indicators(
     Coordinator(holder): Coordinator,
@@ -78,9 +70,14 @@ pub(super) async fn indicators(
         recv.with_db(|db| {
             Ok((
                 crate::cases::open_page(db, &scope, 0, 0)?,
-                crate::indicators::case_times(db, &scope, since)?,
+                crate::indicators::case_times(db, &scope, (since, now + 1))?,
                 crate::indicators::weekly(db, &scope, len, weeks, now)?,
-                crate::indicators::by_category(db, &scope, since)?,
+                crate::indicators::alerts_by(
+                    db,
+                    &scope,
+                    crate::indicators::Fact::Category,
+                    (since, now + 1),
+                )?,
             ))
         })
     })
@@ -166,8 +163,8 @@ fn render(
                 }
             }
             dt { (w.t(CoordMsg::IndicatorsOpened)) } dd { (opened) }
-            dt { (w.t(CoordMsg::TimeToTake)) } dd data-testid="median-take" { (minutes(take)) }
-            dt { (w.t(CoordMsg::TimeToClose)) } dd data-testid="median-close" { (minutes(close)) }
+            dt { (w.t(CoordMsg::TimeToTake)) } dd data-testid="median-take" { (duration(take)) }
+            dt { (w.t(CoordMsg::TimeToClose)) } dd data-testid="median-close" { (duration(close)) }
         }
         h2 { (w.t(CoordMsg::IndicatorsByWeek)) }
         div.scroll {

@@ -226,9 +226,58 @@ pub(crate) fn utc_minutes(ms: i64) -> String {
     )
 }
 
+/// A duration in words: `12 min`, `3 h 05`; "—" for none.
+pub(crate) fn duration(ms: Option<i64>) -> String {
+    match ms {
+        None => "—".to_owned(),
+        Some(ms) if ms < 3_600_000 => format!("{} min", ms.max(0) / 60_000),
+        Some(ms) => format!("{} h {:02}", ms / 3_600_000, (ms % 3_600_000) / 60_000),
+    }
+}
+
+/// The receiver timestamp (ms, UTC) of the start of day `YYYY-MM-DD`; none if it is not
+/// a date.
+pub(crate) fn day_start(text: &str) -> Option<i64> {
+    let mut parts = text.trim().splitn(3, '-');
+    let y: i64 = parts.next()?.parse().ok()?;
+    let m: i64 = parts.next()?.parse().ok()?;
+    let d: i64 = parts.next()?.parse().ok()?;
+    if !(1970..=9999).contains(&y) || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    // Days since 1970-01-01 from a civil date (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let ms = (era * 146_097 + doe - 719_468) * 86_400_000;
+    // 31 February is not a day.
+    utc_minutes(ms)
+        .starts_with(&format!(
+            "{:04}-{m:02}-{d:02}",
+            if m <= 2 { y + 1 } else { y }
+        ))
+        .then_some(ms)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_day_reads_back_as_itself() {
+        for day in ["1970-01-01", "2024-02-29", "2026-12-07", "2100-03-01"] {
+            let ms = day_start(day).unwrap();
+            assert_eq!(&utc_minutes(ms)[..10], day);
+            assert_eq!(ms % 86_400_000, 0);
+        }
+        assert_eq!(day_start("2026-12-07"), Some(1_796_601_600_000));
+        for bad in ["2026-02-30", "2026-13-01", "x", "", "2026-1"] {
+            assert_eq!(day_start(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn query_values_are_encoded() {

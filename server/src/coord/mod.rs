@@ -12,6 +12,7 @@ mod live;
 mod map;
 mod plans;
 mod records;
+mod report;
 
 use axum::{
     http::header,
@@ -42,6 +43,7 @@ pub fn routes(recv: Receiver) -> Router {
         .route("/coord/cases/{id}/{what}", axum::routing::post(case::act))
         .route("/coord/map", get(map::map))
         .route("/coord/indicators", get(indicators::indicators))
+        .route("/coord/report", get(report::report))
         .route("/coord/plans", get(plans::list))
         .route("/coord/plans/{id}", get(plans::detail))
         .with_state(recv);
