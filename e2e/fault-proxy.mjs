@@ -31,8 +31,11 @@ export async function startFaultProxy(target, plan = [], { holdMs = 1500 } = {})
     req.on('data', (c) => chunks.push(c));
     req.on('end', async () => {
       const body = Buffer.concat(chunks).toString('utf8');
-      const fault = req.method === 'POST' ? (body.includes('TROP GROS') ? '413' : plan.shift() ?? 'pass') : 'pass';
-      if (req.method === 'POST') log.push({ ids: idsOf(body), fault });
+      // Faults and the log are for submissions: other calls (forms, plans, case status)
+      // pass through untouched.
+      const submission = req.method === 'POST' && req.url.includes('/submissions');
+      const fault = submission ? (body.includes('TROP GROS') ? '413' : plan.shift() ?? 'pass') : 'pass';
+      if (submission) log.push({ ids: idsOf(body), fault });
       if (fault === '413') {
         res.writeHead(413, { ...CORS, 'content-type': 'text/plain' }).end('Request Entity Too Large');
         return;

@@ -222,6 +222,12 @@ pub fn migrate(db: &mut Connection) -> Result<(), DbError> {
                men INTEGER NOT NULL,
                received_at INTEGER NOT NULL);
              CREATE INDEX activity_facts_received ON activity_facts (received_at);
+             CREATE TABLE follow_state (
+               name TEXT PRIMARY KEY,
+               seq TEXT NOT NULL,
+               ok_at INTEGER,
+               error TEXT NOT NULL DEFAULT '',
+               error_at INTEGER);
              INSERT OR IGNORE INTO activity_facts (id, place, activity, women, men, received_at)
                SELECT id,
                  coalesce(nullif(json_extract(envelope, '$.payload.location.commune'), ''),

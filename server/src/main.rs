@@ -16,6 +16,7 @@ mod coord;
 mod db;
 mod delivery;
 mod error;
+mod follow;
 mod indicators;
 mod labels;
 mod listen;
@@ -136,6 +137,15 @@ struct ServeArgs {
     /// yellow in a cercle in 14 days).
     #[arg(long, env = "VIGIE_ALERT_RULES")]
     alert_rules: Option<PathBuf>,
+    /// Follow a CouchDB deployment: read the `_changes` feed of `--couchdb-db` (records)
+    /// and of `<db>-plans` (plans) into this receiver's store, so that its coordinator
+    /// pages, cases and notifications work when phones write to CouchDB. Plain
+    /// `http://host:port`; credentials from VIGIE_COUCHDB_USER and VIGIE_COUCHDB_PASSWORD.
+    #[arg(long, env = "VIGIE_FOLLOW_COUCHDB")]
+    follow_couchdb: Option<String>,
+    /// The CouchDB database followed (with --follow-couchdb).
+    #[arg(long, env = "VIGIE_COUCHDB_DB", default_value = "vigie")]
+    couchdb_db: String,
     /// Who is told of new cases, cases raised to red and cases nobody took in charge in
     /// time (JSON, docs/CASES.md): signed webhooks and e-mail through an SMTP relay, each
     /// recipient with a scope. Checked at start like the rules.
@@ -319,6 +329,18 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         None => vigie_core::cases::rules::parse(vigie_core::cases::rules::DEFAULT)
             .map_err(|e| format!("default alert rules: {e}"))?,
     };
+    let follow = args
+        .follow_couchdb
+        .as_deref()
+        .map(|url| {
+            follow::Follow::new(
+                url,
+                &args.couchdb_db,
+                std::env::var("VIGIE_COUCHDB_USER").ok(),
+                std::env::var("VIGIE_COUCHDB_PASSWORD").ok(),
+            )
+        })
+        .transpose()?;
     let recv = store::Receiver::open(
         &args.data.data_dir,
         extra,
@@ -332,6 +354,9 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     .with_targets(targets);
     reload_forms_on_hangup(recv.clone());
     delivery::run(recv.clone());
+    if let Some(f) = follow {
+        follow::run(recv.clone(), f);
+    }
     let api = api::routes(recv.clone(), &origins).merge(coord::routes(recv));
     let router = app::router(&args.dist, api).map_err(|e| e.to_string())?;
     let listener = tokio::net::TcpListener::bind(args.bind)

@@ -181,4 +181,7 @@ catalogue! {
     ReportMen => ("hommes", "men"),
     ReportPhases => ("Alertes par phase électorale", "Alerts by electoral phase"),
     ReportMade => ("Établi le", "Made on"),
+    /// Following a CouchDB deployment: `{db}`.
+    FollowOk => ("CouchDB « {db} » suivi ; dernier point :", "CouchDB \"{db}\" followed; last checkpoint:"),
+    FollowFailing => ("CouchDB « {db} » injoignable ou illisible (nouvel essai automatique) depuis", "CouchDB \"{db}\" unreachable or unreadable (retried automatically) since"),
 }

@@ -53,11 +53,12 @@ pub(super) async fn list(
             Ok((
                 crate::cases::open_page(db, &scope, from, PAGE)?,
                 crate::notify::pending(db, &scope)?,
+                crate::follow::states(db)?,
             ))
         })
     })
     .await;
-    let (open, (pending, last_failure)) = match found {
+    let (open, (pending, last_failure), followed) = match found {
         Ok(Ok(c)) => c,
         Ok(Err(e)) => return storage_error(e),
         Err(e) => return storage_error(e),
@@ -78,6 +79,19 @@ pub(super) async fn list(
                 (w.t(CoordMsg::NotificationsPending).replace("{n}", &pending.to_string()))
                 @if let Some((who, why, _)) = &last_failure {
                     " · " (w.t(CoordMsg::NotificationsLastError)) " " bdi { (who) } " : " (why)
+                }
+            }
+        }
+        @for f in &followed {
+            @if f.error.is_empty() {
+                p.hint data-testid="couchdb-ok" {
+                    (w.t(CoordMsg::FollowOk).replace("{db}", &f.name)) " "
+                    (f.ok_at.map(utc_minutes).unwrap_or_default()) " UTC"
+                }
+            } @else {
+                p.notice data-testid="couchdb-failing" {
+                    (w.t(CoordMsg::FollowFailing).replace("{db}", &f.name)) " "
+                    (f.error_at.map(utc_minutes).unwrap_or_default()) " UTC : " (f.error)
                 }
             }
         }
