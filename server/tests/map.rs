@@ -4,7 +4,7 @@
 mod common;
 
 use common::{envelope, Server};
-use serde_json::json;
+use serde_json::{json, Value};
 
 fn alert(n: u32, level: &str, commune: &str) -> serde_json::Value {
     envelope(
@@ -149,4 +149,34 @@ fn the_weekly_report_gathers_the_week_inside_the_scope_and_counts_gbv_only() {
             && !theirs.contains("sensibilisation</th>"),
         "{theirs}"
     );
+}
+
+#[test]
+fn the_indicators_give_each_communes_plan_execution() {
+    let srv = Server::start(&[]);
+    let id = "6b1f3c2a-1d4e-4f5a-9b8c-7d6e5f4a3b2c";
+    let f = |v: Value| json!({"value": v, "at": 1, "by": "A"});
+    let plan = json!({"id": id, "kind": "plan_communal", "commune": "ML030201", "lists": {
+        "header": {"plan": {"fields": {"name": f(json!("Plan de Diou"))}}},
+        "activities": {
+            "a1": {"fields": {"status": f(json!("realisee"))}},
+            "a2": {"fields": {"status": f(json!("en_cours")), "execution": f(json!(40))}}}}});
+    let body = json!({"base_rev": null, "plan": plan, "device_id": "d", "author": {"name": "Awa"}});
+    let r = srv.with_token(
+        "PUT",
+        &format!("/api/plans/{id}"),
+        common::DEVICE,
+        &body.to_string(),
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    let page = srv.coord_get("/coord/indicators").text();
+    assert!(
+        page.contains("Diou (ML030201)</th><td>1 plan(s)</td><td>70 %</td>"),
+        "{page}"
+    );
+    let mopti = srv.add_token("Coordination Mopti", "coordinator", "ML05");
+    assert!(!srv
+        .coord_get_as(&mopti, "/coord/indicators")
+        .text()
+        .contains("Diou (ML030201)</th>"));
 }

@@ -163,6 +163,8 @@ catalogue! {
     /// The indicators.
     IndicatorsTitle => ("Indicateurs", "Indicators"),
     IndicatorsWeeks => ("Semaines", "Weeks"),
+    IndicatorsPlans => ("Exécution des plans d'action par commune", "Action plans' execution by commune"),
+    IndicatorsPlanCount => ("{n} plan(s)", "{n} plan(s)"),
     IndicatorsCountry => ("Tout le pays (régions)", "Whole country (regions)"),
     IndicatorsOpened => ("Cas ouverts sur la période", "Cases opened in the period"),
     IndicatorsByWeek => ("Rapports d'alerte par semaine", "Alert reports by week"),

@@ -66,9 +66,13 @@ pub(super) async fn indicators(
     let now = crate::db::now_ms();
     let since = now - weeks as Millis * WEEK_MS;
     let scope = holder.scope.clone();
+    let under = region.clone();
     let found = tokio::task::spawn_blocking(move || {
+        let today = utc_minutes(now).get(..10).unwrap_or("").to_owned();
+        let plans = execution_by_commune(&recv.plans(None, under.as_deref())?, &scope, &today);
         recv.with_db(|db| {
             Ok((
+                plans,
                 crate::cases::open_page(db, &scope, 0, 0)?,
                 crate::indicators::case_times(db, &scope, (since, now + 1))?,
                 crate::indicators::weekly(db, &scope, len, weeks, now)?,
@@ -82,7 +86,7 @@ pub(super) async fn indicators(
         })
     })
     .await;
-    let (open, (opened, take, close), mut table, categories) = match found {
+    let (plans, open, (opened, take, close), mut table, categories) = match found {
         Ok(Ok(v)) => v,
         Ok(Err(e)) => return storage_error(e),
         Err(e) => return storage_error(e),
@@ -100,7 +104,44 @@ pub(super) async fn indicators(
         now,
         &region,
     );
+    let body = html! {
+        (body)
+        h2 { (w.t(CoordMsg::IndicatorsPlans)) }
+        @if plans.is_empty() { p.empty { "—" } }
+        table data-testid="plan-execution" {
+            @for (commune, n, rate) in &plans {
+                tr {
+                    th scope="row" { (place_label(commune)) }
+                    td { (w.t(CoordMsg::IndicatorsPlanCount).replace("{n}", &n.to_string())) }
+                    td { @if let Some(r) = rate { (r) " %" } @else { "—" } }
+                }
+            }
+        }
+    };
     Html(page(&w, w.t(CoordMsg::IndicatorsTitle), body).into_string()).into_response()
+}
+
+/// The action plans inside `scope` by commune: how many, and the mean execution rate of
+/// those that have planned activities (core's `plans::derived::progress`).
+pub(crate) fn execution_by_commune(
+    plans: &[vigie_core::plans::Revision],
+    scope: &vigie_core::scope::Scope,
+    today: &str,
+) -> Vec<(String, usize, Option<u32>)> {
+    let mut by: std::collections::BTreeMap<String, (usize, Vec<u32>)> = Default::default();
+    for r in plans.iter().filter(|r| scope.contains(&r.plan.commune)) {
+        let entry = by.entry(r.plan.commune.clone()).or_default();
+        entry.0 += 1;
+        if let Some(e) = vigie_core::plans::derived::progress(&r.plan, today).execution {
+            entry.1.push(e);
+        }
+    }
+    by.into_iter()
+        .map(|(commune, (n, rates))| {
+            let mean = (!rates.is_empty()).then(|| rates.iter().sum::<u32>() / rates.len() as u32);
+            (commune, n, mean)
+        })
+        .collect()
 }
 
 #[allow(clippy::too_many_arguments)]
