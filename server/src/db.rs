@@ -193,7 +193,9 @@ pub fn migrate(db: &mut Connection) -> Result<(), DbError> {
         // Which case each report is in, for the phones asking after their alerts. The
         // alert facts gain the category, the electoral phase and an index by time, and
         // prevention activities are counted with their participants by sex, for the
-        // indicators.
+        // indicators. The records get indexed place and urgency (generated from the
+        // envelope) and the filter menus a table of the values seen, so that the records
+        // page reads an index, not every envelope.
         let tx = db.transaction()?;
         tx.execute_batch(
             "CREATE TABLE notices (key TEXT PRIMARY KEY, at INTEGER NOT NULL);
@@ -222,6 +224,23 @@ pub fn migrate(db: &mut Connection) -> Result<(), DbError> {
                men INTEGER NOT NULL,
                received_at INTEGER NOT NULL);
              CREATE INDEX activity_facts_received ON activity_facts (received_at);
+             ALTER TABLE submissions ADD COLUMN place TEXT GENERATED ALWAYS AS (
+               coalesce(nullif(json_extract(envelope, '$.payload.location.commune'), ''),
+                        nullif(json_extract(envelope, '$.payload.location.cercle'), ''),
+                        nullif(json_extract(envelope, '$.payload.location.region'), ''), '')) VIRTUAL;
+             ALTER TABLE submissions ADD COLUMN urgency INTEGER GENERATED ALWAYS AS (
+               CASE json_extract(envelope, '$.payload.alert_level')
+                 WHEN 'rouge' THEN 0 WHEN 'orange' THEN 1 ELSE 2 END) VIRTUAL;
+             CREATE INDEX submissions_place ON submissions (place);
+             CREATE INDEX submissions_urgency ON submissions (urgency, received_at DESC, id);
+             CREATE TABLE seen_values (kind TEXT NOT NULL, value TEXT NOT NULL,
+               PRIMARY KEY (kind, value)) WITHOUT ROWID;
+             INSERT OR IGNORE INTO seen_values (kind, value)
+               SELECT 'form', json_extract(envelope, '$.form_id') FROM submissions
+               WHERE json_type(envelope, '$.form_id') = 'text';
+             INSERT OR IGNORE INTO seen_values (kind, value)
+               SELECT 'place', substr(place, 1, n) FROM submissions, (SELECT 4 AS n UNION SELECT 6 UNION SELECT 8)
+               WHERE length(place) >= n;
              CREATE TABLE follow_state (
                name TEXT PRIMARY KEY,
                seq TEXT NOT NULL,

@@ -69,18 +69,15 @@ impl Filter {
             "json_extract(envelope, '$.payload.alert_level')",
             &self.level,
         );
-        eq(
-            "json_extract(envelope, '$.payload.location.region')",
-            &self.region,
-        );
-        eq(
-            "json_extract(envelope, '$.payload.location.cercle')",
-            &self.cercle,
-        );
-        eq(
-            "json_extract(envelope, '$.payload.location.commune')",
-            &self.commune,
-        );
+        // Places by the indexed column: a commune lies in its cercle and region.
+        for code in [&self.region, &self.cercle, &self.commune] {
+            if !code.is_empty() && crate::records::is_code(code) {
+                parts.push(format!("place GLOB ?{}", args.len() + 1));
+                args.push(SqlValue::Text(format!("{code}*")));
+            } else if !code.is_empty() {
+                parts.push("0 = 1".to_owned());
+            }
+        }
         let (inside, codes) = scope_condition(&self.scope, args.len());
         parts.push(inside);
         args.extend(codes);
@@ -97,18 +94,13 @@ impl Filter {
     }
 }
 
-/// The most precise P-code a record is placed at (its commune, else its cercle, else its
-/// region; "" when it has no place), in SQL.
-const PLACE_SQL: &str =
-    "coalesce(nullif(json_extract(envelope, '$.payload.location.commune'), ''), \
-     nullif(json_extract(envelope, '$.payload.location.cercle'), ''), \
-     nullif(json_extract(envelope, '$.payload.location.region'), ''), '')";
-
 /// The SQL condition that a record lies inside `scope` (numbered after `taken` parameters):
 /// its place starts with one of the scope's P-codes, as `Scope::contains` says. A record
 /// with no place is national business: a scoped reader does not see it.
 fn scope_condition(scope: &Scope, taken: usize) -> (String, Vec<SqlValue>) {
-    scope_sql(scope, PLACE_SQL, taken)
+    // `place`: the generated, indexed column of the most precise P-code a record is
+    // placed at (its commune, else its cercle, else its region; "" for none; db.rs).
+    scope_sql(scope, "place", taken)
 }
 
 /// The SQL condition that the P-code `place` (an SQL expression) lies inside `scope`,
@@ -118,13 +110,15 @@ pub fn scope_sql(scope: &Scope, place: &str, taken: usize) -> (String, Vec<SqlVa
         Scope::National => ("1 = 1".to_owned(), Vec::new()),
         Scope::Places(codes) if codes.is_empty() => ("0 = 1".to_owned(), Vec::new()),
         Scope::Places(codes) => {
+            // A prefix GLOB (P-codes hold no wildcard) that SQLite answers from an index
+            // on the place column.
             let each: Vec<String> = (0..codes.len())
-                .map(|i| {
-                    let n = taken + i + 1;
-                    format!("substr({place}, 1, length(?{n})) = ?{n}")
-                })
+                .map(|i| format!("{place} GLOB ?{}", taken + i + 1))
                 .collect();
-            let args = codes.iter().map(|c| SqlValue::Text(c.clone())).collect();
+            let args = codes
+                .iter()
+                .map(|c| SqlValue::Text(format!("{c}*")))
+                .collect();
             (format!("({})", each.join(" OR ")), args)
         }
     }
@@ -284,8 +278,8 @@ pub const RESERVED: &str = "détails réservés / details reserved";
 /// Newest first, red then orange alerts on top; `limit` rows at most.
 pub fn query(db: &Connection, filter: &Filter, limit: u32) -> Result<Vec<Row>, DbError> {
     let (cond, args) = filter.condition();
-    let order = "CASE json_extract(envelope, '$.payload.alert_level') \
-                 WHEN 'rouge' THEN 0 WHEN 'orange' THEN 1 ELSE 2 END, received_at DESC, id";
+    // Red, then orange, then the rest, newest first: the order of an index.
+    let order = "urgency, received_at DESC, id";
     rows(db, &cond, args, order, Some(limit))
 }
 
@@ -301,15 +295,69 @@ pub fn one(db: &Connection, id: &str) -> Result<Option<Row>, DbError> {
     Ok(found.into_iter().next())
 }
 
-/// Distinct values of an envelope JSON path among the records inside `scope`, sorted (for
-/// the filter menus).
-pub fn distinct(db: &Connection, path: &str, scope: &Scope) -> Result<Vec<String>, DbError> {
-    let (inside, mut args) = scope_condition(scope, 1);
-    args.insert(0, SqlValue::Text(path.to_owned()));
-    let mut stmt = db.prepare(&format!(
-        "SELECT DISTINCT json_extract(envelope, ?1) AS v FROM submissions \
-         WHERE typeof(v) = 'text' AND v <> '' AND {inside} ORDER BY v"
-    ))?;
+/// Whether `code` is shaped like a P-code (`ML` and 2, 4 or 6 digits).
+pub fn is_code(code: &str) -> bool {
+    vigie_core::scope::is_pcode(code)
+}
+
+/// What the filter menus offer, kept as records arrive (`seen_values`).
+#[derive(Clone, Copy, Debug)]
+pub enum Seen {
+    /// Form ids.
+    Form,
+    /// Region (4), cercle (6) or commune (8) P-codes inside the scope.
+    Place(usize),
+}
+
+/// Records what the filter menus offer of `record`.
+pub fn note_seen(db: &Connection, record: &vigie_core::record::Envelope) -> Result<(), DbError> {
+    let add = |kind: &str, value: &str| -> Result<(), DbError> {
+        if !value.is_empty() {
+            db.execute(
+                "INSERT OR IGNORE INTO seen_values (kind, value) VALUES (?1, ?2)",
+                [kind, value],
+            )?;
+        }
+        Ok(())
+    };
+    add("form", &record.form_id)?;
+    let place = ["commune", "cercle", "region"]
+        .iter()
+        .filter_map(|k| {
+            record
+                .payload
+                .pointer(&format!("/location/{k}"))
+                .and_then(Value::as_str)
+        })
+        .find(|c| !c.is_empty())
+        .unwrap_or("");
+    for n in [4, 6, 8] {
+        if let Some(prefix) = place.get(..n) {
+            add("place", prefix)?;
+        }
+    }
+    Ok(())
+}
+
+/// The values the menus offer (sorted): forms, or the places of a level inside `scope`.
+pub fn distinct(db: &Connection, what: Seen, scope: &Scope) -> Result<Vec<String>, DbError> {
+    let (sql, args) = match what {
+        Seen::Form => (
+            "SELECT value FROM seen_values WHERE kind = 'form' ORDER BY value".to_owned(),
+            Vec::new(),
+        ),
+        Seen::Place(n) => {
+            let (inside, args) = scope_sql(scope, "value", 0);
+            (
+                format!(
+                    "SELECT value FROM seen_values WHERE kind = 'place' AND length(value) = {n}
+                     AND {inside} ORDER BY value"
+                ),
+                args,
+            )
+        }
+    };
+    let mut stmt = db.prepare(&sql)?;
     let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| r.get(0))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

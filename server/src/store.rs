@@ -358,6 +358,7 @@ impl Receiver {
             )?;
             // An alert announced by SMS is now complete: one alert, not two.
             crate::sms::complete(db, &id, &text)?;
+            crate::records::note_seen(db, record)?;
             // Counted for the indicators; the record is stored whatever happens here.
             if let Err(e) = crate::cases::on_activity(db, record, now) {
                 tracing::error!(error = %e, "activity not counted");

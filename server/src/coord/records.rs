@@ -37,13 +37,9 @@ pub(super) async fn list(
                 .into_iter()
                 .map(|r| shown_to(&holder, r, &published.forms))
                 .collect();
-            let menus = [
-                "$.form_id",
-                "$.payload.location.region",
-                "$.payload.location.cercle",
-                "$.payload.location.commune",
-            ]
-            .map(|path| records::distinct(db, path, &f2.scope));
+            use records::Seen;
+            let menus = [Seen::Form, Seen::Place(4), Seen::Place(6), Seen::Place(8)]
+                .map(|what| records::distinct(db, what, &f2.scope));
             let [forms, regions, cercles, communes] = menus;
             // SMS alerts name their place in words, not by P-code: they cannot be placed
             // in a scope, so only national readers see those still waiting.
