@@ -20,7 +20,8 @@ export async function startServer(dist = join(ROOT, 'dist'), extraArgs = [], env
   const data = extraArgs.includes('--data-dir') ? [] : ['--data-dir', mkdtempSync(join(tmpdir(), 'vigie-data-'))];
   const child = spawn(
     SERVER,
-    ['--bind', '127.0.0.1:0', '--dist', dist, '--lifetime-secs', '300', ...data, ...extraArgs],
+    // Servers stop by themselves; a long benchmark asks for more time.
+    ['--bind', '127.0.0.1:0', '--dist', dist, '--lifetime-secs', process.env.VIGIE_TEST_LIFETIME_SECS ?? '300', ...data, ...extraArgs],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } }
   );
   let out = '';

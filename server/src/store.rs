@@ -175,14 +175,26 @@ impl Receiver {
         after: &vigie_core::cases::Case,
         now: i64,
     ) -> Result<Option<vigie_core::cases::Notice>, DbError> {
-        let tx = db.unchecked_transaction()?;
-        crate::cases::save(&tx, after)?;
-        let notice = vigie_core::cases::notice(before, after);
-        if let Some(n) = notice {
-            crate::notify::enqueue(&tx, &self.targets, after, n, now)?;
+        // A savepoint: all or nothing, inside the record's transaction or on its own.
+        db.execute_batch("SAVEPOINT case_change")?;
+        let written = (|| {
+            crate::cases::save(db, after)?;
+            let notice = vigie_core::cases::notice(before, after);
+            if let Some(n) = notice {
+                crate::notify::enqueue(db, &self.targets, after, n, now)?;
+            }
+            Ok(notice)
+        })();
+        match written {
+            Ok(notice) => {
+                db.execute_batch("RELEASE case_change")?;
+                Ok(notice)
+            }
+            Err(e) => {
+                let _ = db.execute_batch("ROLLBACK TO case_change; RELEASE case_change");
+                Err(e)
+            }
         }
-        tx.commit()?;
-        Ok(notice)
     }
 
     /// Opens or joins the case of the SMS alert in `row` as the rules say; tells the
@@ -343,6 +355,9 @@ impl Receiver {
                 });
             }
             let now = db::now_ms();
+            // One transaction (one disk sync) for the record and all it leads to.
+            let tx = db.unchecked_transaction()?;
+            let db: &Connection = &tx;
             db.execute(
                 "INSERT INTO submissions (id, envelope, received_at, device_id, author, kind, token_label)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -372,6 +387,8 @@ impl Receiver {
                 })
                 .transpose()
             });
+            tx.commit()?;
+            // Told once it is on disk.
             match opened {
                 Ok(Some((case, notice))) => self.announce(&case, notice),
                 Ok(None) => {}
