@@ -91,24 +91,22 @@ pub fn on_record(
         return Ok(None);
     }
     if LEVELS.contains(&new.level.as_str()) {
-        db.execute(
-            "INSERT OR IGNORE INTO alert_facts
-               (id, rank, place, region, at, received_at, category, phase)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
-                record.id.to_string(),
-                rank(&new.level) as i64,
-                new.place,
-                new.place.get(..4).unwrap_or(""),
-                new.at,
-                now,
-                category(&record.payload),
-                record
+        crate::indicators::add_fact(
+            db,
+            &crate::indicators::AlertFact {
+                id: record.id.to_string(),
+                rank: rank(&new.level),
+                place: new.place.clone(),
+                at: new.at,
+                received_at: now,
+                category: category(&record.payload),
+                phase: record
                     .payload
                     .get("electoral_phase")
                     .and_then(Value::as_str)
                     .unwrap_or("")
-            ],
+                    .to_owned(),
+            },
         )?;
     }
     // Records no rule applies to (green, with the default rules): nothing to read.

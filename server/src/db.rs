@@ -258,6 +258,17 @@ pub fn migrate(db: &mut Connection) -> Result<(), DbError> {
                  received_at
                FROM submissions WHERE json_type(envelope, '$.payload.participants') = 'object';
              CREATE INDEX alert_facts_received ON alert_facts (received_at);
+             CREATE TABLE alert_weeks (
+               week INTEGER NOT NULL,
+               place TEXT NOT NULL,
+               rank INTEGER NOT NULL,
+               category TEXT NOT NULL,
+               phase TEXT NOT NULL,
+               n INTEGER NOT NULL,
+               PRIMARY KEY (week, place, rank, category, phase)) WITHOUT ROWID;
+             INSERT INTO alert_weeks (week, place, rank, category, phase, n)
+               SELECT (received_at - 345600000) / 604800000, place, rank, category, phase, count(*)
+               FROM alert_facts GROUP BY 1, 2, 3, 4, 5;
              INSERT OR IGNORE INTO case_reports (report, case_id)
                SELECT r.value, c.id FROM cases c, json_each(c.body, '$.reports') r;
              PRAGMA user_version = 8;",

@@ -1,6 +1,7 @@
-//! Counts for the map and the indicators, read from the small indexed tables the receiver
-//! keeps as records arrive (`alert_facts`: one row per record with an alert level; `cases`),
-//! never from a scan of the envelopes. Every count is limited to a scope.
+//! Counts for the map and the indicators, read from what the receiver maintains as records
+//! arrive — `alert_weeks` (alert reports counted by week, place, level, category and
+//! electoral phase), `activity_facts`, `cases` — never from a scan of the records. Every
+//! count is limited to a scope.
 
 use std::collections::HashMap;
 
@@ -49,24 +50,80 @@ pub fn open_case_levels(
     )
 }
 
-/// Reports with an alert level received since `since` in each area (first `len`
-/// characters of their place) inside `scope`; those placed less precisely, or not at all,
-/// are counted under "" (never dropped).
+/// One record with an alert level, as the indicators count it.
+#[derive(Debug, Clone, Default)]
+pub struct AlertFact {
+    /// The record's id.
+    pub id: String,
+    /// Its level's rank (0 vert … 3 rouge).
+    pub rank: usize,
+    /// Its most precise P-code ("" for none).
+    pub place: String,
+    /// When it was made (device clock).
+    pub at: Millis,
+    /// When it arrived.
+    pub received_at: Millis,
+    /// The incident category's top level.
+    pub category: String,
+    /// The electoral phase.
+    pub phase: String,
+}
+
+/// Records `fact` once: its row in `alert_facts` and its count in `alert_weeks`, the
+/// maintained weekly aggregate the pages read. Returns whether it was new.
+pub fn add_fact(db: &Connection, fact: &AlertFact) -> Result<bool, DbError> {
+    let fresh = db.execute(
+        "INSERT OR IGNORE INTO alert_facts
+           (id, rank, place, region, at, received_at, category, phase)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        rusqlite::params![
+            fact.id,
+            fact.rank as i64,
+            fact.place,
+            fact.place.get(..4).unwrap_or(""),
+            fact.at,
+            fact.received_at,
+            fact.category,
+            fact.phase
+        ],
+    )? == 1;
+    if fresh {
+        db.execute(
+            "INSERT INTO alert_weeks (week, place, rank, category, phase, n)
+             VALUES (?1, ?2, ?3, ?4, ?5, 1)
+             ON CONFLICT (week, place, rank, category, phase) DO UPDATE SET n = n + 1",
+            rusqlite::params![
+                week_of(fact.received_at),
+                fact.place,
+                fact.rank as i64,
+                fact.category,
+                fact.phase
+            ],
+        )?;
+    }
+    Ok(fresh)
+}
+
+/// Reports with an alert level received in the weeks `first..=last` in each area (first
+/// `len` characters of their place) inside `scope`; those placed less precisely, or not
+/// at all, are counted under "" (never dropped).
 pub fn reports_by_area(
     db: &Connection,
     scope: &Scope,
     len: usize,
-    since: Millis,
+    (first, last): (i64, i64),
 ) -> Result<HashMap<String, usize>, DbError> {
     let (cond, mut args) = crate::records::scope_sql(scope, "place", 0);
-    args.push(SqlValue::Integer(since));
+    args.push(SqlValue::Integer(first));
+    args.push(SqlValue::Integer(last));
+    let n = args.len();
     grouped(
         db,
         &format!(
             "SELECT CASE WHEN length(place) >= {len} THEN substr(place, 1, {len}) ELSE '' END,
-                    count(*) FROM alert_facts
-             WHERE {cond} AND received_at >= ?{} GROUP BY 1",
-            args.len()
+                    sum(n) FROM alert_weeks
+             WHERE {cond} AND week BETWEEN ?{} AND ?{n} GROUP BY 1",
+            n - 1
         ),
         args,
     )
@@ -75,9 +132,22 @@ pub fn reports_by_area(
 /// A week, in ms.
 pub const WEEK_MS: Millis = 7 * 86_400_000;
 
+/// 1970-01-05, the first Monday after the epoch (a Thursday).
+const FIRST_MONDAY: Millis = 4 * 86_400_000;
+
+/// The number of the week (Monday 00:00 UTC to Sunday) `at` falls in.
+pub fn week_of(at: Millis) -> i64 {
+    (at - FIRST_MONDAY).div_euclid(WEEK_MS)
+}
+
+/// When week `week` starts (Monday 00:00 UTC).
+pub fn week_start(week: i64) -> Millis {
+    week * WEEK_MS + FIRST_MONDAY
+}
+
 /// Reports with an alert level by area (first `len` characters of their place; "" when
-/// less precise), by week back from `now` (0: the last 7 days) and by level rank, over the
-/// last `weeks` weeks, inside `scope`.
+/// less precise), by week back from week `last` (0: that week) and by level rank, over
+/// `weeks` weeks, inside `scope`.
 pub type Weekly = HashMap<String, Vec<[usize; 4]>>;
 
 /// See [`Weekly`].
@@ -86,16 +156,16 @@ pub fn weekly(
     scope: &Scope,
     len: usize,
     weeks: usize,
-    now: Millis,
+    last: i64,
 ) -> Result<Weekly, DbError> {
     let (cond, mut args) = crate::records::scope_sql(scope, "place", 0);
     let n = args.len();
-    args.push(SqlValue::Integer(now));
-    args.push(SqlValue::Integer(now - weeks as Millis * WEEK_MS));
+    args.push(SqlValue::Integer(last));
+    args.push(SqlValue::Integer(last - weeks as i64 + 1));
     let mut stmt = db.prepare(&format!(
         "SELECT CASE WHEN length(place) >= {len} THEN substr(place, 1, {len}) ELSE '' END,
-                (?{a} - received_at) / {WEEK_MS}, rank, count(*) FROM alert_facts
-         WHERE {cond} AND received_at > ?{b} AND received_at <= ?{a} GROUP BY 1, 2, 3",
+                ?{a} - week, rank, sum(n) FROM alert_weeks
+         WHERE {cond} AND week BETWEEN ?{b} AND ?{a} GROUP BY 1, 2, 3",
         a = n + 1,
         b = n + 2
     ))?;
@@ -110,27 +180,27 @@ pub fn weekly(
         })?
         .collect::<Result<Vec<_>, _>>()?;
     let mut out: Weekly = HashMap::new();
-    for (area, week, rank, count) in rows {
+    for (area, back, rank, count) in rows {
         let row = out.entry(area).or_insert_with(|| vec![[0; 4]; weeks]);
-        if let Some(cell) = usize::try_from(week).ok().and_then(|w| row.get_mut(w)) {
+        if let Some(cell) = usize::try_from(back).ok().and_then(|w| row.get_mut(w)) {
             cell[rank.clamp(0, 3) as usize] += count.max(0) as usize;
         }
     }
     Ok(out)
 }
 
-/// Reports with an alert level received in `[from, to)` by `column` of the alert facts
+/// Reports with an alert level received in the weeks `first..=last` by `column`
 /// (`category`: the typology's top level; `phase`: the electoral phase; "" when none),
 /// inside `scope`, most first.
 pub fn alerts_by(
     db: &Connection,
     scope: &Scope,
     column: Fact,
-    (from, to): (Millis, Millis),
+    (first, last): (i64, i64),
 ) -> Result<Vec<(String, usize)>, DbError> {
     let (cond, mut args) = crate::records::scope_sql(scope, "place", 0);
-    args.push(SqlValue::Integer(from));
-    args.push(SqlValue::Integer(to));
+    args.push(SqlValue::Integer(first));
+    args.push(SqlValue::Integer(last));
     let n = args.len();
     let column = match column {
         Fact::Category => "category",
@@ -139,8 +209,8 @@ pub fn alerts_by(
     let mut all: Vec<(String, usize)> = grouped(
         db,
         &format!(
-            "SELECT {column}, count(*) FROM alert_facts
-             WHERE {cond} AND received_at >= ?{} AND received_at < ?{n} GROUP BY 1",
+            "SELECT {column}, sum(n) FROM alert_weeks
+             WHERE {cond} AND week BETWEEN ?{} AND ?{n} GROUP BY 1",
             n - 1
         ),
         args,
@@ -235,72 +305,74 @@ mod tests {
     }
 
     #[test]
-    fn counts_by_area_match_a_count_by_hand_and_keep_the_scope() {
+    fn weekly_counts_match_a_count_by_hand_over_the_facts_and_keep_the_scope() {
         let db = db();
         let places = ["ML030201", "ML030202", "ML0302", "", "ML050101", "ML030401"];
+        let cats = ["PHY", "VBG", ""];
         let mut facts = Vec::new();
+        // Six weeks of facts, from a Monday; each added twice (a replay counts once).
+        let monday = week_start(2_900);
         for n in 0..300i64 {
-            let place = places[(n as usize * 7) % places.len()];
-            let at = n * (WEEK_MS / 50);
-            db.execute(
-                "INSERT INTO alert_facts (id, rank, place, region, at, received_at, category)
-                 VALUES (?1, ?4, ?2, '', ?3, ?3, ?5)",
-                rusqlite::params![
-                    format!("r{n}"),
-                    place,
-                    at,
-                    n % 4,
-                    ["PHY", "VBG", ""][n as usize % 3]
-                ],
-            )
-            .unwrap();
-            facts.push((
-                place,
-                at,
-                (n % 4) as usize,
-                ["PHY", "VBG", ""][n as usize % 3],
-            ));
+            let fact = AlertFact {
+                id: format!("r{n}"),
+                rank: (n % 4) as usize,
+                place: places[(n as usize * 7) % places.len()].to_owned(),
+                at: 0,
+                received_at: monday + n * (WEEK_MS / 50),
+                category: cats[n as usize % 3].to_owned(),
+                phase: String::new(),
+            };
+            assert!(add_fact(&db, &fact).unwrap());
+            assert!(!add_fact(&db, &fact).unwrap());
+            facts.push(fact);
         }
+        let key = |place: &str, len: usize| {
+            if place.len() >= len {
+                place[..len].to_owned()
+            } else {
+                String::new()
+            }
+        };
+        let last = week_of(monday + 299 * (WEEK_MS / 50));
+        assert_eq!(last - week_of(monday), 5);
         for scope in [Scope::National, Scope::parse("ML03").unwrap()] {
+            let inside: Vec<&AlertFact> =
+                facts.iter().filter(|f| scope.contains(&f.place)).collect();
             for len in [6, 8] {
-                let got = reports_by_area(&db, &scope, len, 2 * WEEK_MS).unwrap();
+                let got = reports_by_area(&db, &scope, len, (last - 3, last)).unwrap();
                 let mut want: HashMap<String, usize> = HashMap::new();
-                for (place, at, ..) in &facts {
-                    if *at >= 2 * WEEK_MS && scope.contains(place) {
-                        let key = if place.len() >= len {
-                            &place[..len]
-                        } else {
-                            ""
-                        };
-                        *want.entry(key.to_owned()).or_default() += 1;
-                    }
+                for f in inside.iter().filter(|f| week_of(f.received_at) >= last - 3) {
+                    *want.entry(key(&f.place, len)).or_default() += 1;
                 }
                 assert_eq!(got, want, "{scope} {len}");
-                // The same facts (six weeks of them), by week and level, the last three.
-                let now = 299 * (WEEK_MS / 50);
-                let weeks = weekly(&db, &scope, len, 3, now).unwrap();
+                let weeks = weekly(&db, &scope, len, 3, last).unwrap();
                 let mut by_hand: Weekly = HashMap::new();
-                for (place, at, rank, _) in &facts {
-                    let back = (now - at) / WEEK_MS;
-                    if *at > now - 3 * WEEK_MS && *at <= now && scope.contains(place) {
-                        let key = if place.len() >= len {
-                            &place[..len]
-                        } else {
-                            ""
-                        };
+                for f in &inside {
+                    let back = last - week_of(f.received_at);
+                    if back < 3 {
                         by_hand
-                            .entry(key.to_owned())
-                            .or_insert_with(|| vec![[0; 4]; 3])[back as usize][*rank] += 1;
+                            .entry(key(&f.place, len))
+                            .or_insert_with(|| vec![[0; 4]; 3])[back as usize][f.rank] += 1;
                     }
                 }
                 assert_eq!(weeks, by_hand, "{scope} {len}");
                 assert!(weeks.values().any(|w| w[2] != [0; 4]), "three weeks filled");
             }
-            let cats = alerts_by(&db, &scope, Fact::Category, (0, Millis::MAX)).unwrap();
-            let total: usize = cats.iter().map(|c| c.1).sum();
-            assert_eq!(total, facts.iter().filter(|f| scope.contains(f.0)).count());
-            assert!(cats.windows(2).all(|w| w[0].1 >= w[1].1), "most first");
+            let by_cat = alerts_by(&db, &scope, Fact::Category, (0, last)).unwrap();
+            assert_eq!(by_cat.iter().map(|c| c.1).sum::<usize>(), inside.len());
+            let vbg = inside.iter().filter(|f| f.category == "VBG").count();
+            assert!(by_cat.contains(&("VBG".to_owned(), vbg)));
+            assert!(by_cat.windows(2).all(|w| w[0].1 >= w[1].1), "most first");
         }
+    }
+
+    #[test]
+    fn weeks_run_from_monday() {
+        // 2026-12-07, a Monday.
+        let monday = 1_796_601_600_000;
+        assert_eq!(week_start(week_of(monday)), monday);
+        assert_eq!(week_of(monday - 1), week_of(monday) - 1);
+        assert_eq!(week_of(monday + WEEK_MS - 1), week_of(monday));
     }
 
     #[test]

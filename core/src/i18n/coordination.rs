@@ -154,7 +154,7 @@ catalogue! {
     MapShow => ("Couleur selon", "Colour by"),
     MapByCases => ("le cas ouvert le plus grave", "the most serious open case"),
     MapByReports => ("les rapports d'alerte reçus", "the alert reports received"),
-    MapDays => ("Période (jours)", "Period (days)"),
+    MapWeeks => ("Période (semaines, celle-ci comprise)", "Period (weeks, this one included)"),
     MapCountry => ("Tout le pays (cercles)", "Whole country (cercles)"),
     MapNothing => ("rien à signaler", "nothing to report"),
     MapOutside => ("hors de votre zone ou sans code", "outside your area or without a code"),

@@ -15,7 +15,7 @@ use vigie_core::record::Millis;
 
 use super::access::Coordinator;
 use super::layout::{duration, level_name, page, select, storage_error, utc_minutes, Words};
-use crate::indicators::{Weekly, WEEK_MS};
+use crate::indicators::{week_of, week_start, Weekly, WEEK_MS};
 use crate::records::place_label;
 use crate::store::Receiver;
 
@@ -64,7 +64,10 @@ pub(super) async fn indicators(
         .cloned();
     let len = if region.is_some() { 6 } else { 4 };
     let now = crate::db::now_ms();
-    let since = now - weeks as Millis * WEEK_MS;
+    // Weeks from Monday, this one included, as the counts are kept.
+    let last = week_of(now);
+    let first = last - weeks as i64 + 1;
+    let since = week_start(first);
     let scope = holder.scope.clone();
     let under = region.clone();
     let found = tokio::task::spawn_blocking(move || {
@@ -75,12 +78,12 @@ pub(super) async fn indicators(
                 plans,
                 crate::cases::open_page(db, &scope, 0, 0)?,
                 crate::indicators::case_times(db, &scope, (since, now + 1))?,
-                crate::indicators::weekly(db, &scope, len, weeks, now)?,
+                crate::indicators::weekly(db, &scope, len, weeks, last)?,
                 crate::indicators::alerts_by(
                     db,
                     &scope,
                     crate::indicators::Fact::Category,
-                    (since, now + 1),
+                    (first, last),
                 )?,
             ))
         })
@@ -159,7 +162,8 @@ fn render(
     // Places first, then what has no precise enough place.
     areas.sort_by_key(|a| (a.is_empty(), (*a).clone()));
     // Week `i` back from now covers (now - (i+1) weeks, now - i weeks].
-    let start = |back: usize| now - (back as Millis + 1) * WEEK_MS;
+    // The Monday starting week `back` weeks before this one.
+    let start = |back: usize| week_start(week_of(now) - back as i64);
     let link = |area: &str, back: usize| {
         let key = match area.len() {
             4 => format!("region={area}&"),
@@ -173,8 +177,8 @@ fn render(
         };
         format!(
             "/coord/?{lang}{key}from={}&to={}",
-            day(start(back) + 1),
-            day(start(back) + WEEK_MS)
+            day(start(back)),
+            day(start(back) + WEEK_MS - 1)
         )
     };
     let regions: Vec<(String, String)> = vigie_core::admin::regions()
@@ -212,7 +216,7 @@ fn render(
             table.weekly data-testid="weekly" {
                 thead { tr {
                     th { (w.t(CoordMsg::CasePlace)) }
-                    @for back in (0..weeks).rev() { th { small { (day(start(back) + 1).get(5..).unwrap_or("")) } } }
+                    @for back in (0..weeks).rev() { th { small { (day(start(back)).get(5..).unwrap_or("")) } } }
                     th { (w.t(CoordMsg::IndicatorsTrend)) }
                 } }
                 tbody {

@@ -1,4 +1,4 @@
-//! `/coord/map`: where it is getting worse. An SVG map drawn by the receiver (no tile, no
+//! `/coord/map?show=cases|reports&weeks=N&region=MLxx`: where it is getting worse. An SVG map drawn by the receiver (no tile, no
 //! script), cercles for the country or the communes of one region, shaded by the highest
 //! open case level or by the reports received over a period, inside the reader's scope;
 //! each area titled and linked to its list. Readable at 360 px and printable.
@@ -11,7 +11,6 @@ use axum::{
 };
 use maud::{html, Markup};
 use vigie_core::i18n::CoordMsg;
-use vigie_core::record::Millis;
 use vigie_core::scope::Scope;
 
 use super::access::Coordinator;
@@ -139,7 +138,7 @@ pub(crate) fn svg(
     }
 }
 
-/// `/coord/map?show=cases|reports&days=N&region=MLxx`.
+/// `/coord/map`.
 pub(super) async fn map(
     Coordinator(holder): Coordinator,
     State(recv): State<Receiver>,
@@ -154,23 +153,25 @@ pub(super) async fn map(
         Some("reports") => Shade::Reports,
         _ => Shade::Cases,
     };
-    let days: i64 = q
-        .get("days")
+    let weeks: i64 = q
+        .get("weeks")
         .and_then(|d| d.parse().ok())
-        .filter(|d| (1..=366).contains(d))
-        .unwrap_or(28);
+        .filter(|d| (1..=52).contains(d))
+        .unwrap_or(4);
     let region = q
         .get("region")
         .filter(|r| r.len() == 4 && vigie_core::admin::is_known(r))
         .cloned();
     let len = if region.is_some() { 8 } else { 6 };
     let scope = holder.scope.clone();
-    let since: Millis = crate::db::now_ms() - days * 86_400_000;
+    // This week and the ones before it (weeks from Monday, as the counts are kept).
+    let last = crate::indicators::week_of(crate::db::now_ms());
+    let period = (last - weeks + 1, last);
     let found = tokio::task::spawn_blocking(move || {
         recv.with_db(|db| match shade {
             Shade::Cases => crate::indicators::open_case_levels(db, &scope, len)
                 .map(|m| m.into_iter().map(|(k, v)| (k, v + 1)).collect()),
-            Shade::Reports => crate::indicators::reports_by_area(db, &scope, len, since),
+            Shade::Reports => crate::indicators::reports_by_area(db, &scope, len, period),
         })
     })
     .await;
@@ -214,9 +215,9 @@ pub(super) async fn map(
                     option value="reports" selected[shade == Shade::Reports] { (w.t(CoordMsg::MapByReports)) }
                 }
             }
-            label { span { (w.t(CoordMsg::MapDays)) }
-                select name="days" {
-                    @for d in [7, 28, 90, 365] { option value=(d) selected[d == days] { (d) } }
+            label { span { (w.t(CoordMsg::MapWeeks)) }
+                select name="weeks" {
+                    @for n in [1, 4, 13, 52] { option value=(n) selected[n == weeks] { (n) } }
                 }
             }
             (select("region", w.t(CoordMsg::Region), w.t(CoordMsg::MapCountry), region.as_deref().unwrap_or(""), &regions))

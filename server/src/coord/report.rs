@@ -21,19 +21,12 @@ use super::layout::{
     day_start, duration, level_name, page, storage_error, urlencode, utc_minutes, Words,
 };
 use super::map::{legend, svg, Shade};
-use crate::indicators::{Fact, WEEK_MS};
+use crate::indicators::{week_of, week_start, Fact, WEEK_MS};
 use crate::map::{atlas, Area, CREDIT};
 use crate::records::place_label;
 use crate::store::Receiver;
 
 const DAY_MS: Millis = 86_400_000;
-
-/// The Monday 00:00 UTC starting the week that holds `at`.
-pub(crate) fn week_start(at: Millis) -> Millis {
-    let day = at.div_euclid(DAY_MS);
-    // 1970-01-01 was a Thursday: Monday is 3 days before.
-    (day - (day + 3).rem_euclid(7)) * DAY_MS
-}
 
 /// Everything the report shows, read in one go.
 struct Figures {
@@ -54,7 +47,8 @@ pub(super) async fn report(
 ) -> Response {
     let w = Words::from_query(&q, &recv);
     let now = crate::db::now_ms();
-    let start = week_start(q.get("week").and_then(|d| day_start(d)).unwrap_or(now));
+    let week = week_of(q.get("week").and_then(|d| day_start(d)).unwrap_or(now));
+    let start = week_start(week);
     let end = start + WEEK_MS;
     let scope = holder.scope.clone();
     let found = tokio::task::spawn_blocking(move || {
@@ -63,9 +57,9 @@ pub(super) async fn report(
                 open: crate::cases::open_page(db, &scope, 0, 50)?,
                 times: crate::indicators::case_times(db, &scope, (start, end))?,
                 // The week and the 4 before it, by region.
-                weekly: crate::indicators::weekly(db, &scope, 4, 5, end - 1)?,
-                categories: crate::indicators::alerts_by(db, &scope, Fact::Category, (start, end))?,
-                phases: crate::indicators::alerts_by(db, &scope, Fact::Phase, (start, end))?,
+                weekly: crate::indicators::weekly(db, &scope, 4, 5, week)?,
+                categories: crate::indicators::alerts_by(db, &scope, Fact::Category, (week, week))?,
+                phases: crate::indicators::alerts_by(db, &scope, Fact::Phase, (week, week))?,
                 activities: crate::indicators::activities(db, &scope, (start, end))?,
                 levels: crate::indicators::open_case_levels(db, &scope, 6)?
                     .into_iter()
@@ -209,8 +203,8 @@ mod tests {
     fn a_week_starts_on_monday() {
         // 2026-12-07 is a Monday; 2026-12-13 a Sunday.
         let monday = day_start("2026-12-07").unwrap();
-        assert_eq!(week_start(monday), monday);
-        assert_eq!(week_start(monday + 6 * DAY_MS + 3_600_000), monday);
-        assert_eq!(week_start(monday - 1), monday - WEEK_MS);
+        assert_eq!(week_start(week_of(monday)), monday);
+        assert_eq!(week_start(week_of(monday + 6 * DAY_MS + 3_600_000)), monday);
+        assert_eq!(week_start(week_of(monday - 1)), monday - WEEK_MS);
     }
 }
