@@ -72,7 +72,7 @@ pub(super) async fn indicators(
     let under = region.clone();
     let found = tokio::task::spawn_blocking(move || {
         let today = utc_minutes(now).get(..10).unwrap_or("").to_owned();
-        let plans = execution_by_commune(&recv.plans(None, under.as_deref())?, &scope, &today);
+        let plans = execution_by_commune(&recv, &scope, under.as_deref(), &today)?;
         recv.with_db(|db| {
             Ok((
                 plans,
@@ -124,27 +124,34 @@ pub(super) async fn indicators(
     Html(page(&w, w.t(CoordMsg::IndicatorsTitle), body).into_string()).into_response()
 }
 
-/// The action plans inside `scope` by commune: how many, and the mean execution rate of
-/// those that have planned activities (core's `plans::derived::progress`).
+/// The action plans inside `scope` (and under the P-code `under`) by commune: how many,
+/// and the mean execution rate of those that have planned activities (core's
+/// `plans::derived::progress`). Plans are read one at a time.
 pub(crate) fn execution_by_commune(
-    plans: &[vigie_core::plans::Revision],
+    recv: &Receiver,
     scope: &vigie_core::scope::Scope,
+    under: Option<&str>,
     today: &str,
-) -> Vec<(String, usize, Option<u32>)> {
+) -> Result<Vec<(String, usize, Option<u32>)>, crate::db::DbError> {
     let mut by: std::collections::BTreeMap<String, (usize, Vec<u32>)> = Default::default();
-    for r in plans.iter().filter(|r| scope.contains(&r.plan.commune)) {
+    recv.each_plan(scope, |r| {
+        if under.is_some_and(|u| !r.plan.commune.starts_with(u)) {
+            return Ok(());
+        }
         let entry = by.entry(r.plan.commune.clone()).or_default();
         entry.0 += 1;
         if let Some(e) = vigie_core::plans::derived::progress(&r.plan, today).execution {
             entry.1.push(e);
         }
-    }
-    by.into_iter()
+        Ok(())
+    })?;
+    Ok(by
+        .into_iter()
         .map(|(commune, (n, rates))| {
             let mean = (!rates.is_empty()).then(|| rates.iter().sum::<u32>() / rates.len() as u32);
             (commune, n, mean)
         })
-        .collect()
+        .collect())
 }
 
 #[allow(clippy::too_many_arguments)]

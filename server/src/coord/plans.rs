@@ -54,14 +54,33 @@ pub(super) async fn list(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let w = Words::from_query(&q, &recv);
-    let found = tokio::task::spawn_blocking(move || recv.plans(None, None)).await;
-    let mut plans = match found {
+    let today = today();
+    // Each plan decoded, summed up in a row, and let go before the next.
+    let w2 = w.clone();
+    let found = tokio::task::spawn_blocking(move || {
+        let mut rows = Vec::new();
+        recv.each_plan(&holder.scope, |Revision { rev, plan }| {
+            let p = progress(&plan, &today);
+            rows.push(html! {
+                tr {
+                    td { bdi { (plan_place(&w2, &plan.commune)) } }
+                    td { a href=(format!("/coord/plans/{}{}", plan.id, w2.query())) { bdi { (name_of(&plan)) } } br; small { (kind_label(&w2, plan.kind)) } }
+                    td { (bar(&p)) }
+                    td { (p.overdue) }
+                    td { (p.to_review) }
+                    td { (rev) }
+                }
+            });
+            Ok(())
+        })
+        .map(|()| rows)
+    })
+    .await;
+    let plans = match found {
         Ok(Ok(p)) => p,
         Ok(Err(e)) => return storage_error(e),
         Err(e) => return storage_error(e),
     };
-    plans.retain(|p| holder.scope.contains(&p.plan.commune));
-    let today = today();
     let body = html! {
         p { a href=(format!("/coord/{}", w.query())) { (w.t(CoordMsg::BackToRecordsShort)) } }
         h1 { (w.t(CoordMsg::Plans)) }
@@ -75,19 +94,7 @@ pub(super) async fn list(
                 th { (w.t(CoordMsg::ToReview)) }
                 th { (w.t(CoordMsg::Revision)) }
             } }
-            tbody {
-                @for Revision { rev, plan } in &plans {
-                    @let p = progress(plan, &today);
-                    tr {
-                        td { bdi { (plan_place(&w, &plan.commune)) } }
-                        td { a href=(format!("/coord/plans/{}{}", plan.id, w.query())) { bdi { (name_of(plan)) } } br; small { (kind_label(&w, plan.kind)) } }
-                        td { (bar(&p)) }
-                        td { (p.overdue) }
-                        td { (p.to_review) }
-                        td { (rev) }
-                    }
-                }
-            }
+            tbody { @for row in &plans { (row) } }
         }
     };
     Html(page(&w, w.t(CoordMsg::Plans), body).into_string()).into_response()
