@@ -161,18 +161,6 @@ pub fn changes(body: &[u8]) -> Result<(Vec<Value>, String), String> {
     Ok((docs, last))
 }
 
-/// A checkpoint as a query value (CouchDB's sequences are opaque text).
-fn encode(seq: &str) -> String {
-    seq.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// A CouchDB document as the value it holds (its `_id`, `_rev` and other `_` fields left
 /// out).
 fn without_couch_fields(mut doc: Value) -> Value {
@@ -252,7 +240,7 @@ async fn round(
     let url = format!(
         "{}/{name}/_changes?feed=longpoll&include_docs=true&timeout=25000&limit={BATCH}&since={}",
         follow.base,
-        encode(&since)
+        crate::error::urlencode(&since)
     );
     let body = get(client, follow, &url).await?;
     let (docs, last) = changes(&body)?;

@@ -221,6 +221,16 @@ fn start(scratch: &Scratch, file: Value) -> Server {
     Server::start_env(&["--notify", &path], &[("VIGIE_TEST_HOOK_SECRET", SECRET)])
 }
 
+/// The `kind` of each notification received, in order.
+fn kinds(got: &[Hook]) -> Vec<String> {
+    got.iter()
+        .map(|h| {
+            let body: Value = serde_json::from_str(&h.body).unwrap();
+            body["kind"].as_str().unwrap_or("").to_owned()
+        })
+        .collect()
+}
+
 fn signed(hook: &Hook) -> bool {
     let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
     mac.update(hook.body.as_bytes());
@@ -280,15 +290,7 @@ fn a_red_alert_reaches_each_recipient_of_its_scope_once_signed_and_a_raise_is_to
     send(&srv, &alert(2, "orange", "ML030202"));
     send(&srv, &alert(3, "rouge", "ML030202"));
     let got = sikasso.wait_for(3, 15);
-    let kinds: Vec<String> = got
-        .iter()
-        .map(|h| {
-            serde_json::from_str::<Value>(&h.body).unwrap()["kind"]
-                .as_str()
-                .unwrap()
-                .to_owned()
-        })
-        .collect();
+    let kinds = kinds(&got);
     assert_eq!(kinds, ["case.new", "case.new", "case.raised"], "{got:?}");
     // Nothing for Kayes, nothing sent twice.
     std::thread::sleep(Duration::from_millis(500));
@@ -392,15 +394,7 @@ fn a_case_nobody_takes_in_charge_is_told_once_when_it_waited_too_long() {
     );
     send(&srv, &alert(1, "orange", "ML050101"));
     let got = sink.wait_for(2, 20);
-    let kinds: Vec<String> = got
-        .iter()
-        .map(|h| {
-            serde_json::from_str::<Value>(&h.body).unwrap()["kind"]
-                .as_str()
-                .unwrap()
-                .to_owned()
-        })
-        .collect();
+    let kinds = kinds(&got);
     assert_eq!(kinds, ["case.new", "case.waiting"], "{got:?}");
     let text = serde_json::from_str::<Value>(&got[1].body).unwrap()["text"]
         .as_str()

@@ -14,7 +14,9 @@ use vigie_core::i18n::CoordMsg;
 use vigie_core::record::Millis;
 
 use super::access::Coordinator;
-use super::layout::{duration, level_name, page, select, storage_error, utc_minutes, Words};
+use super::layout::{
+    duration, level_name, page, select, storage_error, utc_minutes, weeks_and_region, Words,
+};
 use crate::indicators::{week_of, week_start, Weekly, WEEK_MS};
 use crate::records::place_label;
 use crate::store::Receiver;
@@ -53,15 +55,7 @@ pub(super) async fn indicators(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let w = Words::from_query(&q, &recv);
-    let weeks: usize = q
-        .get("weeks")
-        .and_then(|n| n.parse().ok())
-        .filter(|n| (1..=52).contains(n))
-        .unwrap_or(12);
-    let region = q
-        .get("region")
-        .filter(|r| r.len() == 4 && vigie_core::admin::is_known(r))
-        .cloned();
+    let (weeks, region) = weeks_and_region(&q, 12);
     let len = if region.is_some() { 6 } else { 4 };
     let now = crate::db::now_ms();
     // Weeks from Monday, this one included, as the counts are kept.

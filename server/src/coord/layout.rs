@@ -193,16 +193,24 @@ pub(crate) fn select(
     }
 }
 
-/// Percent-encodes a query value or path segment.
-pub(crate) fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+pub(crate) use crate::error::urlencode;
+
+/// The `weeks` of a query, 1 to 52 (`default` otherwise), and its `region` when it is a
+/// region's P-code: the period and place the situation pages are asked for.
+pub(crate) fn weeks_and_region(
+    q: &HashMap<String, String>,
+    default: usize,
+) -> (usize, Option<String>) {
+    let weeks = q
+        .get("weeks")
+        .and_then(|n| n.parse().ok())
+        .filter(|n| (1..=52).contains(n))
+        .unwrap_or(default);
+    let region = q
+        .get("region")
+        .filter(|r| r.len() == 4 && vigie_core::admin::is_known(r))
+        .cloned();
+    (weeks, region)
 }
 
 /// `YYYY-MM-DD HH:MM` (UTC, Mali's time) of a receiver timestamp in ms.

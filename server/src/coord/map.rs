@@ -14,7 +14,7 @@ use vigie_core::i18n::CoordMsg;
 use vigie_core::scope::Scope;
 
 use super::access::Coordinator;
-use super::layout::{level_name, page, select, storage_error, Words};
+use super::layout::{level_name, page, select, storage_error, weeks_and_region, Words};
 use crate::map::{atlas, Area, CREDIT};
 use crate::store::Receiver;
 
@@ -153,15 +153,8 @@ pub(super) async fn map(
         Some("reports") => Shade::Reports,
         _ => Shade::Cases,
     };
-    let weeks: i64 = q
-        .get("weeks")
-        .and_then(|d| d.parse().ok())
-        .filter(|d| (1..=52).contains(d))
-        .unwrap_or(4);
-    let region = q
-        .get("region")
-        .filter(|r| r.len() == 4 && vigie_core::admin::is_known(r))
-        .cloned();
+    let (weeks, region) = weeks_and_region(&q, 4);
+    let weeks = weeks as i64;
     let len = if region.is_some() { 8 } else { 6 };
     let scope = holder.scope.clone();
     // This week and the ones before it (weeks from Monday, as the counts are kept).
