@@ -138,6 +138,13 @@ fn the_weekly_report_gathers_the_week_inside_the_scope_and_counts_gbv_only() {
         "the map of open cases"
     );
     assert!(page.len() < 150_000, "{} bytes", page.len());
+    // The indicators show the same activities and phases over their weeks.
+    let indicators = srv.coord_get("/coord/indicators").text();
+    assert!(
+        indicators.contains("sensibilisation</th><td>1</td><td>femmes 7</td><td>hommes 2</td>"),
+        "{indicators}"
+    );
+    assert!(indicators.contains("JOUR</th><td>1</td>"), "{indicators}");
     // Another week has none of it; a scope keeps to itself.
     let before = srv.coord_get("/coord/report?week=2026-01-05").text();
     assert!(before.contains("2026-01-05 → 2026-01-11"), "{before}");

@@ -79,15 +79,25 @@ pub(super) async fn indicators(
                     crate::indicators::Fact::Category,
                     (first, last),
                 )?,
+                (
+                    crate::indicators::alerts_by(
+                        db,
+                        &scope,
+                        crate::indicators::Fact::Phase,
+                        (first, last),
+                    )?,
+                    crate::indicators::activities(db, &scope, (since, now + 1))?,
+                ),
             ))
         })
     })
     .await;
-    let (plans, open, (opened, take, close), mut table, categories) = match found {
-        Ok(Ok(v)) => v,
-        Ok(Err(e)) => return storage_error(e),
-        Err(e) => return storage_error(e),
-    };
+    let (plans, open, (opened, take, close), mut table, categories, (phases, activities)) =
+        match found {
+            Ok(Ok(v)) => v,
+            Ok(Err(e)) => return storage_error(e),
+            Err(e) => return storage_error(e),
+        };
     if let Some(r) = &region {
         table.retain(|area, _| area.starts_with(r.as_str()));
     }
@@ -103,6 +113,20 @@ pub(super) async fn indicators(
     );
     let body = html! {
         (body)
+        h2 { (w.t(CoordMsg::ReportPhases)) }
+        table data-testid="phases" {
+            @for (phase, n) in &phases {
+                tr { th scope="row" { (if phase.is_empty() { "—" } else { phase.as_str() }) } td { (n) } }
+            }
+        }
+        h2 { (w.t(CoordMsg::ReportActivities)) }
+        @if activities.is_empty() { p.empty { "—" } }
+        table data-testid="activities" {
+            @for (kind, n, women, men) in &activities {
+                tr { th scope="row" { (if kind.is_empty() { "—" } else { kind.as_str() }) } td { (n) }
+                     td { (w.t(CoordMsg::ReportWomen)) " " (women) } td { (w.t(CoordMsg::ReportMen)) " " (men) } }
+            }
+        }
         h2 { (w.t(CoordMsg::IndicatorsPlans)) }
         @if plans.is_empty() { p.empty { "—" } }
         table data-testid="plan-execution" {
