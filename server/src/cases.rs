@@ -541,8 +541,7 @@ mod page_tests {
 
     #[test]
     fn a_page_of_open_cases_is_sorted_counted_and_scoped_like_the_whole_list() {
-        let mut db = Connection::open_in_memory().unwrap();
-        crate::db::migrate(&mut db).unwrap();
+        let db = crate::db::in_memory();
         let places = ["ML030201", "ML050101", "ML0302", ""];
         let mut all = Vec::new();
         for n in 0..250 {

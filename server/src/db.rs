@@ -278,6 +278,14 @@ pub fn migrate(db: &mut Connection) -> Result<(), DbError> {
     Ok(())
 }
 
+/// A database in memory with every migration run (tests).
+#[cfg(test)]
+pub fn in_memory() -> Connection {
+    let mut db = Connection::open_in_memory().expect("an in-memory database");
+    migrate(&mut db).expect("the migrations");
+    db
+}
+
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()

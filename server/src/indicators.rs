@@ -298,11 +298,7 @@ mod tests {
     use super::*;
     use vigie_core::cases::Case;
 
-    fn db() -> Connection {
-        let mut db = Connection::open_in_memory().unwrap();
-        crate::db::migrate(&mut db).unwrap();
-        db
-    }
+    use crate::db::in_memory as db;
 
     #[test]
     fn weekly_counts_match_a_count_by_hand_over_the_facts_and_keep_the_scope() {

@@ -71,7 +71,7 @@ impl Filter {
         );
         // Places by the indexed column: a commune lies in its cercle and region.
         for code in [&self.region, &self.cercle, &self.commune] {
-            if !code.is_empty() && crate::records::is_code(code) {
+            if !code.is_empty() && vigie_core::scope::is_pcode(code) {
                 parts.push(format!("place GLOB ?{}", args.len() + 1));
                 args.push(SqlValue::Text(format!("{code}*")));
             } else if !code.is_empty() {
@@ -293,11 +293,6 @@ pub fn one(db: &Connection, id: &str) -> Result<Option<Row>, DbError> {
         Some(1),
     )?;
     Ok(found.into_iter().next())
-}
-
-/// Whether `code` is shaped like a P-code (`ML` and 2, 4 or 6 digits).
-pub fn is_code(code: &str) -> bool {
-    vigie_core::scope::is_pcode(code)
 }
 
 /// What the filter menus offer, kept as records arrive (`seen_values`).

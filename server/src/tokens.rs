@@ -185,11 +185,7 @@ impl ExtraToken {
 mod tests {
     use super::*;
 
-    fn db() -> Connection {
-        let mut db = Connection::open_in_memory().unwrap();
-        crate::db::migrate(&mut db).unwrap();
-        db
-    }
+    use crate::db::in_memory as db;
 
     #[test]
     fn tokens_are_stored_hashed_checked_by_role_and_revocable() {

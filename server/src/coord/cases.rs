@@ -30,12 +30,7 @@ const PAGE: usize = 100;
 
 /// The address of the page of cases starting at `from`.
 fn paged(w: &Words, from: usize) -> String {
-    let q = w.query();
-    if q.is_empty() {
-        format!("/coord/cases?from={from}")
-    } else {
-        format!("/coord/cases{q}&from={from}")
-    }
+    format!("/coord/cases{}", w.query_with(&format!("from={from}")))
 }
 
 /// `/coord/cases`: the open cases inside the reader's scope, a page at a time, most

@@ -15,7 +15,7 @@ use vigie_core::record::Millis;
 
 use super::access::Coordinator;
 use super::layout::{
-    duration, level_name, page, select, storage_error, utc_minutes, weeks_and_region, Words,
+    duration, level_name, page, select, storage_error, utc_day, weeks_and_region, Words,
 };
 use crate::indicators::{week_of, week_start, Weekly, WEEK_MS};
 use crate::records::place_label;
@@ -44,10 +44,6 @@ pub(crate) fn sparkline(values: &[usize]) -> Markup {
     }
 }
 
-fn day(ms: Millis) -> String {
-    utc_minutes(ms).get(..10).unwrap_or("").to_owned()
-}
-
 /// `/coord/indicators?weeks=N&region=MLxx`.
 pub(super) async fn indicators(
     Coordinator(holder): Coordinator,
@@ -65,7 +61,7 @@ pub(super) async fn indicators(
     let scope = holder.scope.clone();
     let under = region.clone();
     let found = tokio::task::spawn_blocking(move || {
-        let today = utc_minutes(now).get(..10).unwrap_or("").to_owned();
+        let today = utc_day(now);
         let plans = execution_by_commune(&recv, &scope, under.as_deref(), &today)?;
         recv.with_db(|db| {
             Ok((
@@ -195,15 +191,13 @@ fn render(
             6 => format!("cercle={area}&"),
             _ => String::new(),
         };
-        let lang = if w.query().is_empty() {
-            String::new()
-        } else {
-            format!("lang={}&", w.code())
-        };
         format!(
-            "/coord/?{lang}{key}from={}&to={}",
-            day(start(back)),
-            day(start(back) + WEEK_MS - 1)
+            "/coord/{}",
+            w.query_with(&format!(
+                "{key}from={}&to={}",
+                utc_day(start(back)),
+                utc_day(start(back) + WEEK_MS - 1)
+            ))
         )
     };
     let regions: Vec<(String, String)> = vigie_core::admin::regions()
@@ -241,7 +235,7 @@ fn render(
             table.weekly data-testid="weekly" {
                 thead { tr {
                     th { (w.t(CoordMsg::CasePlace)) }
-                    @for back in (0..weeks).rev() { th { small { (day(start(back)).get(5..).unwrap_or("")) } } }
+                    @for back in (0..weeks).rev() { th { small { (utc_day(start(back)).get(5..).unwrap_or("")) } } }
                     th { (w.t(CoordMsg::IndicatorsTrend)) }
                 } }
                 tbody {

@@ -113,6 +113,14 @@ impl Words {
         }
     }
 
+    /// This page's query with `more` (`key=value&…`) added: `?lang=en&more`, or `?more`.
+    pub(crate) fn query_with(&self, more: &str) -> String {
+        match self.query() {
+            q if q.is_empty() => format!("?{more}"),
+            q => format!("{q}&{more}"),
+        }
+    }
+
     /// The languages a coordinator can switch to, with the link's query: French, English
     /// and the published translation, other than this page's.
     pub(crate) fn others(&self) -> Vec<(String, String)> {
@@ -211,6 +219,11 @@ pub(crate) fn weeks_and_region(
         .filter(|r| r.len() == 4 && vigie_core::admin::is_known(r))
         .cloned();
     (weeks, region)
+}
+
+/// `YYYY-MM-DD` (UTC) of a receiver timestamp in ms.
+pub(crate) fn utc_day(ms: i64) -> String {
+    utc_minutes(ms).get(..10).unwrap_or("").to_owned()
 }
 
 /// `YYYY-MM-DD HH:MM` (UTC, Mali's time) of a receiver timestamp in ms.

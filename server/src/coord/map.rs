@@ -181,16 +181,9 @@ pub(super) async fn map(
             .collect(),
         None => atlas.cercles.iter().collect(),
     };
-    let extra = |key: &str| {
-        if w.query().is_empty() {
-            format!("?{key}")
-        } else {
-            format!("{}&{key}", w.query())
-        }
-    };
     let list = |a: &Area| match a.code.len() {
-        8 => format!("/coord/{}", extra(&format!("commune={}", a.code))),
-        _ => format!("/coord/{}", extra(&format!("cercle={}", a.code))),
+        8 => format!("/coord/{}", w.query_with(&format!("commune={}", a.code))),
+        _ => format!("/coord/{}", w.query_with(&format!("cercle={}", a.code))),
     };
     let unplaced = values.get("").copied().unwrap_or(0);
     let regions: Vec<(String, String)> = vigie_core::admin::regions()

@@ -15,13 +15,13 @@ use vigie_core::plans::schema::{self, FieldKind};
 use vigie_core::plans::{Item, Plan, PlanKind, Revision, HEADER};
 
 use super::access::Coordinator;
-use super::layout::{page, storage_error, utc_minutes, Words};
+use super::layout::{page, storage_error, utc_day, utc_minutes, Words};
 use crate::plans::HistoryRow;
 use crate::store::Receiver;
 use vigie_core::i18n::CoordMsg;
 
 fn today() -> String {
-    utc_minutes(crate::db::now_ms())[..10].to_owned()
+    utc_day(crate::db::now_ms())
 }
 
 fn name_of(plan: &Plan) -> String {

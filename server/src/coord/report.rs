@@ -18,7 +18,7 @@ use super::access::Coordinator;
 use super::cases::status_words;
 use super::indicators::sparkline;
 use super::layout::{
-    day_start, duration, level_name, page, storage_error, urlencode, utc_minutes, Words,
+    day_start, duration, level_name, page, storage_error, urlencode, utc_day, utc_minutes, Words,
 };
 use super::map::{legend, svg, Shade};
 use crate::indicators::{week_of, week_start, Fact, WEEK_MS};
@@ -75,16 +75,12 @@ pub(super) async fn report(
         Err(e) => return storage_error(e),
     };
     let body = render(&w, &holder.scope, &f, start);
-    let title = format!(
-        "{} — {}",
-        w.t(CoordMsg::ReportTitle),
-        utc_minutes(start).get(..10).unwrap_or("")
-    );
+    let title = format!("{} — {}", w.t(CoordMsg::ReportTitle), utc_day(start));
     Html(page(&w, &title, body).into_string()).into_response()
 }
 
 fn render(w: &Words, scope: &vigie_core::scope::Scope, f: &Figures, start: Millis) -> Markup {
-    let day = |ms: Millis| utc_minutes(ms).get(..10).unwrap_or("").to_owned();
+    let day = utc_day;
     let this_week: [usize; 4] = f.weekly.values().fold([0; 4], |mut acc, row| {
         for (a, n) in acc.iter_mut().zip(row[0]) {
             *a += n;
@@ -109,14 +105,7 @@ fn render(w: &Words, scope: &vigie_core::scope::Scope, f: &Figures, start: Milli
         .unwrap_or_default();
     let previous = day(start - WEEK_MS);
     let next = day(start + WEEK_MS);
-    let q = |week: &str| {
-        let lang = if w.query().is_empty() {
-            String::new()
-        } else {
-            format!("lang={}&", w.code())
-        };
-        format!("/coord/report?{lang}week={week}")
-    };
+    let q = |week: &str| format!("/coord/report{}", w.query_with(&format!("week={week}")));
     html! {
         nav.noprint {
             a href=(format!("/coord/cases{}", w.query())) { (w.t(CoordMsg::AllCases)) } " · "
@@ -141,7 +130,7 @@ fn render(w: &Words, scope: &vigie_core::scope::Scope, f: &Figures, start: Milli
             }
             h2 { (w.t(CoordMsg::Cases)) " (" (f.open.total) ")" }
             @if let Some(_) = atlas {
-                (svg(w, &areas, Shade::Cases, &f.levels, scope, |a| format!("/coord/?cercle={}", urlencode(&a.code))))
+                (svg(w, &areas, Shade::Cases, &f.levels, scope, |a| format!("/coord/{}", w.query_with(&format!("cercle={}", urlencode(&a.code))))))
                 ul.legend { @for (color, label) in legend(w, Shade::Cases) {
                     li { svg width="12" height="12" aria-hidden="true" { rect width="12" height="12" fill=(color) stroke="#444" {} } " " (label) }
                 } }

@@ -8,7 +8,7 @@
 pub mod config;
 pub mod send;
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 use serde_json::{json, Value};
 use vigie_core::cases::{Case, Notice};
 use vigie_core::i18n::{CoordMsg, Lang};
@@ -263,9 +263,10 @@ pub fn pending(db: &Connection, scope: &Scope) -> Result<(usize, Option<Failure>
     Ok((rows.len(), last))
 }
 
-/// Whether a notification with `key` for `recipient` was sent (tests and the pages).
-#[allow(dead_code)]
+/// Whether a notification with `key` for `recipient` was sent.
+#[cfg(test)]
 pub fn was_sent(db: &Connection, key: &str, recipient: &str) -> Result<bool, DbError> {
+    use rusqlite::OptionalExtension;
     Ok(db
         .query_row(
             "SELECT sent_at FROM notifications WHERE key = ?1 AND recipient = ?2",
@@ -294,11 +295,7 @@ mod tests {
         .unwrap()
     }
 
-    fn db() -> Connection {
-        let mut db = Connection::open_in_memory().unwrap();
-        crate::db::migrate(&mut db).unwrap();
-        db
-    }
+    use crate::db::in_memory as db;
 
     #[test]
     fn a_notice_is_queued_once_for_each_recipient_whose_scope_holds_the_case() {
