@@ -78,40 +78,74 @@ async fn receive_sms(
     ))
 }
 
-/// Decodes and stores one record; the status it would have alone, and its result.
-fn one(recv: &Receiver, record: &Value, token_label: &str) -> (StatusCode, ItemResult) {
-    let sent_id = record.get("id").and_then(Value::as_str);
-    let envelope = match Envelope::from_wire(record) {
-        Ok(e) => e,
+/// Decodes and stores `records` in one transaction; for each, the status it would have
+/// alone and its result, in order.
+fn store_all(
+    recv: &Receiver,
+    records: &[Value],
+    token_label: &str,
+) -> Vec<(StatusCode, ItemResult)> {
+    // Records that do not decode are answered alone; the others are stored together.
+    let decoded: Vec<Result<Envelope, String>> = records
+        .iter()
+        .map(|record| Envelope::from_wire(record).map_err(|e| e.to_string()))
+        .collect();
+    let good: Vec<Envelope> = decoded
+        .iter()
+        .filter_map(|d| d.as_ref().ok())
+        .cloned()
+        .collect();
+    let mut stored = match recv.store_all(&good, token_label) {
+        Ok(results) => results.into_iter(),
         Err(e) => {
-            return (
-                StatusCode::BAD_REQUEST,
-                ItemResult::error(sent_id, ErrorCode::Invalid, e.to_string()),
-            )
+            tracing::error!(error = %e, "storing a batch failed");
+            Vec::new().into_iter()
         }
     };
-    let id = envelope.id.to_string();
-    match recv.store(&envelope, token_label) {
-        // A replay gets the very receipt the first delivery got.
-        Ok(Stored::New(at) | Stored::Duplicate(at)) => {
-            (StatusCode::CREATED, ItemResult::receipt(&id, at))
-        }
-        Ok(Stored::Conflict) => (
-            StatusCode::CONFLICT,
-            ItemResult::error(
-                Some(&id),
-                ErrorCode::DifferentContent,
-                "a different record with this id is already stored",
-            ),
-        ),
-        Err(e) => {
-            tracing::error!(error = %e, "storing a submission failed");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                ItemResult::error(Some(&id), ErrorCode::Storage, "server storage error"),
-            )
-        }
-    }
+    records
+        .iter()
+        .zip(decoded)
+        .map(|(record, decoded)| {
+            let envelope = match decoded {
+                Ok(envelope) => envelope,
+                Err(why) => {
+                    let sent_id = record.get("id").and_then(Value::as_str);
+                    return (
+                        StatusCode::BAD_REQUEST,
+                        ItemResult::error(sent_id, ErrorCode::Invalid, why),
+                    );
+                }
+            };
+            let id = envelope.id.to_string();
+            match stored.next() {
+                // A replay gets the very receipt the first delivery got.
+                Some(Ok(Stored::New(at) | Stored::Duplicate(at))) => {
+                    (StatusCode::CREATED, ItemResult::receipt(&id, at))
+                }
+                Some(Ok(Stored::Conflict)) => (
+                    StatusCode::CONFLICT,
+                    ItemResult::error(
+                        Some(&id),
+                        ErrorCode::DifferentContent,
+                        "a different record with this id is already stored",
+                    ),
+                ),
+                Some(Err(e)) => {
+                    tracing::error!(error = %e, "storing a submission failed");
+                    storage_error(&id)
+                }
+                // The batch's transaction failed: nothing of it was stored.
+                None => storage_error(&id),
+            }
+        })
+        .collect()
+}
+
+fn storage_error(id: &str) -> (StatusCode, ItemResult) {
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        ItemResult::error(Some(id), ErrorCode::Storage, "server storage error"),
+    )
 }
 
 async fn submit(
@@ -130,7 +164,12 @@ async fn submit(
             ));
         }
     }
-    let (status, answer) = tokio::task::spawn_blocking(move || one(&recv, &record, &label)).await?;
+    let (status, answer) = tokio::task::spawn_blocking(move || {
+        store_all(&recv, std::slice::from_ref(&record), &label)
+            .pop()
+            .unwrap_or_else(|| storage_error(""))
+    })
+    .await?;
     Ok((status, Json(answer)).into_response())
 }
 
@@ -147,10 +186,9 @@ async fn submit_batch(
     })?;
     allowance(&recv, &label, batch.records.len())?;
     let results = tokio::task::spawn_blocking(move || {
-        batch
-            .records
-            .iter()
-            .map(|r| one(&recv, r, &label).1)
+        store_all(&recv, &batch.records, &label)
+            .into_iter()
+            .map(|(_, result)| result)
             .collect()
     })
     .await?;

@@ -2,6 +2,8 @@
 //! the alert rules say (docs/CASES.md). The rules themselves are the core's
 //! (`vigie_core::cases`); this module reads and writes the `cases` table.
 
+use std::collections::HashSet;
+
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
 use vigie_core::cases::rules::{Per, Rules, Seen};
@@ -114,53 +116,7 @@ pub fn on_record(
     if !rules.0.iter().any(|r| applies(&r)) {
         return Ok(None);
     }
-    // Only counting rules look back, over their window (widened by how long the record
-    // waited on the phone) and the widest unit they count in: a few small indexed rows.
-    let counting: Vec<_> = rules
-        .0
-        .iter()
-        .filter(applies)
-        .filter(|r| r.per != Per::Record)
-        .collect();
-    let window = counting
-        .iter()
-        .map(|r| Millis::from(r.within_days) * DAY_MS)
-        .max();
-    let unit_len = counting
-        .iter()
-        .map(|r| match r.per {
-            Per::Region => 4,
-            Per::Cercle => 6,
-            _ => 8,
-        })
-        .min();
-    let before: Vec<Seen> = match (window, unit_len.and_then(|n| new.place.get(..n))) {
-        (Some(window), Some(unit)) => {
-            let since = now - window - (now - new.at).clamp(0, LOOKBACK_MS) - DAY_MS;
-            let mut stmt = db.prepare(
-                "SELECT rank, place, at FROM alert_facts
-                 WHERE place GLOB ?1 AND received_at >= ?2 AND id <> ?3",
-            )?;
-            let found = stmt
-                .query_map(
-                    params![format!("{unit}*"), since, record.id.to_string()],
-                    |r| {
-                        Ok(Seen {
-                            level: LEVELS
-                                .get(r.get::<_, i64>(0)?.clamp(0, 3) as usize)
-                                .copied()
-                                .unwrap_or("vert")
-                                .to_owned(),
-                            place: r.get(1)?,
-                            at: r.get(2)?,
-                        })
-                    },
-                )?
-                .collect::<Result<_, _>>()?;
-            found
-        }
-        _ => Vec::new(),
-    };
+    let before = looked_back(db, rules, &record.id.to_string(), &new, now)?;
     let Some((level, _rule)) = rules.triggered(&before, &new) else {
         return Ok(None);
     };
@@ -177,6 +133,74 @@ pub fn on_record(
         return Ok(joined.map(|c| (Some(case), c)));
     }
     open_or_join(db, &report, level, &new.place, &category, now)
+}
+
+/// The earlier alerts the counting rules that apply to `new` need to decide: for each
+/// rule, at most the `count - 1` it waits for, of its level or higher, in its unit and
+/// window (widened by how long the record waited on the phone). Each rule reads one
+/// index range, so storing a record costs the same with a thousand alerts stored or a
+/// million.
+fn looked_back(
+    db: &Connection,
+    rules: &Rules,
+    id: &str,
+    new: &Seen,
+    now: Millis,
+) -> Result<Vec<Seen>, DbError> {
+    let mut found: Vec<(String, Seen)> = Vec::new();
+    for rule in rules.0.iter().filter(|r| r.per != Per::Record) {
+        if rank(&new.level) < rank(&rule.level) || rule.count < 2 {
+            continue;
+        }
+        let Some(unit) = rule.per.unit(&new.place) else {
+            continue;
+        };
+        let window = Millis::from(rule.within_days) * DAY_MS;
+        let since = now - window - (now - new.at).clamp(0, LOOKBACK_MS) - DAY_MS;
+        let ranks = (rank(&rule.level)..LEVELS.len())
+            .map(|r| r.to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        // The expression must be the index's, word for word (db.rs, version 9).
+        let mut stmt = db.prepare(&format!(
+            "SELECT id, rank, place, at FROM alert_facts
+             WHERE substr(place, 1, {len}) = ?1 AND rank IN ({ranks})
+               AND at BETWEEN ?2 AND ?3 AND received_at >= ?4 AND id <> ?5
+             LIMIT ?6",
+            len = unit.len()
+        ))?;
+        let rows = stmt.query_map(
+            params![
+                unit,
+                new.at - window,
+                new.at + window,
+                since,
+                id,
+                i64::from(rule.count) - 1
+            ],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    Seen {
+                        level: LEVELS
+                            .get(r.get::<_, i64>(1)?.clamp(0, 3) as usize)
+                            .copied()
+                            .unwrap_or("vert")
+                            .to_owned(),
+                        place: r.get(2)?,
+                        at: r.get(3)?,
+                    },
+                ))
+            },
+        )?;
+        for row in rows {
+            let (fact, seen) = row?;
+            if !found.iter().any(|(f, _)| *f == fact) {
+                found.push((fact, seen));
+            }
+        }
+    }
+    Ok(found.into_iter().map(|(_, seen)| seen).collect())
 }
 
 /// `case` with `report` joined, by Vigie; none when it is in already.
@@ -372,8 +396,8 @@ pub fn regroup(
     }
 }
 
-/// Writes `case` (a new one, or a new revision of one).
-pub fn save(db: &Connection, case: &Case) -> Result<(), DbError> {
+/// Writes `case`: a new one, or a new revision of `before`.
+pub fn save(db: &Connection, before: Option<&Case>, case: &Case) -> Result<(), DbError> {
     let body = serde_json::to_string(case).map_err(|e| DbError::Encode(e.to_string()))?;
     let status = serde_json::to_value(case.status)
         .ok()
@@ -394,8 +418,29 @@ pub fn save(db: &Connection, case: &Case) -> Result<(), DbError> {
             body
         ],
     )?;
-    db.execute("DELETE FROM case_reports WHERE case_id = ?1", [&case.id])?;
-    for report in &case.reports {
+    // The index of reports changes by what changed: a case joined by its thousandth
+    // report writes one row, not a thousand.
+    let (gone, came): (Vec<&String>, Vec<&String>) = match before {
+        Some(b) => {
+            let was: HashSet<&String> = b.reports.iter().collect();
+            let is: HashSet<&String> = case.reports.iter().collect();
+            (
+                b.reports.iter().filter(|r| !is.contains(r)).collect(),
+                case.reports.iter().filter(|r| !was.contains(r)).collect(),
+            )
+        }
+        None => {
+            db.execute("DELETE FROM case_reports WHERE case_id = ?1", [&case.id])?;
+            (Vec::new(), case.reports.iter().collect())
+        }
+    };
+    for report in gone {
+        db.execute(
+            "DELETE FROM case_reports WHERE report = ?1 AND case_id = ?2",
+            params![report, case.id],
+        )?;
+    }
+    for report in came {
         db.execute(
             "INSERT OR REPLACE INTO case_reports (report, case_id) VALUES (?1, ?2)",
             params![report, case.id],
@@ -432,8 +477,10 @@ fn open_in_commune(db: &Connection, place: &str) -> Result<Vec<Case>, DbError> {
     let Some(commune) = place.get(..8) else {
         return Ok(Vec::new());
     };
-    let mut stmt =
-        db.prepare("SELECT body FROM cases WHERE status <> 'closed' AND substr(place, 1, 8) = ?1")?;
+    // A range of the index, not a scan of every case.
+    let mut stmt = db.prepare(&format!(
+        "SELECT body FROM cases WHERE {OPEN_SQL} AND place >= ?1 AND place < ?1 || '~'"
+    ))?;
     let found = stmt
         .query_map([commune], |r| r.get::<_, String>(0))?
         .filter_map(Result::ok)
@@ -441,6 +488,9 @@ fn open_in_commune(db: &Connection, place: &str) -> Result<Vec<Case>, DbError> {
         .collect();
     Ok(found)
 }
+
+/// The condition of a case not closed, in words the `cases_open` index reads.
+pub const OPEN_SQL: &str = "status IN ('new', 'taken', 'responding')";
 
 /// Most serious first, then oldest first.
 const BY_URGENCY: &str = "CASE level WHEN 'rouge' THEN 0 WHEN 'orange' THEN 1 WHEN 'jaune' THEN 2 ELSE 3 END, opened_at, id";
@@ -481,7 +531,7 @@ pub fn open_page(
     let (cond, mut args) = crate::records::scope_sql(scope, "place", 0);
     let mut page = OpenPage::default();
     let mut stmt = db.prepare(&format!(
-        "SELECT level, count(*) FROM cases WHERE status <> 'closed' AND {cond} GROUP BY level"
+        "SELECT level, count(*) FROM cases WHERE {OPEN_SQL} AND {cond} GROUP BY level"
     ))?;
     let counts = stmt
         .query_map(rusqlite::params_from_iter(args.clone()), |r| {
@@ -498,7 +548,7 @@ pub fn open_page(
     page.cases = bodies(
         db,
         &format!(
-            "SELECT body FROM cases WHERE status <> 'closed' AND {cond}
+            "SELECT body FROM cases WHERE {OPEN_SQL} AND {cond}
              ORDER BY {BY_URGENCY} LIMIT ?{} OFFSET ?{}",
             n + 1,
             n + 2
@@ -525,7 +575,7 @@ pub fn open_near(
     bodies(
         db,
         &format!(
-            "SELECT body FROM cases WHERE status <> 'closed' AND {cond} AND id <> ?{}
+            "SELECT body FROM cases WHERE {OPEN_SQL} AND {cond} AND id <> ?{}
              ORDER BY substr(place, 1, 8) = ?{} DESC, {BY_URGENCY} LIMIT ?{}",
             n + 2,
             n + 1,
@@ -538,6 +588,61 @@ pub fn open_near(
 #[cfg(test)]
 mod page_tests {
     use super::*;
+
+    #[test]
+    fn the_open_condition_names_every_status_but_closed() {
+        use vigie_core::cases::Status;
+        for status in [
+            Status::New,
+            Status::Taken,
+            Status::Responding,
+            Status::Closed,
+        ] {
+            let name = serde_json::to_value(status).unwrap();
+            let named = OPEN_SQL.contains(&format!("'{}'", name.as_str().unwrap()));
+            assert_eq!(named, status != Status::Closed, "{name}");
+        }
+    }
+
+    mod looking_back {
+        use super::*;
+        use proptest::prelude::*;
+
+        const PLACES: [&str; 6] = ["ML030201", "ML030202", "ML030301", "ML0302", "ML05", ""];
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(60))]
+            /// The few alerts read by index ranges decide every rule as all the alerts
+            /// stored would.
+            #[test]
+            fn the_rules_decide_on_the_indexed_few_as_on_everything(
+                facts in proptest::collection::vec((0usize..4, 0usize..6, 0i64..40), 0..60),
+                level in 0usize..4,
+                place in 0usize..6,
+                day in 0i64..40,
+            ) {
+                let rules = vigie_core::cases::rules::parse(vigie_core::cases::rules::DEFAULT).unwrap();
+                let db = crate::db::in_memory();
+                let now = 50 * DAY_MS;
+                let mut all = Vec::new();
+                for (n, (rank, place, day)) in facts.iter().enumerate() {
+                    let seen = Seen { level: LEVELS[*rank].into(), place: PLACES[*place].into(), at: day * DAY_MS };
+                    crate::indicators::add_fact(&db, &crate::indicators::AlertFact {
+                        id: format!("f{n}"), rank: *rank, place: seen.place.clone(), at: seen.at,
+                        received_at: now - DAY_MS / 2, category: String::new(), phase: String::new(),
+                    }).unwrap();
+                    all.push(seen);
+                }
+                let new = Seen { level: LEVELS[level].into(), place: PLACES[place].into(), at: day * DAY_MS };
+                let few = looked_back(&db, &rules, "new", &new, now).unwrap();
+                prop_assert!(few.len() <= all.len());
+                prop_assert_eq!(
+                    rules.triggered(&few, &new).map(|(l, r)| (l.to_owned(), r.name.clone())),
+                    rules.triggered(&all, &new).map(|(l, r)| (l.to_owned(), r.name.clone()))
+                );
+            }
+        }
+    }
 
     #[test]
     fn a_page_of_open_cases_is_sorted_counted_and_scoped_like_the_whole_list() {
@@ -554,7 +659,7 @@ mod page_tests {
                 "PHY",
                 (n as Millis * 7919) % 1000,
             );
-            save(&db, &case).unwrap();
+            save(&db, None, &case).unwrap();
             all.push(case);
         }
         for scope in [Scope::National, Scope::parse("ML03").unwrap()] {

@@ -5,7 +5,7 @@ use std::path::Path;
 use rusqlite::Connection;
 
 /// Schema version written to `PRAGMA user_version` once the migrations below have run.
-pub const SCHEMA_VERSION: i64 = 8;
+pub const SCHEMA_VERSION: i64 = 9;
 
 /// Why the database cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -272,6 +272,18 @@ pub fn migrate(db: &mut Connection) -> Result<(), DbError> {
              INSERT OR IGNORE INTO case_reports (report, case_id)
                SELECT r.value, c.id FROM cases c, json_each(c.body, '$.reports') r;
              PRAGMA user_version = 8;",
+        )?;
+        tx.commit()?;
+    }
+    if version < 9 {
+        // The counting rules look back in one region, cercle or commune at the alerts of
+        // a level and a time: each an index range, however many alerts are stored.
+        let tx = db.transaction()?;
+        tx.execute_batch(
+            "CREATE INDEX alert_facts_region ON alert_facts (substr(place, 1, 4), rank, at);
+             CREATE INDEX alert_facts_cercle ON alert_facts (substr(place, 1, 6), rank, at);
+             CREATE INDEX alert_facts_commune ON alert_facts (substr(place, 1, 8), rank, at);
+             PRAGMA user_version = 9;",
         )?;
         tx.commit()?;
     }

@@ -44,7 +44,8 @@ pub fn open_case_levels(
         db,
         &format!(
             "SELECT substr(place, 1, {len}), max({RANK_SQL}) FROM cases
-             WHERE status <> 'closed' AND length(place) >= {len} AND {cond} GROUP BY 1"
+             WHERE {open} AND length(place) >= {len} AND {cond} GROUP BY 1",
+            open = crate::cases::OPEN_SQL
         ),
         args,
     )
@@ -386,7 +387,7 @@ mod tests {
             ("b", "rouge", "ML030202"),
             ("c", "jaune", "ML050101"),
         ] {
-            crate::cases::save(&db, &Case::open(id, id, level, place, "PHY", 0)).unwrap();
+            crate::cases::save(&db, None, &Case::open(id, id, level, place, "PHY", 0)).unwrap();
         }
         let all = open_case_levels(&db, &Scope::National, 6).unwrap();
         assert_eq!(all.get("ML0302"), Some(&3));

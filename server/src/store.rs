@@ -178,7 +178,7 @@ impl Receiver {
         // A savepoint: all or nothing, inside the record's transaction or on its own.
         db.execute_batch("SAVEPOINT case_change")?;
         let written = (|| {
-            crate::cases::save(db, after)?;
+            crate::cases::save(db, before, after)?;
             let notice = vigie_core::cases::notice(before, after);
             if let Some(n) = notice {
                 crate::notify::enqueue(db, &self.targets, after, n, now)?;
@@ -333,69 +333,123 @@ impl Receiver {
 
     /// Stores `record` unless it is there; `token_label` names the token it came with.
     pub fn store(&self, record: &Envelope, token_label: &str) -> Result<Stored, DbError> {
-        let id = record.id.to_string();
-        let text = serde_json::to_string(record).map_err(|e| DbError::Encode(e.to_string()))?;
-        self.with_db(|db| {
-            let existing: Option<(String, i64)> = db
-                .query_row(
-                    "SELECT envelope, received_at FROM submissions WHERE id = ?1",
-                    [&id],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?;
-            if let Some((old, at)) = existing {
-                let same = serde_json::from_str::<serde_json::Value>(&old)
-                    .ok()
-                    .and_then(|v| Envelope::decode(v).ok())
-                    .is_some_and(|o| o == *record);
-                return Ok(if same {
-                    Stored::Duplicate(at)
-                } else {
-                    Stored::Conflict
-                });
-            }
+        self.store_all(std::slice::from_ref(record), token_label)?
+            .pop()
+            .unwrap_or(Err(DbError::Poisoned))
+    }
+
+    /// Stores each of `records` unless it is there, all in one transaction (one disk
+    /// sync for a phone's whole batch): a record that fails is rolled back alone and
+    /// answered with its error, the others are kept. An error for the whole batch (the
+    /// commit failed) means none was stored.
+    pub fn store_all(
+        &self,
+        records: &[Envelope],
+        token_label: &str,
+    ) -> Result<Vec<Result<Stored, DbError>>, DbError> {
+        let mut opened = Vec::new();
+        let results = self.with_db(|db| {
             let now = db::now_ms();
-            // One transaction (one disk sync) for the record and all it leads to.
             let tx = db.unchecked_transaction()?;
-            let db: &Connection = &tx;
-            db.execute(
-                "INSERT INTO submissions (id, envelope, received_at, device_id, author, kind, token_label)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![
-                    id,
-                    text,
-                    now,
-                    record.device_id,
-                    record.author.name,
-                    record.kind,
-                    token_label
-                ],
-            )?;
-            // An alert announced by SMS is now complete: one alert, not two.
-            crate::sms::complete(db, &id, &text)?;
-            crate::records::note_seen(db, record)?;
-            // Counted for the indicators; the record is stored whatever happens here.
-            if let Err(e) = crate::cases::on_activity(db, record, now) {
-                tracing::error!(error = %e, "activity not counted");
+            let mut results = Vec::with_capacity(records.len());
+            for record in records {
+                tx.execute_batch("SAVEPOINT record")?;
+                match self.store_in(&tx, record, token_label, now) {
+                    Ok((stored, case)) => {
+                        tx.execute_batch("RELEASE record")?;
+                        opened.extend(case);
+                        results.push(Ok(stored));
+                    }
+                    Err(e) => {
+                        tx.execute_batch("ROLLBACK TO record; RELEASE record")?;
+                        results.push(Err(e));
+                    }
+                }
             }
-            // A serious alert opens a case or joins one. The record is stored and its
-            // receipt goes back whatever happens here.
-            let opened = crate::cases::on_record(db, &self.rules, record, now).and_then(|c| {
-                c.map(|(before, after)| {
-                    self.save_case(db, before.as_ref(), &after, now)
-                        .map(|n| (after, n))
-                })
-                .transpose()
-            });
             tx.commit()?;
-            // Told once it is on disk.
-            match opened {
-                Ok(Some((case, notice))) => self.announce(&case, notice),
-                Ok(None) => {}
-                Err(e) => tracing::error!(error = %e, "case not opened"),
+            Ok(results)
+        })?;
+        // Told once it is on disk.
+        for (case, notice) in &opened {
+            self.announce(case, *notice);
+        }
+        Ok(results)
+    }
+
+    /// Writes one record and all it leads to inside the caller's transaction; the case
+    /// it opened or changed, to be told once committed.
+    #[allow(clippy::type_complexity)]
+    fn store_in(
+        &self,
+        db: &Connection,
+        record: &Envelope,
+        token_label: &str,
+        now: i64,
+    ) -> Result<
+        (
+            Stored,
+            Option<(vigie_core::cases::Case, Option<vigie_core::cases::Notice>)>,
+        ),
+        DbError,
+    > {
+        let id = record.id.to_string();
+        let existing: Option<(String, i64)> = db
+            .query_row(
+                "SELECT envelope, received_at FROM submissions WHERE id = ?1",
+                [&id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        if let Some((old, at)) = existing {
+            let same = serde_json::from_str::<serde_json::Value>(&old)
+                .ok()
+                .and_then(|v| Envelope::decode(v).ok())
+                .is_some_and(|o| o == *record);
+            let stored = if same {
+                Stored::Duplicate(at)
+            } else {
+                Stored::Conflict
+            };
+            return Ok((stored, None));
+        }
+        let text = serde_json::to_string(record).map_err(|e| DbError::Encode(e.to_string()))?;
+        db.execute(
+            "INSERT INTO submissions (id, envelope, received_at, device_id, author, kind, token_label)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                id,
+                text,
+                now,
+                record.device_id,
+                record.author.name,
+                record.kind,
+                token_label
+            ],
+        )?;
+        // An alert announced by SMS is now complete: one alert, not two.
+        crate::sms::complete(db, &id, &text)?;
+        crate::records::note_seen(db, record)?;
+        // Counted for the indicators; the record is stored whatever happens here.
+        if let Err(e) = crate::cases::on_activity(db, record, now) {
+            tracing::error!(error = %e, "activity not counted");
+        }
+        // A serious alert opens a case or joins one. The record is stored and its
+        // receipt goes back whatever happens here.
+        let opened = crate::cases::on_record(db, &self.rules, record, now).and_then(|c| {
+            c.map(|(before, after)| {
+                self.save_case(db, before.as_ref(), &after, now)
+                    .map(|n| (after, n))
+            })
+            .transpose()
+        });
+        let case = match opened {
+            Ok(case) => case,
+            Err(e) => {
+                tracing::error!(error = %e, "case not opened");
+                None
             }
-            Ok(Stored::New(now))
-        })
+        };
+        Ok((Stored::New(now), case))
     }
 
     /// Ids stored, oldest first.

@@ -87,14 +87,26 @@ fn a_batch_answers_per_record() {
         json!({}),
     );
     bad.as_object_mut().unwrap().remove("kind");
-    let body = json!({"records": [ok, bad, ok]}).to_string();
+    let other = envelope(ID, "incident", json!({"description": "autre"}));
+    let second = envelope(
+        "77de0001-8a51-4c2b-9f0e-6d1c2a7b9e11",
+        "incident",
+        json!({}),
+    );
+    // One transaction for the batch: each record still answered alone, in order.
+    let body = json!({"records": [ok, bad, ok, other, second]}).to_string();
     let a = srv.post_json("/api/submissions/batch", &body);
     assert_eq!(a.status, 200);
     let results = a.json()["results"].as_array().unwrap().clone();
-    assert_eq!(results.len(), 3);
+    assert_eq!(results.len(), 5);
     assert_eq!(results[0]["ok"], true);
     assert_eq!(results[1]["status"], 400);
     assert_eq!(results[2], results[0]);
+    assert_eq!(results[3]["status"], 409);
+    assert_eq!(results[4]["ok"], true);
+    assert_eq!(results[4]["received_at"], results[0]["received_at"]);
+    let listed = srv.with_token("GET", "/api/submissions", common::DEVICE, "");
+    assert_eq!(listed.json()["count"], 2);
 }
 
 #[test]

@@ -41,7 +41,7 @@ pub enum Per {
 impl Per {
     /// The P-code prefix of this unit for a place code ("" when the place is not that
     /// precise; `Record` is the whole code).
-    fn unit(self, place: &str) -> Option<&str> {
+    pub fn unit(self, place: &str) -> Option<&str> {
         let len = match self {
             Per::Record => return Some(place),
             Per::Region => 4,

@@ -357,7 +357,7 @@ mod tests {
     fn an_overdue_case_is_found_once_and_not_once_taken() {
         let db = db();
         let case = Case::open("c-1", "r1", "orange", "ML030201", "PHY", 1_000);
-        crate::cases::save(&db, &case).unwrap();
+        crate::cases::save(&db, None, &case).unwrap();
         assert!(overdue(&db, 60_000, 60_999).unwrap().is_empty());
         let late = overdue(&db, 60_000, 61_000).unwrap();
         assert_eq!(late.len(), 1);
