@@ -283,6 +283,10 @@ pub fn migrate(db: &mut Connection) -> Result<(), DbError> {
             "CREATE INDEX alert_facts_region ON alert_facts (substr(place, 1, 4), rank, at);
              CREATE INDEX alert_facts_cercle ON alert_facts (substr(place, 1, 6), rank, at);
              CREATE INDEX alert_facts_commune ON alert_facts (substr(place, 1, 8), rank, at);
+             -- The records list filtered by incident category, and its menu.
+             CREATE INDEX alert_facts_category ON alert_facts (category, received_at);
+             INSERT OR IGNORE INTO seen_values (kind, value)
+               SELECT DISTINCT 'category', category FROM alert_facts WHERE category <> '';
              PRAGMA user_version = 9;",
         )?;
         tx.commit()?;

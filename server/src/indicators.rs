@@ -88,6 +88,12 @@ pub fn add_fact(db: &Connection, fact: &AlertFact) -> Result<bool, DbError> {
             fact.phase
         ],
     )? == 1;
+    if fresh && !fact.category.is_empty() {
+        db.execute(
+            "INSERT OR IGNORE INTO seen_values (kind, value) VALUES ('category', ?1)",
+            [&fact.category],
+        )?;
+    }
     if fresh {
         db.execute(
             "INSERT INTO alert_weeks (week, place, rank, category, phase, n)

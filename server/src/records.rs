@@ -24,6 +24,8 @@ pub struct Filter {
     pub form: String,
     /// `payload.alert_level`.
     pub level: String,
+    /// An alert's incident category (the typology's top level, as the indicators count).
+    pub category: String,
     /// `payload.location.region` P-code.
     pub region: String,
     /// `payload.location.cercle` P-code.
@@ -45,6 +47,7 @@ impl Filter {
         Filter {
             form: get("form"),
             level: get("level"),
+            category: get("category"),
             region: get("region"),
             cercle: get("cercle"),
             commune: get("commune"),
@@ -69,6 +72,14 @@ impl Filter {
             "json_extract(envelope, '$.payload.alert_level')",
             &self.level,
         );
+        if !self.category.is_empty() {
+            // The alerts counted under that category (an index of `alert_facts`).
+            parts.push(format!(
+                "id IN (SELECT id FROM alert_facts WHERE category = ?{})",
+                args.len() + 1
+            ));
+            args.push(SqlValue::Text(self.category.clone()));
+        }
         // Places by the indexed column: a commune lies in its cercle and region.
         for code in [&self.region, &self.cercle, &self.commune] {
             if !code.is_empty() && vigie_core::scope::is_pcode(code) {
@@ -300,6 +311,8 @@ pub fn one(db: &Connection, id: &str) -> Result<Option<Row>, DbError> {
 pub enum Seen {
     /// Form ids.
     Form,
+    /// Alerts' incident categories.
+    Category,
     /// Region (4), cercle (6) or commune (8) P-codes inside the scope.
     Place(usize),
 }
@@ -339,6 +352,10 @@ pub fn distinct(db: &Connection, what: Seen, scope: &Scope) -> Result<Vec<String
     let (sql, args) = match what {
         Seen::Form => (
             "SELECT value FROM seen_values WHERE kind = 'form' ORDER BY value".to_owned(),
+            Vec::new(),
+        ),
+        Seen::Category => (
+            "SELECT value FROM seen_values WHERE kind = 'category' ORDER BY value".to_owned(),
             Vec::new(),
         ),
         Seen::Place(n) => {

@@ -84,9 +84,23 @@ fn the_indicators_count_this_week_by_area_and_category_inside_the_scope() {
     // This week's Sikasso cell: 2 reports, in bold (an orange or red among them), linked.
     assert!(page.contains("region=ML03&amp;from="), "{page}");
     assert!(page.contains("<strong>2</strong>"), "{page}");
+    // Each category's count links to the list of the alerts it counts.
+    let vbg = page
+        .split("<th scope=\"row\">VBG</th><td><a href=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("GBV as a linked count: {page}"))
+        .replace("&amp;", "&");
+    assert!(page.contains(&format!("{}\">1</a>", vbg.replace('&', "&amp;"))));
+    let listed = srv.coord_get(&vbg).text();
+    assert!(listed.contains("00000003-3a9e"), "{listed}");
+    assert!(!listed.contains("00000001-3a9e") && !listed.contains("00000002-3a9e"));
+    let phy = srv.coord_get(&vbg.replace("VBG", "PHY")).text();
+    assert!(phy.contains("00000001-3a9e") && phy.contains("00000002-3a9e"));
+    assert!(!phy.contains("00000003-3a9e"), "{phy}");
     assert!(
-        page.contains("<th scope=\"row\">VBG</th><td>1</td>"),
-        "GBV as a count: {page}"
+        phy.contains("<option value=\"VBG\""),
+        "the menu offers the categories"
     );
     assert!(!page.contains("Affrontements"), "no report's content");
     let local = srv.add_token("Coordination Sikasso", "coordinator", "ML03");

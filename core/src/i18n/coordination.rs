@@ -15,6 +15,8 @@ catalogue! {
     All => ("Tous", "All"),
     Form => ("Formulaire", "Form"),
     Level => ("Niveau d'alerte", "Alert level"),
+    /// The incident category (the typology's top level) of an alert.
+    Category => ("Catégorie d'incident", "Incident category"),
     Region => ("Région", "Region"),
     Cercle => ("Cercle", "Cercle"),
     Commune => ("Commune", "Commune"),

@@ -200,6 +200,18 @@ fn render(
             ))
         )
     };
+    // The alerts of a category over the whole period the table counts.
+    let category_link = |category: &str| {
+        format!(
+            "/coord/{}",
+            w.query_with(&format!(
+                "category={}&from={}&to={}",
+                crate::error::urlencode(category),
+                utc_day(start(weeks.saturating_sub(1))),
+                utc_day(now)
+            ))
+        )
+    };
     let regions: Vec<(String, String)> = vigie_core::admin::regions()
         .into_iter()
         .map(|r| (r.code.to_owned(), format!("{} ({})", r.name, r.code)))
@@ -264,7 +276,10 @@ fn render(
         h2 { (w.t(CoordMsg::IndicatorsByCategory)) }
         table data-testid="categories" {
             @for (category, n) in categories {
-                tr { th scope="row" { (if category.is_empty() { "—" } else { category.as_str() }) } td { (n) } }
+                tr {
+                    th scope="row" { (if category.is_empty() { "—" } else { category.as_str() }) }
+                    td { @if category.is_empty() { (n) } @else { a href=(category_link(category)) { (n) } } }
+                }
             }
         }
     }

@@ -38,9 +38,15 @@ pub(super) async fn list(
                 .map(|r| shown_to(&holder, r, &published.forms))
                 .collect();
             use records::Seen;
-            let menus = [Seen::Form, Seen::Place(4), Seen::Place(6), Seen::Place(8)]
-                .map(|what| records::distinct(db, what, &f2.scope));
-            let [forms, regions, cercles, communes] = menus;
+            let menus = [
+                Seen::Form,
+                Seen::Category,
+                Seen::Place(4),
+                Seen::Place(6),
+                Seen::Place(8),
+            ]
+            .map(|what| records::distinct(db, what, &f2.scope));
+            let [forms, categories, regions, cercles, communes] = menus;
             // SMS alerts name their place in words, not by P-code: they cannot be placed
             // in a scope, so only national readers see those still waiting.
             let by_sms = if national {
@@ -50,18 +56,19 @@ pub(super) async fn list(
             };
             Ok((
                 rows,
-                [forms?, regions?, cercles?, communes?],
+                [forms?, categories?, regions?, cercles?, communes?],
                 records::count(db, &f2.scope)?,
                 (labels, by_sms),
             ))
         })
     })
     .await;
-    let (rows, [forms, regions, cercles, communes], total, (labels, by_sms)) = match found {
-        Ok(Ok(v)) => v,
-        Ok(Err(e)) => return storage_error(e),
-        Err(e) => return storage_error(e),
-    };
+    let (rows, [forms, categories, regions, cercles, communes], total, (labels, by_sms)) =
+        match found {
+            Ok(Ok(v)) => v,
+            Ok(Err(e)) => return storage_error(e),
+            Err(e) => return storage_error(e),
+        };
     let plain = |v: Vec<String>| v.into_iter().map(|x| (x.clone(), x)).collect::<Vec<_>>();
     let places = |v: Vec<String>| {
         v.into_iter()
@@ -75,6 +82,7 @@ pub(super) async fn list(
     let mut export = format!("/coord/export.csv?form={}", urlencode(&filter.form));
     for (k, v) in [
         ("level", &filter.level),
+        ("category", &filter.category),
         ("region", &filter.region),
         ("cercle", &filter.cercle),
         ("commune", &filter.commune),
@@ -95,6 +103,7 @@ pub(super) async fn list(
             @if !w.query().is_empty() { input type="hidden" name="lang" value=(w.code()); }
             (select("form", w.t(CoordMsg::Form), all, &filter.form, &plain(forms)))
             (select("level", w.t(CoordMsg::Level), all, &filter.level, &levels))
+            (select("category", w.t(CoordMsg::Category), all, &filter.category, &plain(categories)))
             (select("region", w.t(CoordMsg::Region), all, &filter.region, &places(regions)))
             (select("cercle", w.t(CoordMsg::Cercle), all, &filter.cercle, &places(cercles)))
             (select("commune", w.t(CoordMsg::Commune), all, &filter.commune, &places(communes)))
