@@ -11,7 +11,7 @@ use vigie_core::cases::{rank, suggest_join, Act, Action, Case, LEVELS};
 use vigie_core::record::{Envelope, Millis};
 use vigie_core::scope::Scope;
 
-use crate::db::DbError;
+use crate::db::{Cached, DbError};
 
 /// A day, in ms.
 const DAY_MS: Millis = 86_400_000;
@@ -65,7 +65,7 @@ pub fn on_activity(db: &Connection, record: &Envelope, now: Millis) -> Result<()
         .get("activity_type")
         .and_then(Value::as_str)
         .unwrap_or("");
-    db.execute(
+    db.run(
         "INSERT OR IGNORE INTO activity_facts (id, place, activity, women, men, received_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![
@@ -162,7 +162,7 @@ fn looked_back(
             .collect::<Vec<_>>()
             .join(", ");
         // The expression must be the index's, word for word (db.rs, version 9).
-        let mut stmt = db.prepare(&format!(
+        let mut stmt = db.prepare_cached(&format!(
             "SELECT id, rank, place, at FROM alert_facts
              WHERE substr(place, 1, {len}) = ?1 AND rank IN ({ranks})
                AND at BETWEEN ?2 AND ?3 AND received_at >= ?4 AND id <> ?5
@@ -403,10 +403,11 @@ pub fn save(db: &Connection, before: Option<&Case>, case: &Case) -> Result<(), D
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default();
-    db.execute(
-        "INSERT INTO cases (id, rev, status, level, place, category, opened_at, body)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-         ON CONFLICT(id) DO UPDATE SET rev = ?2, status = ?3, level = ?4, body = ?8",
+    db.run(
+        "INSERT INTO cases (id, rev, status, level, place, category, opened_at, body, taken_at, closed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+         ON CONFLICT(id) DO UPDATE SET rev = ?2, status = ?3, level = ?4, body = ?8,
+           taken_at = ?9, closed_at = ?10",
         params![
             case.id,
             case.rev as i64,
@@ -415,7 +416,9 @@ pub fn save(db: &Connection, before: Option<&Case>, case: &Case) -> Result<(), D
             case.place,
             case.category,
             case.opened_at,
-            body
+            body,
+            case.taken_at,
+            case.closed_at
         ],
     )?;
     // The index of reports changes by what changed: a case joined by its thousandth
@@ -435,13 +438,13 @@ pub fn save(db: &Connection, before: Option<&Case>, case: &Case) -> Result<(), D
         }
     };
     for report in gone {
-        db.execute(
+        db.run(
             "DELETE FROM case_reports WHERE report = ?1 AND case_id = ?2",
             params![report, case.id],
         )?;
     }
     for report in came {
-        db.execute(
+        db.run(
             "INSERT OR REPLACE INTO case_reports (report, case_id) VALUES (?1, ?2)",
             params![report, case.id],
         )?;
@@ -467,7 +470,8 @@ pub fn of_report(db: &Connection, report: &str) -> Result<Option<Case>, DbError>
 /// One case.
 pub fn one(db: &Connection, id: &str) -> Result<Option<Case>, DbError> {
     let body: Option<String> = db
-        .query_row("SELECT body FROM cases WHERE id = ?1", [id], |r| r.get(0))
+        .prepare_cached("SELECT body FROM cases WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
         .optional()?;
     Ok(body.and_then(|b| serde_json::from_str(&b).ok()))
 }
@@ -478,7 +482,7 @@ fn open_in_commune(db: &Connection, place: &str) -> Result<Vec<Case>, DbError> {
         return Ok(Vec::new());
     };
     // A range of the index, not a scan of every case.
-    let mut stmt = db.prepare(&format!(
+    let mut stmt = db.prepare_cached(&format!(
         "SELECT body FROM cases WHERE {OPEN_SQL} AND place >= ?1 AND place < ?1 || '~'"
     ))?;
     let found = stmt
@@ -545,16 +549,20 @@ pub fn open_page(
     let n = args.len();
     args.push((limit as i64).into());
     args.push((from as i64).into());
-    page.cases = bodies(
-        db,
-        &format!(
-            "SELECT body FROM cases WHERE {OPEN_SQL} AND {cond}
-             ORDER BY {BY_URGENCY} LIMIT ?{} OFFSET ?{}",
-            n + 1,
-            n + 2
-        ),
-        args,
-    )?;
+    // The page's ids sorted from the index alone, then their bodies: a sort that carries
+    // every open case's body would read them all.
+    let mut stmt = db.prepare(&format!(
+        "SELECT id FROM cases WHERE {OPEN_SQL} AND {cond}
+         ORDER BY {BY_URGENCY} LIMIT ?{} OFFSET ?{}",
+        n + 1,
+        n + 2
+    ))?;
+    let ids = stmt
+        .query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    for id in ids {
+        page.cases.extend(one(db, &id)?);
+    }
     Ok(page)
 }
 

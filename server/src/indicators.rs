@@ -9,7 +9,7 @@ use rusqlite::{params_from_iter, types::Value as SqlValue, Connection};
 use vigie_core::record::Millis;
 use vigie_core::scope::Scope;
 
-use crate::db::DbError;
+use crate::db::{Cached, DbError};
 
 /// A level's rank in SQL (0 vert … 3 rouge).
 const RANK_SQL: &str =
@@ -73,7 +73,7 @@ pub struct AlertFact {
 /// Records `fact` once: its row in `alert_facts` and its count in `alert_weeks`, the
 /// maintained weekly aggregate the pages read. Returns whether it was new.
 pub fn add_fact(db: &Connection, fact: &AlertFact) -> Result<bool, DbError> {
-    let fresh = db.execute(
+    let fresh = db.run(
         "INSERT OR IGNORE INTO alert_facts
            (id, rank, place, region, at, received_at, category, phase)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -89,13 +89,13 @@ pub fn add_fact(db: &Connection, fact: &AlertFact) -> Result<bool, DbError> {
         ],
     )? == 1;
     if fresh && !fact.category.is_empty() {
-        db.execute(
+        db.run(
             "INSERT OR IGNORE INTO seen_values (kind, value) VALUES ('category', ?1)",
             [&fact.category],
         )?;
     }
     if fresh {
-        db.execute(
+        db.run(
             "INSERT INTO alert_weeks (week, place, rank, category, phase, n)
              VALUES (?1, ?2, ?3, ?4, ?5, 1)
              ON CONFLICT (week, place, rank, category, phase) DO UPDATE SET n = n + 1",
@@ -284,8 +284,8 @@ pub fn case_times(
     args.push(SqlValue::Integer(to));
     let n = args.len();
     let mut stmt = db.prepare(&format!(
-        "SELECT json_extract(body, '$.taken_at') - opened_at,
-                CASE status WHEN 'closed' THEN json_extract(body, '$.closed_at') - opened_at END
+        "SELECT taken_at - opened_at,
+                CASE status WHEN 'closed' THEN closed_at - opened_at END
          FROM cases WHERE {cond} AND opened_at >= ?{} AND opened_at < ?{n}",
         n - 1
     ))?;

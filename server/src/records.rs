@@ -11,7 +11,7 @@ use serde_json::Value;
 use vigie_core::forms::{discreet_receipt, FormDef};
 use vigie_core::scope::Scope;
 
-use crate::db::DbError;
+use crate::db::{Cached, DbError};
 use crate::tokens::Holder;
 
 /// Alert levels, most serious first, as stored in `payload.alert_level`.
@@ -321,7 +321,7 @@ pub enum Seen {
 pub fn note_seen(db: &Connection, record: &vigie_core::record::Envelope) -> Result<(), DbError> {
     let add = |kind: &str, value: &str| -> Result<(), DbError> {
         if !value.is_empty() {
-            db.execute(
+            db.run(
                 "INSERT OR IGNORE INTO seen_values (kind, value) VALUES (?1, ?2)",
                 [kind, value],
             )?;

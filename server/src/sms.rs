@@ -6,7 +6,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::db::DbError;
+use crate::db::{Cached, DbError};
 use vigie_core::sms;
 
 /// Longest text kept (a concatenated SMS rarely exceeds this).
@@ -180,7 +180,9 @@ pub fn receive(
 pub fn complete(db: &Connection, record_id: &str, envelope: &str) -> Result<usize, DbError> {
     let short: String = record_id.replace('-', "").chars().take(8).collect();
     let waiting: Vec<(i64, String)> = db
-        .prepare("SELECT id, text FROM sms_alerts WHERE short_id = ?1 AND record_id IS NULL")?
+        .prepare_cached(
+            "SELECT id, text FROM sms_alerts WHERE short_id = ?1 AND record_id IS NULL",
+        )?
         .query_map([&short], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
     let mut completed = 0;
@@ -189,13 +191,13 @@ pub fn complete(db: &Connection, record_id: &str, envelope: &str) -> Result<usiz
             .ok()
             .and_then(|a| disagreement(&a, envelope));
         match conflict {
-            Some(why) => db.execute(
+            Some(why) => db.run(
                 "UPDATE sms_alerts SET conflict = ?2 WHERE id = ?1",
                 params![row, why],
             )?,
             None => {
                 completed += 1;
-                db.execute(
+                db.run(
                     "UPDATE sms_alerts SET record_id = ?2, conflict = '' WHERE id = ?1",
                     params![row, record_id],
                 )?

@@ -1,6 +1,7 @@
 //! The receiver's state: the SQLite store of submissions (idempotent on the record id,
 //! committed before any receipt), the tokens, and the published forms.
 
+use crate::db::Cached;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -394,11 +395,8 @@ impl Receiver {
     > {
         let id = record.id.to_string();
         let existing: Option<(String, i64)> = db
-            .query_row(
-                "SELECT envelope, received_at FROM submissions WHERE id = ?1",
-                [&id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
+            .prepare_cached("SELECT envelope, received_at FROM submissions WHERE id = ?1")?
+            .query_row([&id], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
         if let Some((old, at)) = existing {
             let same = serde_json::from_str::<serde_json::Value>(&old)
@@ -413,7 +411,7 @@ impl Receiver {
             return Ok((stored, None));
         }
         let text = serde_json::to_string(record).map_err(|e| DbError::Encode(e.to_string()))?;
-        db.execute(
+        db.run(
             "INSERT INTO submissions (id, envelope, received_at, device_id, author, kind, token_label)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![
