@@ -11,7 +11,7 @@ use vigie_core::cases::{rank, suggest_join, Act, Action, Case, LEVELS};
 use vigie_core::record::{Envelope, Millis};
 use vigie_core::scope::Scope;
 
-use crate::db::{Cached, DbError};
+use crate::db::{Cached, DbError, OPEN_SQL};
 
 /// A day, in ms.
 const DAY_MS: Millis = 86_400_000;
@@ -492,9 +492,6 @@ fn open_in_commune(db: &Connection, place: &str) -> Result<Vec<Case>, DbError> {
         .collect();
     Ok(found)
 }
-
-/// The condition of a case not closed, in words the `cases_open` index reads.
-pub const OPEN_SQL: &str = "status IN ('new', 'taken', 'responding')";
 
 /// Most serious first, then oldest first.
 const BY_URGENCY: &str = "CASE level WHEN 'rouge' THEN 0 WHEN 'orange' THEN 1 WHEN 'jaune' THEN 2 ELSE 3 END, opened_at, id";

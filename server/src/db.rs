@@ -5,7 +5,7 @@ use std::path::Path;
 use rusqlite::Connection;
 
 /// Schema version written to `PRAGMA user_version` once the migrations below have run.
-pub const SCHEMA_VERSION: i64 = 10;
+pub const SCHEMA_VERSION: i64 = 11;
 
 /// Why the database cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +49,9 @@ pub fn open(data_dir: &Path) -> Result<Connection, DbError> {
     migrate(&mut db)?;
     Ok(db)
 }
+
+/// The condition of a case not closed, in words the `cases_open` index reads.
+pub const OPEN_SQL: &str = "status IN ('new', 'taken', 'responding')";
 
 /// `execute` through the connection's statement cache: for the statements run with each
 /// stored record.
@@ -327,6 +330,18 @@ pub fn migrate(db: &mut Connection) -> Result<(), DbError> {
         )?;
         tx.commit()?;
     }
+    if version < 11 {
+        // The same durable queue carries records forwarded to OpenRosa servers
+        // (`crate::forward`): what kind each row is, and how a finished one ended.
+        let tx = db.transaction()?;
+        tx.execute_batch(
+            "ALTER TABLE notifications ADD COLUMN kind TEXT NOT NULL DEFAULT 'notice';
+             ALTER TABLE notifications ADD COLUMN outcome TEXT NOT NULL DEFAULT '';
+             CREATE INDEX notifications_kind ON notifications (kind, recipient);
+             PRAGMA user_version = 11;",
+        )?;
+        tx.commit()?;
+    }
     Ok(())
 }
 
@@ -336,6 +351,32 @@ pub fn in_memory() -> Connection {
     let mut db = Connection::open_in_memory().expect("an in-memory database");
     migrate(&mut db).expect("the migrations");
     db
+}
+
+/// `YYYY-MM-DD` (UTC) of a receiver timestamp in ms.
+pub fn utc_day(ms: i64) -> String {
+    utc_minutes(ms).get(..10).unwrap_or("").to_owned()
+}
+
+/// `YYYY-MM-DD HH:MM` (UTC, Mali's time) of a receiver timestamp in ms.
+pub fn utc_minutes(ms: i64) -> String {
+    let days = ms.div_euclid(86_400_000);
+    let minutes = ms.rem_euclid(86_400_000) / 60_000;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
+        minutes / 60,
+        minutes % 60
+    )
 }
 
 /// Milliseconds since the Unix epoch.

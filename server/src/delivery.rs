@@ -5,14 +5,16 @@
 
 use std::time::Duration;
 
+use crate::forward::{self, Outcome};
 use crate::notify::send::{self, HttpClient};
+use crate::notify::Channel;
 use crate::store::Receiver;
 
 /// How often the queue and the overdue cases are looked at when nothing wakes the task.
 const TICK: Duration = Duration::from_secs(5);
 
 /// Notifications sent at once.
-const BATCH: usize = 16;
+const BATCH: usize = 32;
 
 /// Tells of the cases that waited too long, then sends what is due; returns how many were
 /// sent.
@@ -40,29 +42,53 @@ pub async fn round(recv: &Receiver, client: &HttpClient) -> usize {
     for q in due {
         let (recv, client) = (recv.clone(), client.clone());
         tries.spawn(async move {
-            let outcome = send::one(recv.targets(), &client, &q).await;
+            let outcome = match &q.channel {
+                Channel::Openrosa { target } => match recv.forwarding().target(target) {
+                    Some(t) => forward::send(&client, t, &q).await,
+                    None => Outcome::Retry(format!("no --forward target is named {target}")),
+                },
+                _ => match send::one(recv.targets(), &client, &q).await {
+                    Ok(()) => Outcome::Sent,
+                    Err(why) => Outcome::Retry(why),
+                },
+            };
             (q, outcome)
         });
     }
-    let mut sent = 0;
-    while let Some(Ok((q, outcome))) = tries.join_next().await {
-        let now = crate::db::now_ms();
-        let r = recv.clone();
-        let ok = outcome.is_ok();
-        let written = tokio::task::spawn_blocking(move || {
-            r.with_db(|db| match &outcome {
-                Ok(()) => crate::notify::sent(db, q.id, now),
-                Err(why) => {
-                    tracing::warn!(recipient = %q.recipient, key = %q.key, error = %why, "notification not sent, will retry");
-                    crate::notify::failed(db, &q, why, now)
+    let mut done = Vec::new();
+    while let Some(Ok(tried)) = tries.join_next().await {
+        done.push(tried);
+    }
+    let sent = done
+        .iter()
+        .filter(|(_, o)| !matches!(o, Outcome::Retry(_) | Outcome::Hold(_)))
+        .count();
+    // One transaction for the round's outcomes: one disk sync, not one per row.
+    let now = crate::db::now_ms();
+    let r = recv.clone();
+    let written = tokio::task::spawn_blocking(move || {
+        r.with_db(|db| {
+            let tx = db.unchecked_transaction()?;
+            for (q, outcome) in &done {
+                match outcome {
+                    Outcome::Retry(why) => tracing::warn!(recipient = %q.recipient, key = %q.key, error = %why, "not sent, will retry"),
+                    Outcome::Hold(why) => tracing::error!(target = %q.recipient, error = %why, "forwarding target refused the credentials: held until restart"),
+                    Outcome::Conflict(why) => tracing::warn!(target = %q.recipient, key = %q.key, error = %why, "another submission under this id"),
+                    _ => {}
                 }
-            })
+                match (&q.channel, outcome) {
+                    (Channel::Openrosa { .. }, _) => forward::record_outcome(&tx, q, outcome, now)?,
+                    (_, Outcome::Retry(why)) => crate::notify::failed(&tx, q, why, now)?,
+                    _ => crate::notify::sent(&tx, q.id, now)?,
+                }
+            }
+            tx.commit()?;
+            Ok(())
         })
-        .await;
-        if let Ok(Err(e)) = written {
-            tracing::error!(error = %e, "notification state not written");
-        }
-        sent += usize::from(ok);
+    })
+    .await;
+    if let Ok(Err(e)) = written {
+        tracing::error!(error = %e, "delivery state not written");
     }
     sent
 }

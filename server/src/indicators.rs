@@ -45,7 +45,7 @@ pub fn open_case_levels(
         &format!(
             "SELECT substr(place, 1, {len}), max({RANK_SQL}) FROM cases
              WHERE {open} AND length(place) >= {len} AND {cond} GROUP BY 1",
-            open = crate::cases::OPEN_SQL
+            open = crate::db::OPEN_SQL
         ),
         args,
     )

@@ -17,6 +17,7 @@ mod db;
 mod delivery;
 mod error;
 mod follow;
+mod forward;
 mod indicators;
 mod labels;
 mod listen;
@@ -151,6 +152,12 @@ struct ServeArgs {
     /// recipient with a scope. Checked at start like the rules.
     #[arg(long, env = "VIGIE_NOTIFY")]
     notify: Option<PathBuf>,
+    /// Forward stored records to an OpenRosa server (ODK Central, KoboToolbox):
+    /// `openrosa:<submission URL>` (every form; credentials from VIGIE_OPENROSA_USER and
+    /// VIGIE_OPENROSA_PASSWORD when set) or a JSON file of targets with their forms
+    /// (docs/FORWARDING.md). Repeat the flag for several.
+    #[arg(long = "forward")]
+    forward: Vec<String>,
     /// An interface translation (JSON, see `translation-template`) served at
     /// /api/translation; checked at each request like the app checks it.
     #[arg(long, env = "VIGIE_TRANSLATION")]
@@ -298,6 +305,24 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         }
         None => notify::Targets::default(),
     };
+    let mut forwarding = forward::Forwarding::default();
+    for spec in &args.forward {
+        let targets = forward::parse(
+            spec,
+            |p: &str| std::fs::read_to_string(p),
+            |v| std::env::var(v).ok(),
+        )
+        .map_err(|e| format!("--forward {spec}: {e}"))?;
+        for t in targets {
+            if forwarding.target(&t.name).is_some() {
+                return Err(format!(
+                    "--forward {spec}: a target named {:?} is given twice",
+                    t.name
+                ));
+            }
+            forwarding.targets.push(t);
+        }
+    }
     let origins = args
         .allowed_origins
         .iter()
@@ -351,7 +376,12 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     .with_referrals(args.referrals.as_deref())
     .with_translation(args.translation.as_deref())
     .with_rules(rules)
-    .with_targets(targets);
+    .with_targets(targets)
+    .with_forwarding(forwarding);
+    // A target held for its credentials tries again: they may have been fixed.
+    let now = db::now_ms();
+    recv.with_db(|db| forward::release_held(db, now))
+        .map_err(|e| e.to_string())?;
     reload_forms_on_hangup(recv.clone());
     delivery::run(recv.clone());
     if let Some(f) = follow {

@@ -202,26 +202,15 @@ impl Row {
     /// it): only a cleared reader sees more than that it exists.
     pub fn is_gbv(&self, forms: &[FormDef]) -> bool {
         let (id, version) = (self.field("form_id"), self.field("form_version"));
-        // The published definitions first, then the ones built into every phone (a
-        // receiver serving none still knows what a GBV report is).
-        let find = |all: &'static [FormDef]| {
-            all.iter()
-                .find(|f| f.id == id && f.version == version)
-                .or_else(|| all.iter().find(|f| f.id == id))
-        };
-        let def = forms
-            .iter()
-            .find(|f| f.id == id && f.version == version)
-            .or_else(|| forms.iter().find(|f| f.id == id))
-            .or_else(|| find(builtin_forms()));
-        let Some(def) = def else {
+        let Some(def) = definition(forms, id, version) else {
             return false;
         };
         let day = &self.created[..self.created.len().min(10)];
-        match self.envelope.get("payload").and_then(Value::as_object) {
-            Some(answers) => discreet_receipt(def, answers, day),
-            None => discreet_receipt(def, &serde_json::Map::new(), day),
-        }
+        gbv_answers(
+            def,
+            self.envelope.get("payload").unwrap_or(&Value::Null),
+            day,
+        )
     }
 
     /// What an uncleared reader sees of a GBV record: its level and place (and dates);
@@ -260,6 +249,26 @@ impl Row {
         }
         row.token_label.clear();
         row
+    }
+}
+
+/// The definition of form `id` at `version` (else its latest): the published ones first,
+/// then the ones built into every phone (a receiver serving none still knows what a GBV
+/// report is).
+pub fn definition<'a>(forms: &'a [FormDef], id: &str, version: &str) -> Option<&'a FormDef> {
+    let find = |all: &'a [FormDef]| {
+        all.iter()
+            .find(|f| f.id == id && f.version == version)
+            .or_else(|| all.iter().find(|f| f.id == id))
+    };
+    find(forms).or_else(|| find(builtin_forms()))
+}
+
+/// Whether `payload`, made on `day` (`YYYY-MM-DD`), is a GBV account by form `def`.
+pub fn gbv_answers(def: &FormDef, payload: &Value, day: &str) -> bool {
+    match payload.as_object() {
+        Some(answers) => discreet_receipt(def, answers, day),
+        None => discreet_receipt(def, &serde_json::Map::new(), day),
     }
 }
 
@@ -317,6 +326,16 @@ pub enum Seen {
     Place(usize),
 }
 
+/// The most precise P-code of a record's answers (its commune, else cercle, else region;
+/// "" for none), as the generated `place` column reads it.
+pub fn place_of(payload: &Value) -> &str {
+    ["commune", "cercle", "region"]
+        .iter()
+        .filter_map(|k| payload.get("location")?.get(k)?.as_str())
+        .find(|c| !c.is_empty())
+        .unwrap_or("")
+}
+
 /// Records what the filter menus offer of `record`.
 pub fn note_seen(db: &Connection, record: &vigie_core::record::Envelope) -> Result<(), DbError> {
     let add = |kind: &str, value: &str| -> Result<(), DbError> {
@@ -329,16 +348,7 @@ pub fn note_seen(db: &Connection, record: &vigie_core::record::Envelope) -> Resu
         Ok(())
     };
     add("form", &record.form_id)?;
-    let place = ["commune", "cercle", "region"]
-        .iter()
-        .filter_map(|k| {
-            record
-                .payload
-                .pointer(&format!("/location/{k}"))
-                .and_then(Value::as_str)
-        })
-        .find(|c| !c.is_empty())
-        .unwrap_or("");
+    let place = place_of(&record.payload);
     for n in [4, 6, 8] {
         if let Some(prefix) = place.get(..n) {
             add("place", prefix)?;

@@ -26,6 +26,7 @@ pub struct Receiver {
     rules: Arc<Rules>,
     events: tokio::sync::broadcast::Sender<CaseEvent>,
     targets: Arc<crate::notify::Targets>,
+    forwarding: Arc<crate::forward::Forwarding>,
     wake: Arc<tokio::sync::Notify>,
 }
 
@@ -134,6 +135,7 @@ impl Receiver {
             rules: Arc::new(default_rules()),
             events: tokio::sync::broadcast::channel(64).0,
             targets: Arc::new(crate::notify::Targets::default()),
+            forwarding: Arc::new(crate::forward::Forwarding::default()),
             wake: Arc::new(tokio::sync::Notify::new()),
         })
     }
@@ -155,6 +157,17 @@ impl Receiver {
     pub fn with_targets(mut self, targets: crate::notify::Targets) -> Receiver {
         self.targets = Arc::new(targets);
         self
+    }
+
+    /// Forwards records to the OpenRosa servers of `forwarding`.
+    pub fn with_forwarding(mut self, forwarding: crate::forward::Forwarding) -> Receiver {
+        self.forwarding = Arc::new(forwarding);
+        self
+    }
+
+    /// Where records are forwarded.
+    pub fn forwarding(&self) -> &crate::forward::Forwarding {
+        &self.forwarding
     }
 
     /// Who is told of cases, and how.
@@ -349,13 +362,20 @@ impl Receiver {
         token_label: &str,
     ) -> Result<Vec<Result<Stored, DbError>>, DbError> {
         let mut opened = Vec::new();
+        let mut forwarded = 0;
         let results = self.with_db(|db| {
             let now = db::now_ms();
             let tx = db.unchecked_transaction()?;
             let mut results = Vec::with_capacity(records.len());
             for record in records {
                 tx.execute_batch("SAVEPOINT record")?;
-                match self.store_in(&tx, record, token_label, now) {
+                let stored = self.store_in(&tx, record, token_label, now).and_then(|s| {
+                    if matches!(s.0, Stored::New(_)) {
+                        forwarded += self.forward(&tx, record, now)?;
+                    }
+                    Ok(s)
+                });
+                match stored {
                     Ok((stored, case)) => {
                         tx.execute_batch("RELEASE record")?;
                         opened.extend(case);
@@ -374,7 +394,25 @@ impl Receiver {
         for (case, notice) in &opened {
             self.announce(case, *notice);
         }
+        if forwarded > 0 {
+            self.wake.notify_one();
+        }
         Ok(results)
+    }
+
+    /// Queues `record` for the OpenRosa targets that take it (inside the caller's
+    /// transaction: a record stored is a record forwarded).
+    fn forward(&self, db: &Connection, record: &Envelope, now: i64) -> Result<usize, DbError> {
+        if self.forwarding.targets.is_empty() {
+            return Ok(0);
+        }
+        let published = self.forms.current();
+        let def =
+            crate::records::definition(&published.forms, &record.form_id, &record.form_version);
+        let day = crate::db::utc_day(record.created_at);
+        let gbv = def.is_some_and(|d| crate::records::gbv_answers(d, &record.payload, &day));
+        let place = crate::records::place_of(&record.payload);
+        crate::forward::enqueue(db, &self.forwarding, record, def, gbv, place, now)
     }
 
     /// Writes one record and all it leads to inside the caller's transaction; the case

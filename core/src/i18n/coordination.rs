@@ -188,4 +188,15 @@ catalogue! {
     /// Following a CouchDB deployment: `{db}`.
     FollowOk => ("CouchDB « {db} » suivi ; dernier point :", "CouchDB \"{db}\" followed; last checkpoint:"),
     FollowFailing => ("CouchDB « {db} » injoignable ou illisible (nouvel essai automatique) depuis", "CouchDB \"{db}\" unreachable or unreadable (retried automatically) since"),
+    /// The forwarding page (`/coord/forwarding`).
+    Forwarding => ("Transfert vers ODK / Kobo", "Forwarding to ODK / Kobo"),
+    ForwardingNone => ("Aucun serveur OpenRosa n'est configuré (option --forward).", "No OpenRosa server is configured (option --forward)."),
+    ForwardingHeld => ("Arrêté : le serveur refuse les identifiants. Corrigez-les et redémarrez le récepteur ; rien n'est perdu.", "Stopped: the server refuses the credentials. Fix them and restart the receiver; nothing is lost."),
+    ForwardingWaiting => ("En attente d'envoi", "Waiting to be sent"),
+    ForwardingSent => ("Reçus par le serveur", "Received by the server"),
+    ForwardingDuplicates => ("Déjà présents (doublons reconnus)", "Already there (duplicates acknowledged)"),
+    ForwardingConflicts => ("En conflit (une autre soumission porte le même identifiant)", "In conflict (another submission has the same id)"),
+    ForwardingFailure => ("Dernier échec :", "Latest failure:"),
+    ForwardingNextTry => ("nouvel essai", "next try"),
+    ForwardingNoGbv => ("Les rapports VBG ne sont pas transférés vers ce serveur.", "GBV reports are not forwarded to this server."),
 }

@@ -221,31 +221,7 @@ pub(crate) fn weeks_and_region(
     (weeks, region)
 }
 
-/// `YYYY-MM-DD` (UTC) of a receiver timestamp in ms.
-pub(crate) fn utc_day(ms: i64) -> String {
-    utc_minutes(ms).get(..10).unwrap_or("").to_owned()
-}
-
-/// `YYYY-MM-DD HH:MM` (UTC, Mali's time) of a receiver timestamp in ms.
-pub(crate) fn utc_minutes(ms: i64) -> String {
-    let days = ms.div_euclid(86_400_000);
-    let minutes = ms.rem_euclid(86_400_000) / 60_000;
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
-        minutes / 60,
-        minutes % 60
-    )
-}
+pub(crate) use crate::db::{utc_day, utc_minutes};
 
 /// A duration in words: `12 min`, `3 h 05`; "—" for none.
 pub(crate) fn duration(ms: Option<i64>) -> String {

@@ -6,6 +6,7 @@ mod access;
 mod case;
 mod cases;
 mod export;
+mod forwarding;
 mod indicators;
 mod layout;
 mod live;
@@ -45,6 +46,7 @@ pub fn routes(recv: Receiver) -> Router {
         .route("/coord/indicators", get(indicators::indicators))
         .route("/coord/report", get(report::report))
         .route("/coord/plans", get(plans::list))
+        .route("/coord/forwarding", get(forwarding::forwarding))
         .route("/coord/plans/{id}", get(plans::detail))
         .with_state(recv);
     Router::new()

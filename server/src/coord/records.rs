@@ -26,6 +26,7 @@ pub(super) async fn list(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let w = Words::from_query(&q, &recv);
+    let forwarding = !recv.forwarding().targets.is_empty();
     let filter = Filter::from_query(&q, &holder.scope);
     let f2 = filter.clone();
     let national = holder.scope.is_national();
@@ -119,6 +120,7 @@ pub(super) async fn list(
             a href=(format!("/coord/map{}", w.query())) { (w.t(CoordMsg::MapTitle)) } " · "
             a href=(format!("/coord/indicators{}", w.query())) { (w.t(CoordMsg::IndicatorsTitle)) } " · "
             a href=(format!("/coord/plans{}", w.query())) { (w.t(CoordMsg::Plans)) }
+            @if forwarding { " · " a href=(format!("/coord/forwarding{}", w.query())) data-testid="forwarding-link" { (w.t(CoordMsg::Forwarding)) } }
         }
         (sms_section(&w, &by_sms))
         @if rows.is_empty() { p.empty { (w.t(CoordMsg::NoRecord)) } }

@@ -100,6 +100,11 @@ pub enum Channel {
         /// Addresses.
         to: Vec<String>,
     },
+    /// A record forwarded to an OpenRosa server (`crate::forward`), by target name.
+    Openrosa {
+        /// The `--forward` target.
+        target: String,
+    },
 }
 
 /// One recipient.

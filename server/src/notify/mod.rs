@@ -241,7 +241,7 @@ pub type Failure = (String, String, Millis);
 pub fn pending(db: &Connection, scope: &Scope) -> Result<(usize, Option<Failure>), DbError> {
     let mut stmt = db.prepare(
         "SELECT place, recipient, last_error, next_at FROM notifications
-         WHERE sent_at IS NULL ORDER BY next_at DESC, id",
+         WHERE sent_at IS NULL AND kind = 'notice' ORDER BY next_at DESC, id",
     )?;
     let rows = stmt
         .query_map([], |r| {

@@ -112,6 +112,7 @@ pub async fn one(targets: &Targets, client: &HttpClient, q: &Queued) -> Result<(
                 .await
                 .map_err(|e| e.to_string())?
         }
+        Channel::Openrosa { .. } => Err("a forwarded record is sent by crate::forward".into()),
     }
 }
 
