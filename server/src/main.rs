@@ -29,9 +29,10 @@ mod records;
 mod sms;
 mod store;
 mod tokens;
+mod xlsform;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use axum::http::HeaderValue;
@@ -67,6 +68,26 @@ enum Command {
     /// Print a translation template (every interface message with its French text) for a
     /// fluent reviewer to fill in, then serve it with --translation.
     TranslationTemplate,
+    /// Form definitions.
+    #[command(subcommand)]
+    Form(FormCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum FormCommand {
+    /// Turn an XLSForm (.xlsx) into a Vigie form definition, printed as JSON (e.g.
+    /// `> forms/x.json`). What the form asks that Vigie cannot do the same way is listed
+    /// with its sheet, row and column, and stops the import unless --allow-partial.
+    Import {
+        /// The spreadsheet.
+        path: PathBuf,
+        /// The form's id (else the settings sheet's form_id).
+        #[arg(long)]
+        id: Option<String>,
+        /// Print the form even with unsupported parts (left out; listed on stderr).
+        #[arg(long)]
+        allow_partial: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -216,6 +237,11 @@ async fn main() -> std::process::ExitCode {
             println!("{:#}", vigie_core::translation::template());
             Ok(())
         }
+        Some(Command::Form(FormCommand::Import {
+            path,
+            id,
+            allow_partial,
+        })) => import_form(&path, id.as_deref(), allow_partial),
         Some(Command::Serve(args)) => serve(*args).await,
         None => serve(cli.serve).await,
     };
@@ -293,6 +319,24 @@ fn token_command(cmd: TokenCommand) -> Result<(), String> {
             }
         }
     }
+}
+
+fn import_form(path: &Path, id: Option<&str>, allow_partial: bool) -> Result<(), String> {
+    let book = xlsform::read(path).map_err(|e| e.to_string())?;
+    let imported = xlsform::convert(&book, id).map_err(|e| e.to_string())?;
+    for u in &imported.unsupported {
+        eprintln!("unsupported: {u}");
+    }
+    if !imported.unsupported.is_empty() && !allow_partial {
+        return Err(format!(
+            "{} part(s) of the form cannot be carried over (listed above); nothing printed. \
+             Change them, or pass --allow-partial to leave them out.",
+            imported.unsupported.len()
+        ));
+    }
+    let text = serde_json::to_string_pretty(&imported.def).map_err(|e| e.to_string())?;
+    println!("{text}");
+    Ok(())
 }
 
 async fn serve(args: ServeArgs) -> Result<(), String> {

@@ -71,7 +71,7 @@ pub struct Server {
     pub addr: String,
     pub data: PathBuf,
     dist: PathBuf,
-    forms: PathBuf,
+    pub forms: PathBuf,
     _scratch: Scratch,
 }
 
