@@ -6,7 +6,7 @@
 mod common;
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -80,34 +80,9 @@ fn serve(
         return;
     };
     let mut reader = BufReader::new(stream);
-    loop {
-        let mut headers = Vec::new();
-        loop {
-            let mut line = String::new();
-            if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                return;
-            }
-            let line = line.trim_end().to_owned();
-            if line.is_empty() {
-                break;
-            }
-            headers.push(line);
-        }
-        let header = |name: &str| {
-            headers
-                .iter()
-                .find_map(|h| {
-                    let (k, v) = h.split_once(':')?;
-                    k.eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
-                })
-                .unwrap_or_default()
-        };
-        let len: usize = header("content-length").parse().unwrap_or(0);
-        let mut body = vec![0; len];
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
-        let body = String::from_utf8_lossy(&body).into_owned();
+    while let Some(request) = common::Incoming::read(&mut reader) {
+        let header = |name: &str| request.header(name);
+        let body = request.body.clone();
         let xml = xml_part(&body, &header("content-type")).unwrap_or_default();
         let instance = instance_of(&xml);
         let which = (mode.lock().unwrap())(n.fetch_add(1, Ordering::SeqCst));

@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -36,34 +36,11 @@ struct WebhookSink {
 }
 
 fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Hook> {
-    let mut headers = Vec::new();
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).ok()? == 0 {
-            return None;
-        }
-        let line = line.trim_end().to_owned();
-        if line.is_empty() {
-            break;
-        }
-        headers.push(line);
-    }
-    let header = |name: &str| {
-        headers
-            .iter()
-            .find_map(|h| {
-                let (k, v) = h.split_once(':')?;
-                k.eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
-            })
-            .unwrap_or_default()
-    };
-    let len: usize = header("content-length").parse().unwrap_or(0);
-    let mut body = vec![0; len];
-    reader.read_exact(&mut body).ok()?;
+    let request = common::Incoming::read(reader)?;
     Some(Hook {
-        key: header("x-vigie-key"),
-        signature: header("x-vigie-signature"),
-        body: String::from_utf8_lossy(&body).into_owned(),
+        key: request.header("x-vigie-key"),
+        signature: request.header("x-vigie-signature"),
+        body: request.body,
     })
 }
 

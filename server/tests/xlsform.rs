@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Write};
 use std::net::TcpListener;
 use std::path::Path;
 use std::sync::mpsc;
@@ -343,19 +343,9 @@ fn an_election_questionnaire_imports_and_its_record_is_forwarded_as_central_expe
         for stream in listener.incoming().flatten() {
             let mut writer = stream.try_clone().unwrap();
             let mut reader = BufReader::new(stream);
-            let mut len = 0;
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line.trim().is_empty() {
-                    break;
-                }
-                if let Some(v) = line.to_lowercase().strip_prefix("content-length:") {
-                    len = v.trim().parse().unwrap_or(0);
-                }
+            if let Some(request) = common::Incoming::read(&mut reader) {
+                let _ = tx.send(request.body);
             }
-            let mut body = vec![0; len];
-            let _ = reader.read_exact(&mut body);
-            let _ = tx.send(String::from_utf8_lossy(&body).into_owned());
             let _ = write!(writer, "HTTP/1.1 201 Created\r\ncontent-length: 0\r\n\r\n");
         }
     });

@@ -15,6 +15,51 @@ pub const DEVICE: &str = "device-token-for-tests";
 pub const COORD: &str = "coordinator-token-for-tests";
 pub const SMS_GATEWAY: &str = "sms-gateway-token-for-tests";
 
+/// One HTTP/1.1 request read by a loopback server a test starts (webhook sinks, OpenRosa
+/// servers): its header lines and its body.
+pub struct Incoming {
+    pub headers: Vec<String>,
+    pub body: String,
+}
+
+impl Incoming {
+    /// Reads the next request on the connection (none at its end).
+    pub fn read(reader: &mut BufReader<TcpStream>) -> Option<Incoming> {
+        let mut headers = Vec::new();
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).ok()? == 0 {
+                return None;
+            }
+            let line = line.trim_end().to_owned();
+            if line.is_empty() {
+                break;
+            }
+            headers.push(line);
+        }
+        let mut incoming = Incoming {
+            headers,
+            body: String::new(),
+        };
+        let len: usize = incoming.header("content-length").parse().unwrap_or(0);
+        let mut body = vec![0; len];
+        reader.read_exact(&mut body).ok()?;
+        incoming.body = String::from_utf8_lossy(&body).into_owned();
+        Some(incoming)
+    }
+
+    /// The value of header `name` ("" when absent).
+    pub fn header(&self, name: &str) -> String {
+        self.headers
+            .iter()
+            .find_map(|h| {
+                let (k, v) = h.split_once(':')?;
+                k.eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
+            })
+            .unwrap_or_default()
+    }
+}
+
 /// A scratch folder removed on drop.
 pub struct Scratch(pub PathBuf);
 
