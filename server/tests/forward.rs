@@ -24,7 +24,7 @@ enum Mode {
     Fail,
     /// `401`.
     Refuse,
-    /// Holds the request without a word.
+    /// Stores the submission but holds the request without a word (the answer is lost).
     Hang,
 }
 
@@ -88,6 +88,11 @@ fn serve(
         let which = (mode.lock().unwrap())(n.fetch_add(1, Ordering::SeqCst));
         let (status, message) = match which {
             Mode::Hang => {
+                // Stored, but the answer never leaves: the sender must send it again, and
+                // the same submission twice is no conflict.
+                if !instance.is_empty() {
+                    held.lock().unwrap().entry(instance).or_insert(xml);
+                }
                 std::thread::sleep(Duration::from_secs(30));
                 return;
             }
@@ -377,6 +382,10 @@ fn a_receiver_killed_mid_forward_delivers_every_record_once() {
     let held = central.wait_for(40, 40);
     assert_eq!(held.len(), 40);
     let got = central.received();
+    // Those stored before the kill (their answer lost) came again, identical: 201, no 409.
+    let hung = central.requests.load(Ordering::SeqCst) - got.len();
+    assert!(hung > 0, "requests were in flight at the kill");
+    assert_eq!(got.iter().filter(|g| g.answered == 201).count(), 40);
     assert!(
         got.iter().all(|g| g.answered != 409),
         "a resend is the same instance"
