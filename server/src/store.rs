@@ -363,6 +363,12 @@ impl Receiver {
     ) -> Result<Vec<Result<Stored, DbError>>, DbError> {
         let mut opened = Vec::new();
         let mut forwarded = 0;
+        // The published forms, read once for the batch (only to forward).
+        let published = (!self.forwarding.targets.is_empty()).then(|| self.forms.current());
+        let forms = published
+            .as_ref()
+            .map(|p| p.forms.as_slice())
+            .unwrap_or(&[]);
         let results = self.with_db(|db| {
             let now = db::now_ms();
             let tx = db.unchecked_transaction()?;
@@ -371,7 +377,7 @@ impl Receiver {
                 tx.execute_batch("SAVEPOINT record")?;
                 let stored = self.store_in(&tx, record, token_label, now).and_then(|s| {
                     if matches!(s.0, Stored::New(_)) {
-                        forwarded += self.forward(&tx, record, now)?;
+                        forwarded += self.forward(&tx, forms, record, now)?;
                     }
                     Ok(s)
                 });
@@ -402,13 +408,17 @@ impl Receiver {
 
     /// Queues `record` for the OpenRosa targets that take it (inside the caller's
     /// transaction: a record stored is a record forwarded).
-    fn forward(&self, db: &Connection, record: &Envelope, now: i64) -> Result<usize, DbError> {
+    fn forward(
+        &self,
+        db: &Connection,
+        forms: &[vigie_core::forms::model::FormDef],
+        record: &Envelope,
+        now: i64,
+    ) -> Result<usize, DbError> {
         if self.forwarding.targets.is_empty() {
             return Ok(0);
         }
-        let published = self.forms.current();
-        let def =
-            crate::records::definition(&published.forms, &record.form_id, &record.form_version);
+        let def = crate::records::definition(forms, &record.form_id, &record.form_version);
         let day = crate::db::utc_day(record.created_at);
         let gbv = def.is_some_and(|d| crate::records::gbv_answers(d, &record.payload, &day));
         let place = crate::records::place_of(&record.payload);
