@@ -340,16 +340,18 @@ fn a_conflict_is_kept_and_shown_and_refused_credentials_hold_the_target() {
     );
     // Held: no more tries until the receiver restarts.
     let tries = refusing.received().len();
+    let late = incident(3, "PHY-01").to_string();
+    assert_eq!(srv.post_json("/api/submissions", &late).status, 201);
     std::thread::sleep(Duration::from_secs(6));
     assert_eq!(
         refusing.received().len(),
         tries,
-        "a held target is not hammered"
+        "a held target is not tried again, not even for a new record"
     );
-    // The credentials fixed and the receiver restarted: the three go.
+    // The credentials fixed and the receiver restarted: all four go.
     refusing.set(|_| Mode::Central);
     let srv = srv.kill_and_restart(&["--forward", &file], &[]);
-    assert_eq!(refusing.wait_for(3, 20).len(), 3);
+    assert_eq!(refusing.wait_for(4, 20).len(), 4);
     // The conflicting instance was never replaced.
     assert!(central.held.lock().unwrap()[&format!("uuid:{}", id(1))].contains("another"));
     drop(srv);

@@ -283,6 +283,13 @@ pub fn enqueue(
         let Some(xform) = target.xform(record) else {
             continue;
         };
+        // A target held for its credentials holds new records too.
+        let held: bool = db
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM notifications WHERE kind = 'forward'
+                   AND recipient = ?1 AND sent_at IS NULL AND next_at >= ?2)",
+            )?
+            .query_row(params![target.name, HELD], |r| r.get(0))?;
         let channel = serde_json::to_string(&crate::notify::Channel::Openrosa {
             target: target.name.clone(),
         })
@@ -290,14 +297,15 @@ pub fn enqueue(
         queued += db.run(
             "INSERT OR IGNORE INTO notifications
                (key, recipient, channel, place, body, created_at, next_at, kind)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, 'forward')",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'forward')",
             params![
                 key,
                 target.name,
                 channel,
                 place,
                 xml::instance(record, def, &xform),
-                now
+                now,
+                if held { HELD } else { now }
             ],
         )?;
     }
