@@ -1,4 +1,4 @@
-// Screenshots of the situation room pages (1280×800 and 360 px), the print layout of the
+// Screenshots of the situation room pages (1280×800 and 360 px), forwarding included, the print layout of the
 // weekly report and its PDF, into .scratch/ for a person to look at.
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -7,7 +7,8 @@ import { chromium, startServer, ROOT } from '../e2e/harness.mjs';
 
 const out = join(ROOT, '.scratch');
 mkdirSync(out, { recursive: true });
-const server = await startServer(undefined, ['--token', 'd', '--coordinator-token', 'c']);
+// A forwarding target nobody answers, to show its queue and failure.
+const server = await startServer(undefined, ['--token', 'd', '--coordinator-token', 'c', '--forward', 'openrosa:http://127.0.0.1:9/v1/key/secret/projects/1/submission']);
 const post = (level, commune, extra = {}, form = 'incident') => fetch(server.url + '/api/submissions', {
   method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer d' },
   body: JSON.stringify({ id: randomUUID(), kind: 'incident', form_id: form, form_version: '2', created_at: Date.now(), updated_at: Date.now(), device_id: 'x', author: { name: 'A', role: '' },
@@ -20,7 +21,7 @@ await post('', 'ML030201', { activity_type: 'sensibilisation', participants: { F
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium' });
 const ctx = await browser.newContext({ httpCredentials: { username: 'x', password: 'c' } });
 const page = await ctx.newPage();
-for (const [path, name] of [['/coord/map', 'map'], ['/coord/map?show=reports&region=ML03', 'map-sikasso'], ['/coord/indicators', 'indicators'], ['/coord/report', 'report'], ['/coord/cases', 'cases']]) {
+for (const [path, name] of [['/coord/map', 'map'], ['/coord/map?show=reports&region=ML03', 'map-sikasso'], ['/coord/indicators', 'indicators'], ['/coord/report', 'report'], ['/coord/cases', 'cases'], ['/coord/forwarding', 'forwarding'], ['/coord/?category=PHY', 'records-category']]) {
   for (const w of [1280, 360]) {
     await page.setViewportSize({ width: w, height: w === 360 ? 740 : 800 });
     await page.goto(server.url + path);
