@@ -230,9 +230,13 @@ fn open_or_join(
 ) -> Result<Option<(Option<Case>, Case)>, DbError> {
     let open = open_in_commune(db, place)?;
     // Cases are opened on the receiver's clock: a report joins by when it arrived.
-    match suggest_join(&open, place, category, now) {
+    let chosen = match suggest_join(&open, place, category, now) {
+        Some(light) => one(db, &light.id)?,
+        None => None,
+    };
+    match chosen {
         // Already in it (a replay): nothing to change.
-        Some(case) => Ok(join(case, report, level, now).map(|c| (Some(case.clone()), c))),
+        Some(case) => Ok(join(&case, report, level, now).map(|c| (Some(case), c))),
         None => {
             let id = format!("c-{}", report.replace(':', "-"));
             if one(db, &id)?.is_some() {
@@ -476,20 +480,33 @@ pub fn one(db: &Connection, id: &str) -> Result<Option<Case>, DbError> {
     Ok(body.and_then(|b| serde_json::from_str(&b).ok()))
 }
 
-/// The open cases of the commune of `place` (what a new report there may join).
+/// The open cases of the commune of `place` (what a new report there may join), as
+/// much of each as choosing one needs: its columns, not its body (a case joined by a
+/// thousand reports has a large one).
 fn open_in_commune(db: &Connection, place: &str) -> Result<Vec<Case>, DbError> {
     let Some(commune) = place.get(..8) else {
         return Ok(Vec::new());
     };
     // A range of the index, not a scan of every case.
     let mut stmt = db.prepare_cached(&format!(
-        "SELECT body FROM cases WHERE {OPEN_SQL} AND place >= ?1 AND place < ?1 || '~'"
+        "SELECT id, status, level, place, category, opened_at FROM cases
+         WHERE {OPEN_SQL} AND place >= ?1 AND place < ?1 || '~'"
     ))?;
     let found = stmt
-        .query_map([commune], |r| r.get::<_, String>(0))?
-        .filter_map(Result::ok)
-        .filter_map(|b| serde_json::from_str::<Case>(&b).ok())
-        .collect();
+        .query_map([commune], |r| {
+            let mut case = Case::open(
+                &r.get::<_, String>(0)?,
+                "",
+                &r.get::<_, String>(2)?,
+                &r.get::<_, String>(3)?,
+                &r.get::<_, String>(4)?,
+                r.get(5)?,
+            );
+            let status: String = r.get(1)?;
+            case.status = serde_json::from_value(Value::String(status)).unwrap_or(case.status);
+            Ok(case)
+        })?
+        .collect::<Result<_, _>>()?;
     Ok(found)
 }
 
