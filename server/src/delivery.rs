@@ -1,7 +1,8 @@
-//! The task that sends the queued notifications (`crate::notify`): a round whenever one is
-//! queued and every few seconds, for retries and for the cases that waited too long.
-//! Failures are retried later with backoff; nothing here ever holds up a receipt to a
-//! phone: it runs on its own task.
+//! The tasks that send what is queued: notifications about cases (`crate::notify`) and
+//! records forwarded to OpenRosa servers (`crate::forward`), one queue in two lanes with a
+//! task each: a round whenever something is queued and every few seconds, for retries and
+//! for the cases that waited too long. Failures are retried later with backoff; nothing
+//! here ever holds up a receipt to a phone.
 
 use std::time::Duration;
 
@@ -16,18 +17,39 @@ const TICK: Duration = Duration::from_secs(5);
 /// Notifications sent at once.
 const BATCH: usize = 32;
 
-/// Tells of the cases that waited too long, then sends what is due; returns how many were
-/// sent.
-pub async fn round(recv: &Receiver, client: &HttpClient) -> usize {
+/// The queue's two lanes, each with its own task: a slow or failing OpenRosa server never
+/// holds up a notification about a case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lane {
+    /// Notifications about cases (`kind` `notice`).
+    Notices,
+    /// Records forwarded to OpenRosa servers (`kind` `forward`).
+    Forwards,
+}
+
+impl Lane {
+    fn kind(self) -> &'static str {
+        match self {
+            Lane::Notices => "notice",
+            Lane::Forwards => "forward",
+        }
+    }
+}
+
+/// Sends what is due in `lane` (for notices, after telling of the cases that waited too
+/// long); returns how many were done with.
+pub async fn round(recv: &Receiver, client: &HttpClient, lane: Lane) -> usize {
     let now = crate::db::now_ms();
-    let r = recv.clone();
-    let overdue = tokio::task::spawn_blocking(move || r.notice_overdue(now)).await;
-    if let Ok(Err(e)) = overdue {
-        tracing::error!(error = %e, "overdue cases not looked at");
+    if lane == Lane::Notices {
+        let r = recv.clone();
+        let overdue = tokio::task::spawn_blocking(move || r.notice_overdue(now)).await;
+        if let Ok(Err(e)) = overdue {
+            tracing::error!(error = %e, "overdue cases not looked at");
+        }
     }
     let r = recv.clone();
     let due = match tokio::task::spawn_blocking(move || {
-        r.with_db(|db| crate::notify::due(db, now, BATCH))
+        r.with_db(|db| crate::notify::due(db, now, BATCH, lane.kind()))
     })
     .await
     {
@@ -93,20 +115,23 @@ pub async fn round(recv: &Receiver, client: &HttpClient) -> usize {
     sent
 }
 
-/// Runs for the server's life: a round whenever a notification is queued, and every few
-/// seconds for retries and overdue cases.
+/// Runs for the server's life, one task per lane: a round whenever something is queued,
+/// and every few seconds for retries and overdue cases.
 pub fn run(recv: Receiver) {
-    tokio::spawn(async move {
-        let client = send::client();
-        loop {
-            let sent = round(&recv, &client).await;
-            if sent == BATCH {
-                continue;
+    for lane in [Lane::Notices, Lane::Forwards] {
+        let recv = recv.clone();
+        tokio::spawn(async move {
+            let client = send::client();
+            loop {
+                let sent = round(&recv, &client, lane).await;
+                if sent == BATCH {
+                    continue;
+                }
+                tokio::select! {
+                    _ = recv.woken(lane == Lane::Forwards) => {}
+                    _ = tokio::time::sleep(TICK) => {}
+                }
             }
-            tokio::select! {
-                _ = recv.woken() => {}
-                _ = tokio::time::sleep(TICK) => {}
-            }
-        }
-    });
+        });
+    }
 }

@@ -28,6 +28,7 @@ pub struct Receiver {
     targets: Arc<crate::notify::Targets>,
     forwarding: Arc<crate::forward::Forwarding>,
     wake: Arc<tokio::sync::Notify>,
+    forward_wake: Arc<tokio::sync::Notify>,
 }
 
 /// A case opened or changed, for the coordinator pages open now (`/coord/events`).
@@ -137,6 +138,7 @@ impl Receiver {
             targets: Arc::new(crate::notify::Targets::default()),
             forwarding: Arc::new(crate::forward::Forwarding::default()),
             wake: Arc::new(tokio::sync::Notify::new()),
+            forward_wake: Arc::new(tokio::sync::Notify::new()),
         })
     }
 
@@ -175,9 +177,13 @@ impl Receiver {
         &self.targets
     }
 
-    /// Resolves when a notification was queued.
-    pub async fn woken(&self) {
-        self.wake.notified().await
+    /// Resolves when a notification (`forwards`: a record to forward) was queued.
+    pub async fn woken(&self, forwards: bool) {
+        if forwards {
+            self.forward_wake.notified().await
+        } else {
+            self.wake.notified().await
+        }
     }
 
     /// Writes `after` (a new case when `before` is none) and, in the same transaction,
@@ -401,7 +407,7 @@ impl Receiver {
             self.announce(case, *notice);
         }
         if forwarded > 0 {
-            self.wake.notify_one();
+            self.forward_wake.notify_one();
         }
         Ok(results)
     }

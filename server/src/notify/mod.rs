@@ -176,14 +176,14 @@ pub struct Queued {
     pub attempts: u32,
 }
 
-/// Up to `limit` notifications due at `now`, oldest first.
-pub fn due(db: &Connection, now: Millis, limit: usize) -> Result<Vec<Queued>, DbError> {
-    let mut stmt = db.prepare(
+/// Up to `limit` rows of `kind` (`notice`, `forward`) due at `now`, oldest first.
+pub fn due(db: &Connection, now: Millis, limit: usize, kind: &str) -> Result<Vec<Queued>, DbError> {
+    let mut stmt = db.prepare_cached(
         "SELECT id, key, recipient, channel, body, attempts FROM notifications
-         WHERE sent_at IS NULL AND next_at <= ?1 ORDER BY next_at, id LIMIT ?2",
+         WHERE sent_at IS NULL AND next_at <= ?1 AND kind = ?3 ORDER BY next_at, id LIMIT ?2",
     )?;
     let rows = stmt
-        .query_map(params![now, limit as i64], |r| {
+        .query_map(params![now, limit as i64, kind], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
                 r.get::<_, String>(1)?,
@@ -307,7 +307,7 @@ mod tests {
             !enqueue(&db, &t, &case, Notice::Opened, 3_000).unwrap(),
             "once"
         );
-        let q = due(&db, 2_000, 10).unwrap();
+        let q = due(&db, 2_000, 10, "notice").unwrap();
         let who: Vec<_> = q.iter().map(|q| q.recipient.as_str()).collect();
         assert_eq!(
             who,
@@ -334,21 +334,34 @@ mod tests {
         let db = db();
         let case = Case::open("c-1", "r1", "orange", "ML030201", "PHY", 1_000);
         enqueue(&db, &targets(), &case, Notice::Opened, 0).unwrap();
-        let q = due(&db, 0, 10).unwrap();
+        // A record to forward waits in its own lane, out of the notices' count.
+        db.execute(
+            "INSERT INTO notifications (key, recipient, channel, place, body, created_at, next_at, kind)
+             VALUES ('uuid:r1', 'Central', ?1, 'ML030201', '<data/>', 0, 0, 'forward')",
+            [r#"{"type": "openrosa", "target": "Central"}"#],
+        )
+        .unwrap();
+        assert_eq!(due(&db, 0, 10, "forward").unwrap().len(), 1);
+        let q = due(&db, 0, 10, "notice").unwrap();
+        assert!(q.iter().all(|q| q.key != "uuid:r1"));
         failed(&db, &q[0], "HTTP 500", 0).unwrap();
-        assert_eq!(due(&db, 9_999, 10).unwrap().len(), 1, "the other one");
-        assert_eq!(due(&db, 10_000, 10).unwrap().len(), 2);
-        let again = &due(&db, 10_000, 10).unwrap()[0];
+        assert_eq!(
+            due(&db, 9_999, 10, "notice").unwrap().len(),
+            1,
+            "the other one"
+        );
+        assert_eq!(due(&db, 10_000, 10, "notice").unwrap().len(), 2);
+        let again = &due(&db, 10_000, 10, "notice").unwrap()[0];
         failed(&db, again, "timeout", 10_000).unwrap();
         assert_eq!(backoff(2), 20_000);
         assert_eq!(backoff(40), 3_600_000);
         let (n, last) = pending(&db, &Scope::National).unwrap();
         assert_eq!(n, 2);
         assert_eq!(last.map(|l| l.1), Some("timeout".to_owned()));
-        for q in due(&db, 100_000, 10).unwrap() {
+        for q in due(&db, 100_000, 10, "notice").unwrap() {
             sent(&db, q.id, 100_000).unwrap();
         }
-        assert!(due(&db, 10_000_000, 10).unwrap().is_empty());
+        assert!(due(&db, 10_000_000, 10, "notice").unwrap().is_empty());
         assert_eq!(pending(&db, &Scope::National).unwrap().0, 0);
         assert!(was_sent(&db, "c-1.case.new.1", "Sikasso").unwrap());
     }
@@ -366,7 +379,8 @@ mod tests {
             overdue(&db, 60_000, 100_000).unwrap().is_empty(),
             "told once"
         );
-        let body: Value = serde_json::from_str(&due(&db, 61_000, 10).unwrap()[0].body).unwrap();
+        let body: Value =
+            serde_json::from_str(&due(&db, 61_000, 10, "notice").unwrap()[0].body).unwrap();
         assert!(body["text"].as_str().unwrap().contains("1 min"));
     }
 }
