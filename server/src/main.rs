@@ -324,6 +324,9 @@ fn token_command(cmd: TokenCommand) -> Result<(), String> {
 fn import_form(path: &Path, id: Option<&str>, allow_partial: bool) -> Result<(), String> {
     let book = xlsform::read(path).map_err(|e| e.to_string())?;
     let imported = xlsform::convert(&book, id).map_err(|e| e.to_string())?;
+    for note in &imported.notes {
+        eprintln!("note: {note}");
+    }
     for u in &imported.unsupported {
         eprintln!("unsupported: {u}");
     }

@@ -6,7 +6,7 @@
 
 mod xpath;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::Path;
 
@@ -134,6 +134,9 @@ pub struct Imported {
     pub def: FormDef,
     /// What the spreadsheet asks that Vigie does not do the same way.
     pub unsupported: Vec<Unsupported>,
+    /// What is left out without changing how the form behaves (other languages, columns
+    /// of presentation): told, not blocking.
+    pub notes: Vec<String>,
 }
 
 /// `A`, `B`, …, `Z`, `AA`, … of a column index from 0.
@@ -287,6 +290,9 @@ struct Builder<'a> {
     other_lists: Vec<String>,
     /// Where questions would go with no frame open (never: `fields` opens one).
     spare: Vec<Value>,
+    /// Languages of texts Vigie cannot hold.
+    dropped: BTreeSet<String>,
+    notes: Vec<String>,
 }
 
 impl Builder<'_> {
@@ -399,6 +405,8 @@ pub fn convert(book: &Workbook, id: Option<&str>) -> Result<Imported, ImportErro
         title: json!({ "fr": title }),
         other_lists: Vec::new(),
         spare: Vec::new(),
+        dropped: BTreeSet::new(),
+        notes: Vec::new(),
     };
     // Columns Vigie does not read at all.
     for (i, h) in b.table.columns.clone().iter().enumerate() {
@@ -431,12 +439,11 @@ pub fn convert(book: &Workbook, id: Option<&str>) -> Result<Imported, ImportErro
             "",
         ];
         if !known.contains(&base.as_str()) {
-            b.unsupported.push(Unsupported {
-                sheet: b.table.sheet.name.clone(),
-                row: 1,
-                column: letter(i),
-                what: format!("column '{h}' is not read"),
-            });
+            b.notes.push(format!(
+                "{}!{}1: column '{h}' is not read",
+                b.table.sheet.name,
+                letter(i)
+            ));
         }
     }
     let rows: Vec<(usize, Vec<String>)> = b.table.rows().map(|(n, r)| (n, r.to_vec())).collect();
@@ -448,9 +455,7 @@ pub fn convert(book: &Workbook, id: Option<&str>) -> Result<Imported, ImportErro
             continue;
         }
         let (label, extra_langs) = b.table.text(&row, "label");
-        if !extra_langs.is_empty() {
-            b.unsupported(n, "label", format!("labels in {} are not carried (Vigie forms hold French, English and Bambara; publish other languages as a translation)", extra_langs.join(", ")));
-        }
+        b.dropped.extend(extra_langs);
         let label = label.unwrap_or_else(|| json!({ "fr": name }));
         let lower = kind.to_lowercase();
         match lower.as_str() {
@@ -567,13 +572,7 @@ pub fn convert(book: &Workbook, id: Option<&str>) -> Result<Imported, ImportErro
         }
         if let (Some(h), others) = b.table.text(&row, "hint") {
             f.insert("hint".into(), h);
-            if !others.is_empty() {
-                b.unsupported(
-                    n,
-                    "hint",
-                    format!("hints in {} are not carried", others.join(", ")),
-                );
-            }
+            b.dropped.extend(others);
         }
         match b.table.cell(&row, "required").to_lowercase().as_str() {
             "" | "no" | "false" | "false()" | "0" => {}
@@ -658,7 +657,14 @@ pub fn convert(book: &Workbook, id: Option<&str>) -> Result<Imported, ImportErro
             ))
         }
     }
-    let choice_lists = choices(book, &default_lang, &b.other_lists, &mut b.unsupported)?;
+    let choice_lists = choices(book, &default_lang, &b.other_lists, &mut b.dropped)?;
+    if !b.dropped.is_empty() {
+        let langs: Vec<String> = b.dropped.iter().cloned().collect();
+        b.notes.push(format!(
+            "texts in {} are left out: a Vigie form holds French, English and Bambara",
+            langs.join(", ")
+        ));
+    }
     let def = json!({
         "format": 1, "id": form_id, "version": version, "kind": "survey",
         "title": b.title, "choice_lists": choice_lists, "sections": b.sections,
@@ -669,6 +675,7 @@ pub fn convert(book: &Workbook, id: Option<&str>) -> Result<Imported, ImportErro
     Ok(Imported {
         def,
         unsupported: b.unsupported,
+        notes: b.notes,
     })
 }
 
@@ -677,7 +684,7 @@ fn choices(
     book: &Workbook,
     default_lang: &str,
     other_lists: &[String],
-    unsupported: &mut Vec<Unsupported>,
+    dropped: &mut BTreeSet<String>,
 ) -> Result<Value, ImportError> {
     let mut lists: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     if let Some(sheet) = &book.choices {
@@ -692,21 +699,14 @@ fn choices(
                 return Err(ImportError::NoColumn(sheet.name.clone(), needed.into()));
             }
         }
-        for (n, row) in table.rows() {
+        for (_, row) in table.rows() {
             let list = table.cell(row, list_col);
             let code = table.cell(row, "name");
             if list.is_empty() || code.is_empty() {
                 continue;
             }
             let (label, others) = table.text(row, "label");
-            if !others.is_empty() {
-                unsupported.push(Unsupported {
-                    sheet: sheet.name.clone(),
-                    row: n,
-                    column: table.column("label"),
-                    what: format!("labels in {} are not carried", others.join(", ")),
-                });
-            }
+            dropped.extend(others);
             lists
                 .entry(list)
                 .or_default()
