@@ -218,8 +218,39 @@ struct ServeArgs {
     max_records_per_hour: u32,
 }
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
+fn main() -> std::process::ExitCode {
+    bound_allocator();
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(run()),
+        Err(e) => {
+            eprintln!("vigie-server: cannot start its runtime: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// Keeps the process's memory bounded on a store with large cases: glibc otherwise opens
+/// an arena per thread and, once a large block (a case joined by a thousand reports) is
+/// freed, keeps blocks of that size in its heaps instead of returning them (measured on
+/// a store of 1,000,000 records: 191 MB after 6,000 more records, 132 MB with the same
+/// settings given as MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn bound_allocator() {
+    // SAFETY: mallopt only sets allocator parameters; it is called once, before any
+    // thread starts, and a value it refuses leaves the default in place.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn bound_allocator() {}
+
+async fn run() -> std::process::ExitCode {
     use std::io::IsTerminal;
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
