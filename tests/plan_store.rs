@@ -108,7 +108,9 @@ async fn futures_join<A: std::future::Future, B: std::future::Future>(
 async fn with_a_pin_a_plans_texts_are_sealed_and_read_back_whole() {
     use vigie::browser::vault::{self, Mode};
     idb::clear(PLANS).await.expect("clear");
-    let (_, key) = vault::create("258013").await.expect("create");
+    let (_, key) = vault::create("258013", &vault::new_salt().expect("salt"), None)
+        .await
+        .expect("create");
     vault::set_mode(Mode::Unlocked(key.clone()));
     let mut p = plan(7);
     p.set(

@@ -54,7 +54,9 @@ async fn raw_texts() -> String {
 
 #[wasm_bindgen_test]
 async fn a_pin_opens_its_own_seals_and_no_other() {
-    let (config, key) = vault::create("2580").await.expect("create");
+    let (config, key) = vault::create("2580", &vault::new_salt().expect("salt"), None)
+        .await
+        .expect("create");
     assert!(!config.check.contains(vigie_core::lock::CHECK_TEXT));
     let sealed = vault::seal_with(&key, SECRET).await.expect("seal");
     assert!(!sealed.contains("Loulouni"));
@@ -65,13 +67,15 @@ async fn a_pin_opens_its_own_seals_and_no_other() {
     );
     assert_eq!(vault::open_with(&key, &sealed).await.as_deref(), Ok(SECRET));
 
-    let again = vault::unlock(&config, "2580").await.expect("right PIN");
+    let again = vault::unlock(&config, "2580", None)
+        .await
+        .expect("right PIN");
     assert_eq!(
         vault::open_with(&again, &sealed).await.as_deref(),
         Ok(SECRET)
     );
     assert_eq!(
-        vault::unlock(&config, "2581").await.err(),
+        vault::unlock(&config, "2581", None).await.err(),
         Some(VaultError::WrongPin)
     );
     // One changed byte: refused, not garbage.
@@ -83,9 +87,114 @@ async fn a_pin_opens_its_own_seals_and_no_other() {
 }
 
 #[wasm_bindgen_test]
+async fn a_lock_with_the_phones_secret_needs_both_the_pin_and_that_secret() {
+    let salt = vault::new_salt().expect("salt");
+    let secret = vec![0x3c_u8; vigie_core::lock::KEY_LEN];
+    let (config, key) = vault::create("258013", &salt, Some(("Y3JlZA".into(), secret.clone())))
+        .await
+        .expect("create");
+    assert_eq!(config.device.as_deref(), Some("Y3JlZA"));
+    let sealed = vault::seal_with(&key, SECRET).await.expect("seal");
+    let again = vault::unlock(&config, "258013", Some(&secret))
+        .await
+        .expect("PIN and secret");
+    assert_eq!(
+        vault::open_with(&again, &sealed).await.as_deref(),
+        Ok(SECRET)
+    );
+    // The right PIN alone (a copy of the profile), or with another phone's secret: nothing.
+    assert_eq!(
+        vault::unlock(&config, "258013", None).await.err(),
+        Some(VaultError::WrongPin)
+    );
+    let other = vec![0x3d_u8; vigie_core::lock::KEY_LEN];
+    assert_eq!(
+        vault::unlock(&config, "258013", Some(&other)).await.err(),
+        Some(VaultError::WrongPin)
+    );
+    assert_eq!(
+        vault::unlock(&config, "258014", Some(&secret)).await.err(),
+        Some(VaultError::WrongPin)
+    );
+}
+
+/// A lock made by earlier builds (WebCrypto's `deriveKey` straight to AES-256) still opens:
+/// the key is now made from PBKDF2's bits, which must be the same key.
+#[wasm_bindgen_test]
+async fn a_lock_made_by_an_earlier_build_still_opens() {
+    use base64::{engine::general_purpose::STANDARD, Engine as _};
+    use js_sys::{Array, Object, Reflect, Uint8Array};
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+    let set = |o: &Object, k: &str, v: wasm_bindgen::JsValue| {
+        Reflect::set(o, &k.into(), &v).expect("set");
+    };
+    let subtle = web_sys::window()
+        .expect("window")
+        .crypto()
+        .expect("crypto")
+        .subtle();
+    let salt = [9_u8; 16];
+    let pbkdf2 = Object::new();
+    set(&pbkdf2, "name", "PBKDF2".into());
+    let base: web_sys::CryptoKey = JsFuture::from(
+        subtle
+            .import_key_with_object(
+                "raw",
+                &Uint8Array::from(&b"0042"[..]),
+                &pbkdf2,
+                false,
+                &Array::of1(&"deriveKey".into()),
+            )
+            .expect("import"),
+    )
+    .await
+    .expect("import")
+    .unchecked_into();
+    let params = Object::new();
+    set(&params, "name", "PBKDF2".into());
+    set(&params, "salt", Uint8Array::from(&salt[..]).into());
+    set(&params, "iterations", 150_000.into());
+    set(&params, "hash", "SHA-256".into());
+    let aes = Object::new();
+    set(&aes, "name", "AES-GCM".into());
+    set(&aes, "length", 256.into());
+    let old_key: web_sys::CryptoKey = JsFuture::from(
+        subtle
+            .derive_key_with_object_and_object(
+                &params,
+                &base,
+                &aes,
+                false,
+                &Array::of2(&"encrypt".into(), &"decrypt".into()),
+            )
+            .expect("derive"),
+    )
+    .await
+    .expect("derive")
+    .unchecked_into();
+    let config = vigie_core::lock::LockConfig {
+        salt: STANDARD.encode(salt),
+        iterations: 150_000,
+        check: vault::seal_with(&old_key, vigie_core::lock::CHECK_TEXT)
+            .await
+            .expect("seal"),
+        failed: 0,
+        device: None,
+    };
+    let key = vault::unlock(&config, "0042", None)
+        .await
+        .expect("an earlier build's PIN");
+    let sealed = vault::seal_with(&old_key, SECRET).await.expect("seal");
+    assert_eq!(vault::open_with(&key, &sealed).await.as_deref(), Ok(SECRET));
+}
+
+#[wasm_bindgen_test]
 async fn with_a_pin_the_outbox_and_drafts_are_stored_unreadable_and_read_back_whole() {
     reset().await;
-    let (_, key) = vault::create("2580").await.expect("create");
+    let (_, key) = vault::create("2580", &vault::new_salt().expect("salt"), None)
+        .await
+        .expect("create");
     vault::set_mode(Mode::Unlocked(key));
 
     let entry = record(1);
@@ -193,7 +302,9 @@ async fn a_pin_set_later_closes_what_was_written_before_it() {
         .enqueue(&entry)
         .await
         .expect("enqueue before the PIN");
-    let (_, key) = vault::create("258013").await.expect("create");
+    let (_, key) = vault::create("258013", &vault::new_salt().expect("salt"), None)
+        .await
+        .expect("create");
     vault::set_mode(Mode::Unlocked(key.clone()));
     vault::rewrap(None, Some(&key)).await.expect("rewrap");
     let file = key_files::read(&id).await.expect("key file");

@@ -46,6 +46,40 @@ pub struct LockConfig {
     /// Wrong PINs in a row so far (kept across restarts).
     #[serde(default)]
     pub failed: u32,
+    /// The phone's own secret joined to the PIN, when the browser offered one: the id
+    /// (base64) of a WebAuthn credential whose PRF output, for [`device_input`] of the
+    /// salt, is mixed into the key ([`combine`]). Without the phone's authenticator (a copy
+    /// of the profile's files), the PIN alone opens nothing and cannot be guessed offline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
+}
+
+/// Length of the key material: the PIN's PBKDF2 bits and the device's PRF output alike.
+pub const KEY_LEN: usize = 32;
+
+/// What the device's authenticator is asked to compute its PRF on for a lock with `salt`
+/// (its raw bytes): a fixed context then the salt, so the output belongs to this lock.
+pub fn device_input(salt: &[u8]) -> Vec<u8> {
+    let mut input = b"vigie-lock-device-v1".to_vec();
+    input.extend_from_slice(salt);
+    input
+}
+
+/// Why the PIN's bits and the device's secret cannot be joined.
+#[derive(Clone, Copy, Debug, Error, PartialEq, Eq)]
+#[error("key material of {0} bytes, not 32")]
+pub struct KeyMaterialError(pub usize);
+
+/// The AES key of a lock with a device secret: the PIN's PBKDF2 bits XOR the device's PRF
+/// output. Each is 32 bytes; the PRF output is uniform and secret to anyone without the
+/// authenticator, so the result is too, whatever they know of the PIN.
+pub fn combine(pin_bits: &[u8], device: &[u8]) -> Result<Vec<u8>, KeyMaterialError> {
+    for part in [pin_bits, device] {
+        if part.len() != KEY_LEN {
+            return Err(KeyMaterialError(part.len()));
+        }
+    }
+    Ok(pin_bits.iter().zip(device).map(|(a, b)| a ^ b).collect())
 }
 
 /// Why a new PIN is refused.
@@ -198,6 +232,49 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn a_lock_without_a_device_reads_as_before_and_one_with_keeps_it() {
+        let old = r#"{"salt":"c2FsdA==","iterations":150000,"check":"x","failed":2}"#;
+        let config: LockConfig = serde_json::from_str(old).unwrap();
+        assert_eq!(config.device, None);
+        // Written back, a lock without a device has no `device` key: an earlier build
+        // reading it sees what it wrote.
+        assert!(!serde_json::to_string(&config).unwrap().contains("device"));
+        let with = LockConfig {
+            device: Some("Y3JlZA".into()),
+            ..config
+        };
+        let again: LockConfig =
+            serde_json::from_str(&serde_json::to_string(&with).unwrap()).unwrap();
+        assert_eq!(again, with);
+    }
+
+    #[test]
+    fn the_device_secret_changes_every_bit_it_is_not_zero_at() {
+        let pin = [0x5a_u8; KEY_LEN];
+        let zero = [0_u8; KEY_LEN];
+        assert_eq!(combine(&pin, &zero).unwrap(), pin.to_vec());
+        let mut device = [0_u8; KEY_LEN];
+        device[0] = 0xff;
+        device[31] = 0x01;
+        let key = combine(&pin, &device).unwrap();
+        assert_eq!(key[0], 0xa5);
+        assert_eq!(key[31], 0x5b);
+        assert_eq!(&key[1..31], &pin[1..31]);
+        // Another device (or none) gives another key from the same PIN.
+        assert_ne!(combine(&pin, &[1_u8; KEY_LEN]).unwrap(), key);
+        assert_eq!(combine(&pin, &[0_u8; 16]), Err(KeyMaterialError(16)));
+        assert_eq!(combine(&[], &device), Err(KeyMaterialError(0)));
+    }
+
+    #[test]
+    fn the_device_is_asked_for_this_lock_only() {
+        let a = device_input(b"salt-one-16bytes");
+        let b = device_input(b"salt-two-16bytes");
+        assert_ne!(a, b);
+        assert!(a.starts_with(b"vigie-lock-device-v1") && a.ends_with(b"salt-one-16bytes"));
+    }
+
+    #[test]
     fn a_sealed_value_is_told_from_its_text() {
         let sealed = json!({"envelope": {"id": "x"}, SEALED: "…"}).to_string();
         assert!(may_be_sealed(&sealed));
@@ -237,6 +314,7 @@ mod tests {
             iterations: KDF_ITERATIONS,
             check: "x".into(),
             failed: 0,
+            device: None,
         };
         for left in (1..MAX_ATTEMPTS).rev() {
             assert_eq!(config.wrong(), AfterWrong::TryAgain(left));

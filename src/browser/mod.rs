@@ -14,6 +14,7 @@ pub mod idb;
 pub mod install;
 pub mod key_files;
 pub mod locks;
+pub mod passkey;
 pub mod service_worker;
 pub mod vault;
 

@@ -177,7 +177,8 @@ fn subtle() -> Result<SubtleCrypto, VaultError> {
     Ok(subtle)
 }
 
-fn random(len: usize) -> Result<Vec<u8>, VaultError> {
+/// `len` random bytes from the browser's generator.
+pub(crate) fn random(len: usize) -> Result<Vec<u8>, VaultError> {
     let mut bytes = vec![0u8; len];
     crypto()?
         .get_random_values_with_u8_array(&mut bytes)
@@ -200,13 +201,20 @@ fn usages(list: &[&str]) -> JsValue {
         .into()
 }
 
-/// The AES-GCM key PBKDF2 derives from `pin` and `salt`.
-pub async fn derive(pin: &str, salt: &[u8], iterations: u32) -> Result<CryptoKey, VaultError> {
+/// The lock's AES-GCM key: PBKDF2 of `pin` and `salt` (256 bits, the same key as WebCrypto's
+/// `deriveKey` to AES-256 gives, so locks made so far still open), joined with the phone's
+/// own secret when the lock has one (`vigie_core::lock::combine`).
+pub async fn derive(
+    pin: &str,
+    salt: &[u8],
+    iterations: u32,
+    device: Option<&[u8]>,
+) -> Result<CryptoKey, VaultError> {
     let subtle = subtle()?;
     let raw = Uint8Array::from(pin.as_bytes());
     let pbkdf2 = object(&[("name", "PBKDF2".into())])?;
     let base = subtle
-        .import_key_with_object("raw", &raw, &pbkdf2, false, &usages(&["deriveKey"]))
+        .import_key_with_object("raw", &raw, &pbkdf2, false, &usages(&["deriveBits"]))
         .map_err(unavailable)?;
     let base: CryptoKey = JsFuture::from(base)
         .await
@@ -218,20 +226,19 @@ pub async fn derive(pin: &str, salt: &[u8], iterations: u32) -> Result<CryptoKey
         ("iterations", iterations.into()),
         ("hash", "SHA-256".into()),
     ])?;
-    let aes = object(&[("name", "AES-GCM".into()), ("length", 256.into())])?;
-    let key = subtle
-        .derive_key_with_object_and_object(
-            &params,
-            &base,
-            &aes,
-            false,
-            &usages(&["encrypt", "decrypt"]),
-        )
+    let bits = subtle
+        .derive_bits_with_object(&params, &base, (lock::KEY_LEN * 8) as u32)
         .map_err(unavailable)?;
-    Ok(JsFuture::from(key)
-        .await
-        .map_err(unavailable)?
-        .unchecked_into())
+    let mut bits = Uint8Array::new(&JsFuture::from(bits).await.map_err(unavailable)?).to_vec();
+    let joined = match device {
+        Some(secret) => lock::combine(&bits, secret),
+        None => Ok(bits.clone()),
+    };
+    bits.fill(0);
+    let mut material = joined.map_err(|e| VaultError::Damaged(e.to_string()))?;
+    let key = import(&material).await;
+    material.fill(0);
+    key
 }
 
 /// Seals `text` with `key`: base64 of IV then ciphertext (with its tag).
@@ -274,10 +281,21 @@ pub async fn open_with(key: &CryptoKey, sealed: &str) -> Result<String, VaultErr
         .map_err(|e| VaultError::Damaged(e.to_string()))
 }
 
-/// A new lock for `pin`: a fresh salt, the key, and the check that proves a PIN right.
-pub async fn create(pin: &str) -> Result<(LockConfig, CryptoKey), VaultError> {
-    let salt = random(lock::SALT_LEN)?;
-    let key = derive(pin, &salt, lock::KDF_ITERATIONS).await?;
+/// A fresh salt for a new lock.
+pub fn new_salt() -> Result<Vec<u8>, VaultError> {
+    random(lock::SALT_LEN)
+}
+
+/// A new lock for `pin` with `salt` ([`new_salt`]) and, when the phone gave one, its own
+/// secret (`(credential id, secret)`): the lock, the key, and the check that proves a PIN
+/// right.
+pub async fn create(
+    pin: &str,
+    salt: &[u8],
+    device: Option<(String, Vec<u8>)>,
+) -> Result<(LockConfig, CryptoKey), VaultError> {
+    let (credential, secret) = device.unzip();
+    let key = derive(pin, salt, lock::KDF_ITERATIONS, secret.as_deref()).await?;
     let check = seal_with(&key, lock::CHECK_TEXT).await?;
     Ok((
         LockConfig {
@@ -285,17 +303,27 @@ pub async fn create(pin: &str) -> Result<(LockConfig, CryptoKey), VaultError> {
             iterations: lock::KDF_ITERATIONS,
             check,
             failed: 0,
+            device: credential,
         },
         key,
     ))
 }
 
-/// The key if `pin` is the lock's PIN, [`VaultError::WrongPin`] otherwise.
-pub async fn unlock(config: &LockConfig, pin: &str) -> Result<CryptoKey, VaultError> {
-    let salt = STANDARD
+/// The lock's salt, raw.
+pub fn salt_of(config: &LockConfig) -> Result<Vec<u8>, VaultError> {
+    STANDARD
         .decode(&config.salt)
-        .map_err(|e| VaultError::Damaged(e.to_string()))?;
-    let key = derive(pin, &salt, config.iterations).await?;
+        .map_err(|e| VaultError::Damaged(e.to_string()))
+}
+
+/// The key if `pin` (with the phone's `device` secret when the lock has one) is the lock's
+/// PIN, [`VaultError::WrongPin`] otherwise.
+pub async fn unlock(
+    config: &LockConfig,
+    pin: &str,
+    device: Option<&[u8]>,
+) -> Result<CryptoKey, VaultError> {
+    let key = derive(pin, &salt_of(config)?, config.iterations, device).await?;
     match open_with(&key, &config.check).await {
         Ok(text) if text == lock::CHECK_TEXT => Ok(key),
         Ok(_) | Err(VaultError::WrongPin) => Err(VaultError::WrongPin),

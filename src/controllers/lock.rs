@@ -11,6 +11,7 @@ use vigie_core::prefs::Preferences;
 
 use crate::browser::clock::now_ms;
 use crate::browser::idb::{self, IdbError, Op, DRAFTS, META, OUTBOX, PLANS, RECEIPTS};
+use crate::browser::passkey;
 use crate::browser::vault::{self, Mode, VaultError};
 use crate::stores::local::LocalStore;
 
@@ -98,7 +99,22 @@ impl Gate {
         let Ok(Some(mut config)) = stored_config() else {
             return Err(UnlockError::Unreadable);
         };
-        match vault::unlock(&config, pin).await {
+        // The phone's own secret first, when the lock has one: not confirming it is no
+        // wrong PIN.
+        let device = match &config.device {
+            Some(id) => {
+                let salt = vault::salt_of(&config).map_err(|_| UnlockError::Unreadable)?;
+                match passkey::secret(id, &lock::device_input(&salt)).await {
+                    Ok(secret) => Some(secret),
+                    Err(e) => {
+                        leptos::logging::warn!("the phone's secret: {e}");
+                        return Err(UnlockError::Device);
+                    }
+                }
+            }
+            None => None,
+        };
+        match vault::unlock(&config, pin, device.as_deref()).await {
             Ok(key) => {
                 vault::set_mode(Mode::Unlocked(key));
                 if config.failed > 0 {
@@ -135,9 +151,23 @@ impl Gate {
         }
     }
 
-    /// Sets a PIN (checked by the caller) and seals everything stored.
-    pub async fn set_pin(&self, pin: &str) -> Result<(), Msg> {
-        let (config, key) = vault::create(pin).await.map_err(|e| {
+    /// Sets a PIN (checked by the caller), joined with the phone's own secret when
+    /// `with_device` ([`passkey`]: the person confirms on the phone), and seals everything
+    /// stored. The phone not giving its secret sets nothing: never a weaker lock than asked.
+    pub async fn set_pin(&self, pin: &str, with_device: bool) -> Result<(), Msg> {
+        let salt = vault::new_salt().map_err(|_| Msg::PinFailed)?;
+        let device = if with_device {
+            match passkey::enrol(&lock::device_input(&salt)).await {
+                Ok(made) => Some(made),
+                Err(e) => {
+                    leptos::logging::warn!("the phone's secret: {e}");
+                    return Err(Msg::DeviceFailed);
+                }
+            }
+        } else {
+            None
+        };
+        let (config, key) = vault::create(pin, &salt, device).await.map_err(|e| {
             leptos::logging::warn!("PIN: {e}");
             Msg::PinFailed
         })?;
@@ -211,6 +241,17 @@ impl Gate {
         Ok(())
     }
 
+    /// Whether the lock joins the phone's own secret to the PIN.
+    pub fn with_device(&self) -> bool {
+        matches!(
+            stored_config(),
+            Ok(Some(LockConfig {
+                device: Some(_),
+                ..
+            }))
+        )
+    }
+
     /// How many records have not left (readable while locked: only counted).
     pub async fn unsent(&self) -> usize {
         idb::count(OUTBOX).await.unwrap_or(0)
@@ -261,6 +302,8 @@ pub enum UnlockError {
     Wrong(AfterWrong),
     /// The stored lock cannot be read.
     Unreadable,
+    /// The phone's own secret was not given (not confirmed on the phone, or gone).
+    Device,
     /// WebCrypto failed.
     Unavailable,
 }

@@ -73,6 +73,7 @@ pub fn LockScreen(gate: Gate, lang: Lang) -> impl IntoView {
                     None
                 }
                 Err(UnlockError::Unavailable) => Some(t(Msg::PinCheckFailed).to_owned()),
+                Err(UnlockError::Device) => Some(t(Msg::DeviceUnlockFailed).to_owned()),
             });
         });
     };
@@ -126,6 +127,12 @@ pub fn PinSettings() -> impl IntoView {
     let again = RwSignal::new(String::new());
     let working = RwSignal::new(false);
     let result = RwSignal::new(None::<(bool, Msg)>);
+    // The phone's own secret, offered where the browser can give one, and asked by default.
+    let device_offered = RwSignal::new(false);
+    let with_device = RwSignal::new(true);
+    leptos::task::spawn_local(async move {
+        device_offered.try_set(crate::browser::passkey::offered().await);
+    });
     let set = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let (p, a) = (pin.get_untracked(), again.get_untracked());
@@ -136,7 +143,8 @@ pub fn PinSettings() -> impl IntoView {
         working.set(true);
         result.set(Some((true, Msg::PinWorking)));
         leptos::task::spawn_local(async move {
-            let outcome = gate.set_pin(&p).await;
+            let device = device_offered.get_untracked() && with_device.get_untracked();
+            let outcome = gate.set_pin(&p, device).await;
             pin.try_set(String::new());
             again.try_set(String::new());
             working.try_set(false);
@@ -163,7 +171,7 @@ pub fn PinSettings() -> impl IntoView {
             <p class="hint">{crate::views::tr(Msg::PinIntro)}</p>
             {move || if gate.configured.get() {
                 view! {
-                    <p>{crate::views::tr(Msg::PinIsOn)}</p>
+                    <p>{crate::views::tr(if gate.with_device() { Msg::PinIsOnWithDevice } else { Msg::PinIsOn })}</p>
                     <div class="rec-actions">
                         <button type="button" class="btn" on:click=move |_| gate.lock_now()>{crate::views::tr(Msg::LockNow)}</button>
                         <button type="button" class="btn btn-secondary" on:click=remove disabled=move || working.get()>
@@ -178,6 +186,17 @@ pub fn PinSettings() -> impl IntoView {
                         <PinInput id="new-pin" value=pin />
                         <label class="field-label" for="new-pin-again">{crate::views::tr(Msg::PinAgain)}</label>
                         <PinInput id="new-pin-again" value=again />
+                        <Show when=move || device_offered.get()>
+                            <label class="choice">
+                                <input
+                                    type="checkbox"
+                                    prop:checked=move || with_device.get()
+                                    on:change=move |ev| with_device.set(event_target_checked(&ev))
+                                />
+                                <span>{crate::views::tr(Msg::DeviceAsk)}</span>
+                            </label>
+                            <p class="hint">{crate::views::tr(Msg::DeviceHint)}</p>
+                        </Show>
                         <div class="rec-actions">
                             <button type="submit" class="btn" disabled=move || working.get()>{crate::views::tr(Msg::PinSet)}</button>
                         </div>

@@ -403,6 +403,26 @@ catalogue! {
     PinSet => ("Activer le code", "Turn the PIN on"),
     PinRemove => ("Retirer le code", "Turn the PIN off"),
     PinIsOn => ("Le code PIN est activé.", "The PIN is on."),
+    PinIsOnWithDevice => (
+        "Le code PIN est activé, avec le verrou de ce téléphone.",
+        "The PIN is on, with this phone's screen lock."
+    ),
+    DeviceAsk => (
+        "Exiger aussi le verrou de ce téléphone (empreinte ou code d'écran)",
+        "Also require this phone's screen lock (fingerprint or screen code)"
+    ),
+    DeviceHint => (
+        "Ainsi, une copie de la mémoire du téléphone ne suffit pas, même avec le PIN : il faut ce téléphone et son verrou. Si ce verrou est perdu (téléphone réinitialisé), Vigie ne pourra plus être ouverte : envoyez vos rapports avant.",
+        "Then a copy of the phone's memory is not enough, even with the PIN: it takes this phone and its lock. If that lock is lost (phone reset), Vigie can no longer be opened: send your reports first."
+    ),
+    DeviceFailed => (
+        "Le verrou du téléphone n'a pas été confirmé (ou ce téléphone ne peut pas le joindre au code) : le code n'est pas activé. Réessayez, ou décochez la case pour le code seul.",
+        "The phone's lock was not confirmed (or this phone cannot join it to the PIN): the PIN is not on. Try again, or untick the box for the PIN alone."
+    ),
+    DeviceUnlockFailed => (
+        "Confirmez avec le verrou du téléphone (empreinte ou code d'écran) pour ouvrir Vigie, puis réessayez.",
+        "Confirm with the phone's lock (fingerprint or screen code) to open Vigie, then try again."
+    ),
     PinSaved => ("Code PIN activé. Retenez-le : sans lui, les rapports non envoyés ne peuvent pas être lus.", "PIN turned on. Remember it: without it, unsent reports cannot be read."),
     PinRemoved => ("Code PIN retiré.", "PIN turned off."),
     PinShape => ("Le code doit avoir 6 à 8 chiffres.", "The PIN must be 6 to 8 digits."),
