@@ -335,6 +335,57 @@ test('a new form version from the backend is used for new records; a malformed o
   rmSync(join(formsDir, 'incident.json'));
 });
 
+test('a cascading select offers the cercles of the region chosen, and asks again when it changes', async () => {
+  // A form published by the coordination (as an XLSForm with choice_filter is imported).
+  const lieu = {
+    format: 1, id: 'lieux_test', version: '1', kind: 'survey', title: { fr: 'Visite de terrain' },
+    choice_lists: {
+      regions: [{ code: 'ML01', label: { fr: 'Kayes' } }, { code: 'ML03', label: { fr: 'Sikasso' } }],
+      cercles: [
+        { code: 'ML0101', label: { fr: 'Cercle de Kayes' }, attrs: { region: 'ML01' } },
+        { code: 'ML0302', label: { fr: 'Cercle de Kadiolo' }, attrs: { region: 'ML03' } },
+        { code: 'ML0303', label: { fr: 'Cercle de Kolondiéba' }, attrs: { region: 'ML03' } },
+      ],
+    },
+    sections: [{ name: 's', title: { fr: 'Lieu' }, fields: [
+      { name: 'region', type: 'select_one', label: { fr: 'Région visitée' }, choices: 'regions', required: true },
+      { name: 'cercle', type: 'select_one', label: { fr: 'Cercle visité' }, choices: 'cercles', required: true,
+        choice_filter: "choice('region') = ${region}" },
+      { name: 'remarque', type: 'text', label: { fr: 'Remarque' } },
+    ] }],
+  };
+  writeFileSync(join(formsDir, 'lieux_test.json'), JSON.stringify(lieu));
+  const { ctx, page, problems } = await phone();
+  await page.goto(fx.server.url + '/activity'); // start-up fetches the forms
+  await page.goto(fx.server.url + '/new/lieux_test');
+  await heading(page, 'Visite de terrain');
+  const cercle = (name) => page.getByLabel(`Cercle de ${name}`);
+  // No region yet: no cercle to choose.
+  for (const name of ['Kayes', 'Kadiolo', 'Kolondiéba']) assert.equal(await cercle(name).isVisible(), false, name);
+  await page.getByLabel('Sikasso').check();
+  await cercle('Kadiolo').waitFor();
+  assert.equal(await cercle('Kolondiéba').isVisible(), true);
+  assert.equal(await cercle('Kayes').isVisible(), false);
+  await cercle('Kadiolo').check();
+  // The region changes: Sikasso's cercles go, and the cercle chosen must be chosen again.
+  await page.getByLabel('Kayes', { exact: true }).check();
+  await cercle('Kayes').waitFor();
+  assert.equal(await cercle('Kadiolo').isVisible(), false);
+  await finish(page);
+  await page.getByText('Ce choix ne correspond plus à une réponse précédente', { exact: false }).waitFor();
+  assert.equal(new URL(page.url()).pathname.startsWith('/fill/') || new URL(page.url()).pathname.startsWith('/new/'), true);
+  await cercle('Kayes').check();
+  await finish(page);
+  await page.waitForURL((u) => new URL(u).pathname === '/');
+  await page.getByTestId('pending').getByText('Tout est envoyé').waitFor({ timeout: 30_000 });
+  const rows = (await csv()).split('\n').filter((l) => l.includes('lieux_test'));
+  assert.equal(rows.length, 1);
+  assert.ok(rows[0].includes('ML0101') && !rows[0].includes('ML0302'), rows[0]);
+  assert.deepEqual(problems.consoleErrors, []);
+  await ctx.close();
+  rmSync(join(formsDir, 'lieux_test.json'));
+});
+
 // About two phone screens (640 px each) of scrolling at most: the tallest screen measures
 // 1,479 px on the reference machine (`node bench/screens.mjs` prints them all).
 const MAX_SCREEN = 1536;

@@ -303,8 +303,11 @@ fn election() -> Vec<(&'static str, Vec<Vec<&'static str>>)> {
             "choices",
             vec![
                 vec!["list_name", "name", "label", "region", "cercle"],
+                vec!["region", "ML01", "Kayes"],
                 vec!["region", "ML03", "Sikasso"],
+                vec!["cercle", "ML0101", "Kayes", "ML01"],
                 vec!["cercle", "ML0302", "Kadiolo", "ML03"],
+                vec!["commune", "ML010101", "Kayes", "ML01", "ML0101"],
                 vec!["commune", "ML030201", "Loulouni", "ML03", "ML0302"],
                 vec!["niveau", "rouge", "Rouge"],
                 vec!["niveau", "orange", "Orange"],
@@ -327,14 +330,40 @@ fn an_election_questionnaire_imports_and_its_record_is_forwarded_as_central_expe
     let scratch = Scratch::new("xlsform");
     let path = scratch.0.join("election.xlsx");
     xlsx(&path, &election());
-    // Cascading selects are not carried: listed where they are, nothing printed.
-    let (ok, out, err) = import(&path, &[]);
-    assert!(!ok && out.is_empty(), "{out}");
-    assert!(err.contains("survey!F4: 'region=${region}'"), "{err}");
-    assert!(err.contains("survey!F5: 'cercle=${cercle}'"), "{err}");
-    let (ok, out, err) = import(&path, &["--allow-partial", "--id", "incident_kobo"]);
-    assert!(ok, "{err}");
+    // Cascading selects carried over: each choice keeps its filter columns, and the
+    // question the rule that reads them; nothing is left out.
+    let (ok, out, err) = import(&path, &["--id", "incident_kobo"]);
+    assert!(ok && err.trim().is_empty(), "{err}");
     let def: Value = serde_json::from_str(&out).unwrap();
+    let lieu = &def["sections"][0]["fields"];
+    assert_eq!(lieu[1]["choice_filter"], "choice('region')=${region}");
+    assert_eq!(lieu[2]["choice_filter"], "choice('cercle')=${cercle}");
+    assert_eq!(
+        def["choice_lists"]["commune"][1]["attrs"],
+        json!({"region": "ML03", "cercle": "ML0302"})
+    );
+    assert!(def["choice_lists"]["region"][0].get("attrs").is_none());
+    // The phone offers, for a region, only its cercles, and refuses a cercle of another.
+    let parsed: vigie_core::forms::FormDef = serde_json::from_str(&out).unwrap();
+    let answers = json!({"region": "ML01"}).as_object().cloned().unwrap();
+    let env = vigie_core::forms::AnswersEnv {
+        root: &answers,
+        entry: None,
+        today: "2026-12-07",
+    };
+    let cercle = parsed.field("cercle").unwrap();
+    let offered: Vec<&str> = vigie_core::forms::offered(&parsed, cercle, &env)
+        .iter()
+        .map(|c| c.code.as_str())
+        .collect();
+    assert_eq!(offered, ["ML0101"]);
+    let wrong = json!({"region": "ML01", "cercle": "ML0302"})
+        .as_object()
+        .cloned()
+        .unwrap();
+    assert!(vigie_core::forms::problems(&parsed, &wrong, "2026-12-07")
+        .iter()
+        .any(|p| p.field == "cercle" && p.problem == vigie_core::forms::Problem::NotOffered));
     assert_eq!(
         def["sections"][1]["fields"][2]["relevant"],
         "selected(${categorie}, 'PHY')"

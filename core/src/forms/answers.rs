@@ -207,6 +207,15 @@ impl Relevance {
         super::problems_of_kept(def, &self.kept, &self.today)
     }
 
+    /// The codes of the choices `field`, at `path`, offers now (its `choice_filter`
+    /// applied to these answers).
+    pub fn offered(&self, def: &FormDef, field: &Field, path: &AnswerPath) -> Vec<String> {
+        super::offered(def, field, &self.env(Some(path)))
+            .into_iter()
+            .map(|c| c.code.clone())
+            .collect()
+    }
+
     /// Whether `field`, at `path`, applies.
     pub fn field(&self, field: &Field, path: &AnswerPath) -> bool {
         holds(field.relevant.as_deref(), &self.env(Some(path)))

@@ -81,6 +81,8 @@ pub enum Func {
     StringLength,
     /// `if(condition, then, else)`
     If,
+    /// `choice('x')`: in a `choice_filter`, the choice being considered's `x`.
+    Choice,
 }
 
 impl Func {
@@ -93,6 +95,7 @@ impl Func {
             "not" => (Func::Not, 1),
             "string_length" => (Func::StringLength, 1),
             "if" => (Func::If, 3),
+            "choice" => (Func::Choice, 1),
             _ => return None,
         })
     }
@@ -587,6 +590,10 @@ pub trait Env {
     fn repeat_count(&self, name: &str) -> usize;
     /// Today's date, `YYYY-MM-DD`.
     fn today(&self) -> String;
+    /// In a `choice_filter`, the considered choice's `name` (Null elsewhere).
+    fn choice(&self, _name: &str) -> Value {
+        Value::Null
+    }
 }
 
 /// Evaluates `e`; `current` is the value of `.`. Never panics.
@@ -690,6 +697,10 @@ fn call(func: Func, args: &[Expr], env: &dyn Env, current: &Value) -> Value {
             Value::List(l) => Value::Num(l.len() as f64),
             Value::Str(s) if !s.is_empty() => Value::Num(1.0),
             _ => Value::Num(0.0),
+        },
+        Func::Choice => match arg(0) {
+            Value::Str(name) => env.choice(&name),
+            _ => Value::Null,
         },
         Func::Count => match args.first() {
             Some(Expr::Field(name)) => Value::Num(env.repeat_count(name) as f64),

@@ -51,6 +51,9 @@ pub enum Problem {
     TooManyEntries(u32),
     /// A date or time that is not one.
     BadDateOrTime,
+    /// A choice the question's `choice_filter` no longer offers (an earlier answer
+    /// changed): to be chosen again.
+    NotOffered,
 }
 
 /// Where a problem is: the field, and the repeat entry (0-based) when inside one.
@@ -117,6 +120,50 @@ impl Env for AnswersEnv<'_> {
 
     fn today(&self) -> String {
         self.today.to_owned()
+    }
+}
+
+/// One choice seen by a `choice_filter`: the answers of `inner`, and `choice('x')` read
+/// from the choice (`name` is its code unless it carries an `x` of that name).
+struct ChoiceEnv<'a> {
+    inner: &'a AnswersEnv<'a>,
+    choice: &'a Choice,
+}
+
+impl Env for ChoiceEnv<'_> {
+    fn field(&self, name: &str) -> Value {
+        self.inner.field(name)
+    }
+
+    fn repeat_count(&self, name: &str) -> usize {
+        self.inner.repeat_count(name)
+    }
+
+    fn today(&self) -> String {
+        self.inner.today()
+    }
+
+    fn choice(&self, name: &str) -> Value {
+        match self.choice.attrs.get(name) {
+            Some(v) if !v.is_empty() => Value::Str(v.clone()),
+            None if name == "name" => Value::Str(self.choice.code.clone()),
+            _ => Value::Null,
+        }
+    }
+}
+
+/// The choices of `field` offered with these answers: every one, or those its
+/// `choice_filter` keeps.
+pub fn offered<'a>(def: &'a FormDef, field: &'a Field, env: &AnswersEnv<'_>) -> Vec<&'a Choice> {
+    let all = def.choices_of(field).iter();
+    match parsed(field.choice_filter.as_deref()) {
+        None => all.collect(),
+        Some(rule) => all
+            .filter(|choice| {
+                let env = ChoiceEnv { inner: env, choice };
+                expr::eval(&rule, &env, &Value::Null).truthy()
+            })
+            .collect(),
     }
 }
 
@@ -229,7 +276,12 @@ fn is_time(s: &str) -> bool {
 }
 
 /// The problem with one answer of `field`, if any (the field is relevant).
-pub fn check_field(field: &Field, env: &AnswersEnv<'_>, answer: Option<&Json>) -> Option<Problem> {
+pub fn check_field(
+    def: &FormDef,
+    field: &Field,
+    env: &AnswersEnv<'_>,
+    answer: Option<&Json>,
+) -> Option<Problem> {
     if !field.kind.has_value() || field.calculate.is_some() {
         return None;
     }
@@ -293,6 +345,17 @@ pub fn check_field(field: &Field, env: &AnswersEnv<'_>, answer: Option<&Json>) -
         FieldType::Time if !answer.and_then(Json::as_str).is_some_and(is_time) => {
             return Some(Problem::BadDateOrTime)
         }
+        FieldType::SelectOne | FieldType::SelectMultiple if field.choice_filter.is_some() => {
+            let offered = offered(def, field, env);
+            let chosen = match &value {
+                Value::List(codes) => codes.clone(),
+                Value::Str(code) => vec![code.clone()],
+                _ => Vec::new(),
+            };
+            if !chosen.iter().all(|c| offered.iter().any(|o| o.code == *c)) {
+                return Some(Problem::NotOffered);
+            }
+        }
         _ => {}
     }
     if let Some(rule) = parsed(field.constraint.as_deref()) {
@@ -326,7 +389,7 @@ pub fn problems_of_kept(def: &FormDef, answers: &Answers, today: &str) -> Vec<Lo
             if !holds(field.relevant.as_deref(), &env) {
                 continue;
             }
-            if let Some(p) = check_field(field, &env, answers.get(&field.name)) {
+            if let Some(p) = check_field(def, field, &env, answers.get(&field.name)) {
                 out.push(Located {
                     field: field.name.clone(),
                     entry: None,
@@ -349,7 +412,7 @@ pub fn problems_of_kept(def: &FormDef, answers: &Answers, today: &str) -> Vec<Lo
                         .iter()
                         .filter(|f| holds(f.relevant.as_deref(), &inner))
                     {
-                        if let Some(p) = check_field(f, &inner, entry.get(&f.name)) {
+                        if let Some(p) = check_field(def, f, &inner, entry.get(&f.name)) {
                             out.push(Located {
                                 field: f.name.clone(),
                                 entry: Some((field.name.clone(), i)),
@@ -544,6 +607,86 @@ mod tests {
         let vbg = &d.sections[1];
         assert!(!section_relevant(vbg, &beating, TODAY));
         assert!(section_relevant(vbg, &rape_yellow, TODAY));
+    }
+
+    /// Region → cercle cascade, and a multiple choice filtered inside a repeat entry.
+    fn cascade() -> FormDef {
+        load(
+            &json!({
+                "format": 1, "id": "c", "version": "1", "kind": "survey", "title": {"fr": "C"},
+                "choice_lists": {
+                    "regions": [{"code": "ML01", "label": {"fr": "Kayes"}},
+                                {"code": "ML03", "label": {"fr": "Sikasso"}}],
+                    "cercles": [{"code": "ML0101", "label": {"fr": "Kayes"}, "attrs": {"region": "ML01"}},
+                                {"code": "ML0302", "label": {"fr": "Kadiolo"}, "attrs": {"region": "ML03"}},
+                                {"code": "ML0303", "label": {"fr": "Kolondiéba"}, "attrs": {"region": "ML03"}},
+                                {"code": "autre", "label": {"fr": "Autre"}}]
+                },
+                "sections": [{"name": "s", "title": {"fr": "S"}, "fields": [
+                    {"name": "region", "type": "select_one", "label": {"fr": "Région"}, "choices": "regions"},
+                    {"name": "cercle", "type": "select_one", "label": {"fr": "Cercle"}, "choices": "cercles",
+                     "choice_filter": "choice('region') = ${region} or choice('name') = 'autre'"},
+                    {"name": "visits", "type": "repeat", "label": {"fr": "Visites"}, "fields": [
+                        {"name": "where", "type": "select_one", "label": {"fr": "Région"}, "choices": "regions"},
+                        {"name": "cercles", "type": "select_multiple", "label": {"fr": "Cercles"}, "choices": "cercles",
+                         "choice_filter": "choice('region') = ${where}"}
+                    ]}
+                ]}]
+            })
+            .to_string(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_choice_filter_offers_the_choices_of_the_earlier_answer_and_refuses_others() {
+        let d = cascade();
+        let codes = |a: &Answers, name: &str| -> Vec<String> {
+            let env = AnswersEnv {
+                root: a,
+                entry: None,
+                today: TODAY,
+            };
+            offered(&d, d.field(name).unwrap(), &env)
+                .iter()
+                .map(|c| c.code.clone())
+                .collect()
+        };
+        let sikasso = answers(json!({"region": "ML03"}));
+        assert_eq!(codes(&sikasso, "cercle"), ["ML0302", "ML0303", "autre"]);
+        assert_eq!(codes(&answers(json!({})), "cercle"), ["autre"]);
+        // A list without a filter offers everything.
+        assert_eq!(codes(&sikasso, "region").len(), 2);
+        assert!(problems(
+            &d,
+            &answers(json!({"region": "ML03", "cercle": "ML0302"})),
+            TODAY
+        )
+        .is_empty());
+        // The region changed after the cercle was chosen: the cercle is to be chosen again.
+        let moved = answers(json!({"region": "ML01", "cercle": "ML0302"}));
+        let p = problems(&d, &moved, TODAY);
+        assert_eq!(
+            (p[0].field.as_str(), &p[0].problem),
+            ("cercle", &Problem::NotOffered)
+        );
+        // Inside a repeat entry the rule reads the entry's own answer; every chosen code
+        // of a multiple choice must be offered.
+        let fine = answers(json!({"visits": [{"where": "ML03", "cercles": ["ML0302", "ML0303"]}]}));
+        assert!(problems(&d, &fine, TODAY).is_empty());
+        let mixed =
+            answers(json!({"visits": [{"where": "ML03", "cercles": ["ML0302", "ML0101"]}]}));
+        let p = problems(&d, &mixed, TODAY);
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].entry, Some(("visits".into(), 0)));
+        assert_eq!(p[0].problem, Problem::NotOffered);
+        let rel = answers::Relevance::new(&d, &fine, TODAY);
+        let path = answers::AnswerPath {
+            repeat: Some(("visits".into(), 0)),
+            name: "cercles".into(),
+        };
+        let cercles = d.field("cercles").unwrap();
+        assert_eq!(rel.offered(&d, cercles, &path), ["ML0302", "ML0303"]);
     }
 
     #[test]

@@ -42,6 +42,10 @@ pub struct Choice {
     /// read little. A name this app does not know shows no picture (a newer form stays usable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub icon: Option<String>,
+    /// What a question's `choice_filter` reads of this choice with `choice('name')` (an
+    /// XLSForm choices sheet's extra columns: the region of a cercle, …).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attrs: BTreeMap<String, String>,
 }
 
 /// Where a choice question takes its choices from.
@@ -127,6 +131,10 @@ pub struct Field {
     /// Choices of select_one / select_multiple.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub choices: Option<Choices>,
+    /// Only the choices for which this expression holds are offered; `choice('x')` reads
+    /// the choice's `x` (its `attrs`, or `name` for its code): cascading selects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub choice_filter: Option<String>,
     /// Smallest number (integer, decimal).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min: Option<f64>,

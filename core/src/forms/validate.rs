@@ -128,6 +128,12 @@ impl<'a> Checker<'a> {
             }
         }
         self.check_calls(place, what, &e);
+        if what != "choice_filter" && reads_choice(&e) {
+            self.error(
+                place,
+                format!("{what} uses choice(), which only a choice_filter may use"),
+            );
+        }
         if !dot && uses_dot(&e) {
             self.error(
                 place,
@@ -262,6 +268,12 @@ impl<'a> Checker<'a> {
         if let Some(src) = &f.calculate {
             self.expression(&place, "calculate", src, false);
         }
+        if let Some(src) = &f.choice_filter {
+            if !select {
+                self.error(&place, "only choice questions take a choice_filter");
+            }
+            self.expression(&place, "choice_filter", src, false);
+        }
     }
 
     fn choice_list(&mut self, place: &str, list: &[super::model::Choice]) {
@@ -345,6 +357,16 @@ fn uses_dot(e: &Expr) -> bool {
         Expr::Neg(x) => uses_dot(x),
         Expr::Bin(_, a, b) => uses_dot(a) || uses_dot(b),
         Expr::Call(_, args) => args.iter().any(uses_dot),
+        _ => false,
+    }
+}
+
+fn reads_choice(e: &Expr) -> bool {
+    match e {
+        Expr::Call(Func::Choice, _) => true,
+        Expr::Neg(x) => reads_choice(x),
+        Expr::Bin(_, a, b) => reads_choice(a) || reads_choice(b),
+        Expr::Call(_, args) => args.iter().any(reads_choice),
         _ => false,
     }
 }
@@ -517,6 +539,35 @@ mod tests {
 
     fn errors(fields: serde_json::Value) -> String {
         load(&form(fields)).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn choice_is_read_only_by_a_choice_filter_of_a_choice_question() {
+        assert!(load(&form(json!([
+            {"name": "level", "type": "select_one", "label": {"fr": "N"}, "choices": "levels"},
+            {"name": "other", "type": "select_one", "label": {"fr": "O"}, "choices": "levels",
+             "choice_filter": "choice('name') != ${level}"}
+        ])))
+        .is_ok());
+        let e = errors(json!([
+            {"name": "t", "type": "text", "label": {"fr": "T"}, "choice_filter": "choice('x') = 'y'"}
+        ]));
+        assert!(
+            e.contains("only choice questions take a choice_filter"),
+            "{e}"
+        );
+        let e = errors(json!([
+            {"name": "t", "type": "text", "label": {"fr": "T"}, "relevant": "choice('x') = 'y'"}
+        ]));
+        assert!(
+            e.contains("choice(), which only a choice_filter may use"),
+            "{e}"
+        );
+        let e = errors(json!([
+            {"name": "level", "type": "select_one", "label": {"fr": "N"}, "choices": "levels",
+             "choice_filter": "choice('region') = ${nowhere}"}
+        ]));
+        assert!(e.contains("${nowhere}, which does not exist"), "{e}");
     }
 
     #[test]

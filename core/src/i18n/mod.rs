@@ -407,6 +407,10 @@ catalogue! {
         "Le code PIN est activé, avec le verrou de ce téléphone.",
         "The PIN is on, with this phone's screen lock."
     ),
+    ProblemNotOffered => (
+        "Ce choix ne correspond plus à une réponse précédente : choisissez à nouveau.",
+        "This choice no longer fits an earlier answer: choose again."
+    ),
     DeviceAsk => (
         "Exiger aussi le verrou de ce téléphone (empreinte ou code d'écran)",
         "Also require this phone's screen lock (fingerprint or screen code)"

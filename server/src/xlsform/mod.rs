@@ -621,7 +621,12 @@ pub fn convert(book: &Workbook, id: Option<&str>) -> Result<Imported, ImportErro
         }
         let filter = b.table.cell(&row, "choice_filter");
         if !filter.is_empty() {
-            b.unsupported(n, "choice_filter", format!("'{filter}': filtered (cascading) choices are not supported; for region, cercle and commune use a Vigie 'location' question"));
+            match xpath::translate_filter(&filter) {
+                Ok(rule) => {
+                    f.insert("choice_filter".into(), rule.into());
+                }
+                Err(why) => b.unsupported(n, "choice_filter", format!("'{filter}': {why}")),
+            }
         }
         let other_field = or_other.then(|| {
             let test = if head == "select_one" {
@@ -707,10 +712,35 @@ fn choices(
             }
             let (label, others) = table.text(row, "label");
             dropped.extend(others);
-            lists
-                .entry(list)
-                .or_default()
-                .push(json!({"code": code, "label": label.unwrap_or_else(|| json!({"fr": code}))}));
+            // Every other column is what a choice_filter may read of the choice.
+            let attrs: serde_json::Map<String, Value> = table
+                .columns
+                .iter()
+                .filter(|h| {
+                    let base = h.split("::").next().unwrap_or("").to_lowercase();
+                    !matches!(
+                        base.as_str(),
+                        "" | "list_name"
+                            | "list name"
+                            | "name"
+                            | "label"
+                            | "image"
+                            | "media"
+                            | "audio"
+                            | "video"
+                    )
+                })
+                .filter_map(|h| {
+                    let v = table.cell(row, h);
+                    (!v.is_empty()).then(|| (h.clone(), Value::String(v)))
+                })
+                .collect();
+            let mut choice =
+                json!({"code": code, "label": label.unwrap_or_else(|| json!({"fr": code}))});
+            if !attrs.is_empty() {
+                choice["attrs"] = Value::Object(attrs);
+            }
+            lists.entry(list).or_default().push(choice);
         }
     }
     for list in other_lists {

@@ -68,9 +68,57 @@ pub fn translate(src: &str) -> Result<String, String> {
     Ok(translated)
 }
 
+/// A `choice_filter` in Vigie's language: as [`translate`], and each bare name (a column
+/// of the choices sheet: `cercle=${region}`, `name != 'x'`) read from the choice being
+/// considered, `choice('cercle') = ${region}`.
+pub fn translate_filter(src: &str) -> Result<String, String> {
+    const WORDS: [&str; 6] = ["and", "or", "div", "mod", "true", "false"];
+    let chars: Vec<char> = src.trim().chars().collect();
+    let mut out = String::with_capacity(src.len() + 16);
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '\'' || c == '"' {
+            // A string, copied whole ([`translate`] checks it).
+            let end = chars[i + 1..]
+                .iter()
+                .position(|d| *d == c)
+                .map_or(chars.len(), |p| i + 2 + p);
+            out.extend(&chars[i..end]);
+            i = end;
+        } else if c == '$' && chars.get(i + 1) == Some(&'{') {
+            let end = chars[i..]
+                .iter()
+                .position(|d| *d == '}')
+                .map_or(chars.len(), |p| i + p + 1);
+            out.extend(&chars[i..end]);
+            i = end;
+        } else if c.is_alphabetic() || c == '_' {
+            let start = i;
+            while i < chars.len()
+                && (chars[i].is_alphanumeric() || matches!(chars[i], '_' | '-' | '.' | ':'))
+            {
+                i += 1;
+            }
+            let word: String = chars[start..i].iter().collect();
+            let called = chars[i..].iter().find(|d| !d.is_whitespace()) == Some(&'(');
+            if called || WORDS.contains(&word.as_str()) {
+                out.push_str(&word);
+            } else {
+                out.push_str(&format!("choice('{word}')"));
+            }
+        } else {
+            out.push(c);
+            i += 1;
+        }
+    }
+    translate(&out)
+}
+
 /// The first function called in `text` that Vigie does not have.
 fn unknown_call(text: &str) -> Option<String> {
-    const KNOWN: [&str; 7] = [
+    const KNOWN: [&str; 8] = [
+        "choice",
         "selected",
         "count_selected",
         "count",
@@ -102,6 +150,28 @@ fn unknown_call(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_choice_filter_reads_the_choices_columns() {
+        assert_eq!(
+            translate_filter("cercle=${cercle}").as_deref(),
+            Ok("choice('cercle')=${cercle}")
+        );
+        assert_eq!(
+            translate_filter("region = ${region} and name != \"autre\" or true()").as_deref(),
+            Ok("choice('region') = ${region} and choice('name') != 'autre' or true")
+        );
+        assert_eq!(
+            translate_filter("selected(${types}, filter)").as_deref(),
+            Ok("selected(${types}, choice('filter'))")
+        );
+        // A word inside a string stays a word.
+        assert_eq!(
+            translate_filter("kind = 'region and cercle'").as_deref(),
+            Ok("choice('kind') = 'region and cercle'")
+        );
+        assert!(translate_filter("pulldata('x', 'y', 'z', ${a}) = c").is_err());
+    }
 
     #[test]
     fn what_vigie_can_say_is_translated() {

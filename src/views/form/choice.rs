@@ -25,10 +25,26 @@ pub(super) fn choices_view(
         .def()
         .with_value(|d| d.choices_of(field).to_vec());
     let name = id.to_owned();
+    // A cascading select (`choice_filter`) offers only the choices its rule keeps for the
+    // answers so far; the others stay in the page, hidden (no list rebuilt per keystroke).
+    let offered = field.choice_filter.is_some().then(|| {
+        let session = ctx.session;
+        let field = field.clone();
+        Memo::new(move |_| {
+            session.relevance().with(|r| {
+                session
+                    .def()
+                    .with_value(|d| p.with_value(|p| r.offered(d, &field, p)))
+            })
+        })
+    });
     choices
         .into_iter()
         .map(|c| {
             let code = StoredValue::new(c.code.clone());
+            let hidden = move || {
+                offered.is_some_and(|o| code.with_value(|code| o.with(|o| !o.contains(code))))
+            };
             let checked = move || {
                 p.with_value(|p| {
                     code.with_value(|code| ctx.session.with_answers(|a| answers::is_chosen(a, p, code)))
@@ -50,7 +66,7 @@ pub(super) fn choices_view(
             let icon = c.icon.as_deref().and_then(Icon::named);
             let kind = if multiple { "checkbox" } else { "radio" };
             view! {
-                <label class="choice" data-choice=c.code.clone()>
+                <label class="choice" data-choice=c.code.clone() hidden=hidden>
                     <input autocomplete="off" type=kind name=name.clone() value=c.code.clone() prop:checked=checked on:change=change />
                     {icon.map(|icon| view! { <IconSvg icon=icon /> })}
                     <span>{move || text_of(&label, ctx.lang())}</span>

@@ -34,6 +34,7 @@ pub fn problem_text(p: &Problem, lang: Lang) -> String {
         Problem::TooFewEntries(v) => n(Msg::ProblemTooFew, v.to_string()),
         Problem::TooManyEntries(v) => n(Msg::ProblemTooMany, v.to_string()),
         Problem::BadDateOrTime => Msg::ProblemDateTime.text(lang).into(),
+        Problem::NotOffered => Msg::ProblemNotOffered.text(lang).into(),
     }
 }
 
