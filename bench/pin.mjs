@@ -26,3 +26,6 @@ for (const [label, rounds, pins] of rows) {
   const ms = rounds === 150_000 ? base : perGuessMs(rounds);
   console.log(`PIN guess cost, ${label}: ${ms.toFixed(1)} ms a guess (×${(ms / base).toFixed(2)}), every PIN in ${fmt((pins * ms) / 1000)} on one core`);
 }
+// With the phone's own lock joined (WebAuthn PRF, docs/OFFLINE.md), the key also needs 256
+// bits only the phone's authenticator gives after the person confirms: nothing to time here.
+console.log("PIN guess cost, any PIN with the phone's lock joined: no guess can be made from the profile's files (each needs the phone and its screen lock)");
