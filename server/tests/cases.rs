@@ -499,3 +499,23 @@ fn a_coordinator_splits_a_report_off_and_joins_two_cases_of_one_incident() {
     );
     assert_eq!(foreign.status, 400, "{}", foreign.text());
 }
+
+#[test]
+fn a_case_joined_by_many_reports_keeps_one_counted_line_for_them() {
+    let srv = Server::start(&[]);
+    for n in 1..=40 {
+        send(&srv, &alert(100 + n, "orange", "ML030201"));
+    }
+    let list = srv.coord_get("/coord/cases").text();
+    assert_eq!(cases(&list), 1, "{list}");
+    assert!(list.contains("40 rapport(s)"), "{list}");
+    let page = srv.coord_get(&format!("/coord/cases/c-{}", id(101))).text();
+    let history = &page[page.find("case-history").unwrap()..];
+    // The first report opened it; the 39 the rules joined are one line, not 39.
+    assert_eq!(history.matches("<li>").count(), 1, "{history}");
+    assert!(
+        history.contains("39 rapports ajoutés au cas, le dernier à"),
+        "{history}"
+    );
+    assert!(!history.contains(&id(102)), "{history}");
+}

@@ -2,7 +2,10 @@
 //! closes. Pure rules of the situation room: the receiver stores cases and changes them
 //! only through [`Case::apply`], which checks the revision the coordinator saw, whether
 //! the change is allowed from where the case stands, and keeps every change in the
-//! history, never rewriting it.
+//! history, never rewriting it — except that reports joined one after another by the same
+//! hand, the case's status unchanged, share one line that counts them (the rules join
+//! every report of a busy commune: a line each made a case of thousands of reports a page
+//! of thousands of lines, read and rewritten whole at each join).
 
 pub mod news;
 pub mod rules;
@@ -94,9 +97,20 @@ pub struct Change {
     pub from: Status,
     /// Status after.
     pub to: Status,
-    /// What they wrote, if anything.
+    /// What they wrote, if anything (for a join, the report joined, or the case merged).
     #[serde(default)]
     pub note: String,
+    /// For a join line: how many more reports it joined after the first, the last at
+    /// [`Change::last_at`].
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub more: u32,
+    /// When the last of those was joined.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_at: Option<Millis>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// A case.
@@ -279,7 +293,8 @@ impl Case {
     }
 
     /// The case after `act`, or why not. The history gains one change; nothing in it is
-    /// rewritten.
+    /// rewritten, but for a join following a join by the same hand and with the case's
+    /// status unchanged, which counts on that line.
     pub fn apply(&self, act: &Act) -> Result<Case, CaseError> {
         if act.rev != self.rev {
             return Err(CaseError::Stale { current: self.rev });
@@ -323,6 +338,8 @@ impl Case {
                     from: self.status,
                     to: Status::Responding,
                     note: entry.to_owned(),
+                    more: 0,
+                    last_at: None,
                 });
                 next.rev += 1;
                 next.status = Status::Responding;
@@ -381,6 +398,20 @@ impl Case {
                 }
                 next.reports.push(report.clone());
                 next.level = highest(&self.level, level).to_owned();
+                // A report joined as itself (the rules' joins; a merge notes the case it
+                // came from) after another such line: counted there.
+                if let Some(line) = next.history.last_mut().filter(|h| {
+                    act.note == *report
+                        && h.what == "join"
+                        && h.by == act.by
+                        && h.to == self.status
+                        && self.reports.contains(&h.note)
+                }) {
+                    line.more = line.more.saturating_add(1);
+                    line.last_at = Some(act.at);
+                    next.rev += 1;
+                    return Ok(next);
+                }
                 ("join", self.status)
             }
         };
@@ -391,6 +422,8 @@ impl Case {
             from: self.status,
             to,
             note,
+            more: 0,
+            last_at: None,
         });
         next.status = to;
         next.rev += 1;
@@ -521,6 +554,69 @@ mod tests {
             ]
         );
         assert_eq!(c.history[1].note, "Médiation avec les chefs");
+    }
+
+    /// The rules joining `report` as Vigie does, on revision `rev`.
+    fn rule_join(c: &Case, report: &str, at: Millis) -> Case {
+        c.apply(&Act {
+            by: "Vigie".into(),
+            at,
+            rev: c.rev,
+            note: report.into(),
+            action: Action::Join {
+                report: report.into(),
+                level: "jaune".into(),
+            },
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn reports_joined_one_after_another_by_the_rules_share_one_counted_line() {
+        let mut c = Case::open("c1", "r1", "jaune", "ML030201", "PHY", 1_000);
+        for i in 2..=400 {
+            c = rule_join(&c, &format!("r{i}"), 1_000 + i);
+        }
+        assert_eq!(c.reports.len(), 400);
+        assert_eq!(c.rev, 400, "each join is still a revision");
+        assert_eq!(c.history.len(), 1, "{:?}", c.history.last());
+        let line = &c.history[0];
+        assert_eq!(
+            (line.note.as_str(), line.more, line.last_at),
+            ("r2", 398, Some(1_400))
+        );
+        // A coordinator's step in between: the next join starts a line of its own.
+        let c = c.apply(&act(400, take())).unwrap();
+        let c = rule_join(&c, "r401", 20_000);
+        let c = rule_join(&c, "r402", 20_001);
+        let steps: Vec<_> = c
+            .history
+            .iter()
+            .map(|h| (h.what.as_str(), h.more))
+            .collect();
+        assert_eq!(steps, [("join", 398), ("take", 0), ("join", 1)]);
+        // A merge notes the case each report came from: a line each, never counted in.
+        let merged = c
+            .apply(&Act {
+                note: "c9".into(),
+                ..act(
+                    c.rev,
+                    Action::Join {
+                        report: "r900".into(),
+                        level: "rouge".into(),
+                    },
+                )
+            })
+            .unwrap();
+        assert_eq!(merged.history.len(), 4);
+        assert_eq!(merged.history[3].note, "c9");
+        // A line written by an earlier build (no count) reads as one report.
+        let old: Change = serde_json::from_str(
+            r#"{"at":1,"by":"Vigie","what":"join","from":"new","to":"new","note":"r2"}"#,
+        )
+        .unwrap();
+        assert_eq!((old.more, old.last_at), (0, None));
+        assert!(!serde_json::to_string(&old).unwrap().contains("more"));
     }
 
     #[test]

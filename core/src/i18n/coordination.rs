@@ -73,6 +73,8 @@ catalogue! {
     ChangeClose => ("Clôture", "Closed"),
     ChangeReopen => ("Réouverture", "Reopened"),
     ChangeJoin => ("Rapport ajouté au cas", "Report added to the case"),
+    /// A join line that counts several reports: `{n}` of them, the last at `{t}`.
+    ChangeJoinMany => ("{n} rapports ajoutés au cas, le dernier à {t} UTC", "{n} reports added to the case, the last at {t} UTC"),
     /// Said by the live region when the open list was read again.
     ListUpdated => ("Liste des cas mise à jour", "Case list updated"),
     /// A system notification's title, before the level and place.

@@ -194,9 +194,17 @@ fn render(
         ol.history data-testid="case-history" {
             @for h in &case.history {
                 li {
-                    (utc_minutes(h.at)) " UTC · " bdi { (who(w, &h.by)) } " · " strong { (change_words(w, &h.what)) }
+                    (utc_minutes(h.at)) " UTC · " bdi { (who(w, &h.by)) } " · "
+                    @if h.more > 0 {
+                        strong { (w.t(CoordMsg::ChangeJoinMany)
+                            .replace("{n}", &(u64::from(h.more) + 1).to_string())
+                            .replace("{t}", &h.last_at.map(utc_minutes).unwrap_or_default())) }
+                    } @else {
+                        strong { (change_words(w, &h.what)) }
+                    }
                     @if h.from != h.to { " · " (status_words(w, h.from)) " → " (status_words(w, h.to)) }
-                    @if !h.note.is_empty() { p { bdi { (h.note) } } }
+                    // A counted line's reports are the case's list above, not its first one.
+                    @if !h.note.is_empty() && h.more == 0 { p { bdi { (h.note) } } }
                 }
             }
         }
