@@ -400,9 +400,15 @@ pub fn regroup(
     }
 }
 
-/// Writes `case`: a new one, or a new revision of `before`.
+/// Writes `case`: a new one, or a new revision of `before`. Its reports go to
+/// `case_reports`, not into its body: a case joined by its thousandth report writes one
+/// row and a body of its own size, not a body listing a thousand reports.
 pub fn save(db: &Connection, before: Option<&Case>, case: &Case) -> Result<(), DbError> {
-    let body = serde_json::to_string(case).map_err(|e| DbError::Encode(e.to_string()))?;
+    let body = serde_json::to_string(&Case {
+        reports: Vec::new(),
+        ..case.clone()
+    })
+    .map_err(|e| DbError::Encode(e.to_string()))?;
     let status = serde_json::to_value(case.status)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
@@ -428,6 +434,10 @@ pub fn save(db: &Connection, before: Option<&Case>, case: &Case) -> Result<(), D
     // The index of reports changes by what changed: a case joined by its thousandth
     // report writes one row, not a thousand.
     let (gone, came): (Vec<&String>, Vec<&String>) = match before {
+        // A join: the same reports and one more (no set of thousands built to find it).
+        Some(b) if case.reports.starts_with(&b.reports) => {
+            (Vec::new(), case.reports[b.reports.len()..].iter().collect())
+        }
         Some(b) => {
             let was: HashSet<&String> = b.reports.iter().collect();
             let is: HashSet<&String> = case.reports.iter().collect();
@@ -477,7 +487,19 @@ pub fn one(db: &Connection, id: &str) -> Result<Option<Case>, DbError> {
         .prepare_cached("SELECT body FROM cases WHERE id = ?1")?
         .query_row([id], |r| r.get(0))
         .optional()?;
-    Ok(body.and_then(|b| serde_json::from_str(&b).ok()))
+    body.map_or(Ok(None), |b| decode(db, &b))
+}
+
+/// A stored case's body with its reports, in the order they joined.
+fn decode(db: &Connection, body: &str) -> Result<Option<Case>, DbError> {
+    let Ok(mut case) = serde_json::from_str::<Case>(body) else {
+        return Ok(None);
+    };
+    case.reports = db
+        .prepare_cached("SELECT report FROM case_reports WHERE case_id = ?1 ORDER BY rowid")?
+        .query_map([&case.id], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(Some(case))
 }
 
 /// The open cases of the commune of `place` (what a new report there may join), as
@@ -530,12 +552,15 @@ fn bodies(
     args: Vec<rusqlite::types::Value>,
 ) -> Result<Vec<Case>, DbError> {
     let mut stmt = db.prepare(sql)?;
-    let found = stmt
+    let found: Vec<String> = stmt
         .query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(0))?
         .filter_map(Result::ok)
-        .filter_map(|b| serde_json::from_str::<Case>(&b).ok())
         .collect();
-    Ok(found)
+    let mut cases = Vec::with_capacity(found.len());
+    for body in found {
+        cases.extend(decode(db, &body)?);
+    }
+    Ok(cases)
 }
 
 /// The open cases inside `scope` from the `from`th, `limit` at most: sorted, counted and
@@ -610,6 +635,71 @@ pub fn open_near(
 #[cfg(test)]
 mod page_tests {
     use super::*;
+
+    fn joined(case: &Case, report: &str) -> Case {
+        join(case, report, "orange", 2_000).expect("joined")
+    }
+
+    #[test]
+    fn a_cases_reports_are_rows_not_its_body_and_read_back_in_order() {
+        let db = crate::db::in_memory();
+        let mut case = Case::open("c-r1", "r1", "orange", "ML030201", "PHY", 1_000);
+        save(&db, None, &case).unwrap();
+        let body_len = |db: &Connection| -> i64 {
+            db.query_row(
+                "SELECT length(body) FROM cases WHERE id = 'c-r1'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+        };
+        let first = body_len(&db);
+        for i in 2..=300 {
+            let next = joined(&case, &format!("r{i:03}"));
+            save(&db, Some(&case), &next).unwrap();
+            case = next;
+        }
+        // 299 joins later the body has grown by its counted line, not by 299 reports.
+        assert!(
+            body_len(&db) < first + 200,
+            "{} then {}",
+            first,
+            body_len(&db)
+        );
+        let back = one(&db, "c-r1").unwrap().unwrap();
+        assert_eq!(back.reports.len(), 300);
+        assert_eq!(back.reports[..3], ["r1", "r002", "r003"]);
+        assert_eq!(back, case);
+        assert_eq!(
+            of_report(&db, "r150").unwrap().map(|c| c.id),
+            Some("c-r1".into())
+        );
+    }
+
+    #[test]
+    fn a_store_of_the_previous_schema_keeps_its_cases_reports() {
+        let mut db = crate::db::in_memory();
+        let case = joined(
+            &Case::open("c-r1", "r1", "rouge", "ML030201", "PHY", 1_000),
+            "r2",
+        );
+        // As version 11 stored it: the reports in the body, and in the index.
+        db.execute_batch(&format!(
+            "INSERT INTO cases (id, rev, status, level, place, category, opened_at, body)
+               VALUES ('c-r1', 2, 'new', 'rouge', 'ML030201', 'PHY', 1000, '{}');
+             INSERT INTO case_reports (report, case_id) VALUES ('r1', 'c-r1'), ('r2', 'c-r1');
+             DROP INDEX case_reports_case;
+             PRAGMA user_version = 11;",
+            serde_json::to_string(&case).unwrap()
+        ))
+        .unwrap();
+        crate::db::migrate(&mut db).unwrap();
+        let body: String = db
+            .query_row("SELECT body FROM cases", [], |r| r.get(0))
+            .unwrap();
+        assert!(body.contains("\"reports\":[]"), "{body}");
+        assert_eq!(one(&db, "c-r1").unwrap(), Some(case));
+    }
 
     #[test]
     fn the_open_condition_names_every_status_but_closed() {

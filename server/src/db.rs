@@ -5,7 +5,7 @@ use std::path::Path;
 use rusqlite::Connection;
 
 /// Schema version written to `PRAGMA user_version` once the migrations below have run.
-pub const SCHEMA_VERSION: i64 = 11;
+pub const SCHEMA_VERSION: i64 = 12;
 
 /// Why the database cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -339,6 +339,19 @@ pub fn migrate(db: &mut Connection) -> Result<(), DbError> {
              ALTER TABLE notifications ADD COLUMN outcome TEXT NOT NULL DEFAULT '';
              CREATE INDEX notifications_kind ON notifications (kind, recipient);
              PRAGMA user_version = 11;",
+        )?;
+        tx.commit()?;
+    }
+    if version < 12 {
+        // A case's reports live in `case_reports` only, read by case in the order they
+        // joined: a case of thousands was a body of hundreds of kilobytes, read and
+        // rewritten whole at each join (`crate::cases::save`).
+        let tx = db.transaction()?;
+        tx.execute_batch(
+            "CREATE INDEX case_reports_case ON case_reports (case_id);
+             UPDATE cases SET body = json_set(body, '$.reports', json('[]'))
+               WHERE json_array_length(body, '$.reports') > 0;
+             PRAGMA user_version = 12;",
         )?;
         tx.commit()?;
     }
