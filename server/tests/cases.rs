@@ -509,6 +509,10 @@ fn a_case_joined_by_many_reports_keeps_one_counted_line_for_them() {
     let list = srv.coord_get("/coord/cases").text();
     assert_eq!(cases(&list), 1, "{list}");
     assert!(list.contains("40 rapport(s)"), "{list}");
+    // All 40 listed: under the page's limit, nothing is said hidden.
+    let all = srv.coord_get(&format!("/coord/cases/c-{}", id(101))).text();
+    assert_eq!(all.matches("/coord/records/").count(), 40);
+    assert!(!all.contains("reports-hidden"));
     let page = srv.coord_get(&format!("/coord/cases/c-{}", id(101))).text();
     let history = &page[page.find("case-history").unwrap()..];
     // The first report opened it; the 39 the rules joined are one line, not 39.
@@ -518,4 +522,28 @@ fn a_case_joined_by_many_reports_keeps_one_counted_line_for_them() {
         "{history}"
     );
     assert!(!history.contains(&id(102)), "{history}");
+
+    // 170 more: the page lists the latest 200 and says how many earlier ones it leaves out.
+    let more: Vec<_> = (141..=310)
+        .map(|n| alert(n, "orange", "ML030201"))
+        .collect();
+    let status = srv
+        .post_json(
+            "/api/submissions/batch",
+            &json!({ "records": more }).to_string(),
+        )
+        .status;
+    assert_eq!(status, 200);
+    let page = srv.coord_get(&format!("/coord/cases/c-{}", id(101))).text();
+    assert_eq!(page.matches("/coord/records/").count(), 200);
+    assert!(
+        page.contains("Les 10 rapports plus anciens ne sont pas listés ici."),
+        "{page}"
+    );
+    assert!(page.contains(&id(310)) && !page.contains(&format!("records/{}", id(101))));
+    let all = srv
+        .coord_get(&format!("/coord/cases/c-{}?reports=all", id(101)))
+        .text();
+    assert_eq!(all.matches("/coord/records/").count(), 210);
+    assert!(!all.contains("reports-hidden"));
 }

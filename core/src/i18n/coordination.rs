@@ -83,6 +83,9 @@ catalogue! {
     CaseNotFound => ("Ce cas n'existe pas.", "This case does not exist."),
     AllCases => ("← Tous les cas", "← All cases"),
     CaseReportsTitle => ("Rapports", "Reports"),
+    /// Above a case's latest reports: `{n}` earlier ones are not listed.
+    EarlierReportsHidden => ("Les {n} rapports plus anciens ne sont pas listés ici.", "The {n} earlier reports are not listed here."),
+    ShowAllReports => ("Tout afficher", "Show them all"),
     CaseHistory => ("Historique", "History"),
     TakenBy => ("Pris en charge par", "Taken in charge by"),
     TimeToTake => ("Délai de prise en charge", "Time to take charge"),

@@ -91,14 +91,30 @@ fn outcome_words(w: &Words, o: &Outcome) -> String {
 
 /// The page of `case`, with `notice` on top and `typed` back in its form; `others` are
 /// the open cases it may be joined to.
+/// Reports listed on a case's page unless all are asked for: the latest ones (a busy
+/// commune's case groups thousands, a page of megabytes on a regional office's link).
+const REPORTS_SHOWN: usize = 200;
+
 fn render(
     w: &Words,
     case: &Case,
     notice: Option<&str>,
     typed: &CaseForm,
     others: &[Case],
+    all_reports: bool,
 ) -> Markup {
     let action = |what: &str| format!("/coord/cases/{}/{what}", urlencode(&case.id));
+    let hidden_reports = if all_reports {
+        0
+    } else {
+        case.reports.len().saturating_sub(REPORTS_SHOWN)
+    };
+    let show_all = format!(
+        "/coord/cases/{}{}{}reports=all#reports",
+        urlencode(&case.id),
+        w.query(),
+        if w.query().is_empty() { "?" } else { "&" }
+    );
     let hidden = html! {
         input type="hidden" name="rev" value=(case.rev);
         @if !w.query().is_empty() { input type="hidden" name="lang" value=(w.code()); }
@@ -121,9 +137,15 @@ fn render(
             @if let Some(o) = &case.outcome { dt { (w.t(CoordMsg::OutcomeLabel)) } dd { bdi { (outcome_words(w, o)) } } }
             @if let Some(ms) = case.time_to_close() { dt { (w.t(CoordMsg::TimeToClose)) } dd { (duration(Some(ms))) } }
         }
-        h2 { (w.t(CoordMsg::CaseReportsTitle)) }
+        h2 #reports { (w.t(CoordMsg::CaseReportsTitle)) }
+        @if hidden_reports > 0 {
+            p.hint data-testid="reports-hidden" {
+                (w.t(CoordMsg::EarlierReportsHidden).replace("{n}", &hidden_reports.to_string())) " "
+                a href=(show_all) { (w.t(CoordMsg::ShowAllReports)) }
+            }
+        }
         ul.reports data-testid="case-reports" {
-            @for r in &case.reports {
+            @for r in &case.reports[hidden_reports..] {
                 li {
                     @if let Some(row) = r.strip_prefix("sms:") { "SMS " code { (row) } }
                     @else { a href=(format!("/coord/records/{}{}", urlencode(r), w.query())) { code { (r) } } }
@@ -231,7 +253,8 @@ pub(super) async fn show(
     .await;
     match found {
         Ok(Ok(Some((case, others)))) => {
-            let body = render(&w, &case, None, &CaseForm::default(), &others);
+            let all = q.get("reports").is_some_and(|v| v == "all");
+            let body = render(&w, &case, None, &CaseForm::default(), &others, all);
             Html(page(&w, w.t(CoordMsg::Cases), body).into_string()).into_response()
         }
         Ok(Ok(None)) => not_found(&w),
@@ -402,7 +425,7 @@ pub(super) async fn act(
                 | CaseError::AlreadyJoined
                 | CaseError::NotSplittable => (StatusCode::CONFLICT, w.t(CoordMsg::ErrNotAllowed)),
             };
-            let body = render(&w, &current, Some(words), &form, &others);
+            let body = render(&w, &current, Some(words), &form, &others, false);
             (
                 status,
                 Html(page(&w, w.t(CoordMsg::Cases), body).into_string()),
