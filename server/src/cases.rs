@@ -231,11 +231,14 @@ fn open_or_join(
     let open = open_in_commune(db, place)?;
     // Cases are opened on the receiver's clock: a report joins by when it arrived.
     let chosen = match suggest_join(&open, place, category, now) {
-        Some(light) => one(db, &light.id)?,
+        Some(light) => without_reports(db, &light.id)?,
         None => None,
     };
     match chosen {
-        // Already in it (a replay): nothing to change.
+        // Already in a case (a replay): nothing to change.
+        Some(_) if of_report_id(db, report)?.is_some() => Ok(None),
+        // Joined without reading the case's thousands of reports: the change is one more
+        // (`save` writes its row), and the rest of the case is its body.
         Some(case) => Ok(join(&case, report, level, now).map(|c| (Some(case), c))),
         None => {
             let id = format!("c-{}", report.replace(':', "-"));
@@ -466,16 +469,17 @@ pub fn save(db: &Connection, before: Option<&Case>, case: &Case) -> Result<(), D
     Ok(())
 }
 
+/// The id of the case `report` (a record id or `sms:<id>`) is in.
+fn of_report_id(db: &Connection, report: &str) -> Result<Option<String>, DbError> {
+    Ok(db
+        .prepare_cached("SELECT case_id FROM case_reports WHERE report = ?1")?
+        .query_row([report], |r| r.get(0))
+        .optional()?)
+}
+
 /// The case `report` (a record id or `sms:<id>`) is in.
 pub fn of_report(db: &Connection, report: &str) -> Result<Option<Case>, DbError> {
-    let case: Option<String> = db
-        .query_row(
-            "SELECT case_id FROM case_reports WHERE report = ?1",
-            [report],
-            |r| r.get(0),
-        )
-        .optional()?;
-    match case {
+    match of_report_id(db, report)? {
         Some(id) => one(db, &id),
         None => Ok(None),
     }
@@ -488,6 +492,20 @@ pub fn one(db: &Connection, id: &str) -> Result<Option<Case>, DbError> {
         .query_row([id], |r| r.get(0))
         .optional()?;
     body.map_or(Ok(None), |b| decode(db, &b))
+}
+
+/// A case without its reports (`reports` empty): what a join changes.
+fn without_reports(db: &Connection, id: &str) -> Result<Option<Case>, DbError> {
+    let body: Option<String> = db
+        .prepare_cached("SELECT body FROM cases WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?;
+    Ok(body
+        .and_then(|b| serde_json::from_str::<Case>(&b).ok())
+        .map(|mut c| {
+            c.reports.clear();
+            c
+        }))
 }
 
 /// A stored case's body with its reports, in the order they joined.

@@ -201,7 +201,10 @@ impl Receiver {
             crate::cases::save(db, before, after)?;
             let notice = vigie_core::cases::notice(before, after);
             if let Some(n) = notice {
-                crate::notify::enqueue(db, &self.targets, after, n, now)?;
+                // Told with every report it groups (a join changes a case read without
+                // them): read back whole, now that it is written.
+                let whole = crate::cases::one(db, &after.id)?;
+                crate::notify::enqueue(db, &self.targets, whole.as_ref().unwrap_or(after), n, now)?;
             }
             Ok(notice)
         })();

@@ -269,6 +269,9 @@ fn a_red_alert_reaches_each_recipient_of_its_scope_once_signed_and_a_raise_is_to
     let got = sikasso.wait_for(3, 15);
     let kinds = kinds(&got);
     assert_eq!(kinds, ["case.new", "case.new", "case.raised"], "{got:?}");
+    // Told with both reports of the case it raised (joined without reading them).
+    let raised: Value = serde_json::from_str(&got[2].body).unwrap();
+    assert_eq!(raised["case"]["reports"], 2, "{raised}");
     // Nothing for Kayes, nothing sent twice.
     std::thread::sleep(Duration::from_millis(500));
     assert!(kayes.received().is_empty(), "{:?}", kayes.received());

@@ -405,7 +405,7 @@ impl Case {
                         && h.what == "join"
                         && h.by == act.by
                         && h.to == self.status
-                        && self.reports.contains(&h.note)
+                        && !h.note.starts_with("c-")
                 }) {
                     line.more = line.more.saturating_add(1);
                     line.last_at = Some(act.at);
