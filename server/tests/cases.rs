@@ -515,13 +515,22 @@ fn a_case_joined_by_many_reports_keeps_one_counted_line_for_them() {
     assert!(!all.contains("reports-hidden"));
     let page = srv.coord_get(&format!("/coord/cases/c-{}", id(101))).text();
     let history = &page[page.find("case-history").unwrap()..];
-    // The first report opened it; the 39 the rules joined are one line, not 39.
-    assert_eq!(history.matches("<li>").count(), 1, "{history}");
+    // The first report opened it; the second joined; the third raised it to red (a line
+    // of its own: when it went red); the 37 after are one counted line, not 37.
+    assert_eq!(history.matches("<li>").count(), 3, "{history}");
     assert!(
-        history.contains("39 rapports ajoutés au cas, le dernier à"),
+        history.contains(&id(102)) && history.contains(&id(103)),
         "{history}"
     );
-    assert!(!history.contains(&id(102)), "{history}");
+    assert!(
+        history.contains("Rapport ajouté : le cas monte d'un niveau"),
+        "{history}"
+    );
+    assert!(
+        history.contains("37 rapports ajoutés au cas, le dernier à"),
+        "{history}"
+    );
+    assert!(!history.contains(&id(140)), "{history}");
 
     // 170 more: the page lists the latest 200 and says how many earlier ones it leaves out.
     let more: Vec<_> = (141..=310)

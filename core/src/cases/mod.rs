@@ -399,9 +399,12 @@ impl Case {
                 next.reports.push(report.clone());
                 next.level = highest(&self.level, level).to_owned();
                 // A report joined as itself (the rules' joins; a merge notes the case it
-                // came from) after another such line: counted there.
+                // came from) after another such line: counted there, unless it raises the
+                // case (when it went red stays a line of its own).
+                let raised = next.level != self.level;
                 if let Some(line) = next.history.last_mut().filter(|h| {
                     act.note == *report
+                        && !raised
                         && h.what == "join"
                         && h.by == act.by
                         && h.to == self.status
@@ -412,7 +415,7 @@ impl Case {
                     next.rev += 1;
                     return Ok(next);
                 }
-                ("join", self.status)
+                (if raised { "raise" } else { "join" }, self.status)
             }
         };
         next.history.push(Change {
@@ -595,6 +598,41 @@ mod tests {
             .map(|h| (h.what.as_str(), h.more))
             .collect();
         assert_eq!(steps, [("join", 398), ("take", 0), ("join", 1)]);
+        // A report that raises the case: a line of its own, when it went red.
+        let red = c
+            .apply(&Act {
+                by: "Vigie".into(),
+                at: 30_000,
+                rev: c.rev,
+                note: "r403".into(),
+                action: Action::Join {
+                    report: "r403".into(),
+                    level: "rouge".into(),
+                },
+            })
+            .unwrap();
+        assert_eq!(red.history.len(), 4);
+        assert_eq!(
+            (red.history[3].what.as_str(), red.history[3].at),
+            ("raise", 30_000)
+        );
+        // The reports after it count on a line of their own, not on the raise.
+        let after = rule_join(&rule_join(&red, "r404", 30_001), "r405", 30_002);
+        let steps: Vec<_> = after
+            .history
+            .iter()
+            .map(|h| (h.what.as_str(), h.more))
+            .collect();
+        assert_eq!(
+            steps,
+            [
+                ("join", 398),
+                ("take", 0),
+                ("join", 1),
+                ("raise", 0),
+                ("join", 1)
+            ]
+        );
         // A merge notes the case each report came from: a line each, never counted in.
         let merged = c
             .apply(&Act {

@@ -73,6 +73,7 @@ catalogue! {
     ChangeClose => ("Clôture", "Closed"),
     ChangeReopen => ("Réouverture", "Reopened"),
     ChangeJoin => ("Rapport ajouté au cas", "Report added to the case"),
+    ChangeRaise => ("Rapport ajouté : le cas monte d'un niveau", "Report added: the case goes up a level"),
     /// A join line that counts several reports: `{n}` of them, the last at `{t}`.
     ChangeJoinMany => ("{n} rapports ajoutés au cas, le dernier à {t} UTC", "{n} reports added to the case, the last at {t} UTC"),
     /// Said by the live region when the open list was read again.

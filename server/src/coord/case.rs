@@ -66,6 +66,7 @@ fn change_words<'a>(w: &'a Words, what: &str) -> &'a str {
         "reopen" => CoordMsg::ChangeReopen,
         "split" => CoordMsg::ChangeSplit,
         "merge" => CoordMsg::ChangeMerge,
+        "raise" => CoordMsg::ChangeRaise,
         _ => CoordMsg::ChangeJoin,
     })
 }
