@@ -500,17 +500,20 @@ fn without_reports(db: &Connection, id: &str) -> Result<Option<Case>, DbError> {
         .prepare_cached("SELECT body FROM cases WHERE id = ?1")?
         .query_row([id], |r| r.get(0))
         .optional()?;
-    Ok(body
-        .and_then(|b| serde_json::from_str::<Case>(&b).ok())
-        .map(|mut c| {
-            c.reports.clear();
-            c
-        }))
+    Ok(body.as_deref().and_then(parse))
+}
+
+/// A stored case's body, its reports left out (a body of an earlier version may list them).
+fn parse(body: &str) -> Option<Case> {
+    serde_json::from_str::<Case>(body).ok().map(|mut c| {
+        c.reports.clear();
+        c
+    })
 }
 
 /// A stored case's body with its reports, in the order they joined.
 fn decode(db: &Connection, body: &str) -> Result<Option<Case>, DbError> {
-    let Ok(mut case) = serde_json::from_str::<Case>(body) else {
+    let Some(mut case) = parse(body) else {
         return Ok(None);
     };
     case.reports = db
@@ -564,23 +567,6 @@ pub struct OpenPage {
     pub by_level: [usize; 4],
 }
 
-fn bodies(
-    db: &Connection,
-    sql: &str,
-    args: Vec<rusqlite::types::Value>,
-) -> Result<Vec<Case>, DbError> {
-    let mut stmt = db.prepare(sql)?;
-    let found: Vec<String> = stmt
-        .query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(0))?
-        .filter_map(Result::ok)
-        .collect();
-    let mut cases = Vec::with_capacity(found.len());
-    for body in found {
-        cases.extend(decode(db, &body)?);
-    }
-    Ok(cases)
-}
-
 /// The open cases inside `scope` from the `from`th, `limit` at most: sorted, counted and
 /// cut by SQLite, so a page reads only the cases it shows.
 pub fn open_page(
@@ -624,30 +610,36 @@ pub fn open_page(
 }
 
 /// Up to `limit` open cases inside `scope` other than `except`, those of the commune of
-/// `place` first (what a case may be joined to).
+/// `place` first (what a case may be joined to), each without its reports but with how many
+/// it groups (counted from the index: a choice list needs no case's thousands of ids).
 pub fn open_near(
     db: &Connection,
     scope: &Scope,
     place: &str,
     except: &str,
     limit: usize,
-) -> Result<Vec<Case>, DbError> {
+) -> Result<Vec<(Case, usize)>, DbError> {
     let (cond, mut args) = crate::records::scope_sql(scope, "place", 0);
     let n = args.len();
     args.push(place.get(..8).unwrap_or("-").to_owned().into());
     args.push(except.to_owned().into());
     args.push((limit as i64).into());
-    bodies(
-        db,
-        &format!(
-            "SELECT body FROM cases WHERE {OPEN_SQL} AND {cond} AND id <> ?{}
-             ORDER BY substr(place, 1, 8) = ?{} DESC, {BY_URGENCY} LIMIT ?{}",
-            n + 2,
-            n + 1,
-            n + 3
-        ),
-        args,
-    )
+    let mut stmt = db.prepare(&format!(
+        "SELECT body, (SELECT count(*) FROM case_reports WHERE case_id = cases.id)
+         FROM cases WHERE {OPEN_SQL} AND {cond} AND id <> ?{}
+         ORDER BY substr(place, 1, 8) = ?{} DESC, {BY_URGENCY} LIMIT ?{}",
+        n + 2,
+        n + 1,
+        n + 3
+    ))?;
+    let found = stmt
+        .query_map(rusqlite::params_from_iter(args), |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })?
+        .filter_map(Result::ok)
+        .filter_map(|(body, n)| Some((parse(&body)?, n as usize)))
+        .collect();
+    Ok(found)
 }
 
 #[cfg(test)]
@@ -692,6 +684,11 @@ mod page_tests {
             of_report(&db, "r150").unwrap().map(|c| c.id),
             Some("c-r1".into())
         );
+        // What another case may be joined to: this one, with its count, not its ids.
+        let near = open_near(&db, &Scope::National, "ML030201", "c-0", 5).unwrap();
+        assert_eq!(near.len(), 1);
+        assert_eq!((near[0].0.id.as_str(), near[0].1), ("c-r1", 300));
+        assert!(near[0].0.reports.is_empty());
     }
 
     #[test]
@@ -814,6 +811,6 @@ mod page_tests {
         let near = open_near(&db, &Scope::National, "ML030201", "c-0", 5).unwrap();
         assert!(near
             .iter()
-            .all(|c| c.place.starts_with("ML030201") && c.id != "c-0"));
+            .all(|(c, _)| c.place.starts_with("ML030201") && c.id != "c-0"));
     }
 }

@@ -90,18 +90,19 @@ fn outcome_words(w: &Words, o: &Outcome) -> String {
     }
 }
 
-/// The page of `case`, with `notice` on top and `typed` back in its form; `others` are
-/// the open cases it may be joined to.
 /// Reports listed on a case's page unless all are asked for: the latest ones (a busy
 /// commune's case groups thousands, a page of megabytes on a regional office's link).
 const REPORTS_SHOWN: usize = 200;
 
+/// The page of `case`, with `notice` on top and `typed` back in its form; `others` are
+/// the open cases it may be joined to, with how many reports each groups; `all_reports`
+/// lists every report rather than the latest [`REPORTS_SHOWN`].
 fn render(
     w: &Words,
     case: &Case,
     notice: Option<&str>,
     typed: &CaseForm,
-    others: &[Case],
+    others: &[(Case, usize)],
     all_reports: bool,
 ) -> Markup {
     let action = |what: &str| format!("/coord/cases/{}/{what}", urlencode(&case.id));
@@ -165,12 +166,12 @@ fn render(
                 (hidden)
                 label { span { (w.t(CoordMsg::JoinTo)) }
                     select name="into" required {
-                        @for o in others {
+                        @for (o, reports) in others {
                             option value=(o.id) selected[typed.into == o.id] {
                                 (level_name(w, &o.level)) " · "
                                 (if o.place.is_empty() { "—".to_owned() } else { place_label(&o.place) })
                                 " · " (utc_minutes(o.opened_at)) " UTC · "
-                                (w.t(CoordMsg::CaseReports).replace("{n}", &o.reports.len().to_string()))
+                                (w.t(CoordMsg::CaseReports).replace("{n}", &reports.to_string()))
                             }
                         }
                     }
@@ -270,7 +271,7 @@ fn others(
     db: &rusqlite::Connection,
     holder: &Holder,
     case: &Case,
-) -> Result<Vec<Case>, crate::db::DbError> {
+) -> Result<Vec<(Case, usize)>, crate::db::DbError> {
     crate::cases::open_near(db, &holder.scope, &case.place, &case.id, 30)
 }
 
